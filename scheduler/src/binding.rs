@@ -1,0 +1,57 @@
+//! The ResourceBinding a job becomes, and the views plugins get of it and of clusters.
+
+use sim_core::model::{Cluster, ClusterId, JobId, NamespaceId, PodRequest, PriorityClassId};
+
+use crate::estimator::ResourceSummary;
+use crate::policy::Placement;
+
+/// A job as the Karmada scheduler sees it (`work.karmada.io/v1alpha2 ResourceBinding`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceBinding {
+    /// The job behind the binding.
+    pub job: JobId,
+    /// `spec.resource.uid`; empty when the job has none (breaks Webster ties by smaller name).
+    pub uid: String,
+    /// `spec.replicas`.
+    pub replicas: i64,
+    /// `spec.replicaRequirements.resourceRequest`, per replica.
+    pub request: PodRequest,
+    /// `spec.replicaRequirements.namespace`.
+    pub namespace: NamespaceId,
+    /// `spec.replicaRequirements.priorityClassName`.
+    pub priority_class: Option<PriorityClassId>,
+    /// `spec.schedulePriority.priority`: orders the scheduling queue.
+    pub priority: i32,
+    /// `spec.clusters`: the current assignment, in cluster order.
+    pub clusters: Vec<(ClusterId, i64)>,
+}
+
+impl ResourceBinding {
+    /// Replicas the current assignment puts on `cluster`.
+    pub fn previous_replicas(&self, cluster: ClusterId) -> i64 {
+        self.clusters
+            .iter()
+            .find(|(id, _)| *id == cluster)
+            .map_or(0, |(_, replicas)| *replicas)
+    }
+}
+
+/// What a plugin may read about the binding being scheduled.
+#[derive(Clone, Copy, Debug)]
+pub struct BindingView<'a> {
+    /// The binding.
+    pub binding: &'a ResourceBinding,
+    /// Its placement (from the matched policy, defaults applied).
+    pub placement: &'a Placement,
+}
+
+/// What a plugin may read about one member cluster.
+#[derive(Clone, Copy, Debug)]
+pub struct ClusterView<'a> {
+    /// Id.
+    pub id: ClusterId,
+    /// Static description: name, location, labels, taints, pools.
+    pub cluster: &'a Cluster,
+    /// `status.resourceSummary` as the control plane currently sees it.
+    pub summary: &'a ResourceSummary,
+}

@@ -1,0 +1,146 @@
+//! The scheduler's settings, as a scenario gives them, and their resolution into plugins.
+
+use crate::Error;
+use crate::estimator::{ReplicaEstimator, estimator_by_name};
+use crate::filter::{FILTER_NAMES, FilterPlugin, filter_by_name};
+use crate::member::{LeastAllocated, PlacementPolicy, placement_by_name};
+use crate::queue::QueueConfig;
+use crate::score::{SCORE_NAMES, ScorePlugin, score_by_name};
+
+/// Scheduler settings; every default is Karmada's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SchedulerConfig {
+    /// Karmada's `--plugins`: `*` enables every in-tree plugin, `-Name` disables one, `Name`
+    /// enables one.
+    pub plugins: Vec<String>,
+    /// Estimators whose minimum gives a cluster's available replicas.
+    pub estimators: Vec<String>,
+    /// The member clusters' pod placement policy.
+    pub member_placement: String,
+    /// Scheduling queue timings.
+    pub queue: QueueConfig,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            plugins: vec!["*".to_owned()],
+            estimators: vec!["general".to_owned()],
+            member_placement: LeastAllocated::NAME.to_owned(),
+            queue: QueueConfig::default(),
+        }
+    }
+}
+
+/// The plugins a configuration resolves to.
+pub struct Plugins {
+    /// Filters, in registry order.
+    pub filters: Vec<Box<dyn FilterPlugin>>,
+    /// Score plugins, in registry order.
+    pub scores: Vec<Box<dyn ScorePlugin>>,
+    /// Estimators, in the order given.
+    pub estimators: Vec<Box<dyn ReplicaEstimator>>,
+    /// Member placement.
+    pub placement: Box<dyn PlacementPolicy>,
+}
+
+impl SchedulerConfig {
+    /// Builds the plugins; an unknown name is an error listing the known ones.
+    pub fn resolve(&self) -> Result<Plugins, Error> {
+        let known: Vec<&str> = FILTER_NAMES.iter().chain(SCORE_NAMES).copied().collect();
+        let mut enabled: Vec<&str> = Vec::new();
+        for entry in &self.plugins {
+            let (disable, name) = match entry.strip_prefix('-') {
+                Some(name) => (true, name),
+                None => (false, entry.as_str()),
+            };
+            if name == "*" {
+                if disable {
+                    enabled.clear();
+                } else {
+                    enabled.extend(&known);
+                }
+                continue;
+            }
+            if !known.contains(&name) {
+                return Err(Error::UnknownPlugin {
+                    kind: "plugin",
+                    name: name.to_owned(),
+                    known: known.join(", "),
+                });
+            }
+            if disable {
+                enabled.retain(|n| *n != name);
+            } else if !enabled.contains(&name) {
+                enabled.push(name);
+            }
+        }
+        let filters = FILTER_NAMES
+            .iter()
+            .filter(|n| enabled.contains(n))
+            .map(|n| filter_by_name(n))
+            .collect::<Result<_, _>>()?;
+        let scores = SCORE_NAMES
+            .iter()
+            .filter(|n| enabled.contains(n))
+            .map(|n| score_by_name(n))
+            .collect::<Result<_, _>>()?;
+        let estimators = self
+            .estimators
+            .iter()
+            .map(|n| estimator_by_name(n))
+            .collect::<Result<_, _>>()?;
+        Ok(Plugins {
+            filters,
+            scores,
+            estimators,
+            placement: placement_by_name(&self.member_placement)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(plugins: &[&str]) -> Result<Vec<&'static str>, Error> {
+        let config = SchedulerConfig {
+            plugins: plugins.iter().map(|s| s.to_string()).collect(),
+            ..SchedulerConfig::default()
+        };
+        let resolved = config.resolve()?;
+        Ok(resolved
+            .filters
+            .iter()
+            .map(|f| f.name())
+            .chain(resolved.scores.iter().map(|s| s.name()))
+            .collect())
+    }
+
+    #[test]
+    fn star_enables_everything() {
+        assert_eq!(
+            names(&["*"]).unwrap(),
+            vec!["TaintToleration", "ClusterLocality"]
+        );
+    }
+
+    #[test]
+    fn minus_disables_one() {
+        assert_eq!(
+            names(&["*", "-TaintToleration"]).unwrap(),
+            vec!["ClusterLocality"]
+        );
+    }
+
+    #[test]
+    fn unknown_names_are_errors() {
+        let err = names(&["*", "-NoSuchPlugin"]).unwrap_err();
+        assert!(err.to_string().contains("NoSuchPlugin"), "{err}");
+        let config = SchedulerConfig {
+            member_placement: "worst-fit".into(),
+            ..SchedulerConfig::default()
+        };
+        assert!(config.resolve().is_err());
+    }
+}

@@ -1,0 +1,668 @@
+//! The control plane: the engine's event handler. It owns the mutable state (bindings, the
+//! scheduling queue, the member clusters) and is the only place that changes it; every
+//! decision it makes is delegated to a plugin query.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sim_core::engine::{Context, Handler};
+use sim_core::model::{ClusterId, GpuModelId, Job, JobId, World};
+use sim_core::record::{AllocationRecord, JobRecord, JobState, Record};
+use sim_core::{Duration, SimTime};
+
+use crate::Error;
+use crate::binding::{BindingView, ClusterView, ResourceBinding};
+use crate::config::{Plugins, SchedulerConfig};
+use crate::divide::{self, Candidate, DivideError, DivideRequest, Mode, NameOrder};
+use crate::filter::Verdict;
+use crate::member::{Binding, MemberCluster, PendingPods};
+use crate::policy::{Placement, ReplicaScheduling};
+use crate::queue::{QueuedBinding, SchedulingQueue, next_tick};
+
+/// The control plane's own events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlEvent {
+    /// Schedule every binding in the active queue.
+    SchedulingCycle,
+    /// Move expired backoffs to the active queue.
+    BackoffFlush,
+    /// Move bindings parked too long in the unschedulable set.
+    UnschedulableFlush,
+    /// A gang job's run time is over.
+    GangFinished {
+        /// The job.
+        job: JobId,
+        /// Ignored unless it matches the job's current generation (it was not restarted).
+        generation: u32,
+    },
+    /// One replica of a non-gang job is done.
+    PodFinished {
+        /// The job.
+        job: JobId,
+        /// Index into the job's pods.
+        pod: u32,
+        /// As for `GangFinished`.
+        generation: u32,
+    },
+}
+
+/// The outcome of one scheduling attempt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new assignment (`spec.clusters`).
+    Scheduled(Vec<(ClusterId, i64)>),
+    /// No cluster passed the filters (Karmada's FitError, `NoClusterFit`); not retried.
+    NoClusterFit(String),
+    /// Clusters fit but lack capacity (`Unschedulable`); parked in the unschedulable set.
+    Unschedulable(String),
+    /// Any other failure; retried after a backoff.
+    Error(String),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Pod {
+    cluster: ClusterId,
+    node: u32,
+    bound_at: SimTime,
+    released: bool,
+}
+
+#[derive(Debug)]
+struct ActiveJob {
+    job: Job,
+    binding: ResourceBinding,
+    pods: Vec<Pod>,
+    n_finished: u64,
+    start: Option<SimTime>,
+    generation: u32,
+    n_attempts: u32,
+    last_failure: Option<String>,
+    unschedulable: bool,
+    gpu_milli_ms: u128,
+}
+
+impl ActiveJob {
+    fn expected_pods(&self) -> u64 {
+        self.binding.clusters.iter().map(|(_, r)| *r as u64).sum()
+    }
+}
+
+/// Counters the control plane keeps for reports and checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ControlStats {
+    /// Jobs that arrived.
+    pub n_arrived: u64,
+    /// Job records emitted.
+    pub n_recorded: u64,
+    /// Scheduling attempts.
+    pub n_attempts: u64,
+    /// Pods bound to nodes.
+    pub n_pods_bound: u64,
+}
+
+/// Karmada's control plane plus the member clusters, driven by the engine.
+pub struct ControlPlane {
+    world: World,
+    placement: Placement,
+    plugins: Plugins,
+    members: Vec<MemberCluster>,
+    queue: SchedulingQueue,
+    jobs: HashMap<JobId, ActiveJob>,
+    cycle_armed: bool,
+    backoff_tick: Option<SimTime>,
+    unschedulable_tick: Option<SimTime>,
+    dirty: Vec<bool>,
+    dirty_list: Vec<(ClusterId, GpuModelId)>,
+    touched: Vec<bool>,
+    bound: Vec<(ClusterId, Binding)>,
+    check_invariants: bool,
+    stats: ControlStats,
+}
+
+impl ControlPlane {
+    /// A control plane over `world` in which every job uses `placement`.
+    pub fn new(
+        world: World,
+        placement: Placement,
+        config: &SchedulerConfig,
+    ) -> Result<ControlPlane, Error> {
+        let plugins = config.resolve()?;
+        let n_models = world.fleet.gpu_models.len();
+        let members: Vec<MemberCluster> = world
+            .fleet
+            .cluster_ids()
+            .map(|id| MemberCluster::new(id, world.fleet.cluster(id), n_models))
+            .collect();
+        let n_clusters = members.len();
+        Ok(ControlPlane {
+            world,
+            placement,
+            plugins,
+            members,
+            queue: SchedulingQueue::new(config.queue),
+            jobs: HashMap::new(),
+            cycle_armed: false,
+            backoff_tick: None,
+            unschedulable_tick: None,
+            dirty: vec![false; n_clusters * n_models],
+            dirty_list: Vec::new(),
+            touched: vec![false; n_clusters],
+            bound: Vec::new(),
+            check_invariants: cfg!(debug_assertions),
+            stats: ControlStats::default(),
+        })
+    }
+
+    /// Turns the per-event invariant checks on or off (on by default in debug builds).
+    pub fn set_invariant_checks(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> ControlStats {
+        self.stats
+    }
+
+    /// The world being simulated.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// A member cluster's live state.
+    pub fn member(&self, id: ClusterId) -> &MemberCluster {
+        &self.members[id.0 as usize]
+    }
+
+    /// One scheduling attempt for `binding`: filter, score, estimate, select, divide.
+    pub fn decide(&self, binding: &ResourceBinding) -> Outcome {
+        let view = BindingView {
+            binding,
+            placement: &self.placement,
+        };
+        let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+        let mut feasible: Vec<(ClusterId, i64, i64)> = Vec::new();
+        for member in &self.members {
+            let cluster_view = ClusterView {
+                id: member.id(),
+                cluster: self.world.fleet.cluster(member.id()),
+                summary: member.summary(),
+            };
+            let refused = self.plugins.filters.iter().find_map(|filter| {
+                match filter.filter(&view, &cluster_view) {
+                    Verdict::Fits => None,
+                    Verdict::Unschedulable(reason) => Some(reason),
+                }
+            });
+            if let Some(reason) = refused {
+                *reasons.entry(reason).or_default() += 1;
+                continue;
+            }
+            let score: i64 = self
+                .plugins
+                .scores
+                .iter()
+                .map(|s| s.score(&view, &cluster_view))
+                .sum();
+            let estimate = self
+                .plugins
+                .estimators
+                .iter()
+                .filter_map(|e| e.max_replicas(&view, &cluster_view))
+                .min()
+                .unwrap_or(binding.replicas);
+            feasible.push((member.id(), score, estimate));
+        }
+        if feasible.is_empty() {
+            return Outcome::NoClusterFit(fit_error(self.members.len(), &reasons));
+        }
+        // Karmada's candidate order: score desc, available (estimate + own replicas) desc, name.
+        let fleet = &self.world.fleet;
+        feasible.sort_by(|a, b| {
+            let avail_a = a.2 + binding.previous_replicas(a.0);
+            let avail_b = b.2 + binding.previous_replicas(b.0);
+            b.1.cmp(&a.1)
+                .then(avail_b.cmp(&avail_a))
+                .then_with(|| fleet.cluster(a.0).name.cmp(&fleet.cluster(b.0).name))
+        });
+        let candidates: Vec<Candidate<'_>> = feasible
+            .iter()
+            .map(|(id, _, estimate)| Candidate {
+                cluster: *id,
+                name: &fleet.cluster(*id).name,
+                available: *estimate,
+                weight_rule_matches: match &self.placement.replica_scheduling {
+                    ReplicaScheduling::Divided(
+                        crate::policy::DivisionPreference::StaticWeight(rules),
+                    ) => rules
+                        .iter()
+                        .map(|rule| rule.target.matches(fleet.cluster(*id)))
+                        .collect(),
+                    _ => Vec::new(),
+                },
+            })
+            .collect();
+        let request = DivideRequest {
+            replicas: binding.replicas,
+            candidates: &candidates,
+            previous: &binding.clusters,
+            mode: Mode::Steady,
+            name_order: NameOrder::for_uid(&binding.uid),
+        };
+        match divide::assign(&self.placement.replica_scheduling, &request) {
+            Ok(mut assignment) => {
+                assignment.sort();
+                Outcome::Scheduled(assignment)
+            }
+            Err(err @ DivideError::NotEnough { .. }) => Outcome::Unschedulable(err.to_string()),
+            Err(err) => Outcome::Error(err.to_string()),
+        }
+    }
+
+    fn schedule(&mut self, entry: QueuedBinding, now: SimTime) {
+        let Some(active) = self.jobs.get_mut(&entry.job) else {
+            return;
+        };
+        active.n_attempts += 1;
+        self.stats.n_attempts += 1;
+        let binding = active.binding.clone();
+        match self.decide(&binding) {
+            Outcome::Scheduled(assignment) => {
+                let active = self.jobs.get_mut(&entry.job).expect("present");
+                active.unschedulable = false;
+                active.last_failure = None;
+                self.apply_assignment(entry.job, assignment);
+            }
+            Outcome::NoClusterFit(reason) => self.fail(entry.job, reason),
+            Outcome::Unschedulable(reason) => {
+                self.fail(entry.job, reason);
+                self.queue.add_unschedulable(entry, now);
+            }
+            Outcome::Error(reason) => {
+                self.fail(entry.job, reason);
+                self.queue.add_backoff(entry, now);
+            }
+        }
+    }
+
+    fn fail(&mut self, job: JobId, reason: String) {
+        let active = self.jobs.get_mut(&job).expect("present");
+        active.unschedulable = true;
+        active.last_failure = Some(reason);
+    }
+
+    /// Writes a new `spec.clusters` and sends the difference to the member clusters.
+    fn apply_assignment(&mut self, job: JobId, assignment: Vec<(ClusterId, i64)>) {
+        let active = self.jobs.get_mut(&job).expect("present");
+        let previous = std::mem::replace(&mut active.binding.clusters, assignment.clone());
+        let request = active.binding.request;
+        let priority = self.world.priority_value(active.job.priority_class);
+        for (cluster, replicas) in assignment {
+            let before = previous
+                .iter()
+                .find(|(c, _)| *c == cluster)
+                .map_or(0, |(_, r)| *r);
+            let delta = replicas - before;
+            if delta > 0 {
+                let member = &mut self.members[cluster.0 as usize];
+                let mut bound = Vec::new();
+                member.submit(
+                    PendingPods {
+                        job,
+                        n_pods: delta as u32,
+                        request,
+                    },
+                    priority,
+                    self.plugins.placement.as_ref(),
+                    &mut bound,
+                );
+                self.bound.extend(bound.into_iter().map(|b| (cluster, b)));
+                self.touched[cluster.0 as usize] = true;
+            }
+        }
+    }
+
+    /// Records pods that members bound, starting jobs whose replicas are all running.
+    fn settle_bound(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        let now = ctx.now();
+        let bound = std::mem::take(&mut self.bound);
+        for (cluster, binding) in &bound {
+            self.stats.n_pods_bound += 1;
+            let member = &self.members[cluster.0 as usize];
+            let model = member.node_gpu_model(binding.node);
+            self.mark_dirty(*cluster, model);
+            let speed_milli = model.map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli);
+            let Some(active) = self.jobs.get_mut(&binding.job) else {
+                continue;
+            };
+            active.pods.push(Pod {
+                cluster: *cluster,
+                node: binding.node,
+                bound_at: now,
+                released: false,
+            });
+            let pod_idx = active.pods.len() as u32 - 1;
+            let generation = active.generation;
+            if !active.job.gang {
+                let run = scaled_runtime(active.job.runtime, speed_milli);
+                ctx.schedule(
+                    now.after(run),
+                    ControlEvent::PodFinished {
+                        job: binding.job,
+                        pod: pod_idx,
+                        generation,
+                    },
+                );
+            }
+            if active.start.is_none() && active.pods.len() as u64 == active.expected_pods() {
+                active.start = Some(now);
+                if active.job.gang {
+                    let slowest = active
+                        .pods
+                        .iter()
+                        .map(|pod| {
+                            self.members[pod.cluster.0 as usize]
+                                .node_gpu_model(pod.node)
+                                .map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli)
+                        })
+                        .min()
+                        .unwrap_or(1000);
+                    let run = scaled_runtime(active.job.runtime, slowest);
+                    ctx.schedule(
+                        now.after(run),
+                        ControlEvent::GangFinished {
+                            job: binding.job,
+                            generation,
+                        },
+                    );
+                }
+            }
+        }
+        self.bound = bound;
+        self.bound.clear();
+    }
+
+    fn mark_dirty(&mut self, cluster: ClusterId, model: Option<GpuModelId>) {
+        let Some(model) = model else { return };
+        let idx = cluster.0 as usize * self.world.fleet.gpu_models.len() + model.0 as usize;
+        if !self.dirty[idx] {
+            self.dirty[idx] = true;
+            self.dirty_list.push((cluster, model));
+        }
+    }
+
+    /// Frees one pod's node resources and charges its GPU time to the job.
+    fn release_pod(&mut self, job: JobId, pod_idx: usize, now: SimTime) {
+        let active = self.jobs.get_mut(&job).expect("present");
+        let pod = &mut active.pods[pod_idx];
+        if pod.released {
+            return;
+        }
+        pod.released = true;
+        let request = active.binding.request;
+        active.gpu_milli_ms +=
+            u128::from(request.gpu.total_milli()) * u128::from(now.since(pod.bound_at).as_millis());
+        let (cluster, node) = (pod.cluster, pod.node);
+        let member = &mut self.members[cluster.0 as usize];
+        member.release(node, &request);
+        let model = member.node_gpu_model(node);
+        self.touched[cluster.0 as usize] = true;
+        self.mark_dirty(cluster, model);
+    }
+
+    fn complete(&mut self, job: JobId, ctx: &mut Context<'_, ControlEvent>) {
+        let active = self.jobs.remove(&job).expect("present");
+        let record = job_record(&active, JobState::Completed, Some(ctx.now()));
+        self.stats.n_recorded += 1;
+        ctx.record(Record::Job(record));
+    }
+
+    /// After capacity changed: members retry waiting pods, timers are armed, allocation changes
+    /// are recorded, and invariants are checked.
+    fn settle(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        for cluster_idx in 0..self.touched.len() {
+            if !self.touched[cluster_idx] {
+                continue;
+            }
+            let mut bound = Vec::new();
+            self.members[cluster_idx].retry_pending(self.plugins.placement.as_ref(), &mut bound);
+            self.bound.extend(
+                bound
+                    .into_iter()
+                    .map(|b| (ClusterId(cluster_idx as u32), b)),
+            );
+        }
+        self.settle_bound(ctx);
+        self.arm_timers(ctx);
+        let now = ctx.now();
+        for (cluster, model) in std::mem::take(&mut self.dirty_list) {
+            let n_models = self.world.fleet.gpu_models.len();
+            self.dirty[cluster.0 as usize * n_models + model.0 as usize] = false;
+            let member = &self.members[cluster.0 as usize];
+            ctx.record(Record::Allocation(AllocationRecord {
+                time: now,
+                cluster,
+                gpu_model: model,
+                allocated_milli: member.gpu_allocated_milli(model),
+                capacity_milli: member.gpu_capacity_milli(model),
+            }));
+        }
+        if self.check_invariants {
+            for (idx, touched) in self.touched.iter().enumerate() {
+                if *touched && let Err(message) = self.members[idx].check_invariants() {
+                    panic!("invariant broken at {now}: {message}");
+                }
+            }
+        }
+        self.touched.iter_mut().for_each(|t| *t = false);
+    }
+
+    fn arm_timers(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        let config = *self.queue.config();
+        if self.queue.has_active() && !self.cycle_armed {
+            self.cycle_armed = true;
+            ctx.schedule(ctx.now(), ControlEvent::SchedulingCycle);
+        }
+        if let Some(expiry) = self.queue.next_backoff_expiry() {
+            let tick = next_tick(expiry.max(ctx.now()), config.backoff_flush);
+            if self.backoff_tick.is_none_or(|armed| tick < armed) {
+                self.backoff_tick = Some(tick);
+                ctx.schedule(tick, ControlEvent::BackoffFlush);
+            }
+        }
+        if let Some(due) = self.queue.next_unschedulable_due() {
+            let tick = next_tick(due.max(ctx.now()), config.unschedulable_flush);
+            if self.unschedulable_tick.is_none_or(|armed| tick < armed) {
+                self.unschedulable_tick = Some(tick);
+                ctx.schedule(tick, ControlEvent::UnschedulableFlush);
+            }
+        }
+    }
+}
+
+impl Handler for ControlPlane {
+    type Event = ControlEvent;
+
+    fn on_start(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        for member in &self.members {
+            for model_idx in 0..self.world.fleet.gpu_models.len() {
+                let model = GpuModelId(model_idx as u16);
+                let capacity = member.gpu_capacity_milli(model);
+                if capacity > 0 {
+                    ctx.record(Record::Allocation(AllocationRecord {
+                        time: SimTime::ZERO,
+                        cluster: member.id(),
+                        gpu_model: model,
+                        allocated_milli: 0,
+                        capacity_milli: capacity,
+                    }));
+                }
+            }
+        }
+    }
+
+    fn on_arrival(&mut self, job: Job, ctx: &mut Context<'_, ControlEvent>) {
+        self.stats.n_arrived += 1;
+        let component = &job.components[0];
+        let binding = ResourceBinding {
+            job: job.id,
+            uid: String::new(),
+            replicas: i64::from(component.replicas),
+            request: component.request,
+            namespace: job.namespace,
+            priority_class: job.priority_class,
+            priority: self.world.priority_value(job.priority_class),
+            clusters: Vec::new(),
+        };
+        self.queue.add(job.id, binding.priority, ctx.now());
+        self.jobs.insert(
+            job.id,
+            ActiveJob {
+                job,
+                binding,
+                pods: Vec::new(),
+                n_finished: 0,
+                start: None,
+                generation: 0,
+                n_attempts: 0,
+                last_failure: None,
+                unschedulable: false,
+                gpu_milli_ms: 0,
+            },
+        );
+        self.settle(ctx);
+    }
+
+    fn on_event(&mut self, event: ControlEvent, ctx: &mut Context<'_, ControlEvent>) {
+        let now = ctx.now();
+        match event {
+            ControlEvent::SchedulingCycle => {
+                self.cycle_armed = false;
+                while let Some(entry) = self.queue.pop() {
+                    self.schedule(entry, now);
+                    // Members bind pods as they arrive, so each decision sees the last one's pods.
+                    self.settle_bound(ctx);
+                }
+            }
+            ControlEvent::BackoffFlush => {
+                if self.backoff_tick == Some(now) {
+                    self.backoff_tick = None;
+                }
+                self.queue.flush_backoff(now);
+            }
+            ControlEvent::UnschedulableFlush => {
+                if self.unschedulable_tick == Some(now) {
+                    self.unschedulable_tick = None;
+                }
+                self.queue.flush_unschedulable(now);
+            }
+            ControlEvent::GangFinished { job, generation } => {
+                let Some(active) = self.jobs.get(&job) else {
+                    return;
+                };
+                if active.generation != generation {
+                    return;
+                }
+                for pod_idx in 0..active.pods.len() {
+                    self.release_pod(job, pod_idx, now);
+                }
+                self.complete(job, ctx);
+            }
+            ControlEvent::PodFinished {
+                job,
+                pod,
+                generation,
+            } => {
+                let Some(active) = self.jobs.get(&job) else {
+                    return;
+                };
+                if active.generation != generation {
+                    return;
+                }
+                self.release_pod(job, pod as usize, now);
+                let active = self.jobs.get_mut(&job).expect("present");
+                active.n_finished += 1;
+                if active.n_finished == active.expected_pods() {
+                    self.complete(job, ctx);
+                }
+            }
+        }
+        self.settle(ctx);
+    }
+
+    fn on_end(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        let now = ctx.now();
+        let mut ids: Vec<JobId> = self.jobs.keys().copied().collect();
+        ids.sort();
+        for id in ids {
+            let active = self.jobs.remove(&id).expect("listed");
+            let mut record = job_record(&active, JobState::Queued, None);
+            // Pods still on nodes are charged up to the end of the run.
+            for pod in active.pods.iter().filter(|pod| !pod.released) {
+                record.gpu_milli_ms += u128::from(active.binding.request.gpu.total_milli())
+                    * u128::from(now.since(pod.bound_at).as_millis());
+            }
+            record.state = if active.start.is_some() {
+                JobState::Running
+            } else if active.unschedulable {
+                JobState::Unschedulable
+            } else {
+                JobState::Queued
+            };
+            self.stats.n_recorded += 1;
+            ctx.record(Record::Job(record));
+        }
+        assert_eq!(
+            self.stats.n_arrived, self.stats.n_recorded,
+            "every submitted job must end in exactly one state"
+        );
+    }
+}
+
+fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobRecord {
+    JobRecord {
+        id: active.job.id,
+        name: active.job.name.clone(),
+        namespace: active.job.namespace,
+        priority_class: active.job.priority_class,
+        submit: active.job.submit,
+        start: active.start,
+        end,
+        state,
+        n_replicas: active.job.n_replicas(),
+        n_gpus: active.job.n_gpus(),
+        gpu_milli_ms: active.gpu_milli_ms,
+        clusters: active
+            .binding
+            .clusters
+            .iter()
+            .map(|(c, r)| (*c, *r as u32))
+            .collect(),
+        n_attempts: active.n_attempts,
+        last_failure: active.last_failure.clone(),
+    }
+}
+
+/// Run time on a device `speed_milli`/1000 times the reference speed, rounded up to a whole ms.
+fn scaled_runtime(runtime: Duration, speed_milli: u32) -> Duration {
+    let speed = u64::from(speed_milli.max(1));
+    Duration(runtime.as_millis().saturating_mul(1000).div_ceil(speed))
+}
+
+/// Karmada's FitError text: `0/N clusters are available: <count> <reason>, ....`
+fn fit_error(n_clusters: usize, reasons: &BTreeMap<String, usize>) -> String {
+    if n_clusters == 0 {
+        return "no cluster exists".to_owned();
+    }
+    let mut parts: Vec<String> = reasons
+        .iter()
+        .map(|(reason, count)| format!("{count} {reason}"))
+        .collect();
+    parts.sort();
+    format!(
+        "0/{n_clusters} clusters are available: {}.",
+        parts.join(", ")
+    )
+}
+
+#[cfg(test)]
+#[path = "control_tests.rs"]
+mod tests;

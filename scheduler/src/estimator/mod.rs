@@ -1,0 +1,73 @@
+//! Replica estimators (`pkg/estimator`): how many more replicas of a binding a cluster can take.
+//! The scheduler takes the minimum over the enabled estimators, ignoring "no opinion".
+
+mod general;
+mod registry;
+
+pub use general::GeneralEstimator;
+pub use registry::{ESTIMATOR_NAMES, estimator_by_name};
+
+use sim_core::model::PodRequest;
+
+use crate::binding::{BindingView, ClusterView};
+
+/// Resource amounts as Karmada's `ResourceList` carries them for the four resources fleetsim
+/// models; signed, because differences of summaries may go below zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResourceList {
+    /// `cpu`, in milli-cores.
+    pub cpu_milli: i64,
+    /// `memory`, in bytes.
+    pub memory: i64,
+    /// `pods`.
+    pub pods: i64,
+    /// `nvidia.com/gpu`, in devices.
+    pub gpus: i64,
+}
+
+impl ResourceList {
+    /// What `n_pods` pods of `request` consume.
+    pub fn of_pods(request: &PodRequest, n_pods: i64) -> ResourceList {
+        ResourceList {
+            cpu_milli: request.cpu_milli as i64 * n_pods,
+            memory: request.memory as i64 * n_pods,
+            pods: n_pods,
+            gpus: i64::from(request.gpu.devices()) * n_pods,
+        }
+    }
+
+    /// Adds `other` to `self`.
+    pub fn add(&mut self, other: &ResourceList) {
+        self.cpu_milli += other.cpu_milli;
+        self.memory += other.memory;
+        self.pods += other.pods;
+        self.gpus += other.gpus;
+    }
+
+    /// Subtracts `other` from `self`.
+    pub fn sub(&mut self, other: &ResourceList) {
+        self.cpu_milli -= other.cpu_milli;
+        self.memory -= other.memory;
+        self.pods -= other.pods;
+        self.gpus -= other.gpus;
+    }
+}
+
+/// `cluster.status.resourceSummary`: totals over the cluster's nodes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResourceSummary {
+    /// Σ node allocatable.
+    pub allocatable: ResourceList,
+    /// Σ requests of pods bound to nodes.
+    pub allocated: ResourceList,
+    /// Σ requests of pods waiting to be bound.
+    pub allocating: ResourceList,
+}
+
+/// Answers how many replicas of a binding a cluster can still take.
+pub trait ReplicaEstimator {
+    /// The estimator's registered name.
+    fn name(&self) -> &'static str;
+    /// Max replicas, or `None` for "no opinion" (Karmada's -1).
+    fn max_replicas(&self, binding: &BindingView<'_>, cluster: &ClusterView<'_>) -> Option<i64>;
+}

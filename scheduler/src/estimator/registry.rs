@@ -1,0 +1,17 @@
+use super::{GeneralEstimator, ReplicaEstimator};
+use crate::error::Error;
+
+/// Every in-tree estimator.
+pub const ESTIMATOR_NAMES: &[&str] = &[GeneralEstimator::NAME];
+
+/// The estimator registered as `name`.
+pub fn estimator_by_name(name: &str) -> Result<Box<dyn ReplicaEstimator>, Error> {
+    match name {
+        GeneralEstimator::NAME => Ok(Box::new(GeneralEstimator)),
+        _ => Err(Error::UnknownPlugin {
+            kind: "estimator",
+            name: name.to_owned(),
+            known: ESTIMATOR_NAMES.join(", "),
+        }),
+    }
+}

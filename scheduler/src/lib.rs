@@ -1,0 +1,30 @@
+//! The Karmada control plane and the member clusters' pod placement, as a
+//! [`sim_core::engine::Handler`].
+//!
+//! A job becomes a ResourceBinding; [`control::ControlPlane`] queues it ([`queue`]), filters
+//! clusters ([`filter`]), scores them ([`score`]), asks the estimators ([`estimator`]), divides
+//! the replicas ([`divide`]) and hands pods to the member clusters ([`member`]), which place them
+//! on nodes with a registered placement policy.
+//!
+//! Every decision is a query over borrowed views; only `control.rs` mutates state. This crate
+//! does no IO and knows no file formats: scenarios build its inputs.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod binding;
+pub mod divide;
+pub mod error;
+pub mod estimator;
+pub mod filter;
+pub mod member;
+pub mod policy;
+pub mod queue;
+pub mod score;
+
+pub use error::Error;
+pub mod config;
+pub mod control;
+
+pub use config::SchedulerConfig;
+pub use control::ControlPlane;

@@ -1,0 +1,470 @@
+//! Member clusters: nodes, pods bound to them, pods waiting, and the placement policies that
+//! choose a node for each pod (the member's kube-scheduler).
+//!
+//! Nodes are aggregated: identical nodes in the same state share one bucket of a free-capacity
+//! index, so choosing a node costs one fit check and one score per distinct (pool, free state)
+//! pair, not per node. A pool of a thousand idle nodes is one bucket until pods set them apart.
+
+mod least_allocated;
+mod most_allocated;
+mod registry;
+
+pub use least_allocated::LeastAllocated;
+pub use most_allocated::MostAllocated;
+pub use registry::{PLACEMENT_NAMES, placement_by_name};
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+
+use sim_core::model::{Cluster, ClusterId, GpuModelId, JobId, NodeShape, PodRequest, TaintEffect};
+
+use crate::estimator::{ResourceList, ResourceSummary};
+
+/// What is still free on one node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeFree {
+    /// CPU in milli-cores.
+    pub cpu_milli: u64,
+    /// Memory in bytes.
+    pub memory: u64,
+    /// Pod slots.
+    pub pods: u32,
+    /// Whole free GPU devices.
+    pub gpus: u32,
+}
+
+impl NodeFree {
+    fn of_shape(shape: &NodeShape) -> NodeFree {
+        NodeFree {
+            cpu_milli: shape.cpu_milli,
+            memory: shape.memory,
+            pods: shape.max_pods,
+            gpus: shape.gpus,
+        }
+    }
+}
+
+/// Scores a node for a pod; higher is better, in `0..=100`.
+pub trait PlacementPolicy {
+    /// The policy's registered name.
+    fn name(&self) -> &'static str;
+    /// Score of a node of `shape` with `free` resources left, for `pod` (which fits).
+    fn score(&self, pod: &PodRequest, shape: &NodeShape, free: &NodeFree) -> u32;
+}
+
+/// Kubernetes' `NodeResourcesFit` arithmetic shared by the allocation-based policies: the
+/// weighted mean over cpu, memory and GPUs (weight 1 each; resources the node lacks are
+/// skipped) of `per_resource(requested after placing, capacity)`, in integer arithmetic.
+pub fn resource_allocation_score(
+    pod: &PodRequest,
+    shape: &NodeShape,
+    free: &NodeFree,
+    per_resource: fn(u64, u64) -> u64,
+) -> u32 {
+    let dims = [
+        (
+            shape.cpu_milli,
+            shape.cpu_milli - free.cpu_milli + pod.cpu_milli,
+        ),
+        (shape.memory, shape.memory - free.memory + pod.memory),
+        (
+            u64::from(shape.gpus),
+            u64::from(shape.gpus - free.gpus) + u64::from(pod.gpu.count),
+        ),
+    ];
+    let mut total = 0;
+    let mut n_weights = 0;
+    for (capacity, requested) in dims {
+        if capacity == 0 {
+            continue;
+        }
+        total += if requested > capacity {
+            0
+        } else {
+            per_resource(requested, capacity)
+        };
+        n_weights += 1;
+    }
+    total.checked_div(n_weights).unwrap_or(0) as u32
+}
+
+/// A group of identical pods of one job waiting in a member cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PendingPods {
+    /// The job.
+    pub job: JobId,
+    /// How many pods.
+    pub n_pods: u32,
+    /// Each pod's request.
+    pub request: PodRequest,
+}
+
+/// A pod that has just been bound to a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Binding {
+    /// The pod's job.
+    pub job: JobId,
+    /// The node, as an index into the cluster's nodes.
+    pub node: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Pool {
+    shape: NodeShape,
+    schedulable: bool,
+}
+
+/// One member cluster's nodes and pods.
+#[derive(Debug)]
+pub struct MemberCluster {
+    id: ClusterId,
+    pools: Vec<Pool>,
+    node_pool: Vec<u16>,
+    node_free: Vec<NodeFree>,
+    /// Free-capacity index: (pool, free state) → nodes in that state, lowest index first.
+    buckets: BTreeMap<(u16, NodeFree), BTreeSet<u32>>,
+    /// Waiting pods by (priority descending, arrival order).
+    pending: BTreeMap<(Reverse<i32>, u64), PendingPods>,
+    pending_seq: u64,
+    summary: ResourceSummary,
+    gpu_allocated_milli: Vec<u64>,
+    gpu_capacity_milli: Vec<u64>,
+}
+
+impl MemberCluster {
+    /// A cluster with every node idle.
+    pub fn new(id: ClusterId, cluster: &Cluster, n_gpu_models: usize) -> MemberCluster {
+        let mut member = MemberCluster {
+            id,
+            pools: Vec::new(),
+            node_pool: Vec::new(),
+            node_free: Vec::new(),
+            buckets: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            pending_seq: 0,
+            summary: ResourceSummary::default(),
+            gpu_allocated_milli: vec![0; n_gpu_models],
+            gpu_capacity_milli: vec![0; n_gpu_models],
+        };
+        for (pool_idx, pool) in cluster.node_pools.iter().enumerate() {
+            let pool_idx = pool_idx as u16;
+            // Pods carry no tolerations yet, so a pool with a hard taint takes no pods.
+            let schedulable = !pool
+                .taints
+                .iter()
+                .any(|t| matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute));
+            member.pools.push(Pool {
+                shape: pool.shape,
+                schedulable,
+            });
+            let free = NodeFree::of_shape(&pool.shape);
+            let first = member.node_free.len() as u32;
+            member
+                .node_pool
+                .extend(std::iter::repeat_n(pool_idx, pool.count as usize));
+            member
+                .node_free
+                .extend(std::iter::repeat_n(free, pool.count as usize));
+            if pool.count > 0 {
+                member
+                    .buckets
+                    .entry((pool_idx, free))
+                    .or_default()
+                    .extend(first..first + pool.count);
+            }
+            let count = i64::from(pool.count);
+            member.summary.allocatable.add(&ResourceList {
+                cpu_milli: pool.shape.cpu_milli as i64 * count,
+                memory: pool.shape.memory as i64 * count,
+                pods: i64::from(pool.shape.max_pods) * count,
+                gpus: i64::from(pool.shape.gpus) * count,
+            });
+            if let Some(model) = pool.shape.gpu_model {
+                member.gpu_capacity_milli[model.0 as usize] +=
+                    u64::from(pool.count) * u64::from(pool.shape.gpus) * 1000;
+            }
+        }
+        member
+    }
+
+    /// The cluster's id.
+    pub fn id(&self) -> ClusterId {
+        self.id
+    }
+
+    /// `status.resourceSummary`, live.
+    pub fn summary(&self) -> &ResourceSummary {
+        &self.summary
+    }
+
+    /// Milli-GPU of `model` held by pods.
+    pub fn gpu_allocated_milli(&self, model: GpuModelId) -> u64 {
+        self.gpu_allocated_milli[model.0 as usize]
+    }
+
+    /// Milli-GPU of `model` on the cluster's nodes.
+    pub fn gpu_capacity_milli(&self, model: GpuModelId) -> u64 {
+        self.gpu_capacity_milli[model.0 as usize]
+    }
+
+    /// The GPU model of a node.
+    pub fn node_gpu_model(&self, node: u32) -> Option<GpuModelId> {
+        self.pools[self.node_pool[node as usize] as usize]
+            .shape
+            .gpu_model
+    }
+
+    /// The shape of a node.
+    pub fn node_shape(&self, node: u32) -> &NodeShape {
+        &self.pools[self.node_pool[node as usize] as usize].shape
+    }
+
+    /// What is free on a node.
+    pub fn node_free(&self, node: u32) -> &NodeFree {
+        &self.node_free[node as usize]
+    }
+
+    /// Number of nodes.
+    pub fn n_nodes(&self) -> usize {
+        self.node_free.len()
+    }
+
+    /// Number of distinct (pool, free state) buckets in the index.
+    pub fn n_buckets(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// Pods waiting for a node.
+    pub fn n_pending_pods(&self) -> u64 {
+        self.pending.values().map(|p| u64::from(p.n_pods)).sum()
+    }
+
+    /// The best node for `pod` under `policy`: highest score, then lowest node index.
+    pub fn choose_node(&self, pod: &PodRequest, policy: &dyn PlacementPolicy) -> Option<u32> {
+        let mut best: Option<(u32, u32)> = None;
+        for ((pool_idx, free), nodes) in &self.buckets {
+            let pool = &self.pools[*pool_idx as usize];
+            if !pool.schedulable || !fits(pod, &pool.shape, free) {
+                continue;
+            }
+            let score = policy.score(pod, &pool.shape, free);
+            let node = *nodes.first().expect("buckets are never empty");
+            let better = match best {
+                None => true,
+                Some((best_score, best_node)) => {
+                    score > best_score || (score == best_score && node < best_node)
+                }
+            };
+            if better {
+                best = Some((score, node));
+            }
+        }
+        best.map(|(_, node)| node)
+    }
+
+    fn rebucket(&mut self, node: u32, new_free: NodeFree) {
+        let pool_idx = self.node_pool[node as usize];
+        let old_key = (pool_idx, self.node_free[node as usize]);
+        if let Some(set) = self.buckets.get_mut(&old_key) {
+            set.remove(&node);
+            if set.is_empty() {
+                self.buckets.remove(&old_key);
+            }
+        }
+        self.node_free[node as usize] = new_free;
+        self.buckets
+            .entry((pool_idx, new_free))
+            .or_default()
+            .insert(node);
+    }
+
+    /// Binds `pod` to `node` (which must fit it).
+    pub fn bind(&mut self, node: u32, pod: &PodRequest) {
+        let mut free = self.node_free[node as usize];
+        debug_assert!(
+            fits(pod, self.node_shape(node), &free),
+            "node over-allocated"
+        );
+        free.cpu_milli -= pod.cpu_milli;
+        free.memory -= pod.memory;
+        free.pods -= 1;
+        free.gpus -= pod.gpu.count;
+        self.rebucket(node, free);
+        self.summary.allocated.add(&ResourceList::of_pods(pod, 1));
+        if let Some(model) = self.node_gpu_model(node) {
+            self.gpu_allocated_milli[model.0 as usize] += pod.gpu.total_milli();
+        }
+    }
+
+    /// Frees what `pod` held on `node`.
+    pub fn release(&mut self, node: u32, pod: &PodRequest) {
+        let mut free = self.node_free[node as usize];
+        free.cpu_milli += pod.cpu_milli;
+        free.memory += pod.memory;
+        free.pods += 1;
+        free.gpus += pod.gpu.count;
+        debug_assert!(
+            within_shape(&free, self.node_shape(node)),
+            "released more than was bound"
+        );
+        self.rebucket(node, free);
+        self.summary.allocated.sub(&ResourceList::of_pods(pod, 1));
+        if let Some(model) = self.node_gpu_model(node) {
+            self.gpu_allocated_milli[model.0 as usize] -= pod.gpu.total_milli();
+        }
+    }
+
+    /// New pods from the control plane: each is placed at once if a node fits, else waits.
+    pub fn submit(
+        &mut self,
+        pods: PendingPods,
+        priority: i32,
+        policy: &dyn PlacementPolicy,
+        bound: &mut Vec<Binding>,
+    ) {
+        let mut left = pods.n_pods;
+        while left > 0 {
+            let Some(node) = self.choose_node(&pods.request, policy) else {
+                break;
+            };
+            self.bind(node, &pods.request);
+            bound.push(Binding {
+                job: pods.job,
+                node,
+            });
+            left -= 1;
+        }
+        if left > 0 {
+            let waiting = PendingPods {
+                n_pods: left,
+                ..pods
+            };
+            self.summary
+                .allocating
+                .add(&ResourceList::of_pods(&pods.request, i64::from(left)));
+            self.pending_seq += 1;
+            self.pending
+                .insert((Reverse(priority), self.pending_seq), waiting);
+        }
+    }
+
+    /// Retries waiting pods in priority order after capacity freed; a request that failed once
+    /// in this pass is not tried again for later identical pods.
+    pub fn retry_pending(&mut self, policy: &dyn PlacementPolicy, bound: &mut Vec<Binding>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut failed: Vec<PodRequest> = Vec::new();
+        let keys: Vec<(Reverse<i32>, u64)> = self.pending.keys().copied().collect();
+        for key in keys {
+            let group = self.pending[&key];
+            if failed.contains(&group.request) {
+                continue;
+            }
+            let mut left = group.n_pods;
+            while left > 0 {
+                let Some(node) = self.choose_node(&group.request, policy) else {
+                    failed.push(group.request);
+                    break;
+                };
+                self.bind(node, &group.request);
+                self.summary
+                    .allocating
+                    .sub(&ResourceList::of_pods(&group.request, 1));
+                bound.push(Binding {
+                    job: group.job,
+                    node,
+                });
+                left -= 1;
+            }
+            if left == 0 {
+                self.pending.remove(&key);
+            } else if let Some(entry) = self.pending.get_mut(&key) {
+                entry.n_pods = left;
+            }
+        }
+    }
+
+    /// Drops every waiting pod of `job` (the job left the cluster); returns how many.
+    pub fn remove_pending(&mut self, job: JobId) -> u32 {
+        let keys: Vec<_> = self
+            .pending
+            .iter()
+            .filter(|(_, group)| group.job == job)
+            .map(|(key, _)| *key)
+            .collect();
+        let mut n_removed = 0;
+        for key in keys {
+            let group = self.pending.remove(&key).expect("listed");
+            self.summary.allocating.sub(&ResourceList::of_pods(
+                &group.request,
+                i64::from(group.n_pods),
+            ));
+            n_removed += group.n_pods;
+        }
+        n_removed
+    }
+
+    /// Checks the index against the node states; for tests and debug builds.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut n_indexed = 0;
+        for ((pool_idx, free), nodes) in &self.buckets {
+            let shape = &self.pools[*pool_idx as usize].shape;
+            if !within_shape(free, shape) {
+                return Err(format!(
+                    "cluster {}: free state {free:?} exceeds its shape",
+                    self.id.0
+                ));
+            }
+            for node in nodes {
+                if self.node_free[*node as usize] != *free
+                    || self.node_pool[*node as usize] != *pool_idx
+                {
+                    return Err(format!(
+                        "cluster {}: node {node} is in the wrong bucket",
+                        self.id.0
+                    ));
+                }
+            }
+            n_indexed += nodes.len();
+        }
+        if n_indexed != self.node_free.len() {
+            return Err(format!(
+                "cluster {}: {n_indexed} nodes indexed of {}",
+                self.id.0,
+                self.node_free.len()
+            ));
+        }
+        if self.summary.allocated.pods < 0 || self.summary.allocating.pods < 0 {
+            return Err(format!(
+                "cluster {}: negative pod counts in the summary",
+                self.id.0
+            ));
+        }
+        Ok(())
+    }
+
+    /// The waiting pod groups, in the order they are retried.
+    pub fn pending_groups(&self) -> impl Iterator<Item = &PendingPods> {
+        self.pending.values()
+    }
+}
+
+fn within_shape(free: &NodeFree, shape: &NodeShape) -> bool {
+    free.cpu_milli <= shape.cpu_milli
+        && free.memory <= shape.memory
+        && free.pods <= shape.max_pods
+        && free.gpus <= shape.gpus
+}
+
+/// Whether `pod` fits a node of `shape` with `free` left.
+pub fn fits(pod: &PodRequest, shape: &NodeShape, free: &NodeFree) -> bool {
+    pod.cpu_milli <= free.cpu_milli
+        && pod.memory <= free.memory
+        && free.pods >= 1
+        && (pod.gpu.count == 0
+            || (pod.gpu.count <= free.gpus && pod.gpu.models.allows(shape.gpu_model)))
+}
+
+#[cfg(test)]
+mod tests;

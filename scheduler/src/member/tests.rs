@@ -1,0 +1,219 @@
+//! Member placement worked by hand on tiny clusters.
+
+use super::*;
+use sim_core::model::{GpuModelSet, GpuRequest, NodePool};
+
+const GI: u64 = 1 << 30;
+
+fn cluster(pools: &[(u32, u64, u32, Option<u16>)]) -> MemberCluster {
+    let cluster = Cluster {
+        name: "c".into(),
+        region: None,
+        zone: None,
+        provider: None,
+        labels: Default::default(),
+        taints: Vec::new(),
+        node_pools: pools
+            .iter()
+            .enumerate()
+            .map(|(idx, (count, cpu_cores, gpus, model))| NodePool {
+                name: format!("p{idx}"),
+                count: *count,
+                shape: NodeShape {
+                    cpu_milli: cpu_cores * 1000,
+                    memory: 64 * GI,
+                    max_pods: 110,
+                    gpus: *gpus,
+                    gpu_model: model.map(GpuModelId),
+                },
+                labels: Default::default(),
+                taints: Vec::new(),
+            })
+            .collect(),
+    };
+    MemberCluster::new(ClusterId(0), &cluster, 2)
+}
+
+fn gpu_pod(gpus: u32) -> PodRequest {
+    PodRequest {
+        cpu_milli: 8000,
+        memory: 8 * GI,
+        gpu: GpuRequest::whole(gpus, GpuModelSet::ANY),
+    }
+}
+
+#[test]
+fn least_allocated_spreads_and_most_allocated_packs() {
+    // Two identical 8-GPU nodes; after one 2-GPU pod on node 0, least-allocated picks node 1,
+    // most-allocated picks node 0 again.
+    for (policy, expected) in [
+        (&LeastAllocated as &dyn PlacementPolicy, 1),
+        (&MostAllocated, 0),
+    ] {
+        let mut member = cluster(&[(2, 64, 8, Some(0))]);
+        assert_eq!(
+            member.choose_node(&gpu_pod(2), policy),
+            Some(0),
+            "{}",
+            policy.name()
+        );
+        member.bind(0, &gpu_pod(2));
+        assert_eq!(
+            member.choose_node(&gpu_pod(2), policy),
+            Some(expected),
+            "{}",
+            policy.name()
+        );
+    }
+}
+
+#[test]
+fn least_allocated_score_by_hand() {
+    // Node 64 cores, 64Gi, 8 GPUs; pod 8 cores, 8Gi, 2 GPUs on an idle node:
+    // cpu (64-8)*100/64 = 87, memory 87, gpu (8-2)*100/8 = 75 → (87+87+75)/3 = 83.
+    let shape = NodeShape {
+        cpu_milli: 64_000,
+        memory: 64 * GI,
+        max_pods: 110,
+        gpus: 8,
+        gpu_model: Some(GpuModelId(0)),
+    };
+    let free = NodeFree::of_shape(&shape);
+    assert_eq!(LeastAllocated.score(&gpu_pod(2), &shape, &free), 83);
+    // MostAllocated: 12, 12, 25 → 16.
+    assert_eq!(MostAllocated.score(&gpu_pod(2), &shape, &free), 16);
+}
+
+#[test]
+fn gpu_model_constraint_is_respected() {
+    let mut member = cluster(&[(1, 64, 8, Some(0)), (1, 64, 8, Some(1))]);
+    let mut pod = gpu_pod(1);
+    pod.gpu.models = GpuModelSet::of([GpuModelId(1)]);
+    assert_eq!(member.choose_node(&pod, &LeastAllocated), Some(1));
+    member.bind(1, &gpu_pod(8));
+    assert_eq!(member.choose_node(&pod, &LeastAllocated), None);
+}
+
+#[test]
+fn cpu_only_nodes_never_take_gpu_pods() {
+    let member = cluster(&[(3, 128, 0, None)]);
+    assert_eq!(member.choose_node(&gpu_pod(1), &LeastAllocated), None);
+    let cpu_pod = PodRequest {
+        cpu_milli: 1000,
+        memory: GI,
+        gpu: GpuRequest::NONE,
+    };
+    assert_eq!(member.choose_node(&cpu_pod, &LeastAllocated), Some(0));
+}
+
+#[test]
+fn identical_idle_nodes_share_one_bucket() {
+    let mut member = cluster(&[(1000, 64, 8, Some(0))]);
+    assert_eq!(member.n_buckets(), 1);
+    member.bind(5, &gpu_pod(8));
+    assert_eq!(member.n_buckets(), 2);
+    member.release(5, &gpu_pod(8));
+    assert_eq!(member.n_buckets(), 1);
+    member.check_invariants().unwrap();
+}
+
+#[test]
+fn waiting_pods_bind_when_capacity_frees() {
+    let mut member = cluster(&[(1, 64, 8, Some(0))]);
+    let mut bound = Vec::new();
+    member.submit(
+        PendingPods {
+            job: JobId(1),
+            n_pods: 1,
+            request: gpu_pod(6),
+        },
+        0,
+        &LeastAllocated,
+        &mut bound,
+    );
+    member.submit(
+        PendingPods {
+            job: JobId(2),
+            n_pods: 2,
+            request: gpu_pod(2),
+        },
+        0,
+        &LeastAllocated,
+        &mut bound,
+    );
+    assert_eq!(
+        bound,
+        vec![
+            Binding {
+                job: JobId(1),
+                node: 0
+            },
+            Binding {
+                job: JobId(2),
+                node: 0
+            }
+        ]
+    );
+    assert_eq!(member.n_pending_pods(), 1);
+    assert_eq!(member.summary().allocating.gpus, 2);
+    bound.clear();
+    member.release(0, &gpu_pod(6));
+    member.retry_pending(&LeastAllocated, &mut bound);
+    assert_eq!(
+        bound,
+        vec![Binding {
+            job: JobId(2),
+            node: 0
+        }]
+    );
+    assert_eq!(member.n_pending_pods(), 0);
+    assert_eq!(member.summary().allocating, ResourceList::default());
+    assert_eq!(member.summary().allocated.gpus, 4);
+    member.check_invariants().unwrap();
+}
+
+#[test]
+fn higher_priority_waiting_pods_go_first() {
+    let mut member = cluster(&[(1, 64, 8, Some(0))]);
+    let mut bound = Vec::new();
+    member.submit(
+        PendingPods {
+            job: JobId(0),
+            n_pods: 1,
+            request: gpu_pod(8),
+        },
+        0,
+        &LeastAllocated,
+        &mut bound,
+    );
+    member.submit(
+        PendingPods {
+            job: JobId(1),
+            n_pods: 1,
+            request: gpu_pod(8),
+        },
+        0,
+        &LeastAllocated,
+        &mut bound,
+    );
+    member.submit(
+        PendingPods {
+            job: JobId(2),
+            n_pods: 1,
+            request: gpu_pod(8),
+        },
+        100,
+        &LeastAllocated,
+        &mut bound,
+    );
+    bound.clear();
+    member.release(0, &gpu_pod(8));
+    member.retry_pending(&LeastAllocated, &mut bound);
+    assert_eq!(
+        bound,
+        vec![Binding {
+            job: JobId(2),
+            node: 0
+        }]
+    );
+}

@@ -1,0 +1,306 @@
+//! Karmada's scheduling queue (`pkg/scheduler/internal/queue/scheduling_queue.go`): an active
+//! heap by priority then enqueue time, a backoff queue, and an unschedulable set flushed back
+//! after a maximum stay.
+//!
+//! Periodic flushes are modelled as ticks on a fixed grid from time zero (every
+//! `backoff_flush` and every `unschedulable_flush`), as a free-running ticker would fire;
+//! the control plane only schedules a tick when something waits for it, so an idle queue
+//! costs no events.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+
+use sim_core::model::JobId;
+use sim_core::{Duration, SimTime};
+
+/// Queue timings; every default is Karmada's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// First backoff after a failed attempt (1 s).
+    pub backoff_initial: Duration,
+    /// Longest backoff (10 s).
+    pub backoff_max: Duration,
+    /// How often expired backoffs move to the active queue (1 s).
+    pub backoff_flush: Duration,
+    /// How long an unschedulable binding waits before it is retried anyway (5 min).
+    pub unschedulable_max_stay: Duration,
+    /// How often the unschedulable set is checked (30 s).
+    pub unschedulable_flush: Duration,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            backoff_initial: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(10),
+            backoff_flush: Duration::from_secs(1),
+            unschedulable_max_stay: Duration::from_mins(5),
+            unschedulable_flush: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Active-queue order: higher priority, then earlier enqueue time, then push order.
+type ActiveKey = (Reverse<i32>, SimTime, u64);
+
+/// A binding waiting in the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueuedBinding {
+    /// The binding's job.
+    pub job: JobId,
+    /// `spec.schedulePriority.priority`.
+    pub priority: i32,
+    /// When it was (re)queued; earlier pops first among equal priorities.
+    pub timestamp: SimTime,
+    /// Scheduling attempts so far.
+    pub attempts: u32,
+}
+
+/// The three queues.
+#[derive(Debug)]
+pub struct SchedulingQueue {
+    config: QueueConfig,
+    seq: u64,
+    active: BTreeMap<ActiveKey, QueuedBinding>,
+    backoff: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
+    unschedulable: BTreeMap<ActiveKey, QueuedBinding>,
+    queued_jobs: BTreeSet<JobId>,
+}
+
+impl SchedulingQueue {
+    /// Empty queues with these timings.
+    pub fn new(config: QueueConfig) -> Self {
+        SchedulingQueue {
+            config,
+            seq: 0,
+            active: BTreeMap::new(),
+            backoff: BTreeMap::new(),
+            unschedulable: BTreeMap::new(),
+            queued_jobs: BTreeSet::new(),
+        }
+    }
+
+    /// The timings.
+    pub fn config(&self) -> &QueueConfig {
+        &self.config
+    }
+
+    fn key(&mut self, entry: &QueuedBinding) -> ActiveKey {
+        self.seq += 1;
+        (Reverse(entry.priority), entry.timestamp, self.seq)
+    }
+
+    /// Adds a new or updated binding to the active queue (ignored when already queued).
+    pub fn add(&mut self, job: JobId, priority: i32, now: SimTime) {
+        if !self.queued_jobs.insert(job) {
+            return;
+        }
+        let entry = QueuedBinding {
+            job,
+            priority,
+            timestamp: now,
+            attempts: 0,
+        };
+        let key = self.key(&entry);
+        self.active.insert(key, entry);
+    }
+
+    /// Pops the next binding to schedule and counts the attempt.
+    pub fn pop(&mut self) -> Option<QueuedBinding> {
+        let (_, mut entry) = self.active.pop_first()?;
+        self.queued_jobs.remove(&entry.job);
+        entry.attempts += 1;
+        Some(entry)
+    }
+
+    /// Backoff after `attempts` failures: initial × 2^(attempts−1), capped.
+    pub fn backoff_duration(&self, attempts: u32) -> Duration {
+        if attempts == 0 {
+            return Duration::ZERO;
+        }
+        let mut backoff = self.config.backoff_initial.as_millis();
+        for _ in 1..attempts {
+            backoff = backoff.saturating_mul(2);
+            if backoff >= self.config.backoff_max.as_millis() {
+                break;
+            }
+        }
+        Duration(backoff.min(self.config.backoff_max.as_millis()))
+    }
+
+    /// After an error other than Unschedulable: wait out the backoff.
+    pub fn add_backoff(&mut self, mut entry: QueuedBinding, now: SimTime) {
+        if !self.queued_jobs.insert(entry.job) {
+            return;
+        }
+        entry.timestamp = now;
+        let expiry = now.after(self.backoff_duration(entry.attempts));
+        let key = self.key(&entry);
+        self.backoff.insert((expiry, key), entry);
+    }
+
+    /// After an Unschedulable result: park until the maximum stay passes or an event moves it.
+    pub fn add_unschedulable(&mut self, mut entry: QueuedBinding, now: SimTime) {
+        if !self.queued_jobs.insert(entry.job) {
+            return;
+        }
+        entry.timestamp = now;
+        let key = self.key(&entry);
+        self.unschedulable.insert(key, entry);
+    }
+
+    /// The backoff flush tick: expired backoffs move to the active queue.
+    pub fn flush_backoff(&mut self, now: SimTime) {
+        while let Some(entry) = self.backoff.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let entry = entry.remove();
+            let key = self.key(&entry);
+            self.active.insert(key, entry);
+        }
+    }
+
+    /// The unschedulable flush tick: bindings parked longer than the maximum stay move on, to
+    /// the active queue or, while still backing off, to the backoff queue.
+    pub fn flush_unschedulable(&mut self, now: SimTime) {
+        let max_stay = self.config.unschedulable_max_stay;
+        let due: Vec<ActiveKey> = self
+            .unschedulable
+            .iter()
+            .filter(|(_, entry)| now.since(entry.timestamp) > max_stay)
+            .map(|(key, _)| *key)
+            .collect();
+        for key in due {
+            let entry = self.unschedulable.remove(&key).expect("listed");
+            self.requeue(entry, now);
+        }
+    }
+
+    /// Moves every unschedulable binding on (a cluster event that may make them fit).
+    pub fn move_all_to_active(&mut self, now: SimTime) {
+        let all = std::mem::take(&mut self.unschedulable);
+        for (_, entry) in all {
+            self.requeue(entry, now);
+        }
+    }
+
+    fn requeue(&mut self, entry: QueuedBinding, now: SimTime) {
+        let backoff_until = entry.timestamp.after(self.backoff_duration(entry.attempts));
+        let key = self.key(&entry);
+        if backoff_until > now {
+            self.backoff.insert((backoff_until, key), entry);
+        } else {
+            self.active.insert(key, entry);
+        }
+    }
+
+    /// True when something waits in the active queue.
+    pub fn has_active(&self) -> bool {
+        !self.active.is_empty()
+    }
+
+    /// The earliest backoff expiry, if any binding backs off.
+    pub fn next_backoff_expiry(&self) -> Option<SimTime> {
+        self.backoff.keys().next().map(|(expiry, _)| *expiry)
+    }
+
+    /// The earliest time an unschedulable binding becomes due (strictly after its max stay).
+    pub fn next_unschedulable_due(&self) -> Option<SimTime> {
+        self.unschedulable
+            .values()
+            .map(|entry| entry.timestamp.after(self.config.unschedulable_max_stay))
+            .min()
+            .map(|t| SimTime(t.0 + 1))
+    }
+
+    /// True when `job` waits in any of the queues.
+    pub fn contains(&self, job: JobId) -> bool {
+        self.queued_jobs.contains(&job)
+    }
+
+    /// Bindings waiting in all three queues.
+    pub fn len(&self) -> usize {
+        self.queued_jobs.len()
+    }
+
+    /// True when all three queues are empty.
+    pub fn is_empty(&self) -> bool {
+        self.queued_jobs.is_empty()
+    }
+}
+
+/// The first tick of a grid of `period` from time zero at or after `time`.
+pub fn next_tick(time: SimTime, period: Duration) -> SimTime {
+    let period = period.as_millis().max(1);
+    SimTime(time.0.div_ceil(period) * period)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue() -> SchedulingQueue {
+        SchedulingQueue::new(QueueConfig::default())
+    }
+
+    #[test]
+    fn pops_by_priority_then_enqueue_time() {
+        // E7.1: A(p=0, t=1), B(p=10, t=2), C(p=10, t=3) → B, C, A.
+        let mut q = queue();
+        q.add(JobId(0), 0, SimTime(1000));
+        q.add(JobId(1), 10, SimTime(2000));
+        q.add(JobId(2), 10, SimTime(3000));
+        let order: Vec<u64> = std::iter::from_fn(|| q.pop()).map(|e| e.job.0).collect();
+        assert_eq!(order, vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        // E7.2: attempts 1..5 → 1 s, 2 s, 4 s, 8 s, 10 s.
+        let q = queue();
+        let got: Vec<u64> = (1..=6).map(|a| q.backoff_duration(a).as_millis()).collect();
+        assert_eq!(got, vec![1000, 2000, 4000, 8000, 10_000, 10_000]);
+        assert_eq!(q.backoff_duration(0), Duration::ZERO);
+    }
+
+    #[test]
+    fn backoff_entries_wait_for_expiry() {
+        let mut q = queue();
+        q.add(JobId(7), 0, SimTime(0));
+        let mut entry = q.pop().unwrap();
+        entry.attempts = 3; // 4 s backoff
+        q.add_backoff(entry, SimTime(500));
+        assert_eq!(q.next_backoff_expiry(), Some(SimTime(4500)));
+        q.flush_backoff(SimTime(4000));
+        assert!(!q.has_active());
+        q.flush_backoff(SimTime(5000));
+        assert_eq!(q.pop().map(|e| e.job), Some(JobId(7)));
+    }
+
+    #[test]
+    fn unschedulable_waits_longer_than_max_stay() {
+        let mut q = queue();
+        q.add(JobId(1), 0, SimTime(0));
+        let entry = q.pop().unwrap();
+        q.add_unschedulable(entry, SimTime(10_000));
+        // Due strictly after 10 s + 300 s; the 30-s grid then fires at 330 s.
+        assert_eq!(q.next_unschedulable_due(), Some(SimTime(310_001)));
+        assert_eq!(
+            next_tick(SimTime(310_001), Duration::from_secs(30)),
+            SimTime(330_000)
+        );
+        q.flush_unschedulable(SimTime(310_000));
+        assert!(!q.has_active());
+        q.flush_unschedulable(SimTime(330_000));
+        assert_eq!(q.pop().map(|e| (e.job, e.attempts)), Some((JobId(1), 2)));
+    }
+
+    #[test]
+    fn a_job_is_queued_once() {
+        let mut q = queue();
+        q.add(JobId(1), 0, SimTime(0));
+        q.add(JobId(1), 5, SimTime(1));
+        assert_eq!(q.len(), 1);
+    }
+}

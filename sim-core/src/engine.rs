@@ -1,0 +1,200 @@
+//! The engine loop: pops events in (time, sequence) order and hands each to a [`Handler`].
+//!
+//! Jobs are pulled lazily from their stream: exactly one future arrival is queued at a time, so
+//! a ten-million-job trace runs in memory bounded by the jobs in flight, not the trace length.
+
+use crate::model::Job;
+use crate::queue::EventQueue;
+use crate::record::{Record, RecordSink};
+use crate::time::{Duration, SimTime};
+
+/// What the engine queues: an arrival it pulled from the stream, or a handler's own event.
+enum Item<E> {
+    Arrival(Job),
+    Event(E),
+}
+
+/// The handler's window on the engine while it handles one event.
+pub struct Context<'a, E> {
+    now: SimTime,
+    queue: &'a mut EventQueue<Item<E>>,
+    sink: &'a mut dyn RecordSink,
+}
+
+impl<E> Context<'_, E> {
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Queues `event` at `time` (never earlier than now).
+    pub fn schedule(&mut self, time: SimTime, event: E) {
+        debug_assert!(time >= self.now, "event scheduled in the past");
+        self.queue.push(time.max(self.now), Item::Event(event));
+    }
+
+    /// Queues `event` after `delay`.
+    pub fn schedule_after(&mut self, delay: Duration, event: E) {
+        self.queue.push(self.now.after(delay), Item::Event(event));
+    }
+
+    /// Emits a record.
+    pub fn record(&mut self, record: Record) {
+        self.sink.record(record);
+    }
+}
+
+/// The model driven by the engine: the control plane and the member clusters.
+pub trait Handler {
+    /// The handler's own events.
+    type Event;
+
+    /// The run starts (`ctx.now()` is zero): emit initial records, queue initial events.
+    fn on_start(&mut self, ctx: &mut Context<'_, Self::Event>);
+
+    /// A job arrives (at `ctx.now()`, its submit time).
+    fn on_arrival(&mut self, job: Job, ctx: &mut Context<'_, Self::Event>);
+
+    /// One of the handler's events fires.
+    fn on_event(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>);
+
+    /// The run is over (`ctx.now()` is the end time): emit the final records.
+    fn on_end(&mut self, ctx: &mut Context<'_, Self::Event>);
+}
+
+/// How far a run has got; passed to the progress callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Simulated time of the last event handled.
+    pub now: SimTime,
+    /// Jobs that have arrived.
+    pub n_arrived: u64,
+    /// Events handled, arrivals included.
+    pub n_events: u64,
+}
+
+/// Totals of a finished run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunStats {
+    /// Simulated end time: the horizon, or the last event when there is none.
+    pub end: SimTime,
+    /// Jobs that arrived.
+    pub n_arrived: u64,
+    /// Events handled, arrivals included.
+    pub n_events: u64,
+}
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError<S> {
+    /// The job stream failed (a malformed trace row, say).
+    #[error(transparent)]
+    Stream(S),
+    /// The job stream went back in time.
+    #[error(
+        "job {name:?} is submitted at {submit} but an earlier job was submitted at {previous}; the workload must be sorted by submit time"
+    )]
+    Unsorted {
+        /// The offending job.
+        name: String,
+        /// Its submit time.
+        submit: SimTime,
+        /// The previous job's submit time.
+        previous: SimTime,
+    },
+}
+
+/// The settings of one run of the engine.
+pub struct EngineConfig {
+    /// Events after this time are not handled; `None` runs until nothing is left.
+    pub horizon: Option<SimTime>,
+    /// Called every `progress_every` events.
+    pub progress_every: u64,
+}
+
+/// Runs `handler` over the job stream `jobs` until the horizon or until no event is left.
+pub fn run<H, S, J>(
+    config: &EngineConfig,
+    jobs: J,
+    handler: &mut H,
+    sink: &mut dyn RecordSink,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunStats, EngineError<S>>
+where
+    H: Handler,
+    J: IntoIterator<Item = Result<Job, S>>,
+{
+    let mut jobs = jobs.into_iter();
+    let mut queue: EventQueue<Item<H::Event>> = EventQueue::new();
+    let horizon = config.horizon.unwrap_or(SimTime::NEVER);
+    let mut last_submit = SimTime::ZERO;
+    let mut pull =
+        |queue: &mut EventQueue<Item<H::Event>>, last_submit: &mut SimTime| match jobs.next() {
+            None => Ok(()),
+            Some(Err(err)) => Err(EngineError::Stream(err)),
+            Some(Ok(job)) if job.submit < *last_submit => Err(EngineError::Unsorted {
+                name: job.name,
+                submit: job.submit,
+                previous: *last_submit,
+            }),
+            Some(Ok(job)) => {
+                *last_submit = job.submit;
+                queue.push(job.submit, Item::Arrival(job));
+                Ok(())
+            }
+        };
+    handler.on_start(&mut Context {
+        now: SimTime::ZERO,
+        queue: &mut queue,
+        sink,
+    });
+    pull(&mut queue, &mut last_submit)?;
+    let mut now = SimTime::ZERO;
+    let mut n_arrived = 0;
+    let mut n_events = 0;
+    let every = config.progress_every.max(1);
+    while let Some(time) = queue.peek_time() {
+        if time > horizon {
+            break;
+        }
+        let (time, item) = queue.pop().expect("peeked");
+        now = time;
+        n_events += 1;
+        let mut ctx = Context {
+            now,
+            queue: &mut queue,
+            sink,
+        };
+        match item {
+            Item::Arrival(job) => {
+                n_arrived += 1;
+                handler.on_arrival(job, &mut ctx);
+                pull(&mut queue, &mut last_submit)?;
+            }
+            Item::Event(event) => handler.on_event(event, &mut ctx),
+        }
+        if n_events % every == 0 {
+            progress(Progress {
+                now,
+                n_arrived,
+                n_events,
+            });
+        }
+    }
+    let end = if config.horizon.is_some() {
+        horizon
+    } else {
+        now
+    };
+    let mut ctx = Context {
+        now: end,
+        queue: &mut queue,
+        sink,
+    };
+    handler.on_end(&mut ctx);
+    Ok(RunStats {
+        end,
+        n_arrived,
+        n_events,
+    })
+}

@@ -1,0 +1,64 @@
+use super::{NamespaceId, PodRequest, PriorityClassId};
+use crate::time::{Duration, SimTime};
+
+/// Job identity: its position in the workload stream, from 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobId(pub u64);
+
+/// A group of identical replicas inside a job (a launcher, the workers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Component {
+    /// Component name.
+    pub name: String,
+    /// Number of replicas.
+    pub replicas: u32,
+    /// What each replica requests.
+    pub request: PodRequest,
+}
+
+/// A unit of work submitted to the fleet; it becomes one ResourceBinding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// Identity, in submission order.
+    pub id: JobId,
+    /// Name from the trace or generator.
+    pub name: String,
+    /// Owning namespace.
+    pub namespace: NamespaceId,
+    /// Priority class, if any.
+    pub priority_class: Option<PriorityClassId>,
+    /// Submission time.
+    pub submit: SimTime,
+    /// Components; at least one, each with at least one replica.
+    pub components: Vec<Component>,
+    /// Run time at reference GPU speed once running.
+    pub runtime: Duration,
+    /// All replicas run together: the job's clock starts when the last replica is placed.
+    /// Without gang, each replica runs its own `runtime` from its own placement.
+    pub gang: bool,
+    /// How often the job checkpoints (what a restart loses), if it does.
+    pub checkpoint_interval: Option<Duration>,
+}
+
+impl Job {
+    /// Replicas over all components.
+    pub fn n_replicas(&self) -> u64 {
+        self.components.iter().map(|c| u64::from(c.replicas)).sum()
+    }
+
+    /// GPU devices over all replicas.
+    pub fn n_gpus(&self) -> u64 {
+        self.components
+            .iter()
+            .map(|c| u64::from(c.replicas) * u64::from(c.request.gpu.count))
+            .sum()
+    }
+
+    /// Milli-GPU over all replicas.
+    pub fn gpu_milli(&self) -> u64 {
+        self.components
+            .iter()
+            .map(|c| u64::from(c.replicas) * c.request.gpu.total_milli())
+            .sum()
+    }
+}

@@ -1,0 +1,127 @@
+//! Records: the change log a run emits, and the sink trait that consumes it.
+//!
+//! Records are streamed: the control plane hands each one to a [`RecordSink`] as it happens and
+//! keeps nothing, so memory does not grow with the length of a run. Metrics are computed from
+//! records (piecewise-constant allocation integrated exactly), never by sampling.
+
+use crate::model::{ClusterId, GpuModelId, JobId, NamespaceId, PriorityClassId};
+use crate::time::SimTime;
+
+/// One entry of the change log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// The allocated or total GPUs of one (cluster, GPU model) changed.
+    Allocation(AllocationRecord),
+    /// A job reached its final state, or the run ended while it was still going.
+    Job(JobRecord),
+}
+
+/// GPU allocation of one (cluster, GPU model) from `time` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllocationRecord {
+    /// When the new values take effect.
+    pub time: SimTime,
+    /// The cluster.
+    pub cluster: ClusterId,
+    /// The GPU model.
+    pub gpu_model: GpuModelId,
+    /// Milli-GPU held by pods.
+    pub allocated_milli: u64,
+    /// Milli-GPU on nodes that are up.
+    pub capacity_milli: u64,
+}
+
+/// Where a job ended up when the run stopped. Every submitted job has exactly one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum JobState {
+    /// Ran to completion.
+    Completed,
+    /// Running when the run ended.
+    Running,
+    /// Waiting (in the control plane's queue or as pending pods) when the run ended.
+    Queued,
+    /// Waiting, and the last scheduling attempt found no cluster able to take it.
+    Unschedulable,
+}
+
+impl JobState {
+    /// The spelling used in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Completed => "completed",
+            JobState::Running => "running",
+            JobState::Queued => "queued",
+            JobState::Unschedulable => "unschedulable",
+        }
+    }
+}
+
+/// The outcome of one job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRecord {
+    /// Identity.
+    pub id: JobId,
+    /// Name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: NamespaceId,
+    /// Priority class, if any.
+    pub priority_class: Option<PriorityClassId>,
+    /// Submission time.
+    pub submit: SimTime,
+    /// When every replica was first running at once, if that happened.
+    pub start: Option<SimTime>,
+    /// When the job completed, if it did.
+    pub end: Option<SimTime>,
+    /// Final state.
+    pub state: JobState,
+    /// Replicas over all components.
+    pub n_replicas: u64,
+    /// GPU devices over all replicas.
+    pub n_gpus: u64,
+    /// Milli-GPU times milliseconds that the job's pods held on nodes.
+    pub gpu_milli_ms: u128,
+    /// Replicas per cluster in the job's last assignment, in cluster order.
+    pub clusters: Vec<(ClusterId, u32)>,
+    /// Control-plane scheduling attempts.
+    pub n_attempts: u32,
+    /// Why the last attempt failed, if it did.
+    pub last_failure: Option<String>,
+}
+
+/// Consumes records as they are produced.
+pub trait RecordSink {
+    /// Takes one record.
+    fn record(&mut self, record: Record);
+}
+
+/// A sink that keeps every record in memory; for tests and small runs.
+#[derive(Clone, Debug, Default)]
+pub struct VecSink {
+    /// Records in emission order.
+    pub records: Vec<Record>,
+}
+
+impl RecordSink for VecSink {
+    fn record(&mut self, record: Record) {
+        self.records.push(record);
+    }
+}
+
+impl VecSink {
+    /// The job records, in emission order.
+    pub fn jobs(&self) -> impl Iterator<Item = &JobRecord> {
+        self.records.iter().filter_map(|record| match record {
+            Record::Job(job) => Some(job),
+            Record::Allocation(_) => None,
+        })
+    }
+
+    /// The allocation records, in emission order.
+    pub fn allocations(&self) -> impl Iterator<Item = &AllocationRecord> {
+        self.records.iter().filter_map(|record| match record {
+            Record::Allocation(allocation) => Some(allocation),
+            Record::Job(_) => None,
+        })
+    }
+}
