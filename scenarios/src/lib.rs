@@ -1,1 +1,66 @@
+//! Scenarios: the scenario file ([`spec`]), its validation into a ready-to-run [`Scenario`]
+//! ([`validate`]), and workload generators ([`synth`]).
+//!
+//! Every input error names the file, line, column and field path ([`Error`]). Serialization
+//! stops at this crate: the `sim-core` and `scheduler` types are built through their
+//! constructors, never deserialized directly.
+
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+pub mod spec;
+pub mod synth;
+pub mod validate;
+
+use std::path::Path;
+
+pub use error::{Error, Position};
+pub use validate::Scenario;
+
+/// Reads, parses and validates a scenario file.
+pub fn load(file: &Path) -> Result<Scenario, Error> {
+    let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+        file: file.to_owned(),
+        source,
+    })?;
+    load_str(&text, file)
+}
+
+/// Parses and validates scenario text; `file` is used in error messages.
+pub fn load_str(text: &str, file: &Path) -> Result<Scenario, Error> {
+    let spec = parse(text, file)?;
+    validate::validate(spec, file)
+}
+
+fn parse(text: &str, file: &Path) -> Result<spec::ScenarioSpec, Error> {
+    let mut options = serde_saphyr::Options::default();
+    options.with_snippet = false;
+    let mut path = String::new();
+    let parsed = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+        serde_path_to_error::deserialize(de).map_err(|err| {
+            path = err.path().to_string();
+            err.into_inner()
+        })
+    });
+    parsed.map_err(|err| {
+        let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
+        let mut message = err.to_string();
+        // The location is reported separately.
+        if let Some(cut) = message.rfind(" at line ") {
+            message.truncate(cut);
+        }
+        if message.starts_with("invalid u32") || message.starts_with("invalid u64") {
+            message = format!("{message}: expected a whole number ≥ 0");
+        }
+        Error::Input {
+            position: Position {
+                file: file.to_owned(),
+                line,
+                column,
+                path: if path == "." { String::new() } else { path },
+            },
+            message,
+        }
+    })
+}

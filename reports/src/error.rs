@@ -1,0 +1,30 @@
+//! The crate's one error type.
+
+use std::path::PathBuf;
+
+/// Why the outputs of a run could not be written or do not add up.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory could not be created or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A CSV table could not be written.
+    #[error("{}: {source}", path.display())]
+    Csv {
+        /// The table's file.
+        path: PathBuf,
+        /// Why.
+        source: csv::Error,
+    },
+    /// The summary could not be serialized.
+    #[error("cannot serialize the summary: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The records contradict each other: a bug in whatever produced them.
+    #[error("invariant violated: {0}")]
+    Invariant(String),
+}

@@ -1,0 +1,191 @@
+//! The summary's metrics, accumulated online as records arrive.
+//!
+//! Allocation is piecewise constant between records, so its integral is exact: integer
+//! milli-GPU × ms summed in `u128`, divided only when the summary is made.
+
+use std::collections::BTreeMap;
+
+use sim_core::SimTime;
+use sim_core::model::PriorityClassId;
+use sim_core::record::{AllocationRecord, JobRecord, JobState};
+
+use crate::error::Error;
+use crate::names::{NO_PRIORITY_CLASS, Names};
+use crate::summary::{Distribution, GpuHours, JobCounts, RunMeta, Summary, Utilization, round6};
+
+/// Milli-GPU × ms in one GPU-hour.
+const MILLI_MS_PER_GPU_HOUR: u128 = 1000 * 3_600_000;
+
+/// GPU time in millionths of a GPU-hour, rounded half up.
+///
+/// Integer rounding, so jobs.csv and the summary round the same way and no float is involved.
+pub(crate) fn micro_gpu_hours(milli_ms: u128) -> u128 {
+    (milli_ms * 1_000_000 + MILLI_MS_PER_GPU_HOUR / 2) / MILLI_MS_PER_GPU_HOUR
+}
+
+/// Everything the summary needs, kept as the records stream past.
+pub(crate) struct Metrics {
+    n_gpu_models: usize,
+    /// One per (cluster, GPU model), at `cluster * n_gpu_models + model`.
+    tracks: Vec<Track>,
+    /// Every class a job used has an entry, even if none of its jobs started.
+    waits_ms: BTreeMap<Option<PriorityClassId>, Vec<u64>>,
+    jcts_ms: Vec<u64>,
+    jobs: JobCounts,
+    job_gpu_milli_ms: u128,
+}
+
+/// The allocation of one (cluster, GPU model): current values and integrals up to `since`.
+#[derive(Clone, Copy, Default)]
+struct Track {
+    since: u64,
+    allocated_milli: u64,
+    capacity_milli: u64,
+    integral: GpuTime,
+}
+
+/// Integrals of allocated and capacity milli-GPU over time, in milli-GPU × ms.
+#[derive(Clone, Copy, Default)]
+struct GpuTime {
+    allocated: u128,
+    capacity: u128,
+}
+
+impl Track {
+    fn integral_until(&self, time: u64) -> GpuTime {
+        let dt = u128::from(time.saturating_sub(self.since));
+        GpuTime {
+            allocated: self.integral.allocated + dt * u128::from(self.allocated_milli),
+            capacity: self.integral.capacity + dt * u128::from(self.capacity_milli),
+        }
+    }
+}
+
+impl GpuTime {
+    fn add(self, other: GpuTime) -> GpuTime {
+        GpuTime {
+            allocated: self.allocated + other.allocated,
+            capacity: self.capacity + other.capacity,
+        }
+    }
+
+    fn utilization(self) -> f64 {
+        if self.capacity == 0 {
+            0.0
+        } else {
+            round6(self.allocated as f64 / self.capacity as f64)
+        }
+    }
+}
+
+impl Metrics {
+    pub fn new(names: &Names) -> Metrics {
+        let n_gpu_models = names.gpu_models.len();
+        Metrics {
+            n_gpu_models,
+            tracks: vec![Track::default(); names.clusters.len() * n_gpu_models],
+            waits_ms: BTreeMap::new(),
+            jcts_ms: Vec::new(),
+            jobs: JobCounts::default(),
+            job_gpu_milli_ms: 0,
+        }
+    }
+
+    pub fn allocation(&mut self, record: &AllocationRecord) {
+        let idx = record.cluster.0 as usize * self.n_gpu_models + usize::from(record.gpu_model.0);
+        let track = &mut self.tracks[idx];
+        let time = record.time.as_millis();
+        debug_assert!(time >= track.since, "allocation records out of time order");
+        *track = Track {
+            since: time.max(track.since),
+            allocated_milli: record.allocated_milli,
+            capacity_milli: record.capacity_milli,
+            integral: track.integral_until(time),
+        };
+    }
+
+    pub fn job(&mut self, record: &JobRecord) {
+        let waits = self.waits_ms.entry(record.priority_class).or_default();
+        if let Some(start) = record.start {
+            waits.push(start.since(record.submit).as_millis());
+        }
+        if let Some(end) = record.end {
+            self.jcts_ms.push(end.since(record.submit).as_millis());
+        }
+        self.jobs.submitted += 1;
+        *match record.state {
+            JobState::Completed => &mut self.jobs.completed,
+            JobState::Running => &mut self.jobs.running,
+            JobState::Queued => &mut self.jobs.queued,
+            JobState::Unschedulable => &mut self.jobs.unschedulable,
+        } += 1;
+        self.job_gpu_milli_ms += record.gpu_milli_ms;
+    }
+
+    /// Checks that the GPU time on the timeline up to `end` is the GPU time the jobs report.
+    pub fn check_gpu_time(&self, end: SimTime) -> Result<(), Error> {
+        let timeline = self.tracks.iter().fold(0, |sum, track| {
+            sum + track.integral_until(end.as_millis()).allocated
+        });
+        if timeline == self.job_gpu_milli_ms {
+            Ok(())
+        } else {
+            Err(Error::Invariant(format!(
+                "the timeline holds {timeline} milli-GPU·ms up to {end} but the job records \
+                 account for {} milli-GPU·ms",
+                self.job_gpu_milli_ms
+            )))
+        }
+    }
+
+    pub fn summarize(mut self, meta: &RunMeta, names: &Names) -> Summary {
+        let end = meta.end.as_millis();
+        let mut per_cluster = vec![GpuTime::default(); names.clusters.len()];
+        let mut per_model = vec![GpuTime::default(); self.n_gpu_models];
+        for (idx, track) in self.tracks.iter().enumerate() {
+            let integral = track.integral_until(end);
+            let (cluster, model) = (idx / self.n_gpu_models, idx % self.n_gpu_models);
+            per_cluster[cluster] = per_cluster[cluster].add(integral);
+            per_model[model] = per_model[model].add(integral);
+        }
+        let overall = per_cluster
+            .iter()
+            .fold(GpuTime::default(), |a, &b| a.add(b));
+        let by_name = |names: &[String], times: &[GpuTime]| -> BTreeMap<String, f64> {
+            names
+                .iter()
+                .cloned()
+                .zip(times.iter().map(|t| t.utilization()))
+                .collect()
+        };
+
+        let mut all_waits: Vec<u64> = self.waits_ms.values().flatten().copied().collect();
+        let waiting_s_per_priority_class = self
+            .waits_ms
+            .iter_mut()
+            .map(|(&class, waits)| {
+                let name = names.priority_class(class).unwrap_or(NO_PRIORITY_CLASS);
+                (name.to_owned(), Distribution::from_millis(waits))
+            })
+            .collect();
+        Summary {
+            scenario: meta.scenario.clone(),
+            seed: meta.seed,
+            fleetsim_version: meta.version.clone(),
+            horizon_s: meta.horizon.map(SimTime::as_secs_f64),
+            end_s: meta.end.as_secs_f64(),
+            gpu_utilization: Utilization {
+                overall: overall.utilization(),
+                per_cluster: by_name(&names.clusters, &per_cluster),
+                per_gpu_model: by_name(&names.gpu_models, &per_model),
+            },
+            jobs: self.jobs,
+            waiting_s: Distribution::from_millis(&mut all_waits),
+            waiting_s_per_priority_class,
+            jct_s: Distribution::from_millis(&mut self.jcts_ms),
+            gpu_hours: GpuHours {
+                allocated: micro_gpu_hours(self.job_gpu_milli_ms) as f64 / 1e6,
+            },
+        }
+    }
+}

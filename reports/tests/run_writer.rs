@@ -1,0 +1,516 @@
+//! A [`RunWriter`] fed hand-made records: every expected value below is worked out by hand
+//! from the records, not copied from the program's output.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use reports::{Distribution, Error, JobCounts, RunMeta, RunWriter, Summary};
+use sim_core::SimTime;
+use sim_core::model::{
+    Cluster, ClusterId, Fleet, GpuModel, GpuModelId, JobId, Namespace, NamespaceId, PriorityClass,
+    PriorityClassId, World,
+};
+use sim_core::record::{AllocationRecord, JobRecord, JobState, Record, RecordSink};
+
+const EAST: ClusterId = ClusterId(0);
+const WEST: ClusterId = ClusterId(1);
+const A100: GpuModelId = GpuModelId(0);
+const H100: GpuModelId = GpuModelId(1);
+const HIGH: Option<PriorityClassId> = Some(PriorityClassId(0));
+const LOW: Option<PriorityClassId> = Some(PriorityClassId(1));
+
+/// Clusters east and west, models A100 and H100, one namespace, classes high and low. Node
+/// pools are left out: the writer learns capacity from the allocation records.
+fn world() -> World {
+    let cluster = |name: &str| Cluster {
+        name: name.to_owned(),
+        region: None,
+        zone: None,
+        provider: None,
+        labels: Default::default(),
+        taints: Vec::new(),
+        node_pools: Vec::new(),
+    };
+    let model = |name: &str| GpuModel {
+        name: name.to_owned(),
+        memory: 80 << 30,
+        speed_milli: 1000,
+    };
+    let class = |name: &str, value| PriorityClass {
+        name: name.to_owned(),
+        value,
+    };
+    World {
+        fleet: Fleet {
+            gpu_models: vec![model("A100"), model("H100")],
+            clusters: vec![cluster("east"), cluster("west")],
+        },
+        namespaces: vec![Namespace {
+            name: "team-a".to_owned(),
+        }],
+        priority_classes: vec![class("high", 1000), class("low", 0)],
+    }
+}
+
+fn alloc(
+    time_ms: u64,
+    cluster: ClusterId,
+    model: GpuModelId,
+    allocated: u64,
+    capacity: u64,
+) -> Record {
+    Record::Allocation(AllocationRecord {
+        time: SimTime(time_ms),
+        cluster,
+        gpu_model: model,
+        allocated_milli: allocated,
+        capacity_milli: capacity,
+    })
+}
+
+/// A job record with no GPU time, no start, no end; tests override what they need.
+fn job(id: u64, name: &str, class: Option<PriorityClassId>, submit_ms: u64) -> JobRecord {
+    JobRecord {
+        id: JobId(id),
+        name: name.to_owned(),
+        namespace: NamespaceId(0),
+        priority_class: class,
+        submit: SimTime(submit_ms),
+        start: None,
+        end: None,
+        state: JobState::Queued,
+        n_replicas: 1,
+        n_gpus: 0,
+        gpu_milli_ms: 0,
+        clusters: Vec::new(),
+        n_attempts: 1,
+        last_failure: None,
+    }
+}
+
+/// A job that started and ran to completion, holding no GPU.
+fn completed(
+    id: u64,
+    class: Option<PriorityClassId>,
+    submit_s: u64,
+    start_s: u64,
+    end_s: u64,
+) -> Record {
+    Record::Job(JobRecord {
+        start: Some(SimTime(start_s * 1000)),
+        end: Some(SimTime(end_s * 1000)),
+        state: JobState::Completed,
+        ..job(id, &format!("j{id}"), class, submit_s * 1000)
+    })
+}
+
+fn meta(end_ms: u64, horizon_ms: Option<u64>) -> RunMeta {
+    RunMeta {
+        scenario: "tiny".to_owned(),
+        seed: 7,
+        version: "0.1.0".to_owned(),
+        horizon: horizon_ms.map(SimTime),
+        end: SimTime(end_ms),
+    }
+}
+
+fn run(
+    dir: &Path,
+    records: impl IntoIterator<Item = Record>,
+    meta: &RunMeta,
+) -> Result<Summary, Error> {
+    let mut writer = RunWriter::create(dir, &world())?;
+    for record in records {
+        writer.record(record);
+    }
+    writer.finish(meta)
+}
+
+fn read(dir: &Path, file: &str) -> String {
+    fs::read_to_string(dir.join(file)).unwrap()
+}
+
+/// East holds 16 A100 and one job keeps 8 of them from 0 to the end at 100 s.
+fn half_held_records() -> Vec<Record> {
+    vec![
+        alloc(0, EAST, A100, 0, 16_000),
+        alloc(0, EAST, A100, 8_000, 16_000),
+        Record::Job(JobRecord {
+            name: "train".to_owned(),
+            start: Some(SimTime(0)),
+            state: JobState::Running,
+            n_replicas: 2,
+            n_gpus: 8,
+            // 8 GPUs for 100 s.
+            gpu_milli_ms: 8_000 * 100_000,
+            clusters: vec![(EAST, 2)],
+            ..job(0, "train", HIGH, 0)
+        }),
+    ]
+}
+
+#[test]
+fn half_the_gpus_held_all_run_is_half_utilization() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run(
+        dir.path(),
+        half_held_records(),
+        &meta(100_000, Some(100_000)),
+    )
+    .unwrap();
+
+    assert_eq!(
+        read(dir.path(), "jobs.csv"),
+        "job_id,name,namespace,priority_class,state,submit_s,start_s,end_s,wait_s,jct_s,replicas,gpus,gpu_hours,clusters,attempts,last_failure\n\
+         0,train,team-a,high,running,0.000,0.000,,0.000,,2,8,0.222222,east:2,1,\n"
+    );
+    assert_eq!(
+        read(dir.path(), "timeline.csv"),
+        "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus\n\
+         0.000,east,A100,0.000,16.000\n\
+         0.000,east,A100,8.000,16.000\n"
+    );
+    // 800 GPU·s = 0.2222… GPU-hours; west and H100 have no capacity, so 0.
+    let zeros = r#"{
+      "count": 0,
+      "mean": 0.0,
+      "p50": 0.0,
+      "p95": 0.0,
+      "p99": 0.0
+    }"#;
+    let one_zero_wait = zeros.replace("\"count\": 0", "\"count\": 1");
+    let expected = format!(
+        r#"{{
+  "scenario": "tiny",
+  "seed": 7,
+  "fleetsim_version": "0.1.0",
+  "horizon_s": 100.0,
+  "end_s": 100.0,
+  "gpu_utilization": {{
+    "overall": 0.5,
+    "per_cluster": {{
+      "east": 0.5,
+      "west": 0.0
+    }},
+    "per_gpu_model": {{
+      "A100": 0.5,
+      "H100": 0.0
+    }}
+  }},
+  "jobs": {{
+    "submitted": 1,
+    "completed": 0,
+    "running": 1,
+    "queued": 0,
+    "unschedulable": 0
+  }},
+  "waiting_s": {wait},
+  "waiting_s_per_priority_class": {{
+    "high": {class_wait}
+  }},
+  "jct_s": {jct},
+  "gpu_hours": {{
+    "allocated": 0.222222
+  }}
+}}
+"#,
+        wait = one_zero_wait.replace("\n    ", "\n  "),
+        class_wait = one_zero_wait,
+        jct = zeros.replace("\n    ", "\n  "),
+    );
+    assert_eq!(read(dir.path(), "summary.json"), expected);
+    assert_eq!(summary.gpu_utilization.overall, 0.5);
+}
+
+/// East: 8 A100, 4 of them held from 10 s to 30 s. West: 4 A100 never used; 8 H100 of which 4
+/// are held from 20 s to the end (reached in two steps at the same instant), and 4 idle ones go
+/// down at 30 s. The run ends at 40 s.
+fn piecewise_records() -> Vec<Record> {
+    vec![
+        alloc(0, EAST, A100, 0, 8_000),
+        alloc(0, WEST, A100, 0, 4_000),
+        alloc(0, WEST, H100, 0, 8_000),
+        alloc(10_000, EAST, A100, 4_000, 8_000),
+        alloc(20_000, WEST, H100, 2_000, 8_000),
+        alloc(20_000, WEST, H100, 4_000, 8_000),
+        Record::Job(JobRecord {
+            start: Some(SimTime(10_000)),
+            end: Some(SimTime(30_000)),
+            state: JobState::Completed,
+            n_gpus: 4,
+            gpu_milli_ms: 4_000 * 20_000,
+            clusters: vec![(EAST, 1)],
+            ..job(0, "a", LOW, 5_250)
+        }),
+        alloc(30_000, EAST, A100, 0, 8_000),
+        alloc(30_000, WEST, H100, 4_000, 4_000),
+        Record::Job(JobRecord {
+            start: Some(SimTime(20_000)),
+            state: JobState::Running,
+            n_replicas: 2,
+            n_gpus: 4,
+            gpu_milli_ms: 4_000 * 20_000,
+            clusters: vec![(WEST, 2)],
+            n_attempts: 2,
+            ..job(1, "b", None, 15_000)
+        }),
+        Record::Job(JobRecord {
+            state: JobState::Unschedulable,
+            n_replicas: 4,
+            n_gpus: 16,
+            n_attempts: 3,
+            last_failure: Some(r#"no cluster has 16 free GPUs, "H100" wanted"#.to_owned()),
+            ..job(2, "c", HIGH, 35_000)
+        }),
+    ]
+}
+
+#[test]
+fn utilization_integrates_piecewise_constant_allocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run(dir.path(), piecewise_records(), &meta(40_000, None)).unwrap();
+    let util = &summary.gpu_utilization;
+    // In GPU·s. east A100: held 4 × 20 = 80 of 8 × 40 = 320.
+    // west A100: 0 of 4 × 40 = 160. west H100: held 4 × 20 = 80 of 8 × 30 + 4 × 10 = 280.
+    assert_eq!(util.per_cluster["east"], 0.25); // 80 / 320
+    assert_eq!(util.per_cluster["west"], 0.181818); // 80 / 440 = 2/11
+    assert_eq!(util.per_gpu_model["A100"], 0.166667); // 80 / 480 = 1/6
+    assert_eq!(util.per_gpu_model["H100"], 0.285714); // 80 / 280 = 2/7
+    assert_eq!(util.overall, 0.210526); // 160 / 760 = 4/19
+    assert_eq!(summary.gpu_hours.allocated, 0.044444); // 160 GPU·s
+    assert_eq!(summary.horizon_s, None);
+    assert_eq!(summary.end_s, 40.0);
+    assert_eq!(
+        summary.jobs,
+        JobCounts {
+            submitted: 3,
+            completed: 1,
+            running: 1,
+            queued: 0,
+            unschedulable: 1,
+        }
+    );
+    // Waits: a 10 − 5.25 = 4.75 s, b 20 − 15 = 5 s; c never started.
+    assert_eq!(
+        summary.waiting_s,
+        Distribution {
+            count: 2,
+            mean: 4.875,
+            p50: 4.75,
+            p95: 5.0,
+            p99: 5.0,
+        }
+    );
+    let single = |secs| Distribution {
+        count: 1,
+        mean: secs,
+        p50: secs,
+        p95: secs,
+        p99: secs,
+    };
+    assert_eq!(summary.jct_s, single(24.75));
+    assert_eq!(
+        summary.waiting_s_per_priority_class,
+        BTreeMap::from([
+            ("(none)".to_owned(), single(5.0)),
+            ("high".to_owned(), Distribution::default()),
+            ("low".to_owned(), single(4.75)),
+        ])
+    );
+}
+
+#[test]
+fn tables_print_exact_times_and_quote_free_text() {
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), piecewise_records(), &meta(40_000, None)).unwrap();
+    assert_eq!(
+        read(dir.path(), "jobs.csv"),
+        "job_id,name,namespace,priority_class,state,submit_s,start_s,end_s,wait_s,jct_s,replicas,gpus,gpu_hours,clusters,attempts,last_failure\n\
+         0,a,team-a,low,completed,5.250,10.000,30.000,4.750,24.750,1,4,0.022222,east:1,1,\n\
+         1,b,team-a,,running,15.000,20.000,,5.000,,2,4,0.022222,west:2,2,\n\
+         2,c,team-a,high,unschedulable,35.000,,,,,4,16,0.000000,,3,\"no cluster has 16 free GPUs, \"\"H100\"\" wanted\"\n"
+    );
+    assert_eq!(
+        read(dir.path(), "timeline.csv"),
+        "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus\n\
+         0.000,east,A100,0.000,8.000\n\
+         0.000,west,A100,0.000,4.000\n\
+         0.000,west,H100,0.000,8.000\n\
+         10.000,east,A100,4.000,8.000\n\
+         20.000,west,H100,2.000,8.000\n\
+         20.000,west,H100,4.000,8.000\n\
+         30.000,east,A100,0.000,8.000\n\
+         30.000,west,H100,4.000,4.000\n"
+    );
+}
+
+#[test]
+fn fractional_gpus_are_integrated_and_printed_exactly() {
+    // Half-and-one GPUs of 2 held from 1 s to 3 s, in a 4 s run.
+    let records = [
+        alloc(0, WEST, H100, 0, 2_000),
+        alloc(1_000, WEST, H100, 1_500, 2_000),
+        Record::Job(JobRecord {
+            start: Some(SimTime(1_000)),
+            end: Some(SimTime(3_000)),
+            state: JobState::Completed,
+            n_gpus: 2,
+            gpu_milli_ms: 1_500 * 2_000,
+            clusters: vec![(EAST, 1), (WEST, 1)],
+            ..job(0, "frac", None, 0)
+        }),
+        alloc(3_000, WEST, H100, 0, 2_000),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run(dir.path(), records, &meta(4_000, None)).unwrap();
+    // 1.5 × 2 = 3 GPU·s of 2 × 4 = 8.
+    assert_eq!(summary.gpu_utilization.overall, 0.375);
+    assert_eq!(summary.gpu_hours.allocated, 0.000833); // 3 / 3600 = 0.000833…
+    let jobs = read(dir.path(), "jobs.csv");
+    assert_eq!(
+        jobs.lines().nth(1),
+        Some(
+            "0,frac,team-a,,completed,0.000,1.000,3.000,1.000,3.000,1,2,0.000833,east:1;west:1,1,"
+        )
+    );
+    assert_eq!(
+        read(dir.path(), "timeline.csv"),
+        "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus\n\
+         0.000,west,H100,0.000,2.000\n\
+         1.000,west,H100,1.500,2.000\n\
+         3.000,west,H100,0.000,2.000\n"
+    );
+}
+
+#[test]
+fn waits_use_nearest_rank_percentiles_overall_and_per_priority_class() {
+    // Waits 10 (high), 20 (none), 30 (low), 40 (high) s; one high job never starts.
+    // Completion times 60, 50, 130, 100 s. Records arrive in completion order.
+    let records = [
+        completed(1, None, 5, 25, 55),
+        completed(0, HIGH, 0, 10, 60),
+        completed(3, HIGH, 0, 40, 100),
+        completed(2, LOW, 0, 30, 130),
+        Record::Job(job(4, "late", HIGH, 50_000)),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run(dir.path(), records, &meta(200_000, None)).unwrap();
+    let dist = |count, mean, p50, p95, p99| Distribution {
+        count,
+        mean,
+        p50,
+        p95,
+        p99,
+    };
+    // Nearest rank over 4 values: p50 is rank 2, p95 and p99 rank 4.
+    assert_eq!(summary.waiting_s, dist(4, 25.0, 20.0, 40.0, 40.0));
+    assert_eq!(summary.jct_s, dist(4, 85.0, 60.0, 130.0, 130.0));
+    let per_class = &summary.waiting_s_per_priority_class;
+    // Two values: p50 is rank 1, p95 rank 2.
+    assert_eq!(per_class["high"], dist(2, 25.0, 10.0, 40.0, 40.0));
+    assert_eq!(per_class["low"], dist(1, 30.0, 30.0, 30.0, 30.0));
+    assert_eq!(per_class["(none)"], dist(1, 20.0, 20.0, 20.0, 20.0));
+    assert_eq!(per_class.len(), 3);
+    assert_eq!(summary.jobs.submitted, 5);
+    assert_eq!(summary.jobs.completed, 4);
+    assert_eq!(summary.jobs.queued, 1);
+    // No capacity anywhere: utilization is 0, not NaN.
+    assert_eq!(summary.gpu_utilization.overall, 0.0);
+}
+
+#[test]
+fn gpu_time_check_compares_the_timeline_with_job_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = RunWriter::create(dir.path(), &world()).unwrap();
+    let mut records = half_held_records();
+    let job = records.pop().unwrap();
+    for record in records {
+        writer.record(record);
+    }
+    // 8 GPUs held for 100 s, and no job has accounted for them yet.
+    assert!(matches!(
+        writer.check_gpu_time(SimTime(100_000)),
+        Err(Error::Invariant(_))
+    ));
+    writer.record(job);
+    assert!(writer.check_gpu_time(SimTime(100_000)).is_ok());
+    // Up to 50 s the timeline holds only half of what the job reports.
+    assert!(writer.check_gpu_time(SimTime(50_000)).is_err());
+}
+
+#[test]
+fn finish_refuses_records_whose_gpu_time_disagrees() {
+    let mut records = half_held_records();
+    if let Some(Record::Job(job)) = records.last_mut() {
+        // The job claims 4 GPUs for 100 s while the timeline shows 8.
+        job.gpu_milli_ms = 4_000 * 100_000;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    match run(dir.path(), records, &meta(100_000, None)) {
+        Err(Error::Invariant(message)) => {
+            assert!(message.contains("800000000"), "{message}");
+            assert!(message.contains("400000000"), "{message}");
+        }
+        other => panic!("expected an invariant error, got {other:?}"),
+    }
+    assert!(!dir.path().join("summary.json").exists());
+}
+
+#[test]
+fn identical_runs_write_identical_files() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    for dir in [&first, &second] {
+        run(dir.path(), piecewise_records(), &meta(40_000, Some(60_000))).unwrap();
+    }
+    for file in ["jobs.csv", "timeline.csv", "summary.json"] {
+        assert_eq!(
+            fs::read(first.path().join(file)).unwrap(),
+            fs::read(second.path().join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn summary_json_reads_back_equal() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run(dir.path(), piecewise_records(), &meta(40_000, Some(60_000))).unwrap();
+    let read_back: Summary = serde_json::from_str(&read(dir.path(), "summary.json")).unwrap();
+    assert_eq!(read_back, summary);
+    assert_eq!(read_back.horizon_s, Some(60.0));
+}
+
+#[test]
+fn create_makes_missing_directories_and_reports_unusable_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("runs/one");
+    run(&nested, [], &meta(0, None)).unwrap();
+    assert!(nested.join("summary.json").exists());
+
+    let file = dir.path().join("not-a-dir");
+    fs::write(&file, "").unwrap();
+    match RunWriter::create(&file, &world()) {
+        Err(Error::Io { path, .. }) => assert_eq!(path, file),
+        Err(other) => panic!("expected an IO error, got {other}"),
+        Ok(_) => panic!("expected an IO error"),
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_write_error_during_the_run_is_returned_by_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every write to /dev/full fails with "no space left on device".
+    std::os::unix::fs::symlink("/dev/full", dir.path().join("jobs.csv")).unwrap();
+    let mut writer = RunWriter::create(dir.path(), &world()).unwrap();
+    // Far more than csv's 8 KiB buffer, so the failure happens inside `record`.
+    for id in 0..1_000 {
+        writer.record(Record::Job(job(id, "queued", None, 0)));
+    }
+    match writer.finish(&meta(0, None)) {
+        Err(Error::Csv { path, .. }) => assert_eq!(path, dir.path().join("jobs.csv")),
+        other => panic!("expected a CSV error, got {other:?}"),
+    }
+}

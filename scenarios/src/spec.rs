@@ -1,0 +1,349 @@
+//! The scenario file's shape, exactly as users write it (`docs/scenario.md`). Unknown fields
+//! are errors. Values that need checking after parsing (quantities, durations, references to
+//! other entries) keep their source position so that errors can point at them.
+//!
+//! Karmada objects (`placement`) keep Karmada's own camelCase field names, so a planner can
+//! paste what `kubectl get -o yaml` prints.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// A text value with its position in the file.
+pub type Text = Spanned<String>;
+
+/// The whole scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// Scenario name.
+    pub name: String,
+    /// Seed of every random stream (overridden by `--seed`).
+    #[serde(default)]
+    pub seed: u64,
+    /// Simulated time after which nothing happens; absent = until the last job ends.
+    pub horizon: Option<Text>,
+    /// GPU models.
+    pub gpu_models: Vec<GpuModelSpec>,
+    /// Member clusters.
+    pub clusters: Vec<ClusterSpec>,
+    /// Priority classes.
+    #[serde(default)]
+    pub priority_classes: Vec<PriorityClassSpec>,
+    /// Namespaces (teams).
+    pub namespaces: Vec<NamespaceSpec>,
+    /// The Karmada placement every job uses; absent = Divided, dynamic weight.
+    pub placement: Option<PlacementSpec>,
+    /// Scheduler settings.
+    #[serde(default)]
+    pub scheduler: SchedulerSpec,
+    /// What is submitted.
+    pub workload: WorkloadSpec,
+}
+
+/// One GPU model.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpuModelSpec {
+    /// Name ("H100").
+    pub name: Text,
+    /// Device memory (a quantity, e.g. 80Gi).
+    pub memory: Option<Text>,
+    /// Speed relative to the reference GPU (default 1.0).
+    pub speed: Option<Spanned<f64>>,
+}
+
+/// One member cluster.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    /// Unique name.
+    pub name: Text,
+    /// Region.
+    pub region: Option<String>,
+    /// Zone.
+    pub zone: Option<String>,
+    /// Provider.
+    pub provider: Option<String>,
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Taints.
+    #[serde(default)]
+    pub taints: Vec<TaintSpec>,
+    /// Node pools.
+    pub node_pools: Vec<NodePoolSpec>,
+}
+
+/// A taint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaintSpec {
+    /// Key.
+    pub key: String,
+    /// Value.
+    #[serde(default)]
+    pub value: String,
+    /// NoSchedule, PreferNoSchedule or NoExecute.
+    pub effect: Text,
+}
+
+/// A pool of identical nodes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodePoolSpec {
+    /// Name, unique in the cluster.
+    pub name: Text,
+    /// Number of nodes.
+    pub count: u32,
+    /// CPU per node (a quantity: "96", "500m").
+    pub cpu: Text,
+    /// Memory per node (a quantity: "1Ti").
+    pub memory: Text,
+    /// GPU devices per node.
+    #[serde(default)]
+    pub gpus: u32,
+    /// Model of the GPUs; required when `gpus` > 0.
+    pub gpu_model: Option<Text>,
+    /// Most pods per node (Kubernetes' default 110).
+    #[serde(default = "default_max_pods")]
+    pub max_pods: u32,
+    /// Node labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Node taints.
+    #[serde(default)]
+    pub taints: Vec<TaintSpec>,
+}
+
+fn default_max_pods() -> u32 {
+    110
+}
+
+/// A PriorityClass.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityClassSpec {
+    /// Name.
+    pub name: Text,
+    /// Value.
+    pub value: i32,
+}
+
+/// A namespace.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceSpec {
+    /// Name.
+    pub name: Text,
+}
+
+/// Karmada `Placement`, camelCase as in PropagationPolicy `spec.placement`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PlacementSpec {
+    /// `clusterTolerations`.
+    #[serde(default)]
+    pub cluster_tolerations: Vec<TolerationSpec>,
+    /// `replicaScheduling`.
+    pub replica_scheduling: Option<ReplicaSchedulingSpec>,
+}
+
+/// A Kubernetes toleration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TolerationSpec {
+    /// Key.
+    #[serde(default)]
+    pub key: String,
+    /// Exists or Equal (default Equal).
+    pub operator: Option<Text>,
+    /// Value.
+    #[serde(default)]
+    pub value: String,
+    /// Effect; empty = all.
+    pub effect: Option<Text>,
+    /// Seconds a NoExecute taint is tolerated.
+    pub toleration_seconds: Option<i64>,
+}
+
+/// `replicaScheduling`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReplicaSchedulingSpec {
+    /// Duplicated or Divided (default Duplicated).
+    pub replica_scheduling_type: Option<Text>,
+    /// Aggregated or Weighted (Divided without one: Weighted).
+    pub replica_division_preference: Option<Text>,
+    /// `weightPreference`.
+    pub weight_preference: Option<WeightPreferenceSpec>,
+}
+
+/// `weightPreference`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WeightPreferenceSpec {
+    /// `staticWeightList`.
+    #[serde(default)]
+    pub static_weight_list: Vec<StaticWeightSpec>,
+    /// `dynamicWeight`: only AvailableReplicas.
+    pub dynamic_weight: Option<Text>,
+}
+
+/// One `staticWeightList` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StaticWeightSpec {
+    /// `targetCluster`.
+    pub target_cluster: TargetClusterSpec,
+    /// Weight, at least 1.
+    pub weight: Spanned<i64>,
+}
+
+/// The cluster-name part of a Karmada `ClusterAffinity`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TargetClusterSpec {
+    /// `clusterNames`.
+    #[serde(default)]
+    pub cluster_names: Vec<String>,
+    /// `exclude`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// Scheduler settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerSpec {
+    /// Karmada's `--plugins` list (default `["*"]`).
+    pub plugins: Option<Vec<Text>>,
+    /// Estimators (default `[general]`).
+    pub estimators: Option<Vec<Text>>,
+    /// Member placement policy (default `least-allocated`).
+    pub member_placement: Option<Text>,
+    /// Scheduling queue timings.
+    #[serde(default)]
+    pub queue: QueueSpec,
+}
+
+/// Scheduling queue timings; each a duration, default Karmada's.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSpec {
+    /// Default 1s.
+    pub backoff_initial: Option<Text>,
+    /// Default 10s.
+    pub backoff_max: Option<Text>,
+    /// Default 1s.
+    pub backoff_flush: Option<Text>,
+    /// Default 5m.
+    pub unschedulable_max_stay: Option<Text>,
+    /// Default 30s.
+    pub unschedulable_flush: Option<Text>,
+}
+
+/// The workload.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// A synthetic workload.
+    pub synthetic: SyntheticSpec,
+}
+
+/// A synthetic workload (`docs/scenario.md`, "Synthetic workloads").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticSpec {
+    /// Number of jobs.
+    pub jobs: u64,
+    /// Arrival process.
+    pub arrivals: ArrivalsSpec,
+    /// Run time distribution at reference speed.
+    pub runtime: RuntimeSpec,
+    /// GPUs per job, as a weighted mix.
+    pub gpus: Vec<GpuMixSpec>,
+    /// Largest replica: bigger jobs are split into replicas of this many GPUs (default 8).
+    pub gpus_per_replica: Option<Spanned<u32>>,
+    /// CPU per GPU (a quantity; default "8").
+    pub cpu_per_gpu: Option<Text>,
+    /// Memory per GPU (a quantity; default 64Gi).
+    pub memory_per_gpu: Option<Text>,
+    /// GPU models a job may use; empty = any.
+    #[serde(default)]
+    pub gpu_models: Vec<Text>,
+    /// Whether replicas start together (default true).
+    #[serde(default = "default_true")]
+    pub gang: bool,
+    /// Which namespace submits, as a weighted mix.
+    pub namespaces: Vec<NamespaceMixSpec>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Poisson arrivals, optionally modulated by a daily cycle.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrivalsSpec {
+    /// Mean rate, as `N/unit` ("2/min", "120/h", "0.5/s").
+    pub rate: Text,
+    /// Daily cycle.
+    pub daily_cycle: Option<DailyCycleSpec>,
+}
+
+/// `rate(t) = rate × (1 + amplitude × cos(2π (t − peak) / 1d))`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DailyCycleSpec {
+    /// In [0, 1].
+    pub amplitude: Spanned<f64>,
+    /// Time of day of the peak (a duration since midnight, e.g. 14h).
+    pub peak: Text,
+}
+
+/// A lognormal run time, clamped.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeSpec {
+    /// The lognormal distribution.
+    pub lognormal: LognormalSpec,
+    /// Shortest run time (default 1m).
+    pub min: Option<Text>,
+    /// Longest run time (default 30d).
+    pub max: Option<Text>,
+}
+
+/// Lognormal by median and sigma of the underlying normal.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LognormalSpec {
+    /// Median (a duration).
+    pub median: Text,
+    /// Sigma, ≥ 0.
+    pub sigma: Spanned<f64>,
+}
+
+/// One entry of the GPUs-per-job mix.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpuMixSpec {
+    /// GPUs of a job.
+    pub gpus: Spanned<u32>,
+    /// Relative weight.
+    pub weight: Spanned<u32>,
+}
+
+/// One entry of the namespace mix.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceMixSpec {
+    /// Namespace name.
+    pub name: Text,
+    /// Relative weight.
+    pub weight: Spanned<u32>,
+    /// Priority class of this namespace's jobs.
+    pub priority_class: Option<Text>,
+}

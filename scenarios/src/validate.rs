@@ -1,0 +1,750 @@
+//! Turns a parsed [`ScenarioSpec`] into a [`Scenario`], checking every value up front so a run
+//! never fails half way on bad input.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use scheduler::SchedulerConfig;
+use scheduler::policy::{
+    ClusterSelector, DivisionPreference, Placement, ReplicaScheduling, StaticWeightRule,
+    Toleration, TolerationOperator,
+};
+use scheduler::queue::QueueConfig;
+use serde_saphyr::Spanned;
+use sim_core::model::{
+    Cluster, Fleet, GpuModel, GpuModelId, GpuModelSet, Namespace, NamespaceId, NodePool, NodeShape,
+    PriorityClass, PriorityClassId, Taint, TaintEffect, World,
+};
+use sim_core::quantity::Quantity;
+use sim_core::{Duration, SimTime};
+
+use crate::error::{Error, Position};
+use crate::spec::{self, ScenarioSpec, Text};
+use crate::synth::{ArrivalProcess, NamespaceMix, SyntheticWorkload};
+
+/// A validated scenario: everything a run needs, already checked.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Scenario name.
+    pub name: String,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// End of simulated time, if bounded.
+    pub horizon: Option<SimTime>,
+    /// The fleet and its tenants.
+    pub world: World,
+    /// The placement every job uses.
+    pub placement: Placement,
+    /// Scheduler settings.
+    pub scheduler: SchedulerConfig,
+    /// The workload.
+    pub workload: SyntheticWorkload,
+    /// The file it was read from.
+    pub source: PathBuf,
+}
+
+struct Checker<'a> {
+    file: &'a Path,
+}
+
+impl Checker<'_> {
+    fn error<T>(
+        &self,
+        line: u64,
+        column: u64,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Result<T, Error> {
+        Err(Error::Input {
+            position: Position {
+                file: self.file.to_owned(),
+                line,
+                column,
+                path: path.into(),
+            },
+            message: message.into(),
+        })
+    }
+
+    fn at<T, V>(
+        &self,
+        value: &Spanned<V>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Result<T, Error> {
+        self.error(
+            value.referenced.line(),
+            value.referenced.column(),
+            path,
+            message,
+        )
+    }
+
+    fn quantity(&self, text: &Text, path: &str) -> Result<Quantity, Error> {
+        match Quantity::parse(&text.value) {
+            Ok(q) if q.is_negative() => self.at(
+                text,
+                path,
+                format!("{:?} is negative; expected a quantity ≥ 0", text.value),
+            ),
+            Ok(q) => Ok(q),
+            Err(err) => self.at(text, path, err.to_string()),
+        }
+    }
+
+    fn duration(&self, text: &Text, path: &str) -> Result<Duration, Error> {
+        Duration::parse(&text.value)
+            .or_else(|err| self.at(text, path, format!("{err} (e.g. 45s, 1h30m, 30d)")))
+    }
+
+    fn optional_duration(
+        &self,
+        text: Option<&Text>,
+        path: &str,
+        default: Duration,
+    ) -> Result<Duration, Error> {
+        text.map_or(Ok(default), |t| self.duration(t, path))
+    }
+
+    fn unique_name(
+        &self,
+        seen: &mut BTreeSet<String>,
+        name: &Text,
+        path: &str,
+        what: &str,
+    ) -> Result<String, Error> {
+        if name.value.is_empty() {
+            return self.at(name, path, format!("{what} name is empty"));
+        }
+        if !seen.insert(name.value.clone()) {
+            return self.at(
+                name,
+                path,
+                format!("duplicate {what} name {:?}", name.value),
+            );
+        }
+        Ok(name.value.clone())
+    }
+
+    fn taints(&self, specs: &[spec::TaintSpec], path: &str) -> Result<Vec<Taint>, Error> {
+        specs
+            .iter()
+            .enumerate()
+            .map(|(idx, t)| {
+                Ok(Taint {
+                    key: t.key.clone(),
+                    value: t.value.clone(),
+                    effect: self.taint_effect(&t.effect, &format!("{path}[{idx}].effect"))?,
+                })
+            })
+            .collect()
+    }
+
+    fn taint_effect(&self, text: &Text, path: &str) -> Result<TaintEffect, Error> {
+        match text.value.as_str() {
+            "NoSchedule" => Ok(TaintEffect::NoSchedule),
+            "PreferNoSchedule" => Ok(TaintEffect::PreferNoSchedule),
+            "NoExecute" => Ok(TaintEffect::NoExecute),
+            other => self.at(text, path, format!("unknown taint effect {other:?}; expected NoSchedule, PreferNoSchedule or NoExecute")),
+        }
+    }
+
+    fn gpu_model(&self, fleet: &Fleet, text: &Text, path: &str) -> Result<GpuModelId, Error> {
+        fleet.gpu_model_id(&text.value).map_or_else(
+            || {
+                let known: Vec<&str> = fleet.gpu_models.iter().map(|m| m.name.as_str()).collect();
+                self.at(
+                    text,
+                    path,
+                    format!(
+                        "unknown GPU model {:?}; gpu_models declares: {}",
+                        text.value,
+                        known.join(", ")
+                    ),
+                )
+            },
+            Ok,
+        )
+    }
+}
+
+/// Checks `spec` (read from `file`) and builds the scenario.
+pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
+    let checker = Checker { file };
+    let ck = &checker;
+
+    let horizon = match &spec.horizon {
+        Some(text) => Some(SimTime(ck.duration(text, "horizon")?.as_millis())),
+        None => None,
+    };
+
+    // GPU models.
+    let mut fleet = Fleet::default();
+    let mut names = BTreeSet::new();
+    if spec.gpu_models.len() > GpuModelSet::MAX_MODELS {
+        return ck.error(
+            0,
+            0,
+            "gpu_models",
+            format!(
+                "at most {} GPU models are supported",
+                GpuModelSet::MAX_MODELS
+            ),
+        );
+    }
+    for (idx, model) in spec.gpu_models.iter().enumerate() {
+        let path = format!("gpu_models[{idx}]");
+        let name = ck.unique_name(
+            &mut names,
+            &model.name,
+            &format!("{path}.name"),
+            "GPU model",
+        )?;
+        let memory = match &model.memory {
+            Some(text) => ck.quantity(text, &format!("{path}.memory"))?.value(),
+            None => 0,
+        };
+        let speed_milli = match &model.speed {
+            None => 1000,
+            Some(speed) if speed.value > 0.0 && speed.value <= 1000.0 => {
+                (speed.value * 1000.0).round() as u32
+            }
+            Some(speed) => {
+                return ck.at(
+                    speed,
+                    format!("{path}.speed"),
+                    "speed must be above 0 (1.0 = the reference GPU)",
+                );
+            }
+        };
+        fleet.gpu_models.push(GpuModel {
+            name,
+            memory,
+            speed_milli: speed_milli.max(1),
+        });
+    }
+
+    // Clusters.
+    let mut cluster_names = BTreeSet::new();
+    for (c_idx, c) in spec.clusters.iter().enumerate() {
+        let path = format!("clusters[{c_idx}]");
+        let name = ck.unique_name(
+            &mut cluster_names,
+            &c.name,
+            &format!("{path}.name"),
+            "cluster",
+        )?;
+        let mut pool_names = BTreeSet::new();
+        let mut node_pools = Vec::new();
+        for (p_idx, p) in c.node_pools.iter().enumerate() {
+            let pool_path = format!("{path}.node_pools[{p_idx}]");
+            let pool_name = ck.unique_name(
+                &mut pool_names,
+                &p.name,
+                &format!("{pool_path}.name"),
+                "node pool",
+            )?;
+            let cpu_milli = ck
+                .quantity(&p.cpu, &format!("{pool_path}.cpu"))?
+                .milli_value();
+            let memory = ck
+                .quantity(&p.memory, &format!("{pool_path}.memory"))?
+                .value();
+            let gpu_model = match &p.gpu_model {
+                Some(text) => {
+                    Some(ck.gpu_model(&fleet, text, &format!("{pool_path}.gpu_model"))?)
+                }
+                None if p.gpus > 0 => {
+                    return ck.at(
+                        &p.name,
+                        format!("{pool_path}.gpu_model"),
+                        format!("pool has {} GPUs but no gpu_model", p.gpus),
+                    );
+                }
+                None => None,
+            };
+            node_pools.push(NodePool {
+                name: pool_name,
+                count: p.count,
+                shape: NodeShape {
+                    cpu_milli,
+                    memory,
+                    max_pods: p.max_pods,
+                    gpus: p.gpus,
+                    gpu_model,
+                },
+                labels: p.labels.clone(),
+                taints: ck.taints(&p.taints, &format!("{pool_path}.taints"))?,
+            });
+        }
+        fleet.clusters.push(Cluster {
+            name,
+            region: c.region.clone(),
+            zone: c.zone.clone(),
+            provider: c.provider.clone(),
+            labels: c.labels.clone(),
+            taints: ck.taints(&c.taints, &format!("{path}.taints"))?,
+            node_pools,
+        });
+    }
+    if fleet.clusters.is_empty() {
+        return ck.error(0, 0, "clusters", "a scenario needs at least one cluster");
+    }
+
+    // Tenants.
+    let mut world = World {
+        fleet,
+        ..World::default()
+    };
+    let mut seen = BTreeSet::new();
+    for (idx, class) in spec.priority_classes.iter().enumerate() {
+        let name = ck.unique_name(
+            &mut seen,
+            &class.name,
+            &format!("priority_classes[{idx}].name"),
+            "priority class",
+        )?;
+        world.priority_classes.push(PriorityClass {
+            name,
+            value: class.value,
+        });
+    }
+    let mut seen = BTreeSet::new();
+    for (idx, ns) in spec.namespaces.iter().enumerate() {
+        let name = ck.unique_name(
+            &mut seen,
+            &ns.name,
+            &format!("namespaces[{idx}].name"),
+            "namespace",
+        )?;
+        world.namespaces.push(Namespace { name });
+    }
+    if world.namespaces.is_empty() {
+        return ck.error(
+            0,
+            0,
+            "namespaces",
+            "a scenario needs at least one namespace",
+        );
+    }
+
+    let placement = match &spec.placement {
+        None => Placement {
+            cluster_tolerations: Vec::new(),
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+        },
+        Some(p) => placement(ck, p)?,
+    };
+    let scheduler = scheduler_config(ck, &spec.scheduler)?;
+    let workload = synthetic(ck, &world, &spec.workload.synthetic)?;
+    Ok(Scenario {
+        name: spec.name,
+        seed: spec.seed,
+        horizon,
+        world,
+        placement,
+        scheduler,
+        workload,
+        source: file.to_owned(),
+    })
+}
+
+fn placement(ck: &Checker<'_>, spec: &spec::PlacementSpec) -> Result<Placement, Error> {
+    let mut cluster_tolerations = Vec::new();
+    for (idx, t) in spec.cluster_tolerations.iter().enumerate() {
+        let path = format!("placement.clusterTolerations[{idx}]");
+        let operator = match t.operator.as_ref().map(|o| o.value.as_str()) {
+            None | Some("Equal") => TolerationOperator::Equal,
+            Some("Exists") => TolerationOperator::Exists,
+            Some(other) => {
+                return ck.at(
+                    t.operator.as_ref().expect("some"),
+                    format!("{path}.operator"),
+                    format!("unknown operator {other:?}; expected Exists or Equal"),
+                );
+            }
+        };
+        let effect = match &t.effect {
+            Some(text) if !text.value.is_empty() => {
+                Some(ck.taint_effect(text, &format!("{path}.effect"))?)
+            }
+            _ => None,
+        };
+        cluster_tolerations.push(Toleration {
+            key: t.key.clone(),
+            operator,
+            value: t.value.clone(),
+            effect,
+        });
+    }
+    let replica_scheduling = match &spec.replica_scheduling {
+        None => ReplicaScheduling::Duplicated,
+        Some(rs) => {
+            let path = "placement.replicaScheduling";
+            match rs
+                .replica_scheduling_type
+                .as_ref()
+                .map(|t| t.value.as_str())
+            {
+                None | Some("Duplicated") => ReplicaScheduling::Duplicated,
+                Some("Divided") => ReplicaScheduling::Divided(division(ck, rs, path)?),
+                Some(other) => {
+                    return ck.at(
+                        rs.replica_scheduling_type.as_ref().expect("some"),
+                        format!("{path}.replicaSchedulingType"),
+                        format!("unknown type {other:?}; expected Duplicated or Divided"),
+                    );
+                }
+            }
+        }
+    };
+    Ok(Placement {
+        cluster_tolerations,
+        replica_scheduling,
+    })
+}
+
+fn division(
+    ck: &Checker<'_>,
+    rs: &spec::ReplicaSchedulingSpec,
+    path: &str,
+) -> Result<DivisionPreference, Error> {
+    match rs
+        .replica_division_preference
+        .as_ref()
+        .map(|t| t.value.as_str())
+    {
+        Some("Aggregated") => Ok(DivisionPreference::Aggregated),
+        None | Some("Weighted") => {
+            let Some(wp) = &rs.weight_preference else {
+                return Ok(DivisionPreference::StaticWeight(Vec::new()));
+            };
+            if let Some(dynamic) = &wp.dynamic_weight {
+                if dynamic.value != "AvailableReplicas" {
+                    return ck.at(
+                        dynamic,
+                        format!("{path}.weightPreference.dynamicWeight"),
+                        format!(
+                            "unknown dynamic weight {:?}; expected AvailableReplicas",
+                            dynamic.value
+                        ),
+                    );
+                }
+                return Ok(DivisionPreference::DynamicWeight);
+            }
+            let mut rules = Vec::new();
+            for (idx, rule) in wp.static_weight_list.iter().enumerate() {
+                if rule.weight.value < 1 {
+                    return ck.at(
+                        &rule.weight,
+                        format!("{path}.weightPreference.staticWeightList[{idx}].weight"),
+                        "weight must be at least 1",
+                    );
+                }
+                rules.push(StaticWeightRule {
+                    target: ClusterSelector {
+                        cluster_names: rule.target_cluster.cluster_names.clone(),
+                        exclude: rule.target_cluster.exclude.clone(),
+                    },
+                    weight: rule.weight.value,
+                });
+            }
+            Ok(DivisionPreference::StaticWeight(rules))
+        }
+        Some(other) => ck.at(
+            rs.replica_division_preference.as_ref().expect("some"),
+            format!("{path}.replicaDivisionPreference"),
+            format!("unknown preference {other:?}; expected Aggregated or Weighted"),
+        ),
+    }
+}
+
+fn scheduler_config(
+    ck: &Checker<'_>,
+    spec: &spec::SchedulerSpec,
+) -> Result<SchedulerConfig, Error> {
+    let defaults = SchedulerConfig::default();
+    let texts = |list: &Option<Vec<Text>>, default: Vec<String>| {
+        list.as_ref()
+            .map_or(default, |l| l.iter().map(|t| t.value.clone()).collect())
+    };
+    let queue_defaults = QueueConfig::default();
+    let q = &spec.queue;
+    let config = SchedulerConfig {
+        plugins: texts(&spec.plugins, defaults.plugins),
+        estimators: texts(&spec.estimators, defaults.estimators),
+        member_placement: spec
+            .member_placement
+            .as_ref()
+            .map_or(defaults.member_placement, |t| t.value.clone()),
+        queue: QueueConfig {
+            backoff_initial: ck.optional_duration(
+                q.backoff_initial.as_ref(),
+                "scheduler.queue.backoff_initial",
+                queue_defaults.backoff_initial,
+            )?,
+            backoff_max: ck.optional_duration(
+                q.backoff_max.as_ref(),
+                "scheduler.queue.backoff_max",
+                queue_defaults.backoff_max,
+            )?,
+            backoff_flush: ck.optional_duration(
+                q.backoff_flush.as_ref(),
+                "scheduler.queue.backoff_flush",
+                queue_defaults.backoff_flush,
+            )?,
+            unschedulable_max_stay: ck.optional_duration(
+                q.unschedulable_max_stay.as_ref(),
+                "scheduler.queue.unschedulable_max_stay",
+                queue_defaults.unschedulable_max_stay,
+            )?,
+            unschedulable_flush: ck.optional_duration(
+                q.unschedulable_flush.as_ref(),
+                "scheduler.queue.unschedulable_flush",
+                queue_defaults.unschedulable_flush,
+            )?,
+        },
+    };
+    if let Err(err) = config.resolve() {
+        // Point at the entry that names the unknown plugin.
+        let entries = [("plugins", &spec.plugins), ("estimators", &spec.estimators)];
+        for (field, list) in entries {
+            for (idx, text) in list.iter().flatten().enumerate() {
+                let name = text.value.trim_start_matches('-');
+                if err.to_string().contains(&format!("{name:?}")) {
+                    return ck.at(text, format!("scheduler.{field}[{idx}]"), err.to_string());
+                }
+            }
+        }
+        if let Some(text) = &spec.member_placement {
+            return ck.at(text, "scheduler.member_placement", err.to_string());
+        }
+        return ck.error(0, 0, "scheduler", err.to_string());
+    }
+    Ok(config)
+}
+
+fn synthetic(
+    ck: &Checker<'_>,
+    world: &World,
+    spec: &spec::SyntheticSpec,
+) -> Result<SyntheticWorkload, Error> {
+    let path = "workload.synthetic";
+    let arrivals = ArrivalProcess {
+        jobs_per_ms: parse_rate(ck, &spec.arrivals.rate, &format!("{path}.arrivals.rate"))?,
+        daily_amplitude: 0.0,
+        daily_peak: Duration::ZERO,
+    };
+    let arrivals = match &spec.arrivals.daily_cycle {
+        None => arrivals,
+        Some(cycle) => {
+            if !(0.0..=1.0).contains(&cycle.amplitude.value) {
+                return ck.at(
+                    &cycle.amplitude,
+                    format!("{path}.arrivals.daily_cycle.amplitude"),
+                    "amplitude must be between 0 and 1",
+                );
+            }
+            ArrivalProcess {
+                daily_amplitude: cycle.amplitude.value,
+                daily_peak: ck
+                    .duration(&cycle.peak, &format!("{path}.arrivals.daily_cycle.peak"))?,
+                ..arrivals
+            }
+        }
+    };
+    let runtime_median = ck.duration(
+        &spec.runtime.lognormal.median,
+        &format!("{path}.runtime.lognormal.median"),
+    )?;
+    if runtime_median == Duration::ZERO {
+        return ck.at(
+            &spec.runtime.lognormal.median,
+            format!("{path}.runtime.lognormal.median"),
+            "median must be above 0",
+        );
+    }
+    let sigma = &spec.runtime.lognormal.sigma;
+    if !(sigma.value >= 0.0 && sigma.value.is_finite()) {
+        return ck.at(
+            sigma,
+            format!("{path}.runtime.lognormal.sigma"),
+            "sigma must be a number ≥ 0",
+        );
+    }
+    let runtime_min = ck.optional_duration(
+        spec.runtime.min.as_ref(),
+        &format!("{path}.runtime.min"),
+        Duration::from_mins(1),
+    )?;
+    let runtime_max = ck.optional_duration(
+        spec.runtime.max.as_ref(),
+        &format!("{path}.runtime.max"),
+        Duration::from_mins(30 * 24 * 60),
+    )?;
+    if runtime_min > runtime_max {
+        return ck.error(
+            0,
+            0,
+            format!("{path}.runtime"),
+            format!("min ({runtime_min}) is above max ({runtime_max})"),
+        );
+    }
+    let gpus_per_replica = spec.gpus_per_replica.as_ref().map_or(8, |g| g.value);
+    if gpus_per_replica == 0 {
+        let g = spec.gpus_per_replica.as_ref().expect("given");
+        return ck.at(g, format!("{path}.gpus_per_replica"), "must be at least 1");
+    }
+    if spec.gpus.is_empty() {
+        return ck.error(
+            0,
+            0,
+            format!("{path}.gpus"),
+            "the GPU mix needs at least one entry",
+        );
+    }
+    let mut gpu_mix = Vec::new();
+    for (idx, entry) in spec.gpus.iter().enumerate() {
+        let entry_path = format!("{path}.gpus[{idx}]");
+        let gpus = entry.gpus.value;
+        if gpus == 0 {
+            return ck.at(
+                &entry.gpus,
+                format!("{entry_path}.gpus"),
+                "a job needs at least one GPU",
+            );
+        }
+        if gpus > gpus_per_replica && gpus % gpus_per_replica != 0 {
+            return ck.at(
+                &entry.gpus,
+                format!("{entry_path}.gpus"),
+                format!("{gpus} GPUs cannot be split into replicas of {gpus_per_replica}"),
+            );
+        }
+        if entry.weight.value == 0 {
+            return ck.at(
+                &entry.weight,
+                format!("{entry_path}.weight"),
+                "weight must be at least 1",
+            );
+        }
+        gpu_mix.push((gpus, entry.weight.value));
+    }
+    let cpu_per_gpu = spec.cpu_per_gpu.as_ref().map_or(Ok(8000), |t| {
+        ck.quantity(t, &format!("{path}.cpu_per_gpu"))
+            .map(Quantity::milli_value)
+    })?;
+    let memory_per_gpu = spec.memory_per_gpu.as_ref().map_or(Ok(64 << 30), |t| {
+        ck.quantity(t, &format!("{path}.memory_per_gpu"))
+            .map(Quantity::value)
+    })?;
+    let mut models = Vec::new();
+    for (idx, text) in spec.gpu_models.iter().enumerate() {
+        models.push(ck.gpu_model(&world.fleet, text, &format!("{path}.gpu_models[{idx}]"))?);
+    }
+    if spec.namespaces.is_empty() {
+        return ck.error(
+            0,
+            0,
+            format!("{path}.namespaces"),
+            "the namespace mix needs at least one entry",
+        );
+    }
+    let mut namespaces = Vec::new();
+    for (idx, entry) in spec.namespaces.iter().enumerate() {
+        let entry_path = format!("{path}.namespaces[{idx}]");
+        let Some(ns) = world
+            .namespaces
+            .iter()
+            .position(|n| n.name == entry.name.value)
+        else {
+            return ck.at(
+                &entry.name,
+                format!("{entry_path}.name"),
+                format!(
+                    "unknown namespace {:?}; declare it under namespaces",
+                    entry.name.value
+                ),
+            );
+        };
+        let priority_class = match &entry.priority_class {
+            None => None,
+            Some(text) => match world
+                .priority_classes
+                .iter()
+                .position(|p| p.name == text.value)
+            {
+                Some(idx) => Some(PriorityClassId(idx as u32)),
+                None => {
+                    return ck.at(
+                        text,
+                        format!("{entry_path}.priority_class"),
+                        format!(
+                            "unknown priority class {:?}; declare it under priority_classes",
+                            text.value
+                        ),
+                    );
+                }
+            },
+        };
+        if entry.weight.value == 0 {
+            return ck.at(
+                &entry.weight,
+                format!("{entry_path}.weight"),
+                "weight must be at least 1",
+            );
+        }
+        namespaces.push(NamespaceMix {
+            namespace: NamespaceId(ns as u32),
+            weight: entry.weight.value,
+            priority_class,
+        });
+    }
+    Ok(SyntheticWorkload {
+        n_jobs: spec.jobs,
+        arrivals,
+        runtime_median,
+        runtime_sigma: sigma.value,
+        runtime_min,
+        runtime_max,
+        gpu_mix,
+        gpus_per_replica,
+        cpu_per_gpu,
+        memory_per_gpu,
+        gpu_models: GpuModelSet::of(models),
+        gang: spec.gang,
+        namespaces,
+    })
+}
+
+/// Parses `N/unit` into jobs per millisecond.
+fn parse_rate(ck: &Checker<'_>, text: &Text, path: &str) -> Result<f64, Error> {
+    let bad = || {
+        ck.at(
+            text,
+            path,
+            format!(
+                "invalid rate {:?}; expected N/unit such as 2/min, 120/h or 0.5/s",
+                text.value
+            ),
+        )
+    };
+    let Some((number, unit)) = text.value.split_once('/') else {
+        return bad();
+    };
+    let Ok(count) = number.trim().parse::<f64>() else {
+        return bad();
+    };
+    let unit_ms = match unit.trim() {
+        "ms" => 1.0,
+        "s" => 1000.0,
+        "m" | "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return bad(),
+    };
+    if !(count > 0.0 && count.is_finite()) {
+        return ck.at(text, path, "rate must be above 0");
+    }
+    Ok(count / unit_ms)
+}

@@ -1,0 +1,194 @@
+//! Loading scenario files: the bundled quickstart, and bad input refused with the file, line,
+//! column and field path.
+
+use std::path::{Path, PathBuf};
+
+use scheduler::policy::{DivisionPreference, ReplicaScheduling};
+use sim_core::Duration;
+
+fn quickstart() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/scenarios/quickstart.yaml")
+}
+
+#[test]
+fn quickstart_loads() {
+    let scenario = scenarios::load(&quickstart()).unwrap();
+    assert_eq!(scenario.name, "quickstart");
+    assert_eq!(scenario.seed, 42);
+    assert_eq!(scenario.world.fleet.clusters.len(), 3);
+    assert_eq!(scenario.world.fleet.total_gpus(), 768);
+    assert_eq!(scenario.world.fleet.gpu_models[0].speed_milli, 2000);
+    assert_eq!(
+        scenario.world.fleet.clusters[0].node_pools[0].shape.memory,
+        1 << 40
+    );
+    assert_eq!(
+        scenario.world.fleet.clusters[0].node_pools[0]
+            .shape
+            .cpu_milli,
+        96_000
+    );
+    assert_eq!(
+        scenario.world.fleet.clusters[0].node_pools[0]
+            .shape
+            .max_pods,
+        110
+    );
+    assert_eq!(
+        scenario.placement.replica_scheduling,
+        ReplicaScheduling::Divided(DivisionPreference::DynamicWeight)
+    );
+    assert_eq!(scenario.workload.n_jobs, 10_000);
+    assert_eq!(scenario.workload.runtime_median, Duration::from_mins(120));
+    assert_eq!(scenario.workload.cpu_per_gpu, 10_000);
+}
+
+/// Replaces `from` by `to` in the quickstart text and returns the load error.
+fn error_after(from: &str, to: &str) -> scenarios::Error {
+    let text = std::fs::read_to_string(quickstart()).unwrap();
+    assert!(text.contains(from), "{from}");
+    let edited = text.replacen(from, to, 1);
+    scenarios::load_str(&edited, Path::new("edited.yaml")).unwrap_err()
+}
+
+fn check(from: &str, to: &str, line: u64, path: &str, message: &str) {
+    let err = error_after(from, to);
+    let position = err
+        .position()
+        .unwrap_or_else(|| panic!("no position: {err}"));
+    assert_eq!(position.file, Path::new("edited.yaml"), "{err}");
+    assert_eq!(
+        (position.line, position.path.as_str()),
+        (line, path),
+        "{err}"
+    );
+    assert!(err.to_string().contains(message), "{err}");
+}
+
+fn line_of(needle: &str) -> u64 {
+    let text = std::fs::read_to_string(quickstart()).unwrap();
+    text.lines().position(|l| l.contains(needle)).unwrap() as u64 + 1
+}
+
+#[test]
+fn typo_in_a_field_name() {
+    check(
+        "    labels: {tier: burst}",
+        "    lables: {tier: burst}",
+        line_of("labels: {tier: burst}"),
+        "clusters[2].lables",
+        "unknown field `lables`",
+    );
+}
+
+#[test]
+fn negative_count() {
+    let needle = "{name: a100, count: 32, cpu: \"96\", memory: 1Ti, gpus: 8, gpu_model: A100}\n  - name: dc-west-1";
+    let line = line_of("- {name: a100, count: 32");
+    check(
+        needle,
+        "{name: a100, count: -32, cpu: \"96\", memory: 1Ti, gpus: 8, gpu_model: A100}\n  - name: dc-west-1",
+        line,
+        "clusters[1].node_pools[0].count",
+        "expected a whole number",
+    );
+}
+
+#[test]
+fn unknown_gpu_model() {
+    check(
+        "gpus: 8, gpu_model: H100}\n  - name: dc-east-2",
+        "gpus: 8, gpu_model: B200}\n  - name: dc-east-2",
+        line_of("{name: h100, count: 32"),
+        "clusters[0].node_pools[0].gpu_model",
+        "unknown GPU model \"B200\"",
+    );
+}
+
+#[test]
+fn malformed_quantity() {
+    check(
+        "memory: 1Ti, gpus: 8, gpu_model: H100}\n  - name: dc-east-2",
+        "memory: 1TB, gpus: 8, gpu_model: H100}\n  - name: dc-east-2",
+        line_of("{name: h100, count: 32"),
+        "clusters[0].node_pools[0].memory",
+        "invalid quantity \"1TB\"",
+    );
+}
+
+#[test]
+fn malformed_duration() {
+    check(
+        "median: 2h,",
+        "median: 2hours,",
+        line_of("median: 2h"),
+        "workload.synthetic.runtime.lognormal.median",
+        "invalid duration",
+    );
+}
+
+#[test]
+fn unknown_namespace_in_the_mix() {
+    check(
+        "{name: vision, weight: 2",
+        "{name: vison, weight: 2",
+        line_of("{name: vision, weight: 2"),
+        "workload.synthetic.namespaces[1].name",
+        "unknown namespace \"vison\"",
+    );
+}
+
+#[test]
+fn unknown_placement_policy() {
+    check(
+        "member_placement: least-allocated",
+        "member_placement: worst-fit",
+        line_of("member_placement:"),
+        "scheduler.member_placement",
+        "unknown member placement \"worst-fit\"",
+    );
+}
+
+#[test]
+fn karmada_enum_values_are_checked() {
+    check(
+        "replicaSchedulingType: Divided",
+        "replicaSchedulingType: Divide",
+        line_of("replicaSchedulingType"),
+        "placement.replicaScheduling.replicaSchedulingType",
+        "expected Duplicated or Divided",
+    );
+}
+
+#[test]
+fn duplicate_cluster_name() {
+    check(
+        "- name: dc-east-2",
+        "- name: dc-east-1",
+        line_of("- name: dc-east-2"),
+        "clusters[1].name",
+        "duplicate cluster name",
+    );
+}
+
+#[test]
+fn malformed_yaml() {
+    // The parser notices the unclosed flow sequence on the next line.
+    check(
+        "gpu_models:\n",
+        "gpu_models: [\n",
+        line_of("gpu_models:") + 1,
+        "gpu_models",
+        "only valid inside a block",
+    );
+}
+
+#[test]
+fn missing_file_is_an_io_error() {
+    let err = scenarios::load(Path::new("/no/such/scenario.yaml")).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("/no/such/scenario.yaml: cannot read"),
+        "{err}"
+    );
+}

@@ -1,0 +1,122 @@
+//! Command-line parsing: clap structs, resolved once into the library's configs.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// fleetsim: a discrete-event simulator and capacity planner for multi-cluster GPU fleets
+/// federated by Karmada.
+#[derive(Debug, Parser)]
+#[command(name = "fleetsim", version, about, long_about = None)]
+pub struct Cli {
+    /// Overrides the scenario's seed.
+    #[arg(long, global = true)]
+    pub seed: Option<u64>,
+    /// Worker threads for commands that run several simulations at once (default: all cores).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    /// Prints nothing but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs a scenario and writes its results into a folder.
+    #[command(
+        after_help = "Example:\n  fleetsim run examples/scenarios/quickstart.yaml --out out/quickstart"
+    )]
+    Run {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+        /// The output folder; written whole or not at all.
+        #[arg(long)]
+        out: PathBuf,
+        /// Checks the model's invariants after every event (slower; on by default in debug builds).
+        #[arg(long)]
+        check_invariants: bool,
+    },
+    /// Checks a scenario and everything it refers to, without running it.
+    #[command(after_help = "Example:\n  fleetsim validate examples/scenarios/quickstart.yaml")]
+    Validate {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+    },
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn dispatch(cli: Cli) -> ExitCode {
+    let quiet = cli.quiet;
+    let result = match cli.command {
+        Command::Validate { scenario } => fleetsim::validate_scenario(&scenario).map(|s| {
+            if !quiet {
+                println!(
+                    "{}: ok ({} clusters, {} GPUs, {} jobs)",
+                    scenario.display(),
+                    s.world.fleet.clusters.len(),
+                    s.world.fleet.total_gpus(),
+                    s.workload.n_jobs
+                );
+            }
+        }),
+        Command::Run {
+            scenario,
+            out,
+            check_invariants,
+        } => {
+            let config = fleetsim::RunConfig {
+                scenario,
+                out: out.clone(),
+                seed: cli.seed,
+                check_invariants: check_invariants.then_some(true),
+            };
+            let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+                let bar = ProgressBar::new(0);
+                bar.set_style(
+                    ProgressStyle::with_template("{bar:40} {pos}/{len} jobs arrived, {elapsed}")
+                        .expect("static template"),
+                );
+                bar
+            });
+            let outcome = fleetsim::run_scenario(&config, &mut |arrived, total| {
+                if let Some(bar) = &bar {
+                    bar.set_length(total);
+                    bar.set_position(arrived);
+                }
+            });
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            outcome.map(|outcome| {
+                if !quiet {
+                    let jobs = &outcome.summary.jobs;
+                    println!(
+                        "results in {}: summary.json, jobs.csv, timeline.csv ({} jobs: {} completed, {} running, {} queued, {} unschedulable; GPU utilization {:.1}%; {:.2} s)",
+                        out.display(),
+                        jobs.submitted,
+                        jobs.completed,
+                        jobs.running,
+                        jobs.queued,
+                        jobs.unschedulable,
+                        outcome.summary.gpu_utilization.overall * 100.0,
+                        outcome.wall_seconds,
+                    );
+                }
+            })
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

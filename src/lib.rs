@@ -1,0 +1,143 @@
+//! fleetsim's wiring: loads a scenario, runs the Karmada control plane over it with the
+//! engine, and writes the reports. The binary (`src/main.rs`, `src/cli/`) only parses
+//! arguments and calls [`run_scenario`]; the simulation itself lives in the member crates.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod output_dir;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use scheduler::ControlPlane;
+use sim_core::engine::{self, EngineConfig, Progress};
+use sim_core::rng::RngStreams;
+
+pub use output_dir::OutputDir;
+
+/// Everything `fleetsim run` needs, resolved from the command line.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Where results go; created whole or not at all.
+    pub out: PathBuf,
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    /// Checks invariants after every event (default in debug builds).
+    pub check_invariants: Option<bool>,
+}
+
+/// What a finished run reports back.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    /// The headline metrics, as written to `summary.json`.
+    pub summary: reports::Summary,
+    /// Engine totals.
+    pub stats: engine::RunStats,
+    /// Wall-clock seconds the simulation took.
+    pub wall_seconds: f64,
+}
+
+/// Why a run failed; the binary maps each kind to an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Bad input: a scenario error, an unusable output path (exit code 2).
+    #[error(transparent)]
+    Scenario(#[from] scenarios::Error),
+    /// The output folder cannot be used (exit code 2).
+    #[error("{}: {message}", path.display())]
+    Output {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// Something that should not happen (exit code 3).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl RunError {
+    /// The process exit code for this error, as DESIGN.md fixes them.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Scenario(_) | RunError::Output { .. } => 2,
+            RunError::Internal(_) => 3,
+        }
+    }
+}
+
+/// Loads and validates a scenario without running it.
+pub fn validate_scenario(path: &Path) -> Result<scenarios::Scenario, RunError> {
+    Ok(scenarios::load(path)?)
+}
+
+/// Runs a scenario and writes `summary.json`, `jobs.csv`, `timeline.csv` and `run.json` into
+/// `config.out`. `progress` is called as the run advances, with the jobs arrived so far and
+/// the total.
+pub fn run_scenario(
+    config: &RunConfig,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunOutcome, RunError> {
+    let scenario = scenarios::load(&config.scenario)?;
+    let seed = config.seed.unwrap_or(scenario.seed);
+    let out = OutputDir::begin(&config.out)?;
+    let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
+
+    let mut control = ControlPlane::new(
+        scenario.world.clone(),
+        scenario.placement.clone(),
+        &scenario.scheduler,
+    )
+    .map_err(|e| internal(&e))?;
+    if let Some(check) = config.check_invariants {
+        control.set_invariant_checks(check);
+    }
+    let mut writer =
+        reports::RunWriter::create(out.path(), &scenario.world).map_err(|e| internal(&e))?;
+    let jobs = scenario
+        .workload
+        .jobs(RngStreams::new(seed))
+        .map(Ok::<_, std::convert::Infallible>);
+    let total = scenario.workload.n_jobs;
+    let started = Instant::now();
+    let engine_config = EngineConfig {
+        horizon: scenario.horizon,
+        progress_every: 4096,
+    };
+    let stats = engine::run(
+        &engine_config,
+        jobs,
+        &mut control,
+        &mut writer,
+        &mut |p: Progress| progress(p.n_arrived, total),
+    )
+    .map_err(|e| internal(&e))?;
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let summary = writer
+        .finish(&reports::RunMeta {
+            scenario: scenario.name.clone(),
+            seed,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            horizon: scenario.horizon,
+            end: stats.end,
+        })
+        .map_err(|e| internal(&e))?;
+    let run_json = format!(
+        "{{\n  \"scenario_file\": {:?},\n  \"wall_seconds\": {:.3},\n  \"events\": {},\n  \"events_per_second\": {:.0},\n  \"jobs\": {}\n}}\n",
+        config.scenario.display().to_string(),
+        wall_seconds,
+        stats.n_events,
+        stats.n_events as f64 / wall_seconds.max(1e-9),
+        stats.n_arrived,
+    );
+    std::fs::write(out.path().join("run.json"), run_json).map_err(|e| internal(&e))?;
+    out.commit()?;
+    Ok(RunOutcome {
+        summary,
+        stats,
+        wall_seconds,
+    })
+}

@@ -1,0 +1,232 @@
+//! End-to-end tests of the `fleetsim` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fleetsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn quickstart() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios/quickstart.yaml")
+}
+
+fn run_quickstart(out: &Path, extra: &[&str]) -> Output {
+    let scenario = quickstart();
+    let mut args = vec![
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let output = fleetsim(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn read(dir: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
+}
+
+#[test]
+fn quickstart_is_deterministic_per_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
+    let first = run_quickstart(&a, &[]);
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        stdout.contains(&format!("results in {}", a.display())),
+        "{stdout}"
+    );
+    run_quickstart(&b, &["--seed", "42"]);
+    run_quickstart(&c, &["--seed", "7"]);
+    for file in ["summary.json", "jobs.csv", "timeline.csv"] {
+        assert_eq!(
+            read(&a, file),
+            read(&b, file),
+            "{file} differs between identical runs"
+        );
+        assert_ne!(
+            read(&a, file),
+            read(&c, file),
+            "{file} does not change with the seed"
+        );
+    }
+    // The summary accounts for every job.
+    let summary: serde_json::Value = serde_json::from_slice(&read(&a, "summary.json")).unwrap();
+    let jobs = &summary["jobs"];
+    let total: u64 = ["completed", "running", "queued", "unschedulable"]
+        .iter()
+        .map(|k| jobs[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(jobs["submitted"].as_u64(), Some(10_000));
+    assert_eq!(total, 10_000);
+    let jobs_csv = String::from_utf8(read(&a, "jobs.csv")).unwrap();
+    assert_eq!(jobs_csv.lines().count(), 10_001);
+    // Nothing is left behind but the results.
+    let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["a", "b", "c"]);
+}
+
+#[test]
+fn rerunning_into_a_result_folder_replaces_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let scenario = tmp.path().join("tiny.yaml");
+    let text = std::fs::read_to_string(quickstart())
+        .unwrap()
+        .replace("jobs: 10000", "jobs: 50");
+    std::fs::write(&scenario, text).unwrap();
+    for _ in 0..2 {
+        let output = fleetsim(&[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.stdout.is_empty());
+    }
+    assert!(out.join("summary.json").is_file());
+}
+
+#[test]
+fn a_folder_that_is_not_a_result_is_never_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("precious.txt"), "keep me").unwrap();
+    let output = fleetsim(&[
+        "run",
+        quickstart().to_str().unwrap(),
+        "--out",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("refusing to overwrite"));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("precious.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+/// Writes the quickstart with one edit and returns fleetsim's exit code and stderr for it.
+fn refused(
+    command: &str,
+    from: &str,
+    to: &str,
+) -> (Option<i32>, String, PathBuf, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("broken.yaml");
+    let text = std::fs::read_to_string(quickstart()).unwrap();
+    assert!(text.contains(from));
+    std::fs::write(&scenario, text.replacen(from, to, 1)).unwrap();
+    let out = tmp.path().join("out");
+    let output = match command {
+        "run" => fleetsim(&[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+        _ => fleetsim(&["validate", scenario.to_str().unwrap()]),
+    };
+    assert!(!out.exists(), "no partial output");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        scenario,
+        tmp,
+    )
+}
+
+/// `file:line:column` of the first occurrence of `token` in the file.
+fn position_of(scenario: &Path, token: &str) -> String {
+    let text = std::fs::read_to_string(scenario).unwrap();
+    let (line_idx, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(token))
+        .unwrap();
+    let column = line[..line.find(token).unwrap()].chars().count() + 1;
+    format!("{}:{}:{}", scenario.display(), line_idx + 1, column)
+}
+
+#[test]
+fn bad_scenarios_exit_2_naming_file_line_and_field() {
+    // (edit from, edit to, token the error must point at, field path and message)
+    let cases = [
+        (
+            "    labels: {tier: burst}",
+            "    lables: {tier: burst}",
+            "lables",
+            "clusters[2].lables: unknown field `lables`",
+        ),
+        (
+            "{name: a100, count: 32,",
+            "{name: a100, count: -32,",
+            "-32",
+            "clusters[1].node_pools[0].count: invalid u32: expected a whole number",
+        ),
+        (
+            "gpu_model: H100}\n  - name: dc-east-2",
+            "gpu_model: B200}\n  - name: dc-east-2",
+            "B200",
+            "clusters[0].node_pools[0].gpu_model: unknown GPU model \"B200\"",
+        ),
+        (
+            "memory: 1Ti, gpus: 8, gpu_model: H100}\n  - name: dc-east-2",
+            "memory: 1TB, gpus: 8, gpu_model: H100}\n  - name: dc-east-2",
+            "1TB",
+            "clusters[0].node_pools[0].memory: invalid quantity \"1TB\"",
+        ),
+    ];
+    for command in ["run", "validate"] {
+        for (from, to, token, expected) in cases {
+            let (code, stderr, scenario, _tmp) = refused(command, from, to);
+            assert_eq!(code, Some(2), "{stderr}");
+            let want = format!("error: {}: {expected}", position_of(&scenario, token));
+            assert!(stderr.starts_with(&want), "got {stderr}want {want}");
+        }
+    }
+}
+
+#[test]
+fn validate_accepts_the_quickstart() {
+    let output = fleetsim(&["validate", quickstart().to_str().unwrap()]);
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("ok (3 clusters, 768 GPUs, 10000 jobs)")
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_shows_an_example() {
+    assert_eq!(fleetsim(&["run"]).status.code(), Some(2));
+    assert_eq!(fleetsim(&["frobnicate"]).status.code(), Some(2));
+    let help = fleetsim(&["run", "--help"]);
+    assert!(help.status.success());
+    assert!(
+        String::from_utf8_lossy(&help.stdout)
+            .contains("fleetsim run examples/scenarios/quickstart.yaml --out")
+    );
+}
