@@ -23,7 +23,7 @@ fn fleet_scale(c: &mut Criterion) {
     let scenario = scenarios::load(&path).expect("bundled scenario");
     let mut group = c.benchmark_group("fleet_scale");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(scenario.workload.n_jobs));
+    group.throughput(Throughput::Elements(scenario.workload.n_jobs()));
     group.bench_function("10x1000x8_100k_jobs", |b| {
         b.iter(|| {
             let mut control = ControlPlane::new(

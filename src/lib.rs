@@ -101,7 +101,7 @@ pub fn run_scenario(
         .workload
         .jobs(RngStreams::new(seed))
         .map(Ok::<_, std::convert::Infallible>);
-    let total = scenario.workload.n_jobs;
+    let total = scenario.workload.n_jobs();
     let started = Instant::now();
     let engine_config = EngineConfig {
         horizon: scenario.horizon,

@@ -12,11 +12,13 @@ mod error;
 pub mod spec;
 pub mod synth;
 pub mod validate;
+pub mod workload;
 
 use std::path::Path;
 
 pub use error::{Error, Position};
 pub use validate::Scenario;
+pub use workload::Workload;
 
 /// Reads, parses and validates a scenario file.
 pub fn load(file: &Path) -> Result<Scenario, Error> {

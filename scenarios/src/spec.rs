@@ -244,12 +244,54 @@ pub struct QueueSpec {
     pub unschedulable_flush: Option<Text>,
 }
 
-/// The workload.
+/// The workload: exactly one of `synthetic` or `jobs`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
     /// A synthetic workload.
-    pub synthetic: SyntheticSpec,
+    pub synthetic: Option<SyntheticSpec>,
+    /// An explicit list of jobs.
+    pub jobs: Option<Vec<JobSpec>>,
+}
+
+/// One explicitly listed job.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSpec {
+    /// Job name.
+    pub name: String,
+    /// Submission time (a duration since the start).
+    pub submit: Text,
+    /// Namespace.
+    pub namespace: Text,
+    /// Priority class.
+    pub priority_class: Option<Text>,
+    /// Replicas (default 1).
+    #[serde(default = "default_one")]
+    pub replicas: Spanned<u32>,
+    /// GPU devices per replica (default 0).
+    #[serde(default)]
+    pub gpus: u32,
+    /// CPU per replica (a quantity; default 0).
+    pub cpu: Option<Text>,
+    /// Memory per replica (a quantity; default 0).
+    pub memory: Option<Text>,
+    /// Allowed GPU models; empty = any.
+    #[serde(default)]
+    pub gpu_models: Vec<Text>,
+    /// Run time at reference speed.
+    pub runtime: Text,
+    /// Whether replicas start together (default true).
+    #[serde(default = "default_true")]
+    pub gang: bool,
+}
+
+fn default_one() -> Spanned<u32> {
+    Spanned::new(
+        1,
+        serde_saphyr::Location::UNKNOWN,
+        serde_saphyr::Location::UNKNOWN,
+    )
 }
 
 /// A synthetic workload (`docs/scenario.md`, "Synthetic workloads").

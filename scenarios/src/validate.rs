@@ -12,8 +12,9 @@ use scheduler::policy::{
 use scheduler::queue::QueueConfig;
 use serde_saphyr::Spanned;
 use sim_core::model::{
-    Cluster, Fleet, GpuModel, GpuModelId, GpuModelSet, Namespace, NamespaceId, NodePool, NodeShape,
-    PriorityClass, PriorityClassId, Taint, TaintEffect, World,
+    Cluster, Component, Fleet, GpuModel, GpuModelId, GpuModelSet, GpuRequest, Job, JobId,
+    Namespace, NamespaceId, NodePool, NodeShape, PodRequest, PriorityClass, PriorityClassId, Taint,
+    TaintEffect, World,
 };
 use sim_core::quantity::Quantity;
 use sim_core::{Duration, SimTime};
@@ -21,6 +22,7 @@ use sim_core::{Duration, SimTime};
 use crate::error::{Error, Position};
 use crate::spec::{self, ScenarioSpec, Text};
 use crate::synth::{ArrivalProcess, NamespaceMix, SyntheticWorkload};
+use crate::workload::Workload;
 
 /// A validated scenario: everything a run needs, already checked.
 #[derive(Clone, Debug)]
@@ -38,7 +40,7 @@ pub struct Scenario {
     /// Scheduler settings.
     pub scheduler: SchedulerConfig,
     /// The workload.
-    pub workload: SyntheticWorkload,
+    pub workload: Workload,
     /// The file it was read from.
     pub source: PathBuf,
 }
@@ -336,7 +338,18 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         Some(p) => placement(ck, p)?,
     };
     let scheduler = scheduler_config(ck, &spec.scheduler)?;
-    let workload = synthetic(ck, &world, &spec.workload.synthetic)?;
+    let workload = match (&spec.workload.synthetic, &spec.workload.jobs) {
+        (Some(synth), None) => Workload::Synthetic(synthetic(ck, &world, synth)?),
+        (None, Some(list)) => Workload::Jobs(job_list(ck, &world, list)?),
+        _ => {
+            return ck.error(
+                0,
+                0,
+                "workload",
+                "give exactly one of workload.synthetic or workload.jobs",
+            );
+        }
+    };
     Ok(Scenario {
         name: spec.name,
         seed: spec.seed,
@@ -715,6 +728,111 @@ fn synthetic(
         gang: spec.gang,
         namespaces,
     })
+}
+
+fn priority_class_id(
+    ck: &Checker<'_>,
+    world: &World,
+    text: &Text,
+    path: &str,
+) -> Result<PriorityClassId, Error> {
+    match world
+        .priority_classes
+        .iter()
+        .position(|p| p.name == text.value)
+    {
+        Some(idx) => Ok(PriorityClassId(idx as u32)),
+        None => ck.at(
+            text,
+            path,
+            format!(
+                "unknown priority class {:?}; declare it under priority_classes",
+                text.value
+            ),
+        ),
+    }
+}
+
+fn namespace_id(
+    ck: &Checker<'_>,
+    world: &World,
+    text: &Text,
+    path: &str,
+) -> Result<NamespaceId, Error> {
+    match world.namespaces.iter().position(|n| n.name == text.value) {
+        Some(idx) => Ok(NamespaceId(idx as u32)),
+        None => ck.at(
+            text,
+            path,
+            format!(
+                "unknown namespace {:?}; declare it under namespaces",
+                text.value
+            ),
+        ),
+    }
+}
+
+/// An explicit job list, sorted by submit time (stable, so equal times keep file order).
+fn job_list(ck: &Checker<'_>, world: &World, specs: &[spec::JobSpec]) -> Result<Vec<Job>, Error> {
+    let mut jobs = Vec::with_capacity(specs.len());
+    for (idx, job) in specs.iter().enumerate() {
+        let path = format!("workload.jobs[{idx}]");
+        if job.replicas.value == 0 {
+            return ck.at(
+                &job.replicas,
+                format!("{path}.replicas"),
+                "a job needs at least one replica",
+            );
+        }
+        let mut models = Vec::new();
+        for (m_idx, text) in job.gpu_models.iter().enumerate() {
+            models.push(ck.gpu_model(
+                &world.fleet,
+                text,
+                &format!("{path}.gpu_models[{m_idx}]"),
+            )?);
+        }
+        let quantity = |text: &Option<Text>, field: &str| {
+            text.as_ref().map_or(Ok(Quantity::ZERO), |t| {
+                ck.quantity(t, &format!("{path}.{field}"))
+            })
+        };
+        jobs.push(Job {
+            id: JobId(0),
+            name: job.name.clone(),
+            namespace: namespace_id(ck, world, &job.namespace, &format!("{path}.namespace"))?,
+            priority_class: match &job.priority_class {
+                Some(text) => Some(priority_class_id(
+                    ck,
+                    world,
+                    text,
+                    &format!("{path}.priority_class"),
+                )?),
+                None => None,
+            },
+            submit: SimTime(
+                ck.duration(&job.submit, &format!("{path}.submit"))?
+                    .as_millis(),
+            ),
+            components: vec![Component {
+                name: "worker".to_owned(),
+                replicas: job.replicas.value,
+                request: PodRequest {
+                    cpu_milli: quantity(&job.cpu, "cpu")?.milli_value(),
+                    memory: quantity(&job.memory, "memory")?.value(),
+                    gpu: GpuRequest::whole(job.gpus, GpuModelSet::of(models)),
+                },
+            }],
+            runtime: ck.duration(&job.runtime, &format!("{path}.runtime"))?,
+            gang: job.gang,
+            checkpoint_interval: None,
+        });
+    }
+    jobs.sort_by_key(|job| job.submit);
+    for (idx, job) in jobs.iter_mut().enumerate() {
+        job.id = JobId(idx as u64);
+    }
+    Ok(jobs)
 }
 
 /// Parses `N/unit` into jobs per millisecond.

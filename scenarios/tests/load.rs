@@ -38,9 +38,12 @@ fn quickstart_loads() {
         scenario.placement.replica_scheduling,
         ReplicaScheduling::Divided(DivisionPreference::DynamicWeight)
     );
-    assert_eq!(scenario.workload.n_jobs, 10_000);
-    assert_eq!(scenario.workload.runtime_median, Duration::from_mins(120));
-    assert_eq!(scenario.workload.cpu_per_gpu, 10_000);
+    assert_eq!(scenario.workload.n_jobs(), 10_000);
+    let scenarios::Workload::Synthetic(synthetic) = &scenario.workload else {
+        panic!("synthetic")
+    };
+    assert_eq!(synthetic.runtime_median, Duration::from_mins(120));
+    assert_eq!(synthetic.cpu_per_gpu, 10_000);
 }
 
 /// Replaces `from` by `to` in the quickstart text and returns the load error.

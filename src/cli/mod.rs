@@ -62,7 +62,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                     scenario.display(),
                     s.world.fleet.clusters.len(),
                     s.world.fleet.total_gpus(),
-                    s.workload.n_jobs
+                    s.workload.n_jobs()
                 );
             }
         }),
