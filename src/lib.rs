@@ -69,6 +69,11 @@ impl RunError {
     }
 }
 
+/// Runs every decision case in `dir` (see `fleetsim conformance --help`).
+pub fn run_conformance(dir: &Path) -> Result<Vec<scenarios::conformance::CaseResult>, RunError> {
+    Ok(scenarios::conformance::run_dir(dir)?)
+}
+
 /// Loads and validates a scenario without running it.
 pub fn validate_scenario(path: &Path) -> Result<scenarios::Scenario, RunError> {
     Ok(scenarios::load(path)?)

@@ -8,7 +8,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod conformance;
 mod error;
+pub mod karmada;
 pub mod spec;
 pub mod synth;
 pub mod validate;
@@ -36,6 +38,15 @@ pub fn load_str(text: &str, file: &Path) -> Result<Scenario, Error> {
 }
 
 fn parse(text: &str, file: &Path) -> Result<spec::ScenarioSpec, Error> {
+    parse_yaml(text, file)
+}
+
+/// Deserializes one YAML document, turning any failure into an error with line, column and
+/// field path.
+pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &Path,
+) -> Result<T, Error> {
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
     let mut path = String::new();

@@ -34,7 +34,7 @@ pub struct ScenarioSpec {
     /// Namespaces (teams).
     pub namespaces: Vec<NamespaceSpec>,
     /// The Karmada placement every job uses; absent = Divided, dynamic weight.
-    pub placement: Option<PlacementSpec>,
+    pub placement: Option<crate::karmada::PlacementSpec>,
     /// Scheduler settings.
     #[serde(default)]
     pub scheduler: SchedulerSpec,
@@ -137,80 +137,6 @@ pub struct PriorityClassSpec {
 pub struct NamespaceSpec {
     /// Name.
     pub name: Text,
-}
-
-/// Karmada `Placement`, camelCase as in PropagationPolicy `spec.placement`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PlacementSpec {
-    /// `clusterTolerations`.
-    #[serde(default)]
-    pub cluster_tolerations: Vec<TolerationSpec>,
-    /// `replicaScheduling`.
-    pub replica_scheduling: Option<ReplicaSchedulingSpec>,
-}
-
-/// A Kubernetes toleration.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TolerationSpec {
-    /// Key.
-    #[serde(default)]
-    pub key: String,
-    /// Exists or Equal (default Equal).
-    pub operator: Option<Text>,
-    /// Value.
-    #[serde(default)]
-    pub value: String,
-    /// Effect; empty = all.
-    pub effect: Option<Text>,
-    /// Seconds a NoExecute taint is tolerated.
-    pub toleration_seconds: Option<i64>,
-}
-
-/// `replicaScheduling`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ReplicaSchedulingSpec {
-    /// Duplicated or Divided (default Duplicated).
-    pub replica_scheduling_type: Option<Text>,
-    /// Aggregated or Weighted (Divided without one: Weighted).
-    pub replica_division_preference: Option<Text>,
-    /// `weightPreference`.
-    pub weight_preference: Option<WeightPreferenceSpec>,
-}
-
-/// `weightPreference`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct WeightPreferenceSpec {
-    /// `staticWeightList`.
-    #[serde(default)]
-    pub static_weight_list: Vec<StaticWeightSpec>,
-    /// `dynamicWeight`: only AvailableReplicas.
-    pub dynamic_weight: Option<Text>,
-}
-
-/// One `staticWeightList` entry.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StaticWeightSpec {
-    /// `targetCluster`.
-    pub target_cluster: TargetClusterSpec,
-    /// Weight, at least 1.
-    pub weight: Spanned<i64>,
-}
-
-/// The cluster-name part of a Karmada `ClusterAffinity`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct TargetClusterSpec {
-    /// `clusterNames`.
-    #[serde(default)]
-    pub cluster_names: Vec<String>,
-    /// `exclude`.
-    #[serde(default)]
-    pub exclude: Vec<String>,
 }
 
 /// Scheduler settings.

@@ -5,10 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use scheduler::SchedulerConfig;
-use scheduler::policy::{
-    ClusterSelector, DivisionPreference, Placement, ReplicaScheduling, StaticWeightRule,
-    Toleration, TolerationOperator,
-};
+use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling};
 use scheduler::queue::QueueConfig;
 use serde_saphyr::Spanned;
 use sim_core::model::{
@@ -45,12 +42,13 @@ pub struct Scenario {
     pub source: PathBuf,
 }
 
-struct Checker<'a> {
-    file: &'a Path,
+/// Checks values and builds errors that point into one file.
+pub(crate) struct Checker<'a> {
+    pub(crate) file: &'a Path,
 }
 
 impl Checker<'_> {
-    fn error<T>(
+    pub(crate) fn error<T>(
         &self,
         line: u64,
         column: u64,
@@ -68,7 +66,7 @@ impl Checker<'_> {
         })
     }
 
-    fn at<T, V>(
+    pub(crate) fn at<T, V>(
         &self,
         value: &Spanned<V>,
         path: impl Into<String>,
@@ -82,7 +80,7 @@ impl Checker<'_> {
         )
     }
 
-    fn quantity(&self, text: &Text, path: &str) -> Result<Quantity, Error> {
+    pub(crate) fn quantity(&self, text: &Text, path: &str) -> Result<Quantity, Error> {
         match Quantity::parse(&text.value) {
             Ok(q) if q.is_negative() => self.at(
                 text,
@@ -94,12 +92,12 @@ impl Checker<'_> {
         }
     }
 
-    fn duration(&self, text: &Text, path: &str) -> Result<Duration, Error> {
+    pub(crate) fn duration(&self, text: &Text, path: &str) -> Result<Duration, Error> {
         Duration::parse(&text.value)
             .or_else(|err| self.at(text, path, format!("{err} (e.g. 45s, 1h30m, 30d)")))
     }
 
-    fn optional_duration(
+    pub(crate) fn optional_duration(
         &self,
         text: Option<&Text>,
         path: &str,
@@ -108,7 +106,7 @@ impl Checker<'_> {
         text.map_or(Ok(default), |t| self.duration(t, path))
     }
 
-    fn unique_name(
+    pub(crate) fn unique_name(
         &self,
         seen: &mut BTreeSet<String>,
         name: &Text,
@@ -128,7 +126,11 @@ impl Checker<'_> {
         Ok(name.value.clone())
     }
 
-    fn taints(&self, specs: &[spec::TaintSpec], path: &str) -> Result<Vec<Taint>, Error> {
+    pub(crate) fn taints(
+        &self,
+        specs: &[spec::TaintSpec],
+        path: &str,
+    ) -> Result<Vec<Taint>, Error> {
         specs
             .iter()
             .enumerate()
@@ -142,7 +144,7 @@ impl Checker<'_> {
             .collect()
     }
 
-    fn taint_effect(&self, text: &Text, path: &str) -> Result<TaintEffect, Error> {
+    pub(crate) fn taint_effect(&self, text: &Text, path: &str) -> Result<TaintEffect, Error> {
         match text.value.as_str() {
             "NoSchedule" => Ok(TaintEffect::NoSchedule),
             "PreferNoSchedule" => Ok(TaintEffect::PreferNoSchedule),
@@ -151,7 +153,12 @@ impl Checker<'_> {
         }
     }
 
-    fn gpu_model(&self, fleet: &Fleet, text: &Text, path: &str) -> Result<GpuModelId, Error> {
+    pub(crate) fn gpu_model(
+        &self,
+        fleet: &Fleet,
+        text: &Text,
+        path: &str,
+    ) -> Result<GpuModelId, Error> {
         fleet.gpu_model_id(&text.value).map_or_else(
             || {
                 let known: Vec<&str> = fleet.gpu_models.iter().map(|m| m.name.as_str()).collect();
@@ -332,10 +339,14 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
 
     let placement = match &spec.placement {
         None => Placement {
-            cluster_tolerations: Vec::new(),
             replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            ..Placement::default()
         },
-        Some(p) => placement(ck, p)?,
+        Some(p) => {
+            let placement = ck.placement(p, "placement")?;
+            ck.admit_placement(&placement, "placement")?;
+            placement
+        }
     };
     let scheduler = scheduler_config(ck, &spec.scheduler)?;
     let workload = match (&spec.workload.synthetic, &spec.workload.jobs) {
@@ -360,116 +371,6 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         workload,
         source: file.to_owned(),
     })
-}
-
-fn placement(ck: &Checker<'_>, spec: &spec::PlacementSpec) -> Result<Placement, Error> {
-    let mut cluster_tolerations = Vec::new();
-    for (idx, t) in spec.cluster_tolerations.iter().enumerate() {
-        let path = format!("placement.clusterTolerations[{idx}]");
-        let operator = match t.operator.as_ref().map(|o| o.value.as_str()) {
-            None | Some("Equal") => TolerationOperator::Equal,
-            Some("Exists") => TolerationOperator::Exists,
-            Some(other) => {
-                return ck.at(
-                    t.operator.as_ref().expect("some"),
-                    format!("{path}.operator"),
-                    format!("unknown operator {other:?}; expected Exists or Equal"),
-                );
-            }
-        };
-        let effect = match &t.effect {
-            Some(text) if !text.value.is_empty() => {
-                Some(ck.taint_effect(text, &format!("{path}.effect"))?)
-            }
-            _ => None,
-        };
-        cluster_tolerations.push(Toleration {
-            key: t.key.clone(),
-            operator,
-            value: t.value.clone(),
-            effect,
-        });
-    }
-    let replica_scheduling = match &spec.replica_scheduling {
-        None => ReplicaScheduling::Duplicated,
-        Some(rs) => {
-            let path = "placement.replicaScheduling";
-            match rs
-                .replica_scheduling_type
-                .as_ref()
-                .map(|t| t.value.as_str())
-            {
-                None | Some("Duplicated") => ReplicaScheduling::Duplicated,
-                Some("Divided") => ReplicaScheduling::Divided(division(ck, rs, path)?),
-                Some(other) => {
-                    return ck.at(
-                        rs.replica_scheduling_type.as_ref().expect("some"),
-                        format!("{path}.replicaSchedulingType"),
-                        format!("unknown type {other:?}; expected Duplicated or Divided"),
-                    );
-                }
-            }
-        }
-    };
-    Ok(Placement {
-        cluster_tolerations,
-        replica_scheduling,
-    })
-}
-
-fn division(
-    ck: &Checker<'_>,
-    rs: &spec::ReplicaSchedulingSpec,
-    path: &str,
-) -> Result<DivisionPreference, Error> {
-    match rs
-        .replica_division_preference
-        .as_ref()
-        .map(|t| t.value.as_str())
-    {
-        Some("Aggregated") => Ok(DivisionPreference::Aggregated),
-        None | Some("Weighted") => {
-            let Some(wp) = &rs.weight_preference else {
-                return Ok(DivisionPreference::StaticWeight(Vec::new()));
-            };
-            if let Some(dynamic) = &wp.dynamic_weight {
-                if dynamic.value != "AvailableReplicas" {
-                    return ck.at(
-                        dynamic,
-                        format!("{path}.weightPreference.dynamicWeight"),
-                        format!(
-                            "unknown dynamic weight {:?}; expected AvailableReplicas",
-                            dynamic.value
-                        ),
-                    );
-                }
-                return Ok(DivisionPreference::DynamicWeight);
-            }
-            let mut rules = Vec::new();
-            for (idx, rule) in wp.static_weight_list.iter().enumerate() {
-                if rule.weight.value < 1 {
-                    return ck.at(
-                        &rule.weight,
-                        format!("{path}.weightPreference.staticWeightList[{idx}].weight"),
-                        "weight must be at least 1",
-                    );
-                }
-                rules.push(StaticWeightRule {
-                    target: ClusterSelector {
-                        cluster_names: rule.target_cluster.cluster_names.clone(),
-                        exclude: rule.target_cluster.exclude.clone(),
-                    },
-                    weight: rule.weight.value,
-                });
-            }
-            Ok(DivisionPreference::StaticWeight(rules))
-        }
-        Some(other) => ck.at(
-            rs.replica_division_preference.as_ref().expect("some"),
-            format!("{path}.replicaDivisionPreference"),
-            format!("unknown preference {other:?}; expected Aggregated or Weighted"),
-        ),
-    }
 }
 
 fn scheduler_config(

@@ -26,7 +26,7 @@ impl Workload {
     /// The job stream for a seed, in submit order.
     pub fn jobs(&self, streams: RngStreams) -> WorkloadJobs<'_> {
         match self {
-            Workload::Synthetic(synthetic) => WorkloadJobs::Synthetic(synthetic.jobs(streams)),
+            Workload::Synthetic(synthetic) => WorkloadJobs::Synthetic(Box::new(synthetic.jobs(streams))),
             Workload::Jobs(jobs) => WorkloadJobs::Listed(jobs.iter()),
         }
     }
@@ -35,7 +35,7 @@ impl Workload {
 /// The job stream of a [`Workload`].
 pub enum WorkloadJobs<'a> {
     /// From the generator.
-    Synthetic(SyntheticJobs),
+    Synthetic(Box<SyntheticJobs>),
     /// From the list.
     Listed(std::slice::Iter<'a, Job>),
 }

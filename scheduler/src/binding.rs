@@ -24,9 +24,42 @@ pub struct ResourceBinding {
     pub priority: i32,
     /// `spec.clusters`: the current assignment, in cluster order.
     pub clusters: Vec<(ClusterId, i64)>,
+    /// The template's API, `group/version/Kind` (e.g. `batch/v1/Job`), for APIEnablement.
+    pub api_resource: String,
+    /// `status.schedulerObservedAffinityName`: the `clusterAffinities` term in use.
+    pub observed_affinity: Option<String>,
+    /// Clusters named by the binding's graceful eviction tasks (`fromCluster`).
+    pub evicting_from: Vec<ClusterId>,
 }
 
 impl ResourceBinding {
+    /// A binding for `job` with no assignment yet.
+    pub fn new(
+        job: JobId,
+        replicas: i64,
+        request: PodRequest,
+        namespace: NamespaceId,
+    ) -> ResourceBinding {
+        ResourceBinding {
+            job,
+            uid: String::new(),
+            replicas,
+            request,
+            namespace,
+            priority_class: None,
+            priority: 0,
+            clusters: Vec::new(),
+            api_resource: "batch/v1/Job".to_owned(),
+            observed_affinity: None,
+            evicting_from: Vec::new(),
+        }
+    }
+
+    /// Karmada's `IsWorkload`: it has replicas to place.
+    pub fn is_workload(&self) -> bool {
+        self.replicas > 0
+    }
+
     /// Replicas the current assignment puts on `cluster`.
     pub fn previous_replicas(&self, cluster: ClusterId) -> i64 {
         self.clusters
@@ -54,4 +87,6 @@ pub struct ClusterView<'a> {
     pub cluster: &'a Cluster,
     /// `status.resourceSummary` as the control plane currently sees it.
     pub summary: &'a ResourceSummary,
+    /// `status.apiEnablements` as `group/version/Kind` keys; `None` when every API is served.
+    pub api_enablements: Option<&'a [String]>,
 }

@@ -119,17 +119,31 @@ mod tests {
 
     #[test]
     fn star_enables_everything() {
-        assert_eq!(
-            names(&["*"]).unwrap(),
-            vec!["TaintToleration", "ClusterLocality"]
-        );
+        let all = [
+            "APIEnablement",
+            "TaintToleration",
+            "ClusterAffinity",
+            "SpreadConstraint",
+            "ClusterEviction",
+            "ClusterLocality",
+        ];
+        assert_eq!(names(&["*"]).unwrap(), all);
     }
 
     #[test]
     fn minus_disables_one() {
         assert_eq!(
-            names(&["*", "-TaintToleration"]).unwrap(),
-            vec!["ClusterLocality"]
+            names(&["*", "-TaintToleration", "-ClusterLocality"]).unwrap(),
+            vec![
+                "APIEnablement",
+                "ClusterAffinity",
+                "SpreadConstraint",
+                "ClusterEviction"
+            ]
+        );
+        assert_eq!(
+            names(&["-*", "TaintToleration"]).unwrap(),
+            vec!["TaintToleration"]
         );
     }
 

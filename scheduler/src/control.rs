@@ -2,7 +2,7 @@
 //! scheduling queue, the member clusters) and is the only place that changes it; every
 //! decision it makes is delegated to a plugin query.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use sim_core::engine::{Context, Handler};
 use sim_core::model::{ClusterId, GpuModelId, Job, JobId, World};
@@ -12,10 +12,10 @@ use sim_core::{Duration, SimTime};
 use crate::Error;
 use crate::binding::{BindingView, ClusterView, ResourceBinding};
 use crate::config::{Plugins, SchedulerConfig};
-use crate::divide::{self, Candidate, DivideError, DivideRequest, Mode, NameOrder};
-use crate::filter::Verdict;
+use crate::divide::Mode;
+use crate::generic::{self, Decision, Given, Outcome};
 use crate::member::{Binding, MemberCluster, PendingPods};
-use crate::policy::{Placement, ReplicaScheduling};
+use crate::policy::Placement;
 use crate::queue::{QueuedBinding, SchedulingQueue, next_tick};
 
 /// The control plane's own events.
@@ -45,17 +45,17 @@ pub enum ControlEvent {
     },
 }
 
-/// The outcome of one scheduling attempt.
+/// One scheduling attempt with every term it tried.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// A new assignment (`spec.clusters`).
-    Scheduled(Vec<(ClusterId, i64)>),
-    /// No cluster passed the filters (Karmada's FitError, `NoClusterFit`); not retried.
-    NoClusterFit(String),
-    /// Clusters fit but lack capacity (`Unschedulable`); parked in the unschedulable set.
-    Unschedulable(String),
-    /// Any other failure; retried after a backoff.
-    Error(String),
+pub struct Attempt {
+    /// Each tried `clusterAffinities` term (`None` without terms) and its decision.
+    pub decisions: Vec<(Option<String>, Decision)>,
+    /// The attempt's outcome.
+    pub outcome: Outcome,
+    /// `schedulerObservedAffinityName` after the attempt.
+    pub observed_affinity: Option<String>,
+    /// Whether the previous result is cleared (a FitError with no fallback).
+    pub clear: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -72,6 +72,8 @@ struct ActiveJob {
     binding: ResourceBinding,
     pods: Vec<Pod>,
     n_finished: u64,
+    /// Pods bound and not yet released.
+    n_live: u64,
     start: Option<SimTime>,
     generation: u32,
     n_attempts: u32,
@@ -116,6 +118,9 @@ pub struct ControlPlane {
     bound: Vec<(ClusterId, Binding)>,
     check_invariants: bool,
     stats: ControlStats,
+    now: SimTime,
+    explain: Option<JobId>,
+    explanations: Vec<(SimTime, Attempt)>,
 }
 
 impl ControlPlane {
@@ -149,12 +154,25 @@ impl ControlPlane {
             bound: Vec::new(),
             check_invariants: cfg!(debug_assertions),
             stats: ControlStats::default(),
+            now: SimTime::ZERO,
+            explain: None,
+            explanations: Vec::new(),
         })
     }
 
     /// Turns the per-event invariant checks on or off (on by default in debug builds).
     pub fn set_invariant_checks(&mut self, on: bool) {
         self.check_invariants = on;
+    }
+
+    /// Records every scheduling attempt of `job` for [`ControlPlane::explanations`].
+    pub fn explain_job(&mut self, job: JobId) {
+        self.explain = Some(job);
+    }
+
+    /// The recorded attempts of the explained job, with their times.
+    pub fn explanations(&self) -> &[(SimTime, Attempt)] {
+        &self.explanations
     }
 
     /// Counters so far.
@@ -172,88 +190,74 @@ impl ControlPlane {
         &self.members[id.0 as usize]
     }
 
-    /// One scheduling attempt for `binding`: filter, score, estimate, select, divide.
-    pub fn decide(&self, binding: &ResourceBinding) -> Outcome {
-        let view = BindingView {
-            binding,
-            placement: &self.placement,
-        };
-        let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
-        let mut feasible: Vec<(ClusterId, i64, i64)> = Vec::new();
-        for member in &self.members {
-            let cluster_view = ClusterView {
+    /// Live views of every member cluster, as the scheduler's snapshot.
+    fn cluster_views(&self) -> Vec<ClusterView<'_>> {
+        self.members
+            .iter()
+            .map(|member| ClusterView {
                 id: member.id(),
                 cluster: self.world.fleet.cluster(member.id()),
                 summary: member.summary(),
-            };
-            let refused = self.plugins.filters.iter().find_map(|filter| {
-                match filter.filter(&view, &cluster_view) {
-                    Verdict::Fits => None,
-                    Verdict::Unschedulable(reason) => Some(reason),
-                }
-            });
-            if let Some(reason) = refused {
-                *reasons.entry(reason).or_default() += 1;
-                continue;
-            }
-            let score: i64 = self
-                .plugins
-                .scores
-                .iter()
-                .map(|s| s.score(&view, &cluster_view))
-                .sum();
-            let estimate = self
-                .plugins
-                .estimators
-                .iter()
-                .filter_map(|e| e.max_replicas(&view, &cluster_view))
-                .min()
-                .unwrap_or(binding.replicas);
-            feasible.push((member.id(), score, estimate));
-        }
-        if feasible.is_empty() {
-            return Outcome::NoClusterFit(fit_error(self.members.len(), &reasons));
-        }
-        // Karmada's candidate order: score desc, available (estimate + own replicas) desc, name.
-        let fleet = &self.world.fleet;
-        feasible.sort_by(|a, b| {
-            let avail_a = a.2 + binding.previous_replicas(a.0);
-            let avail_b = b.2 + binding.previous_replicas(b.0);
-            b.1.cmp(&a.1)
-                .then(avail_b.cmp(&avail_a))
-                .then_with(|| fleet.cluster(a.0).name.cmp(&fleet.cluster(b.0).name))
-        });
-        let candidates: Vec<Candidate<'_>> = feasible
-            .iter()
-            .map(|(id, _, estimate)| Candidate {
-                cluster: *id,
-                name: &fleet.cluster(*id).name,
-                available: *estimate,
-                weight_rule_matches: match &self.placement.replica_scheduling {
-                    ReplicaScheduling::Divided(
-                        crate::policy::DivisionPreference::StaticWeight(rules),
-                    ) => rules
-                        .iter()
-                        .map(|rule| rule.target.matches(fleet.cluster(*id)))
-                        .collect(),
-                    _ => Vec::new(),
-                },
+                api_enablements: None,
             })
-            .collect();
-        let request = DivideRequest {
-            replicas: binding.replicas,
-            candidates: &candidates,
-            previous: &binding.clusters,
-            mode: Mode::Steady,
-            name_order: NameOrder::for_uid(&binding.uid),
+            .collect()
+    }
+
+    /// One scheduling attempt for `binding`, trying `clusterAffinities` terms in turn from the
+    /// observed one (`scheduleResourceBindingWithClusterAffinities`).
+    pub fn decide(&self, binding: &ResourceBinding, mode: Mode) -> Attempt {
+        let views = self.cluster_views();
+        let placement = &self.placement;
+        if placement.cluster_affinities.is_empty() {
+            let view = BindingView { binding, placement };
+            let decision = generic::schedule(&self.plugins, &view, &views, Given::default(), mode);
+            let clear = matches!(decision.outcome, Outcome::NoClusterFit(_));
+            return Attempt {
+                outcome: decision.outcome.clone(),
+                decisions: vec![(None, decision)],
+                observed_affinity: None,
+                clear,
+            };
+        }
+        let start = match mode {
+            Mode::Fresh => 0,
+            Mode::Steady => binding
+                .observed_affinity
+                .as_deref()
+                .and_then(|name| placement.affinity_term_index(name))
+                .unwrap_or(0),
         };
-        match divide::assign(&self.placement.replica_scheduling, &request) {
-            Ok(mut assignment) => {
-                assignment.sort();
-                Outcome::Scheduled(assignment)
+        let mut trial = binding.clone();
+        let mut decisions = Vec::new();
+        for term in &placement.cluster_affinities[start..] {
+            trial.observed_affinity = Some(term.name.clone());
+            let view = BindingView {
+                binding: &trial,
+                placement,
+            };
+            let decision = generic::schedule(&self.plugins, &view, &views, Given::default(), mode);
+            let outcome = decision.outcome.clone();
+            decisions.push((Some(term.name.clone()), decision));
+            if matches!(outcome, Outcome::Scheduled(_)) {
+                return Attempt {
+                    outcome,
+                    decisions,
+                    observed_affinity: Some(term.name.clone()),
+                    clear: false,
+                };
             }
-            Err(err @ DivideError::NotEnough { .. }) => Outcome::Unschedulable(err.to_string()),
-            Err(err) => Outcome::Error(err.to_string()),
+        }
+        // Every term failed: the observed term is kept, and the first error decides.
+        let first = decisions
+            .first()
+            .map(|(_, d)| d.outcome.clone())
+            .expect("at least one term");
+        let clear = matches!(first, Outcome::NoClusterFit(_));
+        Attempt {
+            outcome: first,
+            decisions,
+            observed_affinity: binding.observed_affinity.clone(),
+            clear,
         }
     }
 
@@ -264,7 +268,16 @@ impl ControlPlane {
         active.n_attempts += 1;
         self.stats.n_attempts += 1;
         let binding = active.binding.clone();
-        match self.decide(&binding) {
+        let attempt = self.decide(&binding, Mode::Steady);
+        if self.explain == Some(entry.job) {
+            self.explanations.push((now, attempt.clone()));
+        }
+        let active = self.jobs.get_mut(&entry.job).expect("present");
+        active.binding.observed_affinity = attempt.observed_affinity.clone();
+        if attempt.clear {
+            self.apply_assignment(entry.job, Vec::new());
+        }
+        match attempt.outcome {
             Outcome::Scheduled(assignment) => {
                 let active = self.jobs.get_mut(&entry.job).expect("present");
                 active.unschedulable = false;
@@ -295,6 +308,15 @@ impl ControlPlane {
         let previous = std::mem::replace(&mut active.binding.clusters, assignment.clone());
         let request = active.binding.request;
         let priority = self.world.priority_value(active.job.priority_class);
+        for (cluster, before) in &previous {
+            let after = assignment
+                .iter()
+                .find(|(c, _)| c == cluster)
+                .map_or(0, |(_, r)| *r);
+            if after < *before {
+                self.remove_pods(job, *cluster, before - after);
+            }
+        }
         for (cluster, replicas) in assignment {
             let before = previous
                 .iter()
@@ -318,6 +340,25 @@ impl ControlPlane {
                 self.touched[cluster.0 as usize] = true;
             }
         }
+    }
+
+    /// Takes `n_pods` of `job`'s pods off `cluster`: waiting pods first, then the newest bound
+    /// ones, as a ReplicaSet scaling down does.
+    fn remove_pods(&mut self, job: JobId, cluster: ClusterId, n_pods: i64) {
+        let now = self.now;
+        let member = &mut self.members[cluster.0 as usize];
+        let mut left = n_pods.max(0) as u32;
+        left -= member.remove_pending_of(job, left);
+        let active = self.jobs.get_mut(&job).expect("present");
+        let victims: Vec<usize> = (0..active.pods.len())
+            .rev()
+            .filter(|&idx| active.pods[idx].cluster == cluster && !active.pods[idx].released)
+            .take(left as usize)
+            .collect();
+        for idx in victims {
+            self.release_pod(job, idx, now);
+        }
+        self.touched[cluster.0 as usize] = true;
     }
 
     /// Records pods that members bound, starting jobs whose replicas are all running.
@@ -352,7 +393,8 @@ impl ControlPlane {
                     },
                 );
             }
-            if active.start.is_none() && active.pods.len() as u64 == active.expected_pods() {
+            active.n_live += 1;
+            if active.start.is_none() && active.n_live == active.expected_pods() {
                 active.start = Some(now);
                 if active.job.gang {
                     let slowest = active
@@ -397,6 +439,7 @@ impl ControlPlane {
             return;
         }
         pod.released = true;
+        active.n_live -= 1;
         let request = active.binding.request;
         active.gpu_milli_ms +=
             u128::from(request.gpu.total_milli()) * u128::from(now.since(pod.bound_at).as_millis());
@@ -500,18 +543,17 @@ impl Handler for ControlPlane {
     }
 
     fn on_arrival(&mut self, job: Job, ctx: &mut Context<'_, ControlEvent>) {
+        self.now = ctx.now();
         self.stats.n_arrived += 1;
         let component = &job.components[0];
-        let binding = ResourceBinding {
-            job: job.id,
-            uid: String::new(),
-            replicas: i64::from(component.replicas),
-            request: component.request,
-            namespace: job.namespace,
-            priority_class: job.priority_class,
-            priority: self.world.priority_value(job.priority_class),
-            clusters: Vec::new(),
-        };
+        let mut binding = ResourceBinding::new(
+            job.id,
+            i64::from(component.replicas),
+            component.request,
+            job.namespace,
+        );
+        binding.priority_class = job.priority_class;
+        binding.priority = self.world.priority_value(job.priority_class);
         self.queue.add(job.id, binding.priority, ctx.now());
         self.jobs.insert(
             job.id,
@@ -520,6 +562,7 @@ impl Handler for ControlPlane {
                 binding,
                 pods: Vec::new(),
                 n_finished: 0,
+                n_live: 0,
                 start: None,
                 generation: 0,
                 n_attempts: 0,
@@ -533,6 +576,7 @@ impl Handler for ControlPlane {
 
     fn on_event(&mut self, event: ControlEvent, ctx: &mut Context<'_, ControlEvent>) {
         let now = ctx.now();
+        self.now = now;
         match event {
             ControlEvent::SchedulingCycle => {
                 self.cycle_armed = false;
@@ -645,22 +689,6 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
 fn scaled_runtime(runtime: Duration, speed_milli: u32) -> Duration {
     let speed = u64::from(speed_milli.max(1));
     Duration(runtime.as_millis().saturating_mul(1000).div_ceil(speed))
-}
-
-/// Karmada's FitError text: `0/N clusters are available: <count> <reason>, ....`
-fn fit_error(n_clusters: usize, reasons: &BTreeMap<String, usize>) -> String {
-    if n_clusters == 0 {
-        return "no cluster exists".to_owned();
-    }
-    let mut parts: Vec<String> = reasons
-        .iter()
-        .map(|(reason, count)| format!("{count} {reason}"))
-        .collect();
-    parts.sort();
-    format!(
-        "0/{n_clusters} clusters are available: {}.",
-        parts.join(", ")
-    )
 }
 
 #[cfg(test)]

@@ -3,13 +3,15 @@
 //! unschedulable flush on a 30-second grid) and Kubernetes' LeastAllocated scoring.
 
 use super::*;
-use crate::policy::DivisionPreference;
+use crate::generic::fit_error;
+use crate::policy::{DivisionPreference, ReplicaScheduling};
 use sim_core::engine::{EngineConfig, run};
 use sim_core::model::{
     Cluster, Component, Fleet, GpuModel, GpuModelSet, GpuRequest, NamespaceId, NodePool, NodeShape,
     PodRequest,
 };
 use sim_core::record::VecSink;
+use std::collections::BTreeMap;
 
 const GI: u64 = 1 << 30;
 const S: u64 = 1000;
@@ -94,8 +96,8 @@ fn job(id: u64, submit_s: u64, replicas: u32, gpus: u32, runtime_s: u64, gang: b
 
 fn simulate(jobs: Vec<Job>) -> VecSink {
     let placement = Placement {
-        cluster_tolerations: Vec::new(),
         replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+        ..Placement::default()
     };
     let mut control = ControlPlane::new(world(), placement, &SchedulerConfig::default()).unwrap();
     control.set_invariant_checks(true);
@@ -228,8 +230,8 @@ fn horizon_leaves_jobs_running_queued_or_unschedulable() {
     // A job no cluster can ever hold: 3 replicas of 8 GPUs exceeds the fleet's free estimate.
     jobs.push(job(4, 40, 4, 8, 60, true));
     let placement = Placement {
-        cluster_tolerations: Vec::new(),
         replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+        ..Placement::default()
     };
     let mut control = ControlPlane::new(world(), placement, &SchedulerConfig::default()).unwrap();
     let mut sink = VecSink::default();
@@ -276,7 +278,10 @@ fn fit_error_names_each_reason() {
         "0/5 clusters are available: 2 cluster(s) had untolerated taint {a=b:NoSchedule}, \
          3 cluster(s) did not match the placement cluster affinity constraint."
     );
-    assert_eq!(fit_error(0, &BTreeMap::new()), "no cluster exists");
+    assert_eq!(
+        fit_error(0, &BTreeMap::new()),
+        "0/0 clusters are available: no cluster exists."
+    );
 }
 
 #[test]

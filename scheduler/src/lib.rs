@@ -17,10 +17,12 @@ pub mod divide;
 pub mod error;
 pub mod estimator;
 pub mod filter;
+pub mod generic;
 pub mod member;
 pub mod policy;
 pub mod queue;
 pub mod score;
+pub mod spread;
 
 pub use error::Error;
 pub mod config;

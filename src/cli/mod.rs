@@ -43,6 +43,14 @@ pub enum Command {
         #[arg(long)]
         check_invariants: bool,
     },
+    /// Runs a folder of scheduling decision cases and compares each with its expected answer.
+    #[command(
+        after_help = "Prints `ok NAME` or `FAIL NAME: expected ..., got ...` per case and ends with `N passed, M failed`.\nExit code 0 when all pass, 1 when one fails, 2 when a case cannot be read.\n\nExample:\n  fleetsim conformance tests/conformance"
+    )]
+    Conformance {
+        /// The folder of case files (`*.yaml`).
+        dir: PathBuf,
+    },
     /// Checks a scenario and everything it refers to, without running it.
     #[command(after_help = "Example:\n  fleetsim validate examples/scenarios/quickstart.yaml")]
     Validate {
@@ -55,6 +63,22 @@ pub enum Command {
 pub fn dispatch(cli: Cli) -> ExitCode {
     let quiet = cli.quiet;
     let result = match cli.command {
+        Command::Conformance { dir } => match fleetsim::run_conformance(&dir) {
+            Ok(results) => {
+                for result in &results {
+                    if !quiet || !result.passed() {
+                        println!("{}", result.line());
+                    }
+                }
+                println!("{}", scenarios::conformance::summary_line(&results));
+                return if results.iter().all(|r| r.passed()) {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                };
+            }
+            Err(err) => Err(err),
+        },
         Command::Validate { scenario } => fleetsim::validate_scenario(&scenario).map(|s| {
             if !quiet {
                 println!(

@@ -51,6 +51,67 @@ impl GeneralEstimator {
     }
 }
 
+/// The summary path's arithmetic: `min(pods_free, min over requested resources of free /
+/// request)`, where a requested resource with nothing free gives 0. Pairs are
+/// (per-replica request, free amount) in the same unit.
+pub fn replicas_by_resources(pods_free: i64, bounds: impl IntoIterator<Item = (i64, i64)>) -> i64 {
+    if pods_free <= 0 {
+        return 0;
+    }
+    let mut answer = pods_free;
+    for (per_replica, available) in bounds {
+        if per_replica <= 0 {
+            continue;
+        }
+        if available <= 0 {
+            return 0;
+        }
+        answer = answer.min(available / per_replica);
+    }
+    answer
+}
+
+/// One grade of a cluster's resource model: `[min, max)` per resource name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelGrade {
+    /// Grade number.
+    pub grade: u32,
+    /// Lower bound of each resource in the grade (cpu milli, others in units).
+    pub minimums: Vec<(String, i64)>,
+}
+
+/// Karmada's resource-model path (`getMaximumReplicasBasedOnResourceModels`): each of `count`
+/// nodes of a grade is assumed to have just the grade's minimums and 110 pod slots; replicas are
+/// packed node by node. A requested resource the model does not describe fits nothing.
+pub fn replicas_by_models(
+    grades: &[ModelGrade],
+    counts: &[(u32, i64)],
+    request: &[(String, i64)],
+) -> i64 {
+    const PODS_PER_MODEL_NODE: i64 = 110;
+    let mut total = 0;
+    for grade in grades {
+        let count = counts
+            .iter()
+            .find(|(g, _)| *g == grade.grade)
+            .map_or(0, |(_, c)| *c);
+        if count <= 0 {
+            continue;
+        }
+        let mut per_node = PODS_PER_MODEL_NODE;
+        for (name, amount) in request.iter().filter(|(_, amount)| *amount > 0) {
+            let minimum = grade
+                .minimums
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(0, |(_, m)| *m);
+            per_node = per_node.min(minimum / amount);
+        }
+        total += count * per_node;
+    }
+    total
+}
+
 impl ReplicaEstimator for GeneralEstimator {
     fn name(&self) -> &'static str {
         Self::NAME
@@ -72,16 +133,7 @@ mod tests {
     const GI: i64 = 1 << 30;
 
     fn check(summary: ResourceSummary, request: PodRequest, expected: i64) {
-        let binding = ResourceBinding {
-            job: JobId(0),
-            uid: String::new(),
-            replicas: 1,
-            request,
-            namespace: NamespaceId(0),
-            priority_class: None,
-            priority: 0,
-            clusters: Vec::new(),
-        };
+        let binding = ResourceBinding::new(JobId(0), 1, request, NamespaceId(0));
         let placement = Placement::default();
         let view = BindingView {
             binding: &binding,
@@ -200,6 +252,25 @@ mod tests {
             },
             2,
         );
+    }
+
+    #[test]
+    fn resource_models_e5_4() {
+        // Grades g0 {cpu 0, mem 0}, g1 {cpu 1, mem 4Gi}, g2 {cpu 2, mem 16Gi}; counts 10, 5, 2;
+        // request {cpu 1, mem 2Gi}: g0 → 0, g1 → min(1, 2) × 5 = 5, g2 → min(2, 8) × 2 = 4 → 9.
+        let grade = |g: u32, cpu: i64, mem: i64| ModelGrade {
+            grade: g,
+            minimums: vec![("cpu".into(), cpu * 1000), ("memory".into(), mem * GI)],
+        };
+        let grades = [grade(0, 0, 0), grade(1, 1, 4), grade(2, 2, 16)];
+        let request = [("cpu".to_owned(), 1000), ("memory".to_owned(), 2 * GI)];
+        assert_eq!(
+            replicas_by_models(&grades, &[(0, 10), (1, 5), (2, 2)], &request),
+            9
+        );
+        // A resource the model does not describe fits nothing.
+        let gpu = [("nvidia.com/gpu".to_owned(), 1)];
+        assert_eq!(replicas_by_models(&grades, &[(2, 2)], &gpu), 0);
     }
 
     #[test]

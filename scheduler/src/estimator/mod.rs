@@ -1,11 +1,17 @@
 //! Replica estimators (`pkg/estimator`): how many more replicas of a binding a cluster can take.
 //! The scheduler takes the minimum over the enabled estimators, ignoring "no opinion".
 
+mod accurate;
 mod general;
 mod registry;
+mod resource_quota;
 
-pub use general::GeneralEstimator;
+pub use accurate::{NodeClaim, NodeSnapshot, replicas_on_nodes};
+pub use general::{GeneralEstimator, ModelGrade, replicas_by_models, replicas_by_resources};
 pub use registry::{ESTIMATOR_NAMES, estimator_by_name};
+pub use resource_quota::{
+    ResourceQuota, ScopeRequirement, is_extended_resource, replicas_by_quotas,
+};
 
 use sim_core::model::PodRequest;
 

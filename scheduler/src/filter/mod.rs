@@ -1,10 +1,18 @@
 //! Cluster filter plugins (`pkg/scheduler/framework/plugins`): each answers one question, may
 //! this binding land on this cluster, and gives its reason when not.
 
+mod api_enablement;
+mod cluster_affinity;
+mod cluster_eviction;
 mod registry;
+mod spread_constraint;
 mod taint_toleration;
 
+pub use api_enablement::ApiEnablement;
+pub use cluster_affinity::ClusterAffinityFilter;
+pub use cluster_eviction::ClusterEviction;
 pub use registry::{FILTER_NAMES, filter_by_name};
+pub use spread_constraint::SpreadConstraintFilter;
 pub use taint_toleration::TaintToleration;
 
 use crate::binding::{BindingView, ClusterView};
@@ -25,3 +33,6 @@ pub trait FilterPlugin {
     /// The verdict for one cluster.
     fn filter(&self, binding: &BindingView<'_>, cluster: &ClusterView<'_>) -> Verdict;
 }
+
+#[cfg(test)]
+mod tests;

@@ -385,6 +385,35 @@ impl MemberCluster {
         }
     }
 
+    /// Drops up to `n_pods` waiting pods of `job`, newest groups first; returns how many.
+    pub fn remove_pending_of(&mut self, job: JobId, n_pods: u32) -> u32 {
+        let keys: Vec<_> = self
+            .pending
+            .iter()
+            .rev()
+            .filter(|(_, g)| g.job == job)
+            .map(|(k, _)| *k)
+            .collect();
+        let mut left = n_pods;
+        for key in keys {
+            if left == 0 {
+                break;
+            }
+            let group = self.pending.get_mut(&key).expect("listed");
+            let taken = group.n_pods.min(left);
+            group.n_pods -= taken;
+            left -= taken;
+            let request = group.request;
+            if group.n_pods == 0 {
+                self.pending.remove(&key);
+            }
+            self.summary
+                .allocating
+                .sub(&ResourceList::of_pods(&request, i64::from(taken)));
+        }
+        n_pods - left
+    }
+
     /// Drops every waiting pod of `job` (the job left the cluster); returns how many.
     pub fn remove_pending(&mut self, job: JobId) -> u32 {
         let keys: Vec<_> = self

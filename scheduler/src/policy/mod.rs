@@ -1,8 +1,11 @@
-//! Karmada policy objects as the scheduler sees them: the placement of a PropagationPolicy.
+//! Karmada policy objects as the scheduler sees them: the placement of a PropagationPolicy and
+//! the cluster selectors inside it.
 
+mod cluster_affinity;
 mod placement;
 
+pub use cluster_affinity::{ClusterAffinity, LabelSelector, Requirement, SelectorOperator};
 pub use placement::{
-    ClusterSelector, DivisionPreference, Placement, ReplicaScheduling, StaticWeightRule,
-    Toleration, TolerationOperator,
+    ClusterAffinityTerm, DivisionPreference, Placement, ReplicaScheduling, SpreadConstraint,
+    SpreadField, StaticWeightRule, Toleration, TolerationOperator,
 };

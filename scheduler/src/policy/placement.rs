@@ -1,11 +1,19 @@
-use sim_core::model::{Cluster, Taint, TaintEffect};
+use sim_core::model::{Taint, TaintEffect};
+
+use super::ClusterAffinity;
 
 /// A Karmada `Placement` (`spec.placement` of a PropagationPolicy), with Karmada's defaults
 /// already applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placement {
+    /// `clusterAffinity`; exclusive with `cluster_affinities`.
+    pub cluster_affinity: Option<ClusterAffinity>,
+    /// `clusterAffinities`: ordered terms, tried in turn.
+    pub cluster_affinities: Vec<ClusterAffinityTerm>,
     /// `clusterTolerations`.
     pub cluster_tolerations: Vec<Toleration>,
+    /// `spreadConstraints`, with the webhook's defaults applied.
+    pub spread_constraints: Vec<SpreadConstraint>,
     /// `replicaScheduling`.
     pub replica_scheduling: ReplicaScheduling,
 }
@@ -14,10 +22,68 @@ impl Default for Placement {
     /// A placement with no fields set: Karmada treats a nil `replicaScheduling` as Duplicated.
     fn default() -> Self {
         Placement {
+            cluster_affinity: None,
+            cluster_affinities: Vec::new(),
             cluster_tolerations: Vec::new(),
+            spread_constraints: Vec::new(),
             replica_scheduling: ReplicaScheduling::Duplicated,
         }
     }
+}
+
+impl Placement {
+    /// Divided with Weighted and no dynamic weight: Karmada then ignores spread constraints and
+    /// selects every feasible cluster (`shouldIgnoreSpreadConstraint`).
+    pub fn is_static_weight(&self) -> bool {
+        matches!(
+            self.replica_scheduling,
+            ReplicaScheduling::Divided(DivisionPreference::StaticWeight(_))
+        )
+    }
+
+    /// The index of the `clusterAffinities` term called `name`.
+    pub fn affinity_term_index(&self, name: &str) -> Option<usize> {
+        self.cluster_affinities
+            .iter()
+            .position(|term| term.name == name)
+    }
+}
+
+/// One `clusterAffinities` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterAffinityTerm {
+    /// `affinityName`.
+    pub name: String,
+    /// The term's affinity.
+    pub affinity: ClusterAffinity,
+    /// `overflowAffinities`, in order: clusters that take replicas the primary group cannot.
+    pub overflow: Vec<ClusterAffinity>,
+}
+
+/// What a spread constraint groups clusters by.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SpreadField {
+    /// Each cluster is a group.
+    Cluster,
+    /// `spec.region`.
+    Region,
+    /// `spec.zones`.
+    Zone,
+    /// `spec.provider`.
+    Provider,
+    /// A cluster label (`spreadByLabel`).
+    Label(String),
+}
+
+/// A `spreadConstraints` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpreadConstraint {
+    /// Grouping.
+    pub field: SpreadField,
+    /// `minGroups` (webhook default 1).
+    pub min_groups: usize,
+    /// `maxGroups` (not defaulted: 0 when absent).
+    pub max_groups: usize,
 }
 
 /// `replicaScheduling`: copy the replicas to every cluster, or divide them.
@@ -44,28 +110,9 @@ pub enum DivisionPreference {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaticWeightRule {
     /// `targetCluster`.
-    pub target: ClusterSelector,
+    pub target: ClusterAffinity,
     /// Weight, at least 1.
     pub weight: i64,
-}
-
-/// The part of a Karmada `ClusterAffinity` that selects clusters by name.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ClusterSelector {
-    /// `clusterNames`; empty matches every cluster.
-    pub cluster_names: Vec<String>,
-    /// `exclude`.
-    pub exclude: Vec<String>,
-}
-
-impl ClusterSelector {
-    /// Karmada's `ClusterMatches` for names: excluded first, then the name list.
-    pub fn matches(&self, cluster: &Cluster) -> bool {
-        if self.exclude.contains(&cluster.name) {
-            return false;
-        }
-        self.cluster_names.is_empty() || self.cluster_names.contains(&cluster.name)
-    }
 }
 
 /// How a toleration compares its value.

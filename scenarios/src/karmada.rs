@@ -1,0 +1,566 @@
+//! Karmada objects in their own camelCase shape, as `kubectl get -o yaml` prints them, and
+//! their conversion into the scheduler's types with Karmada's defaults and validation.
+
+use std::collections::BTreeMap;
+
+use scheduler::policy::{
+    ClusterAffinity, ClusterAffinityTerm, DivisionPreference, LabelSelector, Placement,
+    ReplicaScheduling, Requirement, SelectorOperator, SpreadConstraint, SpreadField,
+    StaticWeightRule, Toleration, TolerationOperator,
+};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::error::Error;
+use crate::spec::Text;
+use crate::validate::Checker;
+
+/// `spec.placement` of a PropagationPolicy.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PlacementSpec {
+    /// `clusterAffinity`.
+    pub cluster_affinity: Option<ClusterAffinitySpec>,
+    /// `clusterAffinities`.
+    pub cluster_affinities: Option<Vec<ClusterAffinityTermSpec>>,
+    /// `clusterTolerations`.
+    #[serde(default)]
+    pub cluster_tolerations: Vec<TolerationSpec>,
+    /// `spreadConstraints`.
+    #[serde(default)]
+    pub spread_constraints: Vec<SpreadConstraintSpec>,
+    /// `replicaScheduling`.
+    pub replica_scheduling: Option<ReplicaSchedulingSpec>,
+}
+
+/// A `ClusterAffinity`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterAffinitySpec {
+    /// `clusterNames`.
+    #[serde(default)]
+    pub cluster_names: Vec<String>,
+    /// `exclude`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// `labelSelector`.
+    pub label_selector: Option<LabelSelectorSpec>,
+    /// `fieldSelector`.
+    pub field_selector: Option<FieldSelectorSpec>,
+}
+
+/// A `clusterAffinities` term: a name, an inline affinity, and overflow affinities.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterAffinityTermSpec {
+    /// `affinityName`.
+    pub affinity_name: Text,
+    /// `clusterNames`.
+    #[serde(default)]
+    pub cluster_names: Vec<String>,
+    /// `exclude`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// `labelSelector`.
+    pub label_selector: Option<LabelSelectorSpec>,
+    /// `fieldSelector`.
+    pub field_selector: Option<FieldSelectorSpec>,
+    /// `overflowAffinities`.
+    #[serde(default)]
+    pub overflow_affinities: Vec<ClusterAffinityTermSpec>,
+}
+
+/// A Kubernetes `LabelSelector`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LabelSelectorSpec {
+    /// `matchLabels`.
+    #[serde(default)]
+    pub match_labels: BTreeMap<String, String>,
+    /// `matchExpressions`.
+    #[serde(default)]
+    pub match_expressions: Vec<RequirementSpec>,
+}
+
+/// Karmada's `FieldSelector`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FieldSelectorSpec {
+    /// `matchExpressions` on provider, region or zone.
+    #[serde(default)]
+    pub match_expressions: Vec<RequirementSpec>,
+}
+
+/// A selector requirement.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequirementSpec {
+    /// `key`.
+    pub key: Text,
+    /// `operator`.
+    pub operator: Text,
+    /// `values`.
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+/// A Kubernetes toleration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TolerationSpec {
+    /// Key.
+    #[serde(default)]
+    pub key: String,
+    /// Exists or Equal (default Equal).
+    pub operator: Option<Text>,
+    /// Value.
+    #[serde(default)]
+    pub value: String,
+    /// Effect; empty = all.
+    pub effect: Option<Text>,
+    /// Seconds a NoExecute taint is tolerated.
+    pub toleration_seconds: Option<i64>,
+}
+
+/// A `spreadConstraints` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SpreadConstraintSpec {
+    /// `spreadByField`: cluster, region, zone or provider.
+    pub spread_by_field: Option<Text>,
+    /// `spreadByLabel`.
+    pub spread_by_label: Option<Text>,
+    /// `maxGroups`.
+    #[serde(default)]
+    pub max_groups: usize,
+    /// `minGroups`.
+    #[serde(default)]
+    pub min_groups: usize,
+}
+
+/// `replicaScheduling`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ReplicaSchedulingSpec {
+    /// Duplicated or Divided (default Duplicated).
+    pub replica_scheduling_type: Option<Text>,
+    /// Aggregated or Weighted (Divided without one: Weighted).
+    pub replica_division_preference: Option<Text>,
+    /// `weightPreference`.
+    pub weight_preference: Option<WeightPreferenceSpec>,
+}
+
+/// `weightPreference`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WeightPreferenceSpec {
+    /// `staticWeightList`.
+    #[serde(default)]
+    pub static_weight_list: Vec<StaticWeightSpec>,
+    /// `dynamicWeight`: only AvailableReplicas.
+    pub dynamic_weight: Option<Text>,
+}
+
+/// One `staticWeightList` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StaticWeightSpec {
+    /// `targetCluster`.
+    pub target_cluster: ClusterAffinitySpec,
+    /// Weight, at least 1.
+    pub weight: Spanned<i64>,
+}
+
+/// Which selector a requirement belongs to: what operators and keys it may use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SelectorKind {
+    /// A label selector: In, NotIn, Exists, DoesNotExist.
+    Label,
+    /// Karmada's cluster field selector: node-selector operators on provider, region, zone (any
+    /// other key reads as absent, as in Karmada's `ClusterMatches`).
+    ClusterField,
+    /// A node selector term: node-selector operators (with Gt and Lt) on any label.
+    Node,
+}
+
+impl Checker<'_> {
+    fn requirement(
+        &self,
+        spec: &RequirementSpec,
+        path: &str,
+        kind: SelectorKind,
+    ) -> Result<Requirement, Error> {
+        let numeric = kind != SelectorKind::Label;
+        let operator = match spec.operator.value.as_str() {
+            "In" => SelectorOperator::In,
+            "NotIn" => SelectorOperator::NotIn,
+            "Exists" => SelectorOperator::Exists,
+            "DoesNotExist" => SelectorOperator::DoesNotExist,
+            "Gt" if numeric => SelectorOperator::Gt,
+            "Lt" if numeric => SelectorOperator::Lt,
+            other => {
+                let expected = if numeric {
+                    "In, NotIn, Exists, DoesNotExist, Gt or Lt"
+                } else {
+                    "In, NotIn, Exists or DoesNotExist"
+                };
+                return self.at(
+                    &spec.operator,
+                    format!("{path}.operator"),
+                    format!("unknown operator {other:?}; expected {expected}"),
+                );
+            }
+        };
+        if spec.key.value.is_empty() {
+            return self.at(&spec.key, format!("{path}.key"), "the key is empty");
+        }
+        Ok(Requirement {
+            key: spec.key.value.clone(),
+            operator,
+            values: spec.values.clone(),
+        })
+    }
+
+    /// A node selector requirement (node affinity of a node claim).
+    pub(crate) fn node_requirement(
+        &self,
+        spec: &RequirementSpec,
+        path: &str,
+    ) -> Result<Requirement, Error> {
+        self.requirement(spec, path, SelectorKind::Node)
+    }
+
+    /// Kubernetes tolerations.
+    pub(crate) fn tolerations(
+        &self,
+        specs: &[TolerationSpec],
+        path: &str,
+    ) -> Result<Vec<Toleration>, Error> {
+        let mut tolerations = Vec::new();
+        for (idx, t) in specs.iter().enumerate() {
+            let t_path = format!("{path}[{idx}]");
+            let operator = match t.operator.as_ref().map(|o| o.value.as_str()) {
+                None | Some("Equal") | Some("") => TolerationOperator::Equal,
+                Some("Exists") => TolerationOperator::Exists,
+                Some(other) => {
+                    return self.at(
+                        t.operator.as_ref().expect("some"),
+                        format!("{t_path}.operator"),
+                        format!("unknown operator {other:?}; expected Exists or Equal"),
+                    );
+                }
+            };
+            let effect = match &t.effect {
+                Some(text) if !text.value.is_empty() => {
+                    Some(self.taint_effect(text, &format!("{t_path}.effect"))?)
+                }
+                _ => None,
+            };
+            tolerations.push(Toleration {
+                key: t.key.clone(),
+                operator,
+                value: t.value.clone(),
+                effect,
+            });
+        }
+        Ok(tolerations)
+    }
+
+    fn label_selector(&self, spec: &LabelSelectorSpec, path: &str) -> Result<LabelSelector, Error> {
+        let match_expressions = spec
+            .match_expressions
+            .iter()
+            .enumerate()
+            .map(|(idx, r)| {
+                self.requirement(
+                    r,
+                    &format!("{path}.matchExpressions[{idx}]"),
+                    SelectorKind::Label,
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(LabelSelector {
+            match_labels: spec.match_labels.clone(),
+            match_expressions,
+        })
+    }
+
+    fn affinity_parts(
+        &self,
+        names: &[String],
+        exclude: &[String],
+        labels: Option<&LabelSelectorSpec>,
+        fields: Option<&FieldSelectorSpec>,
+        path: &str,
+    ) -> Result<ClusterAffinity, Error> {
+        Ok(ClusterAffinity {
+            cluster_names: names.to_vec(),
+            exclude: exclude.to_vec(),
+            label_selector: labels
+                .map(|l| self.label_selector(l, &format!("{path}.labelSelector")))
+                .transpose()?,
+            field_selector: fields
+                .map(|f| {
+                    f.match_expressions
+                        .iter()
+                        .enumerate()
+                        .map(|(idx, r)| {
+                            self.requirement(
+                                r,
+                                &format!("{path}.fieldSelector.matchExpressions[{idx}]"),
+                                SelectorKind::ClusterField,
+                            )
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?,
+        })
+    }
+
+    /// A `ClusterAffinity`.
+    pub(crate) fn cluster_affinity(
+        &self,
+        spec: &ClusterAffinitySpec,
+        path: &str,
+    ) -> Result<ClusterAffinity, Error> {
+        self.affinity_parts(
+            &spec.cluster_names,
+            &spec.exclude,
+            spec.label_selector.as_ref(),
+            spec.field_selector.as_ref(),
+            path,
+        )
+    }
+
+    fn affinity_term(
+        &self,
+        spec: &ClusterAffinityTermSpec,
+        path: &str,
+    ) -> Result<ClusterAffinity, Error> {
+        self.affinity_parts(
+            &spec.cluster_names,
+            &spec.exclude,
+            spec.label_selector.as_ref(),
+            spec.field_selector.as_ref(),
+            path,
+        )
+    }
+
+    /// A Karmada placement with the webhook's defaults and validation applied.
+    pub(crate) fn placement(&self, spec: &PlacementSpec, path: &str) -> Result<Placement, Error> {
+        let cluster_affinity = spec
+            .cluster_affinity
+            .as_ref()
+            .map(|a| self.cluster_affinity(a, &format!("{path}.clusterAffinity")))
+            .transpose()?;
+        let mut cluster_affinities = Vec::new();
+        if let Some(terms) = &spec.cluster_affinities {
+            if cluster_affinity.is_some() {
+                return self.error(
+                    0,
+                    0,
+                    format!("{path}.clusterAffinities"),
+                    "clusterAffinity and clusterAffinities cannot both be set",
+                );
+            }
+            let mut names = std::collections::BTreeSet::new();
+            for (idx, term) in terms.iter().enumerate() {
+                let term_path = format!("{path}.clusterAffinities[{idx}]");
+                if !names.insert(term.affinity_name.value.clone()) {
+                    return self.at(
+                        &term.affinity_name,
+                        format!("{term_path}.affinityName"),
+                        format!("duplicate affinityName {:?}", term.affinity_name.value),
+                    );
+                }
+                let overflow = term
+                    .overflow_affinities
+                    .iter()
+                    .enumerate()
+                    .map(|(o_idx, o)| {
+                        self.affinity_term(o, &format!("{term_path}.overflowAffinities[{o_idx}]"))
+                    })
+                    .collect::<Result<_, _>>()?;
+                cluster_affinities.push(ClusterAffinityTerm {
+                    name: term.affinity_name.value.clone(),
+                    affinity: self.affinity_term(term, &term_path)?,
+                    overflow,
+                });
+            }
+        }
+        let cluster_tolerations = self.tolerations(
+            &spec.cluster_tolerations,
+            &format!("{path}.clusterTolerations"),
+        )?;
+        let spread_constraints = self.spread_constraints(
+            &spec.spread_constraints,
+            &format!("{path}.spreadConstraints"),
+        )?;
+        let replica_scheduling = match &spec.replica_scheduling {
+            None => ReplicaScheduling::Duplicated,
+            Some(rs) => self.replica_scheduling(rs, &format!("{path}.replicaScheduling"))?,
+        };
+        Ok(Placement {
+            cluster_affinity,
+            cluster_affinities,
+            cluster_tolerations,
+            spread_constraints,
+            replica_scheduling,
+        })
+    }
+
+    fn spread_constraints(
+        &self,
+        specs: &[SpreadConstraintSpec],
+        path: &str,
+    ) -> Result<Vec<SpreadConstraint>, Error> {
+        let mut constraints = Vec::new();
+        for (idx, spec) in specs.iter().enumerate() {
+            let c_path = format!("{path}[{idx}]");
+            let field = match (&spec.spread_by_field, &spec.spread_by_label) {
+                (Some(_), Some(label)) => {
+                    return self.at(
+                        label,
+                        format!("{c_path}.spreadByLabel"),
+                        "spreadByLabel cannot be set with spreadByField",
+                    );
+                }
+                (None, Some(label)) => SpreadField::Label(label.value.clone()),
+                (None, None) => SpreadField::Cluster,
+                (Some(text), None) => match text.value.as_str() {
+                    "cluster" => SpreadField::Cluster,
+                    "region" => SpreadField::Region,
+                    "zone" => SpreadField::Zone,
+                    "provider" => SpreadField::Provider,
+                    other => {
+                        return self.at(text, format!("{c_path}.spreadByField"), format!("unknown spreadByField {other:?}; expected cluster, region, zone or provider"));
+                    }
+                },
+            };
+            let min_groups = spec.min_groups.max(1);
+            if spec.max_groups > 0 && spec.max_groups < min_groups {
+                return self.error(
+                    0,
+                    0,
+                    c_path,
+                    format!(
+                        "maxGroups ({}) is lower than minGroups ({min_groups})",
+                        spec.max_groups
+                    ),
+                );
+            }
+            constraints.push(SpreadConstraint {
+                field,
+                min_groups,
+                max_groups: spec.max_groups,
+            });
+        }
+        Ok(constraints)
+    }
+
+    /// The admission webhook's checks of a policy's placement (`ValidateSpreadConstraint`):
+    /// one constraint per field, and a cluster constraint whenever another field is used.
+    /// Decision cases skip them, as Karmada's unit tests do.
+    pub(crate) fn admit_placement(&self, placement: &Placement, path: &str) -> Result<(), Error> {
+        let constraints = &placement.spread_constraints;
+        let path = format!("{path}.spreadConstraints");
+        let mut seen = std::collections::BTreeSet::new();
+        for constraint in constraints
+            .iter()
+            .filter(|c| !matches!(c.field, SpreadField::Label(_)))
+        {
+            if !seen.insert(&constraint.field) {
+                return self.error(
+                    0,
+                    0,
+                    path,
+                    format!(
+                        "multiple {:?} spread constraints are not allowed",
+                        constraint.field
+                    )
+                    .to_lowercase(),
+                );
+            }
+        }
+        if !seen.is_empty() && !seen.contains(&SpreadField::Cluster) {
+            return self.error(0, 0, path, "the cluster spread constraint must be enabled in one of the constraints in case of spreadByField is enabled");
+        }
+        Ok(())
+    }
+
+    fn replica_scheduling(
+        &self,
+        rs: &ReplicaSchedulingSpec,
+        path: &str,
+    ) -> Result<ReplicaScheduling, Error> {
+        match rs
+            .replica_scheduling_type
+            .as_ref()
+            .map(|t| t.value.as_str())
+        {
+            None | Some("Duplicated") => Ok(ReplicaScheduling::Duplicated),
+            Some("Divided") => Ok(ReplicaScheduling::Divided(self.division(rs, path)?)),
+            Some(other) => self.at(
+                rs.replica_scheduling_type.as_ref().expect("some"),
+                format!("{path}.replicaSchedulingType"),
+                format!("unknown type {other:?}; expected Duplicated or Divided"),
+            ),
+        }
+    }
+
+    fn division(
+        &self,
+        rs: &ReplicaSchedulingSpec,
+        path: &str,
+    ) -> Result<DivisionPreference, Error> {
+        match rs
+            .replica_division_preference
+            .as_ref()
+            .map(|t| t.value.as_str())
+        {
+            Some("Aggregated") => Ok(DivisionPreference::Aggregated),
+            None | Some("Weighted") => {
+                let Some(wp) = &rs.weight_preference else {
+                    return Ok(DivisionPreference::StaticWeight(Vec::new()));
+                };
+                if let Some(dynamic) = &wp.dynamic_weight {
+                    if dynamic.value != "AvailableReplicas" {
+                        return self.at(
+                            dynamic,
+                            format!("{path}.weightPreference.dynamicWeight"),
+                            format!(
+                                "unknown dynamic weight {:?}; expected AvailableReplicas",
+                                dynamic.value
+                            ),
+                        );
+                    }
+                    return Ok(DivisionPreference::DynamicWeight);
+                }
+                let mut rules = Vec::new();
+                for (idx, rule) in wp.static_weight_list.iter().enumerate() {
+                    let r_path = format!("{path}.weightPreference.staticWeightList[{idx}]");
+                    if rule.weight.value < 1 {
+                        return self.at(
+                            &rule.weight,
+                            format!("{r_path}.weight"),
+                            "weight must be at least 1",
+                        );
+                    }
+                    rules.push(StaticWeightRule {
+                        target: self.cluster_affinity(
+                            &rule.target_cluster,
+                            &format!("{r_path}.targetCluster"),
+                        )?,
+                        weight: rule.weight.value,
+                    });
+                }
+                Ok(DivisionPreference::StaticWeight(rules))
+            }
+            Some(other) => self.at(
+                rs.replica_division_preference.as_ref().expect("some"),
+                format!("{path}.replicaDivisionPreference"),
+                format!("unknown preference {other:?}; expected Aggregated or Weighted"),
+            ),
+        }
+    }
+}
