@@ -28,7 +28,7 @@ fn fleet_scale(c: &mut Criterion) {
         b.iter(|| {
             let mut control = ControlPlane::new(
                 scenario.world.clone(),
-                scenario.placement.clone(),
+                scenario.policies.clone(),
                 &scenario.scheduler,
             )
             .expect("valid");

@@ -27,6 +27,8 @@ pub struct RunConfig {
     pub seed: Option<u64>,
     /// Checks invariants after every event (default in debug builds).
     pub check_invariants: Option<bool>,
+    /// Prints nothing but errors.
+    pub quiet: bool,
 }
 
 /// What a finished run reports back.
@@ -69,6 +71,85 @@ impl RunError {
     }
 }
 
+/// What `fleetsim explain` needs.
+#[derive(Clone, Debug)]
+pub struct ExplainConfig {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// The job: its id (position in the workload) or its name.
+    pub job: String,
+    /// Show what happened up to this time only.
+    pub at: Option<sim_core::SimTime>,
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+}
+
+/// Runs a scenario and tells the story of one job, `kubectl describe` style.
+pub fn explain_job(config: &ExplainConfig) -> Result<String, RunError> {
+    let scenario = scenarios::load(&config.scenario)?;
+    let job_id = resolve_job(&scenario, &config.job).ok_or_else(|| RunError::Output {
+        path: config.scenario.clone(),
+        message: format!(
+            "no job {:?} in the workload (give its id, 0 to {}, or its name)",
+            config.job,
+            scenario.workload.n_jobs().saturating_sub(1)
+        ),
+    })?;
+    let seed = config.seed.unwrap_or(scenario.seed);
+    let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
+    let mut control = ControlPlane::new(
+        scenario.world.clone(),
+        scenario.policies.clone(),
+        &scenario.scheduler,
+    )
+    .map_err(|e| internal(&e))?;
+    control.explain_job(sim_core::model::JobId(job_id));
+    let horizon = match (scenario.horizon, config.at) {
+        (Some(h), Some(at)) => Some(h.min(at)),
+        (h, at) => h.or(at),
+    };
+    let jobs = scenario
+        .workload
+        .jobs(RngStreams::new(seed))
+        .map(Ok::<_, std::convert::Infallible>);
+    let engine_config = EngineConfig {
+        horizon,
+        progress_every: u64::MAX,
+    };
+    engine::run(
+        &engine_config,
+        jobs,
+        &mut control,
+        &mut Discard,
+        &mut |_| {},
+    )
+    .map_err(|e| internal(&e))?;
+    let log = control.explanation().expect("explained");
+    Ok(log.render(&scenario.world, config.at))
+}
+
+/// A job by id, or by name in a listed or synthetic workload.
+fn resolve_job(scenario: &scenarios::Scenario, job: &str) -> Option<u64> {
+    let n_jobs = scenario.workload.n_jobs();
+    let id = match job.parse::<u64>() {
+        Ok(id) => Some(id),
+        Err(_) => match &scenario.workload {
+            scenarios::Workload::Jobs(list) => list.iter().find(|j| j.name == job).map(|j| j.id.0),
+            scenarios::Workload::Synthetic(_) => {
+                job.strip_prefix("job-").and_then(|n| n.parse().ok())
+            }
+        },
+    };
+    id.filter(|id| *id < n_jobs)
+}
+
+/// A sink for runs whose records nobody reads.
+struct Discard;
+
+impl sim_core::record::RecordSink for Discard {
+    fn record(&mut self, _: sim_core::record::Record) {}
+}
+
 /// Runs every decision case in `dir` (see `fleetsim conformance --help`).
 pub fn run_conformance(dir: &Path) -> Result<Vec<scenarios::conformance::CaseResult>, RunError> {
     Ok(scenarios::conformance::run_dir(dir)?)
@@ -87,13 +168,18 @@ pub fn run_scenario(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<RunOutcome, RunError> {
     let scenario = scenarios::load(&config.scenario)?;
+    if !config.quiet {
+        for warning in &scenario.warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     let seed = config.seed.unwrap_or(scenario.seed);
     let out = OutputDir::begin(&config.out)?;
     let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
 
     let mut control = ControlPlane::new(
         scenario.world.clone(),
-        scenario.placement.clone(),
+        scenario.policies.clone(),
         &scenario.scheduler,
     )
     .map_err(|e| internal(&e))?;

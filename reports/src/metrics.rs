@@ -118,6 +118,7 @@ impl Metrics {
             JobState::Running => &mut self.jobs.running,
             JobState::Queued => &mut self.jobs.queued,
             JobState::Unschedulable => &mut self.jobs.unschedulable,
+            JobState::Unmatched => &mut self.jobs.unmatched,
         } += 1;
         self.job_gpu_milli_ms += record.gpu_milli_ms;
     }

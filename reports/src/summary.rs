@@ -75,6 +75,8 @@ pub struct JobCounts {
     pub queued: u64,
     /// Still waiting at the end, and no cluster could take it at the last attempt.
     pub unschedulable: u64,
+    /// Jobs no propagation policy selected.
+    pub unmatched: u64,
 }
 
 /// Count, mean and nearest-rank percentiles of a set of durations, in seconds.

@@ -203,7 +203,8 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
     "completed": 0,
     "running": 1,
     "queued": 0,
-    "unschedulable": 0
+    "unschedulable": 0,
+    "unmatched": 0
   }},
   "waiting_s": {wait},
   "waiting_s_per_priority_class": {{
@@ -289,6 +290,7 @@ fn utilization_integrates_piecewise_constant_allocation() {
             running: 1,
             queued: 0,
             unschedulable: 1,
+            unmatched: 0,
         }
     );
     // Waits: a 10 − 5.25 = 4.75 s, b 20 − 15 = 5 s; c never started.

@@ -302,7 +302,10 @@ pub fn run_file(file: &Path) -> Result<CaseResult, Error> {
         source,
     })?;
     let spec: CaseSpec = crate::parse_yaml(&text, file)?;
-    let ck = Checker { file };
+    let ck = Checker {
+        file,
+        line_offset: 0,
+    };
     run_case(&ck, &spec)
 }
 

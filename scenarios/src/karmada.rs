@@ -5,11 +5,14 @@ use std::collections::BTreeMap;
 
 use scheduler::policy::{
     ClusterAffinity, ClusterAffinityTerm, DivisionPreference, LabelSelector, Placement,
-    ReplicaScheduling, Requirement, SelectorOperator, SpreadConstraint, SpreadField,
-    StaticWeightRule, Toleration, TolerationOperator,
+    PlacementId, PropagationPolicy, ReplicaScheduling, Requirement, ResourceSelector,
+    SelectorOperator, SpreadConstraint, SpreadField, StaticWeightRule, Toleration,
+    TolerationOperator,
 };
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_saphyr::Spanned;
+use sim_core::model::World;
 
 use crate::error::Error;
 use crate::spec::Text;
@@ -562,5 +565,351 @@ impl Checker<'_> {
                 format!("unknown preference {other:?}; expected Aggregated or Weighted"),
             ),
         }
+    }
+}
+
+/// A Karmada object as `kubectl get -o yaml` prints it, or a `List` of them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ObjectSpec {
+    /// `apiVersion`.
+    pub api_version: Text,
+    /// `kind`.
+    pub kind: Text,
+    /// `metadata`.
+    #[serde(default)]
+    pub metadata: MetadataSpec,
+    /// `spec` of a policy.
+    pub spec: Option<PolicySpec>,
+    /// `items` of a `List`.
+    #[serde(default)]
+    pub items: Vec<ObjectSpec>,
+    /// `status`, ignored.
+    pub status: Option<IgnoredAny>,
+}
+
+/// The parts of `metadata` fleetsim reads; server-set fields are ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetadataSpec {
+    /// `name`.
+    pub name: Option<Text>,
+    /// `namespace`.
+    pub namespace: Option<String>,
+}
+
+/// The spec of a PropagationPolicy, ClusterPropagationPolicy, OverridePolicy or
+/// ClusterOverridePolicy: the fields fleetsim models, and the ones it reads and ignores.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PolicySpec {
+    /// `resourceSelectors`.
+    #[serde(default)]
+    pub resource_selectors: Vec<ResourceSelectorSpec>,
+    /// `placement`.
+    pub placement: Option<PlacementSpec>,
+    /// `priority`.
+    pub priority: Option<i32>,
+    /// `schedulePriority`.
+    pub schedule_priority: Option<SchedulePrioritySpec>,
+    // Known Karmada fields that do not change the decisions fleetsim models: read, reported.
+    propagate_deps: Option<IgnoredAny>,
+    preemption: Option<IgnoredAny>,
+    dependent_overrides: Option<IgnoredAny>,
+    scheduler_name: Option<IgnoredAny>,
+    failover: Option<IgnoredAny>,
+    conflict_resolution: Option<IgnoredAny>,
+    activation_preference: Option<IgnoredAny>,
+    suspension: Option<IgnoredAny>,
+    preserve_resources_on_deletion: Option<IgnoredAny>,
+    workload_affinity: Option<IgnoredAny>,
+    override_rules: Option<IgnoredAny>,
+    target_cluster: Option<IgnoredAny>,
+    overriders: Option<IgnoredAny>,
+}
+
+impl PolicySpec {
+    /// The camelCase names of the given fields fleetsim does not model.
+    pub fn present(&self) -> Vec<&'static str> {
+        [
+            ("propagateDeps", self.propagate_deps.is_some()),
+            ("preemption", self.preemption.is_some()),
+            ("dependentOverrides", self.dependent_overrides.is_some()),
+            ("schedulerName", self.scheduler_name.is_some()),
+            ("failover", self.failover.is_some()),
+            ("conflictResolution", self.conflict_resolution.is_some()),
+            ("activationPreference", self.activation_preference.is_some()),
+            ("suspension", self.suspension.is_some()),
+            (
+                "preserveResourcesOnDeletion",
+                self.preserve_resources_on_deletion.is_some(),
+            ),
+            ("workloadAffinity", self.workload_affinity.is_some()),
+            ("overrideRules", self.override_rules.is_some()),
+            ("targetCluster", self.target_cluster.is_some()),
+            ("overriders", self.overriders.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(name, _)| name)
+        .collect()
+    }
+}
+
+/// A `resourceSelectors` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceSelectorSpec {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `namespace`.
+    #[serde(default)]
+    pub namespace: String,
+    /// `name`.
+    #[serde(default)]
+    pub name: String,
+    /// `labelSelector`.
+    pub label_selector: Option<LabelSelectorSpec>,
+}
+
+/// `schedulePriority`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SchedulePrioritySpec {
+    /// Only `KubePriorityClass` is implemented by Karmada.
+    pub priority_class_source: Text,
+    /// The PriorityClass.
+    pub priority_class_name: Text,
+}
+
+/// Policies read from Karmada YAML, ready for the control plane.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportedPolicies {
+    /// Placements, indexed by the policies' `placement`.
+    pub placements: Vec<Placement>,
+    /// PropagationPolicies and ClusterPropagationPolicies.
+    pub policies: Vec<PropagationPolicy>,
+    /// One line per Karmada field or object read but not modelled.
+    pub warnings: Vec<String>,
+}
+
+/// Splits a multi-document YAML text at `---` lines, keeping each document's first line number.
+fn documents(text: &str) -> Vec<(usize, String)> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    let mut start = 1;
+    for (idx, line) in text.lines().enumerate() {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed.starts_with("--- ") || trimmed.starts_with("---#") {
+            docs.push((start, std::mem::take(&mut current)));
+            start = idx + 2;
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    docs.push((start, current));
+    docs.into_iter()
+        .filter(|(_, doc)| {
+            doc.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .collect()
+}
+
+impl Checker<'_> {
+    /// Reads every policy object of one Karmada YAML file (single documents, several
+    /// documents, or `List`s) into `out`.
+    pub(crate) fn import_karmada(
+        &self,
+        text: &str,
+        world: &World,
+        out: &mut ImportedPolicies,
+    ) -> Result<(), Error> {
+        for (first_line, doc) in documents(text) {
+            let object: ObjectSpec = crate::parse_yaml(&doc, self.file)
+                .map_err(|err| shift_lines(err, first_line - 1))?;
+            let shifted = Checker {
+                file: self.file,
+                line_offset: first_line as u64 - 1,
+            };
+            shifted.import_object(&object, "", world, out)?;
+        }
+        Ok(())
+    }
+
+    fn import_object(
+        &self,
+        object: &ObjectSpec,
+        path: &str,
+        world: &World,
+        out: &mut ImportedPolicies,
+    ) -> Result<(), Error> {
+        let kind = object.kind.value.as_str();
+        let here = |field: &str| {
+            if path.is_empty() {
+                field.to_owned()
+            } else {
+                format!("{path}.{field}")
+            }
+        };
+        if kind == "List" {
+            for (idx, item) in object.items.iter().enumerate() {
+                self.import_object(item, &here(&format!("items[{idx}]")), world, out)?;
+            }
+            return Ok(());
+        }
+        let namespaced = match kind {
+            "PropagationPolicy" | "OverridePolicy" => true,
+            "ClusterPropagationPolicy" | "ClusterOverridePolicy" => false,
+            other => {
+                return self.at(
+                    &object.kind,
+                    here("kind"),
+                    format!("unknown kind {other:?}; expected PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy or List"),
+                );
+            }
+        };
+        let Some(name) = &object.metadata.name else {
+            return self.at(
+                &object.kind,
+                here("metadata.name"),
+                "a policy needs metadata.name",
+            );
+        };
+        let namespace = if namespaced {
+            Some(
+                object
+                    .metadata
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "default".to_owned()),
+            )
+        } else {
+            None
+        };
+        let display = match &namespace {
+            Some(ns) => format!("{kind} {ns}/{}", name.value),
+            None => format!("{kind} {}", name.value),
+        };
+        let line = name.referenced.line() + self.line_offset;
+        let Some(spec) = &object.spec else {
+            return self.at(&object.kind, here("spec"), format!("{display} has no spec"));
+        };
+        if kind.ends_with("OverridePolicy") {
+            out.warnings.push(format!(
+                "{}:{line}: {display}: OverridePolicies change member manifests after scheduling; fleetsim reads but does not apply them",
+                self.file.display()
+            ));
+            return Ok(());
+        }
+        for field in spec.present() {
+            out.warnings.push(format!(
+                "{}:{line}: {display}: spec.{field} is not modelled and was ignored",
+                self.file.display()
+            ));
+        }
+        let placement = match &spec.placement {
+            Some(p) => {
+                let placement = self.placement(p, &here("spec.placement"))?;
+                self.admit_placement(&placement, &here("spec.placement"))?;
+                placement
+            }
+            None => Placement::default(),
+        };
+        let schedule_priority = match &spec.schedule_priority {
+            None => 0,
+            Some(sp) if sp.priority_class_source.value != "KubePriorityClass" => {
+                out.warnings.push(format!(
+                    "{}:{line}: {display}: schedulePriority.priorityClassSource {:?} is not supported by Karmada yet; priority 0 is used",
+                    self.file.display(),
+                    sp.priority_class_source.value
+                ));
+                0
+            }
+            Some(sp) => match world
+                .priority_classes
+                .iter()
+                .find(|c| c.name == sp.priority_class_name.value)
+            {
+                Some(class) => class.value,
+                None => {
+                    return self.at(
+                        &sp.priority_class_name,
+                        here("spec.schedulePriority.priorityClassName"),
+                        format!(
+                            "unknown priority class {:?}; declare it under priority_classes",
+                            sp.priority_class_name.value
+                        ),
+                    );
+                }
+            },
+        };
+        let mut selectors = Vec::new();
+        for (idx, s) in spec.resource_selectors.iter().enumerate() {
+            let label_selector = s
+                .label_selector
+                .as_ref()
+                .map(|l| {
+                    self.label_selector(
+                        l,
+                        &here(&format!("spec.resourceSelectors[{idx}].labelSelector")),
+                    )
+                })
+                .transpose()?;
+            selectors.push(ResourceSelector {
+                api_version: s.api_version.clone(),
+                kind: s.kind.clone(),
+                // The webhook fills a PropagationPolicy's empty selector namespace with its own.
+                namespace: if s.namespace.is_empty() {
+                    namespace.clone().unwrap_or_default()
+                } else {
+                    s.namespace.clone()
+                },
+                name: s.name.clone(),
+                label_selector,
+            });
+        }
+        if selectors.is_empty() {
+            return self.at(
+                name,
+                here("spec.resourceSelectors"),
+                format!("{display} selects nothing: resourceSelectors is empty"),
+            );
+        }
+        if out
+            .policies
+            .iter()
+            .any(|p| p.name == name.value && p.namespace == namespace)
+        {
+            return self.at(name, here("metadata.name"), format!("duplicate {display}"));
+        }
+        out.placements.push(placement);
+        out.policies.push(PropagationPolicy {
+            name: name.value.clone(),
+            namespace,
+            priority: spec.priority.unwrap_or(0),
+            selectors,
+            placement: PlacementId(out.placements.len() as u32 - 1),
+            schedule_priority,
+        });
+        Ok(())
+    }
+}
+
+fn shift_lines(err: Error, offset: usize) -> Error {
+    match err {
+        Error::Input {
+            mut position,
+            message,
+        } => {
+            if position.line > 0 {
+                position.line += offset as u64;
+            }
+            Error::Input { position, message }
+        }
+        other => other,
     }
 }

@@ -33,13 +33,35 @@ pub struct ScenarioSpec {
     pub priority_classes: Vec<PriorityClassSpec>,
     /// Namespaces (teams).
     pub namespaces: Vec<NamespaceSpec>,
-    /// The Karmada placement every job uses; absent = Divided, dynamic weight.
+    /// Karmada policy files (`kubectl get propagationpolicy -o yaml` output).
+    #[serde(default)]
+    pub policies: Vec<PolicyInclude>,
+    /// The Karmada placement of jobs no policy selects; without policies and without this,
+    /// Divided with dynamic weights.
     pub placement: Option<crate::karmada::PlacementSpec>,
     /// Scheduler settings.
     #[serde(default)]
     pub scheduler: SchedulerSpec,
     /// What is submitted.
     pub workload: WorkloadSpec,
+}
+
+/// A file of Karmada objects, relative to the scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyInclude {
+    /// The file.
+    pub include: Text,
+}
+
+/// The Kubernetes object jobs are submitted as.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TemplateSpec {
+    /// `apiVersion` (default `batch/v1`).
+    pub api_version: Option<String>,
+    /// `kind` (default `Job`).
+    pub kind: Option<String>,
 }
 
 /// One GPU model.
@@ -210,6 +232,13 @@ pub struct JobSpec {
     /// Whether replicas start together (default true).
     #[serde(default = "default_true")]
     pub gang: bool,
+    /// `apiVersion` of the job's template (default `batch/v1`).
+    pub api_version: Option<String>,
+    /// `kind` of the job's template (default `Job`).
+    pub kind: Option<String>,
+    /// Labels of the job's template.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }
 
 fn default_one() -> Spanned<u32> {
@@ -244,6 +273,8 @@ pub struct SyntheticSpec {
     /// Whether replicas start together (default true).
     #[serde(default = "default_true")]
     pub gang: bool,
+    /// The object jobs are submitted as (default `batch/v1` `Job`).
+    pub template: Option<TemplateSpec>,
     /// Which namespace submits, as a weighted mix.
     pub namespaces: Vec<NamespaceMixSpec>,
 }
@@ -314,4 +345,7 @@ pub struct NamespaceMixSpec {
     pub weight: Spanned<u32>,
     /// Priority class of this namespace's jobs.
     pub priority_class: Option<Text>,
+    /// Labels on this namespace's job templates (what policies select).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
 }

@@ -10,6 +10,7 @@ use rand::distr::weighted::WeightedIndex;
 use rand_distr::{Exp, LogNormal};
 use sim_core::model::{
     Component, GpuModelSet, GpuRequest, Job, JobId, NamespaceId, PodRequest, PriorityClassId,
+    Template,
 };
 use sim_core::rng::{RngStreams, StreamRng};
 use sim_core::{Duration, SimTime};
@@ -45,6 +46,8 @@ pub struct NamespaceMix {
     pub weight: u32,
     /// Priority class of its jobs.
     pub priority_class: Option<PriorityClassId>,
+    /// The template its jobs are submitted as.
+    pub template: Template,
 }
 
 /// A validated synthetic workload description.
@@ -176,6 +179,7 @@ impl Iterator for SyntheticJobs {
             runtime,
             gang: self.spec.gang,
             checkpoint_interval: None,
+            template: mix.template.clone(),
         })
     }
 }
@@ -207,11 +211,13 @@ mod tests {
                     namespace: NamespaceId(0),
                     weight: 1,
                     priority_class: None,
+                    template: Template::default(),
                 },
                 NamespaceMix {
                     namespace: NamespaceId(1),
                     weight: 3,
                     priority_class: Some(PriorityClassId(0)),
+                    template: Template::default(),
                 },
             ],
         }

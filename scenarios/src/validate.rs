@@ -3,15 +3,18 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use scheduler::SchedulerConfig;
+use scheduler::control::PolicySet;
+use scheduler::policy::PlacementId;
 use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling};
 use scheduler::queue::QueueConfig;
 use serde_saphyr::Spanned;
 use sim_core::model::{
     Cluster, Component, Fleet, GpuModel, GpuModelId, GpuModelSet, GpuRequest, Job, JobId,
     Namespace, NamespaceId, NodePool, NodeShape, PodRequest, PriorityClass, PriorityClassId, Taint,
-    TaintEffect, World,
+    TaintEffect, Template, World,
 };
 use sim_core::quantity::Quantity;
 use sim_core::{Duration, SimTime};
@@ -32,8 +35,10 @@ pub struct Scenario {
     pub horizon: Option<SimTime>,
     /// The fleet and its tenants.
     pub world: World,
-    /// The placement every job uses.
-    pub placement: Placement,
+    /// Propagation policies and placements.
+    pub policies: PolicySet,
+    /// Karmada fields and objects read but not modelled, one line each.
+    pub warnings: Vec<String>,
     /// Scheduler settings.
     pub scheduler: SchedulerConfig,
     /// The workload.
@@ -45,6 +50,8 @@ pub struct Scenario {
 /// Checks values and builds errors that point into one file.
 pub(crate) struct Checker<'a> {
     pub(crate) file: &'a Path,
+    /// Added to every line: the document's first line in a multi-document file.
+    pub(crate) line_offset: u64,
 }
 
 impl Checker<'_> {
@@ -179,7 +186,10 @@ impl Checker<'_> {
 
 /// Checks `spec` (read from `file`) and builds the scenario.
 pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
-    let checker = Checker { file };
+    let checker = Checker {
+        file,
+        line_offset: 0,
+    };
     let ck = &checker;
 
     let horizon = match &spec.horizon {
@@ -337,17 +347,44 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         );
     }
 
-    let placement = match &spec.placement {
-        None => Placement {
-            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
-            ..Placement::default()
-        },
+    let mut imported = crate::karmada::ImportedPolicies::default();
+    let base = file.parent().unwrap_or(Path::new("."));
+    for (idx, include) in spec.policies.iter().enumerate() {
+        let policy_file = base.join(&include.include.value);
+        let text = std::fs::read_to_string(&policy_file).or_else(|err| {
+            ck.at(
+                &include.include,
+                format!("policies[{idx}].include"),
+                format!("cannot read {}: {err}", policy_file.display()),
+            )
+        })?;
+        Checker {
+            file: &policy_file,
+            line_offset: 0,
+        }
+        .import_karmada(&text, &world, &mut imported)?;
+    }
+    let fallback = match &spec.placement {
         Some(p) => {
             let placement = ck.placement(p, "placement")?;
             ck.admit_placement(&placement, "placement")?;
-            placement
+            Some(placement)
         }
+        None if spec.policies.is_empty() => Some(Placement {
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            ..Placement::default()
+        }),
+        None => None,
     };
+    let mut policies = PolicySet {
+        placements: imported.placements,
+        policies: imported.policies,
+        fallback: None,
+    };
+    if let Some(placement) = fallback {
+        policies.placements.push(placement);
+        policies.fallback = Some(PlacementId(policies.placements.len() as u32 - 1));
+    }
     let scheduler = scheduler_config(ck, &spec.scheduler)?;
     let workload = match (&spec.workload.synthetic, &spec.workload.jobs) {
         (Some(synth), None) => Workload::Synthetic(synthetic(ck, &world, synth)?),
@@ -366,7 +403,8 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         seed: spec.seed,
         horizon,
         world,
-        placement,
+        policies,
+        warnings: imported.warnings,
         scheduler,
         workload,
         source: file.to_owned(),
@@ -564,42 +602,25 @@ fn synthetic(
             "the namespace mix needs at least one entry",
         );
     }
+    let template = spec.template.as_ref();
+    let api_version: Arc<str> = Arc::from(
+        template
+            .and_then(|t| t.api_version.as_deref())
+            .unwrap_or("batch/v1"),
+    );
+    let kind: Arc<str> = Arc::from(template.and_then(|t| t.kind.as_deref()).unwrap_or("Job"));
     let mut namespaces = Vec::new();
     for (idx, entry) in spec.namespaces.iter().enumerate() {
         let entry_path = format!("{path}.namespaces[{idx}]");
-        let Some(ns) = world
-            .namespaces
-            .iter()
-            .position(|n| n.name == entry.name.value)
-        else {
-            return ck.at(
-                &entry.name,
-                format!("{entry_path}.name"),
-                format!(
-                    "unknown namespace {:?}; declare it under namespaces",
-                    entry.name.value
-                ),
-            );
-        };
+        let namespace = namespace_id(ck, world, &entry.name, &format!("{entry_path}.name"))?;
         let priority_class = match &entry.priority_class {
             None => None,
-            Some(text) => match world
-                .priority_classes
-                .iter()
-                .position(|p| p.name == text.value)
-            {
-                Some(idx) => Some(PriorityClassId(idx as u32)),
-                None => {
-                    return ck.at(
-                        text,
-                        format!("{entry_path}.priority_class"),
-                        format!(
-                            "unknown priority class {:?}; declare it under priority_classes",
-                            text.value
-                        ),
-                    );
-                }
-            },
+            Some(text) => Some(priority_class_id(
+                ck,
+                world,
+                text,
+                &format!("{entry_path}.priority_class"),
+            )?),
         };
         if entry.weight.value == 0 {
             return ck.at(
@@ -608,10 +629,16 @@ fn synthetic(
                 "weight must be at least 1",
             );
         }
+        let template = Template {
+            api_version: Arc::clone(&api_version),
+            kind: Arc::clone(&kind),
+            labels: Arc::new(entry.labels.clone()),
+        };
         namespaces.push(NamespaceMix {
-            namespace: NamespaceId(ns as u32),
+            namespace,
             weight: entry.weight.value,
             priority_class,
+            template,
         });
     }
     Ok(SyntheticWorkload {
@@ -727,6 +754,11 @@ fn job_list(ck: &Checker<'_>, world: &World, specs: &[spec::JobSpec]) -> Result<
             runtime: ck.duration(&job.runtime, &format!("{path}.runtime"))?,
             gang: job.gang,
             checkpoint_interval: None,
+            template: Template {
+                api_version: Arc::from(job.api_version.as_deref().unwrap_or("batch/v1")),
+                kind: Arc::from(job.kind.as_deref().unwrap_or("Job")),
+                labels: Arc::new(job.labels.clone()),
+            },
         });
     }
     jobs.sort_by_key(|job| job.submit);

@@ -26,7 +26,9 @@ impl Workload {
     /// The job stream for a seed, in submit order.
     pub fn jobs(&self, streams: RngStreams) -> WorkloadJobs<'_> {
         match self {
-            Workload::Synthetic(synthetic) => WorkloadJobs::Synthetic(Box::new(synthetic.jobs(streams))),
+            Workload::Synthetic(synthetic) => {
+                WorkloadJobs::Synthetic(Box::new(synthetic.jobs(streams)))
+            }
             Workload::Jobs(jobs) => WorkloadJobs::Listed(jobs.iter()),
         }
     }

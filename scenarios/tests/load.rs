@@ -35,7 +35,8 @@ fn quickstart_loads() {
         110
     );
     assert_eq!(
-        scenario.placement.replica_scheduling,
+        scenario.policies.placements[scenario.policies.fallback.unwrap().0 as usize]
+            .replica_scheduling,
         ReplicaScheduling::Divided(DivisionPreference::DynamicWeight)
     );
     assert_eq!(scenario.workload.n_jobs(), 10_000);

@@ -3,7 +3,7 @@
 use sim_core::model::{Cluster, ClusterId, JobId, NamespaceId, PodRequest, PriorityClassId};
 
 use crate::estimator::ResourceSummary;
-use crate::policy::Placement;
+use crate::policy::{Placement, PlacementId};
 
 /// A job as the Karmada scheduler sees it (`work.karmada.io/v1alpha2 ResourceBinding`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub struct ResourceBinding {
     pub priority: i32,
     /// `spec.clusters`: the current assignment, in cluster order.
     pub clusters: Vec<(ClusterId, i64)>,
+    /// `spec.placement`, copied from the matched policy.
+    pub placement: PlacementId,
     /// The template's API, `group/version/Kind` (e.g. `batch/v1/Job`), for APIEnablement.
     pub api_resource: String,
     /// `status.schedulerObservedAffinityName`: the `clusterAffinities` term in use.
@@ -49,6 +51,7 @@ impl ResourceBinding {
             priority_class: None,
             priority: 0,
             clusters: Vec::new(),
+            placement: PlacementId(0),
             api_resource: "batch/v1/Job".to_owned(),
             observed_affinity: None,
             evicting_from: Vec::new(),

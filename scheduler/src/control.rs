@@ -13,9 +13,10 @@ use crate::Error;
 use crate::binding::{BindingView, ClusterView, ResourceBinding};
 use crate::config::{Plugins, SchedulerConfig};
 use crate::divide::Mode;
+use crate::explain::{Entry, ExplainLog};
 use crate::generic::{self, Decision, Given, Outcome};
 use crate::member::{Binding, MemberCluster, PendingPods};
-use crate::policy::Placement;
+use crate::policy::{Placement, PlacementId, PropagationPolicy, matching_policy};
 use crate::queue::{QueuedBinding, SchedulingQueue, next_tick};
 
 /// The control plane's own events.
@@ -101,10 +102,32 @@ pub struct ControlStats {
     pub n_pods_bound: u64,
 }
 
+/// The propagation policies of a scenario and the placements they refer to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicySet {
+    /// Placements, indexed by [`PlacementId`].
+    pub placements: Vec<Placement>,
+    /// PropagationPolicies and ClusterPropagationPolicies.
+    pub policies: Vec<PropagationPolicy>,
+    /// The placement of a job no policy matches; `None` leaves such jobs unmatched.
+    pub fallback: Option<PlacementId>,
+}
+
+impl PolicySet {
+    /// Every job uses `placement`.
+    pub fn single(placement: Placement) -> PolicySet {
+        PolicySet {
+            placements: vec![placement],
+            policies: Vec::new(),
+            fallback: Some(PlacementId(0)),
+        }
+    }
+}
+
 /// Karmada's control plane plus the member clusters, driven by the engine.
 pub struct ControlPlane {
     world: World,
-    placement: Placement,
+    policy_set: PolicySet,
     plugins: Plugins,
     members: Vec<MemberCluster>,
     queue: SchedulingQueue,
@@ -119,15 +142,14 @@ pub struct ControlPlane {
     check_invariants: bool,
     stats: ControlStats,
     now: SimTime,
-    explain: Option<JobId>,
-    explanations: Vec<(SimTime, Attempt)>,
+    explain: Option<ExplainLog>,
 }
 
 impl ControlPlane {
-    /// A control plane over `world` in which every job uses `placement`.
+    /// A control plane over `world` whose jobs are placed by `policy_set`.
     pub fn new(
         world: World,
-        placement: Placement,
+        policy_set: PolicySet,
         config: &SchedulerConfig,
     ) -> Result<ControlPlane, Error> {
         let plugins = config.resolve()?;
@@ -140,7 +162,7 @@ impl ControlPlane {
         let n_clusters = members.len();
         Ok(ControlPlane {
             world,
-            placement,
+            policy_set,
             plugins,
             members,
             queue: SchedulingQueue::new(config.queue),
@@ -156,7 +178,6 @@ impl ControlPlane {
             stats: ControlStats::default(),
             now: SimTime::ZERO,
             explain: None,
-            explanations: Vec::new(),
         })
     }
 
@@ -165,14 +186,21 @@ impl ControlPlane {
         self.check_invariants = on;
     }
 
-    /// Records every scheduling attempt of `job` for [`ControlPlane::explanations`].
+    /// Records everything that happens to `job`, for [`ControlPlane::explanation`].
     pub fn explain_job(&mut self, job: JobId) {
-        self.explain = Some(job);
+        self.explain = Some(ExplainLog {
+            job,
+            entries: Vec::new(),
+        });
     }
 
-    /// The recorded attempts of the explained job, with their times.
-    pub fn explanations(&self) -> &[(SimTime, Attempt)] {
-        &self.explanations
+    /// What happened to the explained job so far.
+    pub fn explanation(&self) -> Option<&ExplainLog> {
+        self.explain.as_ref()
+    }
+
+    fn log(&mut self, job: JobId, time: SimTime, entry: impl FnOnce() -> Entry) {
+        log_to(&mut self.explain, job, time, entry);
     }
 
     /// Counters so far.
@@ -207,7 +235,7 @@ impl ControlPlane {
     /// observed one (`scheduleResourceBindingWithClusterAffinities`).
     pub fn decide(&self, binding: &ResourceBinding, mode: Mode) -> Attempt {
         let views = self.cluster_views();
-        let placement = &self.placement;
+        let placement = &self.policy_set.placements[binding.placement.0 as usize];
         if placement.cluster_affinities.is_empty() {
             let view = BindingView { binding, placement };
             let decision = generic::schedule(&self.plugins, &view, &views, Given::default(), mode);
@@ -269,9 +297,7 @@ impl ControlPlane {
         self.stats.n_attempts += 1;
         let binding = active.binding.clone();
         let attempt = self.decide(&binding, Mode::Steady);
-        if self.explain == Some(entry.job) {
-            self.explanations.push((now, attempt.clone()));
-        }
+        self.log(entry.job, now, || Entry::Attempt(attempt.clone()));
         let active = self.jobs.get_mut(&entry.job).expect("present");
         active.binding.observed_affinity = attempt.observed_affinity.clone();
         if attempt.clear {
@@ -336,6 +362,13 @@ impl ControlPlane {
                     self.plugins.placement.as_ref(),
                     &mut bound,
                 );
+                let n_waiting = delta as u32 - bound.len() as u32;
+                if n_waiting > 0 {
+                    log_to(&mut self.explain, job, self.now, || Entry::Pending {
+                        cluster,
+                        n_pods: n_waiting,
+                    });
+                }
                 self.bound.extend(bound.into_iter().map(|b| (cluster, b)));
                 self.touched[cluster.0 as usize] = true;
             }
@@ -394,8 +427,13 @@ impl ControlPlane {
                 );
             }
             active.n_live += 1;
+            log_to(&mut self.explain, binding.job, now, || Entry::Bound {
+                cluster: *cluster,
+                node: binding.node,
+            });
             if active.start.is_none() && active.n_live == active.expected_pods() {
                 active.start = Some(now);
+                log_to(&mut self.explain, binding.job, now, || Entry::Started);
                 if active.job.gang {
                     let slowest = active
                         .pods
@@ -453,6 +491,7 @@ impl ControlPlane {
 
     fn complete(&mut self, job: JobId, ctx: &mut Context<'_, ControlEvent>) {
         let active = self.jobs.remove(&job).expect("present");
+        self.log(job, ctx.now(), || Entry::Completed);
         let record = job_record(&active, JobState::Completed, Some(ctx.now()));
         self.stats.n_recorded += 1;
         ctx.record(Record::Job(record));
@@ -546,6 +585,46 @@ impl Handler for ControlPlane {
         self.now = ctx.now();
         self.stats.n_arrived += 1;
         let component = &job.components[0];
+        let policy = matching_policy(&self.policy_set.policies, &job, &self.world);
+        let policy_name = policy.map(|p| match &p.namespace {
+            Some(ns) => format!("PropagationPolicy {ns}/{}", p.name),
+            None => format!("ClusterPropagationPolicy {}", p.name),
+        });
+        let matched = policy
+            .map(|policy| (policy.placement, policy.schedule_priority))
+            .or(self.policy_set.fallback.map(|placement| (placement, 0)));
+        let now = self.now;
+        log_to(&mut self.explain, job.id, now, || Entry::Submitted {
+            job: Box::new(job.clone()),
+            policy: policy_name,
+        });
+        if matched.is_none() {
+            log_to(&mut self.explain, job.id, now, || Entry::Unmatched);
+        }
+        let Some((placement, schedule_priority)) = matched else {
+            // Karmada's detector leaves a template no policy selects unpropagated.
+            self.stats.n_recorded += 1;
+            let record = JobRecord {
+                id: job.id,
+                name: job.name.clone(),
+                namespace: job.namespace,
+                priority_class: job.priority_class,
+                submit: job.submit,
+                start: None,
+                end: None,
+                state: JobState::Unmatched,
+                n_replicas: job.n_replicas(),
+                n_gpus: job.n_gpus(),
+                gpu_milli_ms: 0,
+                clusters: Vec::new(),
+                n_attempts: 0,
+                last_failure: Some(
+                    "no PropagationPolicy or ClusterPropagationPolicy selects the job".to_owned(),
+                ),
+            };
+            ctx.record(Record::Job(record));
+            return;
+        };
         let mut binding = ResourceBinding::new(
             job.id,
             i64::from(component.replicas),
@@ -553,7 +632,8 @@ impl Handler for ControlPlane {
             job.namespace,
         );
         binding.priority_class = job.priority_class;
-        binding.priority = self.world.priority_value(job.priority_class);
+        binding.placement = placement;
+        binding.priority = schedule_priority;
         self.queue.add(job.id, binding.priority, ctx.now());
         self.jobs.insert(
             job.id,
@@ -682,6 +762,18 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
             .collect(),
         n_attempts: active.n_attempts,
         last_failure: active.last_failure.clone(),
+    }
+}
+
+/// Appends to the explain log when `job` is the explained one.
+fn log_to(
+    explain: &mut Option<ExplainLog>,
+    job: JobId,
+    time: SimTime,
+    entry: impl FnOnce() -> Entry,
+) {
+    if let Some(log) = explain.as_mut().filter(|log| log.job == job) {
+        log.entries.push((time, entry()));
     }
 }
 

@@ -91,6 +91,7 @@ fn job(id: u64, submit_s: u64, replicas: u32, gpus: u32, runtime_s: u64, gang: b
         runtime: Duration(runtime_s * S),
         gang,
         checkpoint_interval: None,
+        template: Default::default(),
     }
 }
 
@@ -99,7 +100,12 @@ fn simulate(jobs: Vec<Job>) -> VecSink {
         replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
         ..Placement::default()
     };
-    let mut control = ControlPlane::new(world(), placement, &SchedulerConfig::default()).unwrap();
+    let mut control = ControlPlane::new(
+        world(),
+        PolicySet::single(placement),
+        &SchedulerConfig::default(),
+    )
+    .unwrap();
     control.set_invariant_checks(true);
     let mut sink = VecSink::default();
     let config = EngineConfig {
@@ -233,7 +239,12 @@ fn horizon_leaves_jobs_running_queued_or_unschedulable() {
         replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
         ..Placement::default()
     };
-    let mut control = ControlPlane::new(world(), placement, &SchedulerConfig::default()).unwrap();
+    let mut control = ControlPlane::new(
+        world(),
+        PolicySet::single(placement),
+        &SchedulerConfig::default(),
+    )
+    .unwrap();
     let mut sink = VecSink::default();
     let config = EngineConfig {
         horizon: Some(SimTime(100 * S)),

@@ -16,6 +16,7 @@ pub mod binding;
 pub mod divide;
 pub mod error;
 pub mod estimator;
+pub mod explain;
 pub mod filter;
 pub mod generic;
 pub mod member;

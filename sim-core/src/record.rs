@@ -42,6 +42,8 @@ pub enum JobState {
     Queued,
     /// Waiting, and the last scheduling attempt found no cluster able to take it.
     Unschedulable,
+    /// No propagation policy selected it, so it was never scheduled.
+    Unmatched,
 }
 
 impl JobState {
@@ -52,6 +54,7 @@ impl JobState {
             JobState::Running => "running",
             JobState::Queued => "queued",
             JobState::Unschedulable => "unschedulable",
+            JobState::Unmatched => "unmatched",
         }
     }
 }

@@ -51,6 +51,21 @@ pub enum Command {
         /// The folder of case files (`*.yaml`).
         dir: PathBuf,
     },
+    /// Tells what happened to one job: every filter, score and estimator answer per attempt, the
+    /// division, and where its pods went.
+    #[command(
+        after_help = "Example:\n  fleetsim explain examples/scenarios/karmada-policies.yaml --job 42 --at 2d"
+    )]
+    Explain {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+        /// The job's id (its position in the workload, from 0) or its name.
+        #[arg(long)]
+        job: String,
+        /// Show what happened up to this simulated time (e.g. 6h, 2d).
+        #[arg(long, value_parser = parse_time)]
+        at: Option<sim_core::SimTime>,
+    },
     /// Checks a scenario and everything it refers to, without running it.
     #[command(after_help = "Example:\n  fleetsim validate examples/scenarios/quickstart.yaml")]
     Validate {
@@ -59,10 +74,25 @@ pub enum Command {
     },
 }
 
+fn parse_time(text: &str) -> Result<sim_core::SimTime, String> {
+    sim_core::Duration::parse(text)
+        .map(|d| sim_core::SimTime(d.as_millis()))
+        .map_err(|e| e.to_string())
+}
+
 /// Runs the parsed command line and returns the process exit code.
 pub fn dispatch(cli: Cli) -> ExitCode {
     let quiet = cli.quiet;
     let result = match cli.command {
+        Command::Explain { scenario, job, at } => {
+            let config = fleetsim::ExplainConfig {
+                scenario,
+                job,
+                at,
+                seed: cli.seed,
+            };
+            fleetsim::explain_job(&config).map(|text| print!("{text}"))
+        }
         Command::Conformance { dir } => match fleetsim::run_conformance(&dir) {
             Ok(results) => {
                 for result in &results {
@@ -81,6 +111,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         },
         Command::Validate { scenario } => fleetsim::validate_scenario(&scenario).map(|s| {
             if !quiet {
+                for warning in &s.warnings {
+                    eprintln!("warning: {warning}");
+                }
                 println!(
                     "{}: ok ({} clusters, {} GPUs, {} jobs)",
                     scenario.display(),
@@ -100,6 +133,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 out: out.clone(),
                 seed: cli.seed,
                 check_invariants: check_invariants.then_some(true),
+                quiet,
             };
             let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
                 let bar = ProgressBar::new(0);
@@ -122,13 +156,14 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 if !quiet {
                     let jobs = &outcome.summary.jobs;
                     println!(
-                        "results in {}: summary.json, jobs.csv, timeline.csv ({} jobs: {} completed, {} running, {} queued, {} unschedulable; GPU utilization {:.1}%; {:.2} s)",
+                        "results in {}: summary.json, jobs.csv, timeline.csv ({} jobs: {} completed, {} running, {} queued, {} unschedulable, {} unmatched; GPU utilization {:.1}%; {:.2} s)",
                         out.display(),
                         jobs.submitted,
                         jobs.completed,
                         jobs.running,
                         jobs.queued,
                         jobs.unschedulable,
+                        jobs.unmatched,
                         outcome.summary.gpu_utilization.overall * 100.0,
                         outcome.wall_seconds,
                     );

@@ -3,9 +3,13 @@
 
 mod cluster_affinity;
 mod placement;
+mod propagation;
 
 pub use cluster_affinity::{ClusterAffinity, LabelSelector, Requirement, SelectorOperator};
 pub use placement::{
     ClusterAffinityTerm, DivisionPreference, Placement, ReplicaScheduling, SpreadConstraint,
     SpreadField, StaticWeightRule, Toleration, TolerationOperator,
+};
+pub use propagation::{
+    ImplicitPriority, PlacementId, PropagationPolicy, ResourceSelector, matching_policy,
 };

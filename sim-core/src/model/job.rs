@@ -1,5 +1,29 @@
-use super::{NamespaceId, PodRequest, PriorityClassId};
+use std::sync::Arc;
+
+use super::{Labels, NamespaceId, PodRequest, PriorityClassId};
 use crate::time::{Duration, SimTime};
+
+/// The Kubernetes object a job is submitted as, which propagation policies select.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    /// `apiVersion`, e.g. `batch/v1`.
+    pub api_version: Arc<str>,
+    /// `kind`, e.g. `Job`.
+    pub kind: Arc<str>,
+    /// `metadata.labels`; shared by the jobs of one generator entry.
+    pub labels: Arc<Labels>,
+}
+
+impl Default for Template {
+    /// A `batch/v1` `Job` without labels.
+    fn default() -> Self {
+        Template {
+            api_version: Arc::from("batch/v1"),
+            kind: Arc::from("Job"),
+            labels: Arc::new(Labels::new()),
+        }
+    }
+}
 
 /// Job identity: its position in the workload stream, from 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,6 +62,8 @@ pub struct Job {
     pub gang: bool,
     /// How often the job checkpoints (what a restart loses), if it does.
     pub checkpoint_interval: Option<Duration>,
+    /// The object it is submitted as.
+    pub template: Template,
 }
 
 impl Job {

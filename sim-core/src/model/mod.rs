@@ -11,7 +11,7 @@ mod resources;
 
 pub use cluster::{Cluster, ClusterId, Fleet, Taint, TaintEffect};
 pub use gpu::{GpuModel, GpuModelId, GpuModelSet};
-pub use job::{Component, Job, JobId};
+pub use job::{Component, Job, JobId, Template};
 pub use namespace::{Namespace, NamespaceId, PriorityClass, PriorityClassId, World};
 pub use node::{NodePool, NodeShape};
 pub use resources::{GpuRequest, PodRequest};

@@ -1,0 +1,302 @@
+//! `fleetsim explain`: everything the control plane and the member cluster did with one job,
+//! rendered the way `kubectl describe` shows events.
+
+use std::fmt::Write as _;
+
+use sim_core::SimTime;
+use sim_core::model::{ClusterId, Job, JobId, World};
+
+use crate::control::Attempt;
+use crate::generic::{Decision, Outcome};
+
+/// One thing that happened to the explained job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    /// The job arrived; the policy that selected it, if any.
+    Submitted {
+        /// The job.
+        job: Box<Job>,
+        /// `Kind namespace/name` of the matched policy, or `None` (fallback placement).
+        policy: Option<String>,
+    },
+    /// No policy selected the job.
+    Unmatched,
+    /// A scheduling attempt.
+    Attempt(Attempt),
+    /// A member cluster bound one pod to a node.
+    Bound {
+        /// The cluster.
+        cluster: ClusterId,
+        /// The node's index in the cluster.
+        node: u32,
+    },
+    /// Pods sent to a member cluster that no node could take yet.
+    Pending {
+        /// The cluster.
+        cluster: ClusterId,
+        /// How many.
+        n_pods: u32,
+    },
+    /// Every replica runs.
+    Started,
+    /// The job finished.
+    Completed,
+}
+
+/// What happened to one job, in time order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExplainLog {
+    /// The job.
+    pub job: JobId,
+    /// Entries with their times.
+    pub entries: Vec<(SimTime, Entry)>,
+}
+
+fn node_name(world: &World, cluster: ClusterId, node: u32) -> String {
+    let mut first = 0u32;
+    for pool in &world.fleet.cluster(cluster).node_pools {
+        if node < first + pool.count {
+            return format!(
+                "{}/{}-{}",
+                world.fleet.cluster(cluster).name,
+                pool.name,
+                node - first
+            );
+        }
+        first += pool.count;
+    }
+    format!("{}/node-{node}", world.fleet.cluster(cluster).name)
+}
+
+fn render_decision(out: &mut String, world: &World, term: Option<&str>, decision: &Decision) {
+    let name = |id: ClusterId| world.fleet.cluster(id).name.as_str();
+    if let Some(term) = term {
+        let _ = writeln!(out, "    clusterAffinities term {term:?}:");
+    }
+    let width = decision
+        .clusters
+        .iter()
+        .map(|d| name(d.cluster).len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "      {:width$}  {:<8}  {:>5}  {:<24}  {:>9}  detail",
+        "CLUSTER", "FILTERS", "SCORE", "ESTIMATORS", "AVAILABLE"
+    );
+    for diagnosis in &decision.clusters {
+        let cluster = name(diagnosis.cluster);
+        match &diagnosis.refused {
+            Some((plugin, reason)) => {
+                let _ = writeln!(
+                    out,
+                    "      {cluster:width$}  {:<8}  {:>5}  {:<24}  {:>9}  {plugin}: {reason}",
+                    "refused", "-", "-", "-"
+                );
+            }
+            None => {
+                let estimators = if diagnosis.estimates.is_empty() {
+                    "given".to_owned()
+                } else {
+                    diagnosis
+                        .estimates
+                        .iter()
+                        .map(|(n, v)| {
+                            format!(
+                                "{n}={}",
+                                v.map_or("no opinion".to_owned(), |v| v.to_string())
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                let selected = decision
+                    .selected
+                    .iter()
+                    .any(|&i| decision.clusters[i].cluster == diagnosis.cluster);
+                let _ = writeln!(
+                    out,
+                    "      {cluster:width$}  {:<8}  {:>5}  {estimators:<24}  {:>9}  {}",
+                    "passed",
+                    diagnosis.score,
+                    diagnosis.available,
+                    if selected { "selected" } else { "not selected" }
+                );
+            }
+        }
+    }
+    let _ = match &decision.outcome {
+        Outcome::Scheduled(assignment) => {
+            let parts: Vec<String> = assignment
+                .iter()
+                .map(|(id, r)| format!("{}: {r}", name(*id)))
+                .collect();
+            writeln!(out, "      result: Scheduled {{{}}}", parts.join(", "))
+        }
+        Outcome::NoClusterFit(message) => writeln!(out, "      result: NoClusterFit: {message}"),
+        Outcome::Unschedulable(message) => writeln!(out, "      result: Unschedulable: {message}"),
+        Outcome::Error(message) => writeln!(out, "      result: SchedulerError: {message}"),
+    };
+}
+
+impl ExplainLog {
+    /// Renders the log; with `at`, only entries up to that time.
+    pub fn render(&self, world: &World, at: Option<SimTime>) -> String {
+        let mut out = String::new();
+        let name = |id: ClusterId| world.fleet.cluster(id).name.as_str();
+        let entries: Vec<&(SimTime, Entry)> = self
+            .entries
+            .iter()
+            .filter(|(t, _)| at.is_none_or(|at| *t <= at))
+            .collect();
+        let Some((_, Entry::Submitted { job, policy })) = self.entries.first() else {
+            let _ = writeln!(
+                out,
+                "job {} was not submitted before the end of the run",
+                self.job.0
+            );
+            return out;
+        };
+        let template = &job.template;
+        let labels: Vec<String> = template
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let component = &job.components[0];
+        let _ = writeln!(out, "Name:            {}", job.name);
+        let _ = writeln!(out, "Job:             {}", job.id.0);
+        let _ = writeln!(
+            out,
+            "Namespace:       {}",
+            world.namespace(job.namespace).name
+        );
+        let _ = writeln!(
+            out,
+            "Template:        {} {} {{{}}}",
+            template.api_version,
+            template.kind,
+            labels.join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "Priority class:  {}",
+            job.priority_class
+                .map_or("<none>", |c| world.priority_class(c).name.as_str())
+        );
+        let _ = writeln!(
+            out,
+            "Policy:          {}",
+            policy
+                .as_deref()
+                .unwrap_or("<none: the scenario's placement>")
+        );
+        let _ = writeln!(
+            out,
+            "Replicas:        {} × {{cpu: {}m, memory: {}Mi, nvidia.com/gpu: {}}}",
+            component.replicas,
+            component.request.cpu_milli,
+            component.request.memory >> 20,
+            component.request.gpu.count
+        );
+        let _ = writeln!(
+            out,
+            "Run time:        {} at reference speed{}",
+            job.runtime,
+            if job.gang { ", gang" } else { "" }
+        );
+        let _ = writeln!(out, "Events:");
+        let mut idx = 0;
+        while idx < entries.len() {
+            let (time, entry) = entries[idx];
+            match entry {
+                Entry::Submitted { .. } => {
+                    let _ = writeln!(
+                        out,
+                        "  {:>12}  Normal   Submitted         job arrived",
+                        time.to_string()
+                    );
+                }
+                Entry::Unmatched => {
+                    let _ = writeln!(
+                        out,
+                        "  {:>12}  Warning  NoPolicy          no PropagationPolicy or ClusterPropagationPolicy selects the job",
+                        time.to_string()
+                    );
+                }
+                Entry::Attempt(attempt) => {
+                    let (kind, reason, message) = match &attempt.outcome {
+                        Outcome::Scheduled(assignment) => {
+                            let parts: Vec<String> = assignment
+                                .iter()
+                                .map(|(id, r)| format!("{}: {r}", name(*id)))
+                                .collect();
+                            (
+                                "Normal ",
+                                "Scheduled        ",
+                                format!("replicas divided {{{}}}", parts.join(", ")),
+                            )
+                        }
+                        Outcome::NoClusterFit(m) => ("Warning", "FailedScheduling ", m.clone()),
+                        Outcome::Unschedulable(m) => ("Warning", "Unschedulable    ", m.clone()),
+                        Outcome::Error(m) => ("Warning", "SchedulerError   ", m.clone()),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  {:>12}  {kind}  {reason} {message}",
+                        time.to_string()
+                    );
+                    for (term, decision) in &attempt.decisions {
+                        render_decision(&mut out, world, term.as_deref(), decision);
+                    }
+                }
+                Entry::Bound { cluster, .. } => {
+                    // Consecutive bindings at one time in one cluster print as one event.
+                    let mut nodes = Vec::new();
+                    while idx < entries.len() {
+                        match &entries[idx] {
+                            (t, Entry::Bound { cluster: c, node }) if t == time && c == cluster => {
+                                nodes.push(node_name(world, *c, *node));
+                                idx += 1;
+                            }
+                            _ => break,
+                        }
+                    }
+                    let _ = writeln!(
+                        out,
+                        "  {:>12}  Normal   Bound             {} pod(s) on {}",
+                        time.to_string(),
+                        nodes.len(),
+                        nodes.join(", ")
+                    );
+                    continue;
+                }
+                Entry::Pending { cluster, n_pods } => {
+                    let _ = writeln!(
+                        out,
+                        "  {:>12}  Warning  Pending           {n_pods} pod(s) wait in {}: no node fits them yet",
+                        time.to_string(),
+                        name(*cluster)
+                    );
+                }
+                Entry::Started => {
+                    let _ = writeln!(
+                        out,
+                        "  {:>12}  Normal   Started           every replica runs",
+                        time.to_string()
+                    );
+                }
+                Entry::Completed => {
+                    let _ = writeln!(
+                        out,
+                        "  {:>12}  Normal   Completed         job finished",
+                        time.to_string()
+                    );
+                }
+            }
+            idx += 1;
+        }
+        out
+    }
+}
