@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use scheduler::ControlPlane;
 use sim_core::engine::{EngineConfig, run};
 use sim_core::record::{Record, RecordSink};
 use sim_core::rng::RngStreams;
@@ -26,12 +25,7 @@ fn fleet_scale(c: &mut Criterion) {
     group.throughput(Throughput::Elements(scenario.workload.n_jobs()));
     group.bench_function("10x1000x8_100k_jobs", |b| {
         b.iter(|| {
-            let mut control = ControlPlane::new(
-                scenario.world.clone(),
-                scenario.policies.clone(),
-                &scenario.scheduler,
-            )
-            .expect("valid");
+            let mut control = fleetsim::control_plane(&scenario, None).expect("valid");
             control.set_invariant_checks(false);
             let jobs = scenario
                 .workload

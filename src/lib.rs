@@ -29,6 +29,8 @@ pub struct RunConfig {
     pub check_invariants: Option<bool>,
     /// Prints nothing but errors.
     pub quiet: bool,
+    /// Overrides the scenario's federation (`karmada` or `direct`), to compare the two.
+    pub federation: Option<scheduler::Federation>,
 }
 
 /// What a finished run reports back.
@@ -97,12 +99,7 @@ pub fn explain_job(config: &ExplainConfig) -> Result<String, RunError> {
     })?;
     let seed = config.seed.unwrap_or(scenario.seed);
     let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
-    let mut control = ControlPlane::new(
-        scenario.world.clone(),
-        scenario.policies.clone(),
-        &scenario.scheduler,
-    )
-    .map_err(|e| internal(&e))?;
+    let mut control = control_plane(&scenario, None)?;
     control.explain_job(sim_core::model::JobId(job_id));
     let horizon = match (scenario.horizon, config.at) {
         (Some(h), Some(at)) => Some(h.min(at)),
@@ -143,6 +140,21 @@ fn resolve_job(scenario: &scenarios::Scenario, job: &str) -> Option<u64> {
     id.filter(|id| *id < n_jobs)
 }
 
+/// The control plane for a scenario, with its timeline; `federation` overrides the scenario's.
+pub fn control_plane(
+    scenario: &scenarios::Scenario,
+    federation: Option<scheduler::Federation>,
+) -> Result<ControlPlane, RunError> {
+    let mut config = scenario.scheduler.clone();
+    if let Some(federation) = federation {
+        config.federation = federation;
+    }
+    let mut control = ControlPlane::new(scenario.world.clone(), scenario.policies.clone(), &config)
+        .map_err(|e| RunError::Internal(e.to_string()))?;
+    control.set_timeline(scenario.timeline.clone());
+    Ok(control)
+}
+
 /// A sink for runs whose records nobody reads.
 struct Discard;
 
@@ -177,12 +189,7 @@ pub fn run_scenario(
     let out = OutputDir::begin(&config.out)?;
     let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
 
-    let mut control = ControlPlane::new(
-        scenario.world.clone(),
-        scenario.policies.clone(),
-        &scenario.scheduler,
-    )
-    .map_err(|e| internal(&e))?;
+    let mut control = control_plane(&scenario, config.federation.clone())?;
     if let Some(check) = config.check_invariants {
         control.set_invariant_checks(check);
     }

@@ -134,11 +134,27 @@ pub struct SpreadConstraintSpec {
     /// `spreadByLabel`.
     pub spread_by_label: Option<Text>,
     /// `maxGroups`.
-    #[serde(default)]
-    pub max_groups: usize,
+    pub max_groups: Option<Spanned<usize>>,
     /// `minGroups`.
-    #[serde(default)]
-    pub min_groups: usize,
+    pub min_groups: Option<Spanned<usize>>,
+}
+
+impl SpreadConstraintSpec {
+    /// Where the constraint is written: its first located field.
+    fn location(&self) -> (u64, u64) {
+        let texts = [&self.spread_by_field, &self.spread_by_label];
+        let from_text = texts
+            .into_iter()
+            .flatten()
+            .map(|t| (t.referenced.line(), t.referenced.column()))
+            .next();
+        let from_number = [&self.max_groups, &self.min_groups]
+            .into_iter()
+            .flatten()
+            .map(|n| (n.referenced.line(), n.referenced.column()))
+            .next();
+        from_text.or(from_number).unwrap_or((0, 0))
+    }
 }
 
 /// `replicaScheduling`.
@@ -440,22 +456,21 @@ impl Checker<'_> {
                     }
                 },
             };
-            let min_groups = spec.min_groups.max(1);
-            if spec.max_groups > 0 && spec.max_groups < min_groups {
+            let min_groups = spec.min_groups.as_ref().map_or(0, |m| m.value).max(1);
+            let max_groups = spec.max_groups.as_ref().map_or(0, |m| m.value);
+            if max_groups > 0 && max_groups < min_groups {
+                let (line, column) = spec.location();
                 return self.error(
-                    0,
-                    0,
+                    line,
+                    column,
                     c_path,
-                    format!(
-                        "maxGroups ({}) is lower than minGroups ({min_groups})",
-                        spec.max_groups
-                    ),
+                    format!("maxGroups ({max_groups}) is lower than minGroups ({min_groups})"),
                 );
             }
             constraints.push(SpreadConstraint {
                 field,
                 min_groups,
-                max_groups: spec.max_groups,
+                max_groups,
             });
         }
         Ok(constraints)
@@ -464,29 +479,40 @@ impl Checker<'_> {
     /// The admission webhook's checks of a policy's placement (`ValidateSpreadConstraint`):
     /// one constraint per field, and a cluster constraint whenever another field is used.
     /// Decision cases skip them, as Karmada's unit tests do.
-    pub(crate) fn admit_placement(&self, placement: &Placement, path: &str) -> Result<(), Error> {
-        let constraints = &placement.spread_constraints;
+    pub(crate) fn admit_placement(
+        &self,
+        spec: &PlacementSpec,
+        placement: &Placement,
+        path: &str,
+    ) -> Result<(), Error> {
         let path = format!("{path}.spreadConstraints");
         let mut seen = std::collections::BTreeSet::new();
-        for constraint in constraints
-            .iter()
-            .filter(|c| !matches!(c.field, SpreadField::Label(_)))
-        {
+        for (idx, constraint) in placement.spread_constraints.iter().enumerate() {
+            if matches!(constraint.field, SpreadField::Label(_)) {
+                continue;
+            }
             if !seen.insert(&constraint.field) {
+                let (line, column) = spec.spread_constraints[idx].location();
+                let field = format!("{:?}", constraint.field).to_lowercase();
                 return self.error(
-                    0,
-                    0,
-                    path,
-                    format!(
-                        "multiple {:?} spread constraints are not allowed",
-                        constraint.field
-                    )
-                    .to_lowercase(),
+                    line,
+                    column,
+                    format!("{path}[{idx}]"),
+                    format!("multiple {field} spread constraints are not allowed"),
                 );
             }
         }
         if !seen.is_empty() && !seen.contains(&SpreadField::Cluster) {
-            return self.error(0, 0, path, "the cluster spread constraint must be enabled in one of the constraints in case of spreadByField is enabled");
+            let (line, column) = spec
+                .spread_constraints
+                .first()
+                .map_or((0, 0), SpreadConstraintSpec::location);
+            return self.error(
+                line,
+                column,
+                path,
+                "the cluster spread constraint must be enabled in one of the constraints in case of spreadByField is enabled",
+            );
         }
         Ok(())
     }
@@ -684,6 +710,51 @@ pub struct SchedulePrioritySpec {
     pub priority_class_name: Text,
 }
 
+/// Just the kinds of an object and of a List's items.
+#[derive(Debug, Deserialize)]
+struct KindHeader {
+    kind: Text,
+    #[serde(default)]
+    items: Vec<KindHeader>,
+}
+
+const POLICY_KINDS: [&str; 5] = [
+    "PropagationPolicy",
+    "ClusterPropagationPolicy",
+    "OverridePolicy",
+    "ClusterOverridePolicy",
+    "List",
+];
+
+impl Checker<'_> {
+    fn check_kinds(&self, header: &KindHeader, path: &str) -> Result<(), Error> {
+        let kind_path = if path.is_empty() {
+            "kind".to_owned()
+        } else {
+            format!("{path}.kind")
+        };
+        if !POLICY_KINDS.contains(&header.kind.value.as_str()) {
+            return self.at(
+                &header.kind,
+                kind_path,
+                format!(
+                    "unknown kind {:?}; expected PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy or List",
+                    header.kind.value
+                ),
+            );
+        }
+        for (idx, item) in header.items.iter().enumerate() {
+            let item_path = if path.is_empty() {
+                format!("items[{idx}]")
+            } else {
+                format!("{path}.items[{idx}]")
+            };
+            self.check_kinds(item, &item_path)?;
+        }
+        Ok(())
+    }
+}
+
 /// Policies read from Karmada YAML, ready for the control plane.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportedPolicies {
@@ -729,12 +800,17 @@ impl Checker<'_> {
         out: &mut ImportedPolicies,
     ) -> Result<(), Error> {
         for (first_line, doc) in documents(text) {
-            let object: ObjectSpec = crate::parse_yaml(&doc, self.file)
-                .map_err(|err| shift_lines(err, first_line - 1))?;
             let shifted = Checker {
                 file: self.file,
                 line_offset: first_line as u64 - 1,
             };
+            // The kind decides what a spec may hold, so an unknown kind is named before the
+            // spec's fields are checked against a policy's.
+            let header: KindHeader = crate::parse_yaml(&doc, self.file)
+                .map_err(|err| shift_lines(err, first_line - 1))?;
+            shifted.check_kinds(&header, "")?;
+            let object: ObjectSpec = crate::parse_yaml(&doc, self.file)
+                .map_err(|err| shift_lines(err, first_line - 1))?;
             shifted.import_object(&object, "", world, out)?;
         }
         Ok(())
@@ -814,7 +890,7 @@ impl Checker<'_> {
         let placement = match &spec.placement {
             Some(p) => {
                 let placement = self.placement(p, &here("spec.placement"))?;
-                self.admit_placement(&placement, &here("spec.placement"))?;
+                self.admit_placement(p, &placement, &here("spec.placement"))?;
                 placement
             }
             None => Placement::default(),

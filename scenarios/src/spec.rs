@@ -44,6 +44,31 @@ pub struct ScenarioSpec {
     pub scheduler: SchedulerSpec,
     /// What is submitted.
     pub workload: WorkloadSpec,
+    /// Changes to clusters and policies during the run.
+    #[serde(default)]
+    pub timeline: Vec<TimelineEntrySpec>,
+}
+
+/// One change at one time: exactly one of the fields besides `at`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineEntrySpec {
+    /// When (a duration since the start).
+    pub at: Text,
+    /// Replace a cluster's labels.
+    pub cluster_labels: Option<ClusterLabelsSpec>,
+    /// Create or update policies from a Karmada YAML file.
+    pub policies: Option<PolicyInclude>,
+}
+
+/// New labels for a cluster.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterLabelsSpec {
+    /// The cluster.
+    pub cluster: Text,
+    /// Its labels from then on.
+    pub labels: BTreeMap<String, String>,
 }
 
 /// A file of Karmada objects, relative to the scenario file.
@@ -174,6 +199,10 @@ pub struct SchedulerSpec {
     /// Scheduling queue timings.
     #[serde(default)]
     pub queue: QueueSpec,
+    /// `karmada` (default) or `direct`: teams submit to member clusters themselves.
+    pub federation: Option<Text>,
+    /// With `direct`: each namespace's cluster; without it, round robin over the clusters.
+    pub direct_clusters: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 /// Scheduling queue timings; each a duration, default Karmada's.

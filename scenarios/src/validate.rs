@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use scheduler::SchedulerConfig;
-use scheduler::control::PolicySet;
+use scheduler::control::{PolicySet, PolicyUpdate, TimelineChange};
 use scheduler::policy::PlacementId;
 use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling};
 use scheduler::queue::QueueConfig;
+use scheduler::{DirectSubmission, Federation};
 use serde_saphyr::Spanned;
 use sim_core::model::{
     Cluster, Component, Fleet, GpuModel, GpuModelId, GpuModelSet, GpuRequest, Job, JobId,
@@ -39,6 +40,8 @@ pub struct Scenario {
     pub policies: PolicySet,
     /// Karmada fields and objects read but not modelled, one line each.
     pub warnings: Vec<String>,
+    /// Changes to clusters and policies during the run.
+    pub timeline: Vec<(SimTime, TimelineChange)>,
     /// Scheduler settings.
     pub scheduler: SchedulerConfig,
     /// The workload.
@@ -62,6 +65,11 @@ impl Checker<'_> {
         path: impl Into<String>,
         message: impl Into<String>,
     ) -> Result<T, Error> {
+        let line = if line > 0 {
+            line + self.line_offset
+        } else {
+            line
+        };
         Err(Error::Input {
             position: Position {
                 file: self.file.to_owned(),
@@ -367,7 +375,7 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
     let fallback = match &spec.placement {
         Some(p) => {
             let placement = ck.placement(p, "placement")?;
-            ck.admit_placement(&placement, "placement")?;
+            ck.admit_placement(p, &placement, "placement")?;
             Some(placement)
         }
         None if spec.policies.is_empty() => Some(Placement {
@@ -385,7 +393,64 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         policies.placements.push(placement);
         policies.fallback = Some(PlacementId(policies.placements.len() as u32 - 1));
     }
-    let scheduler = scheduler_config(ck, &spec.scheduler)?;
+    let mut scheduler = scheduler_config(ck, &spec.scheduler)?;
+    scheduler.federation = federation(ck, &world, &spec.scheduler)?;
+    let mut timeline = Vec::new();
+    for (idx, entry) in spec.timeline.iter().enumerate() {
+        let path = format!("timeline[{idx}]");
+        let at = SimTime(ck.duration(&entry.at, &format!("{path}.at"))?.as_millis());
+        let change = match (&entry.cluster_labels, &entry.policies) {
+            (Some(change), None) => {
+                let Some(cluster) = world.fleet.cluster_id(&change.cluster.value) else {
+                    return ck.at(
+                        &change.cluster,
+                        format!("{path}.cluster_labels.cluster"),
+                        format!("unknown cluster {:?}", change.cluster.value),
+                    );
+                };
+                TimelineChange::ClusterLabels {
+                    cluster,
+                    labels: change.labels.clone(),
+                }
+            }
+            (None, Some(include)) => {
+                let policy_file = base.join(&include.include.value);
+                let text = std::fs::read_to_string(&policy_file).or_else(|err| {
+                    ck.at(
+                        &include.include,
+                        format!("{path}.policies.include"),
+                        format!("cannot read {}: {err}", policy_file.display()),
+                    )
+                })?;
+                let mut updates = crate::karmada::ImportedPolicies::default();
+                Checker {
+                    file: &policy_file,
+                    line_offset: 0,
+                }
+                .import_karmada(&text, &world, &mut updates)?;
+                imported.warnings.append(&mut updates.warnings);
+                let placements = updates.placements;
+                TimelineChange::Policies(
+                    updates
+                        .policies
+                        .into_iter()
+                        .map(|policy| PolicyUpdate {
+                            placement: placements[policy.placement.0 as usize].clone(),
+                            policy,
+                        })
+                        .collect(),
+                )
+            }
+            _ => {
+                return ck.at(
+                    &entry.at,
+                    path,
+                    "give exactly one of cluster_labels or policies",
+                );
+            }
+        };
+        timeline.push((at, change));
+    }
     let workload = match (&spec.workload.synthetic, &spec.workload.jobs) {
         (Some(synth), None) => Workload::Synthetic(synthetic(ck, &world, synth)?),
         (None, Some(list)) => Workload::Jobs(job_list(ck, &world, list)?),
@@ -405,6 +470,7 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         world,
         policies,
         warnings: imported.warnings,
+        timeline,
         scheduler,
         workload,
         source: file.to_owned(),
@@ -423,6 +489,7 @@ fn scheduler_config(
     let queue_defaults = QueueConfig::default();
     let q = &spec.queue;
     let config = SchedulerConfig {
+        federation: Federation::Karmada,
         plugins: texts(&spec.plugins, defaults.plugins),
         estimators: texts(&spec.estimators, defaults.estimators),
         member_placement: spec
@@ -766,6 +833,54 @@ fn job_list(ck: &Checker<'_>, world: &World, specs: &[spec::JobSpec]) -> Result<
         job.id = JobId(idx as u64);
     }
     Ok(jobs)
+}
+
+fn federation(
+    ck: &Checker<'_>,
+    world: &World,
+    spec: &spec::SchedulerSpec,
+) -> Result<Federation, Error> {
+    match spec.federation.as_ref().map(|t| t.value.as_str()) {
+        None | Some("karmada") => {
+            if let Some(map) = &spec.direct_clusters {
+                return ck.at(
+                    map,
+                    "scheduler.direct_clusters",
+                    "direct_clusters needs federation: direct",
+                );
+            }
+            Ok(Federation::Karmada)
+        }
+        Some("direct") => {
+            let Some(map) = &spec.direct_clusters else {
+                return Ok(Federation::Direct(DirectSubmission::RoundRobin));
+            };
+            let mut clusters = Vec::new();
+            for namespace in &world.namespaces {
+                let Some(name) = map.value.get(&namespace.name) else {
+                    return ck.at(
+                        map,
+                        "scheduler.direct_clusters",
+                        format!("namespace {:?} has no cluster", namespace.name),
+                    );
+                };
+                let Some(id) = world.fleet.cluster_id(name) else {
+                    return ck.at(
+                        map,
+                        format!("scheduler.direct_clusters.{}", namespace.name),
+                        format!("unknown cluster {name:?}"),
+                    );
+                };
+                clusters.push(id);
+            }
+            Ok(Federation::Direct(DirectSubmission::PerNamespace(clusters)))
+        }
+        Some(other) => ck.at(
+            spec.federation.as_ref().expect("some"),
+            "scheduler.federation",
+            format!("unknown federation {other:?}; expected karmada or direct"),
+        ),
+    }
 }
 
 /// Parses `N/unit` into jobs per millisecond.

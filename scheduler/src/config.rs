@@ -1,5 +1,7 @@
 //! The scheduler's settings, as a scenario gives them, and their resolution into plugins.
 
+use sim_core::model::ClusterId;
+
 use crate::Error;
 use crate::estimator::{ReplicaEstimator, estimator_by_name};
 use crate::filter::{FILTER_NAMES, FilterPlugin, filter_by_name};
@@ -19,6 +21,28 @@ pub struct SchedulerConfig {
     pub member_placement: String,
     /// Scheduling queue timings.
     pub queue: QueueConfig,
+    /// Whether jobs go through Karmada or straight to member clusters.
+    pub federation: Federation,
+}
+
+/// How jobs reach the member clusters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Federation {
+    /// Through Karmada's control plane.
+    #[default]
+    Karmada,
+    /// The world before federation: each team submits to member clusters itself, with no
+    /// global view; a job's replicas all go to the one cluster chosen, and wait there.
+    Direct(DirectSubmission),
+}
+
+/// Which cluster a team submits a job to without federation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DirectSubmission {
+    /// Each namespace cycles through the clusters in order.
+    RoundRobin,
+    /// Each namespace (by index) always uses one cluster.
+    PerNamespace(Vec<ClusterId>),
 }
 
 impl Default for SchedulerConfig {
@@ -28,6 +52,7 @@ impl Default for SchedulerConfig {
             estimators: vec!["general".to_owned()],
             member_placement: LeastAllocated::NAME.to_owned(),
             queue: QueueConfig::default(),
+            federation: Federation::Karmada,
         }
     }
 }

@@ -11,12 +11,15 @@ use sim_core::{Duration, SimTime};
 
 use crate::Error;
 use crate::binding::{BindingView, ClusterView, ResourceBinding};
+use crate::config::{DirectSubmission, Federation};
 use crate::config::{Plugins, SchedulerConfig};
 use crate::divide::Mode;
 use crate::explain::{Entry, ExplainLog};
 use crate::generic::{self, Decision, Given, Outcome};
 use crate::member::{Binding, MemberCluster, PendingPods};
-use crate::policy::{Placement, PlacementId, PropagationPolicy, matching_policy};
+use crate::policy::{
+    Placement, PlacementId, PropagationPolicy, ReplicaScheduling, matching_policy,
+};
 use crate::queue::{QueuedBinding, SchedulingQueue, next_tick};
 
 /// The control plane's own events.
@@ -35,6 +38,8 @@ pub enum ControlEvent {
         /// Ignored unless it matches the job's current generation (it was not restarted).
         generation: u32,
     },
+    /// A change from the scenario's timeline (index into it).
+    Timeline(u32),
     /// One replica of a non-gang job is done.
     PodFinished {
         /// The job.
@@ -81,6 +86,10 @@ struct ActiveJob {
     last_failure: Option<String>,
     unschedulable: bool,
     gpu_milli_ms: u128,
+    /// Every replica runs now (a gang job's clock is ticking).
+    running: bool,
+    /// The placement changed since the last schedule (Karmada's `placementChanged`).
+    placement_changed: bool,
 }
 
 impl ActiveJob {
@@ -143,6 +152,9 @@ pub struct ControlPlane {
     stats: ControlStats,
     now: SimTime,
     explain: Option<ExplainLog>,
+    timeline: Vec<(SimTime, TimelineChange)>,
+    round_robin: Vec<usize>,
+    federation: Federation,
 }
 
 impl ControlPlane {
@@ -178,6 +190,9 @@ impl ControlPlane {
             stats: ControlStats::default(),
             now: SimTime::ZERO,
             explain: None,
+            timeline: Vec::new(),
+            round_robin: Vec::new(),
+            federation: config.federation.clone(),
         })
     }
 
@@ -290,9 +305,14 @@ impl ControlPlane {
     }
 
     fn schedule(&mut self, entry: QueuedBinding, now: SimTime) {
-        let Some(active) = self.jobs.get_mut(&entry.job) else {
+        let Some(active) = self.jobs.get(&entry.job) else {
             return;
         };
+        if !self.needs_scheduling(active) {
+            return;
+        }
+        let active = self.jobs.get_mut(&entry.job).expect("present");
+        active.placement_changed = false;
         active.n_attempts += 1;
         self.stats.n_attempts += 1;
         let binding = active.binding.clone();
@@ -388,10 +408,133 @@ impl ControlPlane {
             .filter(|&idx| active.pods[idx].cluster == cluster && !active.pods[idx].released)
             .take(left as usize)
             .collect();
+        let n_victims = victims.len();
         for idx in victims {
             self.release_pod(job, idx, now);
         }
+        let active = self.jobs.get_mut(&job).expect("present");
+        if n_victims > 0
+            && active.job.gang
+            && active.running
+            && active.n_live < active.expected_pods()
+        {
+            // A gang stops when it lacks a replica; it restarts once all run again.
+            active.running = false;
+            active.generation += 1;
+        }
         self.touched[cluster.0 as usize] = true;
+    }
+
+    /// Karmada's `doScheduleBinding` gate: a queued binding is scheduled only when its
+    /// placement changed, its replicas differ from the assignment, or it is Duplicated.
+    fn needs_scheduling(&self, active: &ActiveJob) -> bool {
+        let placement = &self.policy_set.placements[active.binding.placement.0 as usize];
+        let binding = &active.binding;
+        let assigned: i64 = binding.clusters.iter().map(|(_, r)| r).sum();
+        active.placement_changed
+            || matches!(placement.replica_scheduling, ReplicaScheduling::Duplicated)
+            || assigned != binding.replicas
+    }
+
+    /// Applies a change from the scenario's timeline and requeues the bindings Karmada would.
+    fn apply_change(&mut self, change: TimelineChange, now: SimTime) {
+        match change {
+            TimelineChange::ClusterLabels { cluster, labels } => {
+                let old = self.world.fleet.cluster(cluster).clone();
+                self.world.fleet.clusters[cluster.0 as usize].labels = labels;
+                let new = self.world.fleet.cluster(cluster).clone();
+                // Bindings whose active affinity matches the cluster before or after the change,
+                // or that have none, are requeued (Karmada's cluster event handler).
+                let mut ids: Vec<JobId> = self
+                    .jobs
+                    .values()
+                    .filter(|active| {
+                        let placement =
+                            &self.policy_set.placements[active.binding.placement.0 as usize];
+                        let affinities = active_affinities(
+                            placement,
+                            active.binding.observed_affinity.as_deref(),
+                        );
+                        affinities.is_empty()
+                            || affinities
+                                .iter()
+                                .any(|a| a.matches(&old) || a.matches(&new))
+                    })
+                    .map(|active| active.job.id)
+                    .collect();
+                ids.sort();
+                for id in ids {
+                    let priority = self.jobs[&id].binding.priority;
+                    self.queue.add(id, priority, now);
+                }
+            }
+            TimelineChange::Policies(updates) => {
+                for update in updates {
+                    let existing = self.policy_set.policies.iter().position(|p| {
+                        p.name == update.policy.name && p.namespace == update.policy.namespace
+                    });
+                    match existing {
+                        Some(idx) => {
+                            let placement_id = self.policy_set.policies[idx].placement;
+                            self.policy_set.placements[placement_id.0 as usize] = update.placement;
+                            self.policy_set.policies[idx] = PropagationPolicy {
+                                placement: placement_id,
+                                ..update.policy
+                            };
+                            let mut ids: Vec<JobId> = self
+                                .jobs
+                                .values()
+                                .filter(|a| a.binding.placement == placement_id)
+                                .map(|a| a.job.id)
+                                .collect();
+                            ids.sort();
+                            for id in ids {
+                                let active = self.jobs.get_mut(&id).expect("listed");
+                                active.placement_changed = true;
+                                let priority = active.binding.priority;
+                                self.queue.add(id, priority, now);
+                            }
+                        }
+                        None => {
+                            self.policy_set.placements.push(update.placement);
+                            let placement =
+                                PlacementId(self.policy_set.placements.len() as u32 - 1);
+                            self.policy_set.policies.push(PropagationPolicy {
+                                placement,
+                                ..update.policy
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The timeline of scenario changes (cluster labels, policies) to apply during the run.
+    pub fn set_timeline(&mut self, mut timeline: Vec<(SimTime, TimelineChange)>) {
+        timeline.sort_by_key(|(time, _)| *time);
+        self.timeline = timeline;
+    }
+
+    /// Submits a job straight to a member cluster, as teams do without federation.
+    fn submit_directly(&mut self, job: JobId, submission: &DirectSubmission) {
+        let active = &self.jobs[&job];
+        let namespace = active.job.namespace.0 as usize;
+        let cluster = match submission {
+            DirectSubmission::PerNamespace(clusters) => clusters[namespace],
+            DirectSubmission::RoundRobin => {
+                if self.round_robin.len() <= namespace {
+                    self.round_robin.resize(namespace + 1, 0);
+                }
+                let next = self.round_robin[namespace];
+                self.round_robin[namespace] = (next + 1) % self.members.len();
+                ClusterId(next as u32)
+            }
+        };
+        let replicas = active.binding.replicas;
+        let active = self.jobs.get_mut(&job).expect("present");
+        active.n_attempts = 1;
+        self.apply_assignment(job, vec![(cluster, replicas)]);
     }
 
     /// Records pods that members bound, starting jobs whose replicas are all running.
@@ -431,8 +574,9 @@ impl ControlPlane {
                 cluster: *cluster,
                 node: binding.node,
             });
-            if active.start.is_none() && active.n_live == active.expected_pods() {
-                active.start = Some(now);
+            if !active.running && active.n_live == active.expected_pods() {
+                active.running = true;
+                active.start = active.start.or(Some(now));
                 log_to(&mut self.explain, binding.job, now, || Entry::Started);
                 if active.job.gang {
                     let slowest = active
@@ -564,6 +708,9 @@ impl Handler for ControlPlane {
     type Event = ControlEvent;
 
     fn on_start(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        for (idx, (time, _)) in self.timeline.iter().enumerate() {
+            ctx.schedule(*time, ControlEvent::Timeline(idx as u32));
+        }
         for member in &self.members {
             for model_idx in 0..self.world.fleet.gpu_models.len() {
                 let model = GpuModelId(model_idx as u16);
@@ -590,9 +737,12 @@ impl Handler for ControlPlane {
             Some(ns) => format!("PropagationPolicy {ns}/{}", p.name),
             None => format!("ClusterPropagationPolicy {}", p.name),
         });
+        let direct = matches!(self.federation, Federation::Direct(_));
         let matched = policy
             .map(|policy| (policy.placement, policy.schedule_priority))
-            .or(self.policy_set.fallback.map(|placement| (placement, 0)));
+            .or(self.policy_set.fallback.map(|placement| (placement, 0)))
+            // Without federation no policy is consulted; the placement is never read.
+            .or(direct.then_some((PlacementId(0), 0)));
         let now = self.now;
         log_to(&mut self.explain, job.id, now, || Entry::Submitted {
             job: Box::new(job.clone()),
@@ -634,7 +784,10 @@ impl Handler for ControlPlane {
         binding.priority_class = job.priority_class;
         binding.placement = placement;
         binding.priority = schedule_priority;
-        self.queue.add(job.id, binding.priority, ctx.now());
+        let id = job.id;
+        if !direct {
+            self.queue.add(job.id, binding.priority, ctx.now());
+        }
         self.jobs.insert(
             job.id,
             ActiveJob {
@@ -649,8 +802,14 @@ impl Handler for ControlPlane {
                 last_failure: None,
                 unschedulable: false,
                 gpu_milli_ms: 0,
+                running: false,
+                placement_changed: false,
             },
         );
+        if let Federation::Direct(submission) = &self.federation {
+            let submission = submission.clone();
+            self.submit_directly(id, &submission);
+        }
         self.settle(ctx);
     }
 
@@ -671,6 +830,10 @@ impl Handler for ControlPlane {
                     self.backoff_tick = None;
                 }
                 self.queue.flush_backoff(now);
+            }
+            ControlEvent::Timeline(idx) => {
+                let change = self.timeline[idx as usize].1.clone();
+                self.apply_change(change, now);
             }
             ControlEvent::UnschedulableFlush => {
                 if self.unschedulable_tick == Some(now) {
@@ -698,7 +861,8 @@ impl Handler for ControlPlane {
                 let Some(active) = self.jobs.get(&job) else {
                     return;
                 };
-                if active.generation != generation {
+                // A replica taken off its cluster by a reschedule no longer counts.
+                if active.generation != generation || active.pods[pod as usize].released {
                     return;
                 }
                 self.release_pod(job, pod as usize, now);
@@ -763,6 +927,46 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
         n_attempts: active.n_attempts,
         last_failure: active.last_failure.clone(),
     }
+}
+
+/// A change to the world or the policies at a point of the scenario's timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimelineChange {
+    /// A cluster's labels are replaced.
+    ClusterLabels {
+        /// The cluster.
+        cluster: ClusterId,
+        /// Its new labels.
+        labels: sim_core::model::Labels,
+    },
+    /// Policies are created or updated (matched by kind, namespace and name).
+    Policies(Vec<PolicyUpdate>),
+}
+
+/// One created or updated propagation policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyUpdate {
+    /// The policy; its `placement` id is assigned when applied.
+    pub policy: PropagationPolicy,
+    /// Its placement.
+    pub placement: Placement,
+}
+
+/// The cluster affinities a binding is filtered by now: `clusterAffinity`, or the observed
+/// `clusterAffinities` term with its overflow affinities.
+fn active_affinities<'p>(
+    placement: &'p Placement,
+    observed: Option<&str>,
+) -> Vec<&'p crate::policy::ClusterAffinity> {
+    if let Some(affinity) = &placement.cluster_affinity {
+        return vec![affinity];
+    }
+    placement
+        .cluster_affinities
+        .iter()
+        .filter(|term| Some(term.name.as_str()) == observed)
+        .flat_map(|term| std::iter::once(&term.affinity).chain(&term.overflow))
+        .collect()
 }
 
 /// Appends to the explain log when `job` is the explained one.

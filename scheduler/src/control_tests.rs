@@ -303,3 +303,308 @@ fn scaled_runtime_rounds_up() {
         Duration(1_800_000)
     );
 }
+
+mod karmada_behaviour {
+    //! Affinity fallback, the world before federation, and rescheduling after policy and
+    //! label changes, worked by hand.
+
+    use super::*;
+    use crate::config::{DirectSubmission, Federation};
+    use crate::control::{PolicyUpdate, TimelineChange};
+    use crate::policy::{
+        ClusterAffinity, ClusterAffinityTerm, LabelSelector, PlacementId, PropagationPolicy,
+        ResourceSelector,
+    };
+    use sim_core::model::Taint;
+
+    fn names(list: &[&str]) -> ClusterAffinity {
+        ClusterAffinity {
+            cluster_names: list.iter().map(|n| n.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn run_with(
+        world: World,
+        policy_set: PolicySet,
+        config: SchedulerConfig,
+        jobs: Vec<Job>,
+        timeline: Vec<(SimTime, TimelineChange)>,
+        explain: Option<u64>,
+    ) -> (VecSink, ControlPlane) {
+        let mut control = ControlPlane::new(world, policy_set, &config).unwrap();
+        control.set_invariant_checks(true);
+        control.set_timeline(timeline);
+        if let Some(id) = explain {
+            control.explain_job(JobId(id));
+        }
+        let mut sink = VecSink::default();
+        let engine = EngineConfig {
+            horizon: None,
+            progress_every: 1000,
+        };
+        run::<_, std::convert::Infallible, _>(
+            &engine,
+            jobs.into_iter().map(Ok),
+            &mut control,
+            &mut sink,
+            &mut |_| {},
+        )
+        .unwrap();
+        (sink, control)
+    }
+
+    fn dynamic(affinity: Option<ClusterAffinity>) -> Placement {
+        Placement {
+            cluster_affinity: affinity,
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            ..Placement::default()
+        }
+    }
+
+    fn policy_set(placement: Placement) -> PolicySet {
+        let selector = ResourceSelector {
+            api_version: "batch/v1".into(),
+            kind: "Job".into(),
+            ..Default::default()
+        };
+        PolicySet {
+            placements: vec![placement],
+            policies: vec![PropagationPolicy {
+                name: "p".into(),
+                namespace: None,
+                priority: 0,
+                selectors: vec![selector],
+                placement: PlacementId(0),
+                schedule_priority: 0,
+            }],
+            fallback: None,
+        }
+    }
+
+    #[test]
+    fn affinity_terms_fall_back_to_the_next_term() {
+        // §2.2: terms [A: m1, B: m2 m3]; m1 has an untolerated taint → A is a FitError, B
+        // schedules. est m2 = m3 = 1 → the one seat goes to the smaller name, m2.
+        let mut w = world();
+        w.fleet.clusters = vec![
+            cluster("m1", vec![pool(1, 0)]),
+            cluster("m2", vec![pool(1, 0)]),
+            cluster("m3", vec![pool(1, 0)]),
+        ];
+        w.fleet.clusters[0].taints = vec![Taint {
+            key: "k".into(),
+            value: "v".into(),
+            effect: sim_core::model::TaintEffect::NoSchedule,
+        }];
+        let placement = Placement {
+            cluster_affinities: vec![
+                ClusterAffinityTerm {
+                    name: "A".into(),
+                    affinity: names(&["m1"]),
+                    overflow: Vec::new(),
+                },
+                ClusterAffinityTerm {
+                    name: "B".into(),
+                    affinity: names(&["m2", "m3"]),
+                    overflow: Vec::new(),
+                },
+            ],
+            ..dynamic(None)
+        };
+        let (sink, control) = run_with(
+            w,
+            PolicySet::single(placement),
+            SchedulerConfig::default(),
+            vec![job(0, 0, 1, 8, 600, true)],
+            Vec::new(),
+            Some(0),
+        );
+        assert_eq!(by_id(&sink, 0).clusters, vec![(ClusterId(1), 1)]);
+        let log = control.explanation().unwrap();
+        let attempts: Vec<&Attempt> = log
+            .entries
+            .iter()
+            .filter_map(|(_, e)| match e {
+                crate::explain::Entry::Attempt(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].observed_affinity.as_deref(), Some("B"));
+        let tried: Vec<Option<&str>> = attempts[0]
+            .decisions
+            .iter()
+            .map(|(t, _)| t.as_deref())
+            .collect();
+        assert_eq!(tried, vec![Some("A"), Some("B")]);
+        assert!(
+            matches!(&attempts[0].decisions[0].1.outcome, Outcome::NoClusterFit(m) if m.contains("untolerated taint {k=v:NoSchedule}"))
+        );
+    }
+
+    #[test]
+    fn without_federation_teams_submit_round_robin_and_wait_in_the_cluster() {
+        // alpha: 2 nodes of 8 A; beta: 1 node of 8 B (twice as fast). Round robin over
+        // alpha, beta: j0 → alpha (0–3600 s), j1 → beta (10–1810 s), j2 → alpha (20–3620 s),
+        // j3 → beta, which is full until j1 ends at 1810 s; then 1800 s on B → 3610 s.
+        let config = SchedulerConfig {
+            federation: Federation::Direct(DirectSubmission::RoundRobin),
+            ..SchedulerConfig::default()
+        };
+        let jobs = vec![
+            job(0, 0, 1, 8, 3600, true),
+            job(1, 10, 1, 8, 3600, true),
+            job(2, 20, 1, 8, 3600, true),
+            job(3, 30, 1, 8, 3600, true),
+        ];
+        let (sink, _) = run_with(
+            world(),
+            PolicySet::single(dynamic(None)),
+            config,
+            jobs,
+            Vec::new(),
+            None,
+        );
+        let times = |id| {
+            let j = by_id(&sink, id);
+            (
+                j.clusters[0].0,
+                j.start.unwrap().0 / S,
+                j.end.unwrap().0 / S,
+            )
+        };
+        assert_eq!(times(0), (ClusterId(0), 0, 3600));
+        assert_eq!(times(1), (ClusterId(1), 10, 1810));
+        assert_eq!(times(2), (ClusterId(0), 20, 3620));
+        assert_eq!(times(3), (ClusterId(1), 1810, 3610));
+    }
+
+    #[test]
+    fn fixed_cluster_per_team_without_federation() {
+        let config = SchedulerConfig {
+            federation: Federation::Direct(DirectSubmission::PerNamespace(vec![ClusterId(1)])),
+            ..SchedulerConfig::default()
+        };
+        let (sink, _) = run_with(
+            world(),
+            PolicySet::single(dynamic(None)),
+            config,
+            vec![job(0, 0, 1, 8, 3600, true), job(1, 0, 1, 8, 3600, true)],
+            Vec::new(),
+            None,
+        );
+        // Both go to beta; the second waits for the first (1800 s on B).
+        assert_eq!(by_id(&sink, 1).start, Some(SimTime(1800 * S)));
+    }
+
+    #[test]
+    fn a_policy_change_moves_replicas_off_clusters_that_leave_the_selection() {
+        // v1: alpha and beta → one 4-GPU replica each at 0 s. At 100 s the policy keeps only
+        // alpha: placement changed → Steady schedule; beta's replica is forgotten and re-placed
+        // as a scale-up of 1 on alpha (est 12/4 = 3) → {alpha: 2}. The gang lost a replica, so
+        // it restarts at 100 s and ends at 3700 s; its first start stays 0.
+        let set = policy_set(dynamic(Some(names(&["alpha", "beta"]))));
+        let update = PolicyUpdate {
+            policy: set.policies[0].clone(),
+            placement: dynamic(Some(names(&["alpha"]))),
+        };
+        let timeline = vec![(SimTime(100 * S), TimelineChange::Policies(vec![update]))];
+        let (sink, _) = run_with(
+            world(),
+            set,
+            SchedulerConfig::default(),
+            vec![job(0, 0, 2, 4, 3600, true)],
+            timeline,
+            None,
+        );
+        let j = by_id(&sink, 0);
+        assert_eq!(j.clusters, vec![(ClusterId(0), 2)]);
+        assert_eq!(
+            (j.start, j.end),
+            (Some(SimTime(0)), Some(SimTime(3700 * S)))
+        );
+        assert_eq!(j.n_attempts, 2);
+        // GPU time: 2 × 4 GPUs × 100 s before, 2 × 4 × 3600 s after.
+        assert_eq!(j.gpu_milli_ms, (8 * 100 + 8 * 3600) * 1000 * 1000);
+    }
+
+    fn tier(value: &str) -> sim_core::model::Labels {
+        [("tier".to_string(), value.to_string())].into()
+    }
+
+    fn prod_only(scheduling: ReplicaScheduling) -> Placement {
+        let selector = LabelSelector {
+            match_labels: tier("prod"),
+            match_expressions: Vec::new(),
+        };
+        Placement {
+            cluster_affinity: Some(ClusterAffinity {
+                label_selector: Some(selector),
+                ..Default::default()
+            }),
+            replica_scheduling: scheduling,
+            ..Placement::default()
+        }
+    }
+
+    fn labelled_world() -> World {
+        let mut w = world();
+        for c in &mut w.fleet.clusters {
+            c.labels = tier("prod");
+        }
+        w
+    }
+
+    #[test]
+    fn a_label_change_drops_a_cluster_from_a_duplicated_binding() {
+        // Duplicated over both prod clusters: one 4-GPU pod in each. At 100 s beta becomes dev:
+        // the binding is requeued and, being Duplicated, rescheduled; beta fails the affinity
+        // (no exemption for clusters in use) → {alpha: 1}. The pod on alpha keeps running.
+        let timeline = vec![(
+            SimTime(100 * S),
+            TimelineChange::ClusterLabels {
+                cluster: ClusterId(1),
+                labels: tier("dev"),
+            },
+        )];
+        let (sink, _) = run_with(
+            labelled_world(),
+            PolicySet::single(prod_only(ReplicaScheduling::Duplicated)),
+            SchedulerConfig::default(),
+            vec![job(0, 0, 1, 4, 3600, true)],
+            timeline,
+            None,
+        );
+        let j = by_id(&sink, 0);
+        assert_eq!(j.clusters, vec![(ClusterId(0), 1)]);
+        assert_eq!(j.end, Some(SimTime(3600 * S)));
+        assert_eq!(j.gpu_milli_ms, (4 * 100 + 4 * 3600) * 1000 * 1000);
+    }
+
+    #[test]
+    fn a_label_change_does_not_rebalance_a_divided_binding() {
+        // §3.1 rule 6: a Divided binding whose replicas match its assignment is left alone.
+        let timeline = vec![(
+            SimTime(100 * S),
+            TimelineChange::ClusterLabels {
+                cluster: ClusterId(1),
+                labels: tier("dev"),
+            },
+        )];
+        let placement = prod_only(ReplicaScheduling::Divided(
+            DivisionPreference::DynamicWeight,
+        ));
+        let (sink, _) = run_with(
+            labelled_world(),
+            PolicySet::single(placement),
+            SchedulerConfig::default(),
+            vec![job(0, 0, 2, 4, 3600, true)],
+            timeline,
+            None,
+        );
+        let j = by_id(&sink, 0);
+        assert_eq!(j.clusters, vec![(ClusterId(0), 1), (ClusterId(1), 1)]);
+        assert_eq!((j.end, j.n_attempts), (Some(SimTime(3600 * S)), 1));
+    }
+}

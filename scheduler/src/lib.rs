@@ -29,5 +29,5 @@ pub use error::Error;
 pub mod config;
 pub mod control;
 
-pub use config::SchedulerConfig;
+pub use config::{DirectSubmission, Federation, SchedulerConfig};
 pub use control::ControlPlane;

@@ -42,6 +42,10 @@ pub enum Command {
         /// Checks the model's invariants after every event (slower; on by default in debug builds).
         #[arg(long)]
         check_invariants: bool,
+        /// Runs the scenario through Karmada (`karmada`) or as the world before federation,
+        /// teams submitting round robin to member clusters (`direct`); default: the scenario's.
+        #[arg(long, value_parser = ["karmada", "direct"])]
+        federation: Option<String>,
     },
     /// Runs a folder of scheduling decision cases and compares each with its expected answer.
     #[command(
@@ -127,6 +131,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             scenario,
             out,
             check_invariants,
+            federation,
         } => {
             let config = fleetsim::RunConfig {
                 scenario,
@@ -134,6 +139,12 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 seed: cli.seed,
                 check_invariants: check_invariants.then_some(true),
                 quiet,
+                federation: federation.map(|f| match f.as_str() {
+                    "direct" => {
+                        scheduler::Federation::Direct(scheduler::DirectSubmission::RoundRobin)
+                    }
+                    _ => scheduler::Federation::Karmada,
+                }),
             };
             let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
                 let bar = ProgressBar::new(0);
