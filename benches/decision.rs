@@ -8,8 +8,12 @@ use scheduler::binding::{BindingView, ClusterView, ResourceBinding};
 use scheduler::divide::Mode;
 use scheduler::estimator::{ResourceList, ResourceSummary};
 use scheduler::generic::{self, Given};
-use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling, SpreadConstraint, SpreadField};
-use sim_core::model::{Cluster, ClusterId, GpuModelSet, GpuRequest, JobId, NamespaceId, PodRequest};
+use scheduler::policy::{
+    DivisionPreference, Placement, ReplicaScheduling, SpreadConstraint, SpreadField,
+};
+use sim_core::model::{
+    Cluster, ClusterId, GpuModelSet, GpuRequest, JobId, NamespaceId, PodRequest,
+};
 
 const GI: i64 = 1 << 30;
 
@@ -28,8 +32,18 @@ fn fleet(n_clusters: usize) -> (Vec<Cluster>, Vec<ResourceSummary>) {
     // 1,000 nodes of 8 GPUs each, partly used, differently per cluster.
     let summaries = (0..n_clusters as i64)
         .map(|idx| ResourceSummary {
-            allocatable: ResourceList { cpu_milli: 96_000_000, memory: 1024 * 1000 * GI, pods: 110_000, gpus: 8000 },
-            allocated: ResourceList { cpu_milli: 40_000_000 + idx * 100_000, memory: 400_000 * GI, pods: 3000, gpus: 3000 + idx * 37 },
+            allocatable: ResourceList {
+                cpu_milli: 96_000_000,
+                memory: 1024 * 1000 * GI,
+                pods: 110_000,
+                gpus: 8000,
+            },
+            allocated: ResourceList {
+                cpu_milli: 40_000_000 + idx * 100_000,
+                memory: 400_000 * GI,
+                pods: 3000,
+                gpus: 3000 + idx * 37,
+            },
             allocating: ResourceList::default(),
         })
         .collect();
@@ -42,21 +56,43 @@ fn bench_decision(c: &mut Criterion, name: &str, n_clusters: usize, spread: Vec<
         .iter()
         .zip(&summaries)
         .enumerate()
-        .map(|(idx, (cluster, summary))| ClusterView { id: ClusterId(idx as u32), cluster, summary, api_enablements: None })
+        .map(|(idx, (cluster, summary))| ClusterView {
+            id: ClusterId(idx as u32),
+            cluster,
+            summary,
+            api_enablements: None,
+        })
         .collect();
     let placement = Placement {
         spread_constraints: spread,
         replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
         ..Placement::default()
     };
-    let request = PodRequest { cpu_milli: 48_000, memory: 512 * GI as u64, gpu: GpuRequest::whole(8, GpuModelSet::ANY) };
+    let request = PodRequest {
+        cpu_milli: 48_000,
+        memory: 512 * GI as u64,
+        gpu: GpuRequest::whole(8, GpuModelSet::ANY),
+    };
     let binding = ResourceBinding::new(JobId(0), 12, request, NamespaceId(0));
-    let plugins = SchedulerConfig::default().resolve().expect("in-tree plugins");
-    let view = BindingView { binding: &binding, placement: &placement };
+    let plugins = SchedulerConfig::default()
+        .resolve()
+        .expect("in-tree plugins");
+    let view = BindingView {
+        binding: &binding,
+        placement: &placement,
+    };
     let mut group = c.benchmark_group("decision");
     group.throughput(Throughput::Elements(1));
     group.bench_function(name, |b| {
-        b.iter(|| generic::schedule(&plugins, std::hint::black_box(&view), &views, Given::default(), Mode::Steady))
+        b.iter(|| {
+            generic::schedule(
+                &plugins,
+                std::hint::black_box(&view),
+                &views,
+                Given::default(),
+                Mode::Steady,
+            )
+        })
     });
     group.finish();
 }
@@ -64,8 +100,16 @@ fn bench_decision(c: &mut Criterion, name: &str, n_clusters: usize, spread: Vec<
 fn decisions(c: &mut Criterion) {
     bench_decision(c, "dynamic_weight_10_clusters", 10, Vec::new());
     let spread = vec![
-        SpreadConstraint { field: SpreadField::Region, min_groups: 2, max_groups: 3 },
-        SpreadConstraint { field: SpreadField::Cluster, min_groups: 3, max_groups: 10 },
+        SpreadConstraint {
+            field: SpreadField::Region,
+            min_groups: 2,
+            max_groups: 3,
+        },
+        SpreadConstraint {
+            field: SpreadField::Cluster,
+            min_groups: 3,
+            max_groups: 10,
+        },
     ];
     bench_decision(c, "dynamic_weight_spread_100_clusters", 100, spread);
 }

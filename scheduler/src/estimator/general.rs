@@ -20,12 +20,7 @@ impl GeneralEstimator {
             &summary.allocated,
             &summary.allocating,
         );
-        let pods_free = free(a.pods, b.pods, c.pods);
-        if pods_free <= 0 {
-            return 0;
-        }
         let request = &binding.binding.request;
-        let mut answer = pods_free;
         // cpu in milli-units; memory and devices in whole units (Kubernetes `Value()`).
         let bounds = [
             (
@@ -38,16 +33,7 @@ impl GeneralEstimator {
                 free(a.gpus, b.gpus, c.gpus),
             ),
         ];
-        for (per_replica, available) in bounds {
-            if per_replica <= 0 {
-                continue;
-            }
-            if available <= 0 {
-                return 0;
-            }
-            answer = answer.min(available / per_replica);
-        }
-        answer
+        replicas_by_resources(free(a.pods, b.pods, c.pods), bounds)
     }
 }
 
