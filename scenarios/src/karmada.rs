@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use scheduler::policy::{
-    ClusterAffinity, ClusterAffinityTerm, DivisionPreference, LabelSelector, Placement,
-    PlacementId, PropagationPolicy, ReplicaScheduling, Requirement, ResourceSelector,
-    SelectorOperator, SpreadConstraint, SpreadField, StaticWeightRule, Toleration,
-    TolerationOperator,
+    ClusterAffinity, ClusterAffinityTerm, DivisionPreference, LabelSelector, OverridePolicy,
+    OverrideRule, Overrider, Placement, PlacementId, PropagationPolicy, ReplicaScheduling,
+    Requirement, ResourceSelector, SelectorOperator, SpreadConstraint, SpreadField,
+    StaticWeightRule, Toleration, TolerationOperator,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -649,7 +649,8 @@ pub struct PolicySpec {
     suspension: Option<IgnoredAny>,
     preserve_resources_on_deletion: Option<IgnoredAny>,
     workload_affinity: Option<IgnoredAny>,
-    override_rules: Option<IgnoredAny>,
+    /// `overrideRules` of an OverridePolicy.
+    pub override_rules: Option<Vec<OverrideRuleSpec>>,
     target_cluster: Option<IgnoredAny>,
     overriders: Option<IgnoredAny>,
 }
@@ -671,7 +672,6 @@ impl PolicySpec {
                 self.preserve_resources_on_deletion.is_some(),
             ),
             ("workloadAffinity", self.workload_affinity.is_some()),
-            ("overrideRules", self.override_rules.is_some()),
             ("targetCluster", self.target_cluster.is_some()),
             ("overriders", self.overriders.is_some()),
         ]
@@ -680,6 +680,53 @@ impl PolicySpec {
         .map(|(name, _)| name)
         .collect()
     }
+}
+
+/// One `overrideRules` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OverrideRuleSpec {
+    /// `targetCluster`.
+    pub target_cluster: Option<ClusterAffinitySpec>,
+    /// `overriders`.
+    pub overriders: OverridersSpec,
+}
+
+/// `overriders`: plaintext patches are modelled where they change what a pod needs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OverridersSpec {
+    /// `plaintext` JSON patches.
+    #[serde(default)]
+    pub plaintext: Vec<PlaintextSpec>,
+    image_overrider: Option<IgnoredAny>,
+    command_overrider: Option<IgnoredAny>,
+    args_overrider: Option<IgnoredAny>,
+    labels_overrider: Option<IgnoredAny>,
+    annotations_overrider: Option<IgnoredAny>,
+    field_overrider: Option<IgnoredAny>,
+}
+
+/// A plaintext overrider: a JSON patch on the member manifest.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PlaintextSpec {
+    /// JSON pointer.
+    pub path: Text,
+    /// add, replace or remove.
+    pub operator: Text,
+    /// The new value.
+    pub value: Option<Spanned<PlainValue>>,
+}
+
+/// A plaintext overrider's value.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum PlainValue {
+    /// A number.
+    Number(i64),
+    /// A string (a quantity, say).
+    Text(String),
 }
 
 /// A `resourceSelectors` entry.
@@ -762,6 +809,8 @@ pub struct ImportedPolicies {
     pub placements: Vec<Placement>,
     /// PropagationPolicies and ClusterPropagationPolicies.
     pub policies: Vec<PropagationPolicy>,
+    /// OverridePolicies and ClusterOverridePolicies.
+    pub overrides: Vec<OverridePolicy>,
     /// One line per Karmada field or object read but not modelled.
     pub warnings: Vec<String>,
 }
@@ -875,11 +924,7 @@ impl Checker<'_> {
             return self.at(&object.kind, here("spec"), format!("{display} has no spec"));
         };
         if kind.ends_with("OverridePolicy") {
-            out.warnings.push(format!(
-                "{}:{line}: {display}: OverridePolicies change member manifests after scheduling; fleetsim reads but does not apply them",
-                self.file.display()
-            ));
-            return Ok(());
+            return self.import_override(spec, name, namespace, &display, line, &here, out);
         }
         for field in spec.present() {
             out.warnings.push(format!(
@@ -972,6 +1017,164 @@ impl Checker<'_> {
             schedule_priority,
         });
         Ok(())
+    }
+}
+
+impl Checker<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn import_override(
+        &self,
+        spec: &PolicySpec,
+        name: &Text,
+        namespace: Option<String>,
+        display: &str,
+        line: u64,
+        here: &dyn Fn(&str) -> String,
+        out: &mut ImportedPolicies,
+    ) -> Result<(), Error> {
+        let warn = |out: &mut ImportedPolicies, what: String| {
+            out.warnings
+                .push(format!("{}:{line}: {display}: {what}", self.file.display()));
+        };
+        for field in spec.present() {
+            warn(out, format!("spec.{field} is not modelled and was ignored"));
+        }
+        let mut rules = Vec::new();
+        for (r_idx, rule) in spec.override_rules.iter().flatten().enumerate() {
+            let r_path = here(&format!("spec.overrideRules[{r_idx}]"));
+            let target = rule
+                .target_cluster
+                .as_ref()
+                .map(|t| self.cluster_affinity(t, &format!("{r_path}.targetCluster")))
+                .transpose()?;
+            let o = &rule.overriders;
+            let others = [
+                ("imageOverrider", o.image_overrider.is_some()),
+                ("commandOverrider", o.command_overrider.is_some()),
+                ("argsOverrider", o.args_overrider.is_some()),
+                ("labelsOverrider", o.labels_overrider.is_some()),
+                ("annotationsOverrider", o.annotations_overrider.is_some()),
+                ("fieldOverrider", o.field_overrider.is_some()),
+            ];
+            for (field, given) in others {
+                if given {
+                    warn(
+                        out,
+                        format!(
+                            "overrideRules[{r_idx}].overriders.{field} does not change what pods need and was ignored"
+                        ),
+                    );
+                }
+            }
+            let mut overriders = Vec::new();
+            for (p_idx, patch) in o.plaintext.iter().enumerate() {
+                let p_path = format!("{r_path}.overriders.plaintext[{p_idx}]");
+                match self.plaintext(patch, &p_path)? {
+                    Some(overrider) => overriders.push(overrider),
+                    None => warn(
+                        out,
+                        format!(
+                            "plaintext {} {:?} is not modelled and was ignored",
+                            patch.operator.value, patch.path.value
+                        ),
+                    ),
+                }
+            }
+            rules.push(OverrideRule { target, overriders });
+        }
+        let mut selectors = Vec::new();
+        for (idx, s) in spec.resource_selectors.iter().enumerate() {
+            let label_selector = s
+                .label_selector
+                .as_ref()
+                .map(|l| {
+                    self.label_selector(
+                        l,
+                        &here(&format!("spec.resourceSelectors[{idx}].labelSelector")),
+                    )
+                })
+                .transpose()?;
+            selectors.push(ResourceSelector {
+                api_version: s.api_version.clone(),
+                kind: s.kind.clone(),
+                namespace: if s.namespace.is_empty() {
+                    namespace.clone().unwrap_or_default()
+                } else {
+                    s.namespace.clone()
+                },
+                name: s.name.clone(),
+                label_selector,
+            });
+        }
+        out.overrides.push(OverridePolicy {
+            name: name.value.clone(),
+            namespace,
+            selectors,
+            rules,
+        });
+        Ok(())
+    }
+
+    /// A plaintext patch fleetsim models: replicas or a container's cpu, memory or GPU request.
+    fn plaintext(&self, patch: &PlaintextSpec, path: &str) -> Result<Option<Overrider>, Error> {
+        let pointer = patch.path.value.as_str();
+        let operator = patch.operator.value.as_str();
+        if !["add", "replace", "remove"].contains(&operator) {
+            return self.at(
+                &patch.operator,
+                format!("{path}.operator"),
+                format!("unknown operator {operator:?}; expected add, replace or remove"),
+            );
+        }
+        let resource = pointer
+            .strip_prefix("/spec/template/spec/containers/")
+            .and_then(|rest| rest.split_once("/resources/requests/"))
+            .map(|(_, resource)| resource.replace("~1", "/"));
+        let is_replicas = pointer == "/spec/replicas" || pointer == "/spec/parallelism";
+        if !is_replicas && resource.is_none() {
+            return Ok(None);
+        }
+        if operator == "remove" {
+            return Ok(match resource.as_deref() {
+                Some("cpu") => Some(Overrider::CpuRequest(0)),
+                Some("memory") => Some(Overrider::MemoryRequest(0)),
+                Some("nvidia.com/gpu") => Some(Overrider::GpuRequest(0)),
+                _ => None,
+            });
+        }
+        let Some(value) = &patch.value else {
+            return self.at(
+                &patch.path,
+                format!("{path}.value"),
+                format!("{operator} needs a value"),
+            );
+        };
+        let text = match &value.value {
+            PlainValue::Number(n) => n.to_string(),
+            PlainValue::Text(t) => t.clone(),
+        };
+        let bad = |what: &str| {
+            self.at(
+                value,
+                format!("{path}.value"),
+                format!("{text:?} is not {what}"),
+            )
+        };
+        if is_replicas {
+            return match text.parse::<i64>() {
+                Ok(n) if n >= 0 => Ok(Some(Overrider::Replicas(n))),
+                _ => bad("a replica count"),
+            };
+        }
+        let Ok(quantity) = sim_core::quantity::Quantity::parse(&text) else {
+            return bad("a quantity");
+        };
+        Ok(match resource.as_deref() {
+            Some("cpu") => Some(Overrider::CpuRequest(quantity.milli_value())),
+            Some("memory") => Some(Overrider::MemoryRequest(quantity.value())),
+            Some("nvidia.com/gpu") => Some(Overrider::GpuRequest(quantity.value() as u32)),
+            _ => None,
+        })
     }
 }
 

@@ -388,6 +388,7 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         placements: imported.placements,
         policies: imported.policies,
         fallback: None,
+        overrides: imported.overrides,
     };
     if let Some(placement) = fallback {
         policies.placements.push(placement);

@@ -637,7 +637,7 @@ spec:
 }
 
 #[test]
-fn override_policies_are_read_but_not_applied() {
+fn overriders_that_do_not_change_pods_are_reported() {
     let text = "\
 apiVersion: policy.karmada.io/v1alpha1
 kind: OverridePolicy
@@ -664,22 +664,84 @@ spec:
       - {operator: add, value: {team: llm}}
 ";
     let (_dir, file, scenario) = imported(text);
+    // Override policies are no propagation policies and place nothing.
     assert!(scenario.policies.policies.is_empty());
     assert!(scenario.policies.placements.is_empty());
+    assert_eq!(scenario.policies.overrides.len(), 2);
+    assert_eq!(
+        scenario.policies.overrides[0].namespace.as_deref(),
+        Some("llm")
+    );
+    assert_eq!(scenario.policies.overrides[1].namespace, None);
+    assert!(
+        scenario
+            .policies
+            .overrides
+            .iter()
+            .all(|o| o.rules.len() == 1 && o.rules[0].overriders.is_empty())
+    );
     assert_eq!(scenario.warnings.len(), 2, "{:#?}", scenario.warnings);
     let expectations = [
-        (line_of(text, "name: mirror"), "OverridePolicy llm/mirror"),
+        (
+            line_of(text, "name: mirror"),
+            "OverridePolicy llm/mirror",
+            "imageOverrider",
+        ),
         (
             line_of(text, "name: registry"),
             "ClusterOverridePolicy registry",
+            "labelsOverrider",
         ),
     ];
-    for (warning, (line, display)) in scenario.warnings.iter().zip(expectations) {
+    for (warning, (line, display, field)) in scenario.warnings.iter().zip(expectations) {
         let at = format!("{}:{line}:", file.display());
         assert!(warning.contains(&at), "{at} not in {warning}");
         assert!(warning.contains(display), "{display} not in {warning}");
-        assert!(warning.contains("not appl"), "{warning}");
+        assert!(warning.contains(field), "{field} not in {warning}");
     }
+}
+
+#[test]
+fn plaintext_overriders_of_replicas_and_requests_are_imported() {
+    use scheduler::policy::Overrider;
+    let text = "\
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata:
+  name: smaller-in-east
+spec:
+  resourceSelectors: [{apiVersion: batch/v1, kind: Job}]
+  overrideRules:
+  - targetCluster: {clusterNames: [east]}
+    overriders:
+      plaintext:
+      - {path: /spec/parallelism, operator: replace, value: 3}
+      - {path: /spec/template/spec/containers/0/resources/requests/cpu, operator: replace, value: 1500m}
+      - {path: /spec/template/spec/containers/0/resources/requests/memory, operator: add, value: 2Gi}
+      - {path: /spec/template/spec/containers/0/resources/requests/nvidia.com~1gpu, operator: replace, value: '2'}
+      - {path: /spec/template/spec/containers/0/image, operator: replace, value: busybox}
+";
+    let (_dir, _file, scenario) = imported(text);
+    let rule = &scenario.policies.overrides[0].rules[0];
+    assert_eq!(
+        rule.overriders,
+        vec![
+            Overrider::Replicas(3),
+            Overrider::CpuRequest(1500),
+            Overrider::MemoryRequest(2 << 30),
+            Overrider::GpuRequest(2),
+        ]
+    );
+    assert_eq!(
+        rule.target.as_ref().unwrap().cluster_names,
+        vec!["east".to_owned()]
+    );
+    assert_eq!(scenario.warnings.len(), 1, "{:#?}", scenario.warnings);
+    assert!(
+        scenario.warnings[0].contains("/spec/template/spec/containers/0/image"),
+        "{}",
+        scenario.warnings[0]
+    );
 }
 
 // --- schedulePriority (§7.1) -----------------------------------------------------------------

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use sim_core::engine::{Context, Handler};
-use sim_core::model::{ClusterId, GpuModelId, Job, JobId, World};
+use sim_core::model::{ClusterId, GpuModelId, Job, JobId, PodRequest, World};
 use sim_core::record::{AllocationRecord, JobRecord, JobState, Record};
 use sim_core::{Duration, SimTime};
 
@@ -18,7 +18,8 @@ use crate::explain::{Entry, ExplainLog};
 use crate::generic::{self, Decision, Given, Outcome};
 use crate::member::{Binding, MemberCluster, PendingPods};
 use crate::policy::{
-    Placement, PlacementId, PropagationPolicy, ReplicaScheduling, matching_policy,
+    OverridePolicy, Placement, PlacementId, PropagationPolicy, ReplicaScheduling, matching_policy,
+    member_manifest,
 };
 use crate::queue::{QueuedBinding, SchedulingQueue, next_tick};
 
@@ -68,6 +69,7 @@ pub struct Attempt {
 struct Pod {
     cluster: ClusterId,
     node: u32,
+    request: PodRequest,
     bound_at: SimTime,
     released: bool,
 }
@@ -90,11 +92,23 @@ struct ActiveJob {
     running: bool,
     /// The placement changed since the last schedule (Karmada's `placementChanged`).
     placement_changed: bool,
+    /// What each member cluster runs after overrides: (cluster, replicas, per-pod request).
+    manifests: Vec<(ClusterId, i64, PodRequest)>,
 }
 
 impl ActiveJob {
     fn expected_pods(&self) -> u64 {
-        self.binding.clusters.iter().map(|(_, r)| *r as u64).sum()
+        self.manifests
+            .iter()
+            .map(|(_, r, _)| (*r).max(0) as u64)
+            .sum()
+    }
+
+    fn manifest_request(&self, cluster: ClusterId) -> PodRequest {
+        self.manifests
+            .iter()
+            .find(|(c, _, _)| *c == cluster)
+            .map_or(self.binding.request, |(_, _, r)| *r)
     }
 }
 
@@ -120,6 +134,8 @@ pub struct PolicySet {
     pub policies: Vec<PropagationPolicy>,
     /// The placement of a job no policy matches; `None` leaves such jobs unmatched.
     pub fallback: Option<PlacementId>,
+    /// OverridePolicies and ClusterOverridePolicies, applied to member manifests.
+    pub overrides: Vec<OverridePolicy>,
 }
 
 impl PolicySet {
@@ -129,6 +145,7 @@ impl PolicySet {
             placements: vec![placement],
             policies: Vec::new(),
             fallback: Some(PlacementId(0)),
+            overrides: Vec::new(),
         }
     }
 }
@@ -348,26 +365,42 @@ impl ControlPlane {
         active.last_failure = Some(reason);
     }
 
-    /// Writes a new `spec.clusters` and sends the difference to the member clusters.
+    /// Writes a new `spec.clusters` and sends each member cluster the difference in its
+    /// manifest (replicas after overrides).
     fn apply_assignment(&mut self, job: JobId, assignment: Vec<(ClusterId, i64)>) {
         let active = self.jobs.get_mut(&job).expect("present");
-        let previous = std::mem::replace(&mut active.binding.clusters, assignment.clone());
-        let request = active.binding.request;
+        active.binding.clusters = assignment.clone();
+        let template_request = active.binding.request;
+        let manifests: Vec<(ClusterId, i64, PodRequest)> = assignment
+            .iter()
+            .map(|&(cluster, replicas)| {
+                let (replicas, request) = member_manifest(
+                    &self.policy_set.overrides,
+                    &active.job,
+                    &self.world,
+                    self.world.fleet.cluster(cluster),
+                    replicas,
+                    template_request,
+                );
+                (cluster, replicas, request)
+            })
+            .collect();
+        let previous = std::mem::replace(&mut active.manifests, manifests.clone());
         let priority = self.world.priority_value(active.job.priority_class);
-        for (cluster, before) in &previous {
-            let after = assignment
+        for &(cluster, before, _) in &previous {
+            let after = manifests
                 .iter()
-                .find(|(c, _)| c == cluster)
-                .map_or(0, |(_, r)| *r);
-            if after < *before {
-                self.remove_pods(job, *cluster, before - after);
+                .find(|(c, _, _)| *c == cluster)
+                .map_or(0, |(_, r, _)| *r);
+            if after < before {
+                self.remove_pods(job, cluster, before - after);
             }
         }
-        for (cluster, replicas) in assignment {
+        for (cluster, replicas, request) in manifests {
             let before = previous
                 .iter()
-                .find(|(c, _)| *c == cluster)
-                .map_or(0, |(_, r)| *r);
+                .find(|(c, _, _)| *c == cluster)
+                .map_or(0, |(_, r, _)| *r);
             let delta = replicas - before;
             if delta > 0 {
                 let member = &mut self.members[cluster.0 as usize];
@@ -550,9 +583,11 @@ impl ControlPlane {
             let Some(active) = self.jobs.get_mut(&binding.job) else {
                 continue;
             };
+            let request = active.manifest_request(*cluster);
             active.pods.push(Pod {
                 cluster: *cluster,
                 node: binding.node,
+                request,
                 bound_at: now,
                 released: false,
             });
@@ -622,7 +657,7 @@ impl ControlPlane {
         }
         pod.released = true;
         active.n_live -= 1;
-        let request = active.binding.request;
+        let request = pod.request;
         active.gpu_milli_ms +=
             u128::from(request.gpu.total_milli()) * u128::from(now.since(pod.bound_at).as_millis());
         let (cluster, node) = (pod.cluster, pod.node);
@@ -804,6 +839,7 @@ impl Handler for ControlPlane {
                 gpu_milli_ms: 0,
                 running: false,
                 placement_changed: false,
+                manifests: Vec::new(),
             },
         );
         if let Federation::Direct(submission) = &self.federation {
@@ -885,7 +921,7 @@ impl Handler for ControlPlane {
             let mut record = job_record(&active, JobState::Queued, None);
             // Pods still on nodes are charged up to the end of the run.
             for pod in active.pods.iter().filter(|pod| !pod.released) {
-                record.gpu_milli_ms += u128::from(active.binding.request.gpu.total_milli())
+                record.gpu_milli_ms += u128::from(pod.request.gpu.total_milli())
                     * u128::from(now.since(pod.bound_at).as_millis());
             }
             record.state = if active.start.is_some() {

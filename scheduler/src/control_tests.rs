@@ -379,6 +379,7 @@ mod karmada_behaviour {
                 schedule_priority: 0,
             }],
             fallback: None,
+            overrides: Vec::new(),
         }
     }
 
@@ -527,6 +528,42 @@ mod karmada_behaviour {
         assert_eq!(j.n_attempts, 2);
         // GPU time: 2 × 4 GPUs × 100 s before, 2 × 4 × 3600 s after.
         assert_eq!(j.gpu_milli_ms, (8 * 100 + 8 * 3600) * 1000 * 1000);
+    }
+
+    #[test]
+    fn overrides_change_what_members_run_not_the_decision() {
+        // Karmada divides the template (2 replicas × 4 GPUs) one each onto alpha and beta; a
+        // ClusterOverridePolicy then makes alpha run 2 replicas and beta's replica ask 2 GPUs.
+        // The gang of 3 pods starts at 0 and ends at 3600 s; GPU time (2 × 4 + 2) × 3600 s.
+        let mut set = policy_set(dynamic(None));
+        let rule = |cluster: &str, overrider| crate::policy::OverrideRule {
+            target: Some(names(&[cluster])),
+            overriders: vec![overrider],
+        };
+        set.overrides = vec![crate::policy::OverridePolicy {
+            name: "o".into(),
+            namespace: None,
+            selectors: Vec::new(),
+            rules: vec![
+                rule("alpha", crate::policy::Overrider::Replicas(2)),
+                rule("beta", crate::policy::Overrider::GpuRequest(2)),
+            ],
+        }];
+        let (sink, _) = run_with(
+            world(),
+            set,
+            SchedulerConfig::default(),
+            vec![job(0, 0, 2, 4, 3600, true)],
+            Vec::new(),
+            None,
+        );
+        let j = by_id(&sink, 0);
+        assert_eq!(j.clusters, vec![(ClusterId(0), 1), (ClusterId(1), 1)]);
+        assert_eq!(
+            (j.start, j.end),
+            (Some(SimTime(0)), Some(SimTime(3600 * S)))
+        );
+        assert_eq!(j.gpu_milli_ms, (2 * 4 + 2) * 3600 * 1000 * 1000);
     }
 
     fn tier(value: &str) -> sim_core::model::Labels {

@@ -2,10 +2,12 @@
 //! the cluster selectors inside it.
 
 mod cluster_affinity;
+mod override_policy;
 mod placement;
 mod propagation;
 
 pub use cluster_affinity::{ClusterAffinity, LabelSelector, Requirement, SelectorOperator};
+pub use override_policy::{OverridePolicy, OverrideRule, Overrider, member_manifest};
 pub use placement::{
     ClusterAffinityTerm, DivisionPreference, Placement, ReplicaScheduling, SpreadConstraint,
     SpreadField, StaticWeightRule, Toleration, TolerationOperator,
