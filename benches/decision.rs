@@ -61,6 +61,7 @@ fn bench_decision(c: &mut Criterion, name: &str, n_clusters: usize, spread: Vec<
             cluster,
             summary,
             api_enablements: None,
+            member: None,
         })
         .collect();
     let placement = Placement {
@@ -114,5 +115,67 @@ fn decisions(c: &mut Criterion) {
     bench_decision(c, "dynamic_weight_spread_100_clusters", 100, spread);
 }
 
-criterion_group!(benches, decisions);
+/// The accurate estimator over one 1,000-node cluster whose nodes are in 9 distinct states,
+/// and the general estimator over its summary.
+fn estimators(c: &mut Criterion) {
+    use scheduler::estimator::GeneralEstimator;
+    use scheduler::member::MemberCluster;
+    use sim_core::model::{GpuModelId, NodePool, NodeShape};
+    let cluster = Cluster {
+        name: "big".into(),
+        region: None,
+        zone: None,
+        provider: None,
+        labels: Default::default(),
+        taints: Vec::new(),
+        node_pools: vec![NodePool {
+            name: "h100".into(),
+            count: 1000,
+            shape: NodeShape {
+                cpu_milli: 96_000,
+                memory: 1 << 40,
+                max_pods: 110,
+                gpus: 8,
+                gpu_model: Some(GpuModelId(0)),
+            },
+            labels: Default::default(),
+            taints: Vec::new(),
+        }],
+    };
+    let mut member = MemberCluster::new(ClusterId(0), &cluster, 1);
+    let one_gpu = PodRequest {
+        cpu_milli: 6000,
+        memory: 48 * GI as u64,
+        gpu: GpuRequest::whole(1, GpuModelSet::ANY),
+    };
+    // Node i holds i % 9 one-GPU pods: nine distinct free states.
+    for node in 0..1000u32 {
+        for _ in 0..node % 9 {
+            member.bind(node, &one_gpu);
+        }
+    }
+    let request = PodRequest {
+        cpu_milli: 24_000,
+        memory: 192 * GI as u64,
+        gpu: GpuRequest::whole(4, GpuModelSet::ANY),
+    };
+    let mut group = c.benchmark_group("estimator");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("accurate_1000_nodes", |b| {
+        b.iter(|| member.accurate_replicas(std::hint::black_box(&request)))
+    });
+    let binding = ResourceBinding::new(JobId(0), 1, request, NamespaceId(0));
+    let placement = Placement::default();
+    let view = BindingView {
+        binding: &binding,
+        placement: &placement,
+    };
+    let summary = *member.summary();
+    group.bench_function("general_summary", |b| {
+        b.iter(|| GeneralEstimator::from_summary(std::hint::black_box(&summary), &view))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decisions, estimators);
 criterion_main!(benches);

@@ -18,5 +18,5 @@ mod tables;
 mod writer;
 
 pub use error::Error;
-pub use summary::{Distribution, GpuHours, JobCounts, RunMeta, Summary, Utilization};
+pub use summary::{Distribution, GpuHours, JobCounts, MemberPods, RunMeta, Summary, Utilization};
 pub use writer::RunWriter;

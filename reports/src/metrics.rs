@@ -11,7 +11,9 @@ use sim_core::record::{AllocationRecord, JobRecord, JobState};
 
 use crate::error::Error;
 use crate::names::{NO_PRIORITY_CLASS, Names};
-use crate::summary::{Distribution, GpuHours, JobCounts, RunMeta, Summary, Utilization, round6};
+use crate::summary::{
+    Distribution, GpuHours, JobCounts, MemberPods, RunMeta, Summary, Utilization, round6,
+};
 
 /// Milli-GPU × ms in one GPU-hour.
 const MILLI_MS_PER_GPU_HOUR: u128 = 1000 * 3_600_000;
@@ -33,6 +35,7 @@ pub(crate) struct Metrics {
     jcts_ms: Vec<u64>,
     jobs: JobCounts,
     job_gpu_milli_ms: u128,
+    member_pods: MemberPods,
 }
 
 /// The allocation of one (cluster, GPU model): current values and integrals up to `since`.
@@ -88,6 +91,7 @@ impl Metrics {
             jcts_ms: Vec::new(),
             jobs: JobCounts::default(),
             job_gpu_milli_ms: 0,
+            member_pods: MemberPods::default(),
         }
     }
 
@@ -121,6 +125,8 @@ impl Metrics {
             JobState::Unmatched => &mut self.jobs.unmatched,
         } += 1;
         self.job_gpu_milli_ms += record.gpu_milli_ms;
+        self.member_pods.sent += record.n_pods_sent;
+        self.member_pods.waited += record.n_pods_waited;
     }
 
     /// Checks that the GPU time on the timeline up to `end` is the GPU time the jobs report.
@@ -186,6 +192,14 @@ impl Metrics {
             jct_s: Distribution::from_millis(&mut self.jcts_ms),
             gpu_hours: GpuHours {
                 allocated: micro_gpu_hours(self.job_gpu_milli_ms) as f64 / 1e6,
+            },
+            member_pods: MemberPods {
+                waited_share: if self.member_pods.sent == 0 {
+                    0.0
+                } else {
+                    round6(self.member_pods.waited as f64 / self.member_pods.sent as f64)
+                },
+                ..self.member_pods
             },
         }
     }

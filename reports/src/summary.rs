@@ -49,6 +49,20 @@ pub struct Summary {
     pub jct_s: Distribution,
     /// GPU time held by jobs.
     pub gpu_hours: GpuHours,
+    /// How well the estimators' promises held in the member clusters.
+    pub member_pods: MemberPods,
+}
+
+/// Pods the control plane sent to member clusters, and those no node could take on arrival
+/// (they waited in the member: an estimator promised room that was not there).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Default)]
+pub struct MemberPods {
+    /// Pods sent.
+    pub sent: u64,
+    /// Pods that waited in the member cluster on arrival.
+    pub waited: u64,
+    /// `waited / sent` (0 when nothing was sent).
+    pub waited_share: f64,
 }
 
 /// Allocated GPU time over capacity GPU time, each integrated over the run.

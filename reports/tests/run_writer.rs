@@ -86,6 +86,8 @@ fn job(id: u64, name: &str, class: Option<PriorityClassId>, submit_ms: u64) -> J
         clusters: Vec::new(),
         n_attempts: 1,
         last_failure: None,
+        n_pods_sent: 0,
+        n_pods_waited: 0,
     }
 }
 
@@ -213,6 +215,11 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
   "jct_s": {jct},
   "gpu_hours": {{
     "allocated": 0.222222
+  }},
+  "member_pods": {{
+    "sent": 0,
+    "waited": 0,
+    "waited_share": 0.0
   }}
 }}
 "#,

@@ -394,6 +394,7 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
             cluster,
             summary: &summaries[idx],
             api_enablements: None,
+            member: None,
         })
         .collect();
     let view = BindingView {

@@ -203,6 +203,11 @@ pub struct SchedulerSpec {
     pub federation: Option<Text>,
     /// With `direct`: each namespace's cluster; without it, round robin over the clusters.
     pub direct_clusters: Option<Spanned<BTreeMap<String, String>>>,
+    /// How often members publish their resource summary (default 10s; 0 = always current).
+    pub status_period: Option<Text>,
+    /// Karmada's SchedulingOvercommitProtection gate (default false).
+    #[serde(default)]
+    pub overcommit_protection: bool,
 }
 
 /// Scheduling queue timings; each a duration, default Karmada's.

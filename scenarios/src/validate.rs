@@ -491,6 +491,12 @@ fn scheduler_config(
     let q = &spec.queue;
     let config = SchedulerConfig {
         federation: Federation::Karmada,
+        status_period: ck.optional_duration(
+            spec.status_period.as_ref(),
+            "scheduler.status_period",
+            defaults.status_period,
+        )?,
+        overcommit_protection: spec.overcommit_protection,
         plugins: texts(&spec.plugins, defaults.plugins),
         estimators: texts(&spec.estimators, defaults.estimators),
         member_placement: spec

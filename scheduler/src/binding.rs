@@ -92,4 +92,7 @@ pub struct ClusterView<'a> {
     pub summary: &'a ResourceSummary,
     /// `status.apiEnablements` as `group/version/Kind` keys; `None` when every API is served.
     pub api_enablements: Option<&'a [String]>,
+    /// The member's live nodes, as its scheduler-estimator sees them; `None` when the cluster
+    /// runs no estimator (the accurate estimator then has no opinion).
+    pub member: Option<&'a crate::member::MemberCluster>,
 }

@@ -23,6 +23,12 @@ pub struct SchedulerConfig {
     pub queue: QueueConfig,
     /// Whether jobs go through Karmada or straight to member clusters.
     pub federation: Federation,
+    /// How often member clusters publish their resource summary (Karmada's
+    /// `--cluster-status-update-frequency`, 10 s); the general estimator decides on the last one.
+    pub status_period: sim_core::Duration,
+    /// Karmada's `SchedulingOvercommitProtection` gate: deduct replicas just sent to a cluster
+    /// until its status shows them running, or 5 minutes pass.
+    pub overcommit_protection: bool,
 }
 
 /// How jobs reach the member clusters.
@@ -53,6 +59,8 @@ impl Default for SchedulerConfig {
             member_placement: LeastAllocated::NAME.to_owned(),
             queue: QueueConfig::default(),
             federation: Federation::Karmada,
+            status_period: sim_core::Duration::from_secs(10),
+            overcommit_protection: false,
         }
     }
 }

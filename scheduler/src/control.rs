@@ -2,7 +2,7 @@
 //! scheduling queue, the member clusters) and is the only place that changes it; every
 //! decision it makes is delegated to a plugin query.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sim_core::engine::{Context, Handler};
 use sim_core::model::{ClusterId, GpuModelId, Job, JobId, PodRequest, World};
@@ -14,6 +14,7 @@ use crate::binding::{BindingView, ClusterView, ResourceBinding};
 use crate::config::{DirectSubmission, Federation};
 use crate::config::{Plugins, SchedulerConfig};
 use crate::divide::Mode;
+use crate::estimator::{ResourceList, ResourceSummary};
 use crate::explain::{Entry, ExplainLog};
 use crate::generic::{self, Decision, Given, Outcome};
 use crate::member::{Binding, MemberCluster, PendingPods};
@@ -94,6 +95,9 @@ struct ActiveJob {
     placement_changed: bool,
     /// What each member cluster runs after overrides: (cluster, replicas, per-pod request).
     manifests: Vec<(ClusterId, i64, PodRequest)>,
+    /// Pods sent to members, and how many of them found no node at once.
+    n_pods_sent: u64,
+    n_pods_waited: u64,
 }
 
 impl ActiveJob {
@@ -169,6 +173,12 @@ pub struct ControlPlane {
     stats: ControlStats,
     now: SimTime,
     explain: Option<ExplainLog>,
+    status: Vec<ResourceSummary>,
+    status_period: Duration,
+    next_status: SimTime,
+    overcommit_protection: bool,
+    /// Assumed replicas per (cluster, job): (replicas, per-replica request, expiry).
+    assumed: BTreeMap<(ClusterId, JobId), (i64, PodRequest, SimTime)>,
     timeline: Vec<(SimTime, TimelineChange)>,
     round_robin: Vec<usize>,
     federation: Federation,
@@ -189,6 +199,7 @@ impl ControlPlane {
             .map(|id| MemberCluster::new(id, world.fleet.cluster(id), n_models))
             .collect();
         let n_clusters = members.len();
+        let status = members.iter().map(|m| *m.summary()).collect();
         Ok(ControlPlane {
             world,
             policy_set,
@@ -207,6 +218,11 @@ impl ControlPlane {
             stats: ControlStats::default(),
             now: SimTime::ZERO,
             explain: None,
+            status,
+            status_period: config.status_period,
+            next_status: SimTime::ZERO,
+            overcommit_protection: config.overcommit_protection,
+            assumed: BTreeMap::new(),
             timeline: Vec::new(),
             round_robin: Vec::new(),
             federation: config.federation.clone(),
@@ -250,23 +266,96 @@ impl ControlPlane {
         &self.members[id.0 as usize]
     }
 
-    /// Live views of every member cluster, as the scheduler's snapshot.
-    fn cluster_views(&self) -> Vec<ClusterView<'_>> {
+    /// The resource summaries the control plane decides on: the last published status of each
+    /// member (live when the status period is zero), with the replicas it has assumed onto each
+    /// cluster added as allocating when overcommit protection is on.
+    fn summaries(&self) -> Vec<ResourceSummary> {
+        self.members
+            .iter()
+            .map(|member| {
+                let id = member.id();
+                let mut summary = if self.status_period == Duration::ZERO {
+                    *member.summary()
+                } else {
+                    self.status[id.0 as usize]
+                };
+                if self.overcommit_protection {
+                    for ((_, _), (pods, request, expiry)) in
+                        self.assumed.range((id, JobId(0))..=(id, JobId(u64::MAX)))
+                    {
+                        if *expiry > self.now {
+                            summary
+                                .allocating
+                                .add(&ResourceList::of_pods(request, *pods));
+                        }
+                    }
+                }
+                summary
+            })
+            .collect()
+    }
+
+    /// Views of every member cluster over `summaries`.
+    fn cluster_views<'a>(&'a self, summaries: &'a [ResourceSummary]) -> Vec<ClusterView<'a>> {
         self.members
             .iter()
             .map(|member| ClusterView {
                 id: member.id(),
                 cluster: self.world.fleet.cluster(member.id()),
-                summary: member.summary(),
+                summary: &summaries[member.id().0 as usize],
                 api_enablements: None,
+                member: Some(member),
             })
             .collect()
+    }
+
+    /// Members publish their status on the period's grid: the first event at or after a tick
+    /// sees the state as it was at the tick (nothing changed in between). Assumptions the new
+    /// status confirms (every replica running), that expired, or whose job left, are dropped.
+    fn refresh_status(&mut self, now: SimTime) {
+        if self.status_period == Duration::ZERO || now < self.next_status {
+            return;
+        }
+        for member in &self.members {
+            self.status[member.id().0 as usize] = *member.summary();
+        }
+        let period = self.status_period.as_millis();
+        self.next_status = SimTime((now.as_millis() / period + 1) * period);
+        let jobs = &self.jobs;
+        self.assumed.retain(|(cluster, job), (_, _, expiry)| {
+            let Some(active) = jobs.get(job) else {
+                return false;
+            };
+            let running = active
+                .pods
+                .iter()
+                .filter(|p| p.cluster == *cluster && !p.released)
+                .count() as i64;
+            let wanted = active
+                .manifests
+                .iter()
+                .find(|(c, _, _)| c == cluster)
+                .map_or(0, |(_, r, _)| *r);
+            *expiry > now && running < wanted
+        });
+    }
+
+    /// Records what was just sent to each cluster (`Assume`): the whole footprint there, with a
+    /// fresh 5-minute expiry; clusters dropped from the result lose their assumption.
+    fn assume(&mut self, job: JobId, assignment: &[(ClusterId, i64)], request: PodRequest) {
+        self.assumed.retain(|(_, j), _| *j != job);
+        let expiry = self.now.after(ASSUMPTION_TTL);
+        for &(cluster, replicas) in assignment {
+            self.assumed
+                .insert((cluster, job), (replicas, request, expiry));
+        }
     }
 
     /// One scheduling attempt for `binding`, trying `clusterAffinities` terms in turn from the
     /// observed one (`scheduleResourceBindingWithClusterAffinities`).
     pub fn decide(&self, binding: &ResourceBinding, mode: Mode) -> Attempt {
-        let views = self.cluster_views();
+        let summaries = self.summaries();
+        let views = self.cluster_views(&summaries);
         let placement = &self.policy_set.placements[binding.placement.0 as usize];
         if placement.cluster_affinities.is_empty() {
             let view = BindingView { binding, placement };
@@ -345,6 +434,10 @@ impl ControlPlane {
                 let active = self.jobs.get_mut(&entry.job).expect("present");
                 active.unschedulable = false;
                 active.last_failure = None;
+                let request = active.binding.request;
+                if self.overcommit_protection {
+                    self.assume(entry.job, &assignment, request);
+                }
                 self.apply_assignment(entry.job, assignment);
             }
             Outcome::NoClusterFit(reason) => self.fail(entry.job, reason),
@@ -416,6 +509,9 @@ impl ControlPlane {
                     &mut bound,
                 );
                 let n_waiting = delta as u32 - bound.len() as u32;
+                let active = self.jobs.get_mut(&job).expect("present");
+                active.n_pods_sent += delta as u64;
+                active.n_pods_waited += u64::from(n_waiting);
                 if n_waiting > 0 {
                     log_to(&mut self.explain, job, self.now, || Entry::Pending {
                         cluster,
@@ -765,6 +861,7 @@ impl Handler for ControlPlane {
 
     fn on_arrival(&mut self, job: Job, ctx: &mut Context<'_, ControlEvent>) {
         self.now = ctx.now();
+        self.refresh_status(self.now);
         self.stats.n_arrived += 1;
         let component = &job.components[0];
         let policy = matching_policy(&self.policy_set.policies, &job, &self.world);
@@ -806,6 +903,8 @@ impl Handler for ControlPlane {
                 last_failure: Some(
                     "no PropagationPolicy or ClusterPropagationPolicy selects the job".to_owned(),
                 ),
+                n_pods_sent: 0,
+                n_pods_waited: 0,
             };
             ctx.record(Record::Job(record));
             return;
@@ -840,6 +939,8 @@ impl Handler for ControlPlane {
                 running: false,
                 placement_changed: false,
                 manifests: Vec::new(),
+                n_pods_sent: 0,
+                n_pods_waited: 0,
             },
         );
         if let Federation::Direct(submission) = &self.federation {
@@ -852,6 +953,7 @@ impl Handler for ControlPlane {
     fn on_event(&mut self, event: ControlEvent, ctx: &mut Context<'_, ControlEvent>) {
         let now = ctx.now();
         self.now = now;
+        self.refresh_status(now);
         match event {
             ControlEvent::SchedulingCycle => {
                 self.cycle_armed = false;
@@ -961,9 +1063,14 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
             .map(|(c, r)| (*c, *r as u32))
             .collect(),
         n_attempts: active.n_attempts,
+        n_pods_sent: active.n_pods_sent,
+        n_pods_waited: active.n_pods_waited,
         last_failure: active.last_failure.clone(),
     }
 }
+
+/// How long an assumption lasts without confirmation (Karmada's `DefaultAssumptionTTL`).
+const ASSUMPTION_TTL: Duration = Duration::from_mins(5);
 
 /// A change to the world or the policies at a point of the scenario's timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]

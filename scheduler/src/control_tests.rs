@@ -645,3 +645,73 @@ mod karmada_behaviour {
         assert_eq!((j.end, j.n_attempts), (Some(SimTime(3600 * S)), 1));
     }
 }
+
+mod status_and_assumptions {
+    //! Stale status and scheduling overcommit protection, worked by hand.
+
+    use super::*;
+
+    fn burst(overcommit_protection: bool) -> VecSink {
+        // One 8-GPU node; three 4-GPU jobs at 1, 2 and 3 s, within one 10-s status period.
+        let mut w = world();
+        w.fleet.clusters = vec![cluster("solo", vec![pool(1, 0)])];
+        let placement = Placement {
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            ..Placement::default()
+        };
+        let config = SchedulerConfig {
+            overcommit_protection,
+            ..SchedulerConfig::default()
+        };
+        let mut control = ControlPlane::new(w, PolicySet::single(placement), &config).unwrap();
+        control.set_invariant_checks(true);
+        let mut sink = VecSink::default();
+        let jobs = vec![
+            job(0, 1, 1, 4, 3600, true),
+            job(1, 2, 1, 4, 3600, true),
+            job(2, 3, 1, 4, 3600, true),
+        ];
+        let engine = EngineConfig {
+            horizon: Some(SimTime(60 * S)),
+            progress_every: 1000,
+        };
+        run::<_, std::convert::Infallible, _>(
+            &engine,
+            jobs.into_iter().map(Ok),
+            &mut control,
+            &mut sink,
+            &mut |_| {},
+        )
+        .unwrap();
+        sink
+    }
+
+    #[test]
+    fn without_protection_a_burst_oversubscribes_the_stale_cluster() {
+        // The status published at 1 s shows 8 free GPUs until 10 s: each job is estimated at
+        // 8 / 4 = 2 and sent; the third finds no node and waits in the member.
+        let sink = burst(false);
+        let waited: Vec<u64> = sink.jobs().map(|j| j.n_pods_waited).collect();
+        assert_eq!(waited, vec![0, 0, 1]);
+        assert!(sink.jobs().all(|j| j.n_pods_sent == 1));
+    }
+
+    #[test]
+    fn with_protection_assumed_replicas_are_deducted() {
+        // j0 is assumed (4 GPUs): j1 sees 8 − 4 = 4 free → 1; with both assumed j2 sees 0 and
+        // stays in Karmada's queue, so nothing waits in the member.
+        let sink = burst(true);
+        let by_job: Vec<(u64, u64, JobState)> = sink
+            .jobs()
+            .map(|j| (j.n_pods_sent, j.n_pods_waited, j.state))
+            .collect();
+        assert_eq!(
+            by_job,
+            vec![
+                (1, 0, JobState::Running),
+                (1, 0, JobState::Running),
+                (0, 0, JobState::Unschedulable)
+            ]
+        );
+    }
+}

@@ -90,6 +90,10 @@ pub struct JobRecord {
     pub n_attempts: u32,
     /// Why the last attempt failed, if it did.
     pub last_failure: Option<String>,
+    /// Pods the control plane sent to member clusters.
+    pub n_pods_sent: u64,
+    /// Of those, pods no node could take when they arrived (they waited in the member).
+    pub n_pods_waited: u64,
 }
 
 /// Consumes records as they are produced.

@@ -2,11 +2,13 @@
 //! The scheduler takes the minimum over the enabled estimators, ignoring "no opinion".
 
 mod accurate;
+mod accurate_live;
 mod general;
 mod registry;
 mod resource_quota;
 
 pub use accurate::{NodeClaim, NodeSnapshot, replicas_on_nodes};
+pub use accurate_live::AccurateEstimator;
 pub use general::{GeneralEstimator, ModelGrade, replicas_by_models, replicas_by_resources};
 pub use registry::{ESTIMATOR_NAMES, estimator_by_name};
 pub use resource_quota::{

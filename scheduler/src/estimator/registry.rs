@@ -1,13 +1,14 @@
-use super::{GeneralEstimator, ReplicaEstimator};
+use super::{AccurateEstimator, GeneralEstimator, ReplicaEstimator};
 use crate::error::Error;
 
 /// Every in-tree estimator.
-pub const ESTIMATOR_NAMES: &[&str] = &[GeneralEstimator::NAME];
+pub const ESTIMATOR_NAMES: &[&str] = &[GeneralEstimator::NAME, AccurateEstimator::NAME];
 
 /// The estimator registered as `name`.
 pub fn estimator_by_name(name: &str) -> Result<Box<dyn ReplicaEstimator>, Error> {
     match name {
         GeneralEstimator::NAME => Ok(Box::new(GeneralEstimator)),
+        AccurateEstimator::NAME => Ok(Box::new(AccurateEstimator)),
         _ => Err(Error::UnknownPlugin {
             kind: "estimator",
             name: name.to_owned(),

@@ -69,6 +69,7 @@ impl Case {
             cluster: &self.cluster,
             summary: &summary,
             api_enablements: self.apis.as_deref(),
+            member: None,
         };
         let expected = expected.map_or(Verdict::Fits, |r| Verdict::Unschedulable(r.to_owned()));
         assert_eq!(

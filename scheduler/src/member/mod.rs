@@ -239,6 +239,34 @@ impl MemberCluster {
         self.pending.values().map(|p| u64::from(p.n_pods)).sum()
     }
 
+    /// Karmada's accurate estimator over this cluster's live nodes: Σ over nodes that can take
+    /// the pod (schedulable pool, allowed GPU model) of `min(free pod slots, free / request)`.
+    /// Nodes in one bucket are identical, so each bucket costs one division.
+    pub fn accurate_replicas(&self, pod: &PodRequest) -> i64 {
+        let mut total: i64 = 0;
+        for ((pool_idx, free), nodes) in &self.buckets {
+            let pool = &self.pools[*pool_idx as usize];
+            if !pool.schedulable
+                || (pod.gpu.count > 0 && !pod.gpu.models.allows(pool.shape.gpu_model))
+            {
+                continue;
+            }
+            let mut per_node = u64::from(free.pods);
+            for (request, available) in [
+                (pod.cpu_milli, free.cpu_milli),
+                (pod.memory, free.memory),
+                (u64::from(pod.gpu.count), u64::from(free.gpus)),
+            ] {
+                // A resource the pod does not request does not bound it.
+                if let Some(fit) = available.checked_div(request) {
+                    per_node = per_node.min(fit);
+                }
+            }
+            total += per_node as i64 * nodes.len() as i64;
+        }
+        total
+    }
+
     /// The best node for `pod` under `policy`: highest score, then lowest node index.
     pub fn choose_node(&self, pod: &PodRequest, policy: &dyn PlacementPolicy) -> Option<u32> {
         let mut best: Option<(u32, u32)> = None;

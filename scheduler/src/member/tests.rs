@@ -217,3 +217,29 @@ fn higher_priority_waiting_pods_go_first() {
         }]
     );
 }
+
+#[test]
+fn accurate_estimate_counts_what_each_node_can_hold() {
+    // 3 nodes of 64 cores, 8 GPUs. Node 0 holds a 6-GPU pod, node 1 a 2-GPU pod.
+    // 4-GPU pods: node 0 has 2 free → 0, node 1 has 6 → 1, node 2 has 8 → 2; total 3.
+    // The general view (14 free GPUs / 4) would say 3 as well, but for 8-GPU pods the nodes say
+    // 1 (only node 2) where the summary says 14 / 8 = 1; for 5-GPU pods nodes say 2, summary 2.
+    let mut member = cluster(&[(3, 64, 8, Some(0))]);
+    member.bind(0, &gpu_pod(6));
+    member.bind(1, &gpu_pod(2));
+    assert_eq!(member.accurate_replicas(&gpu_pod(4)), 3);
+    assert_eq!(member.accurate_replicas(&gpu_pod(8)), 1);
+    assert_eq!(member.accurate_replicas(&gpu_pod(7)), 1);
+    // cpu bounds per node: 64 cores / 8 per pod = 8, but GPUs bound first for GPU pods.
+    let cpu_pod = PodRequest {
+        cpu_milli: 8000,
+        memory: GI,
+        gpu: GpuRequest::NONE,
+    };
+    // Node 0 used 8 cores, node 1 8 cores: (56 / 8) + (56 / 8) + (64 / 8) = 7 + 7 + 8 = 22.
+    assert_eq!(member.accurate_replicas(&cpu_pod), 22);
+    // A model the cluster lacks fits nowhere.
+    let mut other_model = gpu_pod(1);
+    other_model.gpu.models = GpuModelSet::of([GpuModelId(1)]);
+    assert_eq!(member.accurate_replicas(&other_model), 0);
+}

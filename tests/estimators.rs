@@ -1,0 +1,103 @@
+//! The estimator gap (examples/scenarios/estimator-gap.yaml): the general estimator promises
+//! room that no node has; the accurate estimator does not.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios/estimator-gap.yaml")
+}
+
+/// Runs the example with `estimators` and returns (summary, jobs.csv).
+fn run(estimators: &str) -> (serde_json::Value, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(example()).unwrap();
+    assert!(text.contains("estimators: [general, accurate]"));
+    let scenario = example().with_file_name(format!(
+        ".estimator-gap-{}-{}.yaml",
+        estimators.len(),
+        std::process::id()
+    ));
+    std::fs::write(
+        &scenario,
+        text.replace(
+            "estimators: [general, accurate]",
+            &format!("estimators: {estimators}"),
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    std::fs::remove_file(&scenario).unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    (
+        summary,
+        std::fs::read_to_string(out.join("jobs.csv")).unwrap(),
+    )
+}
+
+fn row<'a>(jobs: &'a str, name: &str) -> Vec<&'a str> {
+    jobs.lines()
+        .find(|l| l.split(',').nth(1) == Some(name))
+        .unwrap()
+        .split(',')
+        .collect()
+}
+
+#[test]
+fn general_alone_sends_the_pod_where_no_node_fits() {
+    let (summary, jobs) = run("[general]");
+    // frag: 8 free GPUs / 4 = 2, roomy: 8 / 4 = 2; the seat goes to the smaller name, frag,
+    // where every node has 2 free GPUs. The pod waits until the filler ends at 1 day.
+    let needs = row(&jobs, "needs-4");
+    assert_eq!(
+        (needs[13], needs[6], needs[8]),
+        ("frag:1", "86400.000", "86340.000")
+    );
+    assert_eq!(summary["member_pods"]["sent"], 5);
+    assert_eq!(summary["member_pods"]["waited"], 1);
+    assert_eq!(summary["member_pods"]["waited_share"], 0.2);
+}
+
+#[test]
+fn accurate_estimator_sends_it_where_it_runs() {
+    let (summary, jobs) = run("[general, accurate]");
+    let needs = row(&jobs, "needs-4");
+    assert_eq!(
+        (needs[13], needs[6], needs[8]),
+        ("roomy:1", "60.000", "0.000")
+    );
+    assert_eq!(summary["member_pods"]["waited"], 0);
+}
+
+#[test]
+fn explain_shows_both_estimators_answers() {
+    let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(["explain", example().to_str().unwrap(), "--job", "needs-4"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("frag     passed        0  general=2 accurate=0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("roomy    passed        0  general=2 accurate=2"),
+        "{stdout}"
+    );
+}
