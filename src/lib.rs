@@ -152,6 +152,7 @@ pub fn control_plane(
     let mut control = ControlPlane::new(scenario.world.clone(), scenario.policies.clone(), &config)
         .map_err(|e| RunError::Internal(e.to_string()))?;
     control.set_timeline(scenario.timeline.clone());
+    control.set_quotas(scenario.quotas.clone());
     Ok(control)
 }
 

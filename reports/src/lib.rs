@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod budget;
 mod error;
 mod metrics;
 mod names;
@@ -17,6 +18,7 @@ mod summary;
 mod tables;
 mod writer;
 
+pub use budget::NamespaceBudget;
 pub use error::Error;
 pub use summary::{Distribution, GpuHours, JobCounts, MemberPods, RunMeta, Summary, Utilization};
 pub use writer::RunWriter;

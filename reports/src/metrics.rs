@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use sim_core::SimTime;
 use sim_core::model::PriorityClassId;
-use sim_core::record::{AllocationRecord, JobRecord, JobState};
+use sim_core::record::{AllocationRecord, JobRecord, JobState, NamespaceRecord};
+
+use crate::budget::Budgets;
 
 use crate::error::Error;
 use crate::names::{NO_PRIORITY_CLASS, Names};
@@ -36,6 +38,7 @@ pub(crate) struct Metrics {
     jobs: JobCounts,
     job_gpu_milli_ms: u128,
     member_pods: MemberPods,
+    budgets: Budgets,
 }
 
 /// The allocation of one (cluster, GPU model): current values and integrals up to `since`.
@@ -92,6 +95,7 @@ impl Metrics {
             jobs: JobCounts::default(),
             job_gpu_milli_ms: 0,
             member_pods: MemberPods::default(),
+            budgets: Budgets::new(names),
         }
     }
 
@@ -127,6 +131,10 @@ impl Metrics {
         self.job_gpu_milli_ms += record.gpu_milli_ms;
         self.member_pods.sent += record.n_pods_sent;
         self.member_pods.waited += record.n_pods_waited;
+        if record.waited_under_budget {
+            self.budgets
+                .job_waited_under_budget(record.namespace.0 as usize);
+        }
     }
 
     /// Checks that the GPU time on the timeline up to `end` is the GPU time the jobs report.
@@ -143,6 +151,10 @@ impl Metrics {
                 self.job_gpu_milli_ms
             )))
         }
+    }
+
+    pub fn namespace(&mut self, record: &NamespaceRecord) {
+        self.budgets.record(record);
     }
 
     pub fn summarize(mut self, meta: &RunMeta, names: &Names) -> Summary {
@@ -193,6 +205,7 @@ impl Metrics {
             gpu_hours: GpuHours {
                 allocated: micro_gpu_hours(self.job_gpu_milli_ms) as f64 / 1e6,
             },
+            namespaces: self.budgets.summarize(meta.end.as_millis(), names),
             member_pods: MemberPods {
                 waited_share: if self.member_pods.sent == 0 {
                     0.0

@@ -51,6 +51,8 @@ pub struct Summary {
     pub gpu_hours: GpuHours,
     /// How well the estimators' promises held in the member clusters.
     pub member_pods: MemberPods,
+    /// Per namespace with a budget or a quota: use against budget and quota.
+    pub namespaces: BTreeMap<String, crate::budget::NamespaceBudget>,
 }
 
 /// Pods the control plane sent to member clusters, and those no node could take on arrival

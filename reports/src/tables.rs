@@ -4,7 +4,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use sim_core::SimTime;
-use sim_core::record::{AllocationRecord, JobRecord};
+use sim_core::record::{AllocationRecord, JobRecord, NamespaceRecord};
 
 use crate::error::Error;
 use crate::metrics::micro_gpu_hours;
@@ -35,6 +35,16 @@ const TIMELINE_HEADER: [&str; 5] = [
     "gpu_model",
     "allocated_gpus",
     "capacity_gpus",
+];
+
+/// `quota.csv`: one row per change of a namespace's GPU use.
+const QUOTA_HEADER: [&str; 6] = [
+    "time_s",
+    "namespace",
+    "gpus_in_use",
+    "budget_gpus",
+    "quota_granted_gpus",
+    "over_budget_gpus",
 ];
 
 /// One CSV file being written; keeps its path for error messages.
@@ -89,6 +99,33 @@ impl Table {
             clusters.join(";"),
             job.n_attempts.to_string(),
             job.last_failure.clone().unwrap_or_default(),
+        ])
+    }
+
+    pub fn quota(dir: &Path) -> Result<Table, Error> {
+        Table::create(dir, "quota.csv", &QUOTA_HEADER)
+    }
+
+    pub fn write_namespace(
+        &mut self,
+        record: &NamespaceRecord,
+        names: &Names,
+    ) -> Result<(), Error> {
+        let gpus = |g: Option<i64>| g.map_or(String::new(), |g| g.to_string());
+        let over = record.budget_gpus.map_or(String::new(), |b| {
+            thousandths(
+                record
+                    .gpus_in_use_milli
+                    .saturating_sub(b.max(0) as u64 * 1000),
+            )
+        });
+        self.write(&[
+            thousandths(record.time.as_millis()),
+            names.namespace(record.namespace).to_owned(),
+            thousandths(record.gpus_in_use_milli),
+            gpus(record.budget_gpus),
+            gpus(record.quota_granted_gpus),
+            over,
         ])
     }
 

@@ -22,6 +22,7 @@ pub struct RunWriter {
     names: Names,
     jobs: Table,
     timeline: Table,
+    quota: Table,
     metrics: Metrics,
     /// The first write error: [`RecordSink::record`] cannot return it, so `finish` does.
     error: Option<Error>,
@@ -40,6 +41,7 @@ impl RunWriter {
             dir: dir.to_owned(),
             jobs: Table::jobs(dir)?,
             timeline: Table::timeline(dir)?,
+            quota: Table::quota(dir)?,
             metrics: Metrics::new(&names),
             names,
             error: None,
@@ -61,6 +63,7 @@ impl RunWriter {
         }
         self.jobs.flush()?;
         self.timeline.flush()?;
+        self.quota.flush()?;
         self.check_gpu_time(meta.end)?;
         let summary = self.metrics.summarize(meta, &self.names);
         let mut json = serde_json::to_vec_pretty(&summary)?;
@@ -81,6 +84,10 @@ impl RecordSink for RunWriter {
             Record::Job(job) => {
                 self.metrics.job(job);
                 self.jobs.write_job(job, &self.names)
+            }
+            Record::Namespace(namespace) => {
+                self.metrics.namespace(namespace);
+                self.quota.write_namespace(namespace, &self.names)
             }
         };
         // Once a file has failed, later rows would only pile up errors about the same cause.

@@ -47,6 +47,9 @@ pub struct ScenarioSpec {
     /// Changes to clusters and policies during the run.
     #[serde(default)]
     pub timeline: Vec<TimelineEntrySpec>,
+    /// Which of each namespace's quota forms applies when it gives several:
+    /// `duplicated`, `split` or `federated`.
+    pub quota_mode: Option<Text>,
 }
 
 /// One change at one time: exactly one of the fields besides `at`.
@@ -184,6 +187,35 @@ pub struct PriorityClassSpec {
 pub struct NamespaceSpec {
     /// Name.
     pub name: Text,
+    /// GPUs the team is meant to use in total.
+    pub gpu_budget: Option<Spanned<i64>>,
+    /// How its quota is given.
+    pub quota: Option<QuotaSpec>,
+}
+
+/// A namespace's quota: exactly one of `duplicated`, `split` or `federated`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSpec {
+    /// The same ResourceQuota `hard` in every member cluster.
+    pub duplicated: Option<BTreeMap<String, Text>>,
+    /// A ResourceQuota `hard` per cluster (static shares).
+    pub split: Option<BTreeMap<String, BTreeMap<String, Text>>>,
+    /// A FederatedResourceQuota.
+    pub federated: Option<FederatedQuotaSpec>,
+    /// PriorityClass scope (`scopeSelector` In) of the member ResourceQuotas.
+    pub priority_classes: Option<Vec<Text>>,
+}
+
+/// A FederatedResourceQuota spec.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FederatedQuotaSpec {
+    /// `overall`, enforced when bindings are admitted.
+    pub overall: BTreeMap<String, Text>,
+    /// `staticAssignments`: member ResourceQuotas per cluster.
+    #[serde(default)]
+    pub static_assignments: BTreeMap<String, BTreeMap<String, Text>>,
 }
 
 /// Scheduler settings.
@@ -208,6 +240,9 @@ pub struct SchedulerSpec {
     /// Karmada's SchedulingOvercommitProtection gate (default false).
     #[serde(default)]
     pub overcommit_protection: bool,
+    /// Adds Karmada's ResourceQuota estimator plugin to the estimators (default false).
+    #[serde(default)]
+    pub quota_plugin: bool,
 }
 
 /// Scheduling queue timings; each a duration, default Karmada's.

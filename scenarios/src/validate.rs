@@ -1,7 +1,7 @@
 //! Turns a parsed [`ScenarioSpec`] into a [`Scenario`], checking every value up front so a run
 //! never fails half way on bad input.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use scheduler::control::{PolicySet, PolicyUpdate, TimelineChange};
 use scheduler::policy::PlacementId;
 use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling};
 use scheduler::queue::QueueConfig;
+use scheduler::quota::{FederatedResourceQuota, Limits, Quotas, ResourceQuota};
 use scheduler::{DirectSubmission, Federation};
 use serde_saphyr::Spanned;
 use sim_core::model::{
@@ -42,6 +43,8 @@ pub struct Scenario {
     pub warnings: Vec<String>,
     /// Changes to clusters and policies during the run.
     pub timeline: Vec<(SimTime, TimelineChange)>,
+    /// Quotas and budgets.
+    pub quotas: Quotas,
     /// Scheduler settings.
     pub scheduler: SchedulerConfig,
     /// The workload.
@@ -394,7 +397,22 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         policies.placements.push(placement);
         policies.fallback = Some(PlacementId(policies.placements.len() as u32 - 1));
     }
+    let quota_mode = match spec.quota_mode.as_ref().map(|t| t.value.as_str()) {
+        None => None,
+        Some(mode @ ("duplicated" | "split" | "federated")) => Some(mode),
+        Some(other) => {
+            return ck.at(
+                spec.quota_mode.as_ref().expect("some"),
+                "quota_mode",
+                format!("unknown quota mode {other:?}; expected duplicated, split or federated"),
+            );
+        }
+    };
+    let quotas = quotas(ck, &world, &spec.namespaces, quota_mode)?;
     let mut scheduler = scheduler_config(ck, &spec.scheduler)?;
+    if spec.scheduler.quota_plugin {
+        scheduler.estimators.push("resource-quota".to_owned());
+    }
     scheduler.federation = federation(ck, &world, &spec.scheduler)?;
     let mut timeline = Vec::new();
     for (idx, entry) in spec.timeline.iter().enumerate() {
@@ -472,6 +490,7 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         policies,
         warnings: imported.warnings,
         timeline,
+        quotas,
         scheduler,
         workload,
         source: file.to_owned(),
@@ -840,6 +859,131 @@ fn job_list(ck: &Checker<'_>, world: &World, specs: &[spec::JobSpec]) -> Result<
         job.id = JobId(idx as u64);
     }
     Ok(jobs)
+}
+
+/// Quota `hard` limits from Kubernetes resource names.
+fn limits(ck: &Checker<'_>, map: &BTreeMap<String, Text>, path: &str) -> Result<Limits, Error> {
+    let mut limits = Limits::default();
+    for (name, text) in map {
+        let field = format!("{path}.{name}");
+        let quantity = ck.quantity(text, &field)?;
+        match name.trim_start_matches("requests.") {
+            "cpu" => limits.cpu_milli = Some(quantity.milli_value() as i64),
+            "memory" => limits.memory = Some(quantity.value() as i64),
+            "nvidia.com/gpu" => limits.gpus = Some(quantity.value() as i64),
+            "pods" if !name.starts_with("requests.") => limits.pods = Some(quantity.value() as i64),
+            _ => {
+                return ck.at(text, field, format!("unsupported quota resource {name:?}; expected cpu, memory, pods or nvidia.com/gpu (optionally requests.-prefixed)"));
+            }
+        }
+    }
+    Ok(limits)
+}
+
+fn quotas(
+    ck: &Checker<'_>,
+    world: &World,
+    specs: &[spec::NamespaceSpec],
+    mode: Option<&str>,
+) -> Result<Quotas, Error> {
+    let mut quotas = Quotas {
+        gpu_budgets: vec![None; specs.len()],
+        ..Quotas::default()
+    };
+    let cluster_id = |name: &str, path: &str, at: &Text| match world.fleet.cluster_id(name) {
+        Some(id) => Ok(id),
+        None => ck.at(at, path.to_owned(), format!("unknown cluster {name:?}")),
+    };
+    for (idx, ns) in specs.iter().enumerate() {
+        let path = format!("namespaces[{idx}]");
+        let namespace = NamespaceId(idx as u32);
+        if let Some(budget) = &ns.gpu_budget {
+            if budget.value < 0 {
+                return ck.at(
+                    budget,
+                    format!("{path}.gpu_budget"),
+                    "a budget cannot be negative",
+                );
+            }
+            quotas.gpu_budgets[idx] = Some(budget.value);
+        }
+        let Some(quota) = &ns.quota else { continue };
+        let priority_classes = match &quota.priority_classes {
+            None => None,
+            Some(list) => Some(
+                list.iter()
+                    .enumerate()
+                    .map(|(c_idx, text)| {
+                        priority_class_id(
+                            ck,
+                            world,
+                            text,
+                            &format!("{path}.quota.priority_classes[{c_idx}]"),
+                        )
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        let mut members = Vec::new();
+        // With a quota mode, the namespace's other forms are set aside.
+        let (duplicated, split, federated) = match mode {
+            None => (
+                quota.duplicated.as_ref(),
+                quota.split.as_ref(),
+                quota.federated.as_ref(),
+            ),
+            Some("duplicated") => (quota.duplicated.as_ref(), None, None),
+            Some("split") => (None, quota.split.as_ref(), None),
+            _ => (None, None, quota.federated.as_ref()),
+        };
+        match (duplicated, split, federated) {
+            (Some(hard), None, None) => {
+                let hard = limits(ck, hard, &format!("{path}.quota.duplicated"))?;
+                members.extend(world.fleet.cluster_ids().map(|cluster| (cluster, hard)));
+            }
+            (None, Some(shares), None) => {
+                for (cluster, hard) in shares {
+                    let share_path = format!("{path}.quota.split.{cluster}");
+                    let Some(first) = hard.values().next() else {
+                        continue;
+                    };
+                    members.push((
+                        cluster_id(cluster, &share_path, first)?,
+                        limits(ck, hard, &share_path)?,
+                    ));
+                }
+            }
+            (None, None, Some(frq)) => {
+                let overall = limits(ck, &frq.overall, &format!("{path}.quota.federated.overall"))?;
+                for (cluster, hard) in &frq.static_assignments {
+                    let share_path = format!("{path}.quota.federated.static_assignments.{cluster}");
+                    let Some(first) = hard.values().next() else {
+                        continue;
+                    };
+                    members.push((
+                        cluster_id(cluster, &share_path, first)?,
+                        limits(ck, hard, &share_path)?,
+                    ));
+                }
+                quotas
+                    .federated
+                    .push(FederatedResourceQuota { namespace, overall });
+            }
+            (None, None, None) if mode.is_some() => {}
+            _ => {
+                return ck.at(&ns.name, format!("{path}.quota"), "give exactly one of duplicated, split or federated, or choose one with quota_mode");
+            }
+        }
+        for (cluster, hard) in members {
+            quotas.resource_quotas.push(ResourceQuota {
+                cluster,
+                namespace,
+                hard,
+                priority_classes: priority_classes.clone(),
+            });
+        }
+    }
+    Ok(quotas)
 }
 
 fn federation(

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sim_core::engine::{Context, Handler};
-use sim_core::model::{ClusterId, GpuModelId, Job, JobId, PodRequest, World};
-use sim_core::record::{AllocationRecord, JobRecord, JobState, Record};
+use sim_core::model::{ClusterId, GpuModelId, Job, JobId, NamespaceId, PodRequest, World};
+use sim_core::record::{AllocationRecord, JobRecord, JobState, NamespaceRecord, Record};
 use sim_core::{Duration, SimTime};
 
 use crate::Error;
@@ -23,6 +23,7 @@ use crate::policy::{
     member_manifest,
 };
 use crate::queue::{QueuedBinding, SchedulingQueue, next_tick};
+use crate::quota::{FederatedResourceQuota, Quotas};
 
 /// The control plane's own events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +99,8 @@ struct ActiveJob {
     /// Pods sent to members, and how many of them found no node at once.
     n_pods_sent: u64,
     n_pods_waited: u64,
+    /// The namespace had room in its budget for the job when it arrived.
+    under_budget_at_submit: bool,
 }
 
 impl ActiveJob {
@@ -179,6 +182,13 @@ pub struct ControlPlane {
     overcommit_protection: bool,
     /// Assumed replicas per (cluster, job): (replicas, per-replica request, expiry).
     assumed: BTreeMap<(ClusterId, JobId), (i64, PodRequest, SimTime)>,
+    /// FederatedResourceQuotas and the usage their admission has counted.
+    federated: Vec<(FederatedResourceQuota, ResourceList)>,
+    /// GPU budget and quota granted per namespace, for the over-budget report.
+    budgets: Vec<(Option<i64>, Option<i64>)>,
+    /// Milli-GPU each namespace's pods hold, and which changed since the last record.
+    namespace_gpus: Vec<u64>,
+    namespace_dirty: Vec<bool>,
     timeline: Vec<(SimTime, TimelineChange)>,
     round_robin: Vec<usize>,
     federation: Federation,
@@ -223,6 +233,10 @@ impl ControlPlane {
             next_status: SimTime::ZERO,
             overcommit_protection: config.overcommit_protection,
             assumed: BTreeMap::new(),
+            federated: Vec::new(),
+            budgets: Vec::new(),
+            namespace_gpus: Vec::new(),
+            namespace_dirty: Vec::new(),
             timeline: Vec::new(),
             round_robin: Vec::new(),
             federation: config.federation.clone(),
@@ -431,6 +445,12 @@ impl ControlPlane {
         }
         match attempt.outcome {
             Outcome::Scheduled(assignment) => {
+                if let Err(reason) = self.admit_federated(entry.job, &assignment) {
+                    // QuotaExceeded: the previous assignment stays; retried after a backoff.
+                    self.fail(entry.job, reason);
+                    self.queue.add_backoff(entry, now);
+                    return;
+                }
                 let active = self.jobs.get_mut(&entry.job).expect("present");
                 active.unschedulable = false;
                 active.last_failure = None;
@@ -479,6 +499,7 @@ impl ControlPlane {
             })
             .collect();
         let previous = std::mem::replace(&mut active.manifests, manifests.clone());
+        let (namespace, priority_class) = (active.job.namespace, active.job.priority_class);
         let priority = self.world.priority_value(active.job.priority_class);
         for &(cluster, before, _) in &previous {
             let after = manifests
@@ -501,6 +522,8 @@ impl ControlPlane {
                 member.submit(
                     PendingPods {
                         job,
+                        namespace,
+                        priority_class,
                         n_pods: delta as u32,
                         request,
                     },
@@ -639,6 +662,149 @@ impl ControlPlane {
         }
     }
 
+    /// Installs the scenario's quotas: member ResourceQuotas (enforced by member admission and
+    /// read by the ResourceQuota estimator plugin), FederatedResourceQuotas (enforced when a
+    /// binding's assignment is admitted) and GPU budgets (for the over-budget report).
+    pub fn set_quotas(&mut self, quotas: Quotas) {
+        let n_namespaces = self.world.namespaces.len();
+        let mut granted = vec![None::<i64>; n_namespaces];
+        for quota in &quotas.resource_quotas {
+            if let Some(gpus) = quota.hard.gpu_limit() {
+                let entry = &mut granted[quota.namespace.0 as usize];
+                *entry = Some(entry.unwrap_or(0) + gpus);
+            }
+        }
+        for frq in &quotas.federated {
+            if let Some(gpus) = frq.overall.gpu_limit() {
+                granted[frq.namespace.0 as usize] = Some(gpus);
+            }
+        }
+        for quota in quotas.resource_quotas {
+            self.members[quota.cluster.0 as usize].add_quota(quota);
+        }
+        self.federated = quotas
+            .federated
+            .into_iter()
+            .map(|frq| (frq, ResourceList::default()))
+            .collect();
+        self.budgets = (0..n_namespaces)
+            .map(|ns| (quotas.gpu_budgets.get(ns).copied().flatten(), granted[ns]))
+            .collect();
+        self.namespace_gpus = vec![0; n_namespaces];
+        self.namespace_dirty = self
+            .budgets
+            .iter()
+            .map(|(b, g)| b.is_some() || g.is_some())
+            .collect();
+    }
+
+    /// FederatedResourceQuota admission of a new assignment (Karmada's ResourceBinding webhook):
+    /// the increase in the namespace's usage must fit every overall limit; decreases always pass.
+    fn admit_federated(
+        &mut self,
+        active_job: JobId,
+        assignment: &[(ClusterId, i64)],
+    ) -> Result<(), String> {
+        let active = &self.jobs[&active_job];
+        let usage = |clusters: &[(ClusterId, i64)]| {
+            ResourceList::of_pods(
+                &active.binding.request,
+                clusters.iter().map(|(_, r)| r).sum(),
+            )
+        };
+        let mut delta = usage(assignment);
+        delta.sub(&usage(&active.binding.clusters));
+        let namespace = active.job.namespace;
+        let world = &self.world;
+        for (frq, used) in self
+            .federated
+            .iter()
+            .filter(|(frq, _)| frq.namespace == namespace)
+        {
+            let grows = [delta.cpu_milli, delta.memory, delta.gpus]
+                .iter()
+                .any(|d| *d > 0);
+            if grows && !frq.overall.admits(used, &delta) {
+                let mut total = *used;
+                total.add(&delta);
+                return Err(format!(
+                    "FederatedResourceQuota({}) exceeded: requested sum {{cpu: {}m, memory: {}, nvidia.com/gpu: {}}}, limit {:?}",
+                    world.namespace(namespace).name,
+                    total.cpu_milli,
+                    total.memory,
+                    total.gpus,
+                    frq.overall
+                ));
+            }
+        }
+        for (frq, used) in self
+            .federated
+            .iter_mut()
+            .filter(|(frq, _)| frq.namespace == namespace)
+        {
+            used.add(&delta);
+            debug_assert!(
+                frq.overall.admits(used, &ResourceList::default())
+                    || [delta.cpu_milli, delta.memory, delta.gpus]
+                        .iter()
+                        .all(|d| *d <= 0)
+            );
+        }
+        Ok(())
+    }
+
+    /// A finished job's binding is deleted: its usage leaves the FederatedResourceQuotas.
+    fn release_federated(&mut self, job: JobId) {
+        let active = &self.jobs[&job];
+        let usage = ResourceList::of_pods(
+            &active.binding.request,
+            active.binding.clusters.iter().map(|(_, r)| r).sum(),
+        );
+        let namespace = active.job.namespace;
+        for (_, used) in self
+            .federated
+            .iter_mut()
+            .filter(|(frq, _)| frq.namespace == namespace)
+        {
+            used.sub(&usage);
+        }
+    }
+
+    fn count_namespace_gpus(&mut self, job: JobId, milli: u64, added: bool) {
+        let Some(active) = self.jobs.get(&job) else {
+            return;
+        };
+        let ns = active.job.namespace.0 as usize;
+        if ns >= self.namespace_gpus.len() || milli == 0 {
+            return;
+        }
+        if added {
+            self.namespace_gpus[ns] += milli;
+        } else {
+            self.namespace_gpus[ns] -= milli;
+        }
+        if self.budgets[ns].0.is_some() || self.budgets[ns].1.is_some() {
+            self.namespace_dirty[ns] = true;
+        }
+    }
+
+    fn flush_namespaces(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        for ns in 0..self.namespace_dirty.len() {
+            if !self.namespace_dirty[ns] {
+                continue;
+            }
+            self.namespace_dirty[ns] = false;
+            let (budget_gpus, quota_granted_gpus) = self.budgets[ns];
+            ctx.record(Record::Namespace(NamespaceRecord {
+                time: ctx.now(),
+                namespace: NamespaceId(ns as u32),
+                gpus_in_use_milli: self.namespace_gpus[ns],
+                budget_gpus,
+                quota_granted_gpus,
+            }));
+        }
+    }
+
     /// The timeline of scenario changes (cluster labels, policies) to apply during the run.
     pub fn set_timeline(&mut self, mut timeline: Vec<(SimTime, TimelineChange)>) {
         timeline.sort_by_key(|(time, _)| *time);
@@ -689,6 +855,14 @@ impl ControlPlane {
             });
             let pod_idx = active.pods.len() as u32 - 1;
             let generation = active.generation;
+            let milli = request.gpu.total_milli();
+            if let Some(ns) = self.namespace_gpus.get_mut(active.job.namespace.0 as usize) {
+                *ns += milli;
+                let idx = active.job.namespace.0 as usize;
+                if self.budgets[idx].0.is_some() || self.budgets[idx].1.is_some() {
+                    self.namespace_dirty[idx] = true;
+                }
+            }
             if !active.job.gang {
                 let run = scaled_runtime(active.job.runtime, speed_milli);
                 ctx.schedule(
@@ -757,14 +931,17 @@ impl ControlPlane {
         active.gpu_milli_ms +=
             u128::from(request.gpu.total_milli()) * u128::from(now.since(pod.bound_at).as_millis());
         let (cluster, node) = (pod.cluster, pod.node);
+        let (namespace, priority_class) = (active.job.namespace, active.job.priority_class);
         let member = &mut self.members[cluster.0 as usize];
-        member.release(node, &request);
+        member.release_owned(node, &request, namespace, priority_class);
         let model = member.node_gpu_model(node);
+        self.count_namespace_gpus(job, request.gpu.total_milli(), false);
         self.touched[cluster.0 as usize] = true;
         self.mark_dirty(cluster, model);
     }
 
     fn complete(&mut self, job: JobId, ctx: &mut Context<'_, ControlEvent>) {
+        self.release_federated(job);
         let active = self.jobs.remove(&job).expect("present");
         self.log(job, ctx.now(), || Entry::Completed);
         let record = job_record(&active, JobState::Completed, Some(ctx.now()));
@@ -802,6 +979,7 @@ impl ControlPlane {
                 capacity_milli: member.gpu_capacity_milli(model),
             }));
         }
+        self.flush_namespaces(ctx);
         if self.check_invariants {
             for (idx, touched) in self.touched.iter().enumerate() {
                 if *touched && let Err(message) = self.members[idx].check_invariants() {
@@ -839,6 +1017,7 @@ impl Handler for ControlPlane {
     type Event = ControlEvent;
 
     fn on_start(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        self.flush_namespaces(ctx);
         for (idx, (time, _)) in self.timeline.iter().enumerate() {
             ctx.schedule(*time, ControlEvent::Timeline(idx as u32));
         }
@@ -905,6 +1084,7 @@ impl Handler for ControlPlane {
                 ),
                 n_pods_sent: 0,
                 n_pods_waited: 0,
+                waited_under_budget: false,
             };
             ctx.record(Record::Job(record));
             return;
@@ -919,6 +1099,14 @@ impl Handler for ControlPlane {
         binding.placement = placement;
         binding.priority = schedule_priority;
         let id = job.id;
+        let ns = job.namespace.0 as usize;
+        let under_budget_at_submit = self
+            .budgets
+            .get(ns)
+            .and_then(|(budget, _)| *budget)
+            .is_some_and(|budget| {
+                self.namespace_gpus[ns] + job.n_gpus() * 1000 <= budget as u64 * 1000
+            });
         if !direct {
             self.queue.add(job.id, binding.priority, ctx.now());
         }
@@ -941,6 +1129,7 @@ impl Handler for ControlPlane {
                 manifests: Vec::new(),
                 n_pods_sent: 0,
                 n_pods_waited: 0,
+                under_budget_at_submit,
             },
         );
         if let Federation::Direct(submission) = &self.federation {
@@ -1066,6 +1255,8 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
         n_pods_sent: active.n_pods_sent,
         n_pods_waited: active.n_pods_waited,
         last_failure: active.last_failure.clone(),
+        waited_under_budget: active.under_budget_at_submit
+            && active.start.is_none_or(|start| start > active.job.submit),
     }
 }
 

@@ -14,6 +14,24 @@ pub enum Record {
     Allocation(AllocationRecord),
     /// A job reached its final state, or the run ended while it was still going.
     Job(JobRecord),
+    /// A namespace's GPU use changed (emitted for namespaces with a budget or a quota).
+    Namespace(NamespaceRecord),
+}
+
+/// A namespace's GPU use against its budget and quota from `time` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NamespaceRecord {
+    /// When the new values take effect.
+    pub time: SimTime,
+    /// The namespace.
+    pub namespace: NamespaceId,
+    /// Milli-GPU held by the namespace's pods over all clusters.
+    pub gpus_in_use_milli: u64,
+    /// GPUs the team is meant to use in total, if a budget is set.
+    pub budget_gpus: Option<i64>,
+    /// GPUs its quotas grant in total: the sum over member ResourceQuotas, or the overall limit
+    /// of its FederatedResourceQuota.
+    pub quota_granted_gpus: Option<i64>,
 }
 
 /// GPU allocation of one (cluster, GPU model) from `time` on.
@@ -94,6 +112,9 @@ pub struct JobRecord {
     pub n_pods_sent: u64,
     /// Of those, pods no node could take when they arrived (they waited in the member).
     pub n_pods_waited: u64,
+    /// The job waited although its namespace was under budget when it arrived (quota in the
+    /// wrong cluster, say).
+    pub waited_under_budget: bool,
 }
 
 /// Consumes records as they are produced.
@@ -120,7 +141,7 @@ impl VecSink {
     pub fn jobs(&self) -> impl Iterator<Item = &JobRecord> {
         self.records.iter().filter_map(|record| match record {
             Record::Job(job) => Some(job),
-            Record::Allocation(_) => None,
+            Record::Allocation(_) | Record::Namespace(_) => None,
         })
     }
 
@@ -128,7 +149,15 @@ impl VecSink {
     pub fn allocations(&self) -> impl Iterator<Item = &AllocationRecord> {
         self.records.iter().filter_map(|record| match record {
             Record::Allocation(allocation) => Some(allocation),
-            Record::Job(_) => None,
+            Record::Job(_) | Record::Namespace(_) => None,
+        })
+    }
+
+    /// The namespace records, in emission order.
+    pub fn namespaces(&self) -> impl Iterator<Item = &NamespaceRecord> {
+        self.records.iter().filter_map(|record| match record {
+            Record::Namespace(namespace) => Some(namespace),
+            _ => None,
         })
     }
 }

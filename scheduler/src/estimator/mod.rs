@@ -6,6 +6,7 @@ mod accurate_live;
 mod general;
 mod registry;
 mod resource_quota;
+mod resource_quota_live;
 
 pub use accurate::{NodeClaim, NodeSnapshot, replicas_on_nodes};
 pub use accurate_live::AccurateEstimator;
@@ -14,6 +15,7 @@ pub use registry::{ESTIMATOR_NAMES, estimator_by_name};
 pub use resource_quota::{
     ResourceQuota, ScopeRequirement, is_extended_resource, replicas_by_quotas,
 };
+pub use resource_quota_live::ResourceQuotaEstimator;
 
 use sim_core::model::PodRequest;
 

@@ -16,9 +16,13 @@ pub use registry::{PLACEMENT_NAMES, placement_by_name};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
-use sim_core::model::{Cluster, ClusterId, GpuModelId, JobId, NodeShape, PodRequest, TaintEffect};
+use sim_core::model::{
+    Cluster, ClusterId, GpuModelId, JobId, NamespaceId, NodeShape, PodRequest, PriorityClassId,
+    TaintEffect,
+};
 
 use crate::estimator::{ResourceList, ResourceSummary};
+use crate::quota::ResourceQuota;
 
 /// What is still free on one node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -93,6 +97,10 @@ pub fn resource_allocation_score(
 pub struct PendingPods {
     /// The job.
     pub job: JobId,
+    /// The job's namespace (what quotas count).
+    pub namespace: NamespaceId,
+    /// The pods' priority class (for PriorityClass-scoped quotas).
+    pub priority_class: Option<PriorityClassId>,
     /// How many pods.
     pub n_pods: u32,
     /// Each pod's request.
@@ -126,6 +134,10 @@ pub struct MemberCluster {
     /// Waiting pods by (priority descending, arrival order).
     pending: BTreeMap<(Reverse<i32>, u64), PendingPods>,
     pending_seq: u64,
+    /// Pods quota admission refused; their controller recreates them when quota frees.
+    refused: BTreeMap<(Reverse<i32>, u64), PendingPods>,
+    /// ResourceQuotas of this cluster with what they count now.
+    quotas: Vec<(ResourceQuota, ResourceList)>,
     summary: ResourceSummary,
     gpu_allocated_milli: Vec<u64>,
     gpu_capacity_milli: Vec<u64>,
@@ -142,6 +154,8 @@ impl MemberCluster {
             buckets: BTreeMap::new(),
             pending: BTreeMap::new(),
             pending_seq: 0,
+            refused: BTreeMap::new(),
+            quotas: Vec::new(),
             summary: ResourceSummary::default(),
             gpu_allocated_milli: vec![0; n_gpu_models],
             gpu_capacity_milli: vec![0; n_gpu_models],
@@ -324,6 +338,78 @@ impl MemberCluster {
         }
     }
 
+    /// Adds a ResourceQuota to a namespace of this cluster.
+    pub fn add_quota(&mut self, quota: ResourceQuota) {
+        self.quotas.push((quota, ResourceList::default()));
+    }
+
+    /// Whether quota admission lets `n_pods` pods of `pods` be created.
+    fn quota_admits(&self, pods: &PendingPods, n_pods: i64) -> bool {
+        let extra = ResourceList::of_pods(&pods.request, n_pods);
+        self.quotas
+            .iter()
+            .filter(|(quota, _)| quota.applies(pods.namespace, pods.priority_class))
+            .all(|(quota, used)| quota.hard.admits(used, &extra))
+    }
+
+    /// Counts (`n_pods` > 0) or uncounts pods in the quotas that apply to them.
+    fn charge_quota(
+        &mut self,
+        namespace: NamespaceId,
+        priority_class: Option<PriorityClassId>,
+        request: &PodRequest,
+        n_pods: i64,
+    ) {
+        let delta = ResourceList::of_pods(request, n_pods);
+        for (quota, used) in &mut self.quotas {
+            if quota.applies(namespace, priority_class) {
+                used.add(&delta);
+            }
+        }
+    }
+
+    /// Karmada's ResourceQuota estimator plugin over this cluster's quotas: the fewest replicas
+    /// any applicable quota still allows; `None` when none constrains the request.
+    pub fn quota_replicas(
+        &self,
+        namespace: NamespaceId,
+        priority_class: Option<PriorityClassId>,
+        request: &PodRequest,
+    ) -> Option<i64> {
+        self.quotas
+            .iter()
+            .filter(|(quota, _)| quota.applies(namespace, priority_class))
+            .filter_map(|(quota, used)| quota.hard.replicas(used, request))
+            .min()
+    }
+
+    /// What the quotas of `namespace` count and allow now: (GPUs used, GPU limit) summed over
+    /// the quotas that limit GPUs.
+    pub fn quota_gpus(&self, namespace: NamespaceId) -> (i64, i64) {
+        self.quotas
+            .iter()
+            .filter(|(quota, _)| quota.namespace == namespace)
+            .filter_map(|(quota, used)| quota.hard.gpu_limit().map(|limit| (used.gpus, limit)))
+            .fold((0, 0), |(u, l), (used, limit)| (u + used, l + limit))
+    }
+
+    /// Pods refused by quota admission, waiting to be recreated.
+    pub fn n_refused_pods(&self) -> u64 {
+        self.refused.values().map(|p| u64::from(p.n_pods)).sum()
+    }
+
+    /// Frees what `pod` of `namespace` held on `node`.
+    pub fn release_owned(
+        &mut self,
+        node: u32,
+        pod: &PodRequest,
+        namespace: NamespaceId,
+        priority_class: Option<PriorityClassId>,
+    ) {
+        self.charge_quota(namespace, priority_class, pod, -1);
+        self.release(node, pod);
+    }
+
     /// Frees what `pod` held on `node`.
     pub fn release(&mut self, node: u32, pod: &PodRequest) {
         let mut free = self.node_free[node as usize];
@@ -350,6 +436,32 @@ impl MemberCluster {
         policy: &dyn PlacementPolicy,
         bound: &mut Vec<Binding>,
     ) {
+        // Quota admission: the pods that fit the namespace's quotas are created; the rest are
+        // refused and recreated by their controller when quota frees.
+        let mut admitted = pods.n_pods;
+        while admitted > 0 && !self.quota_admits(&pods, i64::from(admitted)) {
+            admitted -= 1;
+        }
+        if admitted < pods.n_pods {
+            self.pending_seq += 1;
+            self.refused.insert(
+                (Reverse(priority), self.pending_seq),
+                PendingPods {
+                    n_pods: pods.n_pods - admitted,
+                    ..pods
+                },
+            );
+        }
+        self.charge_quota(
+            pods.namespace,
+            pods.priority_class,
+            &pods.request,
+            i64::from(admitted),
+        );
+        let pods = PendingPods {
+            n_pods: admitted,
+            ..pods
+        };
         let mut left = pods.n_pods;
         while left > 0 {
             let Some(node) = self.choose_node(&pods.request, policy) else {
@@ -379,6 +491,7 @@ impl MemberCluster {
     /// Retries waiting pods in priority order after capacity freed; a request that failed once
     /// in this pass is not tried again for later identical pods.
     pub fn retry_pending(&mut self, policy: &dyn PlacementPolicy, bound: &mut Vec<Binding>) {
+        self.readmit_refused();
         if self.pending.is_empty() {
             return;
         }
@@ -413,17 +526,34 @@ impl MemberCluster {
         }
     }
 
-    /// Drops up to `n_pods` waiting pods of `job`, newest groups first; returns how many.
+    /// Drops up to `n_pods` waiting pods of `job`, newest groups first: pods quota refused
+    /// (never created) before pods waiting for a node; returns how many.
     pub fn remove_pending_of(&mut self, job: JobId, n_pods: u32) -> u32 {
-        let keys: Vec<_> = self
+        let mut left = n_pods;
+        let refused: Vec<_> = self
+            .refused
+            .iter()
+            .rev()
+            .filter(|(_, g)| g.job == job)
+            .map(|(k, _)| *k)
+            .collect();
+        for key in refused {
+            let group = self.refused.get_mut(&key).expect("listed");
+            let taken = group.n_pods.min(left);
+            group.n_pods -= taken;
+            left -= taken;
+            if group.n_pods == 0 {
+                self.refused.remove(&key);
+            }
+        }
+        let waiting: Vec<_> = self
             .pending
             .iter()
             .rev()
             .filter(|(_, g)| g.job == job)
             .map(|(k, _)| *k)
             .collect();
-        let mut left = n_pods;
-        for key in keys {
+        for key in waiting {
             if left == 0 {
                 break;
             }
@@ -431,35 +561,63 @@ impl MemberCluster {
             let taken = group.n_pods.min(left);
             group.n_pods -= taken;
             left -= taken;
-            let request = group.request;
+            let removed = *group;
             if group.n_pods == 0 {
                 self.pending.remove(&key);
             }
             self.summary
                 .allocating
-                .sub(&ResourceList::of_pods(&request, i64::from(taken)));
+                .sub(&ResourceList::of_pods(&removed.request, i64::from(taken)));
+            self.charge_quota(
+                removed.namespace,
+                removed.priority_class,
+                &removed.request,
+                -i64::from(taken),
+            );
         }
         n_pods - left
     }
 
+    /// Recreates pods quota refused, in priority order, as far as quotas now allow; they then
+    /// wait for a node like any other pod.
+    fn readmit_refused(&mut self) {
+        let keys: Vec<_> = self.refused.keys().copied().collect();
+        for key in keys {
+            let group = self.refused[&key];
+            let mut admitted = group.n_pods;
+            while admitted > 0 && !self.quota_admits(&group, i64::from(admitted)) {
+                admitted -= 1;
+            }
+            if admitted == 0 {
+                continue;
+            }
+            self.charge_quota(
+                group.namespace,
+                group.priority_class,
+                &group.request,
+                i64::from(admitted),
+            );
+            self.summary
+                .allocating
+                .add(&ResourceList::of_pods(&group.request, i64::from(admitted)));
+            self.pending.insert(
+                key,
+                PendingPods {
+                    n_pods: admitted,
+                    ..group
+                },
+            );
+            if admitted == group.n_pods {
+                self.refused.remove(&key);
+            } else if let Some(rest) = self.refused.get_mut(&key) {
+                rest.n_pods -= admitted;
+            }
+        }
+    }
+
     /// Drops every waiting pod of `job` (the job left the cluster); returns how many.
     pub fn remove_pending(&mut self, job: JobId) -> u32 {
-        let keys: Vec<_> = self
-            .pending
-            .iter()
-            .filter(|(_, group)| group.job == job)
-            .map(|(key, _)| *key)
-            .collect();
-        let mut n_removed = 0;
-        for key in keys {
-            let group = self.pending.remove(&key).expect("listed");
-            self.summary.allocating.sub(&ResourceList::of_pods(
-                &group.request,
-                i64::from(group.n_pods),
-            ));
-            n_removed += group.n_pods;
-        }
-        n_removed
+        self.remove_pending_of(job, u32::MAX)
     }
 
     /// Checks the index against the node states; for tests and debug builds.
@@ -491,6 +649,14 @@ impl MemberCluster {
                 self.id.0,
                 self.node_free.len()
             ));
+        }
+        for (quota, used) in &self.quotas {
+            if !quota.hard.admits(used, &ResourceList::default()) {
+                return Err(format!(
+                    "cluster {}: namespace {} uses {used:?}, over its quota {:?}",
+                    self.id.0, quota.namespace.0, quota.hard
+                ));
+            }
         }
         if self.summary.allocated.pods < 0 || self.summary.allocating.pods < 0 {
             return Err(format!(

@@ -1,7 +1,7 @@
 //! Member placement worked by hand on tiny clusters.
 
 use super::*;
-use sim_core::model::{GpuModelSet, GpuRequest, NodePool};
+use sim_core::model::{GpuModelSet, GpuRequest, NamespaceId, NodePool};
 
 const GI: u64 = 1 << 30;
 
@@ -124,6 +124,8 @@ fn waiting_pods_bind_when_capacity_frees() {
     member.submit(
         PendingPods {
             job: JobId(1),
+            namespace: NamespaceId(0),
+            priority_class: None,
             n_pods: 1,
             request: gpu_pod(6),
         },
@@ -134,6 +136,8 @@ fn waiting_pods_bind_when_capacity_frees() {
     member.submit(
         PendingPods {
             job: JobId(2),
+            namespace: NamespaceId(0),
+            priority_class: None,
             n_pods: 2,
             request: gpu_pod(2),
         },
@@ -179,6 +183,8 @@ fn higher_priority_waiting_pods_go_first() {
     member.submit(
         PendingPods {
             job: JobId(0),
+            namespace: NamespaceId(0),
+            priority_class: None,
             n_pods: 1,
             request: gpu_pod(8),
         },
@@ -189,6 +195,8 @@ fn higher_priority_waiting_pods_go_first() {
     member.submit(
         PendingPods {
             job: JobId(1),
+            namespace: NamespaceId(0),
+            priority_class: None,
             n_pods: 1,
             request: gpu_pod(8),
         },
@@ -199,6 +207,8 @@ fn higher_priority_waiting_pods_go_first() {
     member.submit(
         PendingPods {
             job: JobId(2),
+            namespace: NamespaceId(0),
+            priority_class: None,
             n_pods: 1,
             request: gpu_pod(8),
         },
@@ -242,4 +252,49 @@ fn accurate_estimate_counts_what_each_node_can_hold() {
     let mut other_model = gpu_pod(1);
     other_model.gpu.models = GpuModelSet::of([GpuModelId(1)]);
     assert_eq!(member.accurate_replicas(&other_model), 0);
+}
+
+#[test]
+fn quota_admission_refuses_pods_until_quota_frees() {
+    // Namespace 0 may hold 8 GPUs in this cluster (two idle 8-GPU nodes). Three 4-GPU pods:
+    // two are created and bound, the third is refused, holds nothing, and is created and bound
+    // when a pod of the namespace ends.
+    use crate::quota::{Limits, ResourceQuota};
+    let mut member = cluster(&[(2, 64, 8, Some(0))]);
+    member.add_quota(ResourceQuota {
+        cluster: ClusterId(0),
+        namespace: NamespaceId(0),
+        hard: Limits {
+            gpus: Some(8),
+            ..Limits::default()
+        },
+        priority_classes: None,
+    });
+    let pods = PendingPods {
+        job: JobId(1),
+        namespace: NamespaceId(0),
+        priority_class: None,
+        n_pods: 3,
+        request: gpu_pod(4),
+    };
+    let mut bound = Vec::new();
+    member.submit(pods, 0, &LeastAllocated, &mut bound);
+    assert_eq!(bound.len(), 2);
+    assert_eq!((member.n_pending_pods(), member.n_refused_pods()), (0, 1));
+    assert_eq!(member.summary().allocating, ResourceList::default());
+    assert_eq!(member.quota_gpus(NamespaceId(0)), (8, 8));
+    // The quota plugin sees no room for another 1-GPU replica.
+    assert_eq!(
+        member.quota_replicas(NamespaceId(0), None, &gpu_pod(1)),
+        Some(0)
+    );
+    member.check_invariants().unwrap();
+    let node = bound[0].node;
+    member.release_owned(node, &gpu_pod(4), NamespaceId(0), None);
+    bound.clear();
+    member.retry_pending(&LeastAllocated, &mut bound);
+    assert_eq!(bound.len(), 1);
+    assert_eq!((member.n_pending_pods(), member.n_refused_pods()), (0, 0));
+    assert_eq!(member.quota_gpus(NamespaceId(0)), (8, 8));
+    member.check_invariants().unwrap();
 }

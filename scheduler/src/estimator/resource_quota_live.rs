@@ -1,0 +1,25 @@
+use super::ReplicaEstimator;
+use crate::binding::{BindingView, ClusterView};
+
+/// Karmada's ResourceQuota estimator plugin (gate `ResourceQuotaEstimate`): the replicas the
+/// binding's namespace may still create in the cluster under its ResourceQuotas (hard − used,
+/// PriorityClass scopes matched, minimum over quotas); no opinion when no quota constrains it.
+pub struct ResourceQuotaEstimator;
+
+impl ResourceQuotaEstimator {
+    /// Registered name.
+    pub const NAME: &'static str = "resource-quota";
+}
+
+impl ReplicaEstimator for ResourceQuotaEstimator {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn max_replicas(&self, binding: &BindingView<'_>, cluster: &ClusterView<'_>) -> Option<i64> {
+        let b = binding.binding;
+        cluster
+            .member
+            .and_then(|member| member.quota_replicas(b.namespace, b.priority_class, &b.request))
+    }
+}

@@ -1,0 +1,171 @@
+//! Kubernetes ResourceQuotas in member clusters and Karmada's FederatedResourceQuota.
+
+use sim_core::model::{ClusterId, NamespaceId, PodRequest, PriorityClassId};
+
+use crate::estimator::ResourceList;
+
+/// Hard limits on the resources fleetsim models; `None` = not limited.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// `requests.cpu` (or `cpu`), in milli-cores.
+    pub cpu_milli: Option<i64>,
+    /// `requests.memory` (or `memory`), in bytes.
+    pub memory: Option<i64>,
+    /// `pods` (count quota; member admission only, the estimator plugin ignores it).
+    pub pods: Option<i64>,
+    /// `requests.nvidia.com/gpu`, in devices.
+    pub gpus: Option<i64>,
+}
+
+impl Limits {
+    fn pairs(&self, list: &ResourceList) -> [(Option<i64>, i64); 4] {
+        [
+            (self.cpu_milli, list.cpu_milli),
+            (self.memory, list.memory),
+            (self.pods, list.pods),
+            (self.gpus, list.gpus),
+        ]
+    }
+
+    /// Whether `used + extra` stays within every limit.
+    pub fn admits(&self, used: &ResourceList, extra: &ResourceList) -> bool {
+        let mut total = *used;
+        total.add(extra);
+        self.pairs(&total)
+            .iter()
+            .all(|(hard, value)| hard.is_none_or(|hard| *value <= hard))
+    }
+
+    /// Karmada's ResourceQuota estimator plugin: replicas of `request` the quota still allows
+    /// over cpu, memory and extended resources (pod counts are not considered); `None` when the
+    /// request touches no limited resource.
+    pub fn replicas(&self, used: &ResourceList, request: &PodRequest) -> Option<i64> {
+        let asks = [
+            (self.cpu_milli, used.cpu_milli, request.cpu_milli as i64),
+            (self.memory, used.memory, request.memory as i64),
+            (self.gpus, used.gpus, i64::from(request.gpu.devices())),
+        ];
+        asks.iter()
+            .filter(|(hard, _, ask)| hard.is_some() && *ask > 0)
+            .map(|(hard, used, ask)| (hard.expect("filtered") - used).max(0) / ask)
+            .min()
+    }
+
+    /// The GPU limit, for budget reports.
+    pub fn gpu_limit(&self) -> Option<i64> {
+        self.gpus
+    }
+}
+
+/// A ResourceQuota in one member cluster's namespace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceQuota {
+    /// The member cluster.
+    pub cluster: ClusterId,
+    /// The namespace.
+    pub namespace: NamespaceId,
+    /// `spec.hard`.
+    pub hard: Limits,
+    /// A PriorityClass scope (`scopeSelector` In these classes); `None` applies to every pod.
+    pub priority_classes: Option<Vec<PriorityClassId>>,
+}
+
+impl ResourceQuota {
+    /// Whether the quota counts a pod of `namespace` and `priority_class`.
+    pub fn applies(&self, namespace: NamespaceId, priority_class: Option<PriorityClassId>) -> bool {
+        self.namespace == namespace
+            && self
+                .priority_classes
+                .as_ref()
+                .is_none_or(|classes| priority_class.is_some_and(|c| classes.contains(&c)))
+    }
+}
+
+/// A FederatedResourceQuota: one overall limit for a namespace across every cluster, enforced
+/// when a binding's assignment is admitted (gate `FederatedQuotaEnforcement`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FederatedResourceQuota {
+    /// The namespace.
+    pub namespace: NamespaceId,
+    /// `spec.overall`.
+    pub overall: Limits,
+}
+
+/// A namespace's quotas and budget.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Quotas {
+    /// Member ResourceQuotas (duplicated, split, or from FRQ static assignments).
+    pub resource_quotas: Vec<ResourceQuota>,
+    /// FederatedResourceQuotas with overall enforcement.
+    pub federated: Vec<FederatedResourceQuota>,
+    /// GPUs each namespace is meant to use in total (its budget), by namespace index.
+    pub gpu_budgets: Vec<Option<i64>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::model::{GpuModelSet, GpuRequest};
+
+    fn used(cpu: i64, gpus: i64, pods: i64) -> ResourceList {
+        ResourceList {
+            cpu_milli: cpu,
+            memory: 0,
+            pods,
+            gpus,
+        }
+    }
+
+    #[test]
+    fn admission_checks_every_limited_resource() {
+        let hard = Limits {
+            cpu_milli: Some(10_000),
+            gpus: Some(8),
+            pods: Some(3),
+            memory: None,
+        };
+        assert!(hard.admits(&used(2000, 4, 1), &used(8000, 4, 1)));
+        assert!(!hard.admits(&used(2000, 4, 1), &used(8001, 0, 0)));
+        assert!(!hard.admits(&used(0, 5, 1), &used(0, 4, 0)));
+        assert!(!hard.admits(&used(0, 0, 3), &used(0, 0, 1)));
+    }
+
+    #[test]
+    fn the_plugin_ignores_pod_counts_and_unrequested_resources() {
+        // E5.6-like: cpu 10 used 4 → 6000m free / 1500m = 4; gpu 8 used 5 → 3 / 1 = 3 → 3.
+        let hard = Limits {
+            cpu_milli: Some(10_000),
+            gpus: Some(8),
+            pods: Some(1),
+            memory: Some(1),
+        };
+        let request = PodRequest {
+            cpu_milli: 1500,
+            memory: 0,
+            gpu: GpuRequest::whole(1, GpuModelSet::ANY),
+        };
+        assert_eq!(hard.replicas(&used(4000, 5, 100), &request), Some(3));
+        let cpu_only = PodRequest {
+            cpu_milli: 0,
+            memory: 0,
+            gpu: GpuRequest::NONE,
+        };
+        assert_eq!(hard.replicas(&used(0, 0, 0), &cpu_only), None);
+        // Over-used quotas allow nothing.
+        assert_eq!(hard.replicas(&used(12_000, 0, 0), &request), Some(0));
+    }
+
+    #[test]
+    fn priority_class_scope_selects_pods() {
+        let quota = ResourceQuota {
+            cluster: ClusterId(0),
+            namespace: NamespaceId(1),
+            hard: Limits::default(),
+            priority_classes: Some(vec![PriorityClassId(2)]),
+        };
+        assert!(quota.applies(NamespaceId(1), Some(PriorityClassId(2))));
+        assert!(!quota.applies(NamespaceId(1), Some(PriorityClassId(0))));
+        assert!(!quota.applies(NamespaceId(1), None));
+        assert!(!quota.applies(NamespaceId(0), Some(PriorityClassId(2))));
+    }
+}
