@@ -62,6 +62,7 @@ fn bench_decision(c: &mut Criterion, name: &str, n_clusters: usize, spread: Vec<
             summary,
             api_enablements: None,
             member: None,
+            resource_models: None,
         })
         .collect();
     let placement = Placement {

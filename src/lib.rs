@@ -153,6 +153,7 @@ pub fn control_plane(
         .map_err(|e| RunError::Internal(e.to_string()))?;
     control.set_timeline(scenario.timeline.clone());
     control.set_quotas(scenario.quotas.clone());
+    control.set_resource_models(scenario.resource_models.clone());
     Ok(control)
 }
 

@@ -101,3 +101,77 @@ fn explain_shows_both_estimators_answers() {
         "{stdout}"
     );
 }
+
+/// Runs the hand-worked scenario with both clusters given `models` and returns jobs.csv.
+fn hand_worked_with_models(models: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/hand-worked.yaml");
+    let text = std::fs::read_to_string(original).unwrap();
+    let edited = text
+        .replace(
+            "  - name: alpha\n",
+            &format!("  - name: alpha\n    resource_models: {models}\n"),
+        )
+        .replace(
+            "  - name: beta\n",
+            &format!("  - name: beta\n    resource_models: {models}\n"),
+        );
+    let scenario = tmp.path().join("models.yaml");
+    std::fs::write(&scenario, edited).unwrap();
+    let out = tmp.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    std::fs::read_to_string(out.join("jobs.csv")).unwrap()
+}
+
+#[test]
+fn default_resource_models_know_no_gpus() {
+    // Karmada's default grades describe cpu and memory only: a GPU request fits no model node,
+    // so the general estimator answers 0 everywhere and every job stays unschedulable.
+    let jobs = hand_worked_with_models("default");
+    assert_eq!(
+        jobs.lines()
+            .skip(1)
+            .filter(|l| l.contains(",unschedulable,"))
+            .count(),
+        4,
+        "{jobs}"
+    );
+}
+
+#[test]
+fn resource_models_with_a_gpu_range_schedule_by_grade() {
+    // Grades {cpu, memory, gpu} ≥ {0, 0, 0}, {32, 256Gi, 4}, {64, 512Gi, 8}: idle nodes
+    // (64 cores, 512Gi, 8 GPUs) are grade 2. Every resource the pods request must be in the
+    // model, or model nodes hold nothing. j0 (one replica of 8 cores, 8Gi, 8 GPUs) sees alpha
+    // 2 × min(64/8, 512/8, 8/8) = 2 and beta 1, as the summary would; it lands on alpha at 0 s.
+    let grade = |g: u32, cpu: &str, mem: &str, gpu: &str| {
+        format!(
+            "{{grade: {g}, ranges: [{{name: cpu, min: '{cpu}'}}, {{name: memory, min: {mem}}}, {{name: nvidia.com/gpu, min: '{gpu}'}}]}}"
+        )
+    };
+    let grades = format!(
+        "[{}, {}, {}]",
+        grade(0, "0", "0", "0"),
+        grade(1, "32", "256Gi", "4"),
+        grade(2, "64", "512Gi", "8")
+    );
+    let grades = grades.as_str();
+    let jobs = hand_worked_with_models(grades);
+    let j0 = jobs.lines().find(|l| l.contains(",j0,")).unwrap();
+    assert!(j0.contains(",completed,0.000,0.000,3600.000,"), "{j0}");
+    assert!(j0.contains(",alpha:1,"), "{j0}");
+}

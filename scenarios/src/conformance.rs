@@ -395,6 +395,7 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
             summary: &summaries[idx],
             api_enablements: None,
             member: None,
+            resource_models: None,
         })
         .collect();
     let view = BindingView {

@@ -124,6 +124,40 @@ pub struct ClusterSpec {
     pub taints: Vec<TaintSpec>,
     /// Node pools.
     pub node_pools: Vec<NodePoolSpec>,
+    /// Karmada's `spec.resourceModels`: `default` (nine cpu/memory grades) or a list of grades.
+    pub resource_models: Option<ResourceModelsSpec>,
+}
+
+/// Resource models of a cluster.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ResourceModelsSpec {
+    /// `default`.
+    Named(String),
+    /// Explicit grades.
+    Grades(Vec<ModelGradeSpec>),
+}
+
+/// One grade: `[min, max)` per resource.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelGradeSpec {
+    /// Grade number.
+    pub grade: u32,
+    /// Ranges.
+    pub ranges: Vec<ModelRangeSpec>,
+}
+
+/// A resource range of a grade.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelRangeSpec {
+    /// cpu, memory or nvidia.com/gpu.
+    pub name: String,
+    /// Lower bound (a quantity).
+    pub min: crate::karmada::PlainValue,
+    /// Upper bound (a quantity); informational.
+    pub max: Option<crate::karmada::PlainValue>,
 }
 
 /// A taint.

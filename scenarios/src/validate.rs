@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use scheduler::SchedulerConfig;
 use scheduler::control::{PolicySet, PolicyUpdate, TimelineChange};
+use scheduler::estimator::{ModelGrade, default_resource_models};
 use scheduler::policy::PlacementId;
 use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling};
 use scheduler::queue::QueueConfig;
@@ -45,6 +46,8 @@ pub struct Scenario {
     pub timeline: Vec<(SimTime, TimelineChange)>,
     /// Quotas and budgets.
     pub quotas: Quotas,
+    /// Each cluster's resource models (empty: none).
+    pub resource_models: Vec<Vec<ModelGrade>>,
     /// Scheduler settings.
     pub scheduler: SchedulerConfig,
     /// The workload.
@@ -409,6 +412,12 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         }
     };
     let quotas = quotas(ck, &world, &spec.namespaces, quota_mode)?;
+    let resource_models = spec
+        .clusters
+        .iter()
+        .enumerate()
+        .map(|(idx, c)| resource_models(ck, c, &format!("clusters[{idx}].resource_models")))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut scheduler = scheduler_config(ck, &spec.scheduler)?;
     if spec.scheduler.quota_plugin {
         scheduler.estimators.push("resource-quota".to_owned());
@@ -491,6 +500,7 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         warnings: imported.warnings,
         timeline,
         quotas,
+        resource_models,
         scheduler,
         workload,
         source: file.to_owned(),
@@ -859,6 +869,56 @@ fn job_list(ck: &Checker<'_>, world: &World, specs: &[spec::JobSpec]) -> Result<
         job.id = JobId(idx as u64);
     }
     Ok(jobs)
+}
+
+fn resource_models(
+    ck: &Checker<'_>,
+    cluster: &spec::ClusterSpec,
+    path: &str,
+) -> Result<Vec<ModelGrade>, Error> {
+    match &cluster.resource_models {
+        None => Ok(Vec::new()),
+        Some(spec::ResourceModelsSpec::Named(name)) if name == "default" => {
+            Ok(default_resource_models())
+        }
+        Some(spec::ResourceModelsSpec::Named(name)) => ck.at(
+            &cluster.name,
+            path,
+            format!("unknown resource models {name:?}; expected default or a list of grades"),
+        ),
+        Some(spec::ResourceModelsSpec::Grades(grades)) => grades
+            .iter()
+            .map(|g| {
+                let minimums = g
+                    .ranges
+                    .iter()
+                    .map(|r| {
+                        let min = match &r.min {
+                            crate::karmada::PlainValue::Number(n) => n.to_string(),
+                            crate::karmada::PlainValue::Text(t) => t.clone(),
+                        };
+                        let q = Quantity::parse(&min).or_else(|e| {
+                            ck.at(
+                                &cluster.name,
+                                format!("{path}.grade{}.{}", g.grade, r.name),
+                                e.to_string(),
+                            )
+                        })?;
+                        let value = if r.name == "cpu" {
+                            q.milli_value()
+                        } else {
+                            q.value()
+                        };
+                        Ok((r.name.clone(), value as i64))
+                    })
+                    .collect::<Result<Vec<_>, Error>>()?;
+                Ok(ModelGrade {
+                    grade: g.grade,
+                    minimums,
+                })
+            })
+            .collect(),
+    }
 }
 
 /// Quota `hard` limits from Kubernetes resource names.

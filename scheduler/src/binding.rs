@@ -81,6 +81,9 @@ pub struct BindingView<'a> {
     pub placement: &'a Placement,
 }
 
+/// A cluster's resource model grades and the node count published for each grade.
+pub type ResourceModels<'a> = (&'a [crate::estimator::ModelGrade], &'a [(u32, i64)]);
+
 /// What a plugin may read about one member cluster.
 #[derive(Clone, Copy, Debug)]
 pub struct ClusterView<'a> {
@@ -95,4 +98,6 @@ pub struct ClusterView<'a> {
     /// The member's live nodes, as its scheduler-estimator sees them; `None` when the cluster
     /// runs no estimator (the accurate estimator then has no opinion).
     pub member: Option<&'a crate::member::MemberCluster>,
+    /// `spec.resourceModels` and the published `allocatableModelings` (grade, node count).
+    pub resource_models: Option<ResourceModels<'a>>,
 }

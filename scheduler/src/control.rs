@@ -14,7 +14,7 @@ use crate::binding::{BindingView, ClusterView, ResourceBinding};
 use crate::config::{DirectSubmission, Federation};
 use crate::config::{Plugins, SchedulerConfig};
 use crate::divide::Mode;
-use crate::estimator::{ResourceList, ResourceSummary};
+use crate::estimator::{ModelGrade, ResourceList, ResourceSummary};
 use crate::explain::{Entry, ExplainLog};
 use crate::generic::{self, Decision, Given, Outcome};
 use crate::member::{Binding, MemberCluster, PendingPods};
@@ -101,6 +101,8 @@ struct ActiveJob {
     n_pods_waited: u64,
     /// The namespace had room in its budget for the job when it arrived.
     under_budget_at_submit: bool,
+    /// The change count when the binding was last attempted on a current status.
+    attempted_at_change: Option<u64>,
 }
 
 impl ActiveJob {
@@ -179,9 +181,18 @@ pub struct ControlPlane {
     status: Vec<ResourceSummary>,
     status_period: Duration,
     next_status: SimTime,
+    /// The published status reflects every change so far.
+    status_current: bool,
+    /// Changes to pods or quota usage so far; a binding attempted after the last one on a
+    /// current status would get the same answer again.
+    n_changes: u64,
     overcommit_protection: bool,
     /// Assumed replicas per (cluster, job): (replicas, per-replica request, expiry).
     assumed: BTreeMap<(ClusterId, JobId), (i64, PodRequest, SimTime)>,
+    /// Each cluster's resource models (`spec.resourceModels`), if it has any.
+    resource_models: Vec<Vec<ModelGrade>>,
+    /// The published grade counts (`allocatableModelings`) of each cluster.
+    status_models: Vec<Vec<(u32, i64)>>,
     /// FederatedResourceQuotas and the usage their admission has counted.
     federated: Vec<(FederatedResourceQuota, ResourceList)>,
     /// GPU budget and quota granted per namespace, for the over-budget report.
@@ -231,8 +242,12 @@ impl ControlPlane {
             status,
             status_period: config.status_period,
             next_status: SimTime::ZERO,
+            status_current: true,
+            n_changes: 0,
             overcommit_protection: config.overcommit_protection,
             assumed: BTreeMap::new(),
+            resource_models: vec![Vec::new(); n_clusters],
+            status_models: vec![Vec::new(); n_clusters],
             federated: Vec::new(),
             budgets: Vec::new(),
             namespace_gpus: Vec::new(),
@@ -319,6 +334,11 @@ impl ControlPlane {
                 summary: &summaries[member.id().0 as usize],
                 api_enablements: None,
                 member: Some(member),
+                resource_models: Some((
+                    self.resource_models[member.id().0 as usize].as_slice(),
+                    self.status_models[member.id().0 as usize].as_slice(),
+                ))
+                .filter(|(grades, _)| !grades.is_empty()),
             })
             .collect()
     }
@@ -331,8 +351,13 @@ impl ControlPlane {
             return;
         }
         for member in &self.members {
-            self.status[member.id().0 as usize] = *member.summary();
+            let idx = member.id().0 as usize;
+            self.status[idx] = *member.summary();
+            if !self.resource_models[idx].is_empty() {
+                self.status_models[idx] = member.grade_counts(&self.resource_models[idx]);
+            }
         }
+        self.status_current = true;
         let period = self.status_period.as_millis();
         self.next_status = SimTime((now.as_millis() / period + 1) * period);
         let jobs = &self.jobs;
@@ -434,6 +459,8 @@ impl ControlPlane {
         let active = self.jobs.get_mut(&entry.job).expect("present");
         active.placement_changed = false;
         active.n_attempts += 1;
+        let current = self.status_period == Duration::ZERO || self.status_current;
+        active.attempted_at_change = current.then_some(self.n_changes);
         self.stats.n_attempts += 1;
         let binding = active.binding.clone();
         let attempt = self.decide(&binding, Mode::Steady);
@@ -590,6 +617,7 @@ impl ControlPlane {
 
     /// Applies a change from the scenario's timeline and requeues the bindings Karmada would.
     fn apply_change(&mut self, change: TimelineChange, now: SimTime) {
+        self.n_changes += 1;
         match change {
             TimelineChange::ClusterLabels { cluster, labels } => {
                 let old = self.world.fleet.cluster(cluster).clone();
@@ -659,6 +687,15 @@ impl ControlPlane {
                     }
                 }
             }
+        }
+    }
+
+    /// Gives clusters resource models (`spec.resourceModels`); the general estimator then
+    /// uses their published grade counts.
+    pub fn set_resource_models(&mut self, models: Vec<Vec<ModelGrade>>) {
+        for (idx, grades) in models.into_iter().enumerate().take(self.members.len()) {
+            self.status_models[idx] = self.members[idx].grade_counts(&grades);
+            self.resource_models[idx] = grades;
         }
     }
 
@@ -841,6 +878,8 @@ impl ControlPlane {
             let member = &self.members[cluster.0 as usize];
             let model = member.node_gpu_model(binding.node);
             self.mark_dirty(*cluster, model);
+            self.status_current = false;
+            self.n_changes += 1;
             let speed_milli = model.map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli);
             let Some(active) = self.jobs.get_mut(&binding.job) else {
                 continue;
@@ -935,6 +974,8 @@ impl ControlPlane {
         let member = &mut self.members[cluster.0 as usize];
         member.release_owned(node, &request, namespace, priority_class);
         let model = member.node_gpu_model(node);
+        self.status_current = false;
+        self.n_changes += 1;
         self.count_namespace_gpus(job, request.gpu.total_milli(), false);
         self.touched[cluster.0 as usize] = true;
         self.mark_dirty(cluster, model);
@@ -1130,6 +1171,7 @@ impl Handler for ControlPlane {
                 n_pods_sent: 0,
                 n_pods_waited: 0,
                 under_budget_at_submit,
+                attempted_at_change: None,
             },
         );
         if let Federation::Direct(submission) = &self.federation {
@@ -1201,6 +1243,21 @@ impl Handler for ControlPlane {
             }
         }
         self.settle(ctx);
+    }
+
+    fn is_settled(&self) -> bool {
+        // No pod runs (no finish is coming), the published status is current, no assumption
+        // or timeline change is still ahead: retries would find the same answers forever.
+        !self.queue.has_active()
+            && !self.cycle_armed
+            && self.jobs.values().all(|active| {
+                active.n_live == 0
+                    && (!self.queue.contains(active.job.id)
+                        || active.attempted_at_change == Some(self.n_changes))
+            })
+            && (self.status_period == Duration::ZERO || self.status_current)
+            && self.assumed.is_empty()
+            && self.timeline.iter().all(|(time, _)| *time <= self.now)
     }
 
     fn on_end(&mut self, ctx: &mut Context<'_, ControlEvent>) {

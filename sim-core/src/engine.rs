@@ -60,6 +60,13 @@ pub trait Handler {
 
     /// The run is over (`ctx.now()` is the end time): emit the final records.
     fn on_end(&mut self, ctx: &mut Context<'_, Self::Event>);
+
+    /// True when, with no more arrivals, nothing the handler has queued can change anything
+    /// (only retries of work that cannot progress remain). A run without a horizon ends then,
+    /// rather than retrying forever.
+    fn is_settled(&self) -> bool {
+        false
+    }
 }
 
 /// How far a run has got; passed to the progress callback.
@@ -130,7 +137,7 @@ where
     let mut last_submit = SimTime::ZERO;
     let mut pull =
         |queue: &mut EventQueue<Item<H::Event>>, last_submit: &mut SimTime| match jobs.next() {
-            None => Ok(()),
+            None => Ok(false),
             Some(Err(err)) => Err(EngineError::Stream(err)),
             Some(Ok(job)) if job.submit < *last_submit => Err(EngineError::Unsorted {
                 name: job.name,
@@ -140,7 +147,7 @@ where
             Some(Ok(job)) => {
                 *last_submit = job.submit;
                 queue.push(job.submit, Item::Arrival(job));
-                Ok(())
+                Ok(true)
             }
         };
     handler.on_start(&mut Context {
@@ -148,7 +155,7 @@ where
         queue: &mut queue,
         sink,
     });
-    pull(&mut queue, &mut last_submit)?;
+    let mut stream_done = !pull(&mut queue, &mut last_submit)?;
     let mut now = SimTime::ZERO;
     let mut n_arrived = 0;
     let mut n_events = 0;
@@ -169,9 +176,12 @@ where
             Item::Arrival(job) => {
                 n_arrived += 1;
                 handler.on_arrival(job, &mut ctx);
-                pull(&mut queue, &mut last_submit)?;
+                stream_done = !pull(&mut queue, &mut last_submit)?;
             }
             Item::Event(event) => handler.on_event(event, &mut ctx),
+        }
+        if config.horizon.is_none() && stream_done && handler.is_settled() {
+            break;
         }
         if n_events % every == 0 {
             progress(Progress {

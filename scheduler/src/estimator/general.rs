@@ -57,6 +57,22 @@ pub fn replicas_by_resources(pods_free: i64, bounds: impl IntoIterator<Item = (i
     answer
 }
 
+/// Karmada's default resource models (`SetDefaultClusterResourceModels`): nine grades on cpu
+/// (0, 1, 2, 4, 8, 16, 32, 64, 128 cores) and memory (0, 4, 16, 32, 64, 128, 256, 512, 1024 GiB).
+pub fn default_resource_models() -> Vec<ModelGrade> {
+    let cores = [0i64, 1, 2, 4, 8, 16, 32, 64, 128];
+    let gib = [0i64, 4, 16, 32, 64, 128, 256, 512, 1024];
+    (0..9)
+        .map(|g| ModelGrade {
+            grade: g as u32,
+            minimums: vec![
+                ("cpu".to_owned(), cores[g] * 1000),
+                ("memory".to_owned(), gib[g] << 30),
+            ],
+        })
+        .collect()
+}
+
 /// One grade of a cluster's resource model: `[min, max)` per resource name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModelGrade {
@@ -104,6 +120,25 @@ impl ReplicaEstimator for GeneralEstimator {
     }
 
     fn max_replicas(&self, binding: &BindingView<'_>, cluster: &ClusterView<'_>) -> Option<i64> {
+        // With resource models and published grade counts, Karmada packs replicas onto virtual
+        // nodes of each grade's minimums instead of dividing the summary.
+        if let Some((grades, counts)) = cluster
+            .resource_models
+            .filter(|(_, counts)| !counts.is_empty())
+        {
+            let s = cluster.summary;
+            let pods_free = s.allocatable.pods - s.allocated.pods - s.allocating.pods;
+            if pods_free <= 0 {
+                return Some(0);
+            }
+            let r = &binding.binding.request;
+            let request = [
+                ("cpu".to_owned(), r.cpu_milli as i64),
+                ("memory".to_owned(), r.memory as i64),
+                ("nvidia.com/gpu".to_owned(), i64::from(r.gpu.devices())),
+            ];
+            return Some(pods_free.min(replicas_by_models(grades, counts, &request)));
+        }
         Some(Self::from_summary(cluster.summary, binding))
     }
 }

@@ -10,7 +10,10 @@ mod resource_quota_live;
 
 pub use accurate::{NodeClaim, NodeSnapshot, replicas_on_nodes};
 pub use accurate_live::AccurateEstimator;
-pub use general::{GeneralEstimator, ModelGrade, replicas_by_models, replicas_by_resources};
+pub use general::{
+    GeneralEstimator, ModelGrade, default_resource_models, replicas_by_models,
+    replicas_by_resources,
+};
 pub use registry::{ESTIMATOR_NAMES, estimator_by_name};
 pub use resource_quota::{
     ResourceQuota, ScopeRequirement, is_extended_resource, replicas_by_quotas,

@@ -70,6 +70,7 @@ impl Case {
             summary: &summary,
             api_enablements: self.apis.as_deref(),
             member: None,
+            resource_models: None,
         };
         let expected = expected.map_or(Verdict::Fits, |r| Verdict::Unschedulable(r.to_owned()));
         assert_eq!(

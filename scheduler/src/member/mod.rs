@@ -21,7 +21,7 @@ use sim_core::model::{
     TaintEffect,
 };
 
-use crate::estimator::{ResourceList, ResourceSummary};
+use crate::estimator::{ModelGrade, ResourceList, ResourceSummary};
 use crate::quota::ResourceQuota;
 
 /// What is still free on one node.
@@ -251,6 +251,43 @@ impl MemberCluster {
     /// Pods waiting for a node.
     pub fn n_pending_pods(&self) -> u64 {
         self.pending.values().map(|p| u64::from(p.n_pods)).sum()
+    }
+
+    /// `status.resourceSummary.allocatableModelings`: how many nodes fall in each grade of
+    /// `grades`, a node's grade being, over the resources the model describes, the lowest of
+    /// the last grade whose minimum its free amount reaches (Karmada's `getIndex`).
+    pub fn grade_counts(&self, grades: &[ModelGrade]) -> Vec<(u32, i64)> {
+        let mut counts: Vec<(u32, i64)> = grades.iter().map(|g| (g.grade, 0)).collect();
+        for ((_, free), nodes) in &self.buckets {
+            let free_of = |name: &str| match name {
+                "cpu" => free.cpu_milli as i64,
+                "memory" => free.memory as i64,
+                "nvidia.com/gpu" => i64::from(free.gpus),
+                "pods" => i64::from(free.pods),
+                _ => 0,
+            };
+            let names: Vec<&str> = grades
+                .iter()
+                .flat_map(|g| g.minimums.iter().map(|(n, _)| n.as_str()))
+                .collect();
+            let mut grade_idx = grades.len().saturating_sub(1);
+            for name in names {
+                let reached = grades
+                    .iter()
+                    .rposition(|g| {
+                        g.minimums
+                            .iter()
+                            .find(|(n, _)| n == name)
+                            .is_none_or(|(_, min)| *min <= free_of(name))
+                    })
+                    .unwrap_or(0);
+                grade_idx = grade_idx.min(reached);
+            }
+            if let Some(entry) = counts.get_mut(grade_idx) {
+                entry.1 += nodes.len() as i64;
+            }
+        }
+        counts
     }
 
     /// Karmada's accurate estimator over this cluster's live nodes: Σ over nodes that can take

@@ -298,3 +298,26 @@ fn quota_admission_refuses_pods_until_quota_frees() {
     assert_eq!(member.quota_gpus(NamespaceId(0)), (8, 8));
     member.check_invariants().unwrap();
 }
+
+#[test]
+fn nodes_are_graded_by_their_free_resources() {
+    // Karmada's default-style grades on cpu: [0, 16), [16, 32), [32, ∞) cores. Two 64-core
+    // nodes: one idle (grade 2), one with 40 cores used (24 free: grade 1).
+    use crate::estimator::ModelGrade;
+    let grades: Vec<ModelGrade> = [0, 16, 32]
+        .iter()
+        .enumerate()
+        .map(|(g, cores)| ModelGrade {
+            grade: g as u32,
+            minimums: vec![("cpu".into(), cores * 1000)],
+        })
+        .collect();
+    let mut member = cluster(&[(2, 64, 8, Some(0))]);
+    let busy = PodRequest {
+        cpu_milli: 40_000,
+        memory: GI,
+        gpu: GpuRequest::NONE,
+    };
+    member.bind(1, &busy);
+    assert_eq!(member.grade_counts(&grades), vec![(0, 0), (1, 1), (2, 1)]);
+}
