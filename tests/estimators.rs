@@ -72,6 +72,8 @@ fn general_alone_sends_the_pod_where_no_node_fits() {
     assert_eq!(summary["member_pods"]["sent"], 5);
     assert_eq!(summary["member_pods"]["waited"], 1);
     assert_eq!(summary["member_pods"]["waited_share"], 0.2);
+    // It waited in frag from 60 s until the filler's replicas ended at 86,400 s.
+    assert_eq!(summary["member_pods"]["extra_wait_s"], 86340.0);
 }
 
 #[test]

@@ -38,6 +38,7 @@ pub(crate) struct Metrics {
     jobs: JobCounts,
     job_gpu_milli_ms: u128,
     member_pods: MemberPods,
+    member_wait_ms: u128,
     budgets: Budgets,
 }
 
@@ -95,6 +96,7 @@ impl Metrics {
             jobs: JobCounts::default(),
             job_gpu_milli_ms: 0,
             member_pods: MemberPods::default(),
+            member_wait_ms: 0,
             budgets: Budgets::new(names),
         }
     }
@@ -131,6 +133,7 @@ impl Metrics {
         self.job_gpu_milli_ms += record.gpu_milli_ms;
         self.member_pods.sent += record.n_pods_sent;
         self.member_pods.waited += record.n_pods_waited;
+        self.member_wait_ms += u128::from(record.member_wait_ms);
         if record.waited_under_budget {
             self.budgets
                 .job_waited_under_budget(record.namespace.0 as usize);
@@ -212,6 +215,7 @@ impl Metrics {
                 } else {
                     round6(self.member_pods.waited as f64 / self.member_pods.sent as f64)
                 },
+                extra_wait_s: self.member_wait_ms as f64 / 1000.0,
                 ..self.member_pods
             },
         }

@@ -65,6 +65,9 @@ pub struct MemberPods {
     pub waited: u64,
     /// `waited / sent` (0 when nothing was sent).
     pub waited_share: f64,
+    /// Seconds those pods waited in members before a node took them, summed: the extra
+    /// waiting the estimators' promises caused.
+    pub extra_wait_s: f64,
 }
 
 /// Allocated GPU time over capacity GPU time, each integrated over the run.

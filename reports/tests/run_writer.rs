@@ -88,6 +88,7 @@ fn job(id: u64, name: &str, class: Option<PriorityClassId>, submit_ms: u64) -> J
         last_failure: None,
         n_pods_sent: 0,
         n_pods_waited: 0,
+        member_wait_ms: 0,
         waited_under_budget: false,
     }
 }
@@ -220,7 +221,8 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
   "member_pods": {{
     "sent": 0,
     "waited": 0,
-    "waited_share": 0.0
+    "waited_share": 0.0,
+    "extra_wait_s": 0.0
   }},
   "namespaces": {{}}
 }}

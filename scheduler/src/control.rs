@@ -103,6 +103,10 @@ struct ActiveJob {
     under_budget_at_submit: bool,
     /// The change count when the binding was last attempted on a current status.
     attempted_at_change: Option<u64>,
+    /// Pods waiting in members: (cluster, when sent, how many).
+    waiting: Vec<(ClusterId, SimTime, u32)>,
+    /// Σ over pods that waited in a member of how long they waited there.
+    member_wait_ms: u64,
 }
 
 impl ActiveJob {
@@ -173,7 +177,8 @@ pub struct ControlPlane {
     dirty: Vec<bool>,
     dirty_list: Vec<(ClusterId, GpuModelId)>,
     touched: Vec<bool>,
-    bound: Vec<(ClusterId, Binding)>,
+    /// Pods members just bound, and whether each had waited in the member first.
+    bound: Vec<(ClusterId, Binding, bool)>,
     check_invariants: bool,
     stats: ControlStats,
     now: SimTime,
@@ -568,7 +573,10 @@ impl ControlPlane {
                         n_pods: n_waiting,
                     });
                 }
-                self.bound.extend(bound.into_iter().map(|b| (cluster, b)));
+                if n_waiting > 0 {
+                    active.waiting.push((cluster, self.now, n_waiting));
+                }
+                self.bound.extend(bound.into_iter().map(|b| (cluster, b, false)));
                 self.touched[cluster.0 as usize] = true;
             }
         }
@@ -873,7 +881,7 @@ impl ControlPlane {
     fn settle_bound(&mut self, ctx: &mut Context<'_, ControlEvent>) {
         let now = ctx.now();
         let bound = std::mem::take(&mut self.bound);
-        for (cluster, binding) in &bound {
+        for (cluster, binding, waited) in &bound {
             self.stats.n_pods_bound += 1;
             let member = &self.members[cluster.0 as usize];
             let model = member.node_gpu_model(binding.node);
@@ -884,6 +892,14 @@ impl ControlPlane {
             let Some(active) = self.jobs.get_mut(&binding.job) else {
                 continue;
             };
+            if *waited {
+                // The pod waited in the member since it was sent: the longest-waiting first.
+                if let Some(entry) = active.waiting.iter_mut().find(|(c, _, n)| c == cluster && *n > 0) {
+                    active.member_wait_ms += now.since(entry.1).as_millis();
+                    entry.2 -= 1;
+                }
+                active.waiting.retain(|(_, _, n)| *n > 0);
+            }
             let request = active.manifest_request(*cluster);
             active.pods.push(Pod {
                 cluster: *cluster,
@@ -999,11 +1015,7 @@ impl ControlPlane {
             }
             let mut bound = Vec::new();
             self.members[cluster_idx].retry_pending(self.plugins.placement.as_ref(), &mut bound);
-            self.bound.extend(
-                bound
-                    .into_iter()
-                    .map(|b| (ClusterId(cluster_idx as u32), b)),
-            );
+            self.bound.extend(bound.into_iter().map(|b| (ClusterId(cluster_idx as u32), b, true)));
         }
         self.settle_bound(ctx);
         self.arm_timers(ctx);
@@ -1125,6 +1137,7 @@ impl Handler for ControlPlane {
                 ),
                 n_pods_sent: 0,
                 n_pods_waited: 0,
+                member_wait_ms: 0,
                 waited_under_budget: false,
             };
             ctx.record(Record::Job(record));
@@ -1172,6 +1185,8 @@ impl Handler for ControlPlane {
                 n_pods_waited: 0,
                 under_budget_at_submit,
                 attempted_at_change: None,
+                waiting: Vec::new(),
+                member_wait_ms: 0,
             },
         );
         if let Federation::Direct(submission) = &self.federation {
@@ -1311,6 +1326,7 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
         n_attempts: active.n_attempts,
         n_pods_sent: active.n_pods_sent,
         n_pods_waited: active.n_pods_waited,
+        member_wait_ms: active.member_wait_ms,
         last_failure: active.last_failure.clone(),
         waited_under_budget: active.under_budget_at_submit
             && active.start.is_none_or(|start| start > active.job.submit),

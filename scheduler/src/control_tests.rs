@@ -693,6 +693,8 @@ mod status_and_assumptions {
         let sink = burst(false);
         let waited: Vec<u64> = sink.jobs().map(|j| j.n_pods_waited).collect();
         assert_eq!(waited, vec![0, 0, 1]);
+        // The horizon is 60 s: j2's pod is still waiting, so no member wait is charged yet.
+        assert!(sink.jobs().all(|j| j.member_wait_ms == 0));
         assert!(sink.jobs().all(|j| j.n_pods_sent == 1));
     }
 

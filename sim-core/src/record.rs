@@ -112,6 +112,8 @@ pub struct JobRecord {
     pub n_pods_sent: u64,
     /// Of those, pods no node could take when they arrived (they waited in the member).
     pub n_pods_waited: u64,
+    /// How long those pods waited in members before a node took them, summed, in ms.
+    pub member_wait_ms: u64,
     /// The job waited although its namespace was under budget when it arrived (quota in the
     /// wrong cluster, say).
     pub waited_under_budget: bool,
