@@ -74,6 +74,7 @@ fn bench_decision(c: &mut Criterion, name: &str, n_clusters: usize, spread: Vec<
         cpu_milli: 48_000,
         memory: 512 * GI as u64,
         gpu: GpuRequest::whole(8, GpuModelSet::ANY),
+        node_claim: 0,
     };
     let binding = ResourceBinding::new(JobId(0), 12, request, NamespaceId(0));
     let plugins = SchedulerConfig::default()
@@ -148,6 +149,7 @@ fn estimators(c: &mut Criterion) {
         cpu_milli: 6000,
         memory: 48 * GI as u64,
         gpu: GpuRequest::whole(1, GpuModelSet::ANY),
+        node_claim: 0,
     };
     // Node i holds i % 9 one-GPU pods: nine distinct free states.
     for node in 0..1000u32 {
@@ -159,6 +161,7 @@ fn estimators(c: &mut Criterion) {
         cpu_milli: 24_000,
         memory: 192 * GI as u64,
         gpu: GpuRequest::whole(4, GpuModelSet::ANY),
+        node_claim: 0,
     };
     let mut group = c.benchmark_group("estimator");
     group.throughput(Throughput::Elements(1));

@@ -154,6 +154,7 @@ pub fn control_plane(
     control.set_timeline(scenario.timeline.clone());
     control.set_quotas(scenario.quotas.clone());
     control.set_resource_models(scenario.resource_models.clone());
+    control.set_node_claims(&scenario.node_claims);
     Ok(control)
 }
 

@@ -342,6 +342,12 @@ pub struct JobSpec {
     /// Labels of the job's template.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// The pods' `nodeSelector`.
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    /// The pods' tolerations.
+    #[serde(default)]
+    pub tolerations: Vec<crate::karmada::TolerationSpec>,
 }
 
 fn default_one() -> Spanned<u32> {
@@ -451,4 +457,10 @@ pub struct NamespaceMixSpec {
     /// Labels on this namespace's job templates (what policies select).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// The `nodeSelector` of this namespace's pods.
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    /// The tolerations of this namespace's pods.
+    #[serde(default)]
+    pub tolerations: Vec<crate::karmada::TolerationSpec>,
 }

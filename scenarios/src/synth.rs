@@ -48,6 +48,8 @@ pub struct NamespaceMix {
     pub priority_class: Option<PriorityClassId>,
     /// The template its jobs are submitted as.
     pub template: Template,
+    /// The node claim of its pods (index into the scenario's claims).
+    pub node_claim: u16,
 }
 
 /// A validated synthetic workload description.
@@ -174,6 +176,7 @@ impl Iterator for SyntheticJobs {
                     cpu_milli: self.spec.cpu_per_gpu * u64::from(per_replica),
                     memory: self.spec.memory_per_gpu * u64::from(per_replica),
                     gpu: GpuRequest::whole(per_replica, self.spec.gpu_models),
+                    node_claim: mix.node_claim,
                 },
             }],
             runtime,
@@ -212,12 +215,14 @@ mod tests {
                     weight: 1,
                     priority_class: None,
                     template: Template::default(),
+                    node_claim: 0,
                 },
                 NamespaceMix {
                     namespace: NamespaceId(1),
                     weight: 3,
                     priority_class: Some(PriorityClassId(0)),
                     template: Template::default(),
+                    node_claim: 0,
                 },
             ],
         }

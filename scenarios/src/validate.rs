@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use scheduler::SchedulerConfig;
 use scheduler::control::{PolicySet, PolicyUpdate, TimelineChange};
-use scheduler::estimator::{ModelGrade, default_resource_models};
+use scheduler::estimator::{ModelGrade, NodeClaim, default_resource_models};
 use scheduler::policy::PlacementId;
 use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling};
 use scheduler::queue::QueueConfig;
@@ -48,6 +48,8 @@ pub struct Scenario {
     pub quotas: Quotas,
     /// Each cluster's resource models (empty: none).
     pub resource_models: Vec<Vec<ModelGrade>>,
+    /// Node claims pods refer to by index; the first is the empty claim.
+    pub node_claims: Vec<NodeClaim>,
     /// Scheduler settings.
     pub scheduler: SchedulerConfig,
     /// The workload.
@@ -479,9 +481,12 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         };
         timeline.push((at, change));
     }
+    let mut claims = ClaimTable {
+        claims: vec![NodeClaim::default()],
+    };
     let workload = match (&spec.workload.synthetic, &spec.workload.jobs) {
-        (Some(synth), None) => Workload::Synthetic(synthetic(ck, &world, synth)?),
-        (None, Some(list)) => Workload::Jobs(job_list(ck, &world, list)?),
+        (Some(synth), None) => Workload::Synthetic(synthetic(ck, &world, synth, &mut claims)?),
+        (None, Some(list)) => Workload::Jobs(job_list(ck, &world, list, &mut claims)?),
         _ => {
             return ck.error(
                 0,
@@ -501,6 +506,7 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         timeline,
         quotas,
         resource_models,
+        node_claims: claims.into_inner(),
         scheduler,
         workload,
         source: file.to_owned(),
@@ -583,6 +589,7 @@ fn synthetic(
     ck: &Checker<'_>,
     world: &World,
     spec: &spec::SyntheticSpec,
+    claims: &mut ClaimTable,
 ) -> Result<SyntheticWorkload, Error> {
     let path = "workload.synthetic";
     let arrivals = ArrivalProcess {
@@ -737,11 +744,18 @@ fn synthetic(
             kind: Arc::clone(&kind),
             labels: Arc::new(entry.labels.clone()),
         };
+        let node_claim = claims.intern(
+            ck,
+            &entry.node_selector,
+            &entry.tolerations,
+            &format!("{entry_path}.tolerations"),
+        )?;
         namespaces.push(NamespaceMix {
             namespace,
             weight: entry.weight.value,
             priority_class,
             template,
+            node_claim,
         });
     }
     Ok(SyntheticWorkload {
@@ -804,7 +818,12 @@ fn namespace_id(
 }
 
 /// An explicit job list, sorted by submit time (stable, so equal times keep file order).
-fn job_list(ck: &Checker<'_>, world: &World, specs: &[spec::JobSpec]) -> Result<Vec<Job>, Error> {
+fn job_list(
+    ck: &Checker<'_>,
+    world: &World,
+    specs: &[spec::JobSpec],
+    claims: &mut ClaimTable,
+) -> Result<Vec<Job>, Error> {
     let mut jobs = Vec::with_capacity(specs.len());
     for (idx, job) in specs.iter().enumerate() {
         let path = format!("workload.jobs[{idx}]");
@@ -852,6 +871,12 @@ fn job_list(ck: &Checker<'_>, world: &World, specs: &[spec::JobSpec]) -> Result<
                     cpu_milli: quantity(&job.cpu, "cpu")?.milli_value(),
                     memory: quantity(&job.memory, "memory")?.value(),
                     gpu: GpuRequest::whole(job.gpus, GpuModelSet::of(models)),
+                    node_claim: claims.intern(
+                        ck,
+                        &job.node_selector,
+                        &job.tolerations,
+                        &format!("{path}.tolerations"),
+                    )?,
                 },
             }],
             runtime: ck.duration(&job.runtime, &format!("{path}.runtime"))?,
@@ -918,6 +943,41 @@ fn resource_models(
                 })
             })
             .collect(),
+    }
+}
+
+/// The distinct node claims of a scenario's pods; index 0 is the empty claim.
+struct ClaimTable {
+    claims: Vec<NodeClaim>,
+}
+
+impl ClaimTable {
+    /// The index of the claim with this selector and these tolerations, added if new.
+    fn intern(
+        &mut self,
+        ck: &Checker<'_>,
+        node_selector: &BTreeMap<String, String>,
+        tolerations: &[crate::karmada::TolerationSpec],
+        path: &str,
+    ) -> Result<u16, Error> {
+        let claim = NodeClaim {
+            node_selector: node_selector.clone(),
+            node_affinity: Vec::new(),
+            tolerations: ck.tolerations(tolerations, path)?,
+        };
+        let idx = match self.claims.iter().position(|c| *c == claim) {
+            Some(idx) => idx,
+            None => {
+                self.claims.push(claim);
+                self.claims.len() - 1
+            }
+        };
+        u16::try_from(idx)
+            .or_else(|_| ck.error(0, 0, path, "more than 65,535 distinct node claims"))
+    }
+
+    fn into_inner(self) -> Vec<NodeClaim> {
+        self.claims
     }
 }
 

@@ -576,7 +576,8 @@ impl ControlPlane {
                 if n_waiting > 0 {
                     active.waiting.push((cluster, self.now, n_waiting));
                 }
-                self.bound.extend(bound.into_iter().map(|b| (cluster, b, false)));
+                self.bound
+                    .extend(bound.into_iter().map(|b| (cluster, b, false)));
                 self.touched[cluster.0 as usize] = true;
             }
         }
@@ -695,6 +696,13 @@ impl ControlPlane {
                     }
                 }
             }
+        }
+    }
+
+    /// Sets the node claims pods refer to (`PodRequest::node_claim`; index 0 is the empty one).
+    pub fn set_node_claims(&mut self, claims: &[crate::estimator::NodeClaim]) {
+        for member in &mut self.members {
+            member.set_node_claims(claims);
         }
     }
 
@@ -894,7 +902,11 @@ impl ControlPlane {
             };
             if *waited {
                 // The pod waited in the member since it was sent: the longest-waiting first.
-                if let Some(entry) = active.waiting.iter_mut().find(|(c, _, n)| c == cluster && *n > 0) {
+                if let Some(entry) = active
+                    .waiting
+                    .iter_mut()
+                    .find(|(c, _, n)| c == cluster && *n > 0)
+                {
                     active.member_wait_ms += now.since(entry.1).as_millis();
                     entry.2 -= 1;
                 }
@@ -1015,7 +1027,11 @@ impl ControlPlane {
             }
             let mut bound = Vec::new();
             self.members[cluster_idx].retry_pending(self.plugins.placement.as_ref(), &mut bound);
-            self.bound.extend(bound.into_iter().map(|b| (ClusterId(cluster_idx as u32), b, true)));
+            self.bound.extend(
+                bound
+                    .into_iter()
+                    .map(|b| (ClusterId(cluster_idx as u32), b, true)),
+            );
         }
         self.settle_bound(ctx);
         self.arm_timers(ctx);

@@ -86,6 +86,7 @@ fn job(id: u64, submit_s: u64, replicas: u32, gpus: u32, runtime_s: u64, gang: b
                 cpu_milli: 8000,
                 memory: 8 * GI,
                 gpu: GpuRequest::whole(gpus, GpuModelSet::ANY),
+                node_claim: 0,
             },
         }],
         runtime: Duration(runtime_s * S),

@@ -143,12 +143,14 @@ mod tests {
             cpu_milli: 1500,
             memory: 0,
             gpu: GpuRequest::whole(1, GpuModelSet::ANY),
+            node_claim: 0,
         };
         assert_eq!(hard.replicas(&used(4000, 5, 100), &request), Some(3));
         let cpu_only = PodRequest {
             cpu_milli: 0,
             memory: 0,
             gpu: GpuRequest::NONE,
+            node_claim: 0,
         };
         assert_eq!(hard.replicas(&used(0, 0, 0), &cpu_only), None);
         // Over-used quotas allow nothing.

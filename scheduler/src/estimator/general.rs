@@ -193,6 +193,7 @@ mod tests {
             cpu_milli: 500,
             memory: 2 * GI as u64,
             gpu: GpuRequest::NONE,
+            node_claim: 0,
         };
         check(e5_summary(), request, 10);
     }
@@ -203,6 +204,7 @@ mod tests {
             cpu_milli: 0,
             memory: 0,
             gpu: GpuRequest::whole(1, GpuModelSet::ANY),
+            node_claim: 0,
         };
         check(e5_summary(), request, 0);
     }
@@ -236,6 +238,7 @@ mod tests {
                 cpu_milli: 500,
                 memory: GI as u64,
                 gpu: GpuRequest::NONE,
+                node_claim: 0,
             },
             6,
         );
@@ -270,6 +273,7 @@ mod tests {
                 cpu_milli: 1000,
                 memory: GI as u64,
                 gpu: GpuRequest::whole(4, GpuModelSet::ANY),
+                node_claim: 0,
             },
             2,
         );

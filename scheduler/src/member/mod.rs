@@ -18,10 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sim_core::model::{
     Cluster, ClusterId, GpuModelId, JobId, NamespaceId, NodeShape, PodRequest, PriorityClassId,
-    TaintEffect,
 };
 
-use crate::estimator::{ModelGrade, ResourceList, ResourceSummary};
+use crate::estimator::{ModelGrade, NodeClaim, ResourceList, ResourceSummary};
 use crate::quota::ResourceQuota;
 
 /// What is still free on one node.
@@ -119,7 +118,10 @@ pub struct Binding {
 #[derive(Clone, Debug)]
 struct Pool {
     shape: NodeShape,
-    schedulable: bool,
+    labels: sim_core::model::Labels,
+    taints: Vec<sim_core::model::Taint>,
+    /// Whether a pod of each node claim may run here (index = `PodRequest::node_claim`).
+    admits: Vec<bool>,
 }
 
 /// One member cluster's nodes and pods.
@@ -162,14 +164,13 @@ impl MemberCluster {
         };
         for (pool_idx, pool) in cluster.node_pools.iter().enumerate() {
             let pool_idx = pool_idx as u16;
-            // Pods carry no tolerations yet, so a pool with a hard taint takes no pods.
-            let schedulable = !pool
-                .taints
-                .iter()
-                .any(|t| matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute));
+            // Claim 0, no selector and no toleration, keeps off pools with a hard taint.
+            let admits = vec![NodeClaim::default().admits(&pool.labels, &pool.taints)];
             member.pools.push(Pool {
                 shape: pool.shape,
-                schedulable,
+                labels: pool.labels.clone(),
+                taints: pool.taints.clone(),
+                admits,
             });
             let free = NodeFree::of_shape(&pool.shape);
             let first = member.node_free.len() as u32;
@@ -291,13 +292,17 @@ impl MemberCluster {
     }
 
     /// Karmada's accurate estimator over this cluster's live nodes: Σ over nodes that can take
-    /// the pod (schedulable pool, allowed GPU model) of `min(free pod slots, free / request)`.
+    /// the pod (a pool its node claim admits, an allowed GPU model) of `min(free pod slots, free / request)`.
     /// Nodes in one bucket are identical, so each bucket costs one division.
     pub fn accurate_replicas(&self, pod: &PodRequest) -> i64 {
         let mut total: i64 = 0;
         for ((pool_idx, free), nodes) in &self.buckets {
             let pool = &self.pools[*pool_idx as usize];
-            if !pool.schedulable
+            if !pool
+                .admits
+                .get(usize::from(pod.node_claim))
+                .copied()
+                .unwrap_or(false)
                 || (pod.gpu.count > 0 && !pod.gpu.models.allows(pool.shape.gpu_model))
             {
                 continue;
@@ -323,7 +328,13 @@ impl MemberCluster {
         let mut best: Option<(u32, u32)> = None;
         for ((pool_idx, free), nodes) in &self.buckets {
             let pool = &self.pools[*pool_idx as usize];
-            if !pool.schedulable || !fits(pod, &pool.shape, free) {
+            if !pool
+                .admits
+                .get(usize::from(pod.node_claim))
+                .copied()
+                .unwrap_or(false)
+                || !fits(pod, &pool.shape, free)
+            {
                 continue;
             }
             let score = policy.score(pod, &pool.shape, free);
@@ -372,6 +383,20 @@ impl MemberCluster {
         self.summary.allocated.add(&ResourceList::of_pods(pod, 1));
         if let Some(model) = self.node_gpu_model(node) {
             self.gpu_allocated_milli[model.0 as usize] += pod.gpu.total_milli();
+        }
+    }
+
+    /// Sets the scenario's node claims (index 0 is the empty claim): which pools each admits.
+    pub fn set_node_claims(&mut self, claims: &[NodeClaim]) {
+        for pool in &mut self.pools {
+            pool.admits = claims
+                .iter()
+                .map(|claim| claim.admits(&pool.labels, &pool.taints))
+                .collect();
+            if pool.admits.is_empty() {
+                pool.admits
+                    .push(NodeClaim::default().admits(&pool.labels, &pool.taints));
+            }
         }
     }
 

@@ -39,6 +39,7 @@ fn gpu_pod(gpus: u32) -> PodRequest {
         cpu_milli: 8000,
         memory: 8 * GI,
         gpu: GpuRequest::whole(gpus, GpuModelSet::ANY),
+        node_claim: 0,
     }
 }
 
@@ -102,6 +103,7 @@ fn cpu_only_nodes_never_take_gpu_pods() {
         cpu_milli: 1000,
         memory: GI,
         gpu: GpuRequest::NONE,
+        node_claim: 0,
     };
     assert_eq!(member.choose_node(&cpu_pod, &LeastAllocated), Some(0));
 }
@@ -245,6 +247,7 @@ fn accurate_estimate_counts_what_each_node_can_hold() {
         cpu_milli: 8000,
         memory: GI,
         gpu: GpuRequest::NONE,
+        node_claim: 0,
     };
     // Node 0 used 8 cores, node 1 8 cores: (56 / 8) + (56 / 8) + (64 / 8) = 7 + 7 + 8 = 22.
     assert_eq!(member.accurate_replicas(&cpu_pod), 22);
@@ -317,6 +320,7 @@ fn nodes_are_graded_by_their_free_resources() {
         cpu_milli: 40_000,
         memory: GI,
         gpu: GpuRequest::NONE,
+        node_claim: 0,
     };
     member.bind(1, &busy);
     assert_eq!(member.grade_counts(&grades), vec![(0, 0), (1, 1), (2, 1)]);

@@ -50,4 +50,7 @@ pub struct PodRequest {
     pub memory: u64,
     /// GPU devices.
     pub gpu: GpuRequest,
+    /// Index of the pod's node claim (node selector, tolerations) in the scenario's claim
+    /// table; 0 is the claim of a pod with neither.
+    pub node_claim: u16,
 }
