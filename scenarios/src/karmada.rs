@@ -968,31 +968,7 @@ impl Checker<'_> {
                 }
             },
         };
-        let mut selectors = Vec::new();
-        for (idx, s) in spec.resource_selectors.iter().enumerate() {
-            let label_selector = s
-                .label_selector
-                .as_ref()
-                .map(|l| {
-                    self.label_selector(
-                        l,
-                        &here(&format!("spec.resourceSelectors[{idx}].labelSelector")),
-                    )
-                })
-                .transpose()?;
-            selectors.push(ResourceSelector {
-                api_version: s.api_version.clone(),
-                kind: s.kind.clone(),
-                // The webhook fills a PropagationPolicy's empty selector namespace with its own.
-                namespace: if s.namespace.is_empty() {
-                    namespace.clone().unwrap_or_default()
-                } else {
-                    s.namespace.clone()
-                },
-                name: s.name.clone(),
-                label_selector,
-            });
-        }
+        let selectors = self.resource_selectors(spec, namespace.as_deref(), &here)?;
         if selectors.is_empty() {
             return self.at(
                 name,
@@ -1082,30 +1058,7 @@ impl Checker<'_> {
             }
             rules.push(OverrideRule { target, overriders });
         }
-        let mut selectors = Vec::new();
-        for (idx, s) in spec.resource_selectors.iter().enumerate() {
-            let label_selector = s
-                .label_selector
-                .as_ref()
-                .map(|l| {
-                    self.label_selector(
-                        l,
-                        &here(&format!("spec.resourceSelectors[{idx}].labelSelector")),
-                    )
-                })
-                .transpose()?;
-            selectors.push(ResourceSelector {
-                api_version: s.api_version.clone(),
-                kind: s.kind.clone(),
-                namespace: if s.namespace.is_empty() {
-                    namespace.clone().unwrap_or_default()
-                } else {
-                    s.namespace.clone()
-                },
-                name: s.name.clone(),
-                label_selector,
-            });
-        }
+        let selectors = self.resource_selectors(spec, namespace.as_deref(), here)?;
         out.overrides.push(OverridePolicy {
             name: name.value.clone(),
             namespace,
@@ -1113,6 +1066,37 @@ impl Checker<'_> {
             rules,
         });
         Ok(())
+    }
+
+    /// `resourceSelectors`; the webhook fills a namespaced policy's empty selector namespace
+    /// with its own.
+    fn resource_selectors(
+        &self,
+        spec: &PolicySpec,
+        namespace: Option<&str>,
+        here: &dyn Fn(&str) -> String,
+    ) -> Result<Vec<ResourceSelector>, Error> {
+        let mut selectors = Vec::new();
+        for (idx, s) in spec.resource_selectors.iter().enumerate() {
+            let path = here(&format!("spec.resourceSelectors[{idx}].labelSelector"));
+            let label_selector = s
+                .label_selector
+                .as_ref()
+                .map(|l| self.label_selector(l, &path))
+                .transpose()?;
+            selectors.push(ResourceSelector {
+                api_version: s.api_version.clone(),
+                kind: s.kind.clone(),
+                namespace: if s.namespace.is_empty() {
+                    namespace.unwrap_or_default().to_owned()
+                } else {
+                    s.namespace.clone()
+                },
+                name: s.name.clone(),
+                label_selector,
+            });
+        }
+        Ok(selectors)
     }
 
     /// A plaintext patch fleetsim models: replicas or a container's cpu, memory or GPU request.
