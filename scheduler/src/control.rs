@@ -191,6 +191,8 @@ pub struct ControlPlane {
     /// Changes to pods or quota usage so far; a binding attempted after the last one on a
     /// current status would get the same answer again.
     n_changes: u64,
+    /// Pods bound and not released, over all jobs.
+    n_live_pods: u64,
     overcommit_protection: bool,
     /// Assumed replicas per (cluster, job): (replicas, per-replica request, expiry).
     assumed: BTreeMap<(ClusterId, JobId), (i64, PodRequest, SimTime)>,
@@ -249,6 +251,7 @@ impl ControlPlane {
             next_status: SimTime::ZERO,
             status_current: true,
             n_changes: 0,
+            n_live_pods: 0,
             overcommit_protection: config.overcommit_protection,
             assumed: BTreeMap::new(),
             resource_models: vec![Vec::new(); n_clusters],
@@ -896,6 +899,7 @@ impl ControlPlane {
             self.mark_dirty(*cluster, model);
             self.status_current = false;
             self.n_changes += 1;
+            self.n_live_pods += 1;
             let speed_milli = model.map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli);
             let Some(active) = self.jobs.get_mut(&binding.job) else {
                 continue;
@@ -1004,6 +1008,7 @@ impl ControlPlane {
         let model = member.node_gpu_model(node);
         self.status_current = false;
         self.n_changes += 1;
+        self.n_live_pods -= 1;
         self.count_namespace_gpus(job, request.gpu.total_milli(), false);
         self.touched[cluster.0 as usize] = true;
         self.mark_dirty(cluster, model);
@@ -1279,7 +1284,9 @@ impl Handler for ControlPlane {
     fn is_settled(&self) -> bool {
         // No pod runs (no finish is coming), the published status is current, no assumption
         // or timeline change is still ahead: retries would find the same answers forever.
-        !self.queue.has_active()
+        // Cheap tests first: this runs after every event once the job stream is exhausted.
+        self.n_live_pods == 0
+            && !self.queue.has_active()
             && !self.cycle_armed
             && self.jobs.values().all(|active| {
                 active.n_live == 0

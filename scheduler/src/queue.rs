@@ -64,6 +64,8 @@ pub struct SchedulingQueue {
     active: BTreeMap<ActiveKey, QueuedBinding>,
     backoff: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
     unschedulable: BTreeMap<ActiveKey, QueuedBinding>,
+    /// The unschedulable set by the time each entry was parked, to find due entries at once.
+    unschedulable_since: BTreeSet<(SimTime, ActiveKey)>,
     queued_jobs: BTreeSet<JobId>,
 }
 
@@ -76,6 +78,7 @@ impl SchedulingQueue {
             active: BTreeMap::new(),
             backoff: BTreeMap::new(),
             unschedulable: BTreeMap::new(),
+            unschedulable_since: BTreeSet::new(),
             queued_jobs: BTreeSet::new(),
         }
     }
@@ -146,6 +149,7 @@ impl SchedulingQueue {
         }
         entry.timestamp = now;
         let key = self.key(&entry);
+        self.unschedulable_since.insert((entry.timestamp, key));
         self.unschedulable.insert(key, entry);
     }
 
@@ -165,12 +169,16 @@ impl SchedulingQueue {
     /// the active queue or, while still backing off, to the backoff queue.
     pub fn flush_unschedulable(&mut self, now: SimTime) {
         let max_stay = self.config.unschedulable_max_stay;
-        let due: Vec<ActiveKey> = self
-            .unschedulable
-            .iter()
-            .filter(|(_, entry)| now.since(entry.timestamp) > max_stay)
-            .map(|(key, _)| *key)
-            .collect();
+        let mut due: Vec<ActiveKey> = Vec::new();
+        while let Some(&(since, key)) = self.unschedulable_since.first() {
+            if now.since(since) <= max_stay {
+                break;
+            }
+            self.unschedulable_since.pop_first();
+            due.push(key);
+        }
+        // They move in the active queue's order.
+        due.sort();
         for key in due {
             let entry = self.unschedulable.remove(&key).expect("listed");
             self.requeue(entry, now);
@@ -179,6 +187,7 @@ impl SchedulingQueue {
 
     /// Moves every unschedulable binding on (a cluster event that may make them fit).
     pub fn move_all_to_active(&mut self, now: SimTime) {
+        self.unschedulable_since.clear();
         let all = std::mem::take(&mut self.unschedulable);
         for (_, entry) in all {
             self.requeue(entry, now);
@@ -207,11 +216,9 @@ impl SchedulingQueue {
 
     /// The earliest time an unschedulable binding becomes due (strictly after its max stay).
     pub fn next_unschedulable_due(&self) -> Option<SimTime> {
-        self.unschedulable
-            .values()
-            .map(|entry| entry.timestamp.after(self.config.unschedulable_max_stay))
-            .min()
-            .map(|t| SimTime(t.0 + 1))
+        self.unschedulable_since
+            .first()
+            .map(|(since, _)| SimTime(since.after(self.config.unschedulable_max_stay).0 + 1))
     }
 
     /// True when `job` waits in any of the queues.
