@@ -826,24 +826,6 @@ impl ControlPlane {
         }
     }
 
-    fn count_namespace_gpus(&mut self, job: JobId, milli: u64, added: bool) {
-        let Some(active) = self.jobs.get(&job) else {
-            return;
-        };
-        let ns = active.job.namespace.0 as usize;
-        if ns >= self.namespace_gpus.len() || milli == 0 {
-            return;
-        }
-        if added {
-            self.namespace_gpus[ns] += milli;
-        } else {
-            self.namespace_gpus[ns] -= milli;
-        }
-        if self.budgets[ns].0.is_some() || self.budgets[ns].1.is_some() {
-            self.namespace_dirty[ns] = true;
-        }
-    }
-
     fn flush_namespaces(&mut self, ctx: &mut Context<'_, ControlEvent>) {
         for ns in 0..self.namespace_dirty.len() {
             if !self.namespace_dirty[ns] {
@@ -926,14 +908,14 @@ impl ControlPlane {
             });
             let pod_idx = active.pods.len() as u32 - 1;
             let generation = active.generation;
-            let milli = request.gpu.total_milli();
-            if let Some(ns) = self.namespace_gpus.get_mut(active.job.namespace.0 as usize) {
-                *ns += milli;
-                let idx = active.job.namespace.0 as usize;
-                if self.budgets[idx].0.is_some() || self.budgets[idx].1.is_some() {
-                    self.namespace_dirty[idx] = true;
-                }
-            }
+            let gpus = i64::try_from(request.gpu.total_milli()).expect("small");
+            change_namespace_gpus(
+                &mut self.namespace_gpus,
+                &mut self.namespace_dirty,
+                &self.budgets,
+                active.job.namespace,
+                gpus,
+            );
             if !active.job.gang {
                 let run = scaled_runtime(active.job.runtime, speed_milli);
                 ctx.schedule(
@@ -1009,7 +991,14 @@ impl ControlPlane {
         self.status_current = false;
         self.n_changes += 1;
         self.n_live_pods -= 1;
-        self.count_namespace_gpus(job, request.gpu.total_milli(), false);
+        let gpus = i64::try_from(request.gpu.total_milli()).expect("small");
+        change_namespace_gpus(
+            &mut self.namespace_gpus,
+            &mut self.namespace_dirty,
+            &self.budgets,
+            namespace,
+            -gpus,
+        );
         self.touched[cluster.0 as usize] = true;
         self.mark_dirty(cluster, model);
     }
@@ -1397,6 +1386,27 @@ fn active_affinities<'p>(
         .filter(|term| Some(term.name.as_str()) == observed)
         .flat_map(|term| std::iter::once(&term.affinity).chain(&term.overflow))
         .collect()
+}
+
+/// Adds `delta_milli` to a namespace's GPU use and marks it for a record when it has a budget
+/// or a quota (namespaces without either are not reported).
+fn change_namespace_gpus(
+    gpus: &mut [u64],
+    dirty: &mut [bool],
+    budgets: &[(Option<i64>, Option<i64>)],
+    namespace: NamespaceId,
+    delta_milli: i64,
+) {
+    let ns = namespace.0 as usize;
+    let (Some(used), Some((budget, granted))) = (gpus.get_mut(ns), budgets.get(ns)) else {
+        return;
+    };
+    *used = used
+        .checked_add_signed(delta_milli)
+        .expect("namespace GPU use stays non-negative");
+    if budget.is_some() || granted.is_some() {
+        dirty[ns] = true;
+    }
 }
 
 /// Appends to the explain log when `job` is the explained one.
