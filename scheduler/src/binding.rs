@@ -1,9 +1,14 @@
 //! The ResourceBinding a job becomes, and the views plugins get of it and of clusters.
 
+use std::sync::{Arc, LazyLock};
+
 use sim_core::model::{Cluster, ClusterId, JobId, NamespaceId, PodRequest, PriorityClassId};
 
 use crate::estimator::ResourceSummary;
 use crate::policy::{Placement, PlacementId};
+
+/// Most jobs are `batch/v1` `Job`s; one shared string saves an allocation per binding.
+static DEFAULT_API_RESOURCE: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("batch/v1/Job"));
 
 /// A job as the Karmada scheduler sees it (`work.karmada.io/v1alpha2 ResourceBinding`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +32,7 @@ pub struct ResourceBinding {
     /// `spec.placement`, copied from the matched policy.
     pub placement: PlacementId,
     /// The template's API, `group/version/Kind` (e.g. `batch/v1/Job`), for APIEnablement.
-    pub api_resource: String,
+    pub api_resource: Arc<str>,
     /// `status.schedulerObservedAffinityName`: the `clusterAffinities` term in use.
     pub observed_affinity: Option<String>,
     /// Clusters named by the binding's graceful eviction tasks (`fromCluster`).
@@ -52,7 +57,7 @@ impl ResourceBinding {
             priority: 0,
             clusters: Vec::new(),
             placement: PlacementId(0),
-            api_resource: "batch/v1/Job".to_owned(),
+            api_resource: Arc::clone(&DEFAULT_API_RESOURCE),
             observed_affinity: None,
             evicting_from: Vec::new(),
         }

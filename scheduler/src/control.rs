@@ -470,10 +470,14 @@ impl ControlPlane {
         let current = self.status_period == Duration::ZERO || self.status_current;
         active.attempted_at_change = current.then_some(self.n_changes);
         self.stats.n_attempts += 1;
-        let binding = active.binding.clone();
+        // Lend the binding to the decision rather than copy it: the decision only reads.
+        let placeholder =
+            ResourceBinding::new(entry.job, 0, PodRequest::default(), active.job.namespace);
+        let binding = std::mem::replace(&mut active.binding, placeholder);
         let attempt = self.decide(&binding, Mode::Steady);
         self.log(entry.job, now, || Entry::Attempt(attempt.clone()));
         let active = self.jobs.get_mut(&entry.job).expect("present");
+        active.binding = binding;
         active.binding.observed_affinity = attempt.observed_affinity.clone();
         if attempt.clear {
             self.apply_assignment(entry.job, Vec::new());

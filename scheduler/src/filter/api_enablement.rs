@@ -25,7 +25,11 @@ impl FilterPlugin for ApiEnablement {
             return Verdict::Fits;
         }
         match cluster.api_enablements {
-            Some(apis) if !apis.contains(&binding.binding.api_resource) => {
+            Some(apis)
+                if !apis
+                    .iter()
+                    .any(|api| **api == *binding.binding.api_resource) =>
+            {
                 Verdict::Unschedulable("cluster(s) did not have the API resource".to_owned())
             }
             _ => Verdict::Fits,
