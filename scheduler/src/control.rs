@@ -84,6 +84,8 @@ struct ActiveJob {
     n_finished: u64,
     /// Pods bound and not yet released.
     n_live: u64,
+    /// Pods ever bound.
+    n_bound: u64,
     start: Option<SimTime>,
     generation: u32,
     n_attempts: u32,
@@ -191,8 +193,8 @@ pub struct ControlPlane {
     /// Changes to pods or quota usage so far; a binding attempted after the last one on a
     /// current status would get the same answer again.
     n_changes: u64,
-    /// Pods bound and not released, over all jobs.
-    n_live_pods: u64,
+    /// Finish events queued and not yet handled (stale ones included).
+    n_finish_events: u64,
     overcommit_protection: bool,
     /// Assumed replicas per (cluster, job): (replicas, per-replica request, expiry).
     assumed: BTreeMap<(ClusterId, JobId), (i64, PodRequest, SimTime)>,
@@ -251,7 +253,7 @@ impl ControlPlane {
             next_status: SimTime::ZERO,
             status_current: true,
             n_changes: 0,
-            n_live_pods: 0,
+            n_finish_events: 0,
             overcommit_protection: config.overcommit_protection,
             assumed: BTreeMap::new(),
             resource_models: vec![Vec::new(); n_clusters],
@@ -355,7 +357,13 @@ impl ControlPlane {
     /// sees the state as it was at the tick (nothing changed in between). Assumptions the new
     /// status confirms (every replica running), that expired, or whose job left, are dropped.
     fn refresh_status(&mut self, now: SimTime) {
-        if self.status_period == Duration::ZERO || now < self.next_status {
+        let live = self.status_period == Duration::ZERO;
+        if !live && now < self.next_status {
+            return;
+        }
+        if live {
+            // The status is always current; assumptions are confirmed as soon as pods run.
+            self.release_assumptions(now);
             return;
         }
         for member in &self.members {
@@ -368,6 +376,15 @@ impl ControlPlane {
         self.status_current = true;
         let period = self.status_period.as_millis();
         self.next_status = SimTime((now.as_millis() / period + 1) * period);
+        self.release_assumptions(now);
+    }
+
+    /// Drops assumptions the status confirms (every replica running), that expired, or whose
+    /// job left.
+    fn release_assumptions(&mut self, now: SimTime) {
+        if self.assumed.is_empty() {
+            return;
+        }
         let jobs = &self.jobs;
         self.assumed.retain(|(cluster, job), (_, _, expiry)| {
             let Some(active) = jobs.get(job) else {
@@ -885,7 +902,6 @@ impl ControlPlane {
             self.mark_dirty(*cluster, model);
             self.status_current = false;
             self.n_changes += 1;
-            self.n_live_pods += 1;
             let speed_milli = model.map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli);
             let Some(active) = self.jobs.get_mut(&binding.job) else {
                 continue;
@@ -922,6 +938,7 @@ impl ControlPlane {
             );
             if !active.job.gang {
                 let run = scaled_runtime(active.job.runtime, speed_milli);
+                self.n_finish_events += 1;
                 ctx.schedule(
                     now.after(run),
                     ControlEvent::PodFinished {
@@ -936,7 +953,15 @@ impl ControlPlane {
                 cluster: *cluster,
                 node: binding.node,
             });
-            if !active.running && active.n_live == active.expected_pods() {
+            active.n_bound += 1;
+            // A gang runs when all its replicas run at once; other jobs have started once each
+            // replica has been placed (earlier ones may have finished already).
+            let all_placed = if active.job.gang {
+                active.n_live
+            } else {
+                active.n_bound
+            } >= active.expected_pods();
+            if !active.running && all_placed {
                 active.running = true;
                 active.start = active.start.or(Some(now));
                 log_to(&mut self.explain, binding.job, now, || Entry::Started);
@@ -952,6 +977,7 @@ impl ControlPlane {
                         .min()
                         .unwrap_or(1000);
                     let run = scaled_runtime(active.job.runtime, slowest);
+                    self.n_finish_events += 1;
                     ctx.schedule(
                         now.after(run),
                         ControlEvent::GangFinished {
@@ -994,7 +1020,6 @@ impl ControlPlane {
         let model = member.node_gpu_model(node);
         self.status_current = false;
         self.n_changes += 1;
-        self.n_live_pods -= 1;
         let gpus = i64::try_from(request.gpu.total_milli()).expect("small");
         change_namespace_gpus(
             &mut self.namespace_gpus,
@@ -1186,6 +1211,7 @@ impl Handler for ControlPlane {
                 pods: Vec::new(),
                 n_finished: 0,
                 n_live: 0,
+                n_bound: 0,
                 start: None,
                 generation: 0,
                 n_attempts: 0,
@@ -1240,6 +1266,7 @@ impl Handler for ControlPlane {
                 self.queue.flush_unschedulable(now);
             }
             ControlEvent::GangFinished { job, generation } => {
+                self.n_finish_events -= 1;
                 let Some(active) = self.jobs.get(&job) else {
                     return;
                 };
@@ -1256,6 +1283,7 @@ impl Handler for ControlPlane {
                 pod,
                 generation,
             } => {
+                self.n_finish_events -= 1;
                 let Some(active) = self.jobs.get(&job) else {
                     return;
                 };
@@ -1278,13 +1306,14 @@ impl Handler for ControlPlane {
         // No pod runs (no finish is coming), the published status is current, no assumption
         // or timeline change is still ahead: retries would find the same answers forever.
         // Cheap tests first: this runs after every event once the job stream is exhausted.
-        self.n_live_pods == 0
+        // Pods that hold resources with no finish ahead (a gang still missing replicas) never
+        // release them, so they do not keep the run going.
+        self.n_finish_events == 0
             && !self.queue.has_active()
             && !self.cycle_armed
             && self.jobs.values().all(|active| {
-                active.n_live == 0
-                    && (!self.queue.contains(active.job.id)
-                        || active.attempted_at_change == Some(self.n_changes))
+                !self.queue.contains(active.job.id)
+                    || active.attempted_at_change == Some(self.n_changes)
             })
             && (self.status_period == Duration::ZERO || self.status_current)
             && self.assumed.is_empty()

@@ -1,0 +1,269 @@
+//! Properties that hold for any fleet, workload and placement: every job ends in exactly one
+//! state, no node or quota is over-allocated (checked after every event), GPU time on the
+//! timeline equals GPU time over jobs, and a run is deterministic.
+
+use proptest::prelude::*;
+use scheduler::ControlPlane;
+use scheduler::SchedulerConfig;
+use scheduler::control::PolicySet;
+use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling};
+use scheduler::quota::{Limits, Quotas, ResourceQuota};
+use sim_core::engine::{EngineConfig, run};
+use sim_core::model::{
+    Cluster, ClusterId, Component, Fleet, GpuModel, GpuModelId, GpuModelSet, GpuRequest, Job,
+    JobId, Namespace, NamespaceId, NodePool, NodeShape, PodRequest, World,
+};
+use sim_core::record::{JobState, VecSink};
+use sim_core::{Duration, SimTime};
+
+const GI: u64 = 1 << 30;
+
+fn world(pools: &[Vec<(u32, u32)>]) -> World {
+    World {
+        fleet: Fleet {
+            gpu_models: vec![
+                GpuModel {
+                    name: "A".into(),
+                    memory: 80 * GI,
+                    speed_milli: 1000,
+                },
+                GpuModel {
+                    name: "B".into(),
+                    memory: 80 * GI,
+                    speed_milli: 1500,
+                },
+            ],
+            clusters: pools
+                .iter()
+                .enumerate()
+                .map(|(c, pools)| Cluster {
+                    name: format!("c{c}"),
+                    region: Some(format!("r{}", c % 2)),
+                    zone: None,
+                    provider: None,
+                    labels: Default::default(),
+                    taints: Vec::new(),
+                    node_pools: pools
+                        .iter()
+                        .enumerate()
+                        .map(|(p, (count, gpus))| NodePool {
+                            name: format!("p{p}"),
+                            count: *count,
+                            shape: NodeShape {
+                                cpu_milli: 64_000,
+                                memory: 512 * GI,
+                                max_pods: 110,
+                                gpus: *gpus,
+                                gpu_model: (*gpus > 0).then_some(GpuModelId((p % 2) as u16)),
+                            },
+                            labels: Default::default(),
+                            taints: Vec::new(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        },
+        namespaces: vec![
+            Namespace { name: "a".into() },
+            Namespace { name: "b".into() },
+        ],
+        priority_classes: Vec::new(),
+    }
+}
+
+fn jobs(specs: &[(u64, u32, u32, u64, bool, u32)]) -> Vec<Job> {
+    let mut submit = 0;
+    specs
+        .iter()
+        .enumerate()
+        .map(|(idx, (gap_s, replicas, gpus, runtime_s, gang, ns))| {
+            submit += gap_s * 1000;
+            Job {
+                id: JobId(idx as u64),
+                name: format!("j{idx}"),
+                namespace: NamespaceId(*ns),
+                priority_class: None,
+                submit: SimTime(submit),
+                components: vec![Component {
+                    name: "w".into(),
+                    replicas: *replicas,
+                    request: PodRequest {
+                        cpu_milli: 4000,
+                        memory: 16 * GI,
+                        gpu: GpuRequest::whole(*gpus, GpuModelSet::ANY),
+                        node_claim: 0,
+                    },
+                }],
+                runtime: Duration::from_secs(*runtime_s),
+                gang: *gang,
+                checkpoint_interval: None,
+                template: Default::default(),
+            }
+        })
+        .collect()
+}
+
+fn placement(kind: u8) -> Placement {
+    let replica_scheduling = match kind % 4 {
+        0 => ReplicaScheduling::Duplicated,
+        1 => ReplicaScheduling::Divided(DivisionPreference::StaticWeight(Vec::new())),
+        2 => ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+        _ => ReplicaScheduling::Divided(DivisionPreference::Aggregated),
+    };
+    Placement {
+        replica_scheduling,
+        ..Placement::default()
+    }
+}
+
+#[derive(Debug)]
+struct Input {
+    pools: Vec<Vec<(u32, u32)>>,
+    jobs: Vec<(u64, u32, u32, u64, bool, u32)>,
+    placement: u8,
+    config: (bool, u8, bool),
+    quota_gpus: Option<i64>,
+}
+
+fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
+    let world = world(&input.pools);
+    let (accurate, status_s, overcommit) = input.config;
+    let mut config = SchedulerConfig {
+        status_period: Duration::from_secs(u64::from(status_s)),
+        overcommit_protection: overcommit,
+        ..SchedulerConfig::default()
+    };
+    if accurate {
+        config.estimators.push("accurate".into());
+    }
+    if input.quota_gpus.is_some() {
+        config.estimators.push("resource-quota".into());
+    }
+    let n_clusters = world.fleet.clusters.len();
+    let mut control = ControlPlane::new(
+        world,
+        PolicySet::single(placement(input.placement)),
+        &config,
+    )
+    .unwrap();
+    control.set_invariant_checks(true);
+    if let Some(gpus) = input.quota_gpus {
+        let resource_quotas = (0..n_clusters)
+            .map(|c| ResourceQuota {
+                cluster: ClusterId(c as u32),
+                namespace: NamespaceId(0),
+                hard: Limits {
+                    gpus: Some(gpus),
+                    ..Limits::default()
+                },
+                priority_classes: None,
+            })
+            .collect();
+        control.set_quotas(Quotas {
+            resource_quotas,
+            federated: Vec::new(),
+            gpu_budgets: vec![Some(gpus), None],
+        });
+    }
+    let mut sink = VecSink::default();
+    let engine = EngineConfig {
+        horizon,
+        progress_every: 10_000,
+    };
+    // A run that never ends is a failure, not a hang.
+    let mut guard =
+        |p: sim_core::engine::Progress| assert!(p.n_events < 200_000, "runaway run at {}", p.now);
+    run::<_, std::convert::Infallible, _>(
+        &engine,
+        jobs(&input.jobs).into_iter().map(Ok),
+        &mut control,
+        &mut sink,
+        &mut guard,
+    )
+    .unwrap();
+    sink
+}
+
+fn input() -> impl Strategy<Value = Input> {
+    let pools = prop::collection::vec(
+        prop::collection::vec(
+            (0u32..4, prop::sample::select(vec![0u32, 1, 2, 4, 8])),
+            1..3,
+        ),
+        1..4,
+    );
+    let jobs = prop::collection::vec(
+        (
+            0u64..600,
+            1u32..4,
+            prop::sample::select(vec![0u32, 1, 2, 4, 8]),
+            60u64..7200,
+            any::<bool>(),
+            0u32..2,
+        ),
+        1..25,
+    );
+    (
+        pools,
+        jobs,
+        any::<u8>(),
+        (
+            any::<bool>(),
+            prop::sample::select(vec![0u8, 10, 30]),
+            any::<bool>(),
+        ),
+        prop::option::of(0i64..24),
+    )
+        .prop_map(|(pools, jobs, placement, config, quota_gpus)| Input {
+            pools,
+            jobs,
+            placement,
+            config,
+            quota_gpus,
+        })
+}
+
+fn gpu_time_on_timeline(sink: &VecSink, end: SimTime) -> u128 {
+    let mut last: std::collections::BTreeMap<(u32, u16), (SimTime, u64)> = Default::default();
+    let mut total: u128 = 0;
+    for a in sink.allocations() {
+        if let Some((since, milli)) =
+            last.insert((a.cluster.0, a.gpu_model.0), (a.time, a.allocated_milli))
+        {
+            total += u128::from(milli) * u128::from(a.time.since(since).as_millis());
+        }
+    }
+    for (since, milli) in last.values() {
+        total += u128::from(*milli) * u128::from(end.since(*since).as_millis());
+    }
+    total
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_job_ends_once_and_gpu_time_adds_up(input in input()) {
+        let horizon = SimTime(6 * 3_600_000);
+        let sink = simulate(&input, Some(horizon));
+        let mut ids: Vec<u64> = sink.jobs().map(|j| j.id.0).collect();
+        ids.sort();
+        prop_assert_eq!(ids, (0..input.jobs.len() as u64).collect::<Vec<_>>());
+        let jobs_total: u128 = sink.jobs().map(|j| j.gpu_milli_ms).sum();
+        prop_assert_eq!(gpu_time_on_timeline(&sink, horizon), jobs_total);
+        for job in sink.jobs() {
+            match job.state {
+                JobState::Completed => prop_assert!(job.start.is_some() && job.end.is_some()),
+                JobState::Running => prop_assert!(job.start.is_some() && job.end.is_none()),
+                _ => prop_assert!(job.end.is_none()),
+            }
+        }
+    }
+
+    #[test]
+    fn runs_are_deterministic_and_end_without_a_horizon(input in input()) {
+        let first = simulate(&input, None);
+        let second = simulate(&input, None);
+        prop_assert_eq!(first.records, second.records);
+    }
+}
