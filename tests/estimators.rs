@@ -1,6 +1,8 @@
 //! The estimator gap (examples/scenarios/estimator-gap.yaml): the general estimator promises
 //! room that no node has; the accurate estimator does not.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -10,7 +12,6 @@ fn example() -> PathBuf {
 
 /// Runs the example with `estimators` and returns (summary, jobs.csv).
 fn run(estimators: &str) -> (serde_json::Value, String) {
-    let tmp = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(example()).unwrap();
     assert!(text.contains("estimators: [general, accurate]"));
     let scenario = example().with_file_name(format!(
@@ -26,23 +27,8 @@ fn run(estimators: &str) -> (serde_json::Value, String) {
         ),
     )
     .unwrap();
-    let out = tmp.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
+    let (_run, out) = common::run_quiet(&scenario);
     std::fs::remove_file(&scenario).unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let summary =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     (
@@ -120,22 +106,7 @@ fn hand_worked_with_models(models: &str) -> String {
         );
     let scenario = tmp.path().join("models.yaml");
     std::fs::write(&scenario, edited).unwrap();
-    let out = tmp.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (_run, out) = common::run_quiet(&scenario);
     std::fs::read_to_string(out.join("jobs.csv")).unwrap()
 }
 

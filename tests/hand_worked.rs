@@ -8,29 +8,14 @@
 //! and 2 for 3610–3630 s: 21,600 of 57,840 → 0.373444. Overall 93,600 of 173,520 → 0.539419.
 //! Waits: j0 0, j1 0, j3 0, j2 3610 s (retried on the 30-s grid after 5 minutes until 3630 s).
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 #[test]
 fn summary_matches_the_hand_calculation() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/hand-worked.yaml");
-    let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (_run, out) = common::run_quiet(&scenario);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["end_s"], 7230.0);

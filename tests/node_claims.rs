@@ -1,28 +1,14 @@
 //! Node claims (node selector, tolerations) in member placement and the accurate estimator.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 #[test]
 fn claims_steer_pods_and_the_accurate_estimate() {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/node-claims.yaml");
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
-        .args([
-            "run",
-            scenario.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (_run, out) = common::run_quiet(&scenario);
     let jobs = std::fs::read_to_string(out.join("jobs.csv")).unwrap();
     let start = |name: &str| {
         jobs.lines()

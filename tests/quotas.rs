@@ -1,6 +1,8 @@
 //! Quotas: the ResourceQuota estimator plugin, and budgets under duplicated, split and
 //! federated quota, against hand calculations.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -24,24 +26,8 @@ fn run(scenario: &str, edits: &[(&str, &str)]) -> (serde_json::Value, String, St
         edits.iter().map(|(_, to)| to.len()).sum::<usize>()
     ));
     std::fs::write(&edited, text).unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
-        .args([
-            "run",
-            edited.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
+    let (_run, out) = common::run_quiet(&edited);
     std::fs::remove_file(&edited).unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
     (
         serde_json::from_str(&read("summary.json")).unwrap(),

@@ -1,0 +1,27 @@
+//! What the end-to-end tests share: running the binary on a scenario.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Runs `fleetsim run SCENARIO --out DIR --quiet` into a fresh temporary folder and asserts it
+/// succeeded; returns the folder (kept alive by the caller) and the output folder inside it.
+pub fn run_quiet(scenario: &Path) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (tmp, out)
+}
