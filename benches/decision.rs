@@ -78,7 +78,7 @@ fn bench_decision(c: &mut Criterion, name: &str, n_clusters: usize, spread: Vec<
     };
     let binding = ResourceBinding::new(JobId(0), 12, request, NamespaceId(0));
     let plugins = SchedulerConfig::default()
-        .resolve()
+        .resolve(0)
         .expect("in-tree plugins");
     let view = BindingView {
         binding: &binding,
@@ -153,8 +153,8 @@ fn estimators(c: &mut Criterion) {
     };
     // Node i holds i % 9 one-GPU pods: nine distinct free states.
     for node in 0..1000u32 {
-        for _ in 0..node % 9 {
-            member.bind(node, &one_gpu);
+        for k in 0..node % 9 {
+            member.bind(node, &one_gpu, 1 << k);
         }
     }
     let request = PodRequest {

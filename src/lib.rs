@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod experiment;
 mod output_dir;
 
 use std::path::{Path, PathBuf};

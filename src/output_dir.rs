@@ -14,7 +14,8 @@ pub struct OutputDir {
 
 impl OutputDir {
     /// Prepares to write `target`. An existing folder is replaced only if it is empty or holds a
-    /// previous fleetsim result (it has a `summary.json`); anything else is refused.
+    /// previous fleetsim result (it has a `summary.json` or an `experiment.json`); anything
+    /// else is refused.
     pub fn begin(target: &Path) -> Result<OutputDir, RunError> {
         let refuse = |message: &str| RunError::Output {
             path: target.to_owned(),
@@ -28,7 +29,10 @@ impl OutputDir {
                 .map_err(|e| refuse(&e.to_string()))?
                 .next()
                 .is_none();
-            if !empty && !target.join("summary.json").is_file() {
+            let marked = ["summary.json", "experiment.json"]
+                .iter()
+                .any(|marker| target.join(marker).is_file());
+            if !empty && !marked {
                 return Err(refuse(
                     "exists and is not a fleetsim output folder; refusing to overwrite it",
                 ));

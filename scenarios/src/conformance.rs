@@ -424,7 +424,7 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
         }
         "select" => {
             let plugins = SchedulerConfig::default()
-                .resolve()
+                .resolve(0)
                 .expect("in-tree plugins");
             let scores: Vec<Option<i64>> = spec.clusters.iter().map(|c| c.score).collect();
             let estimates: Vec<Option<i64>> =

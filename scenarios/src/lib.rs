@@ -10,9 +10,11 @@
 
 pub mod conformance;
 mod error;
+pub mod experiment;
 pub mod karmada;
 pub mod spec;
 pub mod synth;
+pub mod traces;
 pub mod validate;
 pub mod workload;
 

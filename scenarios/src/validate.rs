@@ -538,6 +538,8 @@ fn scheduler_config(
             .member_placement
             .as_ref()
             .map_or(defaults.member_placement, |t| t.value.clone()),
+        cluster_placement: Vec::new(),
+        placement_target: defaults.placement_target,
         queue: QueueConfig {
             backoff_initial: ck.optional_duration(
                 q.backoff_initial.as_ref(),
@@ -566,7 +568,7 @@ fn scheduler_config(
             )?,
         },
     };
-    if let Err(err) = config.resolve() {
+    if let Err(err) = config.resolve(0) {
         // Point at the entry that names the unknown plugin.
         let entries = [("plugins", &spec.plugins), ("estimators", &spec.estimators)];
         for (field, list) in entries {

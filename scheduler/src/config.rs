@@ -1,11 +1,13 @@
 //! The scheduler's settings, as a scenario gives them, and their resolution into plugins.
 
+use std::sync::Arc;
+
 use sim_core::model::ClusterId;
 
 use crate::Error;
 use crate::estimator::{ReplicaEstimator, estimator_by_name};
 use crate::filter::{FILTER_NAMES, FilterPlugin, filter_by_name};
-use crate::member::{LeastAllocated, PlacementPolicy, placement_by_name};
+use crate::member::{LeastAllocated, PlacementPolicy, TargetWorkload, placement_by_name};
 use crate::queue::QueueConfig;
 use crate::score::{SCORE_NAMES, ScorePlugin, score_by_name};
 
@@ -19,6 +21,10 @@ pub struct SchedulerConfig {
     pub estimators: Vec<String>,
     /// The member clusters' pod placement policy.
     pub member_placement: String,
+    /// Clusters that use another placement policy than `member_placement`.
+    pub cluster_placement: Vec<(ClusterId, String)>,
+    /// The workload FGD measures fragmentation against.
+    pub placement_target: Arc<TargetWorkload>,
     /// Scheduling queue timings.
     pub queue: QueueConfig,
     /// Whether jobs go through Karmada or straight to member clusters.
@@ -57,6 +63,8 @@ impl Default for SchedulerConfig {
             plugins: vec!["*".to_owned()],
             estimators: vec!["general".to_owned()],
             member_placement: LeastAllocated::NAME.to_owned(),
+            cluster_placement: Vec::new(),
+            placement_target: Arc::default(),
             queue: QueueConfig::default(),
             federation: Federation::Karmada,
             status_period: sim_core::Duration::from_secs(10),
@@ -73,13 +81,21 @@ pub struct Plugins {
     pub scores: Vec<Box<dyn ScorePlugin>>,
     /// Estimators, in the order given.
     pub estimators: Vec<Box<dyn ReplicaEstimator>>,
-    /// Member placement.
-    pub placement: Box<dyn PlacementPolicy>,
+    /// Member placement, per cluster (by id).
+    pub placements: Vec<Box<dyn PlacementPolicy>>,
+}
+
+impl Plugins {
+    /// The placement policy of a cluster.
+    pub fn placement(&self, cluster: ClusterId) -> &dyn PlacementPolicy {
+        self.placements[cluster.0 as usize].as_ref()
+    }
 }
 
 impl SchedulerConfig {
-    /// Builds the plugins; an unknown name is an error listing the known ones.
-    pub fn resolve(&self) -> Result<Plugins, Error> {
+    /// Builds the plugins for a fleet of `n_clusters`; an unknown name is an error listing the
+    /// known ones.
+    pub fn resolve(&self, n_clusters: usize) -> Result<Plugins, Error> {
         let known: Vec<&str> = FILTER_NAMES.iter().chain(SCORE_NAMES).copied().collect();
         let mut enabled: Vec<&str> = Vec::new();
         for entry in &self.plugins {
@@ -127,7 +143,16 @@ impl SchedulerConfig {
             filters,
             scores,
             estimators,
-            placement: placement_by_name(&self.member_placement)?,
+            placements: (0..n_clusters.max(1))
+                .map(|idx| {
+                    let name = self
+                        .cluster_placement
+                        .iter()
+                        .find(|(id, _)| id.0 as usize == idx)
+                        .map_or(&self.member_placement, |(_, name)| name);
+                    placement_by_name(name, &self.placement_target)
+                })
+                .collect::<Result<_, _>>()?,
         })
     }
 }
@@ -141,7 +166,7 @@ mod tests {
             plugins: plugins.iter().map(|s| s.to_string()).collect(),
             ..SchedulerConfig::default()
         };
-        let resolved = config.resolve()?;
+        let resolved = config.resolve(0)?;
         Ok(resolved
             .filters
             .iter()
@@ -188,6 +213,6 @@ mod tests {
             member_placement: "worst-fit".into(),
             ..SchedulerConfig::default()
         };
-        assert!(config.resolve().is_err());
+        assert!(config.resolve(0).is_err());
     }
 }

@@ -17,7 +17,7 @@ use crate::divide::Mode;
 use crate::estimator::{ModelGrade, ResourceList, ResourceSummary};
 use crate::explain::{Entry, ExplainLog};
 use crate::generic::{self, Decision, Given, Outcome};
-use crate::member::{Binding, MemberCluster, PendingPods};
+use crate::member::{Binding, DeviceMask, MemberCluster, PendingPods};
 use crate::policy::{
     OverridePolicy, Placement, PlacementId, PropagationPolicy, ReplicaScheduling, matching_policy,
     member_manifest,
@@ -71,6 +71,7 @@ pub struct Attempt {
 struct Pod {
     cluster: ClusterId,
     node: u32,
+    devices: DeviceMask,
     request: PodRequest,
     bound_at: SimTime,
     released: bool,
@@ -221,8 +222,8 @@ impl ControlPlane {
         policy_set: PolicySet,
         config: &SchedulerConfig,
     ) -> Result<ControlPlane, Error> {
-        let plugins = config.resolve()?;
         let n_models = world.fleet.gpu_models.len();
+        let plugins = config.resolve(world.fleet.clusters.len())?;
         let members: Vec<MemberCluster> = world
             .fleet
             .cluster_ids()
@@ -584,7 +585,7 @@ impl ControlPlane {
                         request,
                     },
                     priority,
-                    self.plugins.placement.as_ref(),
+                    self.plugins.placement(cluster),
                     &mut bound,
                 );
                 let n_waiting = delta as u32 - bound.len() as u32;
@@ -922,6 +923,7 @@ impl ControlPlane {
             active.pods.push(Pod {
                 cluster: *cluster,
                 node: binding.node,
+                devices: binding.devices,
                 request,
                 bound_at: now,
                 released: false,
@@ -1013,10 +1015,10 @@ impl ControlPlane {
         let request = pod.request;
         active.gpu_milli_ms +=
             u128::from(request.gpu.total_milli()) * u128::from(now.since(pod.bound_at).as_millis());
-        let (cluster, node) = (pod.cluster, pod.node);
+        let (cluster, node, devices) = (pod.cluster, pod.node, pod.devices);
         let (namespace, priority_class) = (active.job.namespace, active.job.priority_class);
         let member = &mut self.members[cluster.0 as usize];
-        member.release_owned(node, &request, namespace, priority_class);
+        member.release_owned(node, &request, devices, namespace, priority_class);
         let model = member.node_gpu_model(node);
         self.status_current = false;
         self.n_changes += 1;
@@ -1049,7 +1051,8 @@ impl ControlPlane {
                 continue;
             }
             let mut bound = Vec::new();
-            self.members[cluster_idx].retry_pending(self.plugins.placement.as_ref(), &mut bound);
+            self.members[cluster_idx]
+                .retry_pending(self.plugins.placements[cluster_idx].as_ref(), &mut bound);
             self.bound.extend(
                 bound
                     .into_iter()

@@ -70,11 +70,31 @@ pub enum Command {
         #[arg(long, value_parser = parse_time)]
         at: Option<sim_core::SimTime>,
     },
+    /// Runs an experiment: a grid of simulations in parallel, one folder of tables.
+    #[command(subcommand)]
+    Experiment(ExperimentCommand),
     /// Checks a scenario and everything it refers to, without running it.
     #[command(after_help = "Example:\n  fleetsim validate examples/scenarios/quickstart.yaml")]
     Validate {
         /// The scenario file (YAML).
         scenario: PathBuf,
+    },
+}
+
+/// The experiments.
+#[derive(Debug, Subcommand)]
+pub enum ExperimentCommand {
+    /// The GPU fragmentation study of the FGD paper (ATC '23): each pod list inflated to a
+    /// share of the openb cluster's GPUs, placed by each policy with each seed.
+    #[command(
+        after_help = "Writes allocation.csv (workload,policy,seed,arrived_pct,gpu_allocation_pct), means.csv (over seeds),\nfragmentation.csv, runs.csv and experiment.json. `--seed` runs one seed only.\n\nExample:\n  fleetsim experiment fragmentation examples/experiments/fragmentation.yaml --out out/fragmentation"
+    )]
+    Fragmentation {
+        /// The experiment file (YAML).
+        file: PathBuf,
+        /// The output folder; written whole or not at all.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -84,10 +104,57 @@ fn parse_time(text: &str) -> Result<sim_core::SimTime, String> {
         .map_err(|e| e.to_string())
 }
 
+fn run_fragmentation(
+    file: &std::path::Path,
+    out: &std::path::Path,
+    seed: Option<u64>,
+    quiet: bool,
+) -> Result<(), fleetsim::RunError> {
+    let experiment = scenarios::experiment::load_experiment(file)?;
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed}, {eta} left")
+                .expect("static template"),
+        );
+        bar
+    });
+    let started = std::time::Instant::now();
+    let outcome =
+        fleetsim::experiment::run_fragmentation(&experiment, out, seed, &|done, total| {
+            if let Some(bar) = &bar {
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+        });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let outcome = outcome?;
+    if !quiet {
+        println!(
+            "results in {}: allocation.csv, means.csv, fragmentation.csv, runs.csv ({} runs; {:.1} s)",
+            out.display(),
+            outcome.cells.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
 /// Runs the parsed command line and returns the process exit code.
 pub fn dispatch(cli: Cli) -> ExitCode {
     let quiet = cli.quiet;
+    if let Some(threads) = cli.threads {
+        // Only fails if a pool exists already, which it cannot this early.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build_global();
+    }
     let result = match cli.command {
+        Command::Experiment(ExperimentCommand::Fragmentation { file, out }) => {
+            run_fragmentation(&file, &out, cli.seed, quiet)
+        }
         Command::Explain { scenario, job, at } => {
             let config = fleetsim::ExplainConfig {
                 scenario,

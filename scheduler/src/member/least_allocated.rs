@@ -16,7 +16,11 @@ impl PlacementPolicy for LeastAllocated {
         Self::NAME
     }
 
-    fn score(&self, pod: &PodRequest, shape: &NodeShape, free: &NodeFree) -> u32 {
+    fn reads_memory(&self) -> bool {
+        true
+    }
+
+    fn score(&self, pod: &PodRequest, shape: &NodeShape, free: &NodeFree) -> i64 {
         resource_allocation_score(pod, shape, free, |requested, capacity| {
             (capacity - requested) * 100 / capacity
         })

@@ -5,13 +5,27 @@
 //! index, so choosing a node costs one fit check and one score per distinct (pool, free state)
 //! pair, not per node. A pool of a thousand idle nodes is one bucket until pods set them apart.
 
+mod best_fit;
+pub mod devices;
+mod dot_prod;
+pub mod fgd;
+mod gpu_clustering;
+mod gpu_packing;
 mod least_allocated;
 mod most_allocated;
+mod random;
 mod registry;
 
+pub use best_fit::BestFit;
+pub use devices::{DeviceMask, Devices};
+pub use dot_prod::DotProd;
+pub use fgd::{Fgd, TargetWorkload};
+pub use gpu_clustering::GpuClustering;
+pub use gpu_packing::GpuPacking;
 pub use least_allocated::LeastAllocated;
 pub use most_allocated::MostAllocated;
-pub use registry::{PLACEMENT_NAMES, placement_by_name};
+pub use random::Random;
+pub use registry::{PLACEMENT_NAMES, canonical_placement_name, placement_by_name};
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,6 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sim_core::model::{
     Cluster, ClusterId, GpuModelId, JobId, NamespaceId, NodeShape, PodRequest, PriorityClassId,
 };
+use sim_core::rng::{RngStreams, StreamRng};
 
 use crate::estimator::{ModelGrade, NodeClaim, ResourceList, ResourceSummary};
 use crate::quota::ResourceQuota;
@@ -32,38 +47,87 @@ pub struct NodeFree {
     pub memory: u64,
     /// Pod slots.
     pub pods: u32,
-    /// Whole free GPU devices.
+    /// Whole free GPU devices (the `nvidia.com/gpu` count the estimators see).
     pub gpus: u32,
+    /// Free milli-GPU of each device.
+    pub devices: Devices,
+    /// GpuClustering affinity tags of the GPU pods on the node ([`devices::gpu_tag`] bits).
+    pub tags: u32,
 }
 
 impl NodeFree {
-    fn of_shape(shape: &NodeShape) -> NodeFree {
+    /// An idle node of `shape`.
+    pub fn of_shape(shape: &NodeShape) -> NodeFree {
         NodeFree {
             cpu_milli: shape.cpu_milli,
             memory: shape.memory,
             pods: shape.max_pods,
             gpus: shape.gpus,
+            devices: Devices::idle(shape.gpus),
+            tags: 0,
         }
     }
 }
 
-/// Scores a node for a pod; higher is better, in `0..=100`.
+/// CPU that the dot-product and best-fit policies divide by (the FGD study's constant).
+pub const NORM_CPU_MILLI: u64 = 128_000;
+/// GPU milli that the dot-product, best-fit and clustering policies divide by.
+pub const NORM_GPU_MILLI: u64 = 8_000;
+
+/// How a policy's scores become the choice of a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Choice {
+    /// The highest score; ties to the lowest node index.
+    Highest,
+    /// The highest score after min–max normalisation to `0..=100` over the nodes that fit
+    /// (integer division; all equal → all 0); ties to the lowest node index.
+    Normalized,
+    /// A uniform draw over the nodes that fit, in node-index order; scores are ignored.
+    Uniform,
+}
+
+/// Chooses nodes (and devices inside them) for pods: one member cluster's kube-scheduler score
+/// plugin. A new policy is one type implementing this trait plus one line in the registry.
 pub trait PlacementPolicy {
     /// The policy's registered name.
     fn name(&self) -> &'static str;
-    /// Score of a node of `shape` with `free` resources left, for `pod` (which fits).
-    fn score(&self, pod: &PodRequest, shape: &NodeShape, free: &NodeFree) -> u32;
+    /// Score of a node of `shape` with `free` resources left, for `pod` (which fits); higher is
+    /// better.
+    fn score(&self, pod: &PodRequest, shape: &NodeShape, free: &NodeFree) -> i64;
+    /// How scores become a choice.
+    fn choice(&self) -> Choice {
+        Choice::Highest
+    }
+    /// The device a GPU share (one device, less than 1000 milli) goes to on the chosen node;
+    /// `draw(n)` gives a uniform number below `n`. By default the tightest device that fits.
+    fn share_device(
+        &self,
+        pod: &PodRequest,
+        _shape: &NodeShape,
+        free: &NodeFree,
+        _draw: &mut dyn FnMut(u32) -> u32,
+    ) -> usize {
+        free.devices
+            .tightest(pod.gpu.milli_per_gpu)
+            .expect("the pod fits")
+    }
+    /// Whether scores depend on the pod's memory request (callers that cache scores by pod
+    /// shape leave memory out of the key otherwise).
+    fn reads_memory(&self) -> bool {
+        false
+    }
 }
 
 /// Kubernetes' `NodeResourcesFit` arithmetic shared by the allocation-based policies: the
-/// weighted mean over cpu, memory and GPUs (weight 1 each; resources the node lacks are
+/// weighted mean over cpu, memory and GPU milli (weight 1 each; resources the node lacks are
 /// skipped) of `per_resource(requested after placing, capacity)`, in integer arithmetic.
 pub fn resource_allocation_score(
     pod: &PodRequest,
     shape: &NodeShape,
     free: &NodeFree,
     per_resource: fn(u64, u64) -> u64,
-) -> u32 {
+) -> i64 {
+    let gpu_capacity = u64::from(shape.gpus) * u64::from(devices::DEVICE_MILLI);
     let dims = [
         (
             shape.cpu_milli,
@@ -71,8 +135,8 @@ pub fn resource_allocation_score(
         ),
         (shape.memory, shape.memory - free.memory + pod.memory),
         (
-            u64::from(shape.gpus),
-            u64::from(shape.gpus - free.gpus) + u64::from(pod.gpu.count),
+            gpu_capacity,
+            gpu_capacity - u64::from(free.devices.total_free()) + pod.gpu.total_milli(),
         ),
     ];
     let mut total = 0;
@@ -88,7 +152,7 @@ pub fn resource_allocation_score(
         };
         n_weights += 1;
     }
-    total.checked_div(n_weights).unwrap_or(0) as u32
+    total.checked_div(n_weights).unwrap_or(0) as i64
 }
 
 /// A group of identical pods of one job waiting in a member cluster.
@@ -113,6 +177,8 @@ pub struct Binding {
     pub job: JobId,
     /// The node, as an index into the cluster's nodes.
     pub node: u32,
+    /// The GPU devices of the node the pod holds.
+    pub devices: DeviceMask,
 }
 
 #[derive(Clone, Debug)]
@@ -143,6 +209,10 @@ pub struct MemberCluster {
     summary: ResourceSummary,
     gpu_allocated_milli: Vec<u64>,
     gpu_capacity_milli: Vec<u64>,
+    /// GPU pods per (node, affinity tag), for the tags in [`NodeFree::tags`].
+    tag_counts: BTreeMap<(u32, u32), u32>,
+    /// Draws of the uniform placement policy and random device choice.
+    rng: StreamRng,
 }
 
 impl MemberCluster {
@@ -161,6 +231,8 @@ impl MemberCluster {
             summary: ResourceSummary::default(),
             gpu_allocated_milli: vec![0; n_gpu_models],
             gpu_capacity_milli: vec![0; n_gpu_models],
+            tag_counts: BTreeMap::new(),
+            rng: RngStreams::new(0).stream(&format!("member/{}", id.0)),
         };
         for (pool_idx, pool) in cluster.node_pools.iter().enumerate() {
             let pool_idx = pool_idx as u16;
@@ -323,33 +395,71 @@ impl MemberCluster {
         total
     }
 
-    /// The best node for `pod` under `policy`: highest score, then lowest node index.
-    pub fn choose_node(&self, pod: &PodRequest, policy: &dyn PlacementPolicy) -> Option<u32> {
-        let mut best: Option<(u32, u32)> = None;
-        for ((pool_idx, free), nodes) in &self.buckets {
-            let pool = &self.pools[*pool_idx as usize];
-            if !pool
-                .admits
-                .get(usize::from(pod.node_claim))
-                .copied()
-                .unwrap_or(false)
-                || !fits(pod, &pool.shape, free)
-            {
-                continue;
-            }
-            let score = policy.score(pod, &pool.shape, free);
-            let node = *nodes.first().expect("buckets are never empty");
-            let better = match best {
-                None => true,
-                Some((best_score, best_node)) => {
-                    score > best_score || (score == best_score && node < best_node)
+    /// Seeds the cluster's random draws from the run's streams.
+    pub fn seed(&mut self, streams: &RngStreams) {
+        self.rng = streams.stream(&format!("member/{}", self.id.0));
+    }
+
+    /// Whether a node of `pool` in state `free` can take `pod`.
+    fn admits(&self, pool_idx: u16, free: &NodeFree, pod: &PodRequest) -> bool {
+        let pool = &self.pools[usize::from(pool_idx)];
+        pool.admits
+            .get(usize::from(pod.node_claim))
+            .copied()
+            .unwrap_or(false)
+            && fits(pod, &pool.shape, free)
+    }
+
+    /// The node for `pod` under `policy` (see [`Choice`]); ties go to the lowest node index.
+    pub fn choose_node(&mut self, pod: &PodRequest, policy: &dyn PlacementPolicy) -> Option<u32> {
+        match policy.choice() {
+            Choice::Uniform => {
+                let mut nodes: Vec<u32> = self
+                    .buckets
+                    .iter()
+                    .filter(|((pool_idx, free), _)| self.admits(*pool_idx, free, pod))
+                    .flat_map(|(_, nodes)| nodes.iter().copied())
+                    .collect();
+                if nodes.is_empty() {
+                    return None;
                 }
-            };
-            if better {
-                best = Some((score, node));
+                nodes.sort_unstable();
+                let pick = rand::RngExt::random_range(&mut self.rng, 0..nodes.len());
+                Some(nodes[pick])
+            }
+            choice => {
+                let scored = self
+                    .buckets
+                    .iter()
+                    .filter(|((pool_idx, free), _)| self.admits(*pool_idx, free, pod))
+                    .map(|((pool_idx, free), nodes)| {
+                        let shape = &self.pools[usize::from(*pool_idx)].shape;
+                        let node = *nodes.first().expect("buckets are never empty");
+                        (policy.score(pod, shape, free), node)
+                    });
+                best_node(scored, choice == Choice::Normalized)
             }
         }
-        best.map(|(_, node)| node)
+    }
+
+    /// Chooses a node for `pod` and binds it there with the devices `policy` picks.
+    pub fn place(
+        &mut self,
+        pod: &PodRequest,
+        policy: &dyn PlacementPolicy,
+    ) -> Option<(u32, DeviceMask)> {
+        let node = self.choose_node(pod, policy)?;
+        let free = self.node_free[node as usize];
+        let shape = *self.node_shape(node);
+        let share =
+            (pod.gpu.count == 1 && pod.gpu.milli_per_gpu < devices::DEVICE_MILLI).then(|| {
+                let rng = &mut self.rng;
+                let mut draw = |n: u32| rand::RngExt::random_range(rng, 0..n);
+                policy.share_device(pod, &shape, &free, &mut draw)
+            });
+        let mask = free.devices.mask_for(&pod.gpu, share);
+        self.bind(node, pod, mask);
+        Some((node, mask))
     }
 
     fn rebucket(&mut self, node: u32, new_free: NodeFree) {
@@ -368,17 +478,24 @@ impl MemberCluster {
             .insert(node);
     }
 
-    /// Binds `pod` to `node` (which must fit it).
-    pub fn bind(&mut self, node: u32, pod: &PodRequest) {
+    /// Binds `pod` to `node` (which must fit it), on the devices in `devices`.
+    pub fn bind(&mut self, node: u32, pod: &PodRequest, devices: DeviceMask) {
         let mut free = self.node_free[node as usize];
         debug_assert!(
             fits(pod, self.node_shape(node), &free),
             "node over-allocated"
         );
+        debug_assert_eq!(devices.count_ones(), pod.gpu.count, "one device per GPU");
         free.cpu_milli -= pod.cpu_milli;
         free.memory -= pod.memory;
         free.pods -= 1;
-        free.gpus -= pod.gpu.count;
+        free.devices.take(devices, pod.gpu.milli_per_gpu);
+        free.gpus = free.devices.n_whole_free();
+        let tag = devices::gpu_tag(&pod.gpu);
+        if tag != 0 {
+            *self.tag_counts.entry((node, tag)).or_default() += 1;
+            free.tags |= tag;
+        }
         self.rebucket(node, free);
         self.summary.allocated.add(&ResourceList::of_pods(pod, 1));
         if let Some(model) = self.node_gpu_model(node) {
@@ -460,25 +577,38 @@ impl MemberCluster {
         self.refused.values().map(|p| u64::from(p.n_pods)).sum()
     }
 
-    /// Frees what `pod` of `namespace` held on `node`.
+    /// Frees what `pod` of `namespace` held on `node` and its `devices`.
     pub fn release_owned(
         &mut self,
         node: u32,
         pod: &PodRequest,
+        devices: DeviceMask,
         namespace: NamespaceId,
         priority_class: Option<PriorityClassId>,
     ) {
         self.charge_quota(namespace, priority_class, pod, -1);
-        self.release(node, pod);
+        self.release(node, pod, devices);
     }
 
-    /// Frees what `pod` held on `node`.
-    pub fn release(&mut self, node: u32, pod: &PodRequest) {
+    /// Frees what `pod` held on `node` and its `devices`.
+    pub fn release(&mut self, node: u32, pod: &PodRequest, devices: DeviceMask) {
         let mut free = self.node_free[node as usize];
         free.cpu_milli += pod.cpu_milli;
         free.memory += pod.memory;
         free.pods += 1;
-        free.gpus += pod.gpu.count;
+        free.devices.give(devices, pod.gpu.milli_per_gpu);
+        free.gpus = free.devices.n_whole_free();
+        let tag = devices::gpu_tag(&pod.gpu);
+        if tag != 0
+            && let std::collections::btree_map::Entry::Occupied(mut entry) =
+                self.tag_counts.entry((node, tag))
+        {
+            *entry.get_mut() -= 1;
+            if *entry.get() == 0 {
+                entry.remove();
+                free.tags &= !tag;
+            }
+        }
         debug_assert!(
             within_shape(&free, self.node_shape(node)),
             "released more than was bound"
@@ -526,13 +656,13 @@ impl MemberCluster {
         };
         let mut left = pods.n_pods;
         while left > 0 {
-            let Some(node) = self.choose_node(&pods.request, policy) else {
+            let Some((node, devices)) = self.place(&pods.request, policy) else {
                 break;
             };
-            self.bind(node, &pods.request);
             bound.push(Binding {
                 job: pods.job,
                 node,
+                devices,
             });
             left -= 1;
         }
@@ -566,17 +696,17 @@ impl MemberCluster {
             }
             let mut left = group.n_pods;
             while left > 0 {
-                let Some(node) = self.choose_node(&group.request, policy) else {
+                let Some((node, devices)) = self.place(&group.request, policy) else {
                     failed.push(group.request);
                     break;
                 };
-                self.bind(node, &group.request);
                 self.summary
                     .allocating
                     .sub(&ResourceList::of_pods(&group.request, 1));
                 bound.push(Binding {
                     job: group.job,
                     node,
+                    devices,
                 });
                 left -= 1;
             }
@@ -740,16 +870,47 @@ fn within_shape(free: &NodeFree, shape: &NodeShape) -> bool {
         && free.memory <= shape.memory
         && free.pods <= shape.max_pods
         && free.gpus <= shape.gpus
+        && free.devices.len() == shape.gpus as usize
+        && free.gpus == free.devices.n_whole_free()
 }
 
-/// Whether `pod` fits a node of `shape` with `free` left.
+/// Whether `pod` fits a node of `shape` with `free` left: CPU, memory and a pod slot, and for
+/// a GPU pod an allowed model and devices with room (one device for a share, whole free
+/// devices otherwise).
 pub fn fits(pod: &PodRequest, shape: &NodeShape, free: &NodeFree) -> bool {
     pod.cpu_milli <= free.cpu_milli
         && pod.memory <= free.memory
         && free.pods >= 1
         && (pod.gpu.count == 0
-            || (pod.gpu.count <= free.gpus && pod.gpu.models.allows(shape.gpu_model)))
+            || (pod.gpu.models.allows(shape.gpu_model) && free.devices.fits(&pod.gpu)))
+}
+
+/// The best of `(score, node)` candidates: highest (optionally min–max normalised) score, then
+/// lowest node index.
+pub fn best_node(candidates: impl Iterator<Item = (i64, u32)>, normalize: bool) -> Option<u32> {
+    if !normalize {
+        return candidates
+            .max_by_key(|(score, node)| (*score, Reverse(*node)))
+            .map(|(_, node)| node);
+    }
+    let all: Vec<(i64, u32)> = candidates.collect();
+    let min = all.iter().map(|(s, _)| *s).min()?;
+    let max = all.iter().map(|(s, _)| *s).max()?;
+    all.into_iter()
+        .map(|(score, node)| {
+            let normalized = (score - min)
+                .checked_mul(100)
+                .unwrap_or(0)
+                .checked_div(max - min)
+                .unwrap_or(0);
+            (normalized, node)
+        })
+        .max_by_key(|(score, node)| (*score, Reverse(*node)))
+        .map(|(_, node)| node)
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod gpu_tests;

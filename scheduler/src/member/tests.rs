@@ -58,7 +58,7 @@ fn least_allocated_spreads_and_most_allocated_packs() {
             "{}",
             policy.name()
         );
-        member.bind(0, &gpu_pod(2));
+        member.bind(0, &gpu_pod(2), 0b11);
         assert_eq!(
             member.choose_node(&gpu_pod(2), policy),
             Some(expected),
@@ -91,13 +91,13 @@ fn gpu_model_constraint_is_respected() {
     let mut pod = gpu_pod(1);
     pod.gpu.models = GpuModelSet::of([GpuModelId(1)]);
     assert_eq!(member.choose_node(&pod, &LeastAllocated), Some(1));
-    member.bind(1, &gpu_pod(8));
+    member.bind(1, &gpu_pod(8), 0xff);
     assert_eq!(member.choose_node(&pod, &LeastAllocated), None);
 }
 
 #[test]
 fn cpu_only_nodes_never_take_gpu_pods() {
-    let member = cluster(&[(3, 128, 0, None)]);
+    let mut member = cluster(&[(3, 128, 0, None)]);
     assert_eq!(member.choose_node(&gpu_pod(1), &LeastAllocated), None);
     let cpu_pod = PodRequest {
         cpu_milli: 1000,
@@ -112,9 +112,9 @@ fn cpu_only_nodes_never_take_gpu_pods() {
 fn identical_idle_nodes_share_one_bucket() {
     let mut member = cluster(&[(1000, 64, 8, Some(0))]);
     assert_eq!(member.n_buckets(), 1);
-    member.bind(5, &gpu_pod(8));
+    member.bind(5, &gpu_pod(8), 0xff);
     assert_eq!(member.n_buckets(), 2);
-    member.release(5, &gpu_pod(8));
+    member.release(5, &gpu_pod(8), 0xff);
     assert_eq!(member.n_buckets(), 1);
     member.check_invariants().unwrap();
 }
@@ -152,24 +152,27 @@ fn waiting_pods_bind_when_capacity_frees() {
         vec![
             Binding {
                 job: JobId(1),
-                node: 0
+                node: 0,
+                devices: 0b11_1111,
             },
             Binding {
                 job: JobId(2),
-                node: 0
+                node: 0,
+                devices: 0b1100_0000,
             }
         ]
     );
     assert_eq!(member.n_pending_pods(), 1);
     assert_eq!(member.summary().allocating.gpus, 2);
     bound.clear();
-    member.release(0, &gpu_pod(6));
+    member.release(0, &gpu_pod(6), 0b11_1111);
     member.retry_pending(&LeastAllocated, &mut bound);
     assert_eq!(
         bound,
         vec![Binding {
             job: JobId(2),
-            node: 0
+            node: 0,
+            devices: 0b11,
         }]
     );
     assert_eq!(member.n_pending_pods(), 0);
@@ -219,13 +222,14 @@ fn higher_priority_waiting_pods_go_first() {
         &mut bound,
     );
     bound.clear();
-    member.release(0, &gpu_pod(8));
+    member.release(0, &gpu_pod(8), 0xff);
     member.retry_pending(&LeastAllocated, &mut bound);
     assert_eq!(
         bound,
         vec![Binding {
             job: JobId(2),
-            node: 0
+            node: 0,
+            devices: 0xff,
         }]
     );
 }
@@ -237,8 +241,8 @@ fn accurate_estimate_counts_what_each_node_can_hold() {
     // The general view (14 free GPUs / 4) would say 3 as well, but for 8-GPU pods the nodes say
     // 1 (only node 2) where the summary says 14 / 8 = 1; for 5-GPU pods nodes say 2, summary 2.
     let mut member = cluster(&[(3, 64, 8, Some(0))]);
-    member.bind(0, &gpu_pod(6));
-    member.bind(1, &gpu_pod(2));
+    member.bind(0, &gpu_pod(6), 0b11_1111);
+    member.bind(1, &gpu_pod(2), 0b11);
     assert_eq!(member.accurate_replicas(&gpu_pod(4)), 3);
     assert_eq!(member.accurate_replicas(&gpu_pod(8)), 1);
     assert_eq!(member.accurate_replicas(&gpu_pod(7)), 1);
@@ -292,8 +296,8 @@ fn quota_admission_refuses_pods_until_quota_frees() {
         Some(0)
     );
     member.check_invariants().unwrap();
-    let node = bound[0].node;
-    member.release_owned(node, &gpu_pod(4), NamespaceId(0), None);
+    let Binding { node, devices, .. } = bound[0];
+    member.release_owned(node, &gpu_pod(4), devices, NamespaceId(0), None);
     bound.clear();
     member.retry_pending(&LeastAllocated, &mut bound);
     assert_eq!(bound.len(), 1);
@@ -322,6 +326,6 @@ fn nodes_are_graded_by_their_free_resources() {
         gpu: GpuRequest::NONE,
         node_claim: 0,
     };
-    member.bind(1, &busy);
+    member.bind(1, &busy, 0);
     assert_eq!(member.grade_counts(&grades), vec![(0, 0), (1, 1), (2, 1)]);
 }

@@ -1,0 +1,220 @@
+//! Alibaba's openb GPU trace (cluster-trace-gpu-v2023, the FGD paper's data): node lists
+//! (`sn,cpu_milli,memory_mib,gpu,model`) and pod lists, in the 11-column form and the 5-column
+//! form of the `multigpu*` variants.
+
+use std::path::Path;
+
+use super::CsvRows;
+use crate::error::Error;
+
+/// One node of an openb node list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenbNode {
+    /// Node name (`openb-node-NNNN`).
+    pub name: String,
+    /// CPU capacity in milli-cores.
+    pub cpu_milli: u64,
+    /// Memory in MiB.
+    pub memory_mib: u64,
+    /// Number of GPU devices.
+    pub gpus: u32,
+    /// GPU model; `None` for CPU-only nodes.
+    pub model: Option<String>,
+}
+
+/// One pod of an openb pod list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenbPod {
+    /// Pod name (`openb-pod-NNNN`).
+    pub name: String,
+    /// CPU request in milli-cores.
+    pub cpu_milli: u64,
+    /// Memory request in MiB.
+    pub memory_mib: u64,
+    /// GPU devices requested.
+    pub num_gpu: u32,
+    /// Share of each device in milli-GPU (1..=1000); 0 for CPU-only pods.
+    pub gpu_milli: u32,
+    /// Allowed GPU models, `|`-separated as in the file with empty tokens dropped; empty
+    /// means any.
+    pub gpu_spec: String,
+    /// QoS class, when the file has it.
+    pub qos: Option<String>,
+    /// Phase at snapshot time, when the file has it.
+    pub phase: Option<String>,
+    /// Creation time in seconds from the trace origin.
+    pub creation_s: Option<u64>,
+    /// Deletion time in seconds from the trace origin.
+    pub deletion_s: Option<u64>,
+    /// Scheduling time in seconds from the trace origin (absent for pods never scheduled).
+    pub scheduled_s: Option<u64>,
+}
+
+impl OpenbPod {
+    /// Total milli-GPU requested (`num_gpu × gpu_milli`).
+    pub fn gpu_total_milli(&self) -> u64 {
+        u64::from(self.num_gpu) * u64::from(self.gpu_milli)
+    }
+
+    /// The allowed models, in file order, duplicates kept.
+    pub fn spec_models(&self) -> impl Iterator<Item = &str> {
+        self.gpu_spec.split('|').filter(|token| !token.is_empty())
+    }
+}
+
+const NODE_COLUMNS: &[&str] = &["sn", "cpu_milli", "memory_mib", "gpu", "model"];
+const POD_COLUMNS: &[&str] = &[
+    "name",
+    "cpu_milli",
+    "memory_mib",
+    "num_gpu",
+    "gpu_milli",
+    "gpu_spec",
+    "qos",
+    "pod_phase",
+    "creation_time",
+    "deletion_time",
+    "scheduled_time",
+];
+
+/// Streams the nodes of an openb node list.
+pub struct OpenbNodes {
+    rows: CsvRows,
+}
+
+impl OpenbNodes {
+    /// Opens a node list; the header must be `sn,cpu_milli,memory_mib,gpu,model`.
+    pub fn open(file: &Path) -> Result<OpenbNodes, Error> {
+        Ok(OpenbNodes {
+            rows: CsvRows::open(file, true, &[NODE_COLUMNS])?,
+        })
+    }
+}
+
+impl Iterator for OpenbNodes {
+    type Item = Result<OpenbNode, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let row = match self.rows.next_row()? {
+            Ok(row) => row,
+            Err(err) => return Some(Err(err)),
+        };
+        Some((|| {
+            let name = row.text(0).to_owned();
+            if name.is_empty() {
+                return Err(row.error(0, "empty node name".into()));
+            }
+            let cpu_milli = row.parse(1, "a whole number of milli-cores")?;
+            let memory_mib = row.parse(2, "a whole number of MiB")?;
+            let gpus: u32 = row.parse(3, "a whole number of GPUs")?;
+            let model = Some(row.text(4).to_owned()).filter(|m| !m.is_empty());
+            if gpus > 0 && model.is_none() {
+                return Err(row.error(4, format!("a node with {gpus} GPUs needs a GPU model")));
+            }
+            if gpus == 0 && model.is_some() {
+                return Err(row.error(4, "a node without GPUs has no GPU model".into()));
+            }
+            Ok(OpenbNode {
+                name,
+                cpu_milli,
+                memory_mib,
+                gpus,
+                model,
+            })
+        })())
+    }
+}
+
+/// Streams the pods of an openb pod list (11 columns, or the first 5 of them).
+pub struct OpenbPods {
+    rows: CsvRows,
+}
+
+impl OpenbPods {
+    /// Opens a pod list; the header must be the 11 openb pod columns or their first 5.
+    pub fn open(file: &Path) -> Result<OpenbPods, Error> {
+        Ok(OpenbPods {
+            rows: CsvRows::open(file, true, &[POD_COLUMNS, &POD_COLUMNS[..5]])?,
+        })
+    }
+
+    /// The file being read.
+    pub fn file(&self) -> &Path {
+        self.rows.file()
+    }
+}
+
+impl Iterator for OpenbPods {
+    type Item = Result<OpenbPod, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let row = match self.rows.next_row()? {
+            Ok(row) => row,
+            Err(err) => return Some(Err(err)),
+        };
+        Some(parse_pod(&row))
+    }
+}
+
+fn parse_pod(row: &super::Row<'_>) -> Result<OpenbPod, Error> {
+    let name = row.text(0).to_owned();
+    if name.is_empty() {
+        return Err(row.error(0, "empty pod name".into()));
+    }
+    let cpu_milli = row.parse(1, "a whole number of milli-cores")?;
+    let memory_mib = row.parse(2, "a whole number of MiB")?;
+    let num_gpu: u32 = row.parse(3, "a whole number of GPUs")?;
+    let gpu_milli: u32 = row.parse(4, "a whole number of milli-GPU")?;
+    if gpu_milli > 1000 {
+        return Err(row.error(
+            4,
+            format!("{gpu_milli} milli-GPU per device: expected at most 1000"),
+        ));
+    }
+    if (num_gpu == 0) != (gpu_milli == 0) {
+        return Err(row.error(
+            4,
+            format!(
+                "{gpu_milli} milli-GPU with {num_gpu} GPUs: expected 0 exactly when num_gpu is 0"
+            ),
+        ));
+    }
+    if num_gpu > 1 && gpu_milli != 1000 {
+        return Err(row.error(
+            4,
+            format!("{gpu_milli} milli-GPU on each of {num_gpu} GPUs: a multi-GPU pod takes whole devices (1000)"),
+        ));
+    }
+    let long = row.n_fields() > 5;
+    let gpu_spec = if long {
+        row.text(5)
+            .split('|')
+            .filter(|token| !token.trim().is_empty())
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("|")
+    } else {
+        String::new()
+    };
+    let optional = |idx: usize| Some(row.text(idx).to_owned()).filter(|t| long && !t.is_empty());
+    let time = |idx: usize| -> Result<Option<u64>, Error> {
+        if long {
+            row.parse_opt(idx, "a whole number of seconds")
+        } else {
+            Ok(None)
+        }
+    };
+    Ok(OpenbPod {
+        name,
+        cpu_milli,
+        memory_mib,
+        num_gpu,
+        gpu_milli,
+        gpu_spec,
+        qos: optional(6),
+        phase: optional(7),
+        creation_s: time(8)?,
+        deletion_s: time(9)?,
+        scheduled_s: time(10)?,
+    })
+}

@@ -1,0 +1,787 @@
+//! The GPU fragmentation study of "Beware of Fragmentation" (Weng et al., USENIX ATC 2023) on
+//! the openb traces: every pod list is shuffled and inflated to a share of the cluster's GPU
+//! capacity, then submitted pod by pod (no departures, no retries) to one cluster placed by one
+//! policy; the GPU allocation ratio is recorded against the arrived GPU demand.
+//!
+//! The procedure follows the study's simulator (`docs/reproductions.md`): integer scores, ties
+//! to a seeded node priority, the same inflation rule and the same discretisation of the
+//! curves. Random streams are fleetsim's own, so curves match the paper's in distribution over
+//! seeds, not draw for draw.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rand::RngExt;
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+use scenarios::experiment::FragmentationExperiment;
+use scenarios::traces::openb::{OpenbNodes, OpenbPods};
+use scheduler::member::fgd::TypeKey;
+use scheduler::member::{
+    Choice, DeviceMask, NodeFree, PlacementPolicy, TargetWorkload, best_node, devices, fits,
+    placement_by_name,
+};
+use sim_core::model::{GpuModelId, GpuModelSet, GpuRequest, NodeShape, PodRequest};
+use sim_core::rng::RngStreams;
+
+use crate::{OutputDir, RunError};
+
+/// Whole percent of arrived demand on the x-axis: 0 to this.
+pub const MAX_ARRIVED_PCT: usize = 130;
+
+const MIB: u64 = 1 << 20;
+
+/// Most pods one node holds (the study's pod-count cap; never binding).
+const MAX_PODS: u32 = 1001;
+
+/// The cluster of an openb node list.
+#[derive(Clone, Debug)]
+pub struct OpenbCluster {
+    /// Node names and shapes, sorted by name.
+    pub nodes: Vec<(String, NodeShape)>,
+    /// GPU model names by id.
+    pub models: Vec<String>,
+    /// GPU capacity in milli-GPU.
+    pub capacity_milli: u64,
+}
+
+impl OpenbCluster {
+    /// Reads a node list.
+    pub fn load(file: &Path) -> Result<OpenbCluster, scenarios::Error> {
+        let mut models: Vec<String> = Vec::new();
+        let mut nodes = Vec::new();
+        for node in OpenbNodes::open(file)? {
+            let node = node?;
+            let model = node.model.as_ref().map(|name| {
+                let idx = models.iter().position(|m| m == name).unwrap_or_else(|| {
+                    models.push(name.clone());
+                    models.len() - 1
+                });
+                GpuModelId(idx as u16)
+            });
+            if node.gpus as usize > devices::MAX_DEVICES {
+                return Err(scenarios::Error::Input {
+                    position: scenarios::Position {
+                        file: file.to_owned(),
+                        line: 0,
+                        column: 0,
+                        path: "gpu".into(),
+                    },
+                    message: format!(
+                        "node {} has {} GPUs: at most {} per node are modelled",
+                        node.name,
+                        node.gpus,
+                        devices::MAX_DEVICES
+                    ),
+                });
+            }
+            let shape = NodeShape {
+                cpu_milli: node.cpu_milli,
+                memory: node.memory_mib * MIB,
+                max_pods: MAX_PODS,
+                gpus: node.gpus,
+                gpu_model: model,
+            };
+            nodes.push((node.name, shape));
+        }
+        if models.len() >= GpuModelSet::MAX_MODELS {
+            return Err(scenarios::Error::Input {
+                position: scenarios::Position {
+                    file: file.to_owned(),
+                    line: 0,
+                    column: 0,
+                    path: "model".into(),
+                },
+                message: format!(
+                    "{} GPU models: at most {}",
+                    models.len(),
+                    GpuModelSet::MAX_MODELS - 1
+                ),
+            });
+        }
+        nodes.sort_by(|a, b| a.0.cmp(&b.0));
+        let capacity_milli = nodes
+            .iter()
+            .map(|(_, s)| u64::from(s.gpus) * u64::from(devices::DEVICE_MILLI))
+            .sum();
+        Ok(OpenbCluster {
+            nodes,
+            models,
+            capacity_milli,
+        })
+    }
+
+    /// The model set a `gpu_spec` names; a model absent from the cluster gets an id no node
+    /// has, so a pod restricted to it fits nowhere.
+    fn spec_models<'a>(&self, tokens: impl Iterator<Item = &'a str>) -> GpuModelSet {
+        let absent = GpuModelId(self.models.len() as u16);
+        GpuModelSet::of(tokens.map(|token| {
+            self.models
+                .iter()
+                .position(|m| m == token)
+                .map_or(absent, |idx| GpuModelId(idx as u16))
+        }))
+    }
+}
+
+/// One pod of a pod list, ready to place.
+#[derive(Clone, Debug)]
+pub struct TracePod {
+    /// Name in the trace.
+    pub name: String,
+    /// What it requests.
+    pub request: PodRequest,
+    /// Scores are cached per pod kind: the kind without memory, and with it.
+    kind: [u32; 2],
+}
+
+/// A pod list: one workload of the experiment.
+#[derive(Clone, Debug)]
+pub struct PodList {
+    /// The file's stem, e.g. `openb_pod_list_default`.
+    pub stem: String,
+    /// Pods sorted by name: the original workload the inflation samples from.
+    pub pods: Vec<TracePod>,
+    /// FGD's typical pods of this list.
+    pub target: Arc<TargetWorkload>,
+    /// Number of distinct pod kinds, without and with memory.
+    n_kinds: [u32; 2],
+}
+
+impl PodList {
+    /// Reads a pod list for `cluster`; `coverage_pct` is the typical-pod coverage.
+    pub fn load(
+        file: &Path,
+        cluster: &OpenbCluster,
+        coverage_pct: u32,
+    ) -> Result<PodList, scenarios::Error> {
+        let mut pods = Vec::new();
+        let mut keys = Vec::new();
+        let mut kinds: [BTreeMap<(u64, GpuRequest, u64), u32>; 2] = Default::default();
+        for pod in OpenbPods::open(file)? {
+            let pod = pod?;
+            let models = cluster.spec_models(pod.spec_models());
+            let request = PodRequest {
+                cpu_milli: pod.cpu_milli,
+                memory: pod.memory_mib * MIB,
+                gpu: GpuRequest {
+                    count: pod.num_gpu,
+                    milli_per_gpu: pod.gpu_milli,
+                    models,
+                },
+                node_claim: 0,
+            };
+            keys.push(TypeKey {
+                cpu_milli: pod.cpu_milli,
+                gpu_milli: pod.gpu_milli,
+                num_gpu: pod.num_gpu,
+                spec: pod.gpu_spec.clone(),
+                models,
+            });
+            let mut kind = [0; 2];
+            for (with_memory, map) in kinds.iter_mut().enumerate() {
+                let memory = if with_memory == 1 { request.memory } else { 0 };
+                let next = map.len() as u32;
+                kind[with_memory] = *map
+                    .entry((request.cpu_milli, request.gpu, memory))
+                    .or_insert(next);
+            }
+            pods.push(TracePod {
+                name: pod.name,
+                request,
+                kind,
+            });
+        }
+        pods.sort_by(|a, b| a.name.cmp(&b.name));
+        let stem = file
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        Ok(PodList {
+            stem,
+            pods,
+            target: Arc::new(TargetWorkload::typical(keys, coverage_pct)),
+            n_kinds: [kinds[0].len() as u32, kinds[1].len() as u32],
+        })
+    }
+
+    /// Total milli-GPU the pods request.
+    pub fn gpu_milli(&self) -> u64 {
+        self.pods.iter().map(|p| p.request.gpu.total_milli()).sum()
+    }
+}
+
+/// What one run (pod list × policy × seed) produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CellResult {
+    /// Pod list index in the experiment.
+    pub workload: usize,
+    /// Policy name.
+    pub policy: &'static str,
+    /// Seed.
+    pub seed: u64,
+    /// Mean GPU allocation (percent of capacity) per whole percent of arrived GPU demand,
+    /// 0 to [`MAX_ARRIVED_PCT`]; `None` where no event fell in or next to the bin.
+    pub allocation: Vec<Option<f64>>,
+    /// Mean cluster fragmentation (percent of capacity), binned the same way.
+    pub fragmentation: Vec<Option<f64>>,
+    /// Pods submitted.
+    pub n_pods: u64,
+    /// Pods no node could take.
+    pub n_failed: u64,
+    /// Arrived GPU demand at the end, milli-GPU.
+    pub arrived_milli: u64,
+    /// Allocated GPU at the end, milli-GPU.
+    pub allocated_milli: u64,
+    /// Cluster fragmentation at the end, milli-GPU.
+    pub fragment_milli: f64,
+}
+
+/// The arrival order of one seed: indices into `list.pods`. The name-sorted list is shuffled;
+/// then pods drawn uniformly (with replacement) from it are appended until the next draw would
+/// pass the target, judged by the draw's per-device share as the study's simulator does; a list
+/// already above the target instead loses uniformly drawn pods until it is at or below it.
+pub fn arrival_order(list: &PodList, target_milli: u64, streams: &RngStreams) -> Vec<u32> {
+    let mut rng = streams.stream("fragmentation/workload");
+    let n = list.pods.len() as u32;
+    let mut order: Vec<u32> = (0..n).collect();
+    order.shuffle(&mut rng);
+    let mut total = list.gpu_milli();
+    let has_gpu_pods = list.pods.iter().any(|p| p.request.gpu.count > 0);
+    if total < target_milli && has_gpu_pods {
+        loop {
+            let idx = rng.random_range(0..n);
+            let gpu = &list.pods[idx as usize].request.gpu;
+            if total + u64::from(gpu.milli_per_gpu) > target_milli {
+                break;
+            }
+            order.push(idx);
+            total += gpu.total_milli();
+        }
+    } else {
+        while total > target_milli && !order.is_empty() {
+            let pos = rng.random_range(0..order.len());
+            total -= list.pods[order[pos] as usize].request.gpu.total_milli();
+            order.remove(pos);
+        }
+    }
+    order
+}
+
+/// `round(numerator / denominator)`, ties to even (Python's `round`).
+fn round_half_even(numerator: u128, denominator: u128) -> u128 {
+    let (q, r) = (numerator / denominator, numerator % denominator);
+    match (2 * r).cmp(&denominator) {
+        std::cmp::Ordering::Greater => q + 1,
+        std::cmp::Ordering::Equal => q + (q & 1),
+        std::cmp::Ordering::Less => q,
+    }
+}
+
+/// Events binned by whole percent of arrived demand.
+struct Bins {
+    sum: Vec<f64>,
+    count: Vec<u32>,
+}
+
+impl Bins {
+    fn new() -> Bins {
+        Bins {
+            sum: vec![0.0; MAX_ARRIVED_PCT + 2],
+            count: vec![0; MAX_ARRIVED_PCT + 2],
+        }
+    }
+
+    fn add(&mut self, x: usize, y: f64) {
+        if x < self.sum.len() {
+            self.sum[x] += y;
+            self.count[x] += 1;
+        }
+    }
+
+    /// Per whole percent: the mean of its events; without any, the mean over the events of the
+    /// bins either side of it; else nothing.
+    fn curve(&self) -> Vec<Option<f64>> {
+        (0..=MAX_ARRIVED_PCT)
+            .map(|x| {
+                if self.count[x] > 0 {
+                    return Some(self.sum[x] / f64::from(self.count[x]));
+                }
+                let range = x.saturating_sub(1)..=(x + 1);
+                let n: u32 = self.count[range.clone()].iter().sum();
+                (n > 0).then(|| self.sum[range].iter().sum::<f64>() / f64::from(n))
+            })
+            .collect()
+    }
+}
+
+/// Runs one cell: `list` inflated to `target_pct` of the cluster's GPU capacity, placed by
+/// `policy_name`, with `seed`.
+pub fn run_cell(
+    cluster: &OpenbCluster,
+    list: &PodList,
+    workload: usize,
+    policy_name: &'static str,
+    seed: u64,
+    target_pct: u32,
+) -> Result<CellResult, RunError> {
+    let policy = placement_by_name(policy_name, &list.target)
+        .map_err(|e| RunError::Internal(e.to_string()))?;
+    let streams = RngStreams::new(seed);
+    let capacity = cluster.capacity_milli;
+    let order = arrival_order(list, capacity * u64::from(target_pct) / 100, &streams);
+    // Node priority: a random permutation of the name-sorted nodes; index = rank, so "lowest
+    // index" breaks score ties by priority.
+    let mut rank: Vec<u32> = (0..cluster.nodes.len() as u32).collect();
+    rank.shuffle(&mut streams.stream("fragmentation/node-priority"));
+    let mut shapes = vec![cluster.nodes[0].1; cluster.nodes.len()];
+    for (idx, (_, shape)) in cluster.nodes.iter().enumerate() {
+        shapes[rank[idx] as usize] = *shape;
+    }
+    let mut draws = streams.stream("fragmentation/policy");
+    let mut state = ClusterState::new(shapes, &list.target, policy.as_ref(), list.n_kinds);
+    let mut allocation = Bins::new();
+    let mut fragmentation = Bins::new();
+    let (mut arrived, mut allocated, mut n_failed) = (0u64, 0u64, 0u64);
+    for &idx in &order {
+        let pod = &list.pods[idx as usize];
+        arrived += pod.request.gpu.total_milli();
+        match state.place(pod, &mut draws) {
+            Some(()) => allocated += pod.request.gpu.total_milli(),
+            None => n_failed += 1,
+        }
+        let x = round_half_even(u128::from(arrived) * 100, u128::from(capacity)) as usize;
+        let y =
+            round_half_even(u128::from(allocated) * 10_000, u128::from(capacity)) as f64 / 100.0;
+        allocation.add(x, y);
+        fragmentation.add(x, state.fragment_total * 100.0 / capacity as f64);
+    }
+    debug_assert_eq!(state.allocated_milli(), allocated, "GPU accounting");
+    Ok(CellResult {
+        workload,
+        policy: policy_name,
+        seed,
+        allocation: allocation.curve(),
+        fragmentation: fragmentation.curve(),
+        n_pods: order.len() as u64,
+        n_failed,
+        arrived_milli: arrived,
+        allocated_milli: allocated,
+        fragment_milli: state.fragment_total,
+    })
+}
+
+/// One cluster's nodes during a run, with scores cached per (pod kind, node version).
+struct ClusterState<'a> {
+    shapes: Vec<NodeShape>,
+    free: Vec<NodeFree>,
+    /// Bumped whenever a node changes; a cached score is valid while its version matches.
+    version: Vec<u32>,
+    /// `cache[kind][node] = (version, score)`, allocated on a kind's first pod.
+    cache: Vec<Vec<(u32, i64)>>,
+    /// Which kind numbering the policy's scores need (1 = with memory).
+    kind_slot: usize,
+    policy: &'a dyn PlacementPolicy,
+    target: &'a TargetWorkload,
+    fragment: Vec<f64>,
+    fragment_total: f64,
+    candidates: Vec<(i64, u32)>,
+    feasible: Vec<u32>,
+}
+
+impl<'a> ClusterState<'a> {
+    fn new(
+        shapes: Vec<NodeShape>,
+        target: &'a TargetWorkload,
+        policy: &'a dyn PlacementPolicy,
+        n_kinds: [u32; 2],
+    ) -> ClusterState<'a> {
+        let free: Vec<NodeFree> = shapes.iter().map(NodeFree::of_shape).collect();
+        let fragment: Vec<f64> = shapes
+            .iter()
+            .zip(&free)
+            .map(|(s, f)| target.fragmentation(f.cpu_milli, &f.devices, s.gpu_model))
+            .collect();
+        let kind_slot = usize::from(policy.reads_memory());
+        ClusterState {
+            version: vec![1; shapes.len()],
+            cache: vec![Vec::new(); n_kinds[kind_slot] as usize],
+            kind_slot,
+            fragment_total: fragment.iter().sum(),
+            fragment,
+            shapes,
+            free,
+            policy,
+            target,
+            candidates: Vec::new(),
+            feasible: Vec::new(),
+        }
+    }
+
+    /// Places one pod; `None` when no node fits it.
+    fn place(&mut self, pod: &TracePod, draws: &mut sim_core::rng::StreamRng) -> Option<()> {
+        let request = &pod.request;
+        let node = match self.policy.choice() {
+            Choice::Uniform => {
+                self.feasible.clear();
+                self.feasible.extend(
+                    (0..self.shapes.len() as u32).filter(|&n| {
+                        fits(request, &self.shapes[n as usize], &self.free[n as usize])
+                    }),
+                );
+                if self.feasible.is_empty() {
+                    return None;
+                }
+                self.feasible[draws.random_range(0..self.feasible.len())]
+            }
+            choice => {
+                let kind = pod.kind[self.kind_slot] as usize;
+                let cache = &mut self.cache[kind];
+                if cache.is_empty() {
+                    cache.resize(self.shapes.len(), (0, 0));
+                }
+                self.candidates.clear();
+                let nodes = self.shapes.iter().zip(&self.free);
+                let states = self.version.iter().zip(cache.iter_mut());
+                for (n, ((shape, free), (version, entry))) in nodes.zip(states).enumerate() {
+                    if !fits(request, shape, free) {
+                        continue;
+                    }
+                    if entry.0 != *version {
+                        *entry = (*version, self.policy.score(request, shape, free));
+                    }
+                    self.candidates.push((entry.1, n as u32));
+                }
+                best_node(
+                    self.candidates.iter().copied(),
+                    choice == Choice::Normalized,
+                )?
+            }
+        };
+        self.bind(node as usize, request, draws);
+        Some(())
+    }
+
+    fn bind(&mut self, n: usize, request: &PodRequest, draws: &mut sim_core::rng::StreamRng) {
+        let shape = self.shapes[n];
+        let mut free = self.free[n];
+        let share = (request.gpu.count == 1 && request.gpu.milli_per_gpu < devices::DEVICE_MILLI)
+            .then(|| {
+                self.policy
+                    .share_device(request, &shape, &free, &mut |k| draws.random_range(0..k))
+            });
+        let mask: DeviceMask = free.devices.mask_for(&request.gpu, share);
+        free.cpu_milli -= request.cpu_milli;
+        free.memory -= request.memory;
+        free.pods -= 1;
+        free.devices.take(mask, request.gpu.milli_per_gpu);
+        free.gpus = free.devices.n_whole_free();
+        free.tags |= devices::gpu_tag(&request.gpu);
+        self.free[n] = free;
+        self.version[n] += 1;
+        let fragment = self
+            .target
+            .fragmentation(free.cpu_milli, &free.devices, shape.gpu_model);
+        self.fragment_total += fragment - self.fragment[n];
+        self.fragment[n] = fragment;
+    }
+
+    fn allocated_milli(&self) -> u64 {
+        self.shapes
+            .iter()
+            .zip(&self.free)
+            .map(|(s, f)| u64::from(s.gpus) * 1000 - u64::from(f.devices.total_free()))
+            .sum()
+    }
+}
+
+/// What a whole experiment produced, cell by cell in (workload, policy, seed) order.
+#[derive(Clone, Debug)]
+pub struct FragmentationOutcome {
+    /// Pod list stems, by workload index.
+    pub workloads: Vec<String>,
+    /// Every cell.
+    pub cells: Vec<CellResult>,
+}
+
+/// Runs every cell of `experiment` on the current rayon pool and writes `allocation.csv`,
+/// `means.csv`, `fragmentation.csv`, `runs.csv` and `experiment.json` into `out` (whole or not
+/// at all). `seed` restricts the run to one seed; `progress(done, total)` is called as cells
+/// finish.
+pub fn run_fragmentation(
+    experiment: &FragmentationExperiment,
+    out: &Path,
+    seed: Option<u64>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<FragmentationOutcome, RunError> {
+    let cluster = OpenbCluster::load(&experiment.nodes)?;
+    let lists: Vec<PodList> = experiment
+        .pod_lists
+        .par_iter()
+        .map(|file| PodList::load(file, &cluster, experiment.coverage_pct))
+        .collect::<Result<_, _>>()?;
+    let seeds: Vec<u64> = seed.map_or_else(|| experiment.seeds.clone(), |s| vec![s]);
+    let mut grid = Vec::new();
+    for workload in 0..lists.len() {
+        for policy in &experiment.policies {
+            for seed in &seeds {
+                grid.push((workload, *policy, *seed));
+            }
+        }
+    }
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let total = grid.len() as u64;
+    let cells: Vec<CellResult> = grid
+        .par_iter()
+        .map(|&(workload, policy, seed)| {
+            let result = run_cell(
+                &cluster,
+                &lists[workload],
+                workload,
+                policy,
+                seed,
+                experiment.target_pct,
+            );
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(n, total);
+            result
+        })
+        .collect::<Result<_, _>>()?;
+    let outcome = FragmentationOutcome {
+        workloads: lists.iter().map(|l| l.stem.clone()).collect(),
+        cells,
+    };
+    let dir = OutputDir::begin(out)?;
+    write_outputs(dir.path(), experiment, &cluster, &lists, &outcome, out)?;
+    dir.commit()?;
+    Ok(outcome)
+}
+
+fn write_outputs(
+    dir: &Path,
+    experiment: &FragmentationExperiment,
+    cluster: &OpenbCluster,
+    lists: &[PodList],
+    outcome: &FragmentationOutcome,
+    out: &Path,
+) -> Result<(), RunError> {
+    let fail = |err: &dyn std::fmt::Display| RunError::Output {
+        path: out.to_owned(),
+        message: err.to_string(),
+    };
+    let open = |name: &str| -> Result<csv::Writer<std::fs::File>, RunError> {
+        csv::Writer::from_path(dir.join(name)).map_err(|e| fail(&e))
+    };
+    let pct = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.4}"));
+    let mut allocation = open("allocation.csv")?;
+    let mut fragmentation = open("fragmentation.csv")?;
+    allocation
+        .write_record([
+            "workload",
+            "policy",
+            "seed",
+            "arrived_pct",
+            "gpu_allocation_pct",
+        ])
+        .map_err(|e| fail(&e))?;
+    fragmentation
+        .write_record(["workload", "policy", "seed", "arrived_pct", "fragment_pct"])
+        .map_err(|e| fail(&e))?;
+    for cell in &outcome.cells {
+        let stem = &outcome.workloads[cell.workload];
+        for x in 0..=MAX_ARRIVED_PCT {
+            let key = [
+                stem.clone(),
+                cell.policy.to_owned(),
+                cell.seed.to_string(),
+                x.to_string(),
+            ];
+            allocation
+                .write_record(key.iter().cloned().chain([pct(cell.allocation[x])]))
+                .map_err(|e| fail(&e))?;
+            fragmentation
+                .write_record(key.iter().cloned().chain([pct(cell.fragmentation[x])]))
+                .map_err(|e| fail(&e))?;
+        }
+    }
+    allocation.flush().map_err(|e| fail(&e))?;
+    fragmentation.flush().map_err(|e| fail(&e))?;
+
+    let mut means = open("means.csv")?;
+    means
+        .write_record([
+            "workload",
+            "policy",
+            "arrived_pct",
+            "n_seeds",
+            "mean_pct",
+            "std_pct",
+            "median_pct",
+            "p25_pct",
+            "p75_pct",
+        ])
+        .map_err(|e| fail(&e))?;
+    for (workload, stem) in outcome.workloads.iter().enumerate() {
+        for policy in &experiment.policies {
+            let runs: Vec<&CellResult> = outcome
+                .cells
+                .iter()
+                .filter(|c| c.workload == workload && c.policy == *policy)
+                .collect();
+            for x in 0..=MAX_ARRIVED_PCT {
+                let values: Vec<f64> = runs.iter().filter_map(|c| c.allocation[x]).collect();
+                let stats = SeedStats::of(&values);
+                means
+                    .write_record([
+                        stem.clone(),
+                        (*policy).to_owned(),
+                        x.to_string(),
+                        values.len().to_string(),
+                        pct(stats.map(|s| s.mean)),
+                        pct(stats.and_then(|s| s.std)),
+                        pct(stats.map(|s| s.median)),
+                        pct(stats.map(|s| s.p25)),
+                        pct(stats.map(|s| s.p75)),
+                    ])
+                    .map_err(|e| fail(&e))?;
+            }
+        }
+    }
+    means.flush().map_err(|e| fail(&e))?;
+
+    let mut runs = open("runs.csv")?;
+    runs.write_record([
+        "workload",
+        "policy",
+        "seed",
+        "pods",
+        "pods_failed",
+        "arrived_pct",
+        "gpu_allocation_pct",
+        "fragment_pct",
+    ])
+    .map_err(|e| fail(&e))?;
+    let capacity = cluster.capacity_milli as f64;
+    for cell in &outcome.cells {
+        runs.write_record([
+            outcome.workloads[cell.workload].clone(),
+            cell.policy.to_owned(),
+            cell.seed.to_string(),
+            cell.n_pods.to_string(),
+            cell.n_failed.to_string(),
+            format!("{:.4}", cell.arrived_milli as f64 * 100.0 / capacity),
+            format!("{:.4}", cell.allocated_milli as f64 * 100.0 / capacity),
+            format!("{:.4}", cell.fragment_milli * 100.0 / capacity),
+        ])
+        .map_err(|e| fail(&e))?;
+    }
+    runs.flush().map_err(|e| fail(&e))?;
+
+    let relative = |p: &PathBuf| p.display().to_string();
+    let description = serde_json::json!({
+        "experiment": "fragmentation",
+        "fleetsim_version": env!("CARGO_PKG_VERSION"),
+        "source": relative(&experiment.source),
+        "nodes": {
+            "file": relative(&experiment.nodes),
+            "count": cluster.nodes.len(),
+            "gpus": cluster.capacity_milli / 1000,
+            "gpu_models": cluster.models,
+        },
+        "workloads": lists.iter().zip(&experiment.pod_lists).map(|(list, file)| serde_json::json!({
+            "name": list.stem,
+            "file": relative(file),
+            "pods": list.pods.len(),
+            "gpu_demand_pct": list.gpu_milli() as f64 * 100.0 / capacity,
+            "typical_pod_types": list.target.types().len(),
+        })).collect::<Vec<_>>(),
+        "policies": experiment.policies,
+        "seeds": outcome.cells.iter().map(|c| c.seed).collect::<std::collections::BTreeSet<_>>(),
+        "target_pct": experiment.target_pct,
+        "typical_coverage_pct": experiment.coverage_pct,
+    });
+    let text = serde_json::to_string_pretty(&description).map_err(|e| fail(&e))?;
+    std::fs::write(dir.join("experiment.json"), text + "\n").map_err(|e| fail(&e))?;
+    Ok(())
+}
+
+/// Mean, sample standard deviation and quartiles (linear interpolation) over seeds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SeedStats {
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation; `None` for a single value.
+    pub std: Option<f64>,
+    /// Median.
+    pub median: f64,
+    /// First quartile.
+    pub p25: f64,
+    /// Third quartile.
+    pub p75: f64,
+}
+
+impl SeedStats {
+    /// Statistics of `values`; `None` when empty.
+    pub fn of(values: &[f64]) -> Option<SeedStats> {
+        if values.is_empty() {
+            return None;
+        }
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let std = (values.len() > 1)
+            .then(|| (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let quantile = |q: f64| {
+            let pos = q * (sorted.len() - 1) as f64;
+            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+            sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+        };
+        Some(SeedStats {
+            mean,
+            std,
+            median: quantile(0.5),
+            p25: quantile(0.25),
+            p75: quantile(0.75),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_rounding() {
+        assert_eq!(round_half_even(25, 10), 2);
+        assert_eq!(round_half_even(35, 10), 4);
+        assert_eq!(round_half_even(36, 10), 4);
+        assert_eq!(round_half_even(34, 10), 3);
+    }
+
+    #[test]
+    fn empty_bins_take_their_neighbours() {
+        let mut bins = Bins::new();
+        bins.add(0, 1.0);
+        bins.add(0, 3.0);
+        bins.add(2, 6.0);
+        let curve = bins.curve();
+        assert_eq!(curve[0], Some(2.0));
+        // Bin 1 is empty: the events of bins 0 and 2, (1 + 3 + 6) / 3.
+        assert_eq!(curve[1], Some(10.0 / 3.0));
+        assert_eq!(curve[2], Some(6.0));
+        assert_eq!(curve[3], Some(6.0));
+        assert_eq!(curve[4], None);
+    }
+
+    #[test]
+    fn seed_statistics() {
+        let s = SeedStats::of(&[1.0, 2.0, 3.0, 4.0]).unwrap();
+        assert_eq!(s.mean, 2.5);
+        assert_eq!(s.median, 2.5);
+        assert_eq!(s.p25, 1.75);
+        assert_eq!(s.p75, 3.25);
+        assert!((s.std.unwrap() - 1.290_994_448_7).abs() < 1e-9);
+        assert_eq!(SeedStats::of(&[5.0]).unwrap().std, None);
+    }
+}

@@ -1,0 +1,8 @@
+//! Experiments: studies run as grids of independent cells, in parallel, each deterministic
+//! from its seed. `fragmentation` reproduces the FGD paper's GPU fragmentation study.
+
+pub mod fragmentation;
+
+pub use fragmentation::{
+    CellResult, FragmentationOutcome, OpenbCluster, PodList, run_cell, run_fragmentation,
+};
