@@ -101,6 +101,7 @@ pub fn explain_job(config: &ExplainConfig) -> Result<String, RunError> {
     let seed = config.seed.unwrap_or(scenario.seed);
     let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
     let mut control = control_plane(&scenario, None)?;
+    control.seed_members(&RngStreams::new(seed));
     control.explain_job(sim_core::model::JobId(job_id));
     let horizon = match (scenario.horizon, config.at) {
         (Some(h), Some(at)) => Some(h.min(at)),
@@ -150,13 +151,45 @@ pub fn control_plane(
     if let Some(federation) = federation {
         config.federation = federation;
     }
+    if config.placement_target.types().is_empty() {
+        config.placement_target = std::sync::Arc::new(workload_target(scenario));
+    }
     let mut control = ControlPlane::new(scenario.world.clone(), scenario.policies.clone(), &config)
         .map_err(|e| RunError::Internal(e.to_string()))?;
+    control.seed_members(&RngStreams::new(scenario.seed));
     control.set_timeline(scenario.timeline.clone());
     control.set_quotas(scenario.quotas.clone());
     control.set_resource_models(scenario.resource_models.clone());
     control.set_node_claims(&scenario.node_claims);
     Ok(control)
+}
+
+/// Jobs sampled to build a scenario's default fragmentation target.
+const TARGET_SAMPLE_JOBS: usize = 10_000;
+
+/// The typical pods (95 % coverage) of the scenario's first jobs: what FGD and the
+/// fragmentation measure expect when the scenario names no target of its own.
+pub fn workload_target(scenario: &scenarios::Scenario) -> scheduler::member::TargetWorkload {
+    let keys = scenario
+        .workload
+        .jobs(RngStreams::new(scenario.seed))
+        .take(TARGET_SAMPLE_JOBS)
+        .flat_map(|job| {
+            job.components.into_iter().flat_map(|component| {
+                let gpu = component.request.gpu;
+                std::iter::repeat_n(
+                    scheduler::member::fgd::TypeKey {
+                        cpu_milli: component.request.cpu_milli,
+                        gpu_milli: gpu.milli_per_gpu,
+                        num_gpu: gpu.count,
+                        spec: format!("{:?}", gpu.models),
+                        models: gpu.models,
+                    },
+                    component.replicas as usize,
+                )
+            })
+        });
+    scheduler::member::TargetWorkload::typical(keys, 95)
 }
 
 /// A sink for runs whose records nobody reads.
@@ -194,6 +227,7 @@ pub fn run_scenario(
     let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
 
     let mut control = control_plane(&scenario, config.federation.clone())?;
+    control.seed_members(&RngStreams::new(seed));
     if let Some(check) = config.check_invariants {
         control.set_invariant_checks(check);
     }

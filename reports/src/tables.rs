@@ -29,12 +29,13 @@ const JOBS_HEADER: [&str; 16] = [
     "last_failure",
 ];
 
-const TIMELINE_HEADER: [&str; 5] = [
+const TIMELINE_HEADER: [&str; 6] = [
     "time_s",
     "cluster",
     "gpu_model",
     "allocated_gpus",
     "capacity_gpus",
+    "fragment_gpus",
 ];
 
 /// `quota.csv`: one row per change of a namespace's GPU use.
@@ -140,6 +141,7 @@ impl Table {
             names.gpu_model(allocation.gpu_model).to_owned(),
             thousandths(allocation.allocated_milli),
             thousandths(allocation.capacity_milli),
+            thousandths(allocation.fragment_milli),
         ])
     }
 

@@ -227,7 +227,14 @@ impl ControlPlane {
         let members: Vec<MemberCluster> = world
             .fleet
             .cluster_ids()
-            .map(|id| MemberCluster::new(id, world.fleet.cluster(id), n_models))
+            .map(|id| {
+                let mut member = MemberCluster::new(id, world.fleet.cluster(id), n_models);
+                if !config.placement_target.types().is_empty() {
+                    member
+                        .set_fragmentation_target(std::sync::Arc::clone(&config.placement_target));
+                }
+                member
+            })
             .collect();
         let n_clusters = members.len();
         let status = members.iter().map(|m| *m.summary()).collect();
@@ -267,6 +274,14 @@ impl ControlPlane {
             round_robin: Vec::new(),
             federation: config.federation.clone(),
         })
+    }
+
+    /// Seeds the member clusters' random draws (the Random placement policy) from the run's
+    /// streams.
+    pub fn seed_members(&mut self, streams: &sim_core::rng::RngStreams) {
+        for member in &mut self.members {
+            member.seed(streams);
+        }
     }
 
     /// Turns the per-event invariant checks on or off (on by default in debug builds).
@@ -1072,6 +1087,7 @@ impl ControlPlane {
                 gpu_model: model,
                 allocated_milli: member.gpu_allocated_milli(model),
                 capacity_milli: member.gpu_capacity_milli(model),
+                fragment_milli: member.fragment_milli(model),
             }));
         }
         self.flush_namespaces(ctx);
@@ -1127,6 +1143,7 @@ impl Handler for ControlPlane {
                         gpu_model: model,
                         allocated_milli: 0,
                         capacity_milli: capacity,
+                        fragment_milli: member.fragment_milli(model),
                     }));
                 }
             }

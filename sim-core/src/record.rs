@@ -47,6 +47,9 @@ pub struct AllocationRecord {
     pub allocated_milli: u64,
     /// Milli-GPU on nodes that are up.
     pub capacity_milli: u64,
+    /// Free milli-GPU the cluster's target workload could not use (the FGD paper's
+    /// fragmentation), rounded per node; 0 when no target is set.
+    pub fragment_milli: u64,
 }
 
 /// Where a job ended up when the run stopped. Every submitted job has exactly one.

@@ -4,5 +4,6 @@
 pub mod fragmentation;
 
 pub use fragmentation::{
-    CellResult, FragmentationOutcome, OpenbCluster, PodList, run_cell, run_fragmentation,
+    CellResult, FragmentationOutcome, OpenbCluster, PodList, SeedStats, arrival_order, run_cell,
+    run_fragmentation,
 };

@@ -213,6 +213,12 @@ pub struct MemberCluster {
     tag_counts: BTreeMap<(u32, u32), u32>,
     /// Draws of the uniform placement policy and random device choice.
     rng: StreamRng,
+    /// The workload fragmentation is measured against, if any.
+    target: Option<std::sync::Arc<TargetWorkload>>,
+    /// Each node's fragmentation in milli-GPU (rounded), when a target is set.
+    node_fragment: Vec<u32>,
+    /// Fragmentation per GPU model, the sum over its nodes.
+    fragment_milli: Vec<u64>,
 }
 
 impl MemberCluster {
@@ -233,6 +239,9 @@ impl MemberCluster {
             gpu_capacity_milli: vec![0; n_gpu_models],
             tag_counts: BTreeMap::new(),
             rng: RngStreams::new(0).stream(&format!("member/{}", id.0)),
+            target: None,
+            node_fragment: Vec::new(),
+            fragment_milli: vec![0; n_gpu_models],
         };
         for (pool_idx, pool) in cluster.node_pools.iter().enumerate() {
             let pool_idx = pool_idx as u16;
@@ -395,6 +404,39 @@ impl MemberCluster {
         total
     }
 
+    /// Measures fragmentation against `target` from now on (the FGD paper's measure: the free
+    /// GPU milli the target's pod types could not use, weighted by popularity).
+    pub fn set_fragmentation_target(&mut self, target: std::sync::Arc<TargetWorkload>) {
+        self.target = Some(target);
+        self.node_fragment = vec![0; self.node_free.len()];
+        self.fragment_milli.fill(0);
+        for node in 0..self.node_free.len() as u32 {
+            self.refresh_fragment(node);
+        }
+    }
+
+    /// Fragmentation of the nodes of `model`, in milli-GPU; 0 without a target.
+    pub fn fragment_milli(&self, model: GpuModelId) -> u64 {
+        self.fragment_milli[model.0 as usize]
+    }
+
+    fn refresh_fragment(&mut self, node: u32) {
+        let Some(target) = &self.target else {
+            return;
+        };
+        let shape = &self.pools[usize::from(self.node_pool[node as usize])].shape;
+        let Some(model) = shape.gpu_model else {
+            return;
+        };
+        let free = &self.node_free[node as usize];
+        let fragment = target
+            .fragmentation(free.cpu_milli, &free.devices, Some(model))
+            .round() as u32;
+        let total = &mut self.fragment_milli[model.0 as usize];
+        *total = *total - u64::from(self.node_fragment[node as usize]) + u64::from(fragment);
+        self.node_fragment[node as usize] = fragment;
+    }
+
     /// Seeds the cluster's random draws from the run's streams.
     pub fn seed(&mut self, streams: &RngStreams) {
         self.rng = streams.stream(&format!("member/{}", self.id.0));
@@ -476,6 +518,7 @@ impl MemberCluster {
             .entry((pool_idx, new_free))
             .or_default()
             .insert(node);
+        self.refresh_fragment(node);
     }
 
     /// Binds `pod` to `node` (which must fit it), on the devices in `devices`.
