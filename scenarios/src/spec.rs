@@ -126,6 +126,9 @@ pub struct ClusterSpec {
     pub node_pools: Vec<NodePoolSpec>,
     /// Karmada's `spec.resourceModels`: `default` (nine cpu/memory grades) or a list of grades.
     pub resource_models: Option<ResourceModelsSpec>,
+    /// This cluster's pod placement policy, when it differs from `scheduler.member_placement`.
+    #[serde(default)]
+    pub member_placement: Option<Text>,
 }
 
 /// Resource models of a cluster.

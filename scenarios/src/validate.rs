@@ -285,6 +285,17 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
             let memory = ck
                 .quantity(&p.memory, &format!("{pool_path}.memory"))?
                 .value();
+            if p.gpus as usize > scheduler::member::devices::MAX_DEVICES {
+                return ck.at(
+                    &p.name,
+                    format!("{pool_path}.gpus"),
+                    format!(
+                        "{} GPUs per node: at most {} are modelled",
+                        p.gpus,
+                        scheduler::member::devices::MAX_DEVICES
+                    ),
+                );
+            }
             let gpu_model = match &p.gpu_model {
                 Some(text) => {
                     Some(ck.gpu_model(&fleet, text, &format!("{pool_path}.gpu_model"))?)
@@ -425,6 +436,25 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         scheduler.estimators.push("resource-quota".to_owned());
     }
     scheduler.federation = federation(ck, &world, &spec.scheduler)?;
+    for (idx, cluster) in spec.clusters.iter().enumerate() {
+        let Some(text) = &cluster.member_placement else {
+            continue;
+        };
+        let Some(name) = scheduler::member::canonical_placement_name(&text.value) else {
+            return ck.at(
+                text,
+                format!("clusters[{idx}].member_placement"),
+                format!(
+                    "unknown member placement policy {:?}: expected one of {}",
+                    text.value,
+                    scheduler::member::PLACEMENT_NAMES.join(", ")
+                ),
+            );
+        };
+        scheduler
+            .cluster_placement
+            .push((sim_core::model::ClusterId(idx as u32), name.to_owned()));
+    }
     let mut timeline = Vec::new();
     for (idx, entry) in spec.timeline.iter().enumerate() {
         let path = format!("timeline[{idx}]");

@@ -196,3 +196,28 @@ fn missing_file_is_an_io_error() {
         "{err}"
     );
 }
+
+#[test]
+fn clusters_may_place_pods_by_their_own_policy() {
+    let text = std::fs::read_to_string(quickstart()).unwrap();
+    let edited = text.replacen(
+        "  - name: dc-east-2\n",
+        "  - name: dc-east-2\n    member_placement: best-fit\n",
+        1,
+    );
+    let scenario = scenarios::load_str(&edited, Path::new("edited.yaml")).unwrap();
+    assert_eq!(
+        scenario.scheduler.cluster_placement,
+        vec![(sim_core::model::ClusterId(1), "BestFit".to_owned())]
+    );
+    let plugins = scenario.scheduler.resolve(3).unwrap();
+    let names: Vec<&str> = plugins.placements.iter().map(|p| p.name()).collect();
+    assert_eq!(names, ["least-allocated", "BestFit", "least-allocated"]);
+    check(
+        "  - name: dc-east-2\n",
+        "  - name: dc-east-2\n    member_placement: worst-fit\n",
+        line_of("- name: dc-east-2") + 1,
+        "clusters[1].member_placement",
+        "unknown member placement policy \"worst-fit\"",
+    );
+}
