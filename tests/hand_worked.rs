@@ -38,3 +38,38 @@ fn summary_matches_the_hand_calculation() {
         "2,j2,team,,completed,20.000,3630.000,5430.000,3610.000,5410.000,1,8,4.000000,alpha:1,12,"
     );
 }
+
+/// Target workload: the typical pods of the two jobs, a 1-GPU and a 2-GPU pod, half each. The
+/// idle 2-GPU node hosts both kinds: no fragment. With the 1-GPU job on device 0 the node has
+/// one free device: the 2-GPU kind cannot run, so its 1,000 free milli are fragment for half
+/// the target, 0.5 GPU; the 1-GPU kind can, and no device is too small for it. With both
+/// devices busy nothing is free, so nothing is fragment.
+#[test]
+fn the_timeline_reports_fragmentation_worked_by_hand() {
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/fragment-small.yaml");
+    let (_tmp, out) = common::run_quiet(&scenario);
+    let timeline = std::fs::read_to_string(out.join("timeline.csv")).unwrap();
+    let rows: Vec<&str> = timeline.lines().collect();
+    assert_eq!(
+        rows[..3],
+        [
+            "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus,fragment_gpus",
+            "0.000,solo,A,0.000,2.000,0.000",
+            "0.000,solo,A,1.000,2.000,0.500",
+        ]
+    );
+    for row in &rows[3..] {
+        let fields: Vec<&str> = row.split(',').collect();
+        let expected = match fields[3] {
+            "0.000" | "2.000" => "0.000",
+            "1.000" => "0.500",
+            other => panic!("unexpected allocation {other}: {row}"),
+        };
+        assert_eq!(fields[5], expected, "{row}");
+    }
+    assert!(
+        rows.iter().any(|r| r.contains(",2.000,2.000,")),
+        "{timeline}"
+    );
+}
