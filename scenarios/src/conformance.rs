@@ -678,6 +678,7 @@ fn node_claim(ck: &Checker<'_>, spec: &NodeClaimSpec) -> Result<NodeClaim, Error
         node_selector: spec.node_selector.clone(),
         node_affinity,
         tolerations,
+        per_node_limit: None,
     })
 }
 

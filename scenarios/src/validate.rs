@@ -996,6 +996,7 @@ impl ClaimTable {
             node_selector: node_selector.clone(),
             node_affinity: Vec::new(),
             tolerations: ck.tolerations(tolerations, path)?,
+            per_node_limit: None,
         };
         let idx = match self.claims.iter().position(|c| *c == claim) {
             Some(idx) => idx,

@@ -13,6 +13,19 @@ pub struct NodeClaim {
     pub node_affinity: Vec<Vec<Requirement>>,
     /// `tolerations`.
     pub tolerations: Vec<Toleration>,
+    /// At most this many pods of the claim per node (pod anti-affinity with a per-node cap, as
+    /// serving traces give it per application); the group names the application, so that two
+    /// applications with the same selector stay apart.
+    pub per_node_limit: Option<PerNodeLimit>,
+}
+
+/// A cap on a group's pods per node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PerNodeLimit {
+    /// Whose pods are counted (e.g. the application).
+    pub group: String,
+    /// Most pods of the group on one node.
+    pub max: u32,
 }
 
 impl NodeClaim {

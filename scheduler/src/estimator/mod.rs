@@ -8,7 +8,7 @@ mod registry;
 mod resource_quota;
 mod resource_quota_live;
 
-pub use accurate::{NodeClaim, NodeSnapshot, replicas_on_nodes};
+pub use accurate::{NodeClaim, NodeSnapshot, PerNodeLimit, replicas_on_nodes};
 pub use accurate_live::AccurateEstimator;
 pub use general::{
     GeneralEstimator, ModelGrade, default_resource_models, replicas_by_models,

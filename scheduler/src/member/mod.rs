@@ -211,6 +211,10 @@ pub struct MemberCluster {
     gpu_capacity_milli: Vec<u64>,
     /// GPU pods per (node, affinity tag), for the tags in [`NodeFree::tags`].
     tag_counts: BTreeMap<(u32, u32), u32>,
+    /// Per node claim, the most pods of it per node; 0 = no limit.
+    claim_limits: Vec<u32>,
+    /// Pods per (node, claim), for claims with a limit.
+    claim_counts: BTreeMap<(u32, u16), u32>,
     /// Draws of the uniform placement policy and random device choice.
     rng: StreamRng,
     /// The workload fragmentation is measured against, if any.
@@ -238,6 +242,8 @@ impl MemberCluster {
             gpu_allocated_milli: vec![0; n_gpu_models],
             gpu_capacity_milli: vec![0; n_gpu_models],
             tag_counts: BTreeMap::new(),
+            claim_limits: Vec::new(),
+            claim_counts: BTreeMap::new(),
             rng: RngStreams::new(0).stream(&format!("member/{}", id.0)),
             target: None,
             node_fragment: Vec::new(),
@@ -461,6 +467,7 @@ impl MemberCluster {
                     .iter()
                     .filter(|((pool_idx, free), _)| self.admits(*pool_idx, free, pod))
                     .flat_map(|(_, nodes)| nodes.iter().copied())
+                    .filter(|node| self.below_limit(*node, pod))
                     .collect();
                 if nodes.is_empty() {
                     return None;
@@ -474,12 +481,44 @@ impl MemberCluster {
                     .buckets
                     .iter()
                     .filter(|((pool_idx, free), _)| self.admits(*pool_idx, free, pod))
-                    .map(|((pool_idx, free), nodes)| {
+                    .filter_map(|((pool_idx, free), nodes)| {
                         let shape = &self.pools[usize::from(*pool_idx)].shape;
-                        let node = *nodes.first().expect("buckets are never empty");
-                        (policy.score(pod, shape, free), node)
+                        // Identical nodes score alike: the lowest-index one the claim's
+                        // per-node limit still allows.
+                        let node = nodes.iter().copied().find(|n| self.below_limit(*n, pod))?;
+                        Some((policy.score(pod, shape, free), node))
                     });
                 best_node(scored, choice == Choice::Normalized)
+            }
+        }
+    }
+
+    /// Whether `node` may take another pod of `pod`'s claim.
+    fn below_limit(&self, node: u32, pod: &PodRequest) -> bool {
+        match self.claim_limits.get(usize::from(pod.node_claim)) {
+            Some(&limit) if limit > 0 => {
+                self.claim_counts
+                    .get(&(node, pod.node_claim))
+                    .copied()
+                    .unwrap_or(0)
+                    < limit
+            }
+            _ => true,
+        }
+    }
+
+    /// Counts (`delta` 1) or uncounts (−1) a pod against its claim's per-node limit.
+    fn count_claim(&mut self, node: u32, pod: &PodRequest, delta: i32) {
+        if self
+            .claim_limits
+            .get(usize::from(pod.node_claim))
+            .is_some_and(|limit| *limit > 0)
+        {
+            let key = (node, pod.node_claim);
+            let count = self.claim_counts.entry(key).or_default();
+            *count = count.saturating_add_signed(delta);
+            if *count == 0 {
+                self.claim_counts.remove(&key);
             }
         }
     }
@@ -534,6 +573,8 @@ impl MemberCluster {
         free.pods -= 1;
         free.devices.take(devices, pod.gpu.milli_per_gpu);
         free.gpus = free.devices.n_whole_free();
+        debug_assert!(self.below_limit(node, pod), "per-node limit exceeded");
+        self.count_claim(node, pod, 1);
         let tag = devices::gpu_tag(&pod.gpu);
         if tag != 0 {
             *self.tag_counts.entry((node, tag)).or_default() += 1;
@@ -548,6 +589,10 @@ impl MemberCluster {
 
     /// Sets the scenario's node claims (index 0 is the empty claim): which pools each admits.
     pub fn set_node_claims(&mut self, claims: &[NodeClaim]) {
+        self.claim_limits = claims
+            .iter()
+            .map(|claim| claim.per_node_limit.as_ref().map_or(0, |l| l.max.max(1)))
+            .collect();
         for pool in &mut self.pools {
             pool.admits = claims
                 .iter()
@@ -641,6 +686,7 @@ impl MemberCluster {
         free.pods += 1;
         free.devices.give(devices, pod.gpu.milli_per_gpu);
         free.gpus = free.devices.n_whole_free();
+        self.count_claim(node, pod, -1);
         let tag = devices::gpu_tag(&pod.gpu);
         if tag != 0
             && let std::collections::btree_map::Entry::Occupied(mut entry) =
@@ -890,6 +936,19 @@ impl MemberCluster {
                 return Err(format!(
                     "cluster {}: namespace {} uses {used:?}, over its quota {:?}",
                     self.id.0, quota.namespace.0, quota.hard
+                ));
+            }
+        }
+        for (&(node, claim), &count) in &self.claim_counts {
+            let limit = self
+                .claim_limits
+                .get(usize::from(claim))
+                .copied()
+                .unwrap_or(0);
+            if limit > 0 && count > limit {
+                return Err(format!(
+                    "cluster {}: node {node} holds {count} pods of claim {claim}, limit {limit}",
+                    self.id.0
                 ));
             }
         }

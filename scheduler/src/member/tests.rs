@@ -329,3 +329,48 @@ fn nodes_are_graded_by_their_free_resources() {
     member.bind(1, &busy, 0);
     assert_eq!(member.grade_counts(&grades), vec![(0, 0), (1, 1), (2, 1)]);
 }
+
+#[test]
+fn a_per_node_limit_spreads_pods_that_would_pack() {
+    // Three identical nodes; claim 1 allows one pod per node. MostAllocated would stack every
+    // pod on node 0; the limit sends them to nodes 0, 1 and 2, and the fourth waits.
+    use crate::estimator::{NodeClaim, PerNodeLimit};
+    let mut member = cluster(&[(3, 64, 8, Some(0))]);
+    member.set_node_claims(&[
+        NodeClaim::default(),
+        NodeClaim {
+            per_node_limit: Some(PerNodeLimit {
+                group: "app-0".into(),
+                max: 1,
+            }),
+            ..NodeClaim::default()
+        },
+    ]);
+    let pod = PodRequest {
+        node_claim: 1,
+        ..gpu_pod(1)
+    };
+    let mut bound = Vec::new();
+    member.submit(
+        PendingPods {
+            job: JobId(0),
+            namespace: NamespaceId(0),
+            priority_class: None,
+            n_pods: 4,
+            request: pod,
+        },
+        0,
+        &MostAllocated,
+        &mut bound,
+    );
+    let nodes: Vec<u32> = bound.iter().map(|b| b.node).collect();
+    assert_eq!(nodes, [0, 1, 2]);
+    assert_eq!(member.n_pending_pods(), 1);
+    // Pods of other claims are not counted.
+    assert_eq!(member.choose_node(&gpu_pod(1), &MostAllocated), Some(0));
+    member.release(1, &pod, bound[1].devices);
+    let mut more = Vec::new();
+    member.retry_pending(&MostAllocated, &mut more);
+    assert_eq!(more.iter().map(|b| b.node).collect::<Vec<_>>(), [1]);
+    member.check_invariants().unwrap();
+}
