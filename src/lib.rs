@@ -192,6 +192,76 @@ pub fn workload_target(scenario: &scenarios::Scenario) -> scheduler::member::Tar
     scheduler::member::TargetWorkload::typical(keys, 95)
 }
 
+/// What `fleetsim compare` found.
+#[derive(Clone, Debug)]
+pub struct CompareOutcome {
+    /// Every metric compared.
+    pub comparisons: Vec<reports::compare::MetricComparison>,
+    /// The terminal table.
+    pub text: String,
+    /// Some metric regressed.
+    pub regressed: bool,
+}
+
+/// Compares the runs in `base` and `new` (see `fleetsim compare --help`) and writes
+/// `comparison.md` and `comparison.xml` into `out`.
+pub fn compare_runs(
+    base: &Path,
+    new: &Path,
+    thresholds: Option<&Path>,
+    out: &Path,
+) -> Result<CompareOutcome, RunError> {
+    use reports::compare;
+    let input = |err: compare::CompareError| match err {
+        compare::CompareError::NoRuns(path) => RunError::Output {
+            path,
+            message: "no summary.json in it or in its sub-folders".into(),
+        },
+        compare::CompareError::Unreadable { file, message } => RunError::Output {
+            path: file,
+            message,
+        },
+    };
+    let base_runs = compare::load_runs(base).map_err(input)?;
+    let new_runs = compare::load_runs(new).map_err(input)?;
+    let limits = match thresholds {
+        None => compare::ThresholdsFile::default(),
+        Some(file) => {
+            let text = std::fs::read_to_string(file).map_err(|e| RunError::Output {
+                path: file.to_owned(),
+                message: format!("cannot read: {e}"),
+            })?;
+            serde_saphyr::from_str(&text).map_err(|e| RunError::Output {
+                path: file.to_owned(),
+                message: format!(
+                    "{e}; expected `metrics: {{NAME: {{max_worse_pct: P, max_worse: A}}}}` and an optional `confidence`"
+                ),
+            })?
+        }
+    };
+    let comparisons = compare::compare(&base_runs, &new_runs, &limits);
+    let fail = |e: std::io::Error| RunError::Output {
+        path: out.to_owned(),
+        message: e.to_string(),
+    };
+    std::fs::create_dir_all(out).map_err(fail)?;
+    let markdown = compare::render_markdown(&comparisons, base_runs.len(), new_runs.len());
+    for (name, text) in [
+        ("comparison.md", markdown),
+        ("comparison.xml", compare::render_junit(&comparisons)),
+    ] {
+        // Written whole or not at all: a temporary file renamed into place.
+        let partial = out.join(format!(".{name}.partial"));
+        std::fs::write(&partial, text).map_err(fail)?;
+        std::fs::rename(&partial, out.join(name)).map_err(fail)?;
+    }
+    Ok(CompareOutcome {
+        text: compare::render_text(&comparisons),
+        regressed: comparisons.iter().any(|c| c.failed),
+        comparisons,
+    })
+}
+
 /// A sink for runs whose records nobody reads.
 struct Discard;
 

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod budget;
+pub mod compare;
 mod error;
 mod metrics;
 mod names;

@@ -70,6 +70,22 @@ pub enum Command {
         #[arg(long, value_parser = parse_time)]
         at: Option<sim_core::SimTime>,
     },
+    /// Compares two runs metric by metric and fails on a regression: for CI.
+    #[command(
+        after_help = "Each folder holds one run (summary.json) or several replications (sub-folders with a summary.json each);\nwith replications on both sides, means are compared and only a significant regression fails.\nDefault thresholds: gpu_utilization.overall down > 1 point, waiting_s.p95, waiting_s.mean and jct_s.mean up > 5 % (and > 1 s),\nany new unschedulable job. Writes comparison.md (a pull-request comment) and comparison.xml (JUnit) into --out.\nExit code 0 when nothing regressed, 1 when a metric did, 2 for unreadable input.\n\nExample:\n  fleetsim compare baseline/ out/candidate --thresholds ci/thresholds.yaml --out out/compare"
+    )]
+    Compare {
+        /// The baseline run folder.
+        base: PathBuf,
+        /// The run folder to check.
+        new: PathBuf,
+        /// YAML thresholds: `metrics: {waiting_s.p95: {max_worse_pct: 5, max_worse: 60}}`.
+        #[arg(long)]
+        thresholds: Option<PathBuf>,
+        /// Where comparison.md and comparison.xml go.
+        #[arg(long, default_value = "comparison")]
+        out: PathBuf,
+    },
     /// Runs an experiment: a grid of simulations in parallel, one folder of tables.
     #[command(subcommand)]
     Experiment(ExperimentCommand),
@@ -152,6 +168,24 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             .build_global();
     }
     let result = match cli.command {
+        Command::Compare {
+            base,
+            new,
+            thresholds,
+            out,
+        } => match fleetsim::compare_runs(&base, &new, thresholds.as_deref(), &out) {
+            Ok(outcome) => {
+                if !quiet {
+                    print!("{}", outcome.text);
+                }
+                return if outcome.regressed {
+                    ExitCode::from(1)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+            Err(err) => Err(err),
+        },
         Command::Experiment(ExperimentCommand::Fragmentation { file, out }) => {
             run_fragmentation(&file, &out, cli.seed, quiet)
         }

@@ -1,0 +1,495 @@
+//! Comparing two runs metric by metric, for CI: which headline metrics got worse than a
+//! threshold allows. A run folder holds one `summary.json`, or sub-folders that each hold one
+//! (replications with different seeds); with several replications on both sides the means are
+//! compared and a metric fails only when the regression is also statistically significant.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::Summary;
+
+/// Which way a metric is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Better {
+    /// Larger values are better (utilization).
+    Higher,
+    /// Smaller values are better (waiting time).
+    Lower,
+}
+
+/// When a metric counts as regressed; every limit given must be exceeded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    /// Fails when the metric worsens by more than this many percent of the base.
+    #[serde(default)]
+    pub max_worse_pct: Option<f64>,
+    /// Fails when the metric worsens by more than this much, in its own unit (for fractions
+    /// such as utilization, 0.01 is one percentage point).
+    #[serde(default)]
+    pub max_worse: Option<f64>,
+}
+
+impl Threshold {
+    fn crossed(&self, worse_by: f64, base: f64) -> bool {
+        if self.max_worse_pct.is_none() && self.max_worse.is_none() {
+            return false;
+        }
+        let pct_crossed = self
+            .max_worse_pct
+            .is_none_or(|pct| worse_by > pct / 100.0 * base.abs());
+        let abs_crossed = self.max_worse.is_none_or(|abs| worse_by > abs);
+        worse_by > 0.0 && pct_crossed && abs_crossed
+    }
+
+    /// The limits in words, `max_worse` in the metric's display unit.
+    fn describe(&self, name: &str) -> String {
+        let abs = |a: f64| {
+            if is_fraction(name) {
+                format!("{:.2} pt", a * 100.0)
+            } else {
+                format!("{a}")
+            }
+        };
+        match (self.max_worse_pct, self.max_worse) {
+            (Some(pct), Some(a)) => format!("worse by > {pct} % and > {}", abs(a)),
+            (Some(pct), None) => format!("worse by > {pct} %"),
+            (None, Some(a)) => format!("worse by > {}", abs(a)),
+            (None, None) => "none".to_owned(),
+        }
+    }
+}
+
+/// The thresholds file (`--thresholds`): per metric name, its limits; metrics not named keep
+/// the defaults of [`default_thresholds`].
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdsFile {
+    /// Metric name → limits.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, Threshold>,
+    /// Confidence level of the significance test with several replications (default 0.95).
+    #[serde(default)]
+    pub confidence: Option<f64>,
+}
+
+/// The thresholds that apply when no file says otherwise: p95 waiting and mean waiting and
+/// completion time up more than 5 % (and a second), GPU utilization down more than one
+/// percentage point, any new unschedulable job.
+pub fn default_thresholds() -> BTreeMap<String, Threshold> {
+    let pct = |p: f64, floor: f64| Threshold {
+        max_worse_pct: Some(p),
+        max_worse: Some(floor),
+    };
+    BTreeMap::from([
+        (
+            "gpu_utilization.overall".to_owned(),
+            Threshold {
+                max_worse_pct: None,
+                max_worse: Some(0.01),
+            },
+        ),
+        (
+            "jobs.unschedulable".to_owned(),
+            Threshold {
+                max_worse_pct: None,
+                max_worse: Some(0.0),
+            },
+        ),
+        ("waiting_s.mean".to_owned(), pct(5.0, 1.0)),
+        ("waiting_s.p95".to_owned(), pct(5.0, 1.0)),
+        ("jct_s.mean".to_owned(), pct(5.0, 1.0)),
+    ])
+}
+
+/// The metrics compared, with their direction, taken from a summary.
+pub fn metrics_of(summary: &Summary) -> Vec<(String, Better, f64)> {
+    let mut out = vec![
+        (
+            "gpu_utilization.overall".to_owned(),
+            Better::Higher,
+            summary.gpu_utilization.overall,
+        ),
+        (
+            "jobs.completed".to_owned(),
+            Better::Higher,
+            summary.jobs.completed as f64,
+        ),
+        (
+            "jobs.unschedulable".to_owned(),
+            Better::Lower,
+            summary.jobs.unschedulable as f64,
+        ),
+        (
+            "waiting_s.mean".to_owned(),
+            Better::Lower,
+            summary.waiting_s.mean,
+        ),
+        (
+            "waiting_s.p50".to_owned(),
+            Better::Lower,
+            summary.waiting_s.p50,
+        ),
+        (
+            "waiting_s.p95".to_owned(),
+            Better::Lower,
+            summary.waiting_s.p95,
+        ),
+        (
+            "waiting_s.p99".to_owned(),
+            Better::Lower,
+            summary.waiting_s.p99,
+        ),
+        ("jct_s.mean".to_owned(), Better::Lower, summary.jct_s.mean),
+        ("jct_s.p95".to_owned(), Better::Lower, summary.jct_s.p95),
+        (
+            "member_pods.waited_share".to_owned(),
+            Better::Lower,
+            summary.member_pods.waited_share,
+        ),
+    ];
+    for (class, waits) in &summary.waiting_s_per_priority_class {
+        out.push((
+            format!("waiting_s_per_priority_class.{class}.p95"),
+            Better::Lower,
+            waits.p95,
+        ));
+    }
+    for (cluster, utilization) in &summary.gpu_utilization.per_cluster {
+        out.push((
+            format!("gpu_utilization.per_cluster.{cluster}"),
+            Better::Higher,
+            *utilization,
+        ));
+    }
+    for (namespace, budget) in &summary.namespaces {
+        out.push((
+            format!("namespaces.{namespace}.over_budget_gpu_hours"),
+            Better::Lower,
+            budget.over_budget_gpu_hours,
+        ));
+    }
+    out
+}
+
+/// Why a run folder cannot be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// No `summary.json` in the folder or its sub-folders.
+    #[error("{}: no summary.json in it or in its sub-folders", .0.display())]
+    NoRuns(PathBuf),
+    /// A file could not be read or parsed.
+    #[error("{}: {message}", file.display())]
+    Unreadable {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The summaries of a run folder: its own `summary.json`, or those of its sub-folders in name
+/// order.
+pub fn load_runs(dir: &Path) -> Result<Vec<Summary>, CompareError> {
+    let read = |file: PathBuf| -> Result<Summary, CompareError> {
+        let text = std::fs::read_to_string(&file).map_err(|e| CompareError::Unreadable {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        serde_json::from_str(&text).map_err(|e| CompareError::Unreadable {
+            file,
+            message: format!("not a fleetsim summary: {e}"),
+        })
+    };
+    let own = dir.join("summary.json");
+    if own.is_file() {
+        return Ok(vec![read(own)?]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| CompareError::Unreadable {
+        file: dir.to_owned(),
+        message: e.to_string(),
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path().join("summary.json")))
+        .filter(|f| f.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(CompareError::NoRuns(dir.to_owned()));
+    }
+    files.into_iter().map(read).collect()
+}
+
+/// One metric compared.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricComparison {
+    /// Metric name (`waiting_s.p95`).
+    pub name: String,
+    /// Direction.
+    pub better: Better,
+    /// Mean over the base replications.
+    pub base: f64,
+    /// Mean over the new replications.
+    pub new: f64,
+    /// Half-width of the confidence interval of `new − base`, with replications on both sides.
+    pub interval: Option<f64>,
+    /// The threshold that applies.
+    pub threshold: Threshold,
+    /// Worse by more than the threshold (and significantly so, with replications).
+    pub failed: bool,
+}
+
+impl MetricComparison {
+    /// `new − base`.
+    pub fn change(&self) -> f64 {
+        self.new - self.base
+    }
+}
+
+/// Compares every metric present on both sides, in name order.
+pub fn compare(
+    base: &[Summary],
+    new: &[Summary],
+    thresholds: &ThresholdsFile,
+) -> Vec<MetricComparison> {
+    let mut limits = default_thresholds();
+    limits.extend(thresholds.metrics.clone());
+    let confidence = thresholds.confidence.unwrap_or(0.95);
+    let samples = |runs: &[Summary]| {
+        let mut by_name: BTreeMap<String, (Better, Vec<f64>)> = BTreeMap::new();
+        for run in runs {
+            for (name, better, value) in metrics_of(run) {
+                by_name
+                    .entry(name)
+                    .or_insert((better, Vec::new()))
+                    .1
+                    .push(value);
+            }
+        }
+        by_name
+    };
+    let (base_samples, new_samples) = (samples(base), samples(new));
+    let mut out = Vec::new();
+    for (name, (better, b)) in &base_samples {
+        let Some((_, n)) = new_samples.get(name) else {
+            continue;
+        };
+        let threshold = limits.get(name).copied().unwrap_or_default();
+        let (base_mean, new_mean) = (mean(b), mean(n));
+        let worse_by = match better {
+            Better::Higher => base_mean - new_mean,
+            Better::Lower => new_mean - base_mean,
+        };
+        let interval = welch_half_width(b, n, confidence);
+        let significant = interval.is_none_or(|half| worse_by > half);
+        out.push(MetricComparison {
+            name: name.clone(),
+            better: *better,
+            base: base_mean,
+            new: new_mean,
+            interval,
+            threshold,
+            failed: threshold.crossed(worse_by, base_mean) && significant,
+        });
+    }
+    out
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
+
+fn variance(values: &[f64]) -> f64 {
+    let m = mean(values);
+    values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (values.len() as f64 - 1.0)
+}
+
+/// Half-width of the Welch confidence interval of the difference of means; `None` unless
+/// both sides have at least two values.
+fn welch_half_width(a: &[f64], b: &[f64], confidence: f64) -> Option<f64> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    if a.len() < 2 || b.len() < 2 {
+        return None;
+    }
+    let (va, vb) = (variance(a) / a.len() as f64, variance(b) / b.len() as f64);
+    let se2 = va + vb;
+    if se2 == 0.0 {
+        return Some(0.0);
+    }
+    let df =
+        se2.powi(2) / (va.powi(2) / (a.len() as f64 - 1.0) + vb.powi(2) / (b.len() as f64 - 1.0));
+    let t = StudentsT::new(0.0, 1.0, df).ok()?;
+    Some(t.inverse_cdf(0.5 + confidence / 2.0) * se2.sqrt())
+}
+
+/// Metrics that are fractions, shown in percent and changed in points.
+fn is_fraction(name: &str) -> bool {
+    name.starts_with("gpu_utilization") || name.ends_with("_share")
+}
+
+fn format_value(name: &str, value: f64) -> String {
+    if is_fraction(name) {
+        format!("{:.2} %", value * 100.0)
+    } else if name.starts_with("jobs.") {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+fn format_change(m: &MetricComparison) -> String {
+    let change = m.change();
+    let mut text = if is_fraction(&m.name) {
+        format!("{:+.2} pt", change * 100.0)
+    } else if m.base != 0.0 {
+        format!("{:+.1} %", change / m.base.abs() * 100.0)
+    } else {
+        format!("{change:+.1}")
+    };
+    if let Some(half) = m.interval {
+        let scale = if is_fraction(&m.name) { 100.0 } else { 1.0 };
+        let _ = write!(text, " (±{:.2})", half * scale);
+    }
+    text
+}
+
+/// A plain-text table for the terminal.
+pub fn render_text(comparisons: &[MetricComparison]) -> String {
+    let mut out = format!(
+        "{:<48} {:>14} {:>14} {:>18}  {}\n",
+        "metric", "base", "new", "change", "verdict"
+    );
+    for m in comparisons {
+        let verdict = if m.failed { "FAIL" } else { "ok" };
+        let _ = writeln!(
+            out,
+            "{:<48} {:>14} {:>14} {:>18}  {verdict}",
+            m.name,
+            format_value(&m.name, m.base),
+            format_value(&m.name, m.new),
+            format_change(m)
+        );
+    }
+    out
+}
+
+/// Markdown for a pull-request comment: a verdict line, then one row per metric.
+pub fn render_markdown(comparisons: &[MetricComparison], n_base: usize, n_new: usize) -> String {
+    let failed: Vec<&str> = comparisons
+        .iter()
+        .filter(|m| m.failed)
+        .map(|m| m.name.as_str())
+        .collect();
+    let mut out = String::from("## fleetsim comparison\n\n");
+    if failed.is_empty() {
+        out.push_str("**No regression.**");
+    } else {
+        let _ = write!(out, "**Regression** in {}.", failed.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        " Base: {n_base} run(s), new: {n_new} run(s){}.\n",
+        if n_base > 1 && n_new > 1 {
+            "; means with 95 % confidence intervals of the change"
+        } else {
+            ""
+        }
+    );
+    out.push_str("| metric | base | new | change | threshold | verdict |\n");
+    out.push_str("|---|---:|---:|---:|---|---|\n");
+    for m in comparisons {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            m.name,
+            format_value(&m.name, m.base),
+            format_value(&m.name, m.new),
+            format_change(m),
+            m.threshold.describe(&m.name),
+            if m.failed { "❌ worse" } else { "✅" }
+        );
+    }
+    out
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// JUnit XML: one test suite, one test case per metric, a `<failure>` per regression.
+pub fn render_junit(comparisons: &[MetricComparison]) -> String {
+    let n_failed = comparisons.iter().filter(|m| m.failed).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"fleetsim compare\" tests=\"{}\" failures=\"{n_failed}\" errors=\"0\">",
+        comparisons.len()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"fleetsim compare\" tests=\"{}\" failures=\"{n_failed}\" errors=\"0\" skipped=\"0\">",
+        comparisons.len()
+    );
+    for m in comparisons {
+        let name = xml_escape(&m.name);
+        if m.failed {
+            let message = xml_escape(&format!(
+                "{}: {} -> {} ({}), threshold {}",
+                m.name,
+                format_value(&m.name, m.base),
+                format_value(&m.name, m.new),
+                format_change(m),
+                m.threshold.describe(&m.name)
+            ));
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"{name}\" classname=\"fleetsim.compare\">\n      <failure message=\"{message}\" type=\"regression\">{message}</failure>\n    </testcase>"
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "    <testcase name=\"{name}\" classname=\"fleetsim.compare\"/>"
+            );
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_need_every_limit_crossed() {
+        let t = Threshold {
+            max_worse_pct: Some(5.0),
+            max_worse: Some(1.0),
+        };
+        // 100 → 106 s: 6 % and 6 s worse.
+        assert!(t.crossed(6.0, 100.0));
+        // 100 → 104 s: only 4 %.
+        assert!(!t.crossed(4.0, 100.0));
+        // 10 → 10.9 s: 9 % but under the 1-s floor.
+        assert!(!t.crossed(0.9, 10.0));
+        assert!(!Threshold::default().crossed(1e9, 1.0));
+    }
+
+    #[test]
+    fn welch_interval_by_hand() {
+        // a = [1, 2, 3] (var 1), b = [2, 4, 6] (var 4): se² = 1/3 + 4/3 = 5/3,
+        // df = (5/3)² / ((1/3)²/2 + (4/3)²/2) = 2.7778 / 0.9444 = 2.941;
+        // t(0.975, 2.941): between the table's 4.303 (df 2) and 3.182 (df 3), interpolated in
+        // 1/df, ≈ 3.22 → half-width ≈ 3.22 × √(5/3) = 3.22 × 1.291 ≈ 4.16.
+        let half = welch_half_width(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0], 0.95).unwrap();
+        assert!((half - 4.16).abs() < 0.02, "{half}");
+        assert_eq!(welch_half_width(&[1.0], &[2.0, 3.0], 0.95), None);
+    }
+}
