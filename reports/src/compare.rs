@@ -166,6 +166,14 @@ pub fn metrics_of(summary: &Summary) -> Vec<(String, Better, f64)> {
             *utilization,
         ));
     }
+    for (group, balance) in &summary.balance {
+        out.push((
+            format!("balance.{group}.spread"),
+            Better::Lower,
+            balance.spread,
+        ));
+        out.push((format!("balance.{group}.cv"), Better::Lower, balance.cv));
+    }
     for (namespace, budget) in &summary.namespaces {
         out.push((
             format!("namespaces.{namespace}.over_budget_gpu_hours"),
@@ -328,7 +336,7 @@ fn welch_half_width(a: &[f64], b: &[f64], confidence: f64) -> Option<f64> {
 
 /// Metrics that are fractions, shown in percent and changed in points.
 fn is_fraction(name: &str) -> bool {
-    name.starts_with("gpu_utilization") || name.ends_with("_share")
+    name.starts_with("gpu_utilization") || name.ends_with("_share") || name.ends_with(".spread")
 }
 
 fn format_value(name: &str, value: f64) -> String {

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod balance;
 mod budget;
 pub mod compare;
 mod error;
@@ -19,6 +20,7 @@ mod summary;
 mod tables;
 mod writer;
 
+pub use balance::Balance;
 pub use budget::NamespaceBudget;
 pub use error::Error;
 pub use summary::{Distribution, GpuHours, JobCounts, MemberPods, RunMeta, Summary, Utilization};

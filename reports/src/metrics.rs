@@ -40,6 +40,7 @@ pub(crate) struct Metrics {
     member_pods: MemberPods,
     member_wait_ms: u128,
     budgets: Budgets,
+    balance: crate::balance::BalanceTracker,
 }
 
 /// The allocation of one (cluster, GPU model): current values and integrals up to `since`.
@@ -86,7 +87,7 @@ impl GpuTime {
 }
 
 impl Metrics {
-    pub fn new(names: &Names) -> Metrics {
+    pub fn new(names: &Names, balance: crate::balance::BalanceTracker) -> Metrics {
         let n_gpu_models = names.gpu_models.len();
         Metrics {
             n_gpu_models,
@@ -98,6 +99,7 @@ impl Metrics {
             member_pods: MemberPods::default(),
             member_wait_ms: 0,
             budgets: Budgets::new(names),
+            balance,
         }
     }
 
@@ -106,6 +108,12 @@ impl Metrics {
         let track = &mut self.tracks[idx];
         let time = record.time.as_millis();
         debug_assert!(time >= track.since, "allocation records out of time order");
+        self.balance.change(
+            time,
+            record.cluster.0 as usize,
+            i128::from(record.allocated_milli) - i128::from(track.allocated_milli),
+            i128::from(record.capacity_milli) - i128::from(track.capacity_milli),
+        );
         *track = Track {
             since: time.max(track.since),
             allocated_milli: record.allocated_milli,
@@ -209,6 +217,9 @@ impl Metrics {
                 allocated: micro_gpu_hours(self.job_gpu_milli_ms) as f64 / 1e6,
             },
             namespaces: self.budgets.summarize(meta.end.as_millis(), names),
+            balance: self
+                .balance
+                .summarize(meta.end.as_millis(), &names.clusters),
             member_pods: MemberPods {
                 waited_share: if self.member_pods.sent == 0 {
                     0.0

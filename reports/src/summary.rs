@@ -53,6 +53,10 @@ pub struct Summary {
     pub member_pods: MemberPods,
     /// Per namespace with a budget or a quota: use against budget and quota.
     pub namespaces: BTreeMap<String, crate::budget::NamespaceBudget>,
+    /// Per group of clusters (the value of the scenario's `balance_by` cluster label, or `all`):
+    /// how evenly its clusters are used.
+    #[serde(default)]
+    pub balance: BTreeMap<String, crate::balance::Balance>,
 }
 
 /// Pods the control plane sent to member clusters, and those no node could take on arrival

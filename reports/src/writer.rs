@@ -30,8 +30,18 @@ pub struct RunWriter {
 
 impl RunWriter {
     /// Creates `dir` if needed and the two tables in it, with their headers, for a run of
-    /// `world`. Existing files are replaced.
+    /// `world`. Existing files are replaced. Balance is measured over all clusters as one group.
     pub fn create(dir: &Path, world: &World) -> Result<RunWriter, Error> {
+        Self::create_grouped(dir, world, None)
+    }
+
+    /// As [`RunWriter::create`], measuring balance within groups of clusters that share the
+    /// value of cluster label `balance_by`.
+    pub fn create_grouped(
+        dir: &Path,
+        world: &World,
+        balance_by: Option<&str>,
+    ) -> Result<RunWriter, Error> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.to_owned(),
             source,
@@ -42,7 +52,10 @@ impl RunWriter {
             jobs: Table::jobs(dir)?,
             timeline: Table::timeline(dir)?,
             quota: Table::quota(dir)?,
-            metrics: Metrics::new(&names),
+            metrics: Metrics::new(
+                &names,
+                crate::balance::BalanceTracker::new(world, balance_by),
+            ),
             names,
             error: None,
         })

@@ -176,7 +176,8 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
          0.000,east,A100,0.000,16.000,0.000\n\
          0.000,east,A100,8.000,16.000,0.000\n"
     );
-    // 800 GPU·s = 0.2222… GPU-hours; west and H100 have no capacity, so 0.
+    // 800 GPU·s = 0.2222… GPU-hours; west and H100 have no capacity, so 0. With capacity in
+    // east only, no two clusters are compared: balance 0.
     let zeros = r#"{
       "count": 0,
       "mean": 0.0,
@@ -225,7 +226,17 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
     "waited_share": 0.0,
     "extra_wait_s": 0.0
   }},
-  "namespaces": {{}}
+  "namespaces": {{}},
+  "balance": {{
+    "all": {{
+      "clusters": [
+        "east",
+        "west"
+      ],
+      "spread": 0.0,
+      "cv": 0.0
+    }}
+  }}
 }}
 "#,
         wait = one_zero_wait.replace("\n    ", "\n  "),
@@ -527,4 +538,32 @@ fn a_write_error_during_the_run_is_returned_by_finish() {
         Err(Error::Csv { path, .. }) => assert_eq!(path, dir.path().join("jobs.csv")),
         other => panic!("expected a CSV error, got {other:?}"),
     }
+}
+
+#[test]
+fn balance_is_the_time_weighted_spread_of_cluster_utilization() {
+    // east and west hold 8 GPUs each. 0–100 s: east 4 used (0.5), west 0 → spread 0.5; mean
+    // 0.25, population sd 0.25 → cv 1. 100–200 s: both 4 → spread 0, cv 0. Over 200 s:
+    // spread 0.25, cv 0.5.
+    let records = vec![
+        alloc(0, EAST, A100, 0, 8_000),
+        alloc(0, WEST, A100, 0, 8_000),
+        alloc(0, EAST, A100, 4_000, 8_000),
+        alloc(100_000, WEST, A100, 4_000, 8_000),
+        alloc(200_000, EAST, A100, 0, 8_000),
+        alloc(200_000, WEST, A100, 0, 8_000),
+        Record::Job(JobRecord {
+            start: Some(SimTime(0)),
+            end: Some(SimTime(200_000)),
+            state: JobState::Completed,
+            n_gpus: 4,
+            gpu_milli_ms: 4_000 * 200_000 + 4_000 * 100_000,
+            ..job(0, "j", HIGH, 0)
+        }),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run(dir.path(), records, &meta(200_000, None)).unwrap();
+    let all = &summary.balance["all"];
+    assert_eq!(all.clusters, ["east", "west"]);
+    assert_eq!((all.spread, all.cv), (0.25, 0.5));
 }

@@ -50,6 +50,9 @@ pub struct ScenarioSpec {
     /// Which of each namespace's quota forms applies when it gives several:
     /// `duplicated`, `split` or `federated`.
     pub quota_mode: Option<Text>,
+    /// The cluster label whose values group clusters for the balance metric (e.g. `tier`).
+    #[serde(default)]
+    pub balance_by: Option<String>,
 }
 
 /// One change at one time: exactly one of the fields besides `at`.

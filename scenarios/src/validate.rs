@@ -56,6 +56,8 @@ pub struct Scenario {
     pub workload: Workload,
     /// The file it was read from.
     pub source: PathBuf,
+    /// Cluster label grouping clusters for the balance metric; `None`: all clusters, one group.
+    pub balance_by: Option<String>,
 }
 
 /// Checks values and builds errors that point into one file.
@@ -540,6 +542,7 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         scheduler,
         workload,
         source: file.to_owned(),
+        balance_by: spec.balance_by,
     })
 }
 
