@@ -1,5 +1,6 @@
 //! Scenarios: the scenario file ([`spec`]), its validation into a ready-to-run [`Scenario`]
-//! ([`validate`]), and workload generators ([`synth`]).
+//! ([`validate`]), workload generators ([`synth`]), and the trace loaders ([`traces`]) that let
+//! a real node list become the fleet and a real trace the workload.
 //!
 //! Every input error names the file, line, column and field path ([`Error`]). Serialization
 //! stops at this crate: the `sim-core` and `scheduler` types are built through their
@@ -14,6 +15,7 @@ pub mod experiment;
 pub mod karmada;
 pub mod spec;
 pub mod synth;
+mod trace_fleet;
 pub mod traces;
 pub mod validate;
 pub mod workload;

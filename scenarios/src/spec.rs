@@ -24,10 +24,14 @@ pub struct ScenarioSpec {
     pub seed: u64,
     /// Simulated time after which nothing happens; absent = until the last job ends.
     pub horizon: Option<Text>,
-    /// GPU models.
+    /// GPU models. Models a trace names and this list lacks are added (speed 1.0).
+    #[serde(default)]
     pub gpu_models: Vec<GpuModelSpec>,
-    /// Member clusters.
+    /// Member clusters declared by hand.
+    #[serde(default)]
     pub clusters: Vec<ClusterSpec>,
+    /// Member clusters built from a trace's node list, added after `clusters`.
+    pub fleet_from_trace: Option<FleetFromTraceSpec>,
     /// Priority classes.
     #[serde(default)]
     pub priority_classes: Vec<PriorityClassSpec>,
@@ -301,7 +305,7 @@ pub struct QueueSpec {
     pub unschedulable_flush: Option<Text>,
 }
 
-/// The workload: exactly one of `synthetic` or `jobs`.
+/// The workload: exactly one of `synthetic`, `jobs` or `trace`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
@@ -309,6 +313,139 @@ pub struct WorkloadSpec {
     pub synthetic: Option<SyntheticSpec>,
     /// An explicit list of jobs.
     pub jobs: Option<Vec<JobSpec>>,
+    /// Jobs replayed from a trace file.
+    pub trace: Option<TraceWorkloadSpec>,
+}
+
+/// Clusters built from a trace's node list (`docs/scenario.md`, "Fleets from traces"): a
+/// planner starts from a real fleet and asks how it behaves when federated in other ways.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetFromTraceSpec {
+    /// `openb-nodes`, `pai-machines`, `spot-nodes` or `philly-machines`.
+    pub format: Text,
+    /// The node list, relative to the scenario file.
+    pub file: Text,
+    /// How the one node list becomes several clusters.
+    pub split: Spanned<SplitSpec>,
+    /// Attributes of the generated clusters, by cluster name.
+    #[serde(default)]
+    pub clusters: BTreeMap<String, TraceClusterSpec>,
+    /// CPU per node (a quantity), for formats whose node list gives none.
+    pub node_cpu: Option<Text>,
+    /// Memory per node (a quantity), for formats whose node list gives none.
+    pub node_memory: Option<Text>,
+    /// Most pods per node (default 110, Kubernetes' default).
+    pub max_pods: Option<Spanned<u32>>,
+}
+
+/// The rule that sends each node of a trace to a cluster: exactly one field.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitSpec {
+    /// Every node to this one cluster.
+    pub all: Option<Text>,
+    /// GPU model → cluster; the keys `cpu-only` (nodes without GPUs) and `default` (the rest)
+    /// are special.
+    pub by_model: Option<BTreeMap<String, Text>>,
+    /// A stable hash of the node name picks one of these clusters.
+    pub by_hash: Option<ByHashSpec>,
+    /// Cluster → percent of the nodes, taken as consecutive runs of the file.
+    pub by_share: Option<BTreeMap<String, Spanned<u32>>>,
+    /// Philly's virtual clusters become clusters, sized by their node counts.
+    pub by_philly_vc: Option<ByPhillyVcSpec>,
+}
+
+/// `split.by_hash`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByHashSpec {
+    /// The clusters, in the order the hash indexes them.
+    pub clusters: Vec<Text>,
+}
+
+/// `split.by_philly_vc`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ByPhillyVcSpec {
+    /// The VC list (`vc,node num`), relative to the scenario file.
+    pub file: Text,
+    /// The cluster that takes the nodes no VC claims; without it they are left out.
+    pub rest: Option<Text>,
+}
+
+/// Attributes of one generated cluster (those of `clusters[]` other than its name and pools).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceClusterSpec {
+    /// Region.
+    pub region: Option<String>,
+    /// Zone.
+    pub zone: Option<String>,
+    /// Provider.
+    pub provider: Option<String>,
+    /// Labels.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Taints.
+    #[serde(default)]
+    pub taints: Vec<TaintSpec>,
+    /// Karmada's `spec.resourceModels`.
+    pub resource_models: Option<ResourceModelsSpec>,
+    /// This cluster's pod placement policy.
+    pub member_placement: Option<Text>,
+}
+
+/// Jobs replayed from a trace (`docs/scenario.md`, "Trace workloads").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceWorkloadSpec {
+    /// `openb`, `philly` or `dlrm`.
+    pub format: Text,
+    /// The trace file, relative to the scenario file.
+    pub file: Text,
+    /// Which namespace submits each job.
+    pub namespace: Spanned<FieldMapSpec>,
+    /// Each job's priority class (default none).
+    pub priority_class: Option<Spanned<FieldMapSpec>>,
+    /// Keep only the first N jobs in submit order.
+    pub limit: Option<Spanned<u64>>,
+    /// `philly`: largest replica in GPUs (default 8); bigger jobs are split.
+    pub gpus_per_replica: Option<Spanned<u32>>,
+    /// `philly`: CPU per GPU (a quantity; default 0, the trace gives none).
+    pub cpu_per_gpu: Option<Text>,
+    /// `philly`: memory per GPU (a quantity; default 0, the trace gives none).
+    pub memory_per_gpu: Option<Text>,
+    /// Whether a job's replicas start together (default true).
+    #[serde(default = "default_true")]
+    pub gang: bool,
+    /// The object jobs are submitted as (default `batch/v1` `Job`; `apps/v1` `Deployment`
+    /// for `dlrm`).
+    pub template: Option<TemplateSpec>,
+    /// Labels on every job's template (what policies select).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// The pods' `nodeSelector`.
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    /// The pods' tolerations.
+    #[serde(default)]
+    pub tolerations: Vec<crate::karmada::TolerationSpec>,
+}
+
+/// How a trace field becomes a namespace or priority class: the value looked up in `map`,
+/// else taken as a name when one is declared, else `default`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldMapSpec {
+    /// The trace field (`qos`, `phase`; `cluster`; `app`, `role`); absent: every job gets
+    /// `default`.
+    pub from: Option<Text>,
+    /// Field value → name.
+    #[serde(default)]
+    pub map: BTreeMap<String, Text>,
+    /// The name for values neither mapped nor declared.
+    pub default: Option<Text>,
 }
 
 /// One explicitly listed job.

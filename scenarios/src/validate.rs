@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use scheduler::SchedulerConfig;
 use scheduler::control::{PolicySet, PolicyUpdate, TimelineChange};
-use scheduler::estimator::{ModelGrade, NodeClaim, default_resource_models};
+use scheduler::estimator::{ModelGrade, NodeClaim, PerNodeLimit, default_resource_models};
 use scheduler::policy::PlacementId;
 use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling};
 use scheduler::queue::QueueConfig;
@@ -25,7 +25,7 @@ use sim_core::{Duration, SimTime};
 use crate::error::{Error, Position};
 use crate::spec::{self, ScenarioSpec, Text};
 use crate::synth::{ArrivalProcess, NamespaceMix, SyntheticWorkload};
-use crate::workload::Workload;
+use crate::workload::{WORKER, Workload, number_in_submit_order, read_trace, template};
 
 /// A validated scenario: everything a run needs, already checked.
 #[derive(Clone, Debug)]
@@ -203,7 +203,7 @@ impl Checker<'_> {
 }
 
 /// Checks `spec` (read from `file`) and builds the scenario.
-pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
+pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
     let checker = Checker {
         file,
         line_offset: 0,
@@ -213,6 +213,42 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
     let horizon = match &spec.horizon {
         Some(text) => Some(SimTime(ck.duration(text, "horizon")?.as_millis())),
         None => None,
+    };
+
+    // Traces: read up front, so that the clusters a node list yields are checked like
+    // declared ones and the GPU models a trace names join gpu_models before ids are given.
+    let base = file.parent().unwrap_or(Path::new("."));
+    let mut trace_warnings = Vec::new();
+    let n_declared_clusters = spec.clusters.len();
+    if let Some(fleet) = spec.fleet_from_trace.take() {
+        let at = fleet.file.referenced;
+        let built = crate::trace_fleet::expand(ck, base, fleet)?;
+        for (name, memory) in built.models {
+            add_trace_model(&mut spec.gpu_models, name, memory, at);
+        }
+        spec.clusters.extend(built.clusters);
+        trace_warnings.extend(built.warnings);
+    }
+    // A trace beside another workload is refused below, before anything is read.
+    let only_trace = spec.workload.synthetic.is_none() && spec.workload.jobs.is_none();
+    let trace_jobs = match &spec.workload.trace {
+        Some(trace) if only_trace => {
+            let mut jobs = read_trace(ck, base, trace, horizon)?;
+            for name in jobs.model_names() {
+                add_trace_model(&mut spec.gpu_models, name, None, trace.file.referenced);
+            }
+            trace_warnings.append(&mut jobs.warnings);
+            Some(jobs)
+        }
+        _ => None,
+    };
+    // Generated clusters have no place in the file's `clusters` list.
+    let cluster_path = |idx: usize, name: &str| {
+        if idx < n_declared_clusters {
+            format!("clusters[{idx}]")
+        } else {
+            format!("fleet_from_trace.clusters.{name}")
+        }
     };
 
     // GPU models.
@@ -264,7 +300,7 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
     // Clusters.
     let mut cluster_names = BTreeSet::new();
     for (c_idx, c) in spec.clusters.iter().enumerate() {
-        let path = format!("clusters[{c_idx}]");
+        let path = cluster_path(c_idx, &c.name.value);
         let name = ck.unique_name(
             &mut cluster_names,
             &c.name,
@@ -377,7 +413,6 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
     }
 
     let mut imported = crate::karmada::ImportedPolicies::default();
-    let base = file.parent().unwrap_or(Path::new("."));
     for (idx, include) in spec.policies.iter().enumerate() {
         let policy_file = base.join(&include.include.value);
         let text = std::fs::read_to_string(&policy_file).or_else(|err| {
@@ -431,7 +466,13 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         .clusters
         .iter()
         .enumerate()
-        .map(|(idx, c)| resource_models(ck, c, &format!("clusters[{idx}].resource_models")))
+        .map(|(idx, c)| {
+            resource_models(
+                ck,
+                c,
+                &format!("{}.resource_models", cluster_path(idx, &c.name.value)),
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut scheduler = scheduler_config(ck, &spec.scheduler)?;
     if spec.scheduler.quota_plugin {
@@ -445,7 +486,10 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         let Some(name) = scheduler::member::canonical_placement_name(&text.value) else {
             return ck.at(
                 text,
-                format!("clusters[{idx}].member_placement"),
+                format!(
+                    "{}.member_placement",
+                    cluster_path(idx, &cluster.name.value)
+                ),
                 format!(
                     "unknown member placement policy {:?}: expected one of {}",
                     text.value,
@@ -516,25 +560,38 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
     let mut claims = ClaimTable {
         claims: vec![NodeClaim::default()],
     };
-    let workload = match (&spec.workload.synthetic, &spec.workload.jobs) {
-        (Some(synth), None) => Workload::Synthetic(synthetic(ck, &world, synth, &mut claims)?),
-        (None, Some(list)) => Workload::Jobs(job_list(ck, &world, list, &mut claims)?),
+    let workload = match (
+        &spec.workload.synthetic,
+        &spec.workload.jobs,
+        &spec.workload.trace,
+        trace_jobs,
+    ) {
+        (Some(synth), None, None, _) => {
+            Workload::Synthetic(synthetic(ck, &world, synth, &mut claims)?)
+        }
+        (None, Some(list), None, _) => Workload::Jobs(job_list(ck, &world, list, &mut claims)?),
+        (None, None, Some(trace), Some(jobs)) => {
+            Workload::Jobs(jobs.into_jobs(ck, &world, trace, &mut claims)?)
+        }
         _ => {
             return ck.error(
                 0,
                 0,
                 "workload",
-                "give exactly one of workload.synthetic or workload.jobs",
+                "give exactly one of workload.synthetic, workload.jobs or workload.trace",
             );
         }
     };
+    let mut warnings = imported.warnings;
+    warnings.append(&mut trace_warnings);
+    warnings.extend(model_warnings(&world, &scheduler, &workload));
     Ok(Scenario {
         name: spec.name,
         seed: spec.seed,
         horizon,
         world,
         policies,
-        warnings: imported.warnings,
+        warnings,
         timeline,
         quotas,
         resource_models,
@@ -544,6 +601,83 @@ pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
         source: file.to_owned(),
         balance_by: spec.balance_by,
     })
+}
+
+/// Warnings on jobs whose GPU models some clusters lack. A job no cluster has a model for can
+/// never run. Otherwise, under Karmada's general estimator alone, which reads only a cluster's
+/// resource summary, such a job may be divided onto a cluster without its models, where its
+/// pods wait: Karmada does the same, so fleetsim reproduces it, and the warning says how to
+/// avoid it.
+fn model_warnings(world: &World, scheduler: &SchedulerConfig, workload: &Workload) -> Vec<String> {
+    let Workload::Jobs(jobs) = workload else {
+        return Vec::new();
+    };
+    let has = |cluster: &Cluster, models: GpuModelSet| {
+        cluster
+            .node_pools
+            .iter()
+            .any(|pool| pool.count > 0 && models.allows(pool.shape.gpu_model))
+    };
+    let (mut nowhere, mut somewhere) = (0, 0);
+    for job in jobs {
+        let constrained = job
+            .components
+            .iter()
+            .map(|c| c.request.gpu)
+            .filter(|gpu| gpu.count > 0 && !gpu.models.is_any());
+        let (mut any_lacks, mut one_lacks_all) = (false, false);
+        for gpu in constrained {
+            let with = world
+                .fleet
+                .clusters
+                .iter()
+                .filter(|c| has(c, gpu.models))
+                .count();
+            one_lacks_all |= with == 0;
+            any_lacks |= with < world.fleet.clusters.len();
+        }
+        if one_lacks_all {
+            nowhere += 1;
+        } else if any_lacks {
+            somewhere += 1;
+        }
+    }
+    let mut warnings = Vec::new();
+    if nowhere > 0 {
+        warnings.push(format!(
+            "workload: {nowhere} jobs ask for GPU models no cluster has; they never run"
+        ));
+    }
+    let estimator_sees_models = scheduler.estimators.iter().any(|e| e == "accurate")
+        || !matches!(scheduler.federation, Federation::Karmada);
+    if somewhere > 0 && !estimator_sees_models {
+        warnings.push(format!(
+            "workload: {somewhere} jobs ask for GPU models that some clusters lack; the general \
+             estimator does not see GPU models, so Karmada may send them to such a cluster, \
+             where they wait; add `accurate` to scheduler.estimators to count only nodes with an \
+             allowed model"
+        ));
+    }
+    warnings
+}
+
+/// Adds a GPU model a trace names, unless `gpu_models` declares it: speed 1.0 (the reference),
+/// so a trace runs without listing its models, and a scenario declares only those it wants to
+/// make faster or slower.
+fn add_trace_model(
+    models: &mut Vec<spec::GpuModelSpec>,
+    name: String,
+    memory: Option<u64>,
+    at: serde_saphyr::Location,
+) {
+    if models.iter().any(|m| m.name.value == name) {
+        return;
+    }
+    models.push(spec::GpuModelSpec {
+        name: Spanned::new(name, at, at),
+        memory: memory.map(|bytes| Spanned::new(bytes.to_string(), at, at)),
+        speed: None,
+    });
 }
 
 fn scheduler_config(
@@ -810,7 +944,8 @@ fn synthetic(
     })
 }
 
-fn priority_class_id(
+/// The id of a declared priority class, or an error at `text`.
+pub(crate) fn priority_class_id(
     ck: &Checker<'_>,
     world: &World,
     text: &Text,
@@ -833,7 +968,8 @@ fn priority_class_id(
     }
 }
 
-fn namespace_id(
+/// The id of a declared namespace, or an error at `text`.
+pub(crate) fn namespace_id(
     ck: &Checker<'_>,
     world: &World,
     text: &Text,
@@ -900,7 +1036,7 @@ fn job_list(
                     .as_millis(),
             ),
             components: vec![Component {
-                name: "worker".to_owned(),
+                name: WORKER.to_owned(),
                 replicas: job.replicas.value,
                 request: PodRequest {
                     cpu_milli: quantity(&job.cpu, "cpu")?.milli_value(),
@@ -917,17 +1053,14 @@ fn job_list(
             runtime: ck.duration(&job.runtime, &format!("{path}.runtime"))?,
             gang: job.gang,
             checkpoint_interval: None,
-            template: Template {
-                api_version: Arc::from(job.api_version.as_deref().unwrap_or("batch/v1")),
-                kind: Arc::from(job.kind.as_deref().unwrap_or("Job")),
-                labels: Arc::new(job.labels.clone()),
-            },
+            template: template(
+                job.api_version.as_deref(),
+                job.kind.as_deref(),
+                job.labels.clone(),
+            ),
         });
     }
-    jobs.sort_by_key(|job| job.submit);
-    for (idx, job) in jobs.iter_mut().enumerate() {
-        job.id = JobId(idx as u64);
-    }
+    number_in_submit_order(&mut jobs);
     Ok(jobs)
 }
 
@@ -982,13 +1115,13 @@ fn resource_models(
 }
 
 /// The distinct node claims of a scenario's pods; index 0 is the empty claim.
-struct ClaimTable {
+pub(crate) struct ClaimTable {
     claims: Vec<NodeClaim>,
 }
 
 impl ClaimTable {
     /// The index of the claim with this selector and these tolerations, added if new.
-    fn intern(
+    pub(crate) fn intern(
         &mut self,
         ck: &Checker<'_>,
         node_selector: &BTreeMap<String, String>,
@@ -1001,6 +1134,26 @@ impl ClaimTable {
             tolerations: ck.tolerations(tolerations, path)?,
             per_node_limit: None,
         };
+        self.add(ck, claim, path)
+    }
+
+    /// The index of claim `base` with a per-node cap on a group's pods, added if new: serving
+    /// traces cap an application's instances per node.
+    pub(crate) fn with_per_node_limit(
+        &mut self,
+        ck: &Checker<'_>,
+        base: u16,
+        limit: PerNodeLimit,
+        path: &str,
+    ) -> Result<u16, Error> {
+        let claim = NodeClaim {
+            per_node_limit: Some(limit),
+            ..self.claims[usize::from(base)].clone()
+        };
+        self.add(ck, claim, path)
+    }
+
+    fn add(&mut self, ck: &Checker<'_>, claim: NodeClaim, path: &str) -> Result<u16, Error> {
         let idx = match self.claims.iter().position(|c| *c == claim) {
             Some(idx) => idx,
             None => {

@@ -4,7 +4,11 @@
 //! Every malformed row is an [`Error::Input`] naming the file, the 1-based line and column of
 //! the offending field, the column's name, and what was expected.
 
+pub mod dlrm;
 pub mod openb;
+pub mod pai;
+pub mod philly;
+pub mod spot;
 
 use std::fs::File;
 use std::io::BufReader;
@@ -108,9 +112,49 @@ impl CsvRows {
         }
     }
 
+    /// The next data row, parsed by `parse`.
+    pub(crate) fn parse_next<T>(
+        &mut self,
+        parse: impl FnOnce(&Row<'_>) -> Result<T, Error>,
+    ) -> Option<Result<T, Error>> {
+        Some(self.next_row()?.and_then(|row| parse(&row)))
+    }
+
     /// The file being read.
     pub(crate) fn file(&self) -> &Path {
         &self.file
+    }
+
+    /// The column names: the header as found (trimmed), or those given for a headerless file.
+    /// Lets a loader that accepts several headers tell which one the file has.
+    pub(crate) fn columns(&self) -> &[String] {
+        &self.columns
+    }
+}
+
+/// Streams the records of a trace whose rows parse on their own, one typed record per row.
+/// Each format names its instance (e.g. [`openb::OpenbNodes`]) and gives it an `open`.
+pub struct Records<T> {
+    rows: CsvRows,
+    parse: fn(&Row<'_>) -> Result<T, Error>,
+}
+
+impl<T> Records<T> {
+    fn new(rows: CsvRows, parse: fn(&Row<'_>) -> Result<T, Error>) -> Records<T> {
+        Records { rows, parse }
+    }
+
+    /// The file being read.
+    pub fn file(&self) -> &Path {
+        self.rows.file()
+    }
+}
+
+impl<T> Iterator for Records<T> {
+    type Item = Result<T, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.rows.parse_next(self.parse)
     }
 }
 
@@ -178,9 +222,32 @@ impl Row<'_> {
         }
     }
 
+    /// Field `idx`, trimmed and required to be non-empty; `what` names it in the error.
+    pub(crate) fn name(&self, idx: usize, what: &str) -> Result<String, Error> {
+        let text = self.text(idx);
+        if text.is_empty() {
+            return Err(self.error(idx, format!("empty {what}")));
+        }
+        Ok(text.to_owned())
+    }
+
+    /// Field `idx` as a non-negative decimal number times `scale`, rounded to the nearest whole
+    /// unit: trace files give vCPUs and GiB as decimals where the model counts milli-cores and
+    /// bytes. `expected` says what a valid value looks like ("a number of vCPUs").
+    pub(crate) fn scaled(&self, idx: usize, scale: f64, expected: &str) -> Result<u64, Error> {
+        let text = self.text(idx);
+        let bad = || self.error(idx, format!("`{text}` is not {expected} ≥ 0"));
+        let value: f64 = text.parse().map_err(|_| bad())?;
+        let scaled = (value * scale).round();
+        // Above 2^63 the cast would saturate silently; no trace needs values that large.
+        if !value.is_finite() || value < 0.0 || scaled >= 9.2e18 {
+            return Err(bad());
+        }
+        Ok(scaled as u64)
+    }
+
     /// Field `idx` as a non-negative decimal number of seconds, in whole milliseconds (rounded
     /// to nearest); empty or `NaN` means absent.
-    #[allow(dead_code)] // for the loaders of traces with fractional seconds
     pub(crate) fn seconds_ms(&self, idx: usize) -> Result<Option<u64>, Error> {
         let Some(seconds) = self.parse_opt::<f64>(idx, "a number of seconds")? else {
             return Ok(None);

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::CsvRows;
+use super::{CsvRows, Records, Row};
 use crate::error::Error;
 
 /// One node of an openb node list.
@@ -78,85 +78,56 @@ const POD_COLUMNS: &[&str] = &[
 ];
 
 /// Streams the nodes of an openb node list.
-pub struct OpenbNodes {
-    rows: CsvRows,
-}
+pub type OpenbNodes = Records<OpenbNode>;
 
 impl OpenbNodes {
     /// Opens a node list; the header must be `sn,cpu_milli,memory_mib,gpu,model`.
     pub fn open(file: &Path) -> Result<OpenbNodes, Error> {
-        Ok(OpenbNodes {
-            rows: CsvRows::open(file, true, &[NODE_COLUMNS])?,
-        })
+        Ok(Records::new(
+            CsvRows::open(file, true, &[NODE_COLUMNS])?,
+            parse_node,
+        ))
     }
 }
 
-impl Iterator for OpenbNodes {
-    type Item = Result<OpenbNode, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let row = match self.rows.next_row()? {
-            Ok(row) => row,
-            Err(err) => return Some(Err(err)),
-        };
-        Some((|| {
-            let name = row.text(0).to_owned();
-            if name.is_empty() {
-                return Err(row.error(0, "empty node name".into()));
-            }
-            let cpu_milli = row.parse(1, "a whole number of milli-cores")?;
-            let memory_mib = row.parse(2, "a whole number of MiB")?;
-            let gpus: u32 = row.parse(3, "a whole number of GPUs")?;
-            let model = Some(row.text(4).to_owned()).filter(|m| !m.is_empty());
-            if gpus > 0 && model.is_none() {
-                return Err(row.error(4, format!("a node with {gpus} GPUs needs a GPU model")));
-            }
-            if gpus == 0 && model.is_some() {
-                return Err(row.error(4, "a node without GPUs has no GPU model".into()));
-            }
-            Ok(OpenbNode {
-                name,
-                cpu_milli,
-                memory_mib,
-                gpus,
-                model,
-            })
-        })())
+fn parse_node(row: &Row<'_>) -> Result<OpenbNode, Error> {
+    let name = row.text(0).to_owned();
+    if name.is_empty() {
+        return Err(row.error(0, "empty node name".into()));
     }
+    let cpu_milli = row.parse(1, "a whole number of milli-cores")?;
+    let memory_mib = row.parse(2, "a whole number of MiB")?;
+    let gpus: u32 = row.parse(3, "a whole number of GPUs")?;
+    let model = Some(row.text(4).to_owned()).filter(|m| !m.is_empty());
+    if gpus > 0 && model.is_none() {
+        return Err(row.error(4, format!("a node with {gpus} GPUs needs a GPU model")));
+    }
+    if gpus == 0 && model.is_some() {
+        return Err(row.error(4, "a node without GPUs has no GPU model".into()));
+    }
+    Ok(OpenbNode {
+        name,
+        cpu_milli,
+        memory_mib,
+        gpus,
+        model,
+    })
 }
 
 /// Streams the pods of an openb pod list (11 columns, or the first 5 of them).
-pub struct OpenbPods {
-    rows: CsvRows,
-}
+pub type OpenbPods = Records<OpenbPod>;
 
 impl OpenbPods {
     /// Opens a pod list; the header must be the 11 openb pod columns or their first 5.
     pub fn open(file: &Path) -> Result<OpenbPods, Error> {
-        Ok(OpenbPods {
-            rows: CsvRows::open(file, true, &[POD_COLUMNS, &POD_COLUMNS[..5]])?,
-        })
-    }
-
-    /// The file being read.
-    pub fn file(&self) -> &Path {
-        self.rows.file()
+        Ok(Records::new(
+            CsvRows::open(file, true, &[POD_COLUMNS, &POD_COLUMNS[..5]])?,
+            parse_pod,
+        ))
     }
 }
 
-impl Iterator for OpenbPods {
-    type Item = Result<OpenbPod, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let row = match self.rows.next_row()? {
-            Ok(row) => row,
-            Err(err) => return Some(Err(err)),
-        };
-        Some(parse_pod(&row))
-    }
-}
-
-fn parse_pod(row: &super::Row<'_>) -> Result<OpenbPod, Error> {
+fn parse_pod(row: &Row<'_>) -> Result<OpenbPod, Error> {
     let name = row.text(0).to_owned();
     if name.is_empty() {
         return Err(row.error(0, "empty pod name".into()));
