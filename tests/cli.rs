@@ -230,3 +230,107 @@ fn usage_errors_exit_2_and_help_shows_an_example() {
             .contains("fleetsim run examples/scenarios/quickstart.yaml --out")
     );
 }
+
+/// A malformed row in any trace a scenario reads, as its fleet or as its workload, stops
+/// `validate` and `run` with exit 2, naming the trace file, the line and the column.
+#[test]
+fn malformed_trace_rows_exit_2_naming_file_line_and_column() {
+    let one_job = "namespaces: [{name: team}]
+workload:
+  jobs: [{name: j, submit: 0s, namespace: team, runtime: 1h}]
+";
+    let openb_fleet = "fleet_from_trace:
+  format: openb-nodes
+  file: nodes.csv
+  split: {all: c0}
+";
+    let good_nodes = "sn,cpu_milli,memory_mib,gpu,model\nn0,96000,393216,8,A100\n";
+    // (trace file, its text, the scenario's trace settings, expected line:column, message)
+    let cases = [
+        (
+            "nodes.csv",
+            format!("{good_nodes}n1,96000,39x216,8,A100\n"),
+            format!("{openb_fleet}{one_job}"),
+            "3:10",
+            "`39x216` is not a whole number of MiB",
+        ),
+        (
+            "machines.csv",
+            "m0,T4,96,512,2\nm1,T4,96c,512,2\n".to_string(),
+            format!(
+                "fleet_from_trace: {{format: pai-machines, file: machines.csv, split: {{all: c0}}}}\n{one_job}"
+            ),
+            "2:7",
+            "`96c` is not a whole number of CPU cores",
+        ),
+        (
+            "philly.csv",
+            "timestamp,duration,num_gpus,gpu_time,cluster\n\
+             2017-10-09 07:01:55,66.0,1,66.0,vc\n\
+             2017-10-09 07:01:56,66.0,two,66.0,vc\n"
+                .to_string(),
+            format!(
+                "{openb_fleet}namespaces: [{{name: team}}]
+workload:
+  trace: {{format: philly, file: philly.csv, namespace: {{from: cluster, default: team}}}}
+"
+            ),
+            "3:26",
+            "`two` is not a whole number of GPUs",
+        ),
+    ];
+    for (file, text, scenario, at, message) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("nodes.csv"), good_nodes).unwrap();
+        std::fs::write(tmp.path().join(file), &text).unwrap();
+        let path = tmp.path().join("scenario.yaml");
+        std::fs::write(&path, format!("name: t\n{scenario}")).unwrap();
+        let out = tmp.path().join("out");
+        for args in [
+            vec!["validate", path.to_str().unwrap()],
+            vec![
+                "run",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        ] {
+            let output = fleetsim(&args);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+            let expected = format!("{}:{at}: ", tmp.path().join(file).display());
+            assert!(stderr.contains(&expected), "{args:?}: {stderr}");
+            assert!(stderr.trim_end().ends_with(message), "{args:?}: {stderr}");
+            assert!(!out.exists(), "no partial output");
+        }
+    }
+}
+
+/// Every bundled example is valid; those reading `../shared/traces` are skipped (with a
+/// message) on a machine without them.
+#[test]
+fn every_example_scenario_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios");
+    let traces = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        if text.contains("shared/traces") && !traces.is_dir() {
+            eprintln!("skipped {}: {} not found", file.display(), traces.display());
+            continue;
+        }
+        let output = fleetsim(&["validate", file.to_str().unwrap()]);
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
