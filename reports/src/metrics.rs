@@ -137,6 +137,7 @@ impl Metrics {
             JobState::Queued => &mut self.jobs.queued,
             JobState::Unschedulable => &mut self.jobs.unschedulable,
             JobState::Unmatched => &mut self.jobs.unmatched,
+            JobState::Failed => &mut self.jobs.failed,
         } += 1;
         self.job_gpu_milli_ms += record.gpu_milli_ms;
         self.member_pods.sent += record.n_pods_sent;

@@ -100,6 +100,9 @@ pub struct JobCounts {
     pub unschedulable: u64,
     /// Jobs no propagation policy selected.
     pub unmatched: u64,
+    /// Jobs that failed for good.
+    #[serde(default)]
+    pub failed: u64,
 }
 
 /// Count, mean and nearest-rank percentiles of a set of durations, in seconds.

@@ -102,6 +102,7 @@ impl RecordSink for RunWriter {
                 self.metrics.namespace(namespace);
                 self.quota.write_namespace(namespace, &self.names)
             }
+            Record::Event(_) => Ok(()),
         };
         // Once a file has failed, later rows would only pile up errors about the same cause.
         if let (Err(error), None) = (written, &self.error) {

@@ -11,7 +11,7 @@ use sim_core::model::{
     Cluster, ClusterId, Fleet, GpuModel, GpuModelId, JobId, Namespace, NamespaceId, PriorityClass,
     PriorityClassId, World,
 };
-use sim_core::record::{AllocationRecord, JobRecord, JobState, Record, RecordSink};
+use sim_core::record::{AllocationRecord, FaultStats, JobRecord, JobState, Record, RecordSink};
 
 const EAST: ClusterId = ClusterId(0);
 const WEST: ClusterId = ClusterId(1);
@@ -91,6 +91,7 @@ fn job(id: u64, name: &str, class: Option<PriorityClassId>, submit_ms: u64) -> J
         n_pods_waited: 0,
         member_wait_ms: 0,
         waited_under_budget: false,
+        faults: FaultStats::default(),
     }
 }
 
@@ -314,6 +315,7 @@ fn utilization_integrates_piecewise_constant_allocation() {
             queued: 0,
             unschedulable: 1,
             unmatched: 0,
+            failed: 0,
         }
     );
     // Waits: a 10 − 5.25 = 4.75 s, b 20 − 15 = 5 s; c never started.

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use sim_core::engine::{Context, Handler};
 use sim_core::model::{ClusterId, GpuModelId, Job, JobId, NamespaceId, PodRequest, World};
-use sim_core::record::{AllocationRecord, JobRecord, JobState, NamespaceRecord, Record};
+use sim_core::record::{
+    AllocationRecord, FaultStats, JobRecord, JobState, NamespaceRecord, Record,
+};
 use sim_core::{Duration, SimTime};
 
 use crate::Error;
@@ -1198,6 +1200,7 @@ impl Handler for ControlPlane {
                 n_pods_waited: 0,
                 member_wait_ms: 0,
                 waited_under_budget: false,
+                faults: FaultStats::default(),
             };
             ctx.record(Record::Job(record));
             return;
@@ -1395,6 +1398,7 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
         last_failure: active.last_failure.clone(),
         waited_under_budget: active.under_budget_at_submit
             && active.start.is_none_or(|start| start > active.job.submit),
+        faults: FaultStats::default(),
     }
 }
 

@@ -16,6 +16,117 @@ pub enum Record {
     Job(JobRecord),
     /// A namespace's GPU use changed (emitted for namespaces with a budget or a quota).
     Namespace(NamespaceRecord),
+    /// A fault, an eviction, a preemption, a restart or a recovery.
+    Event(EventRecord),
+}
+
+/// What an [`EventRecord`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventKind {
+    /// A cluster's nodes went down (a scheduled or correlated outage).
+    ClusterDown,
+    /// A cluster's nodes came back.
+    ClusterUp,
+    /// The control plane marked a cluster not ready (after the status grace period).
+    ClusterNotReady,
+    /// The control plane marked a cluster ready again.
+    ClusterReady,
+    /// A node went down (scheduled outage or random failure).
+    NodeDown,
+    /// A node came back (repaired).
+    NodeUp,
+    /// A node was cordoned and its pods evicted for maintenance.
+    DrainStart,
+    /// A drained node returned to service.
+    DrainEnd,
+    /// Pods were lost with their node or cluster.
+    PodsLost,
+    /// A binding's replicas were evicted from a cluster by Karmada (taint, application
+    /// failover, descheduler).
+    Eviction,
+    /// A member cluster's scheduler preempted pods for a higher-priority pod.
+    Preemption,
+    /// The control plane preempted a lower-priority binding (a proposed Karmada feature).
+    BindingPreemption,
+    /// A job stopped and will resume from its last checkpoint.
+    Restart,
+    /// A job that lost replicas has all of them running again.
+    Recovered,
+    /// A partly placed gang gave back what it held after its timeout.
+    GangTimeout,
+    /// A job failed for good.
+    JobFailed,
+    /// A WorkloadRebalancer asked for a fresh schedule of a job.
+    Rebalance,
+}
+
+impl EventKind {
+    /// The spelling used in tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::ClusterDown => "cluster_down",
+            EventKind::ClusterUp => "cluster_up",
+            EventKind::ClusterNotReady => "cluster_not_ready",
+            EventKind::ClusterReady => "cluster_ready",
+            EventKind::NodeDown => "node_down",
+            EventKind::NodeUp => "node_up",
+            EventKind::DrainStart => "drain_start",
+            EventKind::DrainEnd => "drain_end",
+            EventKind::PodsLost => "pods_lost",
+            EventKind::Eviction => "eviction",
+            EventKind::Preemption => "preemption",
+            EventKind::BindingPreemption => "binding_preemption",
+            EventKind::Restart => "restart",
+            EventKind::Recovered => "recovered",
+            EventKind::GangTimeout => "gang_timeout",
+            EventKind::JobFailed => "job_failed",
+            EventKind::Rebalance => "rebalance",
+        }
+    }
+}
+
+/// Something that happened to a cluster, a node or a job, beyond allocation changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRecord {
+    /// When.
+    pub time: SimTime,
+    /// What.
+    pub kind: EventKind,
+    /// The cluster concerned, if any.
+    pub cluster: Option<ClusterId>,
+    /// The node (index within its cluster), for node events.
+    pub node: Option<u32>,
+    /// The job concerned, if any.
+    pub job: Option<JobId>,
+    /// The job's namespace, if a job is concerned.
+    pub namespace: Option<NamespaceId>,
+    /// Pods affected (lost, evicted, preempted).
+    pub pods: u32,
+    /// Milli-GPU the affected pods held.
+    pub gpu_milli: u64,
+    /// Work thrown away: milli-GPU × ms run since the last checkpoint.
+    pub lost_gpu_milli_ms: u128,
+    /// For `Recovered`: ms from the fault to every replica running again.
+    pub recovery_ms: Option<u64>,
+    /// Why, in Karmada's or Kubernetes' words where they have some.
+    pub reason: String,
+}
+
+/// What faults and preemptions cost one job.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FaultStats {
+    /// Times Karmada evicted the job's replicas from a cluster.
+    pub n_evictions: u32,
+    /// Times the job's pods were preempted (member or control plane).
+    pub n_preemptions: u32,
+    /// Times the job stopped and resumed from its last checkpoint.
+    pub n_restarts: u32,
+    /// Work thrown away: milli-GPU × ms run since the last checkpoint, over all restarts.
+    pub lost_gpu_milli_ms: u128,
+    /// Σ over recoveries of ms from the fault to every replica running again.
+    pub recovery_ms: u64,
+    /// Recoveries counted in `recovery_ms`.
+    pub n_recoveries: u32,
 }
 
 /// A namespace's GPU use against its budget and quota from `time` on.
@@ -65,6 +176,8 @@ pub enum JobState {
     Unschedulable,
     /// No propagation policy selected it, so it was never scheduled.
     Unmatched,
+    /// Failed for good (e.g. more restarts than its limit allows).
+    Failed,
 }
 
 impl JobState {
@@ -76,6 +189,7 @@ impl JobState {
             JobState::Queued => "queued",
             JobState::Unschedulable => "unschedulable",
             JobState::Unmatched => "unmatched",
+            JobState::Failed => "failed",
         }
     }
 }
@@ -120,6 +234,8 @@ pub struct JobRecord {
     /// The job waited although its namespace was under budget when it arrived (quota in the
     /// wrong cluster, say).
     pub waited_under_budget: bool,
+    /// What faults and preemptions cost it.
+    pub faults: FaultStats,
 }
 
 /// Consumes records as they are produced.
@@ -146,7 +262,7 @@ impl VecSink {
     pub fn jobs(&self) -> impl Iterator<Item = &JobRecord> {
         self.records.iter().filter_map(|record| match record {
             Record::Job(job) => Some(job),
-            Record::Allocation(_) | Record::Namespace(_) => None,
+            _ => None,
         })
     }
 
@@ -154,7 +270,15 @@ impl VecSink {
     pub fn allocations(&self) -> impl Iterator<Item = &AllocationRecord> {
         self.records.iter().filter_map(|record| match record {
             Record::Allocation(allocation) => Some(allocation),
-            Record::Job(_) | Record::Namespace(_) => None,
+            _ => None,
+        })
+    }
+
+    /// The event records, in emission order.
+    pub fn events(&self) -> impl Iterator<Item = &EventRecord> {
+        self.records.iter().filter_map(|record| match record {
+            Record::Event(event) => Some(event),
+            _ => None,
         })
     }
 
