@@ -211,7 +211,8 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
     "running": 1,
     "queued": 0,
     "unschedulable": 0,
-    "unmatched": 0
+    "unmatched": 0,
+    "failed": 0
   }},
   "waiting_s": {wait},
   "waiting_s_per_priority_class": {{
