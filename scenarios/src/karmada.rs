@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use scheduler::policy::{
-    ClusterAffinity, ClusterAffinityTerm, DivisionPreference, LabelSelector, OverridePolicy,
-    OverrideRule, Overrider, Placement, PlacementId, PropagationPolicy, ReplicaScheduling,
-    Requirement, ResourceSelector, SelectorOperator, SpreadConstraint, SpreadField,
-    StaticWeightRule, Toleration, TolerationOperator,
+    ApplicationFailover, ClusterAffinity, ClusterAffinityTerm, ClusterFailover, DivisionPreference,
+    Failover, LabelSelector, OverridePolicy, OverrideRule, Overrider, Placement, PlacementId,
+    PropagationPolicy, PurgeMode, ReplicaScheduling, Requirement, ResourceSelector,
+    SelectorOperator, SpreadConstraint, SpreadField, StaticWeightRule, Toleration,
+    TolerationOperator,
 };
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -276,6 +277,8 @@ impl Checker<'_> {
                 _ => None,
             };
             tolerations.push(Toleration {
+                // Kubernetes treats zero and negative seconds as "evict at once".
+                toleration_seconds: t.toleration_seconds.map(|seconds| seconds.max(0) as u64),
                 key: t.key.clone(),
                 operator,
                 value: t.value.clone(),
@@ -283,6 +286,61 @@ impl Checker<'_> {
             });
         }
         Ok(tolerations)
+    }
+
+    /// `spec.failover`, with Karmada's defaults (purge mode Gracefully, toleration 300 s,
+    /// grace period 600 s).
+    pub(crate) fn failover(&self, spec: &FailoverSpec, path: &str) -> Result<Failover, Error> {
+        let purge = |text: &Option<Text>, at: String| -> Result<PurgeMode, Error> {
+            match text.as_ref().map(|t| t.value.as_str()) {
+                None | Some("Gracefully") | Some("Graciously") => Ok(PurgeMode::Gracefully),
+                Some("Directly") | Some("Immediately") => Ok(PurgeMode::Directly),
+                Some("Never") => Ok(PurgeMode::Never),
+                Some(other) => self.at(
+                    text.as_ref().expect("some"),
+                    at,
+                    format!("unknown purge mode {other:?}; expected Directly, Gracefully or Never"),
+                ),
+            }
+        };
+        let seconds = |value: &Option<Spanned<i64>>, at: String, default: u64| match value {
+            None => Ok(default),
+            Some(v) if v.value >= 0 => Ok(v.value as u64),
+            Some(v) => self.at(v, at, format!("{} seconds: expected 0 or more", v.value)),
+        };
+        let cluster = match &spec.cluster {
+            None => None,
+            Some(c) => Some(ClusterFailover {
+                purge_mode: purge(&c.purge_mode, format!("{path}.cluster.purgeMode"))?,
+                state_preservation: c.state_preservation.is_some(),
+            }),
+        };
+        let application = match &spec.application {
+            None => None,
+            Some(a) => {
+                let defaults = ApplicationFailover::default();
+                Some(ApplicationFailover {
+                    toleration_seconds: seconds(
+                        &a.decision_conditions
+                            .as_ref()
+                            .and_then(|d| d.toleration_seconds.clone()),
+                        format!("{path}.application.decisionConditions.tolerationSeconds"),
+                        defaults.toleration_seconds,
+                    )?,
+                    purge_mode: purge(&a.purge_mode, format!("{path}.application.purgeMode"))?,
+                    grace_period_seconds: seconds(
+                        &a.grace_period_seconds,
+                        format!("{path}.application.gracePeriodSeconds"),
+                        defaults.grace_period_seconds,
+                    )?,
+                    state_preservation: a.state_preservation.is_some(),
+                })
+            }
+        };
+        Ok(Failover {
+            cluster,
+            application,
+        })
     }
 
     fn label_selector(&self, spec: &LabelSelectorSpec, path: &str) -> Result<LabelSelector, Error> {
@@ -420,6 +478,7 @@ impl Checker<'_> {
             Some(rs) => self.replica_scheduling(rs, &format!("{path}.replicaScheduling"))?,
         };
         Ok(Placement {
+            failover: Failover::default(),
             cluster_affinity,
             cluster_affinities,
             cluster_tolerations,
@@ -643,7 +702,8 @@ pub struct PolicySpec {
     preemption: Option<IgnoredAny>,
     dependent_overrides: Option<IgnoredAny>,
     scheduler_name: Option<IgnoredAny>,
-    failover: Option<IgnoredAny>,
+    /// `failover`.
+    pub failover: Option<FailoverSpec>,
     conflict_resolution: Option<IgnoredAny>,
     activation_preference: Option<IgnoredAny>,
     suspension: Option<IgnoredAny>,
@@ -663,7 +723,6 @@ impl PolicySpec {
             ("preemption", self.preemption.is_some()),
             ("dependentOverrides", self.dependent_overrides.is_some()),
             ("schedulerName", self.scheduler_name.is_some()),
-            ("failover", self.failover.is_some()),
             ("conflictResolution", self.conflict_resolution.is_some()),
             ("activationPreference", self.activation_preference.is_some()),
             ("suspension", self.suspension.is_some()),
@@ -680,6 +739,48 @@ impl PolicySpec {
         .map(|(name, _)| name)
         .collect()
     }
+}
+
+/// `spec.failover` of a PropagationPolicy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FailoverSpec {
+    /// `cluster`.
+    pub cluster: Option<ClusterFailoverSpec>,
+    /// `application`.
+    pub application: Option<ApplicationFailoverSpec>,
+}
+
+/// `failover.cluster`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterFailoverSpec {
+    /// `purgeMode`.
+    pub purge_mode: Option<Text>,
+    /// `statePreservation`: its rules are not read, only whether it is set.
+    pub state_preservation: Option<IgnoredAny>,
+}
+
+/// `failover.application`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ApplicationFailoverSpec {
+    /// `decisionConditions`.
+    pub decision_conditions: Option<DecisionConditionsSpec>,
+    /// `purgeMode`.
+    pub purge_mode: Option<Text>,
+    /// `gracePeriodSeconds`.
+    pub grace_period_seconds: Option<Spanned<i64>>,
+    /// `statePreservation`: its rules are not read, only whether it is set.
+    pub state_preservation: Option<IgnoredAny>,
+}
+
+/// `failover.application.decisionConditions`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DecisionConditionsSpec {
+    /// `tolerationSeconds`.
+    pub toleration_seconds: Option<Spanned<i64>>,
 }
 
 /// One `overrideRules` entry.
@@ -932,7 +1033,7 @@ impl Checker<'_> {
                 self.file.display()
             ));
         }
-        let placement = match &spec.placement {
+        let mut placement = match &spec.placement {
             Some(p) => {
                 let placement = self.placement(p, &here("spec.placement"))?;
                 self.admit_placement(p, &placement, &here("spec.placement"))?;
@@ -940,6 +1041,9 @@ impl Checker<'_> {
             }
             None => Placement::default(),
         };
+        if let Some(failover) = &spec.failover {
+            placement.failover = self.failover(failover, &here("spec.failover"))?;
+        }
         let schedule_priority = match &spec.schedule_priority {
             None => 0,
             Some(sp) if sp.priority_class_source.value != "KubePriorityClass" => {

@@ -182,6 +182,7 @@ impl Iterator for SyntheticJobs {
             runtime,
             gang: self.spec.gang,
             checkpoint_interval: None,
+            max_restarts: None,
             template: mix.template.clone(),
         })
     }

@@ -1053,6 +1053,7 @@ fn job_list(
             runtime: ck.duration(&job.runtime, &format!("{path}.runtime"))?,
             gang: job.gang,
             checkpoint_interval: None,
+            max_restarts: None,
             template: template(
                 job.api_version.as_deref(),
                 job.kind.as_deref(),

@@ -559,6 +559,7 @@ impl TraceJobs {
                 runtime: Duration(job.runtime_ms),
                 gang: spec.gang,
                 checkpoint_interval: None,
+                max_restarts: None,
                 template: job_template,
             });
         }

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use scenarios::{Error, Scenario};
 use scheduler::policy::{
-    ClusterAffinity, DivisionPreference, LabelSelector, Placement, PlacementId, PropagationPolicy,
-    ReplicaScheduling, Requirement, ResourceSelector, SelectorOperator, SpreadConstraint,
-    SpreadField, StaticWeightRule,
+    ApplicationFailover, ClusterAffinity, ClusterFailover, DivisionPreference, Failover,
+    LabelSelector, Placement, PlacementId, PropagationPolicy, PurgeMode, ReplicaScheduling,
+    Requirement, ResourceSelector, SelectorOperator, SpreadConstraint, SpreadField,
+    StaticWeightRule,
 };
 use sim_core::model::Job;
 use tempfile::TempDir;
@@ -608,10 +609,7 @@ metadata:
 spec:
   propagateDeps: true
   resourceSelectors: [{apiVersion: batch/v1, kind: Job}]
-  failover:
-    application:
-      decisionConditions: {tolerationSeconds: 120}
-      purgeMode: Gracefully
+  conflictResolution: Overwrite
 ";
     let (_dir, file, scenario) = imported(text);
     // Both policies are still imported.
@@ -620,7 +618,7 @@ spec:
     assert_eq!(line, 11);
     let at = format!("{}:{line}:", file.display());
     assert_eq!(scenario.warnings.len(), 2, "{:#?}", scenario.warnings);
-    for field in ["spec.failover", "spec.propagateDeps"] {
+    for field in ["spec.conflictResolution", "spec.propagateDeps"] {
         let matching: Vec<_> = scenario
             .warnings
             .iter()
@@ -1166,8 +1164,78 @@ fn bundled_karmada_example_imports_its_policies() {
         ]
     );
     assert_eq!(scenario.policies.fallback, None);
-    // llm-training's failover, and the ClusterOverridePolicy.
-    assert_eq!(scenario.warnings.len(), 2, "{:#?}", scenario.warnings);
-    assert!(scenario.warnings[0].contains("spec.failover"));
-    assert!(scenario.warnings[1].contains("ClusterOverridePolicy registry-mirror"));
+    // The ClusterOverridePolicy's image overrider; llm-training's failover is modelled.
+    assert_eq!(scenario.warnings.len(), 1, "{:#?}", scenario.warnings);
+    assert!(scenario.warnings[0].contains("ClusterOverridePolicy registry-mirror"));
+}
+
+#[test]
+fn failover_and_toleration_seconds_are_imported_with_karmada_defaults() {
+    let text = "\
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: defaults, namespace: llm}
+spec:
+  resourceSelectors: [{apiVersion: batch/v1, kind: Job}]
+  placement:
+    clusterTolerations:
+      - {key: cluster.karmada.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 300}
+      - {key: other, operator: Exists, effect: NoExecute, tolerationSeconds: -5}
+  failover:
+    cluster: {}
+    application: {}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: explicit, namespace: llm}
+spec:
+  resourceSelectors: [{apiVersion: batch/v1, kind: Job, name: other}]
+  failover:
+    cluster: {purgeMode: Directly, statePreservation: {rules: [{aliasLabelName: step, jsonPath: '{.status.step}'}]}}
+    application:
+      decisionConditions: {tolerationSeconds: 120}
+      purgeMode: Never
+      gracePeriodSeconds: 30
+";
+    let (_dir, _file, scenario) = imported(text);
+    assert!(scenario.warnings.is_empty(), "{:#?}", scenario.warnings);
+    let defaults = placement_of(&scenario, policy(&scenario, "defaults"));
+    let seconds: Vec<Option<u64>> = defaults
+        .cluster_tolerations
+        .iter()
+        .map(|t| t.toleration_seconds)
+        .collect();
+    // Negative seconds mean "evict at once", as in Kubernetes.
+    assert_eq!(seconds, [Some(300), Some(0)]);
+    assert_eq!(
+        defaults.failover,
+        Failover {
+            cluster: Some(ClusterFailover {
+                purge_mode: PurgeMode::Gracefully,
+                state_preservation: false,
+            }),
+            application: Some(ApplicationFailover {
+                toleration_seconds: 300,
+                purge_mode: PurgeMode::Gracefully,
+                grace_period_seconds: 600,
+                state_preservation: false,
+            }),
+        }
+    );
+    let explicit = placement_of(&scenario, policy(&scenario, "explicit"));
+    assert_eq!(
+        explicit.failover,
+        Failover {
+            cluster: Some(ClusterFailover {
+                purge_mode: PurgeMode::Directly,
+                state_preservation: true,
+            }),
+            application: Some(ApplicationFailover {
+                toleration_seconds: 120,
+                purge_mode: PurgeMode::Never,
+                grace_period_seconds: 30,
+                state_preservation: false,
+            }),
+        }
+    );
 }

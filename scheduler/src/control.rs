@@ -2,7 +2,7 @@
 //! scheduling queue, the member clusters) and is the only place that changes it; every
 //! decision it makes is delegated to a plugin query.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sim_core::engine::{Context, Handler};
 use sim_core::model::{ClusterId, GpuModelId, Job, JobId, NamespaceId, PodRequest, World};
@@ -27,6 +27,11 @@ use crate::policy::{
 use crate::queue::{QueuedBinding, SchedulingQueue, next_tick};
 use crate::quota::{FederatedResourceQuota, Quotas};
 
+#[path = "control_faults.rs"]
+mod faults;
+
+use faults::{EvictionTask, Loss};
+
 /// The control plane's own events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ControlEvent {
@@ -45,6 +50,60 @@ pub enum ControlEvent {
     },
     /// A change from the scenario's timeline (index into it).
     Timeline(u32),
+    /// A scheduled outage or drain begins (index into the fault plan's outages).
+    OutageDown(u32),
+    /// A scheduled outage or drain ends.
+    OutageUp(u32),
+    /// A node fails at random.
+    NodeFail {
+        /// The cluster.
+        cluster: ClusterId,
+        /// The node.
+        node: u32,
+        /// Index of the failure rule.
+        rule: u32,
+    },
+    /// A randomly failed node is repaired.
+    NodeRepair {
+        /// The cluster.
+        cluster: ClusterId,
+        /// The node.
+        node: u32,
+        /// Index of the failure rule.
+        rule: u32,
+    },
+    /// The control plane's view of a cluster's health catches up (after the grace period).
+    ClusterHealth {
+        /// The cluster.
+        cluster: ClusterId,
+        /// Ignored unless the cluster's health did not change since.
+        epoch: u32,
+    },
+    /// A binding's toleration of a cluster's NoExecute taint runs out.
+    TaintEviction {
+        /// The job.
+        job: JobId,
+        /// The tainted cluster.
+        cluster: ClusterId,
+        /// The cluster's health epoch when the timer was set.
+        epoch: u32,
+    },
+    /// Application failover: is the job still unhealthy on the cluster?
+    AppHealthCheck {
+        /// The job.
+        job: JobId,
+        /// The cluster.
+        cluster: ClusterId,
+        /// When it was found unhealthy.
+        since: SimTime,
+    },
+    /// A graceful eviction task's timeout.
+    EvictionTimeout {
+        /// The job.
+        job: JobId,
+        /// The cluster evicted from.
+        cluster: ClusterId,
+    },
     /// One replica of a non-gang job is done.
     PodFinished {
         /// The job.
@@ -77,6 +136,10 @@ struct Pod {
     request: PodRequest,
     bound_at: SimTime,
     released: bool,
+    /// Work at reference speed this pod was placed to do (non-gang jobs), ms.
+    work_ms: u64,
+    /// Kept by a graceful eviction task since then: no longer part of the job's run.
+    held_since: Option<SimTime>,
 }
 
 #[derive(Debug)]
@@ -112,6 +175,25 @@ struct ActiveJob {
     waiting: Vec<(ClusterId, SimTime, u32)>,
     /// Σ over pods that waited in a member of how long they waited there.
     member_wait_ms: u64,
+    /// Evictions, restarts, lost and idle GPU time so far.
+    faults: FaultStats,
+    /// Gang jobs: work at reference speed saved by checkpoints, ms.
+    progress_ms: u64,
+    /// Gang jobs: the current run's start and its speed (milli of reference).
+    run_since: Option<(SimTime, u32)>,
+    /// Gang jobs: idle time is charged up to here.
+    gang_mark: SimTime,
+    /// Non-gang jobs: work left by replicas that stopped early, for the next ones placed.
+    resume: Vec<u64>,
+    /// When the job lost replicas it has not all got back yet.
+    recovery_started: Option<SimTime>,
+    /// Manifests of clusters the job was evicted from, kept by graceful eviction tasks.
+    held: Vec<(ClusterId, i64, PodRequest)>,
+    /// Graceful eviction tasks.
+    tasks: Vec<EvictionTask>,
+    /// Clusters where the job's replicas do not all run, and since when (application
+    /// failover).
+    unhealthy: Vec<(ClusterId, SimTime)>,
 }
 
 impl ActiveJob {
@@ -215,6 +297,24 @@ pub struct ControlPlane {
     timeline: Vec<(SimTime, TimelineChange)>,
     round_robin: Vec<usize>,
     federation: Federation,
+    fault_plan: crate::faults::FaultPlan,
+    failover: crate::faults::FailoverConfig,
+    fault_rng: Option<sim_core::rng::StreamRng>,
+    /// Per cluster, the outages holding it down.
+    cluster_down: Vec<u32>,
+    /// Per cluster, bumped at each health change; stale health events are ignored.
+    cluster_epoch: Vec<u32>,
+    /// Per cluster, when the control plane marked it unreachable.
+    unreachable_since: Vec<Option<SimTime>>,
+    /// Bound pods by node: (cluster, node, job, pod index).
+    node_pods: BTreeSet<(ClusterId, u32, JobId, u32)>,
+    /// Fault events ahead that may let waiting work run (repairs, returns, health changes,
+    /// eviction timers); the run is not settled while any is pending.
+    n_fault_timers: u64,
+    /// Jobs with graceful eviction tasks.
+    evicting: BTreeSet<JobId>,
+    /// (job, cluster) whose pods were left waiting since the last settle.
+    maybe_unhealthy: Vec<(JobId, ClusterId)>,
 }
 
 impl ControlPlane {
@@ -275,6 +375,16 @@ impl ControlPlane {
             timeline: Vec::new(),
             round_robin: Vec::new(),
             federation: config.federation.clone(),
+            fault_plan: crate::faults::FaultPlan::default(),
+            failover: crate::faults::FailoverConfig::default(),
+            fault_rng: None,
+            cluster_down: vec![0; n_clusters],
+            cluster_epoch: vec![0; n_clusters],
+            unreachable_since: vec![None; n_clusters],
+            node_pods: BTreeSet::new(),
+            n_fault_timers: 0,
+            evicting: BTreeSet::new(),
+            maybe_unhealthy: Vec::new(),
         })
     }
 
@@ -284,6 +394,7 @@ impl ControlPlane {
         for member in &mut self.members {
             member.seed(streams);
         }
+        self.seed_faults(streams);
     }
 
     /// Turns the per-event invariant checks on or off (on by default in debug builds).
@@ -331,7 +442,8 @@ impl ControlPlane {
             .iter()
             .map(|member| {
                 let id = member.id();
-                let mut summary = if self.status_period == Duration::ZERO {
+                let frozen = self.cluster_down[id.0 as usize] > 0;
+                let mut summary = if self.status_period == Duration::ZERO && !frozen {
                     *member.summary()
                 } else {
                     self.status[id.0 as usize]
@@ -386,6 +498,10 @@ impl ControlPlane {
         }
         for member in &self.members {
             let idx = member.id().0 as usize;
+            // An unreachable cluster reports nothing: its last status stays.
+            if self.cluster_down[idx] > 0 {
+                continue;
+            }
             self.status[idx] = *member.summary();
             if !self.resource_models[idx].is_empty() {
                 self.status_models[idx] = member.grade_counts(&self.resource_models[idx]);
@@ -617,6 +733,7 @@ impl ControlPlane {
                 }
                 if n_waiting > 0 {
                     active.waiting.push((cluster, self.now, n_waiting));
+                    self.maybe_unhealthy.push((job, cluster));
                 }
                 self.bound
                     .extend(bound.into_iter().map(|b| (cluster, b, false)));
@@ -632,27 +749,56 @@ impl ControlPlane {
         let member = &mut self.members[cluster.0 as usize];
         let mut left = n_pods.max(0) as u32;
         left -= member.remove_pending_of(job, left);
-        let active = self.jobs.get_mut(&job).expect("present");
+        let active = &self.jobs[&job];
         let victims: Vec<usize> = (0..active.pods.len())
             .rev()
-            .filter(|&idx| active.pods[idx].cluster == cluster && !active.pods[idx].released)
+            .filter(|&idx| {
+                let pod = &active.pods[idx];
+                pod.cluster == cluster && !pod.released && pod.held_since.is_none()
+            })
             .take(left as usize)
             .collect();
-        let n_victims = victims.len();
+        let speeds: Vec<u32> = victims
+            .iter()
+            .map(|&idx| self.pod_speed(&active.pods[idx]))
+            .collect();
+        let active = self.jobs.get_mut(&job).expect("present");
+        if !victims.is_empty() {
+            // A moved replica restarts elsewhere from the last checkpoint; a gang stops when it
+            // lacks a replica and restarts once all run again.
+            if active.job.gang {
+                let live = active
+                    .pods
+                    .iter()
+                    .filter(|p| !p.released && p.held_since.is_none())
+                    .count() as u64;
+                if live - (victims.len() as u64) < active.expected_pods() {
+                    active.stop_gang(now, Loss::Failure);
+                } else if let Some((since, _)) = active.run_since {
+                    // The gang runs on without them: their share of the run is thrown away.
+                    for &idx in &victims {
+                        let gpu = u128::from(active.pods[idx].request.gpu.total_milli());
+                        active.faults.lost_gpu_milli_ms +=
+                            gpu * u128::from(now.since(since).as_millis());
+                    }
+                }
+            } else {
+                for (&idx, &speed) in victims.iter().zip(&speeds) {
+                    active.stop_pod(idx, now, Loss::Failure, speed);
+                }
+            }
+        }
         for idx in victims {
             self.release_pod(job, idx, now);
         }
-        let active = self.jobs.get_mut(&job).expect("present");
-        if n_victims > 0
-            && active.job.gang
-            && active.running
-            && active.n_live < active.expected_pods()
-        {
-            // A gang stops when it lacks a replica; it restarts once all run again.
-            active.running = false;
-            active.generation += 1;
-        }
         self.touched[cluster.0 as usize] = true;
+    }
+
+    /// The speed (milli of reference) of the GPUs under a pod.
+    fn pod_speed(&self, pod: &Pod) -> u32 {
+        self.members[pod.cluster.0 as usize]
+            .node_gpu_model(pod.node)
+            .map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli)
     }
 
     /// Karmada's `doScheduleBinding` gate: a queued binding is scheduled only when its
@@ -674,30 +820,7 @@ impl ControlPlane {
                 let old = self.world.fleet.cluster(cluster).clone();
                 self.world.fleet.clusters[cluster.0 as usize].labels = labels;
                 let new = self.world.fleet.cluster(cluster).clone();
-                // Bindings whose active affinity matches the cluster before or after the change,
-                // or that have none, are requeued (Karmada's cluster event handler).
-                let mut ids: Vec<JobId> = self
-                    .jobs
-                    .values()
-                    .filter(|active| {
-                        let placement =
-                            &self.policy_set.placements[active.binding.placement.0 as usize];
-                        let affinities = active_affinities(
-                            placement,
-                            active.binding.observed_affinity.as_deref(),
-                        );
-                        affinities.is_empty()
-                            || affinities
-                                .iter()
-                                .any(|a| a.matches(&old) || a.matches(&new))
-                    })
-                    .map(|active| active.job.id)
-                    .collect();
-                ids.sort();
-                for id in ids {
-                    let priority = self.jobs[&id].binding.priority;
-                    self.queue.add(id, priority, now);
-                }
+                self.requeue_for_cluster(&old, &new, now);
             }
             TimelineChange::Policies(updates) => {
                 for update in updates {
@@ -738,6 +861,32 @@ impl ControlPlane {
                     }
                 }
             }
+        }
+    }
+
+    /// Bindings whose active affinity matches the cluster before or after a change to its
+    /// labels or taints, or that have none, are requeued (Karmada's cluster event handler).
+    fn requeue_for_cluster(
+        &mut self,
+        old: &sim_core::model::Cluster,
+        new: &sim_core::model::Cluster,
+        now: SimTime,
+    ) {
+        let mut ids: Vec<JobId> = self
+            .jobs
+            .values()
+            .filter(|active| {
+                let placement = &self.policy_set.placements[active.binding.placement.0 as usize];
+                let affinities =
+                    active_affinities(placement, active.binding.observed_affinity.as_deref());
+                affinities.is_empty() || affinities.iter().any(|a| a.matches(old) || a.matches(new))
+            })
+            .map(|active| active.job.id)
+            .collect();
+        ids.sort();
+        for id in ids {
+            let priority = self.jobs[&id].binding.priority;
+            self.queue.add(id, priority, now);
         }
     }
 
@@ -937,6 +1086,17 @@ impl ControlPlane {
                 active.waiting.retain(|(_, _, n)| *n > 0);
             }
             let request = active.manifest_request(*cluster);
+            if active.job.gang {
+                active.gang_mark(now);
+            }
+            let work_ms = if active.job.gang {
+                0
+            } else {
+                active
+                    .resume
+                    .pop()
+                    .unwrap_or(active.job.runtime.as_millis())
+            };
             active.pods.push(Pod {
                 cluster: *cluster,
                 node: binding.node,
@@ -944,8 +1104,12 @@ impl ControlPlane {
                 request,
                 bound_at: now,
                 released: false,
+                work_ms,
+                held_since: None,
             });
             let pod_idx = active.pods.len() as u32 - 1;
+            self.node_pods
+                .insert((*cluster, binding.node, binding.job, pod_idx));
             let generation = active.generation;
             let gpus = i64::try_from(request.gpu.total_milli()).expect("small");
             change_namespace_gpus(
@@ -956,7 +1120,7 @@ impl ControlPlane {
                 gpus,
             );
             if !active.job.gang {
-                let run = scaled_runtime(active.job.runtime, speed_milli);
+                let run = scaled_runtime(Duration(work_ms), speed_milli);
                 self.n_finish_events += 1;
                 ctx.schedule(
                     now.after(run),
@@ -976,7 +1140,11 @@ impl ControlPlane {
             // A gang runs when all its replicas run at once; other jobs have started once each
             // replica has been placed (earlier ones may have finished already).
             let all_placed = if active.job.gang {
-                active.n_live
+                active
+                    .pods
+                    .iter()
+                    .filter(|p| !p.released && p.held_since.is_none())
+                    .count() as u64
             } else {
                 active.n_bound
             } >= active.expected_pods();
@@ -995,7 +1163,8 @@ impl ControlPlane {
                         })
                         .min()
                         .unwrap_or(1000);
-                    let run = scaled_runtime(active.job.runtime, slowest);
+                    active.run_since = Some((now, slowest));
+                    let run = Self::gang_run_time(active, slowest);
                     self.n_finish_events += 1;
                     ctx.schedule(
                         now.after(run),
@@ -1006,6 +1175,12 @@ impl ControlPlane {
                     );
                 }
             }
+        }
+        let mut jobs: Vec<JobId> = bound.iter().map(|(_, b, _)| b.job).collect();
+        jobs.dedup();
+        for job in jobs {
+            self.check_recovery(job, ctx);
+            self.clear_healthy(job);
         }
         self.bound = bound;
         self.bound.clear();
@@ -1023,16 +1198,24 @@ impl ControlPlane {
     /// Frees one pod's node resources and charges its GPU time to the job.
     fn release_pod(&mut self, job: JobId, pod_idx: usize, now: SimTime) {
         let active = self.jobs.get_mut(&job).expect("present");
-        let pod = &mut active.pods[pod_idx];
+        let pod = active.pods[pod_idx];
         if pod.released {
             return;
         }
-        pod.released = true;
-        active.n_live -= 1;
+        if active.job.gang && pod.held_since.is_none() {
+            // Idle time up to now counts this pod among the gang's live ones.
+            active.gang_mark(now);
+        }
+        active.pods[pod_idx].released = true;
         let request = pod.request;
-        active.gpu_milli_ms +=
-            u128::from(request.gpu.total_milli()) * u128::from(now.since(pod.bound_at).as_millis());
         let (cluster, node, devices) = (pod.cluster, pod.node, pod.devices);
+        active.n_live -= 1;
+        let gpu = u128::from(request.gpu.total_milli());
+        active.gpu_milli_ms += gpu * u128::from(now.since(pod.bound_at).as_millis());
+        if let Some(since) = pod.held_since {
+            active.faults.idle_gpu_milli_ms += gpu * u128::from(now.since(since).as_millis());
+        }
+        self.node_pods.remove(&(cluster, node, job, pod_idx as u32));
         let (namespace, priority_class) = (active.job.namespace, active.job.priority_class);
         let member = &mut self.members[cluster.0 as usize];
         member.release_owned(node, &request, devices, namespace, priority_class);
@@ -1052,6 +1235,8 @@ impl ControlPlane {
     }
 
     fn complete(&mut self, job: JobId, ctx: &mut Context<'_, ControlEvent>) {
+        // Replicas still held by eviction tasks, and pods still waiting anywhere, go.
+        self.release_everything(job, ctx.now());
         self.release_federated(job);
         let active = self.jobs.remove(&job).expect("present");
         self.log(job, ctx.now(), || Entry::Completed);
@@ -1063,22 +1248,32 @@ impl ControlPlane {
     /// After capacity changed: members retry waiting pods, timers are armed, allocation changes
     /// are recorded, and invariants are checked.
     fn settle(&mut self, ctx: &mut Context<'_, ControlEvent>) {
-        for cluster_idx in 0..self.touched.len() {
-            if !self.touched[cluster_idx] {
-                continue;
-            }
-            let mut bound = Vec::new();
-            self.members[cluster_idx]
-                .retry_pending(self.plugins.placements[cluster_idx].as_ref(), &mut bound);
-            self.bound.extend(
-                bound
-                    .into_iter()
-                    .map(|b| (ClusterId(cluster_idx as u32), b, true)),
-            );
-        }
-        self.settle_bound(ctx);
-        self.arm_timers(ctx);
         let now = ctx.now();
+        // Replicas kept by eviction tasks leave once the replacements run, which may free
+        // room for waiting pods: one more round then.
+        for _ in 0..2 {
+            for cluster_idx in 0..self.touched.len() {
+                if !self.touched[cluster_idx] {
+                    continue;
+                }
+                let mut bound = Vec::new();
+                self.members[cluster_idx]
+                    .retry_pending(self.plugins.placements[cluster_idx].as_ref(), &mut bound);
+                self.bound.extend(
+                    bound
+                        .into_iter()
+                        .map(|b| (ClusterId(cluster_idx as u32), b, true)),
+                );
+            }
+            self.settle_bound(ctx);
+            if !self.assess_eviction_tasks(now) {
+                break;
+            }
+        }
+        for (job, cluster) in std::mem::take(&mut self.maybe_unhealthy) {
+            self.mark_unhealthy(job, cluster, ctx);
+        }
+        self.arm_timers(ctx);
         for (cluster, model) in std::mem::take(&mut self.dirty_list) {
             let n_models = self.world.fleet.gpu_models.len();
             self.dirty[cluster.0 as usize * n_models + model.0 as usize] = false;
@@ -1131,6 +1326,7 @@ impl Handler for ControlPlane {
 
     fn on_start(&mut self, ctx: &mut Context<'_, ControlEvent>) {
         self.flush_namespaces(ctx);
+        self.start_faults(ctx);
         for (idx, (time, _)) in self.timeline.iter().enumerate() {
             ctx.schedule(*time, ControlEvent::Timeline(idx as u32));
         }
@@ -1250,6 +1446,15 @@ impl Handler for ControlPlane {
                 attempted_at_change: None,
                 waiting: Vec::new(),
                 member_wait_ms: 0,
+                faults: FaultStats::default(),
+                progress_ms: 0,
+                run_since: None,
+                gang_mark: now,
+                resume: Vec::new(),
+                recovery_started: None,
+                held: Vec::new(),
+                tasks: Vec::new(),
+                unhealthy: Vec::new(),
             },
         );
         if let Federation::Direct(submission) = &self.federation {
@@ -1288,6 +1493,34 @@ impl Handler for ControlPlane {
                 }
                 self.queue.flush_unschedulable(now);
             }
+            ControlEvent::OutageDown(idx) => self.outage_down(idx as usize, ctx),
+            ControlEvent::OutageUp(idx) => self.outage_up(idx as usize, ctx),
+            ControlEvent::NodeFail {
+                cluster,
+                node,
+                rule,
+            } => self.node_fail(cluster, node, rule as usize, ctx),
+            ControlEvent::NodeRepair {
+                cluster,
+                node,
+                rule,
+            } => self.node_repair(cluster, node, rule as usize, ctx),
+            ControlEvent::ClusterHealth { cluster, epoch } => {
+                self.cluster_health(cluster, epoch, ctx);
+            }
+            ControlEvent::TaintEviction {
+                job,
+                cluster,
+                epoch,
+            } => self.taint_eviction_due(job, cluster, epoch, ctx),
+            ControlEvent::AppHealthCheck {
+                job,
+                cluster,
+                since,
+            } => self.app_health_check(job, cluster, since, ctx),
+            ControlEvent::EvictionTimeout { job, cluster } => {
+                self.eviction_timeout(job, cluster, now);
+            }
             ControlEvent::GangFinished { job, generation } => {
                 self.n_finish_events -= 1;
                 let Some(active) = self.jobs.get(&job) else {
@@ -1296,9 +1529,7 @@ impl Handler for ControlPlane {
                 if active.generation != generation {
                     return;
                 }
-                for pod_idx in 0..active.pods.len() {
-                    self.release_pod(job, pod_idx, now);
-                }
+                // Releasing everything charges the run as used.
                 self.complete(job, ctx);
             }
             ControlEvent::PodFinished {
@@ -1311,9 +1542,19 @@ impl Handler for ControlPlane {
                     return;
                 };
                 // A replica taken off its cluster by a reschedule no longer counts.
-                if active.generation != generation || active.pods[pod as usize].released {
+                let replica = active.pods[pod as usize];
+                if active.generation != generation || replica.released {
                     return;
                 }
+                if replica.held_since.is_some() {
+                    // A replica kept by an eviction task: its replacement does the work.
+                    self.release_pod(job, pod as usize, now);
+                    self.settle(ctx);
+                    return;
+                }
+                let active = self.jobs.get_mut(&job).expect("present");
+                active.faults.used_gpu_milli_ms += u128::from(replica.request.gpu.total_milli())
+                    * u128::from(now.since(replica.bound_at).as_millis());
                 self.release_pod(job, pod as usize, now);
                 let active = self.jobs.get_mut(&job).expect("present");
                 active.n_finished += 1;
@@ -1341,6 +1582,7 @@ impl Handler for ControlPlane {
             && (self.status_period == Duration::ZERO || self.status_current)
             && self.assumed.is_empty()
             && self.timeline.iter().all(|(time, _)| *time <= self.now)
+            && self.n_fault_timers == 0
     }
 
     fn on_end(&mut self, ctx: &mut Context<'_, ControlEvent>) {
@@ -1348,13 +1590,10 @@ impl Handler for ControlPlane {
         let mut ids: Vec<JobId> = self.jobs.keys().copied().collect();
         ids.sort();
         for id in ids {
+            // Pods still on nodes are charged up to the end of the run.
+            self.release_everything(id, now);
             let active = self.jobs.remove(&id).expect("listed");
             let mut record = job_record(&active, JobState::Queued, None);
-            // Pods still on nodes are charged up to the end of the run.
-            for pod in active.pods.iter().filter(|pod| !pod.released) {
-                record.gpu_milli_ms += u128::from(pod.request.gpu.total_milli())
-                    * u128::from(now.since(pod.bound_at).as_millis());
-            }
             record.state = if active.start.is_some() {
                 JobState::Running
             } else if active.unschedulable {
@@ -1373,6 +1612,17 @@ impl Handler for ControlPlane {
 }
 
 fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobRecord {
+    debug_assert!(
+        active.pods.iter().all(|p| p.released),
+        "a job is recorded once it holds nothing"
+    );
+    let f = &active.faults;
+    debug_assert_eq!(
+        active.gpu_milli_ms,
+        f.used_gpu_milli_ms + f.lost_gpu_milli_ms + f.idle_gpu_milli_ms,
+        "job {}: held GPU time = used + lost + idle",
+        active.job.name
+    );
     JobRecord {
         id: active.job.id,
         name: active.job.name.clone(),
@@ -1398,7 +1648,7 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
         last_failure: active.last_failure.clone(),
         waited_under_budget: active.under_budget_at_submit
             && active.start.is_none_or(|start| start > active.job.submit),
-        faults: FaultStats::default(),
+        faults: active.faults,
     }
 }
 

@@ -92,6 +92,7 @@ fn job(id: u64, submit_s: u64, replicas: u32, gpus: u32, runtime_s: u64, gang: b
         runtime: Duration(runtime_s * S),
         gang,
         checkpoint_interval: None,
+        max_restarts: None,
         template: Default::default(),
     }
 }

@@ -37,6 +37,20 @@ pub enum Entry {
         /// How many.
         n_pods: u32,
     },
+    /// Pods lost with their node or cluster (or drained).
+    PodsLost {
+        /// The cluster.
+        cluster: ClusterId,
+        /// How many.
+        n_pods: u32,
+    },
+    /// Karmada evicted the job's replicas from a cluster.
+    Evicted {
+        /// The cluster.
+        cluster: ClusterId,
+        /// Why (Karmada's reason).
+        reason: String,
+    },
     /// Every replica runs.
     Started,
     /// The job finished.
@@ -276,6 +290,22 @@ impl ExplainLog {
                     let _ = writeln!(
                         out,
                         "  {:>12}  Warning  Pending           {n_pods} pod(s) wait in {}: no node fits them yet",
+                        time.to_string(),
+                        name(*cluster)
+                    );
+                }
+                Entry::PodsLost { cluster, n_pods } => {
+                    let _ = writeln!(
+                        out,
+                        "  {:>12}  Warning  PodsLost          {n_pods} pod(s) lost in {}: their nodes went down",
+                        time.to_string(),
+                        name(*cluster)
+                    );
+                }
+                Entry::Evicted { cluster, reason } => {
+                    let _ = writeln!(
+                        out,
+                        "  {:>12}  Warning  Evicted           replicas evicted from {} ({reason}); rescheduling",
                         time.to_string(),
                         name(*cluster)
                     );

@@ -17,6 +17,7 @@ pub mod divide;
 pub mod error;
 pub mod estimator;
 pub mod explain;
+pub mod faults;
 pub mod filter;
 pub mod generic;
 pub mod member;

@@ -97,6 +97,7 @@ fn jobs(specs: &[(u64, u32, u32, u64, bool, u32)]) -> Vec<Job> {
                 runtime: Duration::from_secs(*runtime_s),
                 gang: *gang,
                 checkpoint_interval: None,
+                max_restarts: None,
                 template: Default::default(),
             }
         })

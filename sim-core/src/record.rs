@@ -127,6 +127,12 @@ pub struct FaultStats {
     pub recovery_ms: u64,
     /// Recoveries counted in `recovery_ms`.
     pub n_recoveries: u32,
+    /// GPU time whose work was kept: run to completion or saved by a checkpoint
+    /// (milli-GPU × ms).
+    pub used_gpu_milli_ms: u128,
+    /// GPU time held without progress: a gang waiting for its last replicas, replicas kept
+    /// by a graceful eviction (milli-GPU × ms). Held = used + lost + idle.
+    pub idle_gpu_milli_ms: u128,
 }
 
 /// A namespace's GPU use against its budget and quota from `time` on.

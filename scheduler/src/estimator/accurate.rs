@@ -141,6 +141,7 @@ mod tests {
         let request = [("cpu".to_owned(), 2000), ("memory".to_owned(), 2 * GI)];
         let claim = NodeClaim {
             tolerations: vec![Toleration {
+                toleration_seconds: None,
                 key: "gpu".into(),
                 operator: crate::policy::TolerationOperator::Exists,
                 value: String::new(),

@@ -49,6 +49,16 @@ impl ResourceList {
         }
     }
 
+    /// What one node of `shape` offers.
+    pub fn of_shape(shape: &sim_core::model::NodeShape) -> ResourceList {
+        ResourceList {
+            cpu_milli: shape.cpu_milli as i64,
+            memory: shape.memory as i64,
+            pods: i64::from(shape.max_pods),
+            gpus: i64::from(shape.gpus),
+        }
+    }
+
     /// Adds `other` to `self`.
     pub fn add(&mut self, other: &ResourceList) {
         self.cpu_milli += other.cpu_milli;

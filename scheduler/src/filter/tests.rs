@@ -88,6 +88,7 @@ fn toleration(
     effect: Option<TaintEffect>,
 ) -> Toleration {
     Toleration {
+        toleration_seconds: None,
         key: "key1".into(),
         operator,
         value: value.into(),

@@ -223,6 +223,11 @@ pub struct MemberCluster {
     node_fragment: Vec<u32>,
     /// Fragmentation per GPU model, the sum over its nodes.
     fragment_milli: Vec<u64>,
+    /// Per node, how many faults hold it down (outages and failures may overlap); a node is
+    /// out of the free-capacity index and of the summary while this is above 0.
+    down: Vec<u16>,
+    /// Nodes down now.
+    n_down: usize,
 }
 
 impl MemberCluster {
@@ -248,6 +253,8 @@ impl MemberCluster {
             target: None,
             node_fragment: Vec::new(),
             fragment_milli: vec![0; n_gpu_models],
+            down: Vec::new(),
+            n_down: 0,
         };
         for (pool_idx, pool) in cluster.node_pools.iter().enumerate() {
             let pool_idx = pool_idx as u16;
@@ -286,7 +293,81 @@ impl MemberCluster {
                     u64::from(pool.count) * u64::from(pool.shape.gpus) * 1000;
             }
         }
+        member.down = vec![0; member.node_free.len()];
         member
+    }
+
+    /// Takes `node` down for one more fault. Its pods must have been released first (they
+    /// are lost with it). Returns whether the node just went down (it was up).
+    pub fn node_down(&mut self, node: u32) -> bool {
+        let idx = node as usize;
+        self.down[idx] += 1;
+        if self.down[idx] > 1 {
+            return false;
+        }
+        let pool_idx = self.node_pool[idx];
+        let shape = self.pools[usize::from(pool_idx)].shape;
+        debug_assert_eq!(
+            self.node_free[idx],
+            NodeFree::of_shape(&shape),
+            "a node goes down without pods"
+        );
+        let key = (pool_idx, self.node_free[idx]);
+        if let Some(set) = self.buckets.get_mut(&key) {
+            set.remove(&node);
+            if set.is_empty() {
+                self.buckets.remove(&key);
+            }
+        }
+        self.summary
+            .allocatable
+            .sub(&ResourceList::of_shape(&shape));
+        if let Some(model) = shape.gpu_model {
+            self.gpu_capacity_milli[model.0 as usize] -= u64::from(shape.gpus) * 1000;
+            if let Some(fragment) = self.node_fragment.get_mut(idx) {
+                self.fragment_milli[model.0 as usize] -= u64::from(*fragment);
+                *fragment = 0;
+            }
+        }
+        self.n_down += 1;
+        true
+    }
+
+    /// Ends one fault holding `node` down; returns whether the node just came back (idle).
+    pub fn node_up(&mut self, node: u32) -> bool {
+        let idx = node as usize;
+        debug_assert!(self.down[idx] > 0, "node {node} is not down");
+        self.down[idx] -= 1;
+        if self.down[idx] > 0 {
+            return false;
+        }
+        let pool_idx = self.node_pool[idx];
+        let shape = self.pools[usize::from(pool_idx)].shape;
+        self.buckets
+            .entry((pool_idx, self.node_free[idx]))
+            .or_default()
+            .insert(node);
+        self.summary
+            .allocatable
+            .add(&ResourceList::of_shape(&shape));
+        if let Some(model) = shape.gpu_model {
+            self.gpu_capacity_milli[model.0 as usize] += u64::from(shape.gpus) * 1000;
+        }
+        self.refresh_fragment(node);
+        self.n_down -= 1;
+        true
+    }
+
+    /// Whether `node` is down.
+    pub fn is_down(&self, node: u32) -> bool {
+        self.down[node as usize] > 0
+    }
+
+    /// The nodes of pool `pool` (index into the cluster's pools), as a range of node indices.
+    pub fn pool_nodes(&self, pool: usize) -> std::ops::Range<u32> {
+        let start = self.node_pool.partition_point(|p| usize::from(*p) < pool) as u32;
+        let end = self.node_pool.partition_point(|p| usize::from(*p) <= pool) as u32;
+        start..end
     }
 
     /// The cluster's id.
@@ -924,10 +1005,11 @@ impl MemberCluster {
             }
             n_indexed += nodes.len();
         }
-        if n_indexed != self.node_free.len() {
+        if n_indexed + self.n_down != self.node_free.len() {
             return Err(format!(
-                "cluster {}: {n_indexed} nodes indexed of {}",
+                "cluster {}: {n_indexed} nodes indexed and {} down of {}",
                 self.id.0,
+                self.n_down,
                 self.node_free.len()
             ));
         }

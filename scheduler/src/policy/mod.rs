@@ -9,8 +9,9 @@ mod propagation;
 pub use cluster_affinity::{ClusterAffinity, LabelSelector, Requirement, SelectorOperator};
 pub use override_policy::{OverridePolicy, OverrideRule, Overrider, member_manifest};
 pub use placement::{
-    ClusterAffinityTerm, DivisionPreference, Placement, ReplicaScheduling, SpreadConstraint,
-    SpreadField, StaticWeightRule, Toleration, TolerationOperator,
+    ApplicationFailover, ClusterAffinityTerm, ClusterFailover, DivisionPreference, Failover,
+    Placement, PurgeMode, ReplicaScheduling, SpreadConstraint, SpreadField, StaticWeightRule,
+    Toleration, TolerationOperator,
 };
 pub use propagation::{
     ImplicitPriority, PlacementId, PropagationPolicy, ResourceSelector, matching_policy,

@@ -16,6 +16,65 @@ pub struct Placement {
     pub spread_constraints: Vec<SpreadConstraint>,
     /// `replicaScheduling`.
     pub replica_scheduling: ReplicaScheduling,
+    /// The policy's `spec.failover` (a sibling of the placement in Karmada, kept with it here
+    /// because a binding refers to its placement).
+    pub failover: Failover,
+}
+
+/// What happens to the replicas left in a cluster a binding is evicted from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PurgeMode {
+    /// Removed at once (`Directly`; `Immediately` in older releases).
+    Directly,
+    /// Kept until the replacements are healthy or a grace period ends (`Gracefully`;
+    /// `Graciously` in older releases), Karmada's default.
+    #[default]
+    Gracefully,
+    /// Kept until the job ends (`Never`).
+    Never,
+}
+
+/// `spec.failover` of a PropagationPolicy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Failover {
+    /// `failover.cluster`: how a NoExecute taint eviction treats the old replicas.
+    pub cluster: Option<ClusterFailover>,
+    /// `failover.application`: evict the application from a cluster where it stays unhealthy.
+    pub application: Option<ApplicationFailover>,
+}
+
+/// `failover.cluster`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClusterFailover {
+    /// `purgeMode` (default Gracefully).
+    pub purge_mode: PurgeMode,
+    /// `statePreservation` is set: a job moved to another cluster resumes from its checkpoint.
+    pub state_preservation: bool,
+}
+
+/// `failover.application`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApplicationFailover {
+    /// `decisionConditions.tolerationSeconds` (default 300): how long the application may stay
+    /// unhealthy in a cluster before it is evicted from it.
+    pub toleration_seconds: u64,
+    /// `purgeMode` (default Gracefully).
+    pub purge_mode: PurgeMode,
+    /// `gracePeriodSeconds` for Gracefully (webhook default 600).
+    pub grace_period_seconds: u64,
+    /// `statePreservation` is set: a job moved to another cluster resumes from its checkpoint.
+    pub state_preservation: bool,
+}
+
+impl Default for ApplicationFailover {
+    fn default() -> Self {
+        ApplicationFailover {
+            toleration_seconds: 300,
+            purge_mode: PurgeMode::Gracefully,
+            grace_period_seconds: 600,
+            state_preservation: false,
+        }
+    }
 }
 
 impl Default for Placement {
@@ -27,6 +86,7 @@ impl Default for Placement {
             cluster_tolerations: Vec::new(),
             spread_constraints: Vec::new(),
             replica_scheduling: ReplicaScheduling::Duplicated,
+            failover: Failover::default(),
         }
     }
 }
@@ -135,6 +195,9 @@ pub struct Toleration {
     pub value: String,
     /// Effect; `None` matches every effect.
     pub effect: Option<TaintEffect>,
+    /// For NoExecute taints: how long the binding stays after the taint is added; `None` =
+    /// forever.
+    pub toleration_seconds: Option<u64>,
 }
 
 impl Toleration {

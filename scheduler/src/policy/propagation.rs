@@ -128,6 +128,7 @@ mod tests {
             runtime: sim_core::Duration::ZERO,
             gang: true,
             checkpoint_interval: None,
+            max_restarts: None,
             template: Template {
                 api_version: Arc::from("apps/v1"),
                 kind: Arc::from("Deployment"),
