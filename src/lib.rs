@@ -161,6 +161,8 @@ pub fn control_plane(
     control.set_quotas(scenario.quotas.clone());
     control.set_resource_models(scenario.resource_models.clone());
     control.set_node_claims(&scenario.node_claims);
+    control.set_faults(scenario.faults.clone());
+    control.set_job_defaults(scenario.job_defaults.clone());
     Ok(control)
 }
 

@@ -57,6 +57,123 @@ pub struct ScenarioSpec {
     /// The cluster label whose values group clusters for the balance metric (e.g. `tier`).
     #[serde(default)]
     pub balance_by: Option<String>,
+    /// `spec.failover` of the scenario's own `placement` (PropagationPolicies give theirs).
+    pub failover: Option<crate::karmada::FailoverSpec>,
+    /// Outages, drains and random node failures.
+    #[serde(default)]
+    pub faults: FaultsSpec,
+}
+
+/// Everything that goes down during a run.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsSpec {
+    /// Scheduled outages: of a cluster, a zone, a region, a node pool or one node.
+    #[serde(default)]
+    pub outages: Vec<OutageSpec>,
+    /// Planned maintenance: nodes drained (pods checkpoint and leave) for a window.
+    #[serde(default)]
+    pub drains: Vec<DrainSpec>,
+    /// Random node failures.
+    #[serde(default)]
+    pub node_failures: Vec<NodeFailuresSpec>,
+}
+
+/// A scheduled outage; exactly one of `cluster`, `zone` or `region`, and with `cluster`
+/// optionally a `pool` and a `node` index within it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutageSpec {
+    /// A cluster by name.
+    pub cluster: Option<Text>,
+    /// Every cluster in a zone (a correlated outage).
+    pub zone: Option<Text>,
+    /// Every cluster in a region.
+    pub region: Option<Text>,
+    /// A node pool of `cluster`.
+    pub pool: Option<Text>,
+    /// One node of `pool`, by index from 0.
+    pub node: Option<Spanned<u32>>,
+    /// When it goes down.
+    pub down: Text,
+    /// When it comes back; absent = never.
+    pub up: Option<Text>,
+}
+
+/// A planned drain of a node pool (or some of its nodes).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrainSpec {
+    /// The cluster.
+    pub cluster: Text,
+    /// The node pool.
+    pub pool: Text,
+    /// How many of its nodes, from the first (default all).
+    pub nodes: Option<Spanned<u32>>,
+    /// When the drain starts.
+    pub at: Text,
+    /// How long the nodes stay out.
+    pub duration: Text,
+}
+
+/// Random failures of every node of some clusters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeFailuresSpec {
+    /// The clusters (default all).
+    pub clusters: Option<Vec<Text>>,
+    /// Time between failures of one node.
+    pub time_between_failures: DistributionSpec,
+    /// Time to repair.
+    pub repair: DistributionSpec,
+}
+
+/// A distribution of durations: exactly one field.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionSpec {
+    /// Always this long.
+    pub constant: Option<Text>,
+    /// Exponential with this mean.
+    pub exponential: Option<MeanSpec>,
+    /// Weibull with this shape and scale.
+    pub weibull: Option<WeibullSpec>,
+    /// Log-normal with this median and sigma.
+    pub lognormal: Option<LognormalSpec>,
+}
+
+/// `{mean: DURATION}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeanSpec {
+    /// The mean.
+    pub mean: Text,
+}
+
+/// `{shape: K, scale: DURATION}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeibullSpec {
+    /// Shape k > 0.
+    pub shape: Spanned<f64>,
+    /// Scale λ.
+    pub scale: Text,
+}
+
+/// Karmada's cluster health and failover settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailoverSettingsSpec {
+    /// `--cluster-monitor-grace-period` (default 40s).
+    pub status_grace: Option<Text>,
+    /// `--cluster-success-threshold` (default 30s).
+    pub ready_after: Option<Text>,
+    /// Gate `Failover` with `--enable-no-execute-taint-eviction` and a ClusterTaintPolicy
+    /// adding the unreachable NoExecute taint (default false, as in Karmada).
+    #[serde(default)]
+    pub no_execute_eviction: bool,
+    /// `--graceful-eviction-timeout` (default 10m).
+    pub graceful_eviction_timeout: Option<Text>,
 }
 
 /// One change at one time: exactly one of the fields besides `at`.
@@ -233,6 +350,10 @@ pub struct NamespaceSpec {
     pub name: Text,
     /// GPUs the team is meant to use in total.
     pub gpu_budget: Option<Spanned<i64>>,
+    /// How often the namespace's jobs checkpoint, unless a job says otherwise.
+    pub checkpoint_interval: Option<Text>,
+    /// Restarts after which the namespace's jobs fail for good, unless a job says otherwise.
+    pub max_restarts: Option<u32>,
     /// How its quota is given.
     pub quota: Option<QuotaSpec>,
 }
@@ -287,6 +408,9 @@ pub struct SchedulerSpec {
     /// Adds Karmada's ResourceQuota estimator plugin to the estimators (default false).
     #[serde(default)]
     pub quota_plugin: bool,
+    /// Cluster health and failover.
+    #[serde(default)]
+    pub failover: FailoverSettingsSpec,
 }
 
 /// Scheduling queue timings; each a duration, default Karmada's.
@@ -478,6 +602,10 @@ pub struct JobSpec {
     /// Whether replicas start together (default true).
     #[serde(default = "default_true")]
     pub gang: bool,
+    /// How often the job checkpoints (default: its namespace's setting, else never).
+    pub checkpoint_interval: Option<Text>,
+    /// Restarts after which it fails for good (default: its namespace's, else never).
+    pub max_restarts: Option<u32>,
     /// `apiVersion` of the job's template (default `batch/v1`).
     pub api_version: Option<String>,
     /// `kind` of the job's template (default `Job`).

@@ -15,9 +15,9 @@ use scheduler::quota::{FederatedResourceQuota, Limits, Quotas, ResourceQuota};
 use scheduler::{DirectSubmission, Federation};
 use serde_saphyr::Spanned;
 use sim_core::model::{
-    Cluster, Component, Fleet, GpuModel, GpuModelId, GpuModelSet, GpuRequest, Job, JobId,
-    Namespace, NamespaceId, NodePool, NodeShape, PodRequest, PriorityClass, PriorityClassId, Taint,
-    TaintEffect, Template, World,
+    Cluster, ClusterId, Component, Fleet, GpuModel, GpuModelId, GpuModelSet, GpuRequest, Job,
+    JobId, Namespace, NamespaceId, NodePool, NodeShape, PodRequest, PriorityClass, PriorityClassId,
+    Taint, TaintEffect, Template, World,
 };
 use sim_core::quantity::Quantity;
 use sim_core::{Duration, SimTime};
@@ -26,6 +26,7 @@ use crate::error::{Error, Position};
 use crate::spec::{self, ScenarioSpec, Text};
 use crate::synth::{ArrivalProcess, NamespaceMix, SyntheticWorkload};
 use crate::workload::{WORKER, Workload, number_in_submit_order, read_trace, template};
+use scheduler::faults::FaultPlan;
 
 /// A validated scenario: everything a run needs, already checked.
 #[derive(Clone, Debug)]
@@ -58,6 +59,10 @@ pub struct Scenario {
     pub source: PathBuf,
     /// Cluster label grouping clusters for the balance metric; `None`: all clusters, one group.
     pub balance_by: Option<String>,
+    /// Outages, drains and random node failures.
+    pub faults: FaultPlan,
+    /// Per namespace: the checkpoint interval and restart limit of jobs that give none.
+    pub job_defaults: Vec<(Option<Duration>, Option<u32>)>,
 }
 
 /// Checks values and builds errors that point into one file.
@@ -430,8 +435,11 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
     }
     let fallback = match &spec.placement {
         Some(p) => {
-            let placement = ck.placement(p, "placement")?;
+            let mut placement = ck.placement(p, "placement")?;
             ck.admit_placement(p, &placement, "placement")?;
+            if let Some(failover) = &spec.failover {
+                placement.failover = ck.failover(failover, "failover")?;
+            }
             Some(placement)
         }
         None if spec.policies.is_empty() => Some(Placement {
@@ -582,6 +590,21 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
             );
         }
     };
+    let faults = fault_plan(ck, &world, &spec.faults)?;
+    let job_defaults = spec
+        .namespaces
+        .iter()
+        .enumerate()
+        .map(|(idx, ns)| {
+            let checkpoint = match &ns.checkpoint_interval {
+                Some(text) => {
+                    Some(ck.duration(text, &format!("namespaces[{idx}].checkpoint_interval"))?)
+                }
+                None => None,
+            };
+            Ok((checkpoint, ns.max_restarts))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
     let mut warnings = imported.warnings;
     warnings.append(&mut trace_warnings);
     warnings.extend(model_warnings(&world, &scheduler, &workload));
@@ -600,6 +623,8 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
         workload,
         source: file.to_owned(),
         balance_by: spec.balance_by,
+        faults,
+        job_defaults,
     })
 }
 
@@ -661,6 +686,242 @@ fn model_warnings(world: &World, scheduler: &SchedulerConfig, workload: &Workloa
     warnings
 }
 
+/// The scenario's `faults`, resolved against the fleet.
+fn fault_plan(
+    ck: &Checker<'_>,
+    world: &World,
+    spec: &spec::FaultsSpec,
+) -> Result<FaultPlan, Error> {
+    use scheduler::faults::{FaultTarget, Outage, RandomFailures};
+    let time = |text: &Text, path: &str| -> Result<SimTime, Error> {
+        Ok(SimTime(ck.duration(text, path)?.as_millis()))
+    };
+    let cluster_id = |text: &Text, path: &str| -> Result<ClusterId, Error> {
+        world.fleet.cluster_id(&text.value).map_or_else(
+            || ck.at(text, path, format!("unknown cluster {:?}", text.value)),
+            Ok,
+        )
+    };
+    // Nodes of a pool: clusters lay their nodes out pool after pool.
+    let pool_nodes = |cluster: ClusterId, pool: &Text, path: &str| {
+        let mut first = 0u32;
+        for p in &world.fleet.cluster(cluster).node_pools {
+            if p.name == pool.value {
+                return Ok(first..first + p.count);
+            }
+            first += p.count;
+        }
+        ck.at(
+            pool,
+            path,
+            format!(
+                "cluster {:?} has no node pool {:?}",
+                world.fleet.cluster(cluster).name,
+                pool.value
+            ),
+        )
+    };
+    let mut plan = FaultPlan::default();
+    for (idx, o) in spec.outages.iter().enumerate() {
+        let path = format!("faults.outages[{idx}]");
+        let down = time(&o.down, &format!("{path}.down"))?;
+        let up = match &o.up {
+            Some(text) => {
+                let up = time(text, &format!("{path}.up"))?;
+                if up <= down {
+                    return ck.at(text, format!("{path}.up"), "must be after `down`");
+                }
+                Some(up)
+            }
+            None => None,
+        };
+        let outage = |target: FaultTarget, label: String| Outage {
+            target,
+            down,
+            up,
+            drain: false,
+            label,
+        };
+        match (&o.cluster, &o.zone, &o.region) {
+            (Some(name), None, None) => {
+                let cluster = cluster_id(name, &format!("{path}.cluster"))?;
+                let target = match (&o.pool, &o.node) {
+                    (None, None) => FaultTarget::Cluster(cluster),
+                    (Some(pool), node) => {
+                        let nodes = pool_nodes(cluster, pool, &format!("{path}.pool"))?;
+                        let nodes = match node {
+                            None => nodes,
+                            Some(n) if n.value < nodes.len() as u32 => {
+                                nodes.start + n.value..nodes.start + n.value + 1
+                            }
+                            Some(n) => {
+                                return ck.at(
+                                    n,
+                                    format!("{path}.node"),
+                                    format!(
+                                        "node {} of a pool of {} nodes: expected 0 to {}",
+                                        n.value,
+                                        nodes.len(),
+                                        nodes.len().saturating_sub(1)
+                                    ),
+                                );
+                            }
+                        };
+                        FaultTarget::Nodes { cluster, nodes }
+                    }
+                    (None, Some(n)) => {
+                        return ck.at(n, format!("{path}.node"), "a node needs its `pool`");
+                    }
+                };
+                plan.outages
+                    .push(outage(target, format!("outage of {}", name.value)));
+            }
+            (None, Some(place), None) | (None, None, Some(place)) => {
+                let zone = o.zone.is_some();
+                let what = if zone { "zone" } else { "region" };
+                let clusters: Vec<ClusterId> = world
+                    .fleet
+                    .cluster_ids()
+                    .filter(|id| {
+                        let c = world.fleet.cluster(*id);
+                        let value = if zone { &c.zone } else { &c.region };
+                        value.as_deref() == Some(place.value.as_str())
+                    })
+                    .collect();
+                if clusters.is_empty() {
+                    return ck.at(
+                        place,
+                        format!("{path}.{what}"),
+                        format!("no cluster is in {what} {:?}", place.value),
+                    );
+                }
+                if o.pool.is_some() || o.node.is_some() {
+                    return ck.at(
+                        place,
+                        format!("{path}.{what}"),
+                        "`pool` and `node` go with `cluster`",
+                    );
+                }
+                for cluster in clusters {
+                    plan.outages.push(outage(
+                        FaultTarget::Cluster(cluster),
+                        format!("outage of {what} {}", place.value),
+                    ));
+                }
+            }
+            _ => {
+                return ck.at(&o.down, path, "give exactly one of cluster, zone or region");
+            }
+        }
+    }
+    for (idx, d) in spec.drains.iter().enumerate() {
+        let path = format!("faults.drains[{idx}]");
+        let cluster = cluster_id(&d.cluster, &format!("{path}.cluster"))?;
+        let mut nodes = pool_nodes(cluster, &d.pool, &format!("{path}.pool"))?;
+        if let Some(n) = &d.nodes {
+            if n.value == 0 || n.value > nodes.len() as u32 {
+                return ck.at(
+                    n,
+                    format!("{path}.nodes"),
+                    format!("expected 1 to {} (the pool's nodes)", nodes.len()),
+                );
+            }
+            nodes.end = nodes.start + n.value;
+        }
+        let at = time(&d.at, &format!("{path}.at"))?;
+        let duration = ck.duration(&d.duration, &format!("{path}.duration"))?;
+        plan.outages.push(Outage {
+            target: FaultTarget::Nodes { cluster, nodes },
+            down: at,
+            up: Some(at.after(duration)),
+            drain: true,
+            label: format!("drain of {}/{}", d.cluster.value, d.pool.value),
+        });
+    }
+    for (idx, f) in spec.node_failures.iter().enumerate() {
+        let path = format!("faults.node_failures[{idx}]");
+        let clusters = match &f.clusters {
+            None => world.fleet.cluster_ids().collect(),
+            Some(names) => names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| cluster_id(n, &format!("{path}.clusters[{i}]")))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        plan.random.push(RandomFailures {
+            clusters,
+            between_failures: distribution(
+                ck,
+                &f.time_between_failures,
+                &format!("{path}.time_between_failures"),
+            )?,
+            repair: distribution(ck, &f.repair, &format!("{path}.repair"))?,
+        });
+    }
+    Ok(plan)
+}
+
+fn distribution(
+    ck: &Checker<'_>,
+    spec: &spec::DistributionSpec,
+    path: &str,
+) -> Result<scheduler::faults::DurationDist, Error> {
+    use scheduler::faults::DurationDist;
+    let positive = |text: &Text, at: String| -> Result<Duration, Error> {
+        let d = ck.duration(text, &at)?;
+        if d.as_millis() == 0 {
+            return ck.at(text, at, "must be longer than 0");
+        }
+        Ok(d)
+    };
+    match (
+        &spec.constant,
+        &spec.exponential,
+        &spec.weibull,
+        &spec.lognormal,
+    ) {
+        (Some(c), None, None, None) => Ok(DurationDist::Constant(positive(
+            c,
+            format!("{path}.constant"),
+        )?)),
+        (None, Some(e), None, None) => Ok(DurationDist::Exponential {
+            mean: positive(&e.mean, format!("{path}.exponential.mean"))?,
+        }),
+        (None, None, Some(w), None) => {
+            if !(w.shape.value > 0.0 && w.shape.value.is_finite()) {
+                return ck.at(
+                    &w.shape,
+                    format!("{path}.weibull.shape"),
+                    "expected a number above 0",
+                );
+            }
+            Ok(DurationDist::Weibull {
+                shape: w.shape.value,
+                scale: positive(&w.scale, format!("{path}.weibull.scale"))?,
+            })
+        }
+        (None, None, None, Some(l)) => {
+            if !(l.sigma.value >= 0.0 && l.sigma.value.is_finite()) {
+                return ck.at(
+                    &l.sigma,
+                    format!("{path}.lognormal.sigma"),
+                    "expected a number of 0 or more",
+                );
+            }
+            Ok(DurationDist::LogNormal {
+                median: positive(&l.median, format!("{path}.lognormal.median"))?,
+                sigma: l.sigma.value,
+            })
+        }
+        _ => ck.error(
+            0,
+            0,
+            path,
+            "give exactly one of constant, exponential, weibull or lognormal",
+        ),
+    }
+}
+
 /// Adds a GPU model a trace names, unless `gpu_models` declares it: speed 1.0 (the reference),
 /// so a trace runs without listing its models, and a scenario declares only those it wants to
 /// make faster or slower.
@@ -691,7 +952,27 @@ fn scheduler_config(
     };
     let queue_defaults = QueueConfig::default();
     let q = &spec.queue;
+    let failover_defaults = scheduler::faults::FailoverConfig::default();
+    let f = &spec.failover;
     let config = SchedulerConfig {
+        failover: scheduler::faults::FailoverConfig {
+            status_grace: ck.optional_duration(
+                f.status_grace.as_ref(),
+                "scheduler.failover.status_grace",
+                failover_defaults.status_grace,
+            )?,
+            ready_after: ck.optional_duration(
+                f.ready_after.as_ref(),
+                "scheduler.failover.ready_after",
+                failover_defaults.ready_after,
+            )?,
+            no_execute_eviction: f.no_execute_eviction,
+            graceful_eviction_timeout: ck.optional_duration(
+                f.graceful_eviction_timeout.as_ref(),
+                "scheduler.failover.graceful_eviction_timeout",
+                failover_defaults.graceful_eviction_timeout,
+            )?,
+        },
         federation: Federation::Karmada,
         status_period: ck.optional_duration(
             spec.status_period.as_ref(),
@@ -1052,8 +1333,11 @@ fn job_list(
             }],
             runtime: ck.duration(&job.runtime, &format!("{path}.runtime"))?,
             gang: job.gang,
-            checkpoint_interval: None,
-            max_restarts: None,
+            checkpoint_interval: match &job.checkpoint_interval {
+                Some(text) => Some(ck.duration(text, &format!("{path}.checkpoint_interval"))?),
+                None => None,
+            },
+            max_restarts: job.max_restarts,
             template: template(
                 job.api_version.as_deref(),
                 job.kind.as_deref(),

@@ -35,6 +35,8 @@ pub struct SchedulerConfig {
     /// Karmada's `SchedulingOvercommitProtection` gate: deduct replicas just sent to a cluster
     /// until its status shows them running, or 5 minutes pass.
     pub overcommit_protection: bool,
+    /// How cluster health is noticed and what failover does.
+    pub failover: crate::faults::FailoverConfig,
 }
 
 /// How jobs reach the member clusters.
@@ -69,6 +71,7 @@ impl Default for SchedulerConfig {
             federation: Federation::Karmada,
             status_period: sim_core::Duration::from_secs(10),
             overcommit_protection: false,
+            failover: crate::faults::FailoverConfig::default(),
         }
     }
 }

@@ -315,6 +315,10 @@ pub struct ControlPlane {
     evicting: BTreeSet<JobId>,
     /// (job, cluster) whose pods were left waiting since the last settle.
     maybe_unhealthy: Vec<(JobId, ClusterId)>,
+    /// Per namespace: checkpoint interval and restart limit for jobs that give none.
+    job_defaults: Vec<(Option<Duration>, Option<u32>)>,
+    /// Lost pods to recreate once their nodes are down: (job, cluster, pods).
+    recreate: Vec<(JobId, ClusterId, u32)>,
 }
 
 impl ControlPlane {
@@ -376,7 +380,7 @@ impl ControlPlane {
             round_robin: Vec::new(),
             federation: config.federation.clone(),
             fault_plan: crate::faults::FaultPlan::default(),
-            failover: crate::faults::FailoverConfig::default(),
+            failover: config.failover,
             fault_rng: None,
             cluster_down: vec![0; n_clusters],
             cluster_epoch: vec![0; n_clusters],
@@ -385,6 +389,8 @@ impl ControlPlane {
             n_fault_timers: 0,
             evicting: BTreeSet::new(),
             maybe_unhealthy: Vec::new(),
+            job_defaults: Vec::new(),
+            recreate: Vec::new(),
         })
     }
 
@@ -1156,6 +1162,7 @@ impl ControlPlane {
                     let slowest = active
                         .pods
                         .iter()
+                        .filter(|pod| !pod.released && pod.held_since.is_none())
                         .map(|pod| {
                             self.members[pod.cluster.0 as usize]
                                 .node_gpu_model(pod.node)
@@ -1348,8 +1355,12 @@ impl Handler for ControlPlane {
         }
     }
 
-    fn on_arrival(&mut self, job: Job, ctx: &mut Context<'_, ControlEvent>) {
+    fn on_arrival(&mut self, mut job: Job, ctx: &mut Context<'_, ControlEvent>) {
         self.now = ctx.now();
+        if let Some(&(checkpoint, restarts)) = self.job_defaults.get(job.namespace.0 as usize) {
+            job.checkpoint_interval = job.checkpoint_interval.or(checkpoint);
+            job.max_restarts = job.max_restarts.or(restarts);
+        }
         self.refresh_status(self.now);
         self.stats.n_arrived += 1;
         let component = &job.components[0];

@@ -16,7 +16,7 @@ use sim_core::{Duration, SimTime};
 
 use super::{ActiveJob, ControlEvent, ControlPlane, log_to, scaled_runtime};
 use crate::explain::Entry;
-use crate::faults::{FailoverConfig, FaultPlan, FaultTarget, UNREACHABLE_TAINT};
+use crate::faults::{FaultPlan, FaultTarget, UNREACHABLE_TAINT};
 use crate::member::PendingPods;
 use crate::policy::PurgeMode;
 
@@ -117,10 +117,14 @@ impl ActiveJob {
 }
 
 impl ControlPlane {
-    /// Installs the scenario's faults and failover settings.
-    pub fn set_faults(&mut self, plan: FaultPlan, failover: FailoverConfig) {
+    /// Installs the scenario's faults (outages, drains, random node failures).
+    pub fn set_faults(&mut self, plan: FaultPlan) {
         self.fault_plan = plan;
-        self.failover = failover;
+    }
+
+    /// Per namespace, the checkpoint interval and restart limit of jobs that give none.
+    pub fn set_job_defaults(&mut self, defaults: Vec<(Option<Duration>, Option<u32>)>) {
+        self.job_defaults = defaults;
     }
 
     /// Seeds the random node failures from the run's streams.
@@ -335,6 +339,9 @@ impl ControlPlane {
                 self.dirty_list.push((cluster, model));
             }
         }
+        for (job, cluster, n_pods) in std::mem::take(&mut self.recreate) {
+            self.recreate_pods(job, cluster, n_pods);
+        }
         self.status_current = false;
         self.n_changes += 1;
         self.touched[cluster.0 as usize] = true;
@@ -403,8 +410,6 @@ impl ControlPlane {
         }
         active.recovery_started.get_or_insert(now);
         let namespace = active.job.namespace;
-        let priority_class = active.job.priority_class;
-        let request = active.manifest_request(cluster);
         let gang = active.job.gang;
         for &idx in pods {
             self.release_pod(job, idx, now);
@@ -443,36 +448,50 @@ impl ControlPlane {
             self.fail_job(job, "more restarts than the job allows", ctx);
             return;
         }
-        // The member's controller recreates the lost pods where the job still runs.
-        if n_recreate > 0
-            && active
-                .manifests
-                .iter()
-                .any(|(c, r, _)| *c == cluster && *r > 0)
-        {
-            let priority = self.world.priority_value(priority_class);
-            let member = &mut self.members[cluster.0 as usize];
-            let mut bound = Vec::new();
-            member.submit(
-                PendingPods {
-                    job,
-                    namespace,
-                    priority_class,
-                    n_pods: n_recreate,
-                    request,
-                },
-                priority,
-                self.plugins.placement(cluster),
-                &mut bound,
-            );
-            self.bound
-                .extend(bound.into_iter().map(|b| (cluster, b, false)));
+        // The member's controller recreates the lost pods where the job still runs, once the
+        // nodes are down.
+        if n_recreate > 0 {
+            self.recreate.push((job, cluster, n_recreate));
         }
         self.maybe_unhealthy.push((job, cluster));
         log_to(&mut self.explain, job, now, || Entry::PodsLost {
             cluster,
             n_pods: pods.len() as u32,
         });
+    }
+
+    /// The member's controller recreates lost pods of `job` in `cluster`, if the job still
+    /// runs there: they are placed at once where a node fits, else wait.
+    fn recreate_pods(&mut self, job: JobId, cluster: ClusterId, n_pods: u32) {
+        let Some(active) = self.jobs.get(&job) else {
+            return;
+        };
+        if !active
+            .manifests
+            .iter()
+            .any(|(c, r, _)| *c == cluster && *r > 0)
+        {
+            return;
+        }
+        let (namespace, priority_class) = (active.job.namespace, active.job.priority_class);
+        let request = active.manifest_request(cluster);
+        let priority = self.world.priority_value(priority_class);
+        let member = &mut self.members[cluster.0 as usize];
+        let mut bound = Vec::new();
+        member.submit(
+            PendingPods {
+                job,
+                namespace,
+                priority_class,
+                n_pods,
+                request,
+            },
+            priority,
+            self.plugins.placement(cluster),
+            &mut bound,
+        );
+        self.bound
+            .extend(bound.into_iter().map(|b| (cluster, b, false)));
     }
 
     /// A job fails for good: everything it holds is released and it is recorded as failed.

@@ -719,3 +719,362 @@ mod status_and_assumptions {
         );
     }
 }
+
+/// Faults and failover, worked by hand. The times follow from Karmada's defaults (status
+/// grace 40 s, graceful eviction timeout 10 min, the 5-minute unschedulable flush on a 30 s
+/// grid) and the jobs' checkpoints.
+mod faults {
+    use super::*;
+    use crate::faults::{FailoverConfig, FaultPlan, FaultTarget, Outage};
+    use crate::policy::{ApplicationFailover, Failover, PurgeMode, Toleration, TolerationOperator};
+    use sim_core::model::TaintEffect;
+    use sim_core::record::{EventKind, EventRecord};
+
+    const MILLI_GPUS_8: u128 = 8000;
+
+    fn run_faults(
+        world: World,
+        placement: Placement,
+        config: SchedulerConfig,
+        jobs: Vec<Job>,
+        plan: FaultPlan,
+    ) -> VecSink {
+        let mut control = ControlPlane::new(world, PolicySet::single(placement), &config).unwrap();
+        control.set_invariant_checks(true);
+        control.set_faults(plan);
+        let mut sink = VecSink::default();
+        let engine = EngineConfig {
+            horizon: None,
+            progress_every: 1000,
+        };
+        run::<_, std::convert::Infallible, _>(
+            &engine,
+            jobs.into_iter().map(Ok),
+            &mut control,
+            &mut sink,
+            &mut |_| {},
+        )
+        .unwrap();
+        sink
+    }
+
+    fn outage(target: FaultTarget, down_s: u64, up_s: u64, drain: bool) -> Outage {
+        Outage {
+            target,
+            down: SimTime(down_s * S),
+            up: Some(SimTime(up_s * S)),
+            drain,
+            label: "test".into(),
+        }
+    }
+
+    fn events(sink: &VecSink, kind: EventKind) -> Vec<&EventRecord> {
+        sink.events().filter(|e| e.kind == kind).collect()
+    }
+
+    fn checkpointed(mut job: Job, every_s: u64) -> Job {
+        job.checkpoint_interval = Some(Duration(every_s * S));
+        job
+    }
+
+    /// The (time s, allocated GPUs) steps of one cluster's first GPU model.
+    fn allocation(sink: &VecSink, cluster: u32) -> Vec<(u64, u64)> {
+        sink.allocations()
+            .filter(|a| a.cluster == ClusterId(cluster))
+            .map(|a| (a.time.as_millis() / S, a.allocated_milli / 1000))
+            .collect()
+    }
+
+    #[test]
+    fn a_lost_cluster_is_left_after_grace_plus_toleration_seconds() {
+        // One 8-GPU gang (runtime 3600 s, checkpoint every 600 s) goes to alpha (dynamic
+        // weights 2:1). alpha is lost at 1000 s: 600 s are saved, 400 s × 8 GPUs lost. The
+        // control plane marks alpha unreachable at 1040 s (grace 40 s) with a NoExecute taint
+        // the job tolerates for 300 s: it is evicted at 1340 s, not before, and rescheduled on
+        // beta (twice as fast): the 3000 s left take 1500 s there, so it ends at 2840 s.
+        let placement = Placement {
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            cluster_tolerations: vec![Toleration {
+                key: crate::faults::UNREACHABLE_TAINT.into(),
+                operator: TolerationOperator::Exists,
+                value: String::new(),
+                effect: Some(TaintEffect::NoExecute),
+                toleration_seconds: Some(300),
+            }],
+            ..Placement::default()
+        };
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            failover: FailoverConfig {
+                no_execute_eviction: true,
+                ..FailoverConfig::default()
+            },
+            ..SchedulerConfig::default()
+        };
+        let plan = FaultPlan {
+            outages: vec![outage(
+                FaultTarget::Cluster(ClusterId(0)),
+                1000,
+                10_000,
+                false,
+            )],
+            random: Vec::new(),
+        };
+        let jobs = vec![checkpointed(job(0, 0, 1, 8, 3600, true), 600)];
+        let sink = run_faults(world(), placement, config, jobs, plan);
+        let j = by_id(&sink, 0);
+        assert_eq!(j.state, JobState::Completed);
+        assert_eq!(j.end, Some(SimTime(2840 * S)));
+        assert_eq!(j.clusters, vec![(ClusterId(1), 1)]);
+        let f = j.faults;
+        assert_eq!((f.n_evictions, f.n_restarts), (1, 1));
+        assert_eq!(f.lost_gpu_milli_ms, MILLI_GPUS_8 * 400_000);
+        assert_eq!(f.used_gpu_milli_ms, MILLI_GPUS_8 * (600_000 + 1_500_000));
+        assert_eq!(f.idle_gpu_milli_ms, 0);
+        assert_eq!(j.gpu_milli_ms, MILLI_GPUS_8 * (1_000_000 + 1_500_000));
+        assert_eq!((f.recovery_ms, f.n_recoveries), (340_000, 1));
+        let at = |kind| {
+            events(&sink, kind)
+                .iter()
+                .map(|e| e.time.as_millis() / S)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(at(EventKind::ClusterDown), [1000]);
+        assert_eq!(at(EventKind::ClusterNotReady), [1040]);
+        assert_eq!(at(EventKind::Eviction), [1340]);
+        assert_eq!(at(EventKind::Recovered), [1340]);
+        assert_eq!(at(EventKind::ClusterUp), [10_000]);
+        assert_eq!(at(EventKind::ClusterReady), [10_030]);
+        assert_eq!(
+            events(&sink, EventKind::PodsLost)[0].lost_gpu_milli_ms,
+            MILLI_GPUS_8 * 400_000
+        );
+        // Nothing ran on beta before the eviction.
+        assert_eq!(allocation(&sink, 1), [(0, 0), (1340, 8), (2840, 0)]);
+    }
+
+    #[test]
+    fn without_no_execute_eviction_jobs_wait_for_their_cluster() {
+        // Karmada's default: an unreachable cluster only gets a NoSchedule taint, so the job
+        // keeps its assignment and resumes from its checkpoint when alpha returns at 5000 s:
+        // 3000 s left on A GPUs, it ends at 8000 s.
+        let placement = Placement {
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            ..Placement::default()
+        };
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            ..SchedulerConfig::default()
+        };
+        let plan = FaultPlan {
+            outages: vec![outage(
+                FaultTarget::Cluster(ClusterId(0)),
+                1000,
+                5000,
+                false,
+            )],
+            random: Vec::new(),
+        };
+        let jobs = vec![checkpointed(job(0, 0, 1, 8, 3600, true), 600)];
+        let sink = run_faults(world(), placement, config, jobs, plan);
+        let j = by_id(&sink, 0);
+        assert_eq!(j.end, Some(SimTime(8000 * S)));
+        assert_eq!(j.clusters, vec![(ClusterId(0), 1)]);
+        assert_eq!(j.faults.n_evictions, 0);
+        assert_eq!(j.faults.recovery_ms, 4_000_000);
+        assert!(events(&sink, EventKind::Eviction).is_empty());
+    }
+
+    /// alpha: 2 nodes of 8 A; gamma: 2 nodes of 8 A.
+    fn two_twins() -> World {
+        let mut w = world();
+        w.fleet.clusters = vec![
+            cluster("alpha", vec![pool(2, 0)]),
+            cluster("gamma", vec![pool(2, 0)]),
+        ];
+        w
+    }
+
+    /// J (2 × 8 GPUs, gang, 3600 s, checkpoint 60 s) packs onto alpha (Aggregated, alpha
+    /// first by name); B (2 × 8 GPUs, 500 s) then fills gamma from 1 s to 501 s. Node 1 of
+    /// alpha fails at 100 s: J's pod there is lost (60 s saved, 40 s × 16 GPUs lost), the
+    /// recreated pod waits and the application is unhealthy; 120 s later (220 s) application
+    /// failover evicts alpha. gamma is full, so J waits in the unschedulable queue until the
+    /// flush at 540 s (220 + 300 on the 30 s grid), then runs its 3540 s left on gamma.
+    fn failover_case(purge: PurgeMode) -> VecSink {
+        let placement = Placement {
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::Aggregated),
+            failover: Failover {
+                cluster: None,
+                application: Some(ApplicationFailover {
+                    toleration_seconds: 120,
+                    purge_mode: purge,
+                    grace_period_seconds: 600,
+                    state_preservation: false,
+                }),
+            },
+            ..Placement::default()
+        };
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            ..SchedulerConfig::default()
+        };
+        let plan = FaultPlan {
+            outages: vec![outage(
+                FaultTarget::Nodes {
+                    cluster: ClusterId(0),
+                    nodes: 1..2,
+                },
+                100,
+                10_000,
+                false,
+            )],
+            random: Vec::new(),
+        };
+        let jobs = vec![
+            checkpointed(job(0, 0, 2, 8, 3600, true), 60),
+            job(1, 1, 2, 8, 500, true),
+        ];
+        run_faults(two_twins(), placement, config, jobs, plan)
+    }
+
+    #[test]
+    fn graceful_eviction_keeps_the_old_replicas_until_the_new_ones_run() {
+        let sink = failover_case(PurgeMode::Gracefully);
+        let j = by_id(&sink, 0);
+        assert_eq!(j.end, Some(SimTime((540 + 3540) * S)));
+        assert_eq!(j.clusters, vec![(ClusterId(1), 2)]);
+        // The surviving pod on alpha node 0 is held, idle, until the new replicas run at 540 s
+        // (node 1's return at 10 000 s changes only the capacity).
+        assert_eq!(
+            allocation(&sink, 0),
+            [(0, 0), (0, 16), (100, 8), (540, 0), (10_000, 0)]
+        );
+        let f = j.faults;
+        assert_eq!(f.lost_gpu_milli_ms, 2 * MILLI_GPUS_8 * 40_000);
+        assert_eq!(f.idle_gpu_milli_ms, MILLI_GPUS_8 * (540_000 - 100_000));
+        assert_eq!(f.used_gpu_milli_ms, 2 * MILLI_GPUS_8 * (60_000 + 3_540_000));
+        assert_eq!((f.recovery_ms, f.n_recoveries), (440_000, 1));
+        let eviction = events(&sink, EventKind::Eviction);
+        assert_eq!(eviction.len(), 1);
+        assert_eq!(eviction[0].time, SimTime(220 * S));
+        assert_eq!(eviction[0].reason, "ApplicationFailure");
+    }
+
+    #[test]
+    fn purge_mode_never_keeps_the_old_replicas_until_the_job_ends() {
+        let sink = failover_case(PurgeMode::Never);
+        let j = by_id(&sink, 0);
+        assert_eq!(j.end, Some(SimTime(4080 * S)));
+        assert_eq!(
+            allocation(&sink, 0),
+            [(0, 0), (0, 16), (100, 8), (4080, 0), (10_000, 0)]
+        );
+        assert_eq!(
+            j.faults.idle_gpu_milli_ms,
+            MILLI_GPUS_8 * (4_080_000 - 100_000)
+        );
+    }
+
+    #[test]
+    fn purge_mode_directly_removes_the_old_replicas_at_once() {
+        let sink = failover_case(PurgeMode::Directly);
+        assert_eq!(by_id(&sink, 0).end, Some(SimTime(4080 * S)));
+        assert_eq!(
+            allocation(&sink, 0),
+            [(0, 0), (0, 16), (100, 8), (220, 0), (10_000, 0)]
+        );
+    }
+
+    #[test]
+    fn a_gang_never_runs_with_a_replica_missing() {
+        // In the failover case J's surviving replica holds its GPUs from 100 s to 540 s but
+        // the gang only runs again once both replicas run (one recovery, at 540 s).
+        let sink = failover_case(PurgeMode::Gracefully);
+        let recovered = events(&sink, EventKind::Recovered);
+        assert_eq!(recovered.len(), 1);
+        assert_eq!(recovered[0].time, SimTime(540 * S));
+        assert_eq!(recovered[0].recovery_ms, Some(440_000));
+    }
+
+    /// A job (1 × 8 GPUs, 3600 s) on alpha node 0; node 0 is lost (or drained) at 1000 s
+    /// and the member recreates the pod on node 1 at once.
+    fn node_loss(checkpoint_s: Option<u64>, drain: bool) -> JobRecord {
+        let placement = Placement {
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            ..Placement::default()
+        };
+        let mut j = job(0, 0, 1, 8, 3600, true);
+        j.checkpoint_interval = checkpoint_s.map(|s| Duration(s * S));
+        let plan = FaultPlan {
+            outages: vec![outage(
+                FaultTarget::Nodes {
+                    cluster: ClusterId(0),
+                    nodes: 0..1,
+                },
+                1000,
+                20_000,
+                drain,
+            )],
+            random: Vec::new(),
+        };
+        let sink = run_faults(
+            world(),
+            placement,
+            SchedulerConfig::default(),
+            vec![j],
+            plan,
+        );
+        by_id(&sink, 0).clone()
+    }
+
+    #[test]
+    fn a_checkpointed_job_loses_exactly_the_work_since_its_last_checkpoint() {
+        // Checkpoints at 600 s: 400 s lost, 3000 s left → ends at 4000 s.
+        let j = node_loss(Some(600), false);
+        assert_eq!(j.end, Some(SimTime(4000 * S)));
+        assert_eq!(j.faults.lost_gpu_milli_ms, MILLI_GPUS_8 * 400_000);
+        assert_eq!(j.faults.n_restarts, 1);
+        // No checkpoint: all 1000 s lost, the whole run again → ends at 4600 s.
+        let j = node_loss(None, false);
+        assert_eq!(j.end, Some(SimTime(4600 * S)));
+        assert_eq!(j.faults.lost_gpu_milli_ms, MILLI_GPUS_8 * 1_000_000);
+        // A drain checkpoints first: nothing lost, ends at 3600 s.
+        let j = node_loss(None, true);
+        assert_eq!(j.end, Some(SimTime(3600 * S)));
+        assert_eq!(j.faults.lost_gpu_milli_ms, 0);
+    }
+
+    #[test]
+    fn a_job_restarting_more_than_allowed_fails_for_good() {
+        let placement = Placement {
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            ..Placement::default()
+        };
+        let mut j = job(0, 0, 1, 8, 3600, true);
+        j.max_restarts = Some(0);
+        let plan = FaultPlan {
+            outages: vec![outage(
+                FaultTarget::Nodes {
+                    cluster: ClusterId(0),
+                    nodes: 0..1,
+                },
+                1000,
+                2000,
+                false,
+            )],
+            random: Vec::new(),
+        };
+        let sink = run_faults(
+            world(),
+            placement,
+            SchedulerConfig::default(),
+            vec![j],
+            plan,
+        );
+        let j = by_id(&sink, 0);
+        assert_eq!(j.state, JobState::Failed);
+        assert_eq!(j.faults.lost_gpu_milli_ms, MILLI_GPUS_8 * 1_000_000);
+        assert_eq!(events(&sink, EventKind::JobFailed).len(), 1);
+    }
+}
