@@ -319,6 +319,19 @@ pub struct ControlPlane {
     job_defaults: Vec<(Option<Duration>, Option<u32>)>,
     /// Lost pods to recreate once their nodes are down: (job, cluster, pods).
     recreate: Vec<(JobId, ClusterId, u32)>,
+    /// Jobs whose assignment changed since the last settle.
+    maybe_start: Vec<JobId>,
+    /// Random node repairs ahead.
+    n_repairs: u64,
+    /// Failover timers ahead (taint evictions, eviction task timeouts, application health
+    /// checks); failover can loop (a job that fits nowhere is evicted again and again), so
+    /// these keep the run going only while pods were bound recently.
+    n_failover_timers: u64,
+    /// When a job last started running or completed.
+    last_progress: SimTime,
+    /// Evictions since a job last completed, and when that was.
+    evictions_since_progress: u64,
+    last_completion: SimTime,
 }
 
 impl ControlPlane {
@@ -391,6 +404,12 @@ impl ControlPlane {
             maybe_unhealthy: Vec::new(),
             job_defaults: Vec::new(),
             recreate: Vec::new(),
+            maybe_start: Vec::new(),
+            n_repairs: 0,
+            n_failover_timers: 0,
+            last_progress: SimTime::ZERO,
+            evictions_since_progress: 0,
+            last_completion: SimTime::ZERO,
         })
     }
 
@@ -677,6 +696,7 @@ impl ControlPlane {
     /// Writes a new `spec.clusters` and sends each member cluster the difference in its
     /// manifest (replicas after overrides).
     fn apply_assignment(&mut self, job: JobId, assignment: Vec<(ClusterId, i64)>) {
+        self.maybe_start.push(job);
         let active = self.jobs.get_mut(&job).expect("present");
         active.binding.clusters = assignment.clone();
         let template_request = active.binding.request;
@@ -783,9 +803,10 @@ impl ControlPlane {
                 } else if let Some((since, _)) = active.run_since {
                     // The gang runs on without them: their share of the run is thrown away.
                     for &idx in &victims {
-                        let gpu = u128::from(active.pods[idx].request.gpu.total_milli());
+                        let pod = &active.pods[idx];
+                        let gpu = u128::from(pod.request.gpu.total_milli());
                         active.faults.lost_gpu_milli_ms +=
-                            gpu * u128::from(now.since(since).as_millis());
+                            gpu * u128::from(now.since(since.max(pod.bound_at)).as_millis());
                     }
                 }
             } else {
@@ -1143,45 +1164,7 @@ impl ControlPlane {
                 node: binding.node,
             });
             active.n_bound += 1;
-            // A gang runs when all its replicas run at once; other jobs have started once each
-            // replica has been placed (earlier ones may have finished already).
-            let all_placed = if active.job.gang {
-                active
-                    .pods
-                    .iter()
-                    .filter(|p| !p.released && p.held_since.is_none())
-                    .count() as u64
-            } else {
-                active.n_bound
-            } >= active.expected_pods();
-            if !active.running && all_placed {
-                active.running = true;
-                active.start = active.start.or(Some(now));
-                log_to(&mut self.explain, binding.job, now, || Entry::Started);
-                if active.job.gang {
-                    let slowest = active
-                        .pods
-                        .iter()
-                        .filter(|pod| !pod.released && pod.held_since.is_none())
-                        .map(|pod| {
-                            self.members[pod.cluster.0 as usize]
-                                .node_gpu_model(pod.node)
-                                .map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli)
-                        })
-                        .min()
-                        .unwrap_or(1000);
-                    active.run_since = Some((now, slowest));
-                    let run = Self::gang_run_time(active, slowest);
-                    self.n_finish_events += 1;
-                    ctx.schedule(
-                        now.after(run),
-                        ControlEvent::GangFinished {
-                            job: binding.job,
-                            generation,
-                        },
-                    );
-                }
-            }
+            self.try_start(binding.job, now, ctx);
         }
         let mut jobs: Vec<JobId> = bound.iter().map(|(_, b, _)| b.job).collect();
         jobs.dedup();
@@ -1191,6 +1174,58 @@ impl ControlPlane {
         }
         self.bound = bound;
         self.bound.clear();
+    }
+
+    /// Starts the job's run when every replica is placed: a gang runs when all its replicas
+    /// run at once; other jobs have started once each replica has been placed (earlier ones
+    /// may have finished already).
+    fn try_start(&mut self, job: JobId, now: SimTime, ctx: &mut Context<'_, ControlEvent>) {
+        let Some(active) = self.jobs.get_mut(&job) else {
+            return;
+        };
+        let all_placed = if active.job.gang {
+            active
+                .pods
+                .iter()
+                .filter(|p| !p.released && p.held_since.is_none())
+                .count() as u64
+        } else {
+            active.n_bound
+        } >= active.expected_pods();
+        // Every replica of the binding must be assigned too: a Divided binding evicted from a
+        // cluster runs short until it is rescheduled.
+        let fully_assigned = fully_assigned(&self.policy_set, active);
+        if active.running || !all_placed || !fully_assigned || active.expected_pods() == 0 {
+            return;
+        }
+        if active.job.gang {
+            active.gang_mark(now);
+        }
+        active.running = true;
+        active.start = active.start.or(Some(now));
+        self.last_progress = now;
+        log_to(&mut self.explain, job, now, || Entry::Started);
+        if active.job.gang {
+            let slowest = active
+                .pods
+                .iter()
+                .filter(|pod| !pod.released && pod.held_since.is_none())
+                .map(|pod| {
+                    self.members[pod.cluster.0 as usize]
+                        .node_gpu_model(pod.node)
+                        .map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli)
+                })
+                .min()
+                .unwrap_or(1000);
+            active.run_since = Some((now, slowest));
+            let run = Self::gang_run_time(active, slowest);
+            let generation = active.generation;
+            self.n_finish_events += 1;
+            ctx.schedule(
+                now.after(run),
+                ControlEvent::GangFinished { job, generation },
+            );
+        }
     }
 
     fn mark_dirty(&mut self, cluster: ClusterId, model: Option<GpuModelId>) {
@@ -1245,6 +1280,9 @@ impl ControlPlane {
         // Replicas still held by eviction tasks, and pods still waiting anywhere, go.
         self.release_everything(job, ctx.now());
         self.release_federated(job);
+        self.last_progress = ctx.now();
+        self.last_completion = ctx.now();
+        self.evictions_since_progress = 0;
         let active = self.jobs.remove(&job).expect("present");
         self.log(job, ctx.now(), || Entry::Completed);
         let record = job_record(&active, JobState::Completed, Some(ctx.now()));
@@ -1279,6 +1317,12 @@ impl ControlPlane {
         }
         for (job, cluster) in std::mem::take(&mut self.maybe_unhealthy) {
             self.mark_unhealthy(job, cluster, ctx);
+        }
+        // An assignment that shrank (an eviction, a reschedule) may leave every replica
+        // placed.
+        for job in std::mem::take(&mut self.maybe_start) {
+            self.try_start(job, now, ctx);
+            self.check_recovery(job, ctx);
         }
         self.arm_timers(ctx);
         for (cluster, model) in std::mem::take(&mut self.dirty_list) {
@@ -1569,7 +1613,10 @@ impl Handler for ControlPlane {
                 self.release_pod(job, pod as usize, now);
                 let active = self.jobs.get_mut(&job).expect("present");
                 active.n_finished += 1;
-                if active.n_finished == active.expected_pods() {
+                if active.n_finished >= active.expected_pods()
+                    && fully_assigned(&self.policy_set, active)
+                {
+                    self.try_start(job, now, ctx);
                     self.complete(job, ctx);
                 }
             }
@@ -1583,17 +1630,32 @@ impl Handler for ControlPlane {
         // Cheap tests first: this runs after every event once the job stream is exhausted.
         // Pods that hold resources with no finish ahead (a gang still missing replicas) never
         // release them, so they do not keep the run going.
+        if self.jobs.is_empty() && self.n_finish_events == 0 {
+            // Nothing is left to schedule: later faults change nothing.
+            return true;
+        }
+        // Random failures and failover loops never stop: their timers, and the status changes
+        // they cause, keep the run going only while jobs made progress recently, so jobs
+        // nothing can help do not wait forever.
+        let quiet = self.now.since(self.last_progress) > QUIESCENCE;
+        if self.evictions_since_progress > 0 && self.now.since(self.last_completion) > QUIESCENCE {
+            // Failover going round in circles (a job evicted from every cluster in turn, as
+            // Karmada would do forever): nothing else will happen.
+            return true;
+        }
         self.n_finish_events == 0
             && !self.queue.has_active()
             && !self.cycle_armed
             && self.jobs.values().all(|active| {
                 !self.queue.contains(active.job.id)
                     || active.attempted_at_change == Some(self.n_changes)
+                    || quiet
             })
-            && (self.status_period == Duration::ZERO || self.status_current)
+            && (self.status_period == Duration::ZERO || self.status_current || quiet)
             && self.assumed.is_empty()
             && self.timeline.iter().all(|(time, _)| *time <= self.now)
             && self.n_fault_timers == 0
+            && ((self.n_repairs == 0 && self.n_failover_timers == 0) || quiet)
     }
 
     fn on_end(&mut self, ctx: &mut Context<'_, ControlEvent>) {
@@ -1661,6 +1723,19 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
             && active.start.is_none_or(|start| start > active.job.submit),
         faults: active.faults,
     }
+}
+
+/// A run whose waiting jobs saw no pod bound for this long ends even though node repairs or
+/// failover timers are still ahead.
+const QUIESCENCE: Duration = Duration::from_mins(24 * 60);
+
+/// Whether every replica of the job's binding is assigned to a cluster (always, for
+/// Duplicated): a Divided binding evicted from a cluster runs short until it is rescheduled.
+fn fully_assigned(policies: &PolicySet, active: &ActiveJob) -> bool {
+    let placement = &policies.placements[active.binding.placement.0 as usize];
+    let assigned: i64 = active.binding.clusters.iter().map(|(_, r)| r).sum();
+    matches!(placement.replica_scheduling, ReplicaScheduling::Duplicated)
+        || assigned >= active.binding.replicas
 }
 
 /// How long an assumption lasts without confirmation (Karmada's `DefaultAssumptionTTL`).

@@ -82,9 +82,8 @@ impl ActiveJob {
         let (since, speed_milli) = self.run_since.take().expect("a running gang has a run");
         let elapsed = now.since(since).as_millis();
         let saved = self.saved(elapsed, loss);
-        let live = u128::from(self.gang_live_milli());
-        self.faults.used_gpu_milli_ms += live * u128::from(saved);
-        let lost = live * u128::from(elapsed - saved);
+        let (used, lost) = self.split_run(since, since.after(Duration(saved)), now);
+        self.faults.used_gpu_milli_ms += used;
         self.faults.lost_gpu_milli_ms += lost;
         self.progress_ms = (self.progress_ms + saved * u64::from(speed_milli) / 1000)
             .min(self.job.runtime.as_millis());
@@ -92,6 +91,34 @@ impl ActiveJob {
         self.generation += 1;
         self.gang_mark = now;
         lost
+    }
+
+    /// Splits the GPU time of the gang's live pods in its run from `since` to `now` into
+    /// used (up to `saved_until`) and lost (after it); a pod that joined the run late counts
+    /// from when it was bound.
+    pub(super) fn split_run(
+        &self,
+        since: SimTime,
+        saved_until: SimTime,
+        now: SimTime,
+    ) -> (u128, u128) {
+        let (mut used, mut lost) = (0u128, 0u128);
+        for pod in self
+            .pods
+            .iter()
+            .filter(|p| !p.released && p.held_since.is_none())
+        {
+            let gpu = u128::from(pod.request.gpu.total_milli());
+            let from = since.max(pod.bound_at);
+            let kept = saved_until
+                .min(now)
+                .as_millis()
+                .saturating_sub(from.as_millis());
+            let total = now.since(from).as_millis();
+            used += gpu * u128::from(kept);
+            lost += gpu * u128::from(total - kept);
+        }
+        (used, lost)
     }
 
     /// A non-gang pod stops at `now` before finishing: its checkpointed work is kept and the
@@ -249,7 +276,7 @@ impl ControlPlane {
             let rng = self.fault_rng.as_mut().expect("seeded");
             self.fault_plan.random[rule].repair.sample(rng)
         };
-        self.n_fault_timers += 1;
+        self.n_repairs += 1;
         ctx.schedule(
             ctx.now().after(repair),
             ControlEvent::NodeRepair {
@@ -274,7 +301,7 @@ impl ControlPlane {
         rule: usize,
         ctx: &mut Context<'_, ControlEvent>,
     ) {
-        self.n_fault_timers -= 1;
+        self.n_repairs -= 1;
         self.nodes_up(cluster, node..node + 1);
         let mut event = self.event(ctx, EventKind::NodeUp);
         event.cluster = Some(cluster);
@@ -523,11 +550,12 @@ impl ControlPlane {
         if active.job.gang {
             active.gang_mark(now);
             if active.running
-                && let Some((since, _)) = active.run_since
+                && let Some((since, _)) = active.run_since.take()
             {
-                let live = u128::from(active.gang_live_milli());
-                active.faults.used_gpu_milli_ms += live * u128::from(now.since(since).as_millis());
-                active.run_since = Some((now, 1000));
+                let (used, _) = active.split_run(since, now, now);
+                active.faults.used_gpu_milli_ms += used;
+                active.running = false;
+                active.gang_mark = now;
             }
         } else {
             for pod in active
@@ -562,6 +590,8 @@ impl ControlPlane {
         if self.cluster_down[idx] > 1 {
             return;
         }
+        // Its last report stands for it from now on.
+        self.status[idx] = *self.members[idx].summary();
         self.cluster_epoch[idx] += 1;
         self.n_fault_timers += 1;
         ctx.schedule(
@@ -697,7 +727,7 @@ impl ControlPlane {
                 None => {}
                 Some(0) => self.evict_by_taint(job, cluster, ctx),
                 Some(seconds) => {
-                    self.n_fault_timers += 1;
+                    self.n_failover_timers += 1;
                     ctx.schedule(
                         now.after(Duration::from_secs(seconds)),
                         ControlEvent::TaintEviction {
@@ -719,7 +749,7 @@ impl ControlPlane {
         epoch: u32,
         ctx: &mut Context<'_, ControlEvent>,
     ) {
-        self.n_fault_timers -= 1;
+        self.n_failover_timers -= 1;
         let still_tainted = self.cluster_epoch[cluster.0 as usize] == epoch
             && self
                 .world
@@ -785,15 +815,16 @@ impl ControlPlane {
             .position(|(c, _, _)| *c == cluster)
             .map(|i| active.manifests.remove(i));
         let mut lost = 0;
-        if active.job.gang {
-            lost += active.stop_gang(now, Loss::Failure);
-        }
         let on_cluster: Vec<usize> = (0..active.pods.len())
             .filter(|&i| {
                 let p = &active.pods[i];
                 p.cluster == cluster && !p.released && p.held_since.is_none()
             })
             .collect();
+        // A gang loses its run only if replicas of it ran there.
+        if active.job.gang && !on_cluster.is_empty() {
+            lost += active.stop_gang(now, Loss::Failure);
+        }
         for &idx in &on_cluster {
             if !active.job.gang {
                 lost += active.stop_pod(idx, now, Loss::Failure, speeds[idx]);
@@ -804,35 +835,31 @@ impl ControlPlane {
             active.recovery_started.get_or_insert(now);
         }
         active.faults.n_evictions += 1;
+        self.evictions_since_progress += 1;
         let (namespace, priority) = (active.job.namespace, active.binding.priority);
         self.members[cluster.0 as usize].remove_pending(job);
         self.touched[cluster.0 as usize] = true;
-        match purge {
-            PurgeMode::Directly => {
-                for idx in on_cluster.iter().copied() {
-                    self.release_pod(job, idx, now);
-                }
-                self.jobs
-                    .get_mut(&job)
-                    .expect("present")
-                    .binding
-                    .evicting_from
-                    .retain(|c| *c != cluster);
-            }
-            PurgeMode::Gracefully | PurgeMode::Never => {
-                let active = self.jobs.get_mut(&job).expect("present");
-                if let Some(manifest) = manifest {
-                    active.held.push(manifest);
-                }
-                let expires = (purge == PurgeMode::Gracefully).then(|| now.after(grace));
-                active.tasks.push(EvictionTask { cluster, expires });
-                if let Some(at) = expires {
-                    self.n_fault_timers += 1;
-                    ctx.schedule(at, ControlEvent::EvictionTimeout { job, cluster });
-                }
-                self.evicting.insert(job);
+        // The task keeps the cluster out of the binding (ClusterEviction) until the new
+        // replicas run or it times out; with purge mode Directly it holds no old replicas.
+        if purge == PurgeMode::Directly {
+            for idx in on_cluster.iter().copied() {
+                self.release_pod(job, idx, now);
             }
         }
+        let active = self.jobs.get_mut(&job).expect("present");
+        if purge != PurgeMode::Directly
+            && let Some(manifest) = manifest
+        {
+            active.held.push(manifest);
+        }
+        let expires = (purge != PurgeMode::Never).then(|| now.after(grace));
+        active.tasks.retain(|t| t.cluster != cluster);
+        active.tasks.push(EvictionTask { cluster, expires });
+        if let Some(at) = expires {
+            self.n_failover_timers += 1;
+            ctx.schedule(at, ControlEvent::EvictionTimeout { job, cluster });
+        }
+        self.evicting.insert(job);
         let mut event = self.event(ctx, EventKind::Eviction);
         event.cluster = Some(cluster);
         event.job = Some(job);
@@ -846,11 +873,12 @@ impl ControlPlane {
             reason: reason.to_owned(),
         });
         self.queue.add(job, priority, now);
+        self.maybe_start.push(job);
     }
 
     /// A graceful eviction task's timeout.
     pub(super) fn eviction_timeout(&mut self, job: JobId, cluster: ClusterId, now: SimTime) {
-        self.n_fault_timers -= 1;
+        self.n_failover_timers -= 1;
         if self.jobs.get(&job).is_some_and(|a| {
             a.tasks
                 .iter()
@@ -991,7 +1019,7 @@ impl ControlPlane {
         }
         let now = ctx.now();
         active.unhealthy.push((cluster, now));
-        self.n_fault_timers += 1;
+        self.n_failover_timers += 1;
         ctx.schedule(
             now.after(Duration::from_secs(app.toleration_seconds)),
             ControlEvent::AppHealthCheck {
@@ -1034,7 +1062,7 @@ impl ControlPlane {
         since: SimTime,
         ctx: &mut Context<'_, ControlEvent>,
     ) {
-        self.n_fault_timers -= 1;
+        self.n_failover_timers -= 1;
         self.clear_healthy(job);
         let Some(active) = self.jobs.get(&job) else {
             return;

@@ -1,17 +1,24 @@
-//! Properties that hold for any fleet, workload and placement: every job ends in exactly one
-//! state, no node or quota is over-allocated (checked after every event), GPU time on the
-//! timeline equals GPU time over jobs, and a run is deterministic.
+//! Properties that hold for any fleet, workload, placement and fault timeline: every job ends
+//! in exactly one state, no node or quota is over-allocated (checked after every event), GPU
+//! time on the timeline equals GPU time over jobs, each job's held GPU time is used + lost +
+//! idle, and a run is deterministic.
 
 use proptest::prelude::*;
 use scheduler::ControlPlane;
 use scheduler::SchedulerConfig;
 use scheduler::control::PolicySet;
-use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling};
+use scheduler::faults::{
+    DurationDist, FailoverConfig, FaultPlan, FaultTarget, Outage, RandomFailures,
+};
+use scheduler::policy::{
+    ApplicationFailover, DivisionPreference, Placement, PurgeMode, ReplicaScheduling, Toleration,
+    TolerationOperator,
+};
 use scheduler::quota::{Limits, Quotas, ResourceQuota};
 use sim_core::engine::{EngineConfig, run};
 use sim_core::model::{
     Cluster, ClusterId, Component, Fleet, GpuModel, GpuModelId, GpuModelSet, GpuRequest, Job,
-    JobId, Namespace, NamespaceId, NodePool, NodeShape, PodRequest, World,
+    JobId, Namespace, NamespaceId, NodePool, NodeShape, PodRequest, TaintEffect, World,
 };
 use sim_core::record::{JobState, VecSink};
 use sim_core::{Duration, SimTime};
@@ -124,14 +131,25 @@ struct Input {
     placement: u8,
     config: (bool, u8, bool),
     quota_gpus: Option<i64>,
+    /// (cluster, down s, down for s, what: 0 the cluster, 1 a node, 2 a drain of a pool).
+    outages: Vec<(u8, u64, u64, u8)>,
+    /// Mean time between failures of every node (s), if nodes fail at random.
+    mtbf_s: Option<u64>,
+    /// (checkpoint every s, no-execute eviction, application failover purge mode 0..3).
+    failover: (Option<u64>, bool, u8),
 }
 
 fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
     let world = world(&input.pools);
     let (accurate, status_s, overcommit) = input.config;
+    let (_, no_execute_eviction, _) = input.failover;
     let mut config = SchedulerConfig {
         status_period: Duration::from_secs(u64::from(status_s)),
         overcommit_protection: overcommit,
+        failover: FailoverConfig {
+            no_execute_eviction,
+            ..FailoverConfig::default()
+        },
         ..SchedulerConfig::default()
     };
     if accurate {
@@ -141,13 +159,28 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
         config.estimators.push("resource-quota".into());
     }
     let n_clusters = world.fleet.clusters.len();
-    let mut control = ControlPlane::new(
-        world,
-        PolicySet::single(placement(input.placement)),
-        &config,
-    )
-    .unwrap();
+    let mut placement = placement(input.placement);
+    let (_, _, app) = input.failover;
+    placement.cluster_tolerations = vec![Toleration {
+        key: scheduler::faults::UNREACHABLE_TAINT.into(),
+        operator: TolerationOperator::Exists,
+        value: String::new(),
+        effect: Some(TaintEffect::NoExecute),
+        toleration_seconds: Some(120),
+    }];
+    placement.failover.application = [PurgeMode::Directly, PurgeMode::Gracefully, PurgeMode::Never]
+        .get(usize::from(app))
+        .map(|&purge_mode| ApplicationFailover {
+            toleration_seconds: 60,
+            purge_mode,
+            grace_period_seconds: 300,
+            state_preservation: false,
+        });
+    let mut control = ControlPlane::new(world, PolicySet::single(placement), &config).unwrap();
     control.set_invariant_checks(true);
+    control.set_faults(fault_plan(input, n_clusters));
+    let (checkpoint_s, _, _) = input.failover;
+    control.set_job_defaults(vec![(checkpoint_s.map(Duration::from_secs), Some(3)); 2]);
     if let Some(gpus) = input.quota_gpus {
         let resource_quotas = (0..n_clusters)
             .map(|c| ResourceQuota {
@@ -173,7 +206,7 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
     };
     // A run that never ends is a failure, not a hang.
     let mut guard =
-        |p: sim_core::engine::Progress| assert!(p.n_events < 200_000, "runaway run at {}", p.now);
+        |p: sim_core::engine::Progress| assert!(p.n_events < 100_000, "runaway run at {}", p.now);
     run::<_, std::convert::Infallible, _>(
         &engine,
         jobs(&input.jobs).into_iter().map(Ok),
@@ -183,6 +216,43 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
     )
     .unwrap();
     sink
+}
+
+fn fault_plan(input: &Input, n_clusters: usize) -> FaultPlan {
+    let outages = input
+        .outages
+        .iter()
+        .map(|&(cluster, down_s, for_s, what)| {
+            let cluster = ClusterId(u32::from(cluster) % n_clusters as u32);
+            let n_nodes: u32 = input.pools[cluster.0 as usize].iter().map(|(n, _)| n).sum();
+            let target = match what % 3 {
+                0 => FaultTarget::Cluster(cluster),
+                _ => FaultTarget::Nodes {
+                    cluster,
+                    nodes: 0..n_nodes.min(1),
+                },
+            };
+            Outage {
+                target,
+                down: SimTime(down_s * 1000),
+                up: Some(SimTime((down_s + for_s) * 1000)),
+                drain: what % 3 == 2,
+                label: "p".into(),
+            }
+        })
+        .collect();
+    let random = input
+        .mtbf_s
+        .map(|mean| RandomFailures {
+            clusters: (0..n_clusters as u32).map(ClusterId).collect(),
+            between_failures: DurationDist::Exponential {
+                mean: Duration::from_secs(mean),
+            },
+            repair: DurationDist::Constant(Duration::from_mins(20)),
+        })
+        .into_iter()
+        .collect();
+    FaultPlan { outages, random }
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -214,14 +284,26 @@ fn input() -> impl Strategy<Value = Input> {
             any::<bool>(),
         ),
         prop::option::of(0i64..24),
+        prop::collection::vec((0u8..4, 0u64..7200, 60u64..7200, 0u8..3), 0..4),
+        prop::option::of(3600u64..40_000),
+        (
+            prop::option::of(prop::sample::select(vec![60u64, 600, 1800])),
+            any::<bool>(),
+            0u8..4,
+        ),
     )
-        .prop_map(|(pools, jobs, placement, config, quota_gpus)| Input {
-            pools,
-            jobs,
-            placement,
-            config,
-            quota_gpus,
-        })
+        .prop_map(
+            |(pools, jobs, placement, config, quota_gpus, outages, mtbf_s, failover)| Input {
+                pools,
+                jobs,
+                placement,
+                config,
+                quota_gpus,
+                outages,
+                mtbf_s,
+                failover,
+            },
+        )
 }
 
 fn gpu_time_on_timeline(sink: &VecSink, end: SimTime) -> u128 {
@@ -252,6 +334,14 @@ proptest! {
         prop_assert_eq!(ids, (0..input.jobs.len() as u64).collect::<Vec<_>>());
         let jobs_total: u128 = sink.jobs().map(|j| j.gpu_milli_ms).sum();
         prop_assert_eq!(gpu_time_on_timeline(&sink, horizon), jobs_total);
+        // GPU time held = used + lost + idle, job by job.
+        for job in sink.jobs() {
+            let f = job.faults;
+            prop_assert_eq!(
+                job.gpu_milli_ms,
+                f.used_gpu_milli_ms + f.lost_gpu_milli_ms + f.idle_gpu_milli_ms
+            );
+        }
         for job in sink.jobs() {
             match job.state {
                 JobState::Completed => prop_assert!(job.start.is_some() && job.end.is_some()),
