@@ -32,6 +32,8 @@ pub struct RunConfig {
     pub quiet: bool,
     /// Overrides the scenario's federation (`karmada` or `direct`), to compare the two.
     pub federation: Option<scheduler::Federation>,
+    /// Parquet (the default) or CSV tables.
+    pub format: reports::TableFormat,
 }
 
 /// What a finished run reports back.
@@ -301,10 +303,13 @@ pub fn run_scenario(
     if let Some(check) = config.check_invariants {
         control.set_invariant_checks(check);
     }
-    let mut writer = reports::RunWriter::create_grouped(
+    let mut writer = reports::RunWriter::create(
         out.path(),
         &scenario.world,
-        scenario.balance_by.as_deref(),
+        &reports::WriterConfig {
+            format: config.format,
+            balance_by: scenario.balance_by.as_deref(),
+        },
     )
     .map_err(|e| internal(&e))?;
     let jobs = scenario
@@ -335,14 +340,16 @@ pub fn run_scenario(
             end: stats.end,
         })
         .map_err(|e| internal(&e))?;
-    let run_json = format!(
-        "{{\n  \"scenario_file\": {:?},\n  \"wall_seconds\": {:.3},\n  \"events\": {},\n  \"events_per_second\": {:.0},\n  \"jobs\": {}\n}}\n",
-        config.scenario.display().to_string(),
-        wall_seconds,
-        stats.n_events,
-        stats.n_events as f64 / wall_seconds.max(1e-9),
-        stats.n_arrived,
-    );
+    let run_json = serde_json::json!({
+        "scenario_file": config.scenario.display().to_string(),
+        "wall_seconds": (wall_seconds * 1000.0).round() / 1000.0,
+        "events": stats.n_events,
+        "events_per_second": (stats.n_events as f64 / wall_seconds.max(1e-9)).round(),
+        "jobs": stats.n_arrived,
+        "warnings": scenario.warnings,
+    });
+    let mut run_json = serde_json::to_vec_pretty(&run_json).map_err(|e| internal(&e))?;
+    run_json.push(b'\n');
     std::fs::write(out.path().join("run.json"), run_json).map_err(|e| internal(&e))?;
     out.commit()?;
     Ok(RunOutcome {

@@ -46,6 +46,9 @@ pub enum Command {
         /// teams submitting round robin to member clusters (`direct`); default: the scenario's.
         #[arg(long, value_parser = ["karmada", "direct"])]
         federation: Option<String>,
+        /// Writes the tables as Parquet (default) or CSV.
+        #[arg(long, value_enum, default_value_t = Format::Parquet)]
+        format: Format,
     },
     /// Runs a folder of scheduling decision cases and compares each with its expected answer.
     #[command(
@@ -95,6 +98,15 @@ pub enum Command {
         /// The scenario file (YAML).
         scenario: PathBuf,
     },
+}
+
+/// Table formats of `fleetsim run`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Format {
+    /// jobs.parquet, timeline.parquet, quota.parquet, events.parquet, queue.parquet.
+    Parquet,
+    /// The same tables as CSV files.
+    Csv,
 }
 
 /// The experiments.
@@ -156,6 +168,13 @@ fn run_fragmentation(
         );
     }
     Ok(())
+}
+
+fn config_format_name(format: Format) -> &'static str {
+    match format {
+        Format::Parquet => "Parquet",
+        Format::Csv => "CSV",
+    }
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -233,6 +252,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             out,
             check_invariants,
             federation,
+            format,
         } => {
             let config = fleetsim::RunConfig {
                 scenario,
@@ -246,6 +266,10 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                     }
                     _ => scheduler::Federation::Karmada,
                 }),
+                format: match format {
+                    Format::Parquet => reports::TableFormat::Parquet,
+                    Format::Csv => reports::TableFormat::Csv,
+                },
             };
             let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
                 let bar = ProgressBar::new(0);
@@ -268,8 +292,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 if !quiet {
                     let jobs = &outcome.summary.jobs;
                     println!(
-                        "results in {}: summary.json, jobs.csv, timeline.csv ({} jobs: {} completed, {} running, {} queued, {} unschedulable, {} unmatched; GPU utilization {:.1}%; {:.2} s)",
+                        "results in {}: summary.json, report.html, figures/, {} tables ({} jobs: {} completed, {} running, {} queued, {} unschedulable, {} unmatched; GPU utilization {:.1}%; {:.2} s)",
                         out.display(),
+                        config_format_name(format),
                         jobs.submitted,
                         jobs.completed,
                         jobs.running,
