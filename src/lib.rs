@@ -264,6 +264,36 @@ pub fn compare_runs(
     })
 }
 
+/// Draws `figures/` and `report.html` again in a run folder (from its tables and
+/// `summary.json`) or an experiment folder (from its `means.csv`), without re-simulating.
+pub fn render_report(dir: &Path) -> Result<reports::Rendered, RunError> {
+    if !dir.is_dir() {
+        return Err(RunError::Output {
+            path: dir.to_owned(),
+            message: "not a folder".to_owned(),
+        });
+    }
+    let rendered = if dir.join("experiment.json").is_file() {
+        reports::render_experiment(dir)
+    } else {
+        reports::render_run(dir)
+    };
+    rendered.map_err(|err| match err {
+        reports::Error::Input { path, message } | reports::Error::Parquet { path, message } => {
+            RunError::Output { path, message }
+        }
+        reports::Error::Csv { path, source } => RunError::Output {
+            path,
+            message: source.to_string(),
+        },
+        reports::Error::Io { path, source } => RunError::Output {
+            path,
+            message: source.to_string(),
+        },
+        other => RunError::Internal(other.to_string()),
+    })
+}
+
 /// A sink for runs whose records nobody reads.
 struct Discard;
 
@@ -281,8 +311,8 @@ pub fn validate_scenario(path: &Path) -> Result<scenarios::Scenario, RunError> {
     Ok(scenarios::load(path)?)
 }
 
-/// Runs a scenario and writes `summary.json`, `jobs.csv`, `timeline.csv` and `run.json` into
-/// `config.out`. `progress` is called as the run advances, with the jobs arrived so far and
+/// Runs a scenario and writes `summary.json`, `run.json`, the tables (Parquet or CSV),
+/// `figures/` and `report.html` into `config.out`. `progress` is called as the run advances, with the jobs arrived so far and
 /// the total.
 pub fn run_scenario(
     config: &RunConfig,
@@ -351,6 +381,7 @@ pub fn run_scenario(
     let mut run_json = serde_json::to_vec_pretty(&run_json).map_err(|e| internal(&e))?;
     run_json.push(b'\n');
     std::fs::write(out.path().join("run.json"), run_json).map_err(|e| internal(&e))?;
+    reports::render_run(out.path()).map_err(|e| internal(&e))?;
     out.commit()?;
     Ok(RunOutcome {
         summary,

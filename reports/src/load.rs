@@ -23,7 +23,6 @@ pub(crate) enum Values {
 /// Some columns of one table.
 #[derive(Debug)]
 pub(crate) struct Frame {
-    pub path: PathBuf,
     pub n_rows: usize,
     columns: BTreeMap<&'static str, Values>,
 }
@@ -140,7 +139,6 @@ fn read_parquet(path: PathBuf, columns: &[Column]) -> Result<Frame, Error> {
     }
     Ok(Frame {
         n_rows: frame.height(),
-        path,
         columns: values,
     })
 }
@@ -191,7 +189,6 @@ fn read_csv(path: PathBuf, columns: &[Column]) -> Result<Frame, Error> {
         n_rows += 1;
     }
     Ok(Frame {
-        path,
         n_rows,
         columns: columns.iter().map(|c| c.name).zip(values).collect(),
     })

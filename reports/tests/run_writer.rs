@@ -737,3 +737,173 @@ fn the_queue_counts_jobs_between_submit_and_start_per_priority_class() {
          5.000,low,1\n"
     );
 }
+
+/// East (8 A100) goes down from 10 s to 20 s; team-a (budget 2 GPUs) uses 4 GPUs from 5 s to
+/// 15 s; three jobs stay unschedulable, two for the same reason. The run ends at 40 s.
+fn report_records() -> Vec<Record> {
+    let namespace = |time_ms, in_use| {
+        Record::Namespace(sim_core::record::NamespaceRecord {
+            time: SimTime(time_ms),
+            namespace: NamespaceId(0),
+            gpus_in_use_milli: in_use,
+            budget_gpus: Some(2),
+            quota_granted_gpus: None,
+        })
+    };
+    let outage = |time_ms, kind| {
+        Record::Event(EventRecord {
+            time: SimTime(time_ms),
+            kind,
+            cluster: Some(EAST),
+            node: None,
+            job: None,
+            namespace: None,
+            pods: 0,
+            gpu_milli: 0,
+            lost_gpu_milli_ms: 0,
+            recovery_ms: None,
+            reason: String::new(),
+        })
+    };
+    let stuck = |id, reason: &str| {
+        Record::Job(JobRecord {
+            state: JobState::Unschedulable,
+            last_failure: Some(reason.to_owned()),
+            ..job(id, "stuck", LOW, 0)
+        })
+    };
+    vec![
+        alloc(0, EAST, A100, 0, 8_000),
+        namespace(0, 0),
+        alloc(5_000, EAST, A100, 4_000, 8_000),
+        namespace(5_000, 4_000),
+        outage(10_000, EventKind::ClusterDown),
+        alloc(10_000, EAST, A100, 0, 0),
+        namespace(10_000, 0),
+        outage(20_000, EventKind::ClusterUp),
+        alloc(20_000, EAST, A100, 0, 8_000),
+        Record::Job(JobRecord {
+            start: Some(SimTime(5_000)),
+            end: Some(SimTime(10_000)),
+            state: JobState::Completed,
+            n_gpus: 4,
+            gpu_milli_ms: 4_000 * 5_000,
+            ..job(0, "short", HIGH, 1_000)
+        }),
+        stuck(1, "<b>no room</b> & more"),
+        stuck(2, "<b>no room</b> & more"),
+        stuck(3, "quota"),
+    ]
+}
+
+/// Writes the report records in `format` into `dir`, with a run.json holding one warning,
+/// and draws the report.
+fn rendered_report(dir: &Path, format: TableFormat) -> reports::Rendered {
+    let mut writer = RunWriter::create(
+        dir,
+        &world(),
+        &WriterConfig {
+            format,
+            balance_by: None,
+        },
+    )
+    .unwrap();
+    for record in report_records() {
+        writer.record(record);
+    }
+    writer.finish(&meta(40_000, None)).unwrap();
+    fs::write(
+        dir.join("run.json"),
+        r#"{"warnings": ["field <spec.x> is not modelled"]}"#,
+    )
+    .unwrap();
+    reports::render_run(dir).unwrap()
+}
+
+#[test]
+fn the_report_shows_outages_over_budget_use_and_escaped_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let rendered = rendered_report(dir.path(), TableFormat::Parquet);
+    for figure in [
+        "utilization-per-cluster.svg",
+        "allocated-vs-capacity.svg",
+        "queue.svg",
+        "waiting-cdf.svg",
+        "quota.svg",
+    ] {
+        assert!(rendered.figures.iter().any(|f| f == figure), "{figure}");
+    }
+    // The outage band is grey and a quarter opaque; the over-budget area 35 % opaque.
+    let outages = read(dir.path(), "figures/allocated-vs-capacity.svg");
+    assert!(
+        outages.contains("opacity=\"0.25\" fill=\"#787878\""),
+        "{outages}"
+    );
+    let quota = read(dir.path(), "figures/quota.svg");
+    assert!(quota.contains("<polygon opacity=\"0.35\""), "{quota}");
+    let html = read(dir.path(), "report.html");
+    assert!(html.contains("<td>&lt;b&gt;no room&lt;/b&gt; &amp; more</td><td>2</td>"));
+    assert!(html.contains("<td>quota</td><td>1</td>"));
+    assert!(html.contains("<li>field &lt;spec.x&gt; is not modelled</li>"));
+    assert!(!html.contains("<b>no room"));
+    for figure in &rendered.figures {
+        let id = format!("id=\"fig-{}\"", figure.trim_end_matches(".svg"));
+        assert!(html.contains(&id), "{id}");
+    }
+    assert!(!html.contains("http://") && !html.contains("https://"));
+}
+
+#[test]
+fn reports_are_identical_when_drawn_again_and_from_csv() {
+    let parquet = tempfile::tempdir().unwrap();
+    let csv = tempfile::tempdir().unwrap();
+    let first = rendered_report(parquet.path(), TableFormat::Parquet);
+    let first_html = read(parquet.path(), "report.html");
+    let first_svgs: Vec<String> = first
+        .figures
+        .iter()
+        .map(|f| read(parquet.path(), &format!("figures/{f}")))
+        .collect();
+    // Drawn again from the same folder: the same bytes, and no temporary files left.
+    let again = reports::render_run(parquet.path()).unwrap();
+    assert_eq!(again.figures, first.figures);
+    assert_eq!(read(parquet.path(), "report.html"), first_html);
+    let mut names: Vec<String> = fs::read_dir(parquet.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    names.sort();
+    assert_eq!(names, Vec::<String>::new());
+    // From CSV tables: the same figures; the page differs only where it names the format.
+    let from_csv = rendered_report(csv.path(), TableFormat::Csv);
+    assert_eq!(from_csv.figures, first.figures);
+    for (figure, svg) in first.figures.iter().zip(&first_svgs) {
+        assert_eq!(
+            &read(csv.path(), &format!("figures/{figure}")),
+            svg,
+            "{figure}"
+        );
+    }
+    assert_eq!(
+        read(csv.path(), "report.html"),
+        first_html.replace("tables in Parquet", "tables in CSV")
+    );
+}
+
+#[test]
+fn a_missing_table_is_an_input_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    rendered_report(dir.path(), TableFormat::Parquet);
+    let before = read(dir.path(), "report.html");
+    fs::remove_file(dir.path().join("queue.parquet")).unwrap();
+    match reports::render_run(dir.path()) {
+        Err(Error::Input { path, message }) => {
+            assert_eq!(path, dir.path().join("queue.parquet"));
+            assert_eq!(message, "missing");
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+    // The previous report is left as it was.
+    assert_eq!(read(dir.path(), "report.html"), before);
+}

@@ -92,6 +92,15 @@ pub enum Command {
     /// Runs an experiment: a grid of simulations in parallel, one folder of tables.
     #[command(subcommand)]
     Experiment(ExperimentCommand),
+    /// Draws a run's figures and report.html again from its tables, without re-simulating;
+    /// on an experiment folder, its policy curves.
+    #[command(
+        after_help = "Reads summary.json, run.json and the tables (Parquet or CSV) of a run folder, or means.csv and\nexperiment.json of an experiment folder; writes figures/*.svg and report.html into it, each whole.\nExit code 2 when a file is missing or unreadable.\n\nExample:\n  fleetsim report out/quickstart"
+    )]
+    Report {
+        /// The run or experiment folder.
+        dir: PathBuf,
+    },
     /// Checks a scenario and everything it refers to, without running it.
     #[command(after_help = "Example:\n  fleetsim validate examples/scenarios/quickstart.yaml")]
     Validate {
@@ -233,6 +242,16 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             }
             Err(err) => Err(err),
         },
+        Command::Report { dir } => fleetsim::render_report(&dir).map(|rendered| {
+            if !quiet {
+                println!(
+                    "{} and {} figures in {}",
+                    rendered.report.display(),
+                    rendered.figures.len(),
+                    dir.join("figures").display()
+                );
+            }
+        }),
         Command::Validate { scenario } => fleetsim::validate_scenario(&scenario).map(|s| {
             if !quiet {
                 for warning in &s.warnings {
