@@ -57,6 +57,7 @@ fn quickstart_is_deterministic_per_seed() {
         "jobs.parquet",
         "timeline.parquet",
         "queue.parquet",
+        "report.html",
     ] {
         assert_eq!(
             read(&a, file),
@@ -78,8 +79,16 @@ fn quickstart_is_deterministic_per_seed() {
         .sum();
     assert_eq!(jobs["submitted"].as_u64(), Some(10_000));
     assert_eq!(total, 10_000);
-    // Tables that do not depend on the seed are identical too.
-    for file in ["quota.parquet", "events.parquet"] {
+    // Tables that do not depend on the seed are identical too, and so are the figures.
+    let figures: Vec<String> = std::fs::read_dir(a.join("figures"))
+        .unwrap()
+        .map(|e| format!("figures/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    assert!(figures.len() >= 7, "{figures:?}");
+    for file in ["quota.parquet", "events.parquet"]
+        .into_iter()
+        .chain(figures.iter().map(String::as_str))
+    {
         assert_eq!(read(&a, file), read(&b, file), "{file}");
     }
     // Nothing is left behind but the results.
