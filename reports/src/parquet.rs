@@ -160,3 +160,59 @@ pub(crate) fn polars_error(path: &Path) -> impl Fn(PolarsError) -> Error + '_ {
         message: source.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::{ParquetReader, SerReader};
+
+    use super::*;
+    use crate::tables::Kind;
+
+    const COLUMNS: [Column; 2] = [
+        Column {
+            name: "time_s",
+            kind: Kind::Milli,
+        },
+        Column {
+            name: "name",
+            kind: Kind::Text,
+        },
+    ];
+
+    #[test]
+    fn rows_past_one_row_group_start_the_next_with_statistics() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut table = ParquetTable::create(&path, &COLUMNS).unwrap();
+        let n_rows = ROW_GROUP_ROWS + 10;
+        for idx in 0..n_rows {
+            let name = if idx % 2 == 0 {
+                Cell::Null
+            } else {
+                Cell::Text("x".into())
+            };
+            table.push(&[Cell::Milli(idx as u64 * 1500), name]).unwrap();
+        }
+        table.finish().unwrap();
+        let mut reader = ParquetReader::new(std::fs::File::open(&path).unwrap());
+        let metadata = reader.get_metadata().unwrap().clone();
+        let groups: Vec<usize> = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
+        assert_eq!(groups, [ROW_GROUP_ROWS, 10]);
+        // The second group's times run from 65,536 × 1.5 s to 65,545 × 1.5 s: min and max
+        // are in its statistics, which is what lets a reader skip it.
+        let time = &metadata.row_groups[1].parquet_columns()[0];
+        let stats = time
+            .statistics(&metadata.footer_buf)
+            .expect("statistics written")
+            .unwrap();
+        let stats = format!("{stats:?}");
+        assert!(stats.contains("null_count: Some(0)"), "{stats}");
+        assert!(stats.contains("min_value: Some(98304.0)"), "{stats}");
+        assert!(stats.contains("max_value: Some(98317.5)"), "{stats}");
+        let frame = reader.finish().unwrap();
+        assert_eq!(frame.height(), n_rows);
+        let times = frame.column("time_s").unwrap().f64().unwrap();
+        assert_eq!(times.get(ROW_GROUP_ROWS), Some(ROW_GROUP_ROWS as f64 * 1.5));
+        assert_eq!(frame.column("name").unwrap().null_count(), n_rows / 2);
+    }
+}
