@@ -306,6 +306,7 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
         })
         .collect();
     if !rows.is_empty() {
+        body.push_str("<p>GPU use against budget and quota:</p>\n");
         body.push_str(&table(
             &[
                 "namespace",
@@ -332,15 +333,20 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
                 costs.preemptions.control_plane.to_string(),
                 costs.restarts.to_string(),
                 format!("{:.2}", costs.lost_gpu_hours),
-                format!(
-                    "{} / {}",
-                    duration(costs.recovery_s.p50),
-                    duration(costs.recovery_s.p95)
-                ),
+                if costs.recovery_s.count == 0 {
+                    "–".to_owned()
+                } else {
+                    format!(
+                        "{} / {}",
+                        duration(costs.recovery_s.p50),
+                        duration(costs.recovery_s.p95)
+                    )
+                },
                 costs.jobs_failed.to_string(),
             ]
         })
         .collect();
+    body.push_str("<p>What faults and preemptions cost:</p>\n");
     body.push_str(&table(
         &[
             "namespace",
