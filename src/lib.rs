@@ -32,6 +32,8 @@ pub struct RunConfig {
     pub quiet: bool,
     /// Overrides the scenario's federation (`karmada` or `direct`), to compare the two.
     pub federation: Option<scheduler::Federation>,
+    /// Parquet (the default) or CSV tables.
+    pub format: reports::TableFormat,
 }
 
 /// What a finished run reports back.
@@ -264,6 +266,36 @@ pub fn compare_runs(
     })
 }
 
+/// Draws `figures/` and `report.html` again in a run folder (from its tables and
+/// `summary.json`) or an experiment folder (from its `means.csv`), without re-simulating.
+pub fn render_report(dir: &Path) -> Result<reports::Rendered, RunError> {
+    if !dir.is_dir() {
+        return Err(RunError::Output {
+            path: dir.to_owned(),
+            message: "not a folder".to_owned(),
+        });
+    }
+    let rendered = if dir.join("experiment.json").is_file() {
+        reports::render_experiment(dir)
+    } else {
+        reports::render_run(dir)
+    };
+    rendered.map_err(|err| match err {
+        reports::Error::Input { path, message } | reports::Error::Parquet { path, message } => {
+            RunError::Output { path, message }
+        }
+        reports::Error::Csv { path, source } => RunError::Output {
+            path,
+            message: source.to_string(),
+        },
+        reports::Error::Io { path, source } => RunError::Output {
+            path,
+            message: source.to_string(),
+        },
+        other => RunError::Internal(other.to_string()),
+    })
+}
+
 /// A sink for runs whose records nobody reads.
 struct Discard;
 
@@ -281,8 +313,8 @@ pub fn validate_scenario(path: &Path) -> Result<scenarios::Scenario, RunError> {
     Ok(scenarios::load(path)?)
 }
 
-/// Runs a scenario and writes `summary.json`, `jobs.csv`, `timeline.csv` and `run.json` into
-/// `config.out`. `progress` is called as the run advances, with the jobs arrived so far and
+/// Runs a scenario and writes `summary.json`, `run.json`, the tables (Parquet or CSV),
+/// `figures/` and `report.html` into `config.out`. `progress` is called as the run advances, with the jobs arrived so far and
 /// the total.
 pub fn run_scenario(
     config: &RunConfig,
@@ -303,10 +335,13 @@ pub fn run_scenario(
     if let Some(check) = config.check_invariants {
         control.set_invariant_checks(check);
     }
-    let mut writer = reports::RunWriter::create_grouped(
+    let mut writer = reports::RunWriter::create(
         out.path(),
         &scenario.world,
-        scenario.balance_by.as_deref(),
+        &reports::WriterConfig {
+            format: config.format,
+            balance_by: scenario.balance_by.as_deref(),
+        },
     )
     .map_err(|e| internal(&e))?;
     let jobs = scenario
@@ -337,15 +372,18 @@ pub fn run_scenario(
             end: stats.end,
         })
         .map_err(|e| internal(&e))?;
-    let run_json = format!(
-        "{{\n  \"scenario_file\": {:?},\n  \"wall_seconds\": {:.3},\n  \"events\": {},\n  \"events_per_second\": {:.0},\n  \"jobs\": {}\n}}\n",
-        config.scenario.display().to_string(),
-        wall_seconds,
-        stats.n_events,
-        stats.n_events as f64 / wall_seconds.max(1e-9),
-        stats.n_arrived,
-    );
+    let run_json = serde_json::json!({
+        "scenario_file": config.scenario.display().to_string(),
+        "wall_seconds": (wall_seconds * 1000.0).round() / 1000.0,
+        "events": stats.n_events,
+        "events_per_second": (stats.n_events as f64 / wall_seconds.max(1e-9)).round(),
+        "jobs": stats.n_arrived,
+        "warnings": scenario.warnings,
+    });
+    let mut run_json = serde_json::to_vec_pretty(&run_json).map_err(|e| internal(&e))?;
+    run_json.push(b'\n');
     std::fs::write(out.path().join("run.json"), run_json).map_err(|e| internal(&e))?;
+    reports::render_run(out.path()).map_err(|e| internal(&e))?;
     out.commit()?;
     Ok(RunOutcome {
         summary,

@@ -35,7 +35,8 @@ fn summary_matches_the_hand_calculation() {
     let j2 = jobs.lines().find(|l| l.contains(",j2,")).unwrap();
     assert_eq!(
         j2,
-        "2,j2,team,,completed,20.000,3630.000,5430.000,3610.000,5410.000,1,8,4.000000,alpha:1,12,"
+        "2,j2,team,,completed,20.000,3630.000,5430.000,3610.000,5410.000,1,8,4.000000,alpha:1,12,,\
+         0,0,0,0.000000,0,"
     );
 }
 

@@ -151,6 +151,21 @@ pub fn metrics_of(summary: &Summary) -> Vec<(String, Better, f64)> {
             Better::Lower,
             summary.member_pods.waited_share,
         ),
+        (
+            "jobs.failed".to_owned(),
+            Better::Lower,
+            summary.jobs.failed as f64,
+        ),
+        (
+            "faults.lost_gpu_hours".to_owned(),
+            Better::Lower,
+            summary.faults.total.lost_gpu_hours,
+        ),
+        (
+            "faults.recovery_s.p95".to_owned(),
+            Better::Lower,
+            summary.faults.total.recovery_s.p95,
+        ),
     ];
     for (class, waits) in &summary.waiting_s_per_priority_class {
         out.push((

@@ -21,6 +21,23 @@ pub enum Error {
         /// Why.
         source: csv::Error,
     },
+    /// A Parquet table could not be written or read.
+    #[error("{}: {message}", path.display())]
+    Parquet {
+        /// The table's file.
+        path: PathBuf,
+        /// Why, in polars' words.
+        message: String,
+    },
+    /// A run's or an experiment's files cannot be read back: missing, or not what fleetsim
+    /// writes. Names the file and, where there is one, the column or field.
+    #[error("{}: {message}", path.display())]
+    Input {
+        /// The file or folder.
+        path: PathBuf,
+        /// What is wrong, naming the column or field.
+        message: String,
+    },
     /// The summary could not be serialized.
     #[error("cannot serialize the summary: {0}")]
     Json(#[from] serde_json::Error),

@@ -1,11 +1,16 @@
-//! Turns the record stream of a fleetsim run into output files: `jobs.csv` (one row per job),
-//! `timeline.csv` (one row per allocation change) and `summary.json` (utilization, job counts,
-//! waiting and completion times, GPU-hours).
+//! Turns the record stream of a fleetsim run into output files: tables (Parquet or CSV: jobs,
+//! timeline, quota, events, queue), `summary.json` (utilization, job counts, waiting and
+//! completion times, GPU-hours, fault costs), figures (SVG) and a self-contained
+//! `report.html`; and compares runs for CI.
 //!
 //! Central types: [`RunWriter`], a [`sim_core::record::RecordSink`] that streams the tables to
-//! disk and accumulates the metrics online, so memory does not grow with the timeline; and
+//! disk and accumulates the metrics online, so memory does not grow with the timeline;
 //! [`Summary`], what [`RunWriter::finish`] computes from those metrics and the run's
-//! [`RunMeta`]. Outputs hold no wall-clock values, so identical runs give identical bytes.
+//! [`RunMeta`]; and [`render_run`], which reads a finished run's files back and draws the
+//! figures and the report, so a run can be re-rendered without re-simulating. Outputs hold no
+//! wall-clock values, so identical runs give identical bytes.
+//!
+//! This is the only crate that links polars and plotters: the simulation crates stay light.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -14,14 +19,28 @@ mod balance;
 mod budget;
 pub mod compare;
 mod error;
+mod faults;
+mod figures;
+mod html;
+mod load;
 mod metrics;
 mod names;
+mod parquet;
+mod queue;
+mod report;
 mod summary;
 mod tables;
 mod writer;
 
+/// The polars the tables are written with, so tools and tests read them back with the same
+/// version without a dependency of their own.
+pub use polars;
+
 pub use balance::Balance;
 pub use budget::NamespaceBudget;
 pub use error::Error;
+pub use faults::{FaultCosts, Faults, Preemptions, RecoveryTimes};
+pub use report::{Rendered, render_experiment, render_run};
 pub use summary::{Distribution, GpuHours, JobCounts, MemberPods, RunMeta, Summary, Utilization};
-pub use writer::RunWriter;
+pub use tables::TableFormat;
+pub use writer::{RunWriter, WriterConfig};

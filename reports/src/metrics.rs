@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 
 use sim_core::SimTime;
 use sim_core::model::PriorityClassId;
-use sim_core::record::{AllocationRecord, JobRecord, JobState, NamespaceRecord};
+use sim_core::record::{AllocationRecord, EventRecord, JobRecord, JobState, NamespaceRecord};
 
 use crate::budget::Budgets;
 
 use crate::error::Error;
+use crate::faults::FaultTracker;
 use crate::names::{NO_PRIORITY_CLASS, Names};
 use crate::summary::{
     Distribution, GpuHours, JobCounts, MemberPods, RunMeta, Summary, Utilization, round6,
@@ -41,6 +42,7 @@ pub(crate) struct Metrics {
     member_wait_ms: u128,
     budgets: Budgets,
     balance: crate::balance::BalanceTracker,
+    faults: FaultTracker,
 }
 
 /// The allocation of one (cluster, GPU model): current values and integrals up to `since`.
@@ -100,6 +102,7 @@ impl Metrics {
             member_wait_ms: 0,
             budgets: Budgets::new(names),
             balance,
+            faults: FaultTracker::new(names),
         }
     }
 
@@ -140,6 +143,7 @@ impl Metrics {
             JobState::Failed => &mut self.jobs.failed,
         } += 1;
         self.job_gpu_milli_ms += record.gpu_milli_ms;
+        self.faults.job(record);
         self.member_pods.sent += record.n_pods_sent;
         self.member_pods.waited += record.n_pods_waited;
         self.member_wait_ms += u128::from(record.member_wait_ms);
@@ -163,6 +167,10 @@ impl Metrics {
                 self.job_gpu_milli_ms
             )))
         }
+    }
+
+    pub fn event(&mut self, record: &EventRecord) {
+        self.faults.event(record);
     }
 
     pub fn namespace(&mut self, record: &NamespaceRecord) {
@@ -221,6 +229,7 @@ impl Metrics {
             balance: self
                 .balance
                 .summarize(meta.end.as_millis(), &names.clusters),
+            faults: self.faults.summarize(names),
             member_pods: MemberPods {
                 waited_share: if self.member_pods.sent == 0 {
                     0.0

@@ -57,6 +57,10 @@ pub struct Summary {
     /// how evenly its clusters are used.
     #[serde(default)]
     pub balance: BTreeMap<String, crate::balance::Balance>,
+    /// Evictions, preemptions, restarts, lost work and recovery times, overall and per
+    /// namespace.
+    #[serde(default)]
+    pub faults: crate::faults::Faults,
 }
 
 /// Pods the control plane sent to member clusters, and those no node could take on arrival
@@ -151,7 +155,7 @@ impl Distribution {
 ///
 /// Integer arithmetic, because in floats 0.95 · 100 is a hair above 95 and its ceiling would
 /// skip a rank.
-fn nearest_rank(sorted: &[u64], percent: u64) -> u64 {
+pub(crate) fn nearest_rank(sorted: &[u64], percent: u64) -> u64 {
     let n = sorted.len() as u64;
     let rank = (percent * n).div_ceil(100).max(1);
     sorted[(rank - 1) as usize]

@@ -9,52 +9,61 @@ use sim_core::record::{Record, RecordSink};
 use crate::error::Error;
 use crate::metrics::Metrics;
 use crate::names::Names;
+use crate::queue::QueueTracker;
 use crate::summary::{RunMeta, Summary};
-use crate::tables::Table;
+use crate::tables::{self, Table, TableFormat};
 
-/// Streams a run's records into `jobs.csv` and `timeline.csv` in one directory and accumulates
-/// the metrics of `summary.json`, which [`RunWriter::finish`] writes.
+/// How a [`RunWriter`] writes.
+#[derive(Clone, Copy, Debug)]
+pub struct WriterConfig<'a> {
+    /// Parquet or CSV tables.
+    pub format: TableFormat,
+    /// Measure balance within groups of clusters that share this cluster label's value;
+    /// `None`: all clusters form one group.
+    pub balance_by: Option<&'a str>,
+}
+
+/// Streams a run's records into the `jobs`, `timeline`, `quota` and `events` tables in one
+/// directory and accumulates the metrics of `summary.json`; [`RunWriter::finish`] adds the
+/// `queue` table and writes the summary.
 ///
-/// Rows go straight to buffered files; what stays in memory grows with the number of jobs
-/// (their waiting and completion times), not with the timeline.
+/// Rows go straight to buffered files (Parquet: a row group at a time); what stays in memory
+/// grows with the number of jobs (their waiting and completion times), not with the timeline.
 pub struct RunWriter {
     dir: PathBuf,
+    format: TableFormat,
     names: Names,
     jobs: Table,
     timeline: Table,
     quota: Table,
+    events: Table,
+    queue: QueueTracker,
     metrics: Metrics,
     /// The first write error: [`RecordSink::record`] cannot return it, so `finish` does.
     error: Option<Error>,
 }
 
 impl RunWriter {
-    /// Creates `dir` if needed and the two tables in it, with their headers, for a run of
-    /// `world`. Existing files are replaced. Balance is measured over all clusters as one group.
-    pub fn create(dir: &Path, world: &World) -> Result<RunWriter, Error> {
-        Self::create_grouped(dir, world, None)
-    }
-
-    /// As [`RunWriter::create`], measuring balance within groups of clusters that share the
-    /// value of cluster label `balance_by`.
-    pub fn create_grouped(
-        dir: &Path,
-        world: &World,
-        balance_by: Option<&str>,
-    ) -> Result<RunWriter, Error> {
+    /// Creates `dir` if needed and the tables in it, for a run of `world`. Existing files are
+    /// replaced.
+    pub fn create(dir: &Path, world: &World, config: &WriterConfig) -> Result<RunWriter, Error> {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.to_owned(),
             source,
         })?;
         let names = Names::new(world);
+        let table = |stem, columns| Table::create(dir, stem, columns, config.format);
         Ok(RunWriter {
             dir: dir.to_owned(),
-            jobs: Table::jobs(dir)?,
-            timeline: Table::timeline(dir)?,
-            quota: Table::quota(dir)?,
+            format: config.format,
+            jobs: table("jobs", &tables::JOBS)?,
+            timeline: table("timeline", &tables::TIMELINE)?,
+            quota: table("quota", &tables::QUOTA)?,
+            events: table("events", &tables::EVENTS)?,
+            queue: QueueTracker::default(),
             metrics: Metrics::new(
                 &names,
-                crate::balance::BalanceTracker::new(world, balance_by),
+                crate::balance::BalanceTracker::new(world, config.balance_by),
             ),
             names,
             error: None,
@@ -68,16 +77,22 @@ impl RunWriter {
         self.metrics.check_gpu_time(end)
     }
 
-    /// Flushes the tables, checks the GPU-time invariant, computes the summary and writes it to
-    /// `summary.json`. Returns the first error met since [`RunWriter::create`], if any.
-    pub fn finish(mut self, meta: &RunMeta) -> Result<Summary, Error> {
+    /// Closes the tables, writes the queue table, checks the GPU-time invariant, computes the
+    /// summary and writes it to `summary.json`. Returns the first error met since
+    /// [`RunWriter::create`], if any.
+    pub fn finish(self, meta: &RunMeta) -> Result<Summary, Error> {
         if let Some(error) = self.error {
             return Err(error);
         }
-        self.jobs.flush()?;
-        self.timeline.flush()?;
-        self.quota.flush()?;
-        self.check_gpu_time(meta.end)?;
+        for table in [self.jobs, self.timeline, self.quota, self.events] {
+            table.finish()?;
+        }
+        let mut queue = Table::create(&self.dir, "queue", &tables::QUEUE, self.format)?;
+        for row in self.queue.rows(&self.names) {
+            queue.write(&row)?;
+        }
+        queue.finish()?;
+        self.metrics.check_gpu_time(meta.end)?;
         let summary = self.metrics.summarize(meta, &self.names);
         let mut json = serde_json::to_vec_pretty(&summary)?;
         json.push(b'\n');
@@ -92,17 +107,23 @@ impl RecordSink for RunWriter {
         let written = match &record {
             Record::Allocation(allocation) => {
                 self.metrics.allocation(allocation);
-                self.timeline.write_allocation(allocation, &self.names)
+                self.timeline
+                    .write(&tables::allocation_row(allocation, &self.names))
             }
             Record::Job(job) => {
                 self.metrics.job(job);
-                self.jobs.write_job(job, &self.names)
+                self.queue.job(job);
+                self.jobs.write(&tables::job_row(job, &self.names))
             }
             Record::Namespace(namespace) => {
                 self.metrics.namespace(namespace);
-                self.quota.write_namespace(namespace, &self.names)
+                self.quota
+                    .write(&tables::namespace_row(namespace, &self.names))
             }
-            Record::Event(_) => Ok(()),
+            Record::Event(event) => {
+                self.metrics.event(event);
+                self.events.write(&tables::event_row(event, &self.names))
+            }
         };
         // Once a file has failed, later rows would only pile up errors about the same cause.
         if let (Err(error), None) = (written, &self.error) {

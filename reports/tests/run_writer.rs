@@ -5,13 +5,17 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use reports::{Distribution, Error, JobCounts, RunMeta, RunWriter, Summary};
+use reports::{
+    Distribution, Error, JobCounts, RunMeta, RunWriter, Summary, TableFormat, WriterConfig,
+};
 use sim_core::SimTime;
 use sim_core::model::{
     Cluster, ClusterId, Fleet, GpuModel, GpuModelId, JobId, Namespace, NamespaceId, PriorityClass,
     PriorityClassId, World,
 };
-use sim_core::record::{AllocationRecord, FaultStats, JobRecord, JobState, Record, RecordSink};
+use sim_core::record::{
+    AllocationRecord, EventKind, EventRecord, FaultStats, JobRecord, JobState, Record, RecordSink,
+};
 
 const EAST: ClusterId = ClusterId(0);
 const WEST: ClusterId = ClusterId(1);
@@ -121,12 +125,18 @@ fn meta(end_ms: u64, horizon_ms: Option<u64>) -> RunMeta {
     }
 }
 
+/// CSV tables, so tests can compare them as text; balance over all clusters.
+const CSV: WriterConfig = WriterConfig {
+    format: TableFormat::Csv,
+    balance_by: None,
+};
+
 fn run(
     dir: &Path,
     records: impl IntoIterator<Item = Record>,
     meta: &RunMeta,
 ) -> Result<Summary, Error> {
-    let mut writer = RunWriter::create(dir, &world())?;
+    let mut writer = RunWriter::create(dir, &world(), &CSV)?;
     for record in records {
         writer.record(record);
     }
@@ -156,6 +166,23 @@ fn half_held_records() -> Vec<Record> {
     ]
 }
 
+/// The `faults` fields of a run without faults (indented as the totals are).
+const NO_FAULTS: &str = r#"    "evictions": 0,
+    "preemptions": {
+      "member": 0,
+      "control_plane": 0
+    },
+    "restarts": 0,
+    "lost_gpu_hours": 0.0,
+    "recovery_s": {
+      "count": 0,
+      "mean": 0.0,
+      "p50": 0.0,
+      "p95": 0.0,
+      "max": 0.0
+    },
+    "jobs_failed": 0"#;
+
 #[test]
 fn half_the_gpus_held_all_run_is_half_utilization() {
     let dir = tempfile::tempdir().unwrap();
@@ -168,8 +195,9 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
 
     assert_eq!(
         read(dir.path(), "jobs.csv"),
-        "job_id,name,namespace,priority_class,state,submit_s,start_s,end_s,wait_s,jct_s,replicas,gpus,gpu_hours,clusters,attempts,last_failure\n\
-         0,train,team-a,high,running,0.000,0.000,,0.000,,2,8,0.222222,east:2,1,\n"
+        "job_id,name,namespace,priority_class,state,submit_s,start_s,end_s,wait_s,jct_s,replicas,gpus,gpu_hours,clusters,attempts,last_failure,\
+         evictions,preemptions,restarts,lost_gpu_hours,recoveries,mean_recovery_s\n\
+         0,train,team-a,high,running,0.000,0.000,,0.000,,2,8,0.222222,east:2,1,,0,0,0,0.000000,0,\n"
     );
     assert_eq!(
         read(dir.path(), "timeline.csv"),
@@ -238,12 +266,24 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
       "spread": 0.0,
       "cv": 0.0
     }}
+  }},
+  "faults": {{
+{no_faults},
+    "per_namespace": {{
+      "team-a": {{
+{ns_faults}
+      }}
+    }}
   }}
 }}
 "#,
         wait = one_zero_wait.replace("\n    ", "\n  "),
         class_wait = one_zero_wait,
         jct = zeros.replace("\n    ", "\n  "),
+        no_faults = NO_FAULTS,
+        ns_faults = NO_FAULTS
+            .replace("\n", "\n    ")
+            .replacen("    ", "        ", 1),
     );
     assert_eq!(read(dir.path(), "summary.json"), expected);
     assert_eq!(summary.gpu_utilization.overall, 0.5);
@@ -354,10 +394,11 @@ fn tables_print_exact_times_and_quote_free_text() {
     run(dir.path(), piecewise_records(), &meta(40_000, None)).unwrap();
     assert_eq!(
         read(dir.path(), "jobs.csv"),
-        "job_id,name,namespace,priority_class,state,submit_s,start_s,end_s,wait_s,jct_s,replicas,gpus,gpu_hours,clusters,attempts,last_failure\n\
-         0,a,team-a,low,completed,5.250,10.000,30.000,4.750,24.750,1,4,0.022222,east:1,1,\n\
-         1,b,team-a,,running,15.000,20.000,,5.000,,2,4,0.022222,west:2,2,\n\
-         2,c,team-a,high,unschedulable,35.000,,,,,4,16,0.000000,,3,\"no cluster has 16 free GPUs, \"\"H100\"\" wanted\"\n"
+        "job_id,name,namespace,priority_class,state,submit_s,start_s,end_s,wait_s,jct_s,replicas,gpus,gpu_hours,clusters,attempts,last_failure,\
+         evictions,preemptions,restarts,lost_gpu_hours,recoveries,mean_recovery_s\n\
+         0,a,team-a,low,completed,5.250,10.000,30.000,4.750,24.750,1,4,0.022222,east:1,1,,0,0,0,0.000000,0,\n\
+         1,b,team-a,,running,15.000,20.000,,5.000,,2,4,0.022222,west:2,2,,0,0,0,0.000000,0,\n\
+         2,c,team-a,high,unschedulable,35.000,,,,,4,16,0.000000,,3,\"no cluster has 16 free GPUs, \"\"H100\"\" wanted\",0,0,0,0.000000,0,\n"
     );
     assert_eq!(
         read(dir.path(), "timeline.csv"),
@@ -399,7 +440,7 @@ fn fractional_gpus_are_integrated_and_printed_exactly() {
     assert_eq!(
         jobs.lines().nth(1),
         Some(
-            "0,frac,team-a,,completed,0.000,1.000,3.000,1.000,3.000,1,2,0.000833,east:1;west:1,1,"
+            "0,frac,team-a,,completed,0.000,1.000,3.000,1.000,3.000,1,2,0.000833,east:1;west:1,1,,0,0,0,0.000000,0,"
         )
     );
     assert_eq!(
@@ -450,7 +491,7 @@ fn waits_use_nearest_rank_percentiles_overall_and_per_priority_class() {
 #[test]
 fn gpu_time_check_compares_the_timeline_with_job_records() {
     let dir = tempfile::tempdir().unwrap();
-    let mut writer = RunWriter::create(dir.path(), &world()).unwrap();
+    let mut writer = RunWriter::create(dir.path(), &world(), &CSV).unwrap();
     let mut records = half_held_records();
     let job = records.pop().unwrap();
     for record in records {
@@ -519,7 +560,7 @@ fn create_makes_missing_directories_and_reports_unusable_ones() {
 
     let file = dir.path().join("not-a-dir");
     fs::write(&file, "").unwrap();
-    match RunWriter::create(&file, &world()) {
+    match RunWriter::create(&file, &world(), &CSV) {
         Err(Error::Io { path, .. }) => assert_eq!(path, file),
         Err(other) => panic!("expected an IO error, got {other}"),
         Ok(_) => panic!("expected an IO error"),
@@ -532,7 +573,7 @@ fn a_write_error_during_the_run_is_returned_by_finish() {
     let dir = tempfile::tempdir().unwrap();
     // Every write to /dev/full fails with "no space left on device".
     std::os::unix::fs::symlink("/dev/full", dir.path().join("jobs.csv")).unwrap();
-    let mut writer = RunWriter::create(dir.path(), &world()).unwrap();
+    let mut writer = RunWriter::create(dir.path(), &world(), &CSV).unwrap();
     // Far more than csv's 8 KiB buffer, so the failure happens inside `record`.
     for id in 0..1_000 {
         writer.record(Record::Job(job(id, "queued", None, 0)));
@@ -569,4 +610,300 @@ fn balance_is_the_time_weighted_spread_of_cluster_utilization() {
     let all = &summary.balance["all"];
     assert_eq!(all.clusters, ["east", "west"]);
     assert_eq!((all.spread, all.cv), (0.25, 0.5));
+}
+
+fn event(time_ms: u64, kind: EventKind, recovery_ms: Option<u64>) -> Record {
+    Record::Event(EventRecord {
+        time: SimTime(time_ms),
+        kind,
+        cluster: Some(EAST),
+        node: None,
+        job: Some(JobId(0)),
+        namespace: Some(NamespaceId(0)),
+        pods: 1,
+        gpu_milli: 2_000,
+        lost_gpu_milli_ms: 0,
+        recovery_ms,
+        reason: String::new(),
+    })
+}
+
+#[test]
+fn faults_count_jobs_tallies_and_events() {
+    // One failed job: evicted twice, restarted once, losing 4 GPUs × 30 min = 2 GPU-hours.
+    // Events: a member preemption, a control-plane preemption, recoveries of 30, 10 and 50 s,
+    // and a cluster outage that concerns no namespace.
+    let records = vec![
+        event(10_000, EventKind::Preemption, None),
+        event(20_000, EventKind::BindingPreemption, None),
+        event(30_000, EventKind::Recovered, Some(30_000)),
+        event(31_000, EventKind::Recovered, Some(10_000)),
+        event(32_000, EventKind::Recovered, Some(50_000)),
+        Record::Event(EventRecord {
+            namespace: None,
+            job: None,
+            node: Some(3),
+            reason: "maintenance, \"planned\"".to_owned(),
+            ..match event(35_000, EventKind::ClusterDown, None) {
+                Record::Event(e) => e,
+                _ => unreachable!(),
+            }
+        }),
+        Record::Job(JobRecord {
+            state: JobState::Failed,
+            faults: FaultStats {
+                n_evictions: 2,
+                n_preemptions: 2,
+                n_restarts: 1,
+                lost_gpu_milli_ms: 4_000 * 1_800_000,
+                recovery_ms: 90_000,
+                n_recoveries: 3,
+            },
+            ..job(0, "unlucky", HIGH, 0)
+        }),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run(dir.path(), records, &meta(40_000, None)).unwrap();
+    let expected = reports::FaultCosts {
+        evictions: 2,
+        preemptions: reports::Preemptions {
+            member: 1,
+            control_plane: 1,
+        },
+        restarts: 1,
+        lost_gpu_hours: 2.0,
+        // Sorted 10, 30, 50 s: p50 is rank ⌈1.5⌉ = 2, p95 rank ⌈2.85⌉ = 3.
+        recovery_s: reports::RecoveryTimes {
+            count: 3,
+            mean: 30.0,
+            p50: 30.0,
+            p95: 50.0,
+            max: 50.0,
+        },
+        jobs_failed: 1,
+    };
+    assert_eq!(summary.faults.total, expected);
+    assert_eq!(summary.faults.per_namespace["team-a"], expected);
+    assert_eq!(summary.jobs.failed, 1);
+    let events = read(dir.path(), "events.csv");
+    let lines: Vec<&str> = events.lines().collect();
+    assert_eq!(
+        lines[0],
+        "time_s,kind,cluster,node,job_id,namespace,pods,gpus,lost_gpu_hours,recovery_s,reason"
+    );
+    assert_eq!(
+        lines[3],
+        "30.000,recovered,east,,0,team-a,1,2.000,0.000000,30.000,"
+    );
+    assert_eq!(
+        lines[6],
+        "35.000,cluster_down,east,3,,,1,2.000,0.000000,,\"maintenance, \"\"planned\"\"\""
+    );
+    assert_eq!(lines.len(), 7);
+    // Mean recovery 90 s / 3 = 30 s; 2 GPU-hours lost.
+    let jobs = read(dir.path(), "jobs.csv");
+    assert!(
+        jobs.lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(",2,2,1,2.000000,3,30.000"),
+        "{jobs}"
+    );
+}
+
+#[test]
+fn the_queue_counts_jobs_between_submit_and_start_per_priority_class() {
+    // a (high) waits 0–10 s, b (none) starts when submitted at 5 s, c (low) waits from 5 s to
+    // the end, d (high) waits 10–20 s. All: 1 from 0, 2 from 5 (b does not count), still 2 at
+    // 10 (a leaves as d comes), 1 from 20. high: 1 from 0, 1 at 10, 0 from 20.
+    let records = [
+        completed(0, HIGH, 0, 10, 30),
+        completed(1, None, 5, 5, 30),
+        Record::Job(job(2, "c", LOW, 5_000)),
+        completed(3, HIGH, 10, 20, 30),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    run(dir.path(), records, &meta(40_000, None)).unwrap();
+    assert_eq!(
+        read(dir.path(), "queue.csv"),
+        "time_s,priority_class,waiting_jobs\n\
+         0.000,(all),1\n\
+         5.000,(all),2\n\
+         20.000,(all),1\n\
+         0.000,(none),0\n\
+         0.000,high,1\n\
+         20.000,high,0\n\
+         0.000,low,0\n\
+         5.000,low,1\n"
+    );
+}
+
+/// East (8 A100) goes down from 10 s to 20 s; team-a (budget 2 GPUs) uses 4 GPUs from 5 s to
+/// 15 s; three jobs stay unschedulable, two for the same reason. The run ends at 40 s.
+fn report_records() -> Vec<Record> {
+    let namespace = |time_ms, in_use| {
+        Record::Namespace(sim_core::record::NamespaceRecord {
+            time: SimTime(time_ms),
+            namespace: NamespaceId(0),
+            gpus_in_use_milli: in_use,
+            budget_gpus: Some(2),
+            quota_granted_gpus: None,
+        })
+    };
+    let outage = |time_ms, kind| {
+        Record::Event(EventRecord {
+            time: SimTime(time_ms),
+            kind,
+            cluster: Some(EAST),
+            node: None,
+            job: None,
+            namespace: None,
+            pods: 0,
+            gpu_milli: 0,
+            lost_gpu_milli_ms: 0,
+            recovery_ms: None,
+            reason: String::new(),
+        })
+    };
+    let stuck = |id, reason: &str| {
+        Record::Job(JobRecord {
+            state: JobState::Unschedulable,
+            last_failure: Some(reason.to_owned()),
+            ..job(id, "stuck", LOW, 0)
+        })
+    };
+    vec![
+        alloc(0, EAST, A100, 0, 8_000),
+        namespace(0, 0),
+        alloc(5_000, EAST, A100, 4_000, 8_000),
+        namespace(5_000, 4_000),
+        outage(10_000, EventKind::ClusterDown),
+        alloc(10_000, EAST, A100, 0, 0),
+        namespace(10_000, 0),
+        outage(20_000, EventKind::ClusterUp),
+        alloc(20_000, EAST, A100, 0, 8_000),
+        Record::Job(JobRecord {
+            start: Some(SimTime(5_000)),
+            end: Some(SimTime(10_000)),
+            state: JobState::Completed,
+            n_gpus: 4,
+            gpu_milli_ms: 4_000 * 5_000,
+            ..job(0, "short", HIGH, 1_000)
+        }),
+        stuck(1, "<b>no room</b> & more"),
+        stuck(2, "<b>no room</b> & more"),
+        stuck(3, "quota"),
+    ]
+}
+
+/// Writes the report records in `format` into `dir`, with a run.json holding one warning,
+/// and draws the report.
+fn rendered_report(dir: &Path, format: TableFormat) -> reports::Rendered {
+    let mut writer = RunWriter::create(
+        dir,
+        &world(),
+        &WriterConfig {
+            format,
+            balance_by: None,
+        },
+    )
+    .unwrap();
+    for record in report_records() {
+        writer.record(record);
+    }
+    writer.finish(&meta(40_000, None)).unwrap();
+    fs::write(
+        dir.join("run.json"),
+        r#"{"warnings": ["field <spec.x> is not modelled"]}"#,
+    )
+    .unwrap();
+    reports::render_run(dir).unwrap()
+}
+
+#[test]
+fn the_report_shows_outages_over_budget_use_and_escaped_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let rendered = rendered_report(dir.path(), TableFormat::Parquet);
+    for figure in [
+        "utilization-per-cluster.svg",
+        "allocated-vs-capacity.svg",
+        "queue.svg",
+        "waiting-cdf.svg",
+        "quota.svg",
+    ] {
+        assert!(rendered.figures.iter().any(|f| f == figure), "{figure}");
+    }
+    // The outage band is grey and a quarter opaque; the over-budget area 35 % opaque.
+    let outages = read(dir.path(), "figures/allocated-vs-capacity.svg");
+    assert!(
+        outages.contains("opacity=\"0.25\" fill=\"#787878\""),
+        "{outages}"
+    );
+    let quota = read(dir.path(), "figures/quota.svg");
+    assert!(quota.contains("<polygon opacity=\"0.35\""), "{quota}");
+    let html = read(dir.path(), "report.html");
+    assert!(html.contains("<td>&lt;b&gt;no room&lt;/b&gt; &amp; more</td><td>2</td>"));
+    assert!(html.contains("<td>quota</td><td>1</td>"));
+    assert!(html.contains("<li>field &lt;spec.x&gt; is not modelled</li>"));
+    assert!(!html.contains("<b>no room"));
+    for figure in &rendered.figures {
+        let id = format!("id=\"fig-{}\"", figure.trim_end_matches(".svg"));
+        assert!(html.contains(&id), "{id}");
+    }
+    assert!(!html.contains("http://") && !html.contains("https://"));
+}
+
+#[test]
+fn reports_are_identical_when_drawn_again_and_from_csv() {
+    let parquet = tempfile::tempdir().unwrap();
+    let csv = tempfile::tempdir().unwrap();
+    let first = rendered_report(parquet.path(), TableFormat::Parquet);
+    let first_html = read(parquet.path(), "report.html");
+    let first_svgs: Vec<String> = first
+        .figures
+        .iter()
+        .map(|f| read(parquet.path(), &format!("figures/{f}")))
+        .collect();
+    // Drawn again from the same folder: the same bytes, and no temporary files left.
+    let again = reports::render_run(parquet.path()).unwrap();
+    assert_eq!(again.figures, first.figures);
+    assert_eq!(read(parquet.path(), "report.html"), first_html);
+    let mut names: Vec<String> = fs::read_dir(parquet.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    names.sort();
+    assert_eq!(names, Vec::<String>::new());
+    // From CSV tables: the same figures; the page differs only where it names the format.
+    let from_csv = rendered_report(csv.path(), TableFormat::Csv);
+    assert_eq!(from_csv.figures, first.figures);
+    for (figure, svg) in first.figures.iter().zip(&first_svgs) {
+        assert_eq!(
+            &read(csv.path(), &format!("figures/{figure}")),
+            svg,
+            "{figure}"
+        );
+    }
+    assert_eq!(
+        read(csv.path(), "report.html"),
+        first_html.replace("tables in Parquet", "tables in CSV")
+    );
+}
+
+#[test]
+fn a_missing_table_is_an_input_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    rendered_report(dir.path(), TableFormat::Parquet);
+    let before = read(dir.path(), "report.html");
+    fs::remove_file(dir.path().join("queue.parquet")).unwrap();
+    match reports::render_run(dir.path()) {
+        Err(Error::Input { path, message }) => {
+            assert_eq!(path, dir.path().join("queue.parquet"));
+            assert_eq!(message, "missing");
+        }
+        other => panic!("expected an input error, got {other:?}"),
+    }
+    // The previous report is left as it was.
+    assert_eq!(read(dir.path(), "report.html"), before);
 }

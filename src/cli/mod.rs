@@ -46,6 +46,9 @@ pub enum Command {
         /// teams submitting round robin to member clusters (`direct`); default: the scenario's.
         #[arg(long, value_parser = ["karmada", "direct"])]
         federation: Option<String>,
+        /// Writes the tables as Parquet (default) or CSV.
+        #[arg(long, value_enum, default_value_t = Format::Parquet)]
+        format: Format,
     },
     /// Runs a folder of scheduling decision cases and compares each with its expected answer.
     #[command(
@@ -89,6 +92,15 @@ pub enum Command {
     /// Runs an experiment: a grid of simulations in parallel, one folder of tables.
     #[command(subcommand)]
     Experiment(ExperimentCommand),
+    /// Draws a run's figures and report.html again from its tables, without re-simulating;
+    /// on an experiment folder, its policy curves.
+    #[command(
+        after_help = "Reads summary.json, run.json and the tables (Parquet or CSV) of a run folder, or means.csv and\nexperiment.json of an experiment folder; writes figures/*.svg and report.html into it, each whole.\nExit code 2 when a file is missing or unreadable.\n\nExample:\n  fleetsim report out/quickstart"
+    )]
+    Report {
+        /// The run or experiment folder.
+        dir: PathBuf,
+    },
     /// Checks a scenario and everything it refers to, without running it.
     #[command(after_help = "Example:\n  fleetsim validate examples/scenarios/quickstart.yaml")]
     Validate {
@@ -97,13 +109,22 @@ pub enum Command {
     },
 }
 
+/// Table formats of `fleetsim run`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Format {
+    /// jobs.parquet, timeline.parquet, quota.parquet, events.parquet, queue.parquet.
+    Parquet,
+    /// The same tables as CSV files.
+    Csv,
+}
+
 /// The experiments.
 #[derive(Debug, Subcommand)]
 pub enum ExperimentCommand {
     /// The GPU fragmentation study of the FGD paper (ATC '23): each pod list inflated to a
     /// share of the openb cluster's GPUs, placed by each policy with each seed.
     #[command(
-        after_help = "Writes allocation.csv (workload,policy,seed,arrived_pct,gpu_allocation_pct), means.csv (over seeds),\nfragmentation.csv, runs.csv and experiment.json. `--seed` runs one seed only.\n\nExample:\n  fleetsim experiment fragmentation examples/experiments/fragmentation.yaml --out out/fragmentation"
+        after_help = "Writes allocation.csv (workload,policy,seed,arrived_pct,gpu_allocation_pct), means.csv (over seeds),\nfragmentation.csv, runs.csv, experiment.json, figures/policy-curves-WORKLOAD.svg and report.html. `--seed` runs one seed only.\n\nExample:\n  fleetsim experiment fragmentation examples/experiments/fragmentation.yaml --out out/fragmentation"
     )]
     Fragmentation {
         /// The experiment file (YAML).
@@ -149,13 +170,20 @@ fn run_fragmentation(
     let outcome = outcome?;
     if !quiet {
         println!(
-            "results in {}: allocation.csv, means.csv, fragmentation.csv, runs.csv ({} runs; {:.1} s)",
+            "results in {}: allocation.csv, means.csv, fragmentation.csv, runs.csv, report.html, figures/ ({} runs; {:.1} s)",
             out.display(),
             outcome.cells.len(),
             started.elapsed().as_secs_f64()
         );
     }
     Ok(())
+}
+
+fn config_format_name(format: Format) -> &'static str {
+    match format {
+        Format::Parquet => "Parquet",
+        Format::Csv => "CSV",
+    }
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -214,6 +242,16 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             }
             Err(err) => Err(err),
         },
+        Command::Report { dir } => fleetsim::render_report(&dir).map(|rendered| {
+            if !quiet {
+                println!(
+                    "{} and {} figures in {}",
+                    rendered.report.display(),
+                    rendered.figures.len(),
+                    dir.join("figures").display()
+                );
+            }
+        }),
         Command::Validate { scenario } => fleetsim::validate_scenario(&scenario).map(|s| {
             if !quiet {
                 for warning in &s.warnings {
@@ -233,6 +271,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             out,
             check_invariants,
             federation,
+            format,
         } => {
             let config = fleetsim::RunConfig {
                 scenario,
@@ -246,6 +285,10 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                     }
                     _ => scheduler::Federation::Karmada,
                 }),
+                format: match format {
+                    Format::Parquet => reports::TableFormat::Parquet,
+                    Format::Csv => reports::TableFormat::Csv,
+                },
             };
             let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
                 let bar = ProgressBar::new(0);
@@ -268,8 +311,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 if !quiet {
                     let jobs = &outcome.summary.jobs;
                     println!(
-                        "results in {}: summary.json, jobs.csv, timeline.csv ({} jobs: {} completed, {} running, {} queued, {} unschedulable, {} unmatched; GPU utilization {:.1}%; {:.2} s)",
+                        "results in {}: summary.json, report.html, figures/, {} tables ({} jobs: {} completed, {} running, {} queued, {} unschedulable, {} unmatched; GPU utilization {:.1}%; {:.2} s)",
                         out.display(),
+                        config_format_name(format),
                         jobs.submitted,
                         jobs.completed,
                         jobs.running,

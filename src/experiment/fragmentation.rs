@@ -505,8 +505,8 @@ pub struct FragmentationOutcome {
 }
 
 /// Runs every cell of `experiment` on the current rayon pool and writes `allocation.csv`,
-/// `means.csv`, `fragmentation.csv`, `runs.csv` and `experiment.json` into `out` (whole or not
-/// at all). `seed` restricts the run to one seed; `progress(done, total)` is called as cells
+/// `means.csv`, `fragmentation.csv`, `runs.csv`, `experiment.json`, the policy curves in
+/// `figures/` and `report.html` into `out` (whole or not at all). `seed` restricts the run to one seed; `progress(done, total)` is called as cells
 /// finish.
 pub fn run_fragmentation(
     experiment: &FragmentationExperiment,
@@ -553,6 +553,7 @@ pub fn run_fragmentation(
     };
     let dir = OutputDir::begin(out)?;
     write_outputs(dir.path(), experiment, &cluster, &lists, &outcome, out)?;
+    reports::render_experiment(dir.path()).map_err(|e| RunError::Internal(e.to_string()))?;
     dir.commit()?;
     Ok(outcome)
 }

@@ -3,9 +3,17 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Runs `fleetsim run SCENARIO --out DIR --quiet` into a fresh temporary folder and asserts it
-/// succeeded; returns the folder (kept alive by the caller) and the output folder inside it.
+/// Runs `fleetsim run SCENARIO --out DIR --quiet --format csv` into a fresh temporary folder
+/// and asserts it succeeded; returns the folder (kept alive by the caller) and the output
+/// folder inside it. CSV, so tests can read rows as text.
+#[allow(dead_code)]
 pub fn run_quiet(scenario: &Path) -> (tempfile::TempDir, PathBuf) {
+    run_quiet_with(scenario, &["--format", "csv"])
+}
+
+/// As [`run_quiet`], with `extra` arguments instead of `--format csv`.
+#[allow(dead_code)]
+pub fn run_quiet_with(scenario: &Path, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
@@ -16,6 +24,7 @@ pub fn run_quiet(scenario: &Path) -> (tempfile::TempDir, PathBuf) {
             out.to_str().unwrap(),
             "--quiet",
         ])
+        .args(extra)
         .output()
         .unwrap();
     assert!(

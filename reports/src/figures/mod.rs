@@ -1,0 +1,21 @@
+//! Figures of a run and of an experiment, drawn with plotters as SVG from the tables read back
+//! (so `fleetsim report` draws exactly what `fleetsim run` drew).
+
+mod chart;
+mod experiment;
+mod run;
+mod steps;
+mod style;
+
+pub(crate) use experiment::policy_curves;
+pub(crate) use run::run_figures;
+
+/// One drawn figure.
+pub(crate) struct Figure {
+    /// File stem in `figures/` and the id of its element in `report.html`.
+    pub stem: String,
+    /// What it shows, for the report's caption.
+    pub title: String,
+    /// The SVG document.
+    pub svg: String,
+}

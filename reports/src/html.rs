@@ -1,0 +1,433 @@
+//! `report.html`: one self-contained page (inline SVG and CSS, no scripts, no URLs) that a
+//! planner can open from disk or attach to a ticket.
+//!
+//! Every string that came from input (scenario, cluster, namespace and class names, failure
+//! reasons, warnings) goes through [`escape`]. A Content-Security-Policy forbids every fetch,
+//! so a mistake that would load something shows up as a console error instead.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::figures::Figure;
+use crate::report::RunData;
+use crate::summary::Distribution;
+
+/// `text` with the five HTML-special characters replaced by entities.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 0 auto;
+  max-width: 960px; padding: 1.5rem; color: #1a1a1a; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
+.meta { color: #555; margin-top: 0; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 0.6rem; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: 0.5rem 0.7rem; }
+.card .value { font-size: 1.3rem; font-weight: 600; }
+.card .label { color: #555; font-size: 0.85rem; }
+table { border-collapse: collapse; margin: 0.5rem 0; font-size: 0.9rem; }
+th, td { border: 1px solid #ddd; padding: 0.25rem 0.55rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #f4f4f4; }
+figure { margin: 1.2rem 0; }
+figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { color: #555; font-size: 0.9rem; }
+.warnings li { margin: 0.2rem 0; }
+footer { margin-top: 2.5rem; color: #777; font-size: 0.8rem; }
+";
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+/// A figure as inline SVG in a `<figure id="fig-STEM">`. The namespace attribute is dropped:
+/// HTML does not need it, and it is the one URL the SVG holds.
+fn figure_html(figure: &Figure) -> String {
+    let svg = figure
+        .svg
+        .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+        .replacen("<svg ", "<svg role=\"img\" ", 1);
+    format!(
+        "<figure id=\"fig-{stem}\">\n{svg}\n<figcaption>{title} (<code>figures/{stem}.svg</code>)</figcaption>\n</figure>\n",
+        stem = escape(&figure.stem),
+        title = escape(&figure.title),
+    )
+}
+
+fn figures_html(figures: &[Figure]) -> String {
+    figures.iter().map(figure_html).collect()
+}
+
+fn card(out: &mut String, value: &str, label: &str) {
+    let _ = writeln!(
+        out,
+        "<div class=\"card\"><div class=\"value\">{}</div><div class=\"label\">{}</div></div>",
+        escape(value),
+        escape(label)
+    );
+}
+
+fn percent(fraction: f64) -> String {
+    format!("{:.1} %", fraction * 100.0)
+}
+
+/// Seconds in the largest unit that keeps the number readable.
+fn duration(secs: f64) -> String {
+    if secs >= 2.0 * 86_400.0 {
+        format!("{:.1} d", secs / 86_400.0)
+    } else if secs >= 2.0 * 3_600.0 {
+        format!("{:.1} h", secs / 3_600.0)
+    } else if secs >= 120.0 {
+        format!("{:.1} min", secs / 60.0)
+    } else {
+        format!("{secs:.1} s")
+    }
+}
+
+/// A table: header cells, then rows of already escaped cells.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = String::from("<table>\n<tr>");
+    for cell in header {
+        let _ = write!(out, "<th>{}</th>", escape(cell));
+    }
+    out.push_str("</tr>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for cell in row {
+            let _ = write!(out, "<td>{cell}</td>");
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+fn distribution_row(name: &str, dist: &Distribution) -> Vec<String> {
+    vec![
+        escape(name),
+        dist.count.to_string(),
+        duration(dist.mean),
+        duration(dist.p50),
+        duration(dist.p95),
+        duration(dist.p99),
+    ]
+}
+
+/// Unschedulable jobs grouped by their last failure: (reason, count), most common first.
+fn unschedulable_reasons(data: &RunData) -> Vec<(String, u64)> {
+    let (states, failures) = (data.jobs.texts("state"), data.jobs.texts("last_failure"));
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for (state, failure) in states.iter().zip(failures) {
+        if state.as_deref() == Some("unschedulable") {
+            let reason = failure
+                .clone()
+                .unwrap_or_else(|| "(no reason given)".into());
+            *counts.entry(reason).or_default() += 1;
+        }
+    }
+    let mut reasons: Vec<(String, u64)> = counts.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    reasons
+}
+
+/// The report of one run.
+pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
+    let summary = &data.summary;
+    let mut body = String::new();
+    let _ = writeln!(
+        body,
+        "<h1>{}</h1>\n<p class=\"meta\">seed {} · simulated {}{} · fleetsim {} · tables in {}</p>",
+        escape(&summary.scenario),
+        summary.seed,
+        duration(summary.end_s),
+        summary
+            .horizon_s
+            .map_or(String::new(), |h| format!(" (horizon {})", duration(h))),
+        escape(&summary.fleetsim_version),
+        match data.format {
+            crate::TableFormat::Parquet => "Parquet",
+            crate::TableFormat::Csv => "CSV",
+        },
+    );
+
+    body.push_str("<h2 id=\"headline\">Headline numbers</h2>\n<div class=\"cards\">\n");
+    let jobs = &summary.jobs;
+    let faults = &summary.faults.total;
+    card(
+        &mut body,
+        &percent(summary.gpu_utilization.overall),
+        "GPU utilization",
+    );
+    card(&mut body, &jobs.submitted.to_string(), "jobs submitted");
+    card(&mut body, &jobs.completed.to_string(), "completed");
+    card(&mut body, &jobs.running.to_string(), "still running");
+    card(
+        &mut body,
+        &(jobs.queued + jobs.unschedulable).to_string(),
+        "still waiting",
+    );
+    card(&mut body, &jobs.unschedulable.to_string(), "unschedulable");
+    card(&mut body, &jobs.unmatched.to_string(), "unmatched");
+    card(&mut body, &jobs.failed.to_string(), "failed");
+    card(
+        &mut body,
+        &duration(summary.waiting_s.p50),
+        "waiting, median",
+    );
+    card(&mut body, &duration(summary.waiting_s.p95), "waiting, p95");
+    card(
+        &mut body,
+        &duration(summary.jct_s.p50),
+        "completion time, median",
+    );
+    card(
+        &mut body,
+        &format!("{:.1}", summary.gpu_hours.allocated),
+        "GPU-hours allocated",
+    );
+    card(&mut body, &faults.evictions.to_string(), "evictions");
+    card(
+        &mut body,
+        &(faults.preemptions.member + faults.preemptions.control_plane).to_string(),
+        "preemptions",
+    );
+    card(&mut body, &faults.restarts.to_string(), "restarts");
+    card(
+        &mut body,
+        &format!("{:.1}", faults.lost_gpu_hours),
+        "GPU-hours lost to restarts",
+    );
+    body.push_str("</div>\n");
+
+    let reasons = unschedulable_reasons(data);
+    if !data.warnings.is_empty() || !reasons.is_empty() {
+        body.push_str("<h2 id=\"warnings\">Warnings</h2>\n");
+        if !data.warnings.is_empty() {
+            body.push_str("<p>The scenario's validation warnings:</p>\n<ul class=\"warnings\">\n");
+            for warning in &data.warnings {
+                let _ = writeln!(body, "<li>{}</li>", escape(warning));
+            }
+            body.push_str("</ul>\n");
+        }
+        if !reasons.is_empty() {
+            body.push_str("<p>Jobs still unschedulable at the end, by their last failure:</p>\n");
+            let rows: Vec<Vec<String>> = reasons
+                .iter()
+                .map(|(reason, count)| vec![escape(reason), count.to_string()])
+                .collect();
+            body.push_str(&table(&["last failure", "jobs"], &rows));
+        }
+    }
+
+    body.push_str("<h2 id=\"figures\">Figures</h2>\n");
+    body.push_str(&figures_html(figures));
+
+    body.push_str("<h2 id=\"clusters\">Clusters</h2>\n");
+    let group_of: BTreeMap<&str, &str> = summary
+        .balance
+        .iter()
+        .flat_map(|(group, b)| b.clusters.iter().map(move |c| (c.as_str(), group.as_str())))
+        .collect();
+    let rows: Vec<Vec<String>> = summary
+        .gpu_utilization
+        .per_cluster
+        .iter()
+        .map(|(cluster, utilization)| {
+            vec![
+                escape(cluster),
+                percent(*utilization),
+                escape(group_of.get(cluster.as_str()).copied().unwrap_or("")),
+            ]
+        })
+        .collect();
+    body.push_str(&table(
+        &["cluster", "GPU utilization", "balance group"],
+        &rows,
+    ));
+    let rows: Vec<Vec<String>> = summary
+        .gpu_utilization
+        .per_gpu_model
+        .iter()
+        .map(|(model, utilization)| vec![escape(model), percent(*utilization)])
+        .collect();
+    body.push_str(&table(&["GPU model", "GPU utilization"], &rows));
+    let rows: Vec<Vec<String>> = summary
+        .balance
+        .iter()
+        .map(|(group, balance)| {
+            vec![
+                escape(group),
+                balance.clusters.len().to_string(),
+                format!("{:.1} points", balance.spread * 100.0),
+                format!("{:.3}", balance.cv),
+            ]
+        })
+        .collect();
+    body.push_str(&table(
+        &["balance group", "clusters", "mean spread", "mean CV"],
+        &rows,
+    ));
+
+    body.push_str("<h2 id=\"namespaces\">Namespaces</h2>\n");
+    let optional = |value: Option<i64>| value.map_or("–".to_owned(), |v| v.to_string());
+    let rows: Vec<Vec<String>> = summary
+        .namespaces
+        .iter()
+        .map(|(namespace, budget)| {
+            vec![
+                escape(namespace),
+                optional(budget.budget_gpus),
+                optional(budget.quota_granted_gpus),
+                format!("{:.1}", budget.gpu_hours_used),
+                format!("{:.1}", budget.over_budget_gpu_hours),
+                format!("{:.1}", budget.peak_over_budget_gpus),
+                format!("{:.1}", budget.reserved_idle_gpu_hours),
+                budget.jobs_waited_under_budget.to_string(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        body.push_str("<p>GPU use against budget and quota:</p>\n");
+        body.push_str(&table(
+            &[
+                "namespace",
+                "budget GPUs",
+                "quota GPUs",
+                "GPU-h used",
+                "GPU-h over budget",
+                "peak over budget",
+                "GPU-h granted, idle",
+                "jobs waited under budget",
+            ],
+            &rows,
+        ));
+    }
+    let rows: Vec<Vec<String>> = summary
+        .faults
+        .per_namespace
+        .iter()
+        .map(|(namespace, costs)| {
+            vec![
+                escape(namespace),
+                costs.evictions.to_string(),
+                costs.preemptions.member.to_string(),
+                costs.preemptions.control_plane.to_string(),
+                costs.restarts.to_string(),
+                format!("{:.2}", costs.lost_gpu_hours),
+                if costs.recovery_s.count == 0 {
+                    "–".to_owned()
+                } else {
+                    format!(
+                        "{} / {}",
+                        duration(costs.recovery_s.p50),
+                        duration(costs.recovery_s.p95)
+                    )
+                },
+                costs.jobs_failed.to_string(),
+            ]
+        })
+        .collect();
+    body.push_str("<p>What faults and preemptions cost:</p>\n");
+    body.push_str(&table(
+        &[
+            "namespace",
+            "evictions",
+            "member preemptions",
+            "control-plane preemptions",
+            "restarts",
+            "GPU-h lost",
+            "recovery p50 / p95",
+            "jobs failed",
+        ],
+        &rows,
+    ));
+
+    body.push_str("<h2 id=\"waiting\">Waiting time per priority class</h2>\n");
+    let mut rows = vec![distribution_row("all jobs", &summary.waiting_s)];
+    rows.extend(
+        summary
+            .waiting_s_per_priority_class
+            .iter()
+            .map(|(class, dist)| distribution_row(class, dist)),
+    );
+    body.push_str(&table(
+        &["priority class", "started", "mean", "p50", "p95", "p99"],
+        &rows,
+    ));
+    let _ = writeln!(
+        body,
+        "<footer>Written by fleetsim {}; the figures are also in <code>figures/</code>; \
+         <code>fleetsim report</code> draws this page again from the run's tables.</footer>",
+        escape(&summary.fleetsim_version)
+    );
+    page(&format!("fleetsim: {}", summary.scenario), &body)
+}
+
+/// The report of an experiment: its description and the policy curves.
+pub(crate) fn experiment_report(description: &serde_json::Value, figures: &[Figure]) -> String {
+    let name = description["experiment"].as_str().unwrap_or("experiment");
+    let mut body = String::new();
+    let _ = writeln!(body, "<h1>Experiment: {}</h1>", escape(name));
+    let list = |key: &str| -> String {
+        description[key].as_array().map_or(String::new(), |items| {
+            items
+                .iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => escape(s),
+                    other => escape(&other.to_string()),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    let _ = writeln!(
+        body,
+        "<p class=\"meta\">policies: {} · seeds: {} · fleetsim {}</p>",
+        list("policies"),
+        list("seeds"),
+        escape(description["fleetsim_version"].as_str().unwrap_or("")),
+    );
+    body.push_str("<h2 id=\"figures\">Figures</h2>\n");
+    body.push_str(&figures_html(figures));
+    page(&format!("fleetsim experiment: {name}"), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_replaces_every_html_special_character() {
+        assert_eq!(
+            escape(r#"<a href="x">Tom & 'Jerry'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn durations_read_in_the_largest_sensible_unit() {
+        assert_eq!(duration(30.0), "30.0 s");
+        assert_eq!(duration(3_610.0), "60.2 min");
+        assert_eq!(duration(7_230.0), "2.0 h");
+        assert_eq!(duration(30.0 * 86_400.0), "30.0 d");
+    }
+}

@@ -1,0 +1,136 @@
+//! `fleetsim report`: figures and report.html drawn again from a run's or an experiment's
+//! files, the same bytes as the run drew, and exit code 2 naming the file on bad input.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fleetsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+/// The quickstart cut to 200 jobs, written into `dir`.
+fn small_quickstart(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios/quickstart.yaml"),
+    )
+    .unwrap();
+    assert!(text.contains("jobs: 10000"));
+    let scenario = dir.join("small.yaml");
+    std::fs::write(&scenario, text.replace("jobs: 10000", "jobs: 200")).unwrap();
+    scenario
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("figures"))
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                format!("figures/{}", e.file_name().to_string_lossy()),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    found.push((
+        "report.html".into(),
+        std::fs::read(dir.join("report.html")).unwrap(),
+    ));
+    found.sort();
+    found
+}
+
+#[test]
+fn report_draws_the_same_figures_and_page_as_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = small_quickstart(tmp.path());
+    for format in ["parquet", "csv"] {
+        let (_run, out) = common::run_quiet_with(&scenario, &["--format", format]);
+        let drawn_by_run = files(&out);
+        std::fs::remove_dir_all(out.join("figures")).unwrap();
+        std::fs::remove_file(out.join("report.html")).unwrap();
+        let output = fleetsim(&["report", out.to_str().unwrap()]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("report.html"), "{stdout}");
+        assert_eq!(files(&out), drawn_by_run, "{format}");
+    }
+}
+
+#[test]
+fn report_on_bad_input_exits_2_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nowhere");
+    let output = fleetsim(&["report", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nowhere"));
+
+    let (_run, out) = common::run_quiet_with(&small_quickstart(tmp.path()), &[]);
+    let page = std::fs::read(out.join("report.html")).unwrap();
+    std::fs::write(out.join("timeline.parquet"), "not parquet").unwrap();
+    let output = fleetsim(&["report", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("timeline.parquet"), "{stderr}");
+    assert_eq!(std::fs::read(out.join("report.html")).unwrap(), page);
+
+    std::fs::write(out.join("summary.json"), "{\"scenario\": 3}").unwrap();
+    let output = fleetsim(&["report", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("summary.json"), "{stderr}");
+}
+
+#[test]
+fn report_on_an_experiment_draws_one_figure_per_workload() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("experiment.json"),
+        r#"{"experiment": "fragmentation", "policies": ["BestFit", "FGD"], "seeds": [1, 2]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("means.csv"),
+        "workload,policy,arrived_pct,n_seeds,mean_pct,std_pct,median_pct,p25_pct,p75_pct\n\
+         w1,BestFit,0,2,0.0,,,,\n\
+         w1,BestFit,50,2,48.5,,,,\n\
+         w1,FGD,0,2,0.0,,,,\n\
+         w1,FGD,50,2,49.9,,,,\n\
+         w 2,FGD,0,2,0.0,,,,\n\
+         w 2,FGD,50,2,,,,,\n",
+    )
+    .unwrap();
+    let output = fleetsim(&["report", dir.to_str().unwrap(), "--quiet"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut figures: Vec<String> = std::fs::read_dir(dir.join("figures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    figures.sort();
+    // "w 2" is not a safe file name: its space becomes an underscore.
+    assert_eq!(figures, ["policy-curves-w1.svg", "policy-curves-w_2.svg"]);
+    let w1 = std::fs::read_to_string(dir.join("figures/policy-curves-w1.svg")).unwrap();
+    assert!(w1.contains("\nBestFit\n") && w1.contains("\nFGD\n"), "{w1}");
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("id=\"fig-policy-curves-w1\""));
+    assert!(page.contains("BestFit, FGD"));
+
+    std::fs::remove_file(dir.join("means.csv")).unwrap();
+    let output = fleetsim(&["report", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("means.csv"), "{stderr}");
+}
