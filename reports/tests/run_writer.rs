@@ -658,6 +658,7 @@ fn faults_count_jobs_tallies_and_events() {
                 lost_gpu_milli_ms: 4_000 * 1_800_000,
                 recovery_ms: 90_000,
                 n_recoveries: 3,
+                ..FaultStats::default()
             },
             ..job(0, "unlucky", HIGH, 0)
         }),
