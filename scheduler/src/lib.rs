@@ -22,6 +22,7 @@ pub mod filter;
 pub mod generic;
 pub mod member;
 pub mod policy;
+pub mod preemption;
 pub mod queue;
 pub mod quota;
 pub mod score;

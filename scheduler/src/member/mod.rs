@@ -13,6 +13,7 @@ mod gpu_clustering;
 mod gpu_packing;
 mod least_allocated;
 mod most_allocated;
+pub mod preemption;
 mod random;
 mod registry;
 
