@@ -184,8 +184,29 @@ pub struct TimelineEntrySpec {
     pub at: Text,
     /// Replace a cluster's labels.
     pub cluster_labels: Option<ClusterLabelsSpec>,
+    /// A WorkloadRebalancer created at `at`.
+    pub rebalance: Option<RebalanceSpec>,
     /// Create or update policies from a Karmada YAML file.
     pub policies: Option<PolicyInclude>,
+}
+
+/// A WorkloadRebalancer: `spec.workloads`, each a namespace and a name; an entry without a
+/// name stands for every workload of the namespace.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RebalanceSpec {
+    /// The workloads.
+    pub workloads: Vec<WorkloadRefSpec>,
+}
+
+/// One workload of a WorkloadRebalancer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadRefSpec {
+    /// Its namespace.
+    pub namespace: Text,
+    /// Its name (a job's name); absent = every job of the namespace.
+    pub name: Option<String>,
 }
 
 /// New labels for a cluster.
@@ -411,6 +432,18 @@ pub struct SchedulerSpec {
     /// Cluster health and failover.
     #[serde(default)]
     pub failover: FailoverSettingsSpec,
+    /// The karmada-descheduler: present = deployed.
+    pub descheduler: Option<DeschedulerSpec>,
+}
+
+/// The karmada-descheduler's flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeschedulerSpec {
+    /// `--descheduling-interval` (default 2m).
+    pub interval: Option<Text>,
+    /// `--unschedulable-threshold` (default 5m).
+    pub unschedulable_threshold: Option<Text>,
 }
 
 /// Scheduling queue timings; each a duration, default Karmada's.

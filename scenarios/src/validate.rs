@@ -513,8 +513,29 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
     for (idx, entry) in spec.timeline.iter().enumerate() {
         let path = format!("timeline[{idx}]");
         let at = SimTime(ck.duration(&entry.at, &format!("{path}.at"))?.as_millis());
-        let change = match (&entry.cluster_labels, &entry.policies) {
-            (Some(change), None) => {
+        let change = match (&entry.cluster_labels, &entry.policies, &entry.rebalance) {
+            (None, None, Some(rebalance)) => {
+                let mut workloads = Vec::new();
+                for (w_idx, w) in rebalance.workloads.iter().enumerate() {
+                    let Some(ns) = world
+                        .namespaces
+                        .iter()
+                        .position(|n| n.name == w.namespace.value)
+                    else {
+                        return ck.at(
+                            &w.namespace,
+                            format!("{path}.rebalance.workloads[{w_idx}].namespace"),
+                            format!("unknown namespace {:?}", w.namespace.value),
+                        );
+                    };
+                    workloads.push(scheduler::control::WorkloadRef {
+                        namespace: NamespaceId(ns as u32),
+                        name: w.name.clone(),
+                    });
+                }
+                TimelineChange::Rebalance(workloads)
+            }
+            (Some(change), None, None) => {
                 let Some(cluster) = world.fleet.cluster_id(&change.cluster.value) else {
                     return ck.at(
                         &change.cluster,
@@ -527,7 +548,7 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
                     labels: change.labels.clone(),
                 }
             }
-            (None, Some(include)) => {
+            (None, Some(include), None) => {
                 let policy_file = base.join(&include.include.value);
                 let text = std::fs::read_to_string(&policy_file).or_else(|err| {
                     ck.at(
@@ -559,7 +580,7 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
                 return ck.at(
                     &entry.at,
                     path,
-                    "give exactly one of cluster_labels or policies",
+                    "give exactly one of cluster_labels, policies or rebalance",
                 );
             }
         };
@@ -608,6 +629,13 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
     let mut warnings = imported.warnings;
     warnings.append(&mut trace_warnings);
     warnings.extend(model_warnings(&world, &scheduler, &workload));
+    if scheduler.descheduler.is_some() && !scheduler.estimators.iter().any(|e| e == "accurate") {
+        warnings.push(
+            "scheduler.descheduler: only the accurate estimator reports unschedulable \
+             replicas, so without `accurate` in scheduler.estimators the descheduler does nothing"
+                .to_owned(),
+        );
+    }
     Ok(Scenario {
         name: spec.name,
         seed: spec.seed,
@@ -955,6 +983,32 @@ fn scheduler_config(
     let failover_defaults = scheduler::faults::FailoverConfig::default();
     let f = &spec.failover;
     let config = SchedulerConfig {
+        descheduler: match &spec.descheduler {
+            None => None,
+            Some(d) => {
+                let defaults = scheduler::control::DeschedulerConfig::default();
+                let interval = ck.optional_duration(
+                    d.interval.as_ref(),
+                    "scheduler.descheduler.interval",
+                    defaults.interval,
+                )?;
+                if let (Some(text), true) = (&d.interval, interval == Duration::ZERO) {
+                    return ck.at(
+                        text,
+                        "scheduler.descheduler.interval",
+                        "must be longer than 0",
+                    );
+                }
+                Some(scheduler::control::DeschedulerConfig {
+                    interval,
+                    unschedulable_threshold: ck.optional_duration(
+                        d.unschedulable_threshold.as_ref(),
+                        "scheduler.descheduler.unschedulable_threshold",
+                        defaults.unschedulable_threshold,
+                    )?,
+                })
+            }
+        },
         failover: scheduler::faults::FailoverConfig {
             status_grace: ck.optional_duration(
                 f.status_grace.as_ref(),

@@ -37,6 +37,8 @@ pub struct SchedulerConfig {
     pub overcommit_protection: bool,
     /// How cluster health is noticed and what failover does.
     pub failover: crate::faults::FailoverConfig,
+    /// The karmada-descheduler, if deployed.
+    pub descheduler: Option<crate::control::DeschedulerConfig>,
 }
 
 /// How jobs reach the member clusters.
@@ -72,6 +74,7 @@ impl Default for SchedulerConfig {
             status_period: sim_core::Duration::from_secs(10),
             overcommit_protection: false,
             failover: crate::faults::FailoverConfig::default(),
+            descheduler: None,
         }
     }
 }

@@ -29,6 +29,10 @@ use crate::quota::{FederatedResourceQuota, Quotas};
 
 #[path = "control_faults.rs"]
 mod faults;
+#[path = "control_rebalance.rs"]
+mod rebalance;
+
+pub use rebalance::DeschedulerConfig;
 
 use faults::{EvictionTask, Loss};
 
@@ -50,6 +54,8 @@ pub enum ControlEvent {
     },
     /// A change from the scenario's timeline (index into it).
     Timeline(u32),
+    /// A karmada-descheduler pass.
+    Deschedule,
     /// A scheduled outage or drain begins (index into the fault plan's outages).
     OutageDown(u32),
     /// A scheduled outage or drain ends.
@@ -194,6 +200,10 @@ struct ActiveJob {
     /// Clusters where the job's replicas do not all run, and since when (application
     /// failover).
     unhealthy: Vec<(ClusterId, SimTime)>,
+    /// `status.lastScheduledTime`.
+    last_scheduled: Option<SimTime>,
+    /// `spec.rescheduleTriggeredAt`, set by a WorkloadRebalancer.
+    reschedule_triggered: Option<SimTime>,
 }
 
 impl ActiveJob {
@@ -329,6 +339,8 @@ pub struct ControlPlane {
     n_failover_timers: u64,
     /// When a job last started running or completed.
     last_progress: SimTime,
+    /// The karmada-descheduler, when it runs.
+    descheduler: Option<DeschedulerConfig>,
     /// Evictions since a job last completed, and when that was.
     evictions_since_progress: u64,
     last_completion: SimTime,
@@ -408,6 +420,7 @@ impl ControlPlane {
             n_repairs: 0,
             n_failover_timers: 0,
             last_progress: SimTime::ZERO,
+            descheduler: config.descheduler,
             evictions_since_progress: 0,
             last_completion: SimTime::ZERO,
         })
@@ -637,7 +650,14 @@ impl ControlPlane {
         let Some(active) = self.jobs.get(&entry.job) else {
             return;
         };
-        if !self.needs_scheduling(active) {
+        // `RescheduleRequired`: a WorkloadRebalancer's trigger strictly after the last
+        // schedule (second precision) asks for a fresh schedule; a binding never scheduled
+        // just waits for its first one.
+        let fresh = match (active.reschedule_triggered, active.last_scheduled) {
+            (Some(trigger), Some(last)) => trigger.as_millis() / 1000 > last.as_millis() / 1000,
+            _ => false,
+        };
+        if !fresh && !self.needs_scheduling(active) {
             return;
         }
         let active = self.jobs.get_mut(&entry.job).expect("present");
@@ -650,7 +670,8 @@ impl ControlPlane {
         let placeholder =
             ResourceBinding::new(entry.job, 0, PodRequest::default(), active.job.namespace);
         let binding = std::mem::replace(&mut active.binding, placeholder);
-        let attempt = self.decide(&binding, Mode::Steady);
+        let mode = if fresh { Mode::Fresh } else { Mode::Steady };
+        let attempt = self.decide(&binding, mode);
         self.log(entry.job, now, || Entry::Attempt(attempt.clone()));
         let active = self.jobs.get_mut(&entry.job).expect("present");
         active.binding = binding;
@@ -669,6 +690,7 @@ impl ControlPlane {
                 let active = self.jobs.get_mut(&entry.job).expect("present");
                 active.unschedulable = false;
                 active.last_failure = None;
+                active.last_scheduled = Some(now);
                 let request = active.binding.request;
                 if self.overcommit_protection {
                     self.assume(entry.job, &assignment, request);
@@ -840,7 +862,8 @@ impl ControlPlane {
     }
 
     /// Applies a change from the scenario's timeline and requeues the bindings Karmada would.
-    fn apply_change(&mut self, change: TimelineChange, now: SimTime) {
+    fn apply_change(&mut self, change: TimelineChange, ctx: &mut Context<'_, ControlEvent>) {
+        let now = ctx.now();
         self.n_changes += 1;
         match change {
             TimelineChange::ClusterLabels { cluster, labels } => {
@@ -849,6 +872,7 @@ impl ControlPlane {
                 let new = self.world.fleet.cluster(cluster).clone();
                 self.requeue_for_cluster(&old, &new, now);
             }
+            TimelineChange::Rebalance(workloads) => self.rebalance(&workloads, ctx),
             TimelineChange::Policies(updates) => {
                 for update in updates {
                     let existing = self.policy_set.policies.iter().position(|p| {
@@ -1378,6 +1402,7 @@ impl Handler for ControlPlane {
     fn on_start(&mut self, ctx: &mut Context<'_, ControlEvent>) {
         self.flush_namespaces(ctx);
         self.start_faults(ctx);
+        self.start_descheduler(ctx);
         for (idx, (time, _)) in self.timeline.iter().enumerate() {
             ctx.schedule(*time, ControlEvent::Timeline(idx as u32));
         }
@@ -1510,6 +1535,8 @@ impl Handler for ControlPlane {
                 held: Vec::new(),
                 tasks: Vec::new(),
                 unhealthy: Vec::new(),
+                last_scheduled: None,
+                reschedule_triggered: None,
             },
         );
         if let Federation::Direct(submission) = &self.federation {
@@ -1540,7 +1567,7 @@ impl Handler for ControlPlane {
             }
             ControlEvent::Timeline(idx) => {
                 let change = self.timeline[idx as usize].1.clone();
-                self.apply_change(change, now);
+                self.apply_change(change, ctx);
             }
             ControlEvent::UnschedulableFlush => {
                 if self.unschedulable_tick == Some(now) {
@@ -1548,6 +1575,7 @@ impl Handler for ControlPlane {
                 }
                 self.queue.flush_unschedulable(now);
             }
+            ControlEvent::Deschedule => self.deschedule(ctx),
             ControlEvent::OutageDown(idx) => self.outage_down(idx as usize, ctx),
             ControlEvent::OutageUp(idx) => self.outage_up(idx as usize, ctx),
             ControlEvent::NodeFail {
@@ -1753,6 +1781,17 @@ pub enum TimelineChange {
     },
     /// Policies are created or updated (matched by kind, namespace and name).
     Policies(Vec<PolicyUpdate>),
+    /// A WorkloadRebalancer: a fresh schedule of the named workloads.
+    Rebalance(Vec<WorkloadRef>),
+}
+
+/// A workload a WorkloadRebalancer names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkloadRef {
+    /// Its namespace.
+    pub namespace: NamespaceId,
+    /// Its name; `None` stands for every workload of the namespace (a fleetsim shorthand).
+    pub name: Option<String>,
 }
 
 /// One created or updated propagation policy.

@@ -517,6 +517,13 @@ impl ControlPlane {
             self.plugins.placement(cluster),
             &mut bound,
         );
+        let n_waiting = n_pods - bound.len() as u32;
+        if n_waiting > 0 {
+            // What waits counts for the descheduler and for member waiting time.
+            let now = self.now;
+            let active = self.jobs.get_mut(&job).expect("present");
+            active.waiting.push((cluster, now, n_waiting));
+        }
         self.bound
             .extend(bound.into_iter().map(|b| (cluster, b, false)));
     }

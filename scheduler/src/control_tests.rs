@@ -1069,3 +1069,170 @@ mod faults {
         assert_eq!(events(&sink, EventKind::JobFailed).len(), 1);
     }
 }
+
+/// WorkloadRebalancer and the karmada-descheduler, worked by hand.
+mod rebalancing {
+    use super::*;
+    use crate::control::{DeschedulerConfig, WorkloadRef};
+    use crate::faults::{FailoverConfig, FaultPlan, FaultTarget, Outage};
+    use crate::policy::{Toleration, TolerationOperator};
+    use sim_core::model::TaintEffect;
+    use sim_core::record::EventKind;
+
+    fn run_plan(
+        world: World,
+        placement: Placement,
+        config: SchedulerConfig,
+        jobs: Vec<Job>,
+        plan: FaultPlan,
+        timeline: Vec<(SimTime, TimelineChange)>,
+    ) -> VecSink {
+        let mut control = ControlPlane::new(world, PolicySet::single(placement), &config).unwrap();
+        control.set_invariant_checks(true);
+        control.set_faults(plan);
+        control.set_timeline(timeline);
+        let mut sink = VecSink::default();
+        let engine = EngineConfig {
+            horizon: None,
+            progress_every: 1000,
+        };
+        run::<_, std::convert::Infallible, _>(
+            &engine,
+            jobs.into_iter().map(Ok),
+            &mut control,
+            &mut sink,
+            &mut |_| {},
+        )
+        .unwrap();
+        sink
+    }
+
+    fn allocation(sink: &VecSink, cluster: u32) -> Vec<(u64, u64)> {
+        sink.allocations()
+            .filter(|a| a.cluster == ClusterId(cluster))
+            .map(|a| (a.time.as_millis() / S, a.allocated_milli / 1000))
+            .collect()
+    }
+
+    fn dynamic() -> Placement {
+        Placement {
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            cluster_tolerations: vec![Toleration {
+                key: crate::faults::UNREACHABLE_TAINT.into(),
+                operator: TolerationOperator::Exists,
+                value: String::new(),
+                effect: Some(TaintEffect::NoExecute),
+                toleration_seconds: Some(0),
+            }],
+            ..Placement::default()
+        }
+    }
+
+    #[test]
+    fn a_workload_rebalancer_spreads_replicas_back_after_a_cluster_returns() {
+        // alpha and gamma: 2 nodes of 8 GPUs each. A 2 × 8-GPU job (5000 s) gets weights 2:2
+        // → {alpha: 1, gamma: 1}. alpha is lost from 100 s to 1000 s: unreachable at 140 s,
+        // evicted at once (toleration 0), its replica rescheduled on gamma → {gamma: 2}.
+        // alpha is Ready again at 1030 s; a Steady schedule leaves the binding alone. The
+        // rebalancer at 2000 s asks for a fresh schedule: weights est + previous = alpha
+        // 2 + 0, gamma 0 + 2 → Webster, tie to the name → {alpha: 1, gamma: 1}: gamma's newer
+        // pod moves to alpha.
+        let mut w = world();
+        w.fleet.clusters = vec![
+            cluster("alpha", vec![pool(2, 0)]),
+            cluster("gamma", vec![pool(2, 0)]),
+        ];
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            failover: FailoverConfig {
+                no_execute_eviction: true,
+                ..FailoverConfig::default()
+            },
+            ..SchedulerConfig::default()
+        };
+        let plan = FaultPlan {
+            outages: vec![Outage {
+                target: FaultTarget::Cluster(ClusterId(0)),
+                down: SimTime(100 * S),
+                up: Some(SimTime(1000 * S)),
+                drain: false,
+                label: "test".into(),
+            }],
+            random: Vec::new(),
+        };
+        let timeline = vec![(
+            SimTime(2000 * S),
+            TimelineChange::Rebalance(vec![WorkloadRef {
+                namespace: NamespaceId(0),
+                name: Some("j0".into()),
+            }]),
+        )];
+        let jobs = vec![job(0, 0, 2, 8, 5000, false)];
+        let sink = run_plan(w, dynamic(), config, jobs, plan, timeline);
+        // (alpha's return at 1000 s changes only its capacity.)
+        assert_eq!(
+            allocation(&sink, 0)[..5],
+            [(0, 0), (0, 8), (100, 0), (1000, 0), (2000, 8)]
+        );
+        assert_eq!(
+            allocation(&sink, 1)[..4],
+            [(0, 0), (0, 8), (140, 16), (2000, 8)]
+        );
+        let rebalances: Vec<_> = sink
+            .events()
+            .filter(|e| e.kind == EventKind::Rebalance)
+            .collect();
+        assert_eq!(rebalances.len(), 1);
+        assert_eq!(rebalances[0].reason, "Successful");
+        assert_eq!(
+            by_id(&sink, 0).clusters,
+            vec![(ClusterId(0), 1), (ClusterId(1), 1)]
+        );
+    }
+
+    #[test]
+    fn the_descheduler_moves_replicas_stuck_pending_after_a_node_loss() {
+        // alpha: 2 nodes, gamma: 1 node. A 2 × 8-GPU Deployment gets weights 2:1 →
+        // {alpha: 1, gamma: 1}. gamma's only node fails at 100 s: the pod waits. The
+        // descheduler runs every 2 min (120, 240, ... s); the pod has been unschedulable for
+        // 5 min at 400 s, so the pass at 480 s takes the replica off gamma (spec 1, ready 0,
+        // unschedulable 1 → 0) and the scale-up puts it on alpha (est alpha 1, gamma 0).
+        let mut w = world();
+        w.fleet.clusters = vec![
+            cluster("alpha", vec![pool(2, 0)]),
+            cluster("gamma", vec![pool(1, 0)]),
+        ];
+        let mut config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            descheduler: Some(DeschedulerConfig::default()),
+            ..SchedulerConfig::default()
+        };
+        config.estimators.push("accurate".into());
+        let plan = FaultPlan {
+            outages: vec![Outage {
+                target: FaultTarget::Nodes {
+                    cluster: ClusterId(1),
+                    nodes: 0..1,
+                },
+                down: SimTime(100 * S),
+                up: Some(SimTime(100_000 * S)),
+                drain: false,
+                label: "test".into(),
+            }],
+            random: Vec::new(),
+        };
+        let mut deployment = job(0, 0, 2, 8, 20_000, false);
+        deployment.template.kind = std::sync::Arc::from("Deployment");
+        deployment.template.api_version = std::sync::Arc::from("apps/v1");
+        let sink = run_plan(w, dynamic(), config, vec![deployment], plan, Vec::new());
+        assert_eq!(allocation(&sink, 0)[..3], [(0, 0), (0, 8), (480, 16)]);
+        let descheduled: Vec<_> = sink
+            .events()
+            .filter(|e| e.kind == EventKind::Eviction)
+            .map(|e| (e.time.as_millis() / S, e.pods))
+            .collect();
+        assert_eq!(descheduled, [(480, 1)]);
+        // The descheduler leaves gamma at 0; the scale-up's result drops the empty entry.
+        assert_eq!(by_id(&sink, 0).clusters, vec![(ClusterId(0), 2)]);
+    }
+}

@@ -1,0 +1,195 @@
+//! Rebalancing after the storm: WorkloadRebalancer objects from the scenario's timeline and
+//! the karmada-descheduler.
+
+use sim_core::engine::Context;
+use sim_core::model::JobId;
+use sim_core::record::{EventKind, EventRecord, Record};
+use sim_core::{Duration, SimTime};
+
+use super::{ControlEvent, ControlPlane, WorkloadRef};
+use crate::policy::{DivisionPreference, ReplicaScheduling};
+
+/// The karmada-descheduler's settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeschedulerConfig {
+    /// `--descheduling-interval`.
+    pub interval: Duration,
+    /// `--unschedulable-threshold`: how long a pod must have been unschedulable to count.
+    pub unschedulable_threshold: Duration,
+}
+
+impl Default for DeschedulerConfig {
+    fn default() -> Self {
+        DeschedulerConfig {
+            interval: Duration::from_mins(2),
+            unschedulable_threshold: Duration::from_mins(5),
+        }
+    }
+}
+
+impl ControlPlane {
+    /// A WorkloadRebalancer created now: each named binding gets `rescheduleTriggeredAt`, so
+    /// its next schedule is a fresh one (replicas may move back to a returned cluster).
+    pub(super) fn rebalance(
+        &mut self,
+        workloads: &[WorkloadRef],
+        ctx: &mut Context<'_, ControlEvent>,
+    ) {
+        let now = ctx.now();
+        for workload in workloads {
+            let mut ids: Vec<JobId> = self
+                .jobs
+                .values()
+                .filter(|a| {
+                    a.job.namespace == workload.namespace
+                        && workload.name.as_ref().is_none_or(|n| *n == a.job.name)
+                })
+                .map(|a| a.job.id)
+                .collect();
+            ids.sort();
+            if ids.is_empty() {
+                ctx.record(Record::Event(EventRecord {
+                    time: now,
+                    kind: EventKind::Rebalance,
+                    cluster: None,
+                    node: None,
+                    job: None,
+                    namespace: Some(workload.namespace),
+                    pods: 0,
+                    gpu_milli: 0,
+                    lost_gpu_milli_ms: 0,
+                    recovery_ms: None,
+                    reason: format!(
+                        "Failed: no binding for {}",
+                        workload.name.as_deref().unwrap_or("any workload")
+                    ),
+                }));
+            }
+            for id in ids {
+                let active = self.jobs.get_mut(&id).expect("listed");
+                if active.reschedule_triggered.is_none_or(|t| t < now) {
+                    active.reschedule_triggered = Some(now);
+                }
+                let priority = active.binding.priority;
+                let namespace = active.job.namespace;
+                self.queue.add(id, priority, now);
+                ctx.record(Record::Event(EventRecord {
+                    time: now,
+                    kind: EventKind::Rebalance,
+                    cluster: None,
+                    node: None,
+                    job: Some(id),
+                    namespace: Some(namespace),
+                    pods: 0,
+                    gpu_milli: 0,
+                    lost_gpu_milli_ms: 0,
+                    recovery_ms: None,
+                    reason: "Successful".to_owned(),
+                }));
+            }
+        }
+    }
+
+    /// One pass of the karmada-descheduler: for Deployments divided dynamically, replicas
+    /// that stayed unschedulable in a cluster past the threshold are taken off it (never
+    /// below what runs there), and the scheduler places them again as a scale-up.
+    pub(super) fn deschedule(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        let Some(config) = self.descheduler else {
+            return;
+        };
+        let now = ctx.now();
+        ctx.schedule(now.after(config.interval), ControlEvent::Deschedule);
+        // Only the accurate estimator answers `GetUnschedulableReplicas`.
+        if !self
+            .plugins
+            .estimators
+            .iter()
+            .any(|e| e.name() == "accurate")
+        {
+            return;
+        }
+        let mut ids: Vec<JobId> = self
+            .jobs
+            .values()
+            .filter(|a| {
+                let placement = &self.policy_set.placements[a.binding.placement.0 as usize];
+                let dynamic = matches!(
+                    placement.replica_scheduling,
+                    ReplicaScheduling::Divided(
+                        DivisionPreference::DynamicWeight | DivisionPreference::Aggregated
+                    )
+                );
+                dynamic && &*a.job.template.kind == "Deployment" && !a.waiting.is_empty()
+            })
+            .map(|a| a.job.id)
+            .collect();
+        ids.sort();
+        for id in ids {
+            let active = &self.jobs[&id];
+            let mut clusters = active.binding.clusters.clone();
+            let mut changed = false;
+            for (cluster, spec) in &mut clusters {
+                let ready = active
+                    .pods
+                    .iter()
+                    .filter(|p| p.cluster == *cluster && !p.released && p.held_since.is_none())
+                    .count() as i64;
+                if ready >= *spec {
+                    continue;
+                }
+                let unschedulable: i64 = active
+                    .waiting
+                    .iter()
+                    .filter(|(c, since, _)| {
+                        c == cluster && since.after(config.unschedulable_threshold) <= now
+                    })
+                    .map(|(_, _, n)| i64::from(*n))
+                    .sum();
+                if unschedulable == 0 || *spec < unschedulable {
+                    continue;
+                }
+                let mut target = *spec - unschedulable;
+                if target < ready && ready <= *spec {
+                    target = ready;
+                }
+                if target < *spec {
+                    *spec = target;
+                    changed = true;
+                }
+            }
+            if !changed {
+                continue;
+            }
+            let priority = active.binding.priority;
+            let namespace = active.job.namespace;
+            let before: i64 = active.binding.clusters.iter().map(|(_, r)| r).sum();
+            let after: i64 = clusters.iter().map(|(_, r)| r).sum();
+            self.now = now;
+            self.apply_assignment(id, clusters);
+            self.queue.add(id, priority, now);
+            ctx.record(Record::Event(EventRecord {
+                time: now,
+                kind: EventKind::Eviction,
+                cluster: None,
+                node: None,
+                job: Some(id),
+                namespace: Some(namespace),
+                pods: (before - after) as u32,
+                gpu_milli: 0,
+                lost_gpu_milli_ms: 0,
+                recovery_ms: None,
+                reason: "Descheduled: replicas unschedulable past the threshold".to_owned(),
+            }));
+        }
+    }
+
+    /// Arms the first descheduler pass.
+    pub(super) fn start_descheduler(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        if let Some(config) = self.descheduler {
+            ctx.schedule(
+                SimTime::ZERO.after(config.interval),
+                ControlEvent::Deschedule,
+            );
+        }
+    }
+}
