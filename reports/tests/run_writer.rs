@@ -42,6 +42,7 @@ fn world() -> World {
         speed_milli: 1000,
     };
     let class = |name: &str, value| PriorityClass {
+        never_preempts: false,
         name: name.to_owned(),
         value,
     };

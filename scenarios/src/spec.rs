@@ -361,6 +361,8 @@ pub struct PriorityClassSpec {
     pub name: Text,
     /// Value.
     pub value: i32,
+    /// `preemptionPolicy`: `PreemptLowerPriority` (default) or `Never`.
+    pub preemption_policy: Option<Text>,
 }
 
 /// A namespace.
@@ -434,6 +436,23 @@ pub struct SchedulerSpec {
     pub failover: FailoverSettingsSpec,
     /// The karmada-descheduler: present = deployed.
     pub descheduler: Option<DeschedulerSpec>,
+    /// Which preemption runs.
+    #[serde(default)]
+    pub preemption: PreemptionSpec,
+}
+
+/// Preemption at the two levels; both off unless asked for.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreemptionSpec {
+    /// kube-scheduler's default preemption in member clusters. Kubernetes enables it; fleetsim
+    /// leaves it to the scenario, because pod-by-pod preemption without a gang-aware
+    /// scheduler churns gang jobs (see docs/scenario.md).
+    #[serde(default)]
+    pub member: bool,
+    /// Karmada's proposed binding preemption (not in Karmada yet).
+    #[serde(default)]
+    pub control_plane: bool,
 }
 
 /// The karmada-descheduler's flags.

@@ -393,9 +393,21 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
             &format!("priority_classes[{idx}].name"),
             "priority class",
         )?;
+        let never_preempts = match class.preemption_policy.as_ref().map(|t| t.value.as_str()) {
+            None | Some("PreemptLowerPriority") => false,
+            Some("Never") => true,
+            Some(other) => {
+                return ck.at(
+                    class.preemption_policy.as_ref().expect("some"),
+                    format!("priority_classes[{idx}].preemption_policy"),
+                    format!("unknown preemption policy {other:?}; expected PreemptLowerPriority or Never"),
+                );
+            }
+        };
         world.priority_classes.push(PriorityClass {
             name,
             value: class.value,
+            never_preempts,
         });
     }
     let mut seen = BTreeSet::new();
@@ -983,6 +995,10 @@ fn scheduler_config(
     let failover_defaults = scheduler::faults::FailoverConfig::default();
     let f = &spec.failover;
     let config = SchedulerConfig {
+        preemption: scheduler::control::PreemptionConfig {
+            member: spec.preemption.member,
+            control_plane: spec.preemption.control_plane,
+        },
         descheduler: match &spec.descheduler {
             None => None,
             Some(d) => {

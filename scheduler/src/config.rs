@@ -39,6 +39,8 @@ pub struct SchedulerConfig {
     pub failover: crate::faults::FailoverConfig,
     /// The karmada-descheduler, if deployed.
     pub descheduler: Option<crate::control::DeschedulerConfig>,
+    /// Which preemption runs.
+    pub preemption: crate::control::PreemptionConfig,
 }
 
 /// How jobs reach the member clusters.
@@ -75,6 +77,7 @@ impl Default for SchedulerConfig {
             overcommit_protection: false,
             failover: crate::faults::FailoverConfig::default(),
             descheduler: None,
+            preemption: crate::control::PreemptionConfig::default(),
         }
     }
 }

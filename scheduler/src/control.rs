@@ -29,8 +29,12 @@ use crate::quota::{FederatedResourceQuota, Quotas};
 
 #[path = "control_faults.rs"]
 mod faults;
+#[path = "control_preemption.rs"]
+mod preemption;
 #[path = "control_rebalance.rs"]
 mod rebalance;
+
+pub use preemption::PreemptionConfig;
 
 pub use rebalance::DeschedulerConfig;
 
@@ -341,6 +345,8 @@ pub struct ControlPlane {
     last_progress: SimTime,
     /// The karmada-descheduler, when it runs.
     descheduler: Option<DeschedulerConfig>,
+    /// Which preemption runs.
+    preemption: PreemptionConfig,
     /// Evictions since a job last completed, and when that was.
     evictions_since_progress: u64,
     last_completion: SimTime,
@@ -421,6 +427,7 @@ impl ControlPlane {
             n_failover_timers: 0,
             last_progress: SimTime::ZERO,
             descheduler: config.descheduler,
+            preemption: config.preemption,
             evictions_since_progress: 0,
             last_completion: SimTime::ZERO,
         })
@@ -1334,8 +1341,9 @@ impl ControlPlane {
                         .map(|b| (ClusterId(cluster_idx as u32), b, true)),
                 );
             }
+            let preempted = self.preempt_in_members(ctx);
             self.settle_bound(ctx);
-            if !self.assess_eviction_tasks(now) {
+            if !self.assess_eviction_tasks(now) && !preempted {
                 break;
             }
         }

@@ -27,6 +27,8 @@ pub(super) enum Loss {
     Failure,
     /// Evicted for maintenance: the job checkpoints first, nothing is lost.
     Drain,
+    /// Preempted by a higher-priority pod: work since the last checkpoint is gone.
+    Preempted,
 }
 
 /// A graceful eviction task (`GracefulEvictionTask`): the old replicas on `cluster` are kept
@@ -65,10 +67,10 @@ impl ActiveJob {
     fn saved(&self, elapsed: u64, loss: Loss) -> u64 {
         match (loss, self.job.checkpoint_interval) {
             (Loss::Drain, _) => elapsed,
-            (Loss::Failure, Some(interval)) if interval.as_millis() > 0 => {
+            (Loss::Failure | Loss::Preempted, Some(interval)) if interval.as_millis() > 0 => {
                 elapsed / interval.as_millis() * interval.as_millis()
             }
-            (Loss::Failure, _) => 0,
+            (Loss::Failure | Loss::Preempted, _) => 0,
         }
     }
 
@@ -390,7 +392,7 @@ impl ControlPlane {
 
     /// Pods of `job` on `cluster` leave their nodes for `loss`; the job restarts from its
     /// checkpoint, and the member recreates the pods as pending.
-    fn lose_pods(
+    pub(super) fn lose_pods(
         &mut self,
         job: JobId,
         cluster: ClusterId,
@@ -435,6 +437,9 @@ impl ControlPlane {
         if restarted {
             active.faults.n_restarts += 1;
         }
+        if loss == Loss::Preempted {
+            active.faults.n_preemptions += 1;
+        }
         active.recovery_started.get_or_insert(now);
         let namespace = active.job.namespace;
         let gang = active.job.gang;
@@ -445,7 +450,12 @@ impl ControlPlane {
         if gang {
             active.gang_mark(now);
         }
-        let mut event = self.event(ctx, EventKind::PodsLost);
+        let kind = if loss == Loss::Preempted {
+            EventKind::Preemption
+        } else {
+            EventKind::PodsLost
+        };
+        let mut event = self.event(ctx, kind);
         event.cluster = Some(cluster);
         event.job = Some(job);
         event.namespace = Some(namespace);
@@ -455,6 +465,7 @@ impl ControlPlane {
         event.reason = match loss {
             Loss::Failure => "node or cluster failure",
             Loss::Drain => "drained for maintenance",
+            Loss::Preempted => "preempted by a higher-priority pod",
         }
         .to_owned();
         ctx.record(Record::Event(event));
@@ -489,7 +500,7 @@ impl ControlPlane {
 
     /// The member's controller recreates lost pods of `job` in `cluster`, if the job still
     /// runs there: they are placed at once where a node fits, else wait.
-    fn recreate_pods(&mut self, job: JobId, cluster: ClusterId, n_pods: u32) {
+    pub(super) fn recreate_pods(&mut self, job: JobId, cluster: ClusterId, n_pods: u32) {
         let Some(active) = self.jobs.get(&job) else {
             return;
         };

@@ -1236,3 +1236,121 @@ mod rebalancing {
         assert_eq!(by_id(&sink, 0).clusters, vec![(ClusterId(0), 2)]);
     }
 }
+
+/// Member preemption (Kubernetes' DefaultPreemption), worked by hand.
+mod preemption {
+    use super::*;
+    use crate::control::PreemptionConfig;
+    use sim_core::model::{PriorityClass, PriorityClassId};
+    use sim_core::record::EventKind;
+
+    /// One cluster of 2 nodes × 8 GPUs; classes low (0), high (100), high-never (100,
+    /// preemptionPolicy Never).
+    fn small_world() -> World {
+        let mut w = world();
+        w.fleet.clusters = vec![cluster("alpha", vec![pool(2, 0)])];
+        w.priority_classes = vec![
+            PriorityClass {
+                name: "low".into(),
+                value: 0,
+                never_preempts: false,
+            },
+            PriorityClass {
+                name: "high".into(),
+                value: 100,
+                never_preempts: false,
+            },
+            PriorityClass {
+                name: "high-never".into(),
+                value: 100,
+                never_preempts: true,
+            },
+        ];
+        w
+    }
+
+    fn classed(mut job: Job, class: u32) -> Job {
+        job.priority_class = Some(PriorityClassId(class));
+        job
+    }
+
+    /// A (low, 8 GPUs) fills node 0 at 0 s; B (low, 4) and C (low, 2) go to node 1 at 1 s and
+    /// 2 s (LeastAllocated). At 10 s a 4-GPU job of class `class` arrives; Duplicated, so
+    /// Karmada sends it whatever the estimate and it waits in the member.
+    fn run_case(class: u32) -> VecSink {
+        let placement = Placement {
+            replica_scheduling: ReplicaScheduling::Duplicated,
+            ..Placement::default()
+        };
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            preemption: PreemptionConfig {
+                member: true,
+                control_plane: false,
+            },
+            ..SchedulerConfig::default()
+        };
+        let jobs = vec![
+            classed(job(0, 0, 1, 8, 3600, true), 0),
+            classed(job(1, 1, 1, 4, 3600, true), 0),
+            classed(job(2, 2, 1, 2, 3600, true), 0),
+            classed(job(3, 10, 1, 4, 600, true), class),
+        ];
+        let mut control =
+            ControlPlane::new(small_world(), PolicySet::single(placement), &config).unwrap();
+        control.set_invariant_checks(true);
+        let mut sink = VecSink::default();
+        let engine = EngineConfig {
+            horizon: None,
+            progress_every: 1000,
+        };
+        run::<_, std::convert::Infallible, _>(
+            &engine,
+            jobs.into_iter().map(Ok),
+            &mut control,
+            &mut sink,
+            &mut |_| {},
+        )
+        .unwrap();
+        sink
+    }
+
+    fn preemptions(sink: &VecSink) -> Vec<(u64, u64)> {
+        sink.events()
+            .filter(|e| e.kind == EventKind::Preemption)
+            .map(|e| (e.time.as_millis() / S, e.job.unwrap().0))
+            .collect()
+    }
+
+    #[test]
+    fn a_high_priority_job_preempts_the_minimal_lower_priority_set() {
+        // Node 0 would need A (one victim), node 1 only C (one victim: B is reprieved, since
+        // B back leaves 4 GPUs). Same count, same priorities: the node whose victims started
+        // last wins, node 1 (C at 2 s against A at 0 s). The job starts at 10 s; C waits and
+        // starts over (no checkpoint) when the job ends at 610 s, ending at 4210 s.
+        let sink = run_case(1);
+        assert_eq!(preemptions(&sink), [(10, 2)]);
+        assert_eq!(by_id(&sink, 3).start, Some(SimTime(10 * S)));
+        let c = by_id(&sink, 2);
+        assert_eq!(c.faults.n_preemptions, 1);
+        assert_eq!(c.end, Some(SimTime(4210 * S)));
+        assert_eq!(c.faults.lost_gpu_milli_ms, 2000 * 8000);
+        assert_eq!(by_id(&sink, 0).faults.n_preemptions, 0);
+        assert_eq!(by_id(&sink, 1).faults.n_preemptions, 0);
+    }
+
+    #[test]
+    fn equal_priority_never_preempts() {
+        let sink = run_case(0);
+        assert!(preemptions(&sink).is_empty());
+        // It waits until A or B ends at 3600 s / 3601 s.
+        assert_eq!(by_id(&sink, 3).start, Some(SimTime(3600 * S)));
+    }
+
+    #[test]
+    fn preemption_policy_never_never_preempts() {
+        let sink = run_case(2);
+        assert!(preemptions(&sink).is_empty());
+        assert_eq!(by_id(&sink, 3).start, Some(SimTime(3600 * S)));
+    }
+}

@@ -18,7 +18,8 @@ use scheduler::quota::{Limits, Quotas, ResourceQuota};
 use sim_core::engine::{EngineConfig, run};
 use sim_core::model::{
     Cluster, ClusterId, Component, Fleet, GpuModel, GpuModelId, GpuModelSet, GpuRequest, Job,
-    JobId, Namespace, NamespaceId, NodePool, NodeShape, PodRequest, TaintEffect, World,
+    JobId, Namespace, NamespaceId, NodePool, NodeShape, PodRequest, PriorityClass, PriorityClassId,
+    TaintEffect, World,
 };
 use sim_core::record::{JobState, VecSink};
 use sim_core::{Duration, SimTime};
@@ -74,7 +75,18 @@ fn world(pools: &[Vec<(u32, u32)>]) -> World {
             Namespace { name: "a".into() },
             Namespace { name: "b".into() },
         ],
-        priority_classes: Vec::new(),
+        priority_classes: vec![
+            PriorityClass {
+                name: "low".into(),
+                value: 0,
+                never_preempts: false,
+            },
+            PriorityClass {
+                name: "high".into(),
+                value: 10,
+                never_preempts: false,
+            },
+        ],
     }
 }
 
@@ -89,7 +101,8 @@ fn jobs(specs: &[(u64, u32, u32, u64, bool, u32)]) -> Vec<Job> {
                 id: JobId(idx as u64),
                 name: format!("j{idx}"),
                 namespace: NamespaceId(*ns),
-                priority_class: None,
+                // Namespace b's jobs are of the higher class (preemption has something to do).
+                priority_class: Some(PriorityClassId(*ns)),
                 submit: SimTime(submit),
                 components: vec![Component {
                     name: "w".into(),
@@ -149,6 +162,11 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
         failover: FailoverConfig {
             no_execute_eviction,
             ..FailoverConfig::default()
+        },
+        // Member preemption in half the cases (a bit of the placement draw).
+        preemption: scheduler::control::PreemptionConfig {
+            member: input.placement & 0x10 != 0,
+            control_plane: false,
         },
         ..SchedulerConfig::default()
     };

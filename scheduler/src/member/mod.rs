@@ -1044,6 +1044,27 @@ impl MemberCluster {
         Ok(())
     }
 
+    /// The waiting pod groups with their priority, in the order they are retried.
+    pub fn pending_with_priority(&self) -> impl Iterator<Item = (i32, &PendingPods)> {
+        self.pending
+            .iter()
+            .map(|((Reverse(priority), _), group)| (*priority, group))
+    }
+
+    /// Whether `node` is up and could take `pod` once emptied: its pool admits the pod's node
+    /// claim, the GPU model is allowed, and the claim's per-node limit leaves room.
+    pub fn can_host(&self, node: u32, pod: &PodRequest) -> bool {
+        let pool = &self.pools[usize::from(self.node_pool[node as usize])];
+        !self.is_down(node)
+            && pool
+                .admits
+                .get(usize::from(pod.node_claim))
+                .copied()
+                .unwrap_or(false)
+            && (pod.gpu.count == 0 || pod.gpu.models.allows(pool.shape.gpu_model))
+            && self.below_limit(node, pod)
+    }
+
     /// The waiting pod groups, in the order they are retried.
     pub fn pending_groups(&self) -> impl Iterator<Item = &PendingPods> {
         self.pending.values()

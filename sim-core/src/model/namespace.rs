@@ -22,6 +22,8 @@ pub struct PriorityClass {
     pub name: String,
     /// Priority value; higher runs first.
     pub value: i32,
+    /// `preemptionPolicy: Never`: its pods wait for room and never preempt.
+    pub never_preempts: bool,
 }
 
 /// The static world of a scenario: the fleet plus the tenants that use it.

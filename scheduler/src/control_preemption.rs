@@ -1,0 +1,140 @@
+//! Preemption: Kubernetes' default preemption in member clusters, and binding preemption in
+//! the control plane as Karmada's proposal describes it (not a Karmada feature yet).
+
+use sim_core::engine::Context;
+use sim_core::model::{ClusterId, JobId};
+
+use super::faults::Loss;
+use super::{ControlEvent, ControlPlane};
+use crate::member::preemption::{
+    NodeCandidate, PreemptionPolicy, Preemptor, VictimPod, select_preemption,
+};
+
+/// Which preemption runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PreemptionConfig {
+    /// kube-scheduler's default preemption in member clusters.
+    pub member: bool,
+    /// Karmada's proposed binding preemption in the control plane.
+    pub control_plane: bool,
+}
+
+impl ControlPlane {
+    /// Members preempt for their waiting pods, highest priority first: each pod that fits
+    /// nowhere may evict the minimal set of lower-priority pods on one node (Kubernetes'
+    /// DefaultPreemption); the victims' jobs lose the work since their checkpoint and their
+    /// controllers recreate the pods, which wait in turn.
+    pub(super) fn preempt_in_members(&mut self, ctx: &mut Context<'_, ControlEvent>) -> bool {
+        if !self.preemption.member {
+            return false;
+        }
+        let mut preempted = false;
+        for idx in 0..self.members.len() {
+            let cluster = ClusterId(idx as u32);
+            let groups: Vec<(i32, crate::member::PendingPods)> = self.members[idx]
+                .pending_with_priority()
+                .map(|(priority, group)| (priority, *group))
+                .collect();
+            let mut hopeless: Vec<sim_core::model::PodRequest> = Vec::new();
+            for (priority, group) in groups {
+                let never = group
+                    .priority_class
+                    .is_some_and(|c| self.world.priority_class(c).never_preempts);
+                if never || hopeless.contains(&group.request) {
+                    continue;
+                }
+                let preemptor = Preemptor {
+                    request: group.request,
+                    priority,
+                    policy: PreemptionPolicy::PreemptLowerPriority,
+                };
+                for _ in 0..group.n_pods {
+                    if self.members[idx].accurate_replicas(&group.request) > 0 {
+                        // Room appeared (a preemption just freed more than it needed):
+                        // placing the pod is enough.
+                        let mut bound = Vec::new();
+                        self.members[idx]
+                            .retry_pending(self.plugins.placement(cluster), &mut bound);
+                        self.bound
+                            .extend(bound.into_iter().map(|b| (cluster, b, true)));
+                        if self.members[idx].accurate_replicas(&group.request) > 0 {
+                            break;
+                        }
+                        continue;
+                    }
+                    let (candidates, owners) = self.preemption_candidates(cluster, &preemptor);
+                    let Some(choice) = select_preemption(&preemptor, &candidates) else {
+                        hopeless.push(group.request);
+                        break;
+                    };
+                    let mut victims: Vec<(JobId, usize)> = choice
+                        .victims
+                        .iter()
+                        .map(|&id| owners[id as usize])
+                        .collect();
+                    victims.sort_unstable();
+                    let mut start = 0;
+                    while start < victims.len() {
+                        let job = victims[start].0;
+                        let end =
+                            start + victims[start..].iter().take_while(|v| v.0 == job).count();
+                        let pods: Vec<usize> = victims[start..end].iter().map(|v| v.1).collect();
+                        self.lose_pods(job, cluster, &pods, Loss::Preempted, ctx);
+                        start = end;
+                    }
+                    // The preemptor takes the freed node before the victims' new pods.
+                    let mut bound = Vec::new();
+                    self.members[idx].retry_pending(self.plugins.placement(cluster), &mut bound);
+                    self.bound
+                        .extend(bound.into_iter().map(|b| (cluster, b, true)));
+                    for (job, cluster, n_pods) in std::mem::take(&mut self.recreate) {
+                        self.recreate_pods(job, cluster, n_pods);
+                    }
+                    self.touched[idx] = true;
+                    preempted = true;
+                }
+            }
+        }
+        preempted
+    }
+
+    /// The nodes of `cluster` the preemptor could use that hold pods of lower priority, with
+    /// their pods; `owners[id]` is the (job, pod) behind victim id `id`.
+    fn preemption_candidates(
+        &self,
+        cluster: ClusterId,
+        preemptor: &Preemptor,
+    ) -> (Vec<NodeCandidate>, Vec<(JobId, usize)>) {
+        let member = &self.members[cluster.0 as usize];
+        let mut candidates: Vec<NodeCandidate> = Vec::new();
+        let mut owners = Vec::new();
+        let range = (cluster, 0, JobId(0), 0)..=(cluster, u32::MAX, JobId(u64::MAX), u32::MAX);
+        for &(_, node, job, pod_idx) in self.node_pods.range(range) {
+            if !member.can_host(node, &preemptor.request) {
+                continue;
+            }
+            let active = &self.jobs[&job];
+            let pod = &active.pods[pod_idx as usize];
+            let priority = self.world.priority_value(active.job.priority_class);
+            if candidates.last().is_none_or(|c| c.node != node) {
+                candidates.push(NodeCandidate {
+                    node,
+                    shape: *member.node_shape(node),
+                    free: *member.node_free(node),
+                    pods: Vec::new(),
+                });
+            }
+            candidates.last_mut().expect("pushed").pods.push(VictimPod {
+                id: owners.len() as u64,
+                request: pod.request,
+                devices: pod.devices,
+                priority,
+                start: pod.bound_at,
+                pdb_violating: false,
+            });
+            owners.push((job, pod_idx as usize));
+        }
+        candidates.retain(|c| c.pods.iter().any(|p| p.priority < preemptor.priority));
+        (candidates, owners)
+    }
+}
