@@ -347,6 +347,8 @@ pub struct ControlPlane {
     descheduler: Option<DeschedulerConfig>,
     /// Which preemption runs.
     preemption: PreemptionConfig,
+    /// Bindings the last attempt found no room for, for binding preemption.
+    maybe_preempt: Vec<JobId>,
     /// Evictions since a job last completed, and when that was.
     evictions_since_progress: u64,
     last_completion: SimTime,
@@ -428,6 +430,7 @@ impl ControlPlane {
             last_progress: SimTime::ZERO,
             descheduler: config.descheduler,
             preemption: config.preemption,
+            maybe_preempt: Vec::new(),
             evictions_since_progress: 0,
             last_completion: SimTime::ZERO,
         })
@@ -707,6 +710,9 @@ impl ControlPlane {
             Outcome::NoClusterFit(reason) => self.fail(entry.job, reason),
             Outcome::Unschedulable(reason) => {
                 self.fail(entry.job, reason);
+                if self.preemption.control_plane {
+                    self.maybe_preempt.push(entry.job);
+                }
                 self.queue.add_unschedulable(entry, now);
             }
             Outcome::Error(reason) => {
@@ -1129,6 +1135,7 @@ impl ControlPlane {
             self.n_changes += 1;
             let speed_milli = model.map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli);
             let Some(active) = self.jobs.get_mut(&binding.job) else {
+                debug_assert!(false, "a pod was bound for a job that has ended");
                 continue;
             };
             if *waited {
@@ -1350,6 +1357,7 @@ impl ControlPlane {
         for (job, cluster) in std::mem::take(&mut self.maybe_unhealthy) {
             self.mark_unhealthy(job, cluster, ctx);
         }
+        self.preempt_bindings(ctx);
         // An assignment that shrank (an eviction, a reschedule) may leave every replica
         // placed.
         for job in std::mem::take(&mut self.maybe_start) {

@@ -564,6 +564,32 @@ impl ControlPlane {
     /// Releases every pod the job holds and drops its pending pods in every member, with the
     /// time accounted (held pods idle; a running gang's run used; other pods used).
     pub(super) fn release_everything(&mut self, job: JobId, now: SimTime) {
+        // Pods members bound for the job in this very step, not yet recorded with it, go too.
+        let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut self.bound)
+            .into_iter()
+            .partition(|(_, binding, _)| binding.job == job);
+        self.bound = others;
+        if !mine.is_empty() {
+            let active = &self.jobs[&job];
+            let (namespace, class) = (active.job.namespace, active.job.priority_class);
+            let requests: Vec<_> = mine
+                .iter()
+                .map(|(cluster, _, _)| {
+                    active
+                        .held
+                        .iter()
+                        .find(|(c, _, _)| c == cluster)
+                        .map_or_else(|| active.manifest_request(*cluster), |(_, _, r)| *r)
+                })
+                .collect();
+            for ((cluster, binding, _), request) in mine.into_iter().zip(requests) {
+                let member = &mut self.members[cluster.0 as usize];
+                member.release_owned(binding.node, &request, binding.devices, namespace, class);
+                let model = member.node_gpu_model(binding.node);
+                self.touched[cluster.0 as usize] = true;
+                self.mark_dirty(cluster, model);
+            }
+        }
         let active = self.jobs.get_mut(&job).expect("present");
         if active.job.gang {
             active.gang_mark(now);

@@ -138,3 +138,131 @@ impl ControlPlane {
         (candidates, owners)
     }
 }
+
+impl ControlPlane {
+    /// Karmada's proposed binding preemption, for a binding the last attempt found no room
+    /// for: if evicting strictly lower-priority bindings from one cluster makes the missing
+    /// replicas fit, those bindings are evicted from it (purge Directly) and the binding is
+    /// scheduled again. Its pods never preempt when its priority class says Never.
+    pub(super) fn preempt_bindings(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        use crate::binding::BindingView;
+        use crate::estimator::ResourceList;
+        use crate::preemption::{
+            BindingOnCluster, ClusterCandidate, PendingBinding, select_binding_preemption,
+        };
+        let pending = std::mem::take(&mut self.maybe_preempt);
+        // Decide on a current status only: right after a preemption the freed room is not
+        // published yet, and a second one would evict more than needed.
+        if !self.preemption.control_plane
+            || (self.status_period != sim_core::Duration::ZERO && !self.status_current)
+        {
+            return;
+        }
+        for job in pending {
+            let Some(active) = self.jobs.get(&job) else {
+                continue;
+            };
+            let never = active
+                .job
+                .priority_class
+                .is_some_and(|c| self.world.priority_class(c).never_preempts);
+            let assigned: i64 = active.binding.clusters.iter().map(|(_, r)| r).sum();
+            let missing = active.binding.replicas - assigned;
+            if never || missing <= 0 || !active.unschedulable {
+                continue;
+            }
+            let summaries = self.summaries();
+            let views = self.cluster_views(&summaries);
+            let placement = &self.policy_set.placements[active.binding.placement.0 as usize];
+            let affinities =
+                super::active_affinities(placement, active.binding.observed_affinity.as_deref());
+            let view = BindingView {
+                binding: &active.binding,
+                placement,
+            };
+            let mut candidates = Vec::new();
+            for cluster_view in &views {
+                let id = cluster_view.id;
+                if self.cluster_down[id.0 as usize] > 0
+                    || active.binding.evicting_from.contains(&id)
+                    || !(affinities.is_empty()
+                        || affinities.iter().any(|a| a.matches(cluster_view.cluster)))
+                {
+                    continue;
+                }
+                let available = self
+                    .plugins
+                    .estimators
+                    .iter()
+                    .filter_map(|e| e.max_replicas(&view, cluster_view))
+                    .min()
+                    .unwrap_or(0)
+                    .max(0);
+                let mut running: Vec<BindingOnCluster> = self
+                    .jobs
+                    .values()
+                    .filter(|other| other.job.id != job)
+                    .filter_map(|other| {
+                        let replicas = other.binding.previous_replicas(id);
+                        (replicas > 0).then(|| BindingOnCluster {
+                            job: other.job.id,
+                            priority: other.binding.priority,
+                            replicas,
+                            request: ResourceList::of_pods(&other.binding.request, 1),
+                        })
+                    })
+                    .collect();
+                running.sort_by_key(|b| b.job);
+                candidates.push(ClusterCandidate {
+                    cluster: id,
+                    available_replicas: available,
+                    running,
+                });
+            }
+            let request = PendingBinding {
+                priority: active.binding.priority,
+                request: ResourceList::of_pods(&active.binding.request, 1),
+                replicas: missing,
+            };
+            let priority = active.binding.priority;
+            let Some(choice) = select_binding_preemption(&request, &candidates) else {
+                continue;
+            };
+            let now = ctx.now();
+            let timeout = self.failover.graceful_eviction_timeout;
+            for victim in choice.victims {
+                self.evict_cluster(
+                    victim,
+                    choice.cluster,
+                    crate::policy::PurgeMode::Directly,
+                    timeout,
+                    "PreemptedByHigherPriorityBinding (proposed)",
+                    ctx,
+                );
+                let active = self.jobs.get_mut(&victim).expect("present");
+                active.faults.n_preemptions += 1;
+                let namespace = active.job.namespace;
+                ctx.record(sim_core::record::Record::Event(
+                    sim_core::record::EventRecord {
+                        time: now,
+                        kind: sim_core::record::EventKind::BindingPreemption,
+                        cluster: Some(choice.cluster),
+                        node: None,
+                        job: Some(victim),
+                        namespace: Some(namespace),
+                        pods: 0,
+                        gpu_milli: 0,
+                        lost_gpu_milli_ms: 0,
+                        recovery_ms: None,
+                        reason: format!(
+                            "preempted by binding of job {} (proposed Karmada binding preemption)",
+                            job.0
+                        ),
+                    },
+                ));
+            }
+            self.queue.wake(job, now);
+            self.queue.add(job, priority, now);
+        }
+    }
+}

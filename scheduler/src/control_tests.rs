@@ -1354,3 +1354,110 @@ mod preemption {
         assert_eq!(by_id(&sink, 3).start, Some(SimTime(3600 * S)));
     }
 }
+
+/// Binding preemption as Karmada's proposal describes it, worked by hand from its example.
+mod binding_preemption {
+    use super::*;
+    use crate::control::PreemptionConfig;
+    use crate::policy::{PropagationPolicy, ResourceSelector};
+    use sim_core::record::EventKind;
+
+    /// One cluster of 10 nodes × 1 GPU. Jobs j0..j3 (1, 2, 5 and 2 one-GPU replicas, schedule
+    /// priorities 0..3) fill it; j4 (5 replicas, priority 10) arrives at 10 s. Each job has
+    /// its own policy giving its priority.
+    fn run_case(control_plane: bool) -> VecSink {
+        let mut w = world();
+        let mut one_gpu = pool(10, 0);
+        one_gpu.shape.gpus = 1;
+        w.fleet.clusters = vec![cluster("alpha", vec![one_gpu])];
+        let placement = Placement {
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            ..Placement::default()
+        };
+        let priorities = [0, 1, 2, 3, 10];
+        let policies = priorities
+            .iter()
+            .enumerate()
+            .map(|(idx, &schedule_priority)| PropagationPolicy {
+                name: format!("p{idx}"),
+                namespace: None,
+                priority: 0,
+                selectors: vec![ResourceSelector {
+                    api_version: "batch/v1".into(),
+                    kind: "Job".into(),
+                    name: format!("j{idx}"),
+                    ..Default::default()
+                }],
+                placement: PlacementId(0),
+                schedule_priority,
+            })
+            .collect();
+        let policy_set = PolicySet {
+            placements: vec![placement],
+            policies,
+            fallback: None,
+            overrides: Vec::new(),
+        };
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            preemption: PreemptionConfig {
+                member: false,
+                control_plane,
+            },
+            ..SchedulerConfig::default()
+        };
+        let jobs = vec![
+            job(0, 0, 1, 1, 3600, false),
+            job(1, 0, 2, 1, 3600, false),
+            job(2, 0, 5, 1, 3600, false),
+            job(3, 0, 2, 1, 3600, false),
+            job(4, 10, 5, 1, 600, false),
+        ];
+        let mut control = ControlPlane::new(w, policy_set, &config).unwrap();
+        control.set_invariant_checks(true);
+        let mut sink = VecSink::default();
+        let engine = EngineConfig {
+            horizon: None,
+            progress_every: 1000,
+        };
+        run::<_, std::convert::Infallible, _>(
+            &engine,
+            jobs.into_iter().map(Ok),
+            &mut control,
+            &mut sink,
+            &mut |_| {},
+        )
+        .unwrap();
+        sink
+    }
+
+    #[test]
+    fn the_proposal_example_preempts_only_the_five_replica_binding() {
+        // The cluster offers 0 replicas and j4 needs 5: one victim suffices only if it frees
+        // 5 (j2, priority 2), so j2 alone is preempted, not j0 + j1 + j2 from the bottom up.
+        let sink = run_case(true);
+        let victims: Vec<(u64, u64)> = sink
+            .events()
+            .filter(|e| e.kind == EventKind::BindingPreemption)
+            .map(|e| (e.time.as_millis() / S, e.job.unwrap().0))
+            .collect();
+        assert_eq!(victims, [(10, 2)]);
+        // Woken from the unschedulable set, it still serves its 1 s backoff (one attempt).
+        assert_eq!(by_id(&sink, 4).start, Some(SimTime(11 * S)));
+        assert_eq!(by_id(&sink, 2).faults.n_preemptions, 1);
+        for other in [0, 1, 3] {
+            assert_eq!(by_id(&sink, other).faults.n_preemptions, 0);
+        }
+    }
+
+    #[test]
+    fn without_the_switch_the_binding_waits() {
+        let sink = run_case(false);
+        assert!(
+            sink.events()
+                .all(|e| e.kind != EventKind::BindingPreemption)
+        );
+        // It waits until the others end at 3600 s; the queue retries it on the 30 s grid.
+        assert!(by_id(&sink, 4).start.unwrap() >= SimTime(3600 * S));
+    }
+}

@@ -185,6 +185,22 @@ impl SchedulingQueue {
         }
     }
 
+    /// Moves one parked binding on, to the active queue or, while still backing off, to the
+    /// backoff queue (its room was just made, by preemption).
+    pub fn wake(&mut self, job: JobId, now: SimTime) {
+        let Some(key) = self
+            .unschedulable
+            .iter()
+            .find(|(_, entry)| entry.job == job)
+            .map(|(key, _)| *key)
+        else {
+            return;
+        };
+        let entry = self.unschedulable.remove(&key).expect("found");
+        self.unschedulable_since.remove(&(entry.timestamp, key));
+        self.requeue(entry, now);
+    }
+
     /// Moves every unschedulable binding on (a cluster event that may make them fit).
     pub fn move_all_to_active(&mut self, now: SimTime) {
         self.unschedulable_since.clear();

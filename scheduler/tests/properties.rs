@@ -163,10 +163,10 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
             no_execute_eviction,
             ..FailoverConfig::default()
         },
-        // Member preemption in half the cases (a bit of the placement draw).
+        // Member and binding preemption in half the cases each (bits of the placement draw).
         preemption: scheduler::control::PreemptionConfig {
             member: input.placement & 0x10 != 0,
-            control_plane: false,
+            control_plane: input.placement & 0x20 != 0,
         },
         ..SchedulerConfig::default()
     };
