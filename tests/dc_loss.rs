@@ -12,21 +12,13 @@ fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios/dc-loss.yaml")
 }
 
-fn rows(file: &Path) -> Vec<csv::StringRecord> {
-    csv::Reader::from_path(file)
-        .unwrap()
-        .records()
-        .map(|r| r.unwrap())
-        .collect()
-}
-
 const DOWN_S: f64 = 58.0 * 3600.0;
 const UP_S: f64 = 64.0 * 3600.0;
 
 #[test]
 fn losing_a_data_centre_for_six_hours() {
     let (_tmp, out) = common::run_quiet(&example());
-    let events = rows(&out.join("events.csv"));
+    let events = common::rows(&out.join("events.csv"));
     let at = |kind: &str| -> Vec<f64> {
         events
             .iter()
@@ -58,7 +50,7 @@ fn losing_a_data_centre_for_six_hours() {
     assert_eq!(lost_jobs, evicted_jobs);
 
     // Nothing is allocated on dc-2 while it is down.
-    for row in rows(&out.join("timeline.csv")) {
+    for row in common::rows(&out.join("timeline.csv")) {
         let time: f64 = row[0].parse().unwrap();
         if &row[1] == "dc-2" && (DOWN_S..UP_S).contains(&time) {
             assert_eq!(&row[3], "0.000", "{row:?}");

@@ -12,22 +12,14 @@ fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios/preemption.yaml")
 }
 
-fn rows(file: &Path) -> Vec<csv::StringRecord> {
-    csv::Reader::from_path(file)
-        .unwrap()
-        .records()
-        .map(|r| r.unwrap())
-        .collect()
-}
-
 #[test]
 fn preemption_respects_priorities_and_never() {
     let (_tmp, out) = common::run_quiet(&example());
-    let namespace_of: BTreeMap<String, String> = rows(&out.join("jobs.csv"))
+    let namespace_of: BTreeMap<String, String> = common::rows(&out.join("jobs.csv"))
         .iter()
         .map(|r| (r[0].to_owned(), r[2].to_owned()))
         .collect();
-    let preemptions: Vec<csv::StringRecord> = rows(&out.join("events.csv"))
+    let preemptions: Vec<csv::StringRecord> = common::rows(&out.join("events.csv"))
         .into_iter()
         .filter(|e| &e[1] == "binding_preemption")
         .collect();

@@ -102,20 +102,37 @@ fn simulate(jobs: Vec<Job>) -> VecSink {
         replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
         ..Placement::default()
     };
-    let mut control = ControlPlane::new(
+    run_full(
         world(),
         PolicySet::single(placement),
         &SchedulerConfig::default(),
+        jobs,
+        Default::default(),
+        Vec::new(),
     )
-    .unwrap();
+}
+
+/// Runs `jobs` through a control plane with faults and timeline changes; invariants checked
+/// after every event.
+fn run_full(
+    world: World,
+    policy_set: PolicySet,
+    config: &SchedulerConfig,
+    jobs: Vec<Job>,
+    plan: crate::faults::FaultPlan,
+    timeline: Vec<(SimTime, TimelineChange)>,
+) -> VecSink {
+    let mut control = ControlPlane::new(world, policy_set, config).unwrap();
     control.set_invariant_checks(true);
+    control.set_faults(plan);
+    control.set_timeline(timeline);
     let mut sink = VecSink::default();
-    let config = EngineConfig {
+    let engine = EngineConfig {
         horizon: None,
         progress_every: 1000,
     };
     run::<_, std::convert::Infallible, _>(
-        &config,
+        &engine,
         jobs.into_iter().map(Ok),
         &mut control,
         &mut sink,
@@ -739,23 +756,14 @@ mod faults {
         jobs: Vec<Job>,
         plan: FaultPlan,
     ) -> VecSink {
-        let mut control = ControlPlane::new(world, PolicySet::single(placement), &config).unwrap();
-        control.set_invariant_checks(true);
-        control.set_faults(plan);
-        let mut sink = VecSink::default();
-        let engine = EngineConfig {
-            horizon: None,
-            progress_every: 1000,
-        };
-        run::<_, std::convert::Infallible, _>(
-            &engine,
-            jobs.into_iter().map(Ok),
-            &mut control,
-            &mut sink,
-            &mut |_| {},
+        run_full(
+            world,
+            PolicySet::single(placement),
+            &config,
+            jobs,
+            plan,
+            Vec::new(),
         )
-        .unwrap();
-        sink
     }
 
     fn outage(target: FaultTarget, down_s: u64, up_s: u64, drain: bool) -> Outage {
@@ -1087,24 +1095,14 @@ mod rebalancing {
         plan: FaultPlan,
         timeline: Vec<(SimTime, TimelineChange)>,
     ) -> VecSink {
-        let mut control = ControlPlane::new(world, PolicySet::single(placement), &config).unwrap();
-        control.set_invariant_checks(true);
-        control.set_faults(plan);
-        control.set_timeline(timeline);
-        let mut sink = VecSink::default();
-        let engine = EngineConfig {
-            horizon: None,
-            progress_every: 1000,
-        };
-        run::<_, std::convert::Infallible, _>(
-            &engine,
-            jobs.into_iter().map(Ok),
-            &mut control,
-            &mut sink,
-            &mut |_| {},
+        run_full(
+            world,
+            PolicySet::single(placement),
+            &config,
+            jobs,
+            plan,
+            timeline,
         )
-        .unwrap();
-        sink
     }
 
     fn allocation(sink: &VecSink, cluster: u32) -> Vec<(u64, u64)> {
@@ -1296,23 +1294,14 @@ mod preemption {
             classed(job(2, 2, 1, 2, 3600, true), 0),
             classed(job(3, 10, 1, 4, 600, true), class),
         ];
-        let mut control =
-            ControlPlane::new(small_world(), PolicySet::single(placement), &config).unwrap();
-        control.set_invariant_checks(true);
-        let mut sink = VecSink::default();
-        let engine = EngineConfig {
-            horizon: None,
-            progress_every: 1000,
-        };
-        run::<_, std::convert::Infallible, _>(
-            &engine,
-            jobs.into_iter().map(Ok),
-            &mut control,
-            &mut sink,
-            &mut |_| {},
+        run_full(
+            small_world(),
+            PolicySet::single(placement),
+            &config,
+            jobs,
+            Default::default(),
+            Vec::new(),
         )
-        .unwrap();
-        sink
     }
 
     fn preemptions(sink: &VecSink) -> Vec<(u64, u64)> {
@@ -1413,22 +1402,7 @@ mod binding_preemption {
             job(3, 0, 2, 1, 3600, false),
             job(4, 10, 5, 1, 600, false),
         ];
-        let mut control = ControlPlane::new(w, policy_set, &config).unwrap();
-        control.set_invariant_checks(true);
-        let mut sink = VecSink::default();
-        let engine = EngineConfig {
-            horizon: None,
-            progress_every: 1000,
-        };
-        run::<_, std::convert::Infallible, _>(
-            &engine,
-            jobs.into_iter().map(Ok),
-            &mut control,
-            &mut sink,
-            &mut |_| {},
-        )
-        .unwrap();
-        sink
+        run_full(w, policy_set, &config, jobs, Default::default(), Vec::new())
     }
 
     #[test]

@@ -34,3 +34,13 @@ pub fn run_quiet_with(scenario: &Path, extra: &[&str]) -> (tempfile::TempDir, Pa
     );
     (tmp, out)
 }
+
+/// The rows of a CSV file with a header.
+#[allow(dead_code)]
+pub fn rows(file: &Path) -> Vec<csv::StringRecord> {
+    csv::Reader::from_path(file)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
+}
