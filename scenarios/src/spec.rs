@@ -439,6 +439,8 @@ pub struct SchedulerSpec {
     /// Which preemption runs.
     #[serde(default)]
     pub preemption: PreemptionSpec,
+    /// How long a gang may hold some of its pods waiting for the rest (default: forever).
+    pub gang_timeout: Option<Text>,
 }
 
 /// Preemption at the two levels; both off unless asked for.

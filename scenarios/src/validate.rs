@@ -995,6 +995,16 @@ fn scheduler_config(
     let failover_defaults = scheduler::faults::FailoverConfig::default();
     let f = &spec.failover;
     let config = SchedulerConfig {
+        gang_timeout: match &spec.gang_timeout {
+            None => None,
+            Some(text) => {
+                let timeout = ck.duration(text, "scheduler.gang_timeout")?;
+                if timeout == Duration::ZERO {
+                    return ck.at(text, "scheduler.gang_timeout", "must be longer than 0");
+                }
+                Some(timeout)
+            }
+        },
         preemption: scheduler::control::PreemptionConfig {
             member: spec.preemption.member,
             control_plane: spec.preemption.control_plane,

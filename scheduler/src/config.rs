@@ -41,6 +41,10 @@ pub struct SchedulerConfig {
     pub descheduler: Option<crate::control::DeschedulerConfig>,
     /// Which preemption runs.
     pub preemption: crate::control::PreemptionConfig,
+    /// Gang scheduling's timeout (as coscheduling's `scheduleTimeoutSeconds`): a gang holding
+    /// some of its pods that cannot place the rest within it gives them back, and tries again
+    /// after as long; `None` = it holds them until the rest arrive.
+    pub gang_timeout: Option<sim_core::Duration>,
 }
 
 /// How jobs reach the member clusters.
@@ -78,6 +82,7 @@ impl Default for SchedulerConfig {
             failover: crate::faults::FailoverConfig::default(),
             descheduler: None,
             preemption: crate::control::PreemptionConfig::default(),
+            gang_timeout: None,
         }
     }
 }

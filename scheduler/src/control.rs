@@ -60,6 +60,18 @@ pub enum ControlEvent {
     Timeline(u32),
     /// A karmada-descheduler pass.
     Deschedule,
+    /// A partly placed gang's time to assemble ran out.
+    GangTimeout {
+        /// The job.
+        job: JobId,
+        /// Which assembly the timer belongs to.
+        attempt: u32,
+    },
+    /// A gang that gave back its pods tries again.
+    GangRetry {
+        /// The job.
+        job: JobId,
+    },
     /// A scheduled outage or drain begins (index into the fault plan's outages).
     OutageDown(u32),
     /// A scheduled outage or drain ends.
@@ -208,6 +220,10 @@ struct ActiveJob {
     last_scheduled: Option<SimTime>,
     /// `spec.rescheduleTriggeredAt`, set by a WorkloadRebalancer.
     reschedule_triggered: Option<SimTime>,
+    /// Gang jobs: the current assembly (bumped when a timeout gives the pods back), and
+    /// whether its timer is armed.
+    gang_attempt: u32,
+    gang_timer: bool,
 }
 
 impl ActiveJob {
@@ -347,6 +363,8 @@ pub struct ControlPlane {
     descheduler: Option<DeschedulerConfig>,
     /// Which preemption runs.
     preemption: PreemptionConfig,
+    /// How long a gang may hold some of its pods waiting for the rest.
+    gang_timeout: Option<Duration>,
     /// Bindings the last attempt found no room for, for binding preemption.
     maybe_preempt: Vec<JobId>,
     /// Evictions since a job last completed, and when that was.
@@ -430,6 +448,7 @@ impl ControlPlane {
             last_progress: SimTime::ZERO,
             descheduler: config.descheduler,
             preemption: config.preemption,
+            gang_timeout: config.gang_timeout,
             maybe_preempt: Vec::new(),
             evictions_since_progress: 0,
             last_completion: SimTime::ZERO,
@@ -1203,6 +1222,7 @@ impl ControlPlane {
             });
             active.n_bound += 1;
             self.try_start(binding.job, now, ctx);
+            self.arm_gang_timeout(binding.job, now, ctx);
         }
         let mut jobs: Vec<JobId> = bound.iter().map(|(_, b, _)| b.job).collect();
         jobs.dedup();
@@ -1553,6 +1573,8 @@ impl Handler for ControlPlane {
                 unhealthy: Vec::new(),
                 last_scheduled: None,
                 reschedule_triggered: None,
+                gang_attempt: 0,
+                gang_timer: false,
             },
         );
         if let Federation::Direct(submission) = &self.federation {
@@ -1592,6 +1614,8 @@ impl Handler for ControlPlane {
                 self.queue.flush_unschedulable(now);
             }
             ControlEvent::Deschedule => self.deschedule(ctx),
+            ControlEvent::GangTimeout { job, attempt } => self.gang_timeout(job, attempt, ctx),
+            ControlEvent::GangRetry { job } => self.gang_retry(job),
             ControlEvent::OutageDown(idx) => self.outage_down(idx as usize, ctx),
             ControlEvent::OutageUp(idx) => self.outage_up(idx as usize, ctx),
             ControlEvent::NodeFail {

@@ -266,3 +266,113 @@ impl ControlPlane {
         }
     }
 }
+
+impl ControlPlane {
+    /// Arms a gang's timeout when it starts holding pods without running.
+    pub(super) fn arm_gang_timeout(
+        &mut self,
+        job: JobId,
+        now: sim_core::SimTime,
+        ctx: &mut Context<'_, ControlEvent>,
+    ) {
+        let Some(timeout) = self.gang_timeout else {
+            return;
+        };
+        let Some(active) = self.jobs.get_mut(&job) else {
+            return;
+        };
+        if !active.job.gang || active.running || active.gang_timer {
+            return;
+        }
+        active.gang_timer = true;
+        self.n_failover_timers += 1;
+        ctx.schedule(
+            now.after(timeout),
+            ControlEvent::GangTimeout {
+                job,
+                attempt: active.gang_attempt,
+            },
+        );
+    }
+
+    /// The gang could not place all its pods in time: it gives back the ones it holds and
+    /// drops its waiting ones, and tries again after the same time.
+    pub(super) fn gang_timeout(
+        &mut self,
+        job: JobId,
+        attempt: u32,
+        ctx: &mut Context<'_, ControlEvent>,
+    ) {
+        self.n_failover_timers -= 1;
+        let now = ctx.now();
+        let Some(active) = self.jobs.get_mut(&job) else {
+            return;
+        };
+        if active.gang_attempt != attempt || !active.gang_timer {
+            return;
+        }
+        active.gang_timer = false;
+        if active.running {
+            return;
+        }
+        active.gang_attempt += 1;
+        let clusters: Vec<ClusterId> = active.manifests.iter().map(|(c, _, _)| *c).collect();
+        let held: Vec<usize> = (0..active.pods.len())
+            .filter(|&i| !active.pods[i].released && active.pods[i].held_since.is_none())
+            .collect();
+        let namespace = active.job.namespace;
+        for idx in held.iter().copied() {
+            self.release_pod(job, idx, now);
+        }
+        for cluster in clusters {
+            self.members[cluster.0 as usize].remove_pending(job);
+            self.touched[cluster.0 as usize] = true;
+        }
+        if let Some(active) = self.jobs.get_mut(&job) {
+            active.waiting.clear();
+        }
+        ctx.record(sim_core::record::Record::Event(
+            sim_core::record::EventRecord {
+                time: now,
+                kind: sim_core::record::EventKind::GangTimeout,
+                cluster: None,
+                node: None,
+                job: Some(job),
+                namespace: Some(namespace),
+                pods: held.len() as u32,
+                gpu_milli: 0,
+                lost_gpu_milli_ms: 0,
+                recovery_ms: None,
+                reason: "gang not complete in time: its pods are given back".to_owned(),
+            },
+        ));
+        let retry = self.gang_timeout.expect("armed with a timeout");
+        self.n_failover_timers += 1;
+        ctx.schedule(now.after(retry), ControlEvent::GangRetry { job });
+    }
+
+    /// A gang that gave its pods back asks its clusters for them again.
+    pub(super) fn gang_retry(&mut self, job: JobId) {
+        self.n_failover_timers -= 1;
+        let Some(active) = self.jobs.get(&job) else {
+            return;
+        };
+        let wanted: Vec<(ClusterId, u32)> = active
+            .manifests
+            .iter()
+            .map(|(c, r, _)| {
+                let live = active
+                    .pods
+                    .iter()
+                    .filter(|p| p.cluster == *c && !p.released && p.held_since.is_none())
+                    .count() as i64;
+                (*c, (*r - live).max(0) as u32)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        for (cluster, n_pods) in wanted {
+            self.recreate_pods(job, cluster, n_pods);
+            self.touched[cluster.0 as usize] = true;
+        }
+    }
+}

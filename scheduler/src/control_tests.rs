@@ -1435,3 +1435,57 @@ mod binding_preemption {
         assert!(by_id(&sink, 4).start.unwrap() >= SimTime(3600 * S));
     }
 }
+
+/// Gang timeouts, worked by hand.
+mod gang_timeout {
+    use super::*;
+    use sim_core::record::EventKind;
+
+    /// alpha: 2 nodes × 8 GPUs. G (3 × 8 GPUs, gang) is Duplicated onto it at 0 s: two pods
+    /// bind, the third waits. J (1 × 8 GPUs, 600 s) arrives at 10 s and waits too.
+    fn run_case(timeout_s: Option<u64>) -> VecSink {
+        let mut w = world();
+        w.fleet.clusters = vec![cluster("alpha", vec![pool(2, 0)])];
+        let placement = Placement {
+            replica_scheduling: ReplicaScheduling::Duplicated,
+            ..Placement::default()
+        };
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            gang_timeout: timeout_s.map(|s| Duration(s * S)),
+            ..SchedulerConfig::default()
+        };
+        let jobs = vec![job(0, 0, 3, 8, 3600, true), job(1, 10, 1, 8, 600, false)];
+        run_full(
+            w,
+            PolicySet::single(placement),
+            &config,
+            jobs,
+            Default::default(),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_partly_placed_gang_gives_its_pods_back_after_the_timeout() {
+        // With a 60 s timeout G gives back its two nodes at 60 s: J starts then.
+        let sink = run_case(Some(60));
+        let timeouts: Vec<u64> = sink
+            .events()
+            .filter(|e| e.kind == EventKind::GangTimeout)
+            .map(|e| e.time.as_millis() / S)
+            .collect();
+        assert_eq!(timeouts.first(), Some(&60));
+        assert_eq!(by_id(&sink, 1).start, Some(SimTime(60 * S)));
+        assert_eq!(by_id(&sink, 1).end, Some(SimTime(660 * S)));
+        // G never fits: it never runs, and it never ran partly.
+        assert_eq!(by_id(&sink, 0).start, None);
+    }
+
+    #[test]
+    fn without_a_timeout_the_partial_gang_holds_its_pods() {
+        let sink = run_case(None);
+        assert_eq!(by_id(&sink, 1).start, None);
+        assert_eq!(by_id(&sink, 0).start, None);
+    }
+}

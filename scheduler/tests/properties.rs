@@ -168,6 +168,7 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
             member: input.placement & 0x10 != 0,
             control_plane: input.placement & 0x20 != 0,
         },
+        gang_timeout: (input.placement & 0x40 != 0).then(|| Duration::from_mins(2)),
         ..SchedulerConfig::default()
     };
     if accurate {
