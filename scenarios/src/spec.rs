@@ -377,6 +377,8 @@ pub struct NamespaceSpec {
     pub checkpoint_interval: Option<Text>,
     /// Restarts after which the namespace's jobs fail for good, unless a job says otherwise.
     pub max_restarts: Option<u32>,
+    /// Its jobs' PodDisruptionBudget `maxUnavailable`, unless a job says otherwise.
+    pub max_unavailable: Option<u32>,
     /// How its quota is given.
     pub quota: Option<QuotaSpec>,
 }
@@ -660,6 +662,8 @@ pub struct JobSpec {
     pub checkpoint_interval: Option<Text>,
     /// Restarts after which it fails for good (default: its namespace's, else never).
     pub max_restarts: Option<u32>,
+    /// Its PodDisruptionBudget's `maxUnavailable` (default: its namespace's, else none).
+    pub max_unavailable: Option<u32>,
     /// `apiVersion` of the job's template (default `batch/v1`).
     pub api_version: Option<String>,
     /// `kind` of the job's template (default `Job`).

@@ -183,6 +183,7 @@ impl Iterator for SyntheticJobs {
             gang: self.spec.gang,
             checkpoint_interval: None,
             max_restarts: None,
+            max_unavailable: None,
             template: mix.template.clone(),
         })
     }

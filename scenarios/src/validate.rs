@@ -62,7 +62,7 @@ pub struct Scenario {
     /// Outages, drains and random node failures.
     pub faults: FaultPlan,
     /// Per namespace: the checkpoint interval and restart limit of jobs that give none.
-    pub job_defaults: Vec<(Option<Duration>, Option<u32>)>,
+    pub job_defaults: Vec<scheduler::control::JobDefaults>,
 }
 
 /// Checks values and builds errors that point into one file.
@@ -635,7 +635,11 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
                 }
                 None => None,
             };
-            Ok((checkpoint, ns.max_restarts))
+            Ok(scheduler::control::JobDefaults {
+                checkpoint_interval: checkpoint,
+                max_restarts: ns.max_restarts,
+                max_unavailable: ns.max_unavailable,
+            })
         })
         .collect::<Result<Vec<_>, Error>>()?;
     let mut warnings = imported.warnings;
@@ -1418,6 +1422,7 @@ fn job_list(
                 None => None,
             },
             max_restarts: job.max_restarts,
+            max_unavailable: job.max_unavailable,
             template: template(
                 job.api_version.as_deref(),
                 job.kind.as_deref(),

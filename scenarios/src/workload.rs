@@ -560,6 +560,7 @@ impl TraceJobs {
                 gang: spec.gang,
                 checkpoint_interval: None,
                 max_restarts: None,
+                max_unavailable: None,
                 template: job_template,
             });
         }

@@ -346,7 +346,7 @@ pub struct ControlPlane {
     /// (job, cluster) whose pods were left waiting since the last settle.
     maybe_unhealthy: Vec<(JobId, ClusterId)>,
     /// Per namespace: checkpoint interval and restart limit for jobs that give none.
-    job_defaults: Vec<(Option<Duration>, Option<u32>)>,
+    job_defaults: Vec<JobDefaults>,
     /// Lost pods to recreate once their nodes are down: (job, cluster, pods).
     recreate: Vec<(JobId, ClusterId, u32)>,
     /// Jobs whose assignment changed since the last settle.
@@ -1462,9 +1462,10 @@ impl Handler for ControlPlane {
 
     fn on_arrival(&mut self, mut job: Job, ctx: &mut Context<'_, ControlEvent>) {
         self.now = ctx.now();
-        if let Some(&(checkpoint, restarts)) = self.job_defaults.get(job.namespace.0 as usize) {
-            job.checkpoint_interval = job.checkpoint_interval.or(checkpoint);
-            job.max_restarts = job.max_restarts.or(restarts);
+        if let Some(defaults) = self.job_defaults.get(job.namespace.0 as usize) {
+            job.checkpoint_interval = job.checkpoint_interval.or(defaults.checkpoint_interval);
+            job.max_restarts = job.max_restarts.or(defaults.max_restarts);
+            job.max_unavailable = job.max_unavailable.or(defaults.max_unavailable);
         }
         self.refresh_status(self.now);
         self.stats.n_arrived += 1;
@@ -1808,6 +1809,17 @@ fn fully_assigned(policies: &PolicySet, active: &ActiveJob) -> bool {
 
 /// How long an assumption lasts without confirmation (Karmada's `DefaultAssumptionTTL`).
 const ASSUMPTION_TTL: Duration = Duration::from_mins(5);
+
+/// What a namespace's jobs get when they do not say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JobDefaults {
+    /// How often they checkpoint.
+    pub checkpoint_interval: Option<Duration>,
+    /// Restarts after which they fail for good.
+    pub max_restarts: Option<u32>,
+    /// Their PodDisruptionBudget's `maxUnavailable`.
+    pub max_unavailable: Option<u32>,
+}
 
 /// A change to the world or the policies at a point of the scenario's timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use sim_core::record::{EventKind, EventRecord, JobState, Record};
 use sim_core::rng::RngStreams;
 use sim_core::{Duration, SimTime};
 
-use super::{ActiveJob, ControlEvent, ControlPlane, log_to, scaled_runtime};
+use super::{ActiveJob, ControlEvent, ControlPlane, JobDefaults, log_to, scaled_runtime};
 use crate::explain::Entry;
 use crate::faults::{FaultPlan, FaultTarget, UNREACHABLE_TAINT};
 use crate::member::PendingPods;
@@ -151,8 +151,8 @@ impl ControlPlane {
         self.fault_plan = plan;
     }
 
-    /// Per namespace, the checkpoint interval and restart limit of jobs that give none.
-    pub fn set_job_defaults(&mut self, defaults: Vec<(Option<Duration>, Option<u32>)>) {
+    /// Per namespace, what its jobs get when they do not say.
+    pub fn set_job_defaults(&mut self, defaults: Vec<JobDefaults>) {
         self.job_defaults = defaults;
     }
 

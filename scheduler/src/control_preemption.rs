@@ -116,6 +116,16 @@ impl ControlPlane {
             let active = &self.jobs[&job];
             let pod = &active.pods[pod_idx as usize];
             let priority = self.world.priority_value(active.job.priority_class);
+            // Evicting one more pod breaks the budget when the job already has at least
+            // `maxUnavailable` replicas down (Kubernetes' disruptionsAllowed ≤ 0).
+            let pdb_violating = active.job.max_unavailable.is_some_and(|max| {
+                let running = active
+                    .pods
+                    .iter()
+                    .filter(|p| !p.released && p.held_since.is_none())
+                    .count() as u64;
+                active.expected_pods().saturating_sub(running) >= u64::from(max)
+            });
             if candidates.last().is_none_or(|c| c.node != node) {
                 candidates.push(NodeCandidate {
                     node,
@@ -130,7 +140,7 @@ impl ControlPlane {
                 devices: pod.devices,
                 priority,
                 start: pod.bound_at,
-                pdb_violating: false,
+                pdb_violating,
             });
             owners.push((job, pod_idx as usize));
         }

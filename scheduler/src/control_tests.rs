@@ -93,6 +93,7 @@ fn job(id: u64, submit_s: u64, replicas: u32, gpus: u32, runtime_s: u64, gang: b
         gang,
         checkpoint_interval: None,
         max_restarts: None,
+        max_unavailable: None,
         template: Default::default(),
     }
 }
@@ -1326,6 +1327,47 @@ mod preemption {
         assert_eq!(c.faults.lost_gpu_milli_ms, 2000 * 8000);
         assert_eq!(by_id(&sink, 0).faults.n_preemptions, 0);
         assert_eq!(by_id(&sink, 1).faults.n_preemptions, 0);
+    }
+
+    /// B (low, 8 GPUs) takes node 0 at 0 s, A (low, 8 GPUs) node 1 at 1 s; at 10 s a
+    /// high-priority 4-GPU job needs one of them gone.
+    fn pdb_case(a_budget: Option<u32>) -> Vec<(u64, u64)> {
+        let placement = Placement {
+            replica_scheduling: ReplicaScheduling::Duplicated,
+            ..Placement::default()
+        };
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            preemption: PreemptionConfig {
+                member: true,
+                control_plane: false,
+            },
+            ..SchedulerConfig::default()
+        };
+        let mut a = classed(job(1, 1, 1, 8, 3600, true), 0);
+        a.max_unavailable = a_budget;
+        let jobs = vec![
+            classed(job(0, 0, 1, 8, 3600, true), 0),
+            a,
+            classed(job(2, 10, 1, 4, 600, true), 1),
+        ];
+        let sink = run_full(
+            small_world(),
+            PolicySet::single(placement),
+            &config,
+            jobs,
+            Default::default(),
+            Vec::new(),
+        );
+        preemptions(&sink)
+    }
+
+    #[test]
+    fn a_disruption_budget_steers_preemption_to_another_node() {
+        // One victim either way; without a budget the most recently started victim's node
+        // wins (A, 1 s); with A's maxUnavailable 0, evicting A breaks its budget, so B goes.
+        assert_eq!(pdb_case(None), [(10, 1)]);
+        assert_eq!(pdb_case(Some(0)), [(10, 0)]);
     }
 
     #[test]

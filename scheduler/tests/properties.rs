@@ -118,6 +118,7 @@ fn jobs(specs: &[(u64, u32, u32, u64, bool, u32)]) -> Vec<Job> {
                 gang: *gang,
                 checkpoint_interval: None,
                 max_restarts: None,
+                max_unavailable: None,
                 template: Default::default(),
             }
         })
@@ -199,7 +200,14 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
     control.set_invariant_checks(true);
     control.set_faults(fault_plan(input, n_clusters));
     let (checkpoint_s, _, _) = input.failover;
-    control.set_job_defaults(vec![(checkpoint_s.map(Duration::from_secs), Some(3)); 2]);
+    control.set_job_defaults(vec![
+        scheduler::control::JobDefaults {
+            checkpoint_interval: checkpoint_s.map(Duration::from_secs),
+            max_restarts: Some(3),
+            max_unavailable: Some(1),
+        };
+        2
+    ]);
     if let Some(gpus) = input.quota_gpus {
         let resource_quotas = (0..n_clusters)
             .map(|c| ResourceQuota {

@@ -129,6 +129,7 @@ mod tests {
             gang: true,
             checkpoint_interval: None,
             max_restarts: None,
+            max_unavailable: None,
             template: Template {
                 api_version: Arc::from("apps/v1"),
                 kind: Arc::from("Deployment"),

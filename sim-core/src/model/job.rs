@@ -65,6 +65,9 @@ pub struct Job {
     /// Restarts after which the job fails for good (Kubernetes' `backoffLimit`); `None` =
     /// never.
     pub max_restarts: Option<u32>,
+    /// Its PodDisruptionBudget's `maxUnavailable`: preemption spares its pods when evicting one
+    /// would leave more than this many replicas down; `None` = no budget.
+    pub max_unavailable: Option<u32>,
     /// The object it is submitted as.
     pub template: Template,
 }
