@@ -226,6 +226,13 @@ struct ActiveJob {
     gang_timer: bool,
 }
 
+impl Pod {
+    /// Bound and part of the job's current run (not kept by an eviction task).
+    fn in_run(&self) -> bool {
+        !self.released && self.held_since.is_none()
+    }
+}
+
 impl ActiveJob {
     fn expected_pods(&self) -> u64 {
         self.manifests
@@ -834,7 +841,7 @@ impl ControlPlane {
             .rev()
             .filter(|&idx| {
                 let pod = &active.pods[idx];
-                pod.cluster == cluster && !pod.released && pod.held_since.is_none()
+                pod.cluster == cluster && pod.in_run()
             })
             .take(left as usize)
             .collect();
@@ -847,11 +854,7 @@ impl ControlPlane {
             // A moved replica restarts elsewhere from the last checkpoint; a gang stops when it
             // lacks a replica and restarts once all run again.
             if active.job.gang {
-                let live = active
-                    .pods
-                    .iter()
-                    .filter(|p| !p.released && p.held_since.is_none())
-                    .count() as u64;
+                let live = active.pods.iter().filter(|p| p.in_run()).count() as u64;
                 if live - (victims.len() as u64) < active.expected_pods() {
                     active.stop_gang(now, Loss::Failure);
                 } else if let Some((since, _)) = active.run_since {
@@ -1242,11 +1245,7 @@ impl ControlPlane {
             return;
         };
         let all_placed = if active.job.gang {
-            active
-                .pods
-                .iter()
-                .filter(|p| !p.released && p.held_since.is_none())
-                .count() as u64
+            active.pods.iter().filter(|p| p.in_run()).count() as u64
         } else {
             active.n_bound
         } >= active.expected_pods();
@@ -1267,7 +1266,7 @@ impl ControlPlane {
             let slowest = active
                 .pods
                 .iter()
-                .filter(|pod| !pod.released && pod.held_since.is_none())
+                .filter(|pod| pod.in_run())
                 .map(|pod| {
                     self.members[pod.cluster.0 as usize]
                         .node_gpu_model(pod.node)

@@ -46,7 +46,7 @@ impl ActiveJob {
     pub(super) fn gang_live_milli(&self) -> u64 {
         self.pods
             .iter()
-            .filter(|p| !p.released && p.held_since.is_none())
+            .filter(|p| p.in_run())
             .map(|p| p.request.gpu.total_milli())
             .sum()
     }
@@ -105,11 +105,7 @@ impl ActiveJob {
         now: SimTime,
     ) -> (u128, u128) {
         let (mut used, mut lost) = (0u128, 0u128);
-        for pod in self
-            .pods
-            .iter()
-            .filter(|p| !p.released && p.held_since.is_none())
-        {
+        for pod in self.pods.iter().filter(|p| p.in_run()) {
             let gpu = u128::from(pod.request.gpu.total_milli());
             let from = since.max(pod.bound_at);
             let kept = saved_until
@@ -188,19 +184,14 @@ impl ControlPlane {
         self.fault_rng = Some(rng);
     }
 
-    fn event(&self, ctx: &mut Context<'_, ControlEvent>, kind: EventKind) -> EventRecord {
-        EventRecord {
-            time: ctx.now(),
-            kind,
-            cluster: None,
-            node: None,
-            job: None,
-            namespace: None,
-            pods: 0,
-            gpu_milli: 0,
-            lost_gpu_milli_ms: 0,
-            recovery_ms: None,
-            reason: String::new(),
+    /// The cluster and node indices a fault target takes down.
+    fn fault_scope(&self, target: &FaultTarget) -> (ClusterId, std::ops::Range<u32>) {
+        match target {
+            FaultTarget::Cluster(cluster) => {
+                let n = self.members[cluster.0 as usize].n_nodes() as u32;
+                (*cluster, 0..n)
+            }
+            FaultTarget::Nodes { cluster, nodes } => (*cluster, nodes.clone()),
         }
     }
 
@@ -216,19 +207,13 @@ impl ControlPlane {
         } else {
             Loss::Failure
         };
-        let (cluster, nodes) = match &outage.target {
-            FaultTarget::Cluster(cluster) => {
-                let n = self.members[cluster.0 as usize].n_nodes() as u32;
-                (*cluster, 0..n)
-            }
-            FaultTarget::Nodes { cluster, nodes } => (*cluster, nodes.clone()),
-        };
+        let (cluster, nodes) = self.fault_scope(&outage.target);
         let kind = match (&outage.target, outage.drain) {
             (FaultTarget::Cluster(_), _) => EventKind::ClusterDown,
             (_, true) => EventKind::DrainStart,
             (_, false) => EventKind::NodeDown,
         };
-        let mut event = self.event(ctx, kind);
+        let mut event = EventRecord::new(ctx.now(), kind);
         event.cluster = Some(cluster);
         event.node = (nodes.len() == 1).then_some(nodes.start);
         event.reason = outage.label.clone();
@@ -243,20 +228,14 @@ impl ControlPlane {
     pub(super) fn outage_up(&mut self, idx: usize, ctx: &mut Context<'_, ControlEvent>) {
         self.n_fault_timers -= 1;
         let outage = self.fault_plan.outages[idx].clone();
-        let (cluster, nodes) = match &outage.target {
-            FaultTarget::Cluster(cluster) => {
-                let n = self.members[cluster.0 as usize].n_nodes() as u32;
-                (*cluster, 0..n)
-            }
-            FaultTarget::Nodes { cluster, nodes } => (*cluster, nodes.clone()),
-        };
+        let (cluster, nodes) = self.fault_scope(&outage.target);
         let kind = match (&outage.target, outage.drain) {
             (FaultTarget::Cluster(_), _) => EventKind::ClusterUp,
             (_, true) => EventKind::DrainEnd,
             (_, false) => EventKind::NodeUp,
         };
         self.nodes_up(cluster, nodes.clone());
-        let mut event = self.event(ctx, kind);
+        let mut event = EventRecord::new(ctx.now(), kind);
         event.cluster = Some(cluster);
         event.node = (nodes.len() == 1).then_some(nodes.start);
         event.reason = outage.label;
@@ -287,7 +266,7 @@ impl ControlPlane {
                 rule: rule as u32,
             },
         );
-        let mut event = self.event(ctx, EventKind::NodeDown);
+        let mut event = EventRecord::new(ctx.now(), EventKind::NodeDown);
         event.cluster = Some(cluster);
         event.node = Some(node);
         event.reason = "random node failure".to_owned();
@@ -305,7 +284,7 @@ impl ControlPlane {
     ) {
         self.n_repairs -= 1;
         self.nodes_up(cluster, node..node + 1);
-        let mut event = self.event(ctx, EventKind::NodeUp);
+        let mut event = EventRecord::new(ctx.now(), EventKind::NodeUp);
         event.cluster = Some(cluster);
         event.node = Some(node);
         event.reason = "repaired".to_owned();
@@ -403,12 +382,7 @@ impl ControlPlane {
         let now = ctx.now();
         let speeds: Vec<u32> = pods
             .iter()
-            .map(|&idx| {
-                let pod = self.jobs[&job].pods[idx];
-                self.members[pod.cluster.0 as usize]
-                    .node_gpu_model(pod.node)
-                    .map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli)
-            })
+            .map(|&idx| self.pod_speed(&self.jobs[&job].pods[idx]))
             .collect();
         let active = self.jobs.get_mut(&job).expect("present");
         let mut lost = 0;
@@ -455,7 +429,7 @@ impl ControlPlane {
         } else {
             EventKind::PodsLost
         };
-        let mut event = self.event(ctx, kind);
+        let mut event = EventRecord::new(ctx.now(), kind);
         event.cluster = Some(cluster);
         event.job = Some(job);
         event.namespace = Some(namespace);
@@ -470,7 +444,7 @@ impl ControlPlane {
         .to_owned();
         ctx.record(Record::Event(event));
         if restarted {
-            let mut event = self.event(ctx, EventKind::Restart);
+            let mut event = EventRecord::new(ctx.now(), EventKind::Restart);
             event.job = Some(job);
             event.namespace = Some(namespace);
             event.lost_gpu_milli_ms = lost;
@@ -551,7 +525,7 @@ impl ControlPlane {
         self.release_federated(job);
         let mut active = self.jobs.remove(&job).expect("present");
         active.last_failure = Some(reason.to_owned());
-        let mut event = self.event(ctx, EventKind::JobFailed);
+        let mut event = EventRecord::new(ctx.now(), EventKind::JobFailed);
         event.job = Some(job);
         event.namespace = Some(active.job.namespace);
         event.reason = reason.to_owned();
@@ -602,11 +576,7 @@ impl ControlPlane {
                 active.gang_mark = now;
             }
         } else {
-            for pod in active
-                .pods
-                .iter()
-                .filter(|p| !p.released && p.held_since.is_none())
-            {
+            for pod in active.pods.iter().filter(|p| p.in_run()) {
                 active.faults.used_gpu_milli_ms += u128::from(pod.request.gpu.total_milli())
                     * u128::from(now.since(pod.bound_at).as_millis());
             }
@@ -698,8 +668,8 @@ impl ControlPlane {
             }
             self.unreachable_since[idx] = Some(now);
         }
-        let mut event = self.event(
-            ctx,
+        let mut event = EventRecord::new(
+            ctx.now(),
             if reachable {
                 EventKind::ClusterReady
             } else {
@@ -841,11 +811,7 @@ impl ControlPlane {
         let speeds: Vec<u32> = self.jobs[&job]
             .pods
             .iter()
-            .map(|pod| {
-                self.members[pod.cluster.0 as usize]
-                    .node_gpu_model(pod.node)
-                    .map_or(1000, |m| self.world.fleet.gpu_model(m).speed_milli)
-            })
+            .map(|pod| self.pod_speed(pod))
             .collect();
         let active = self.jobs.get_mut(&job).expect("present");
         let replicas = active.binding.previous_replicas(cluster);
@@ -862,7 +828,7 @@ impl ControlPlane {
         let on_cluster: Vec<usize> = (0..active.pods.len())
             .filter(|&i| {
                 let p = &active.pods[i];
-                p.cluster == cluster && !p.released && p.held_since.is_none()
+                p.cluster == cluster && p.in_run()
             })
             .collect();
         // A gang loses its run only if replicas of it ran there.
@@ -904,7 +870,7 @@ impl ControlPlane {
             ctx.schedule(at, ControlEvent::EvictionTimeout { job, cluster });
         }
         self.evicting.insert(job);
-        let mut event = self.event(ctx, EventKind::Eviction);
+        let mut event = EventRecord::new(ctx.now(), EventKind::Eviction);
         event.cluster = Some(cluster);
         event.job = Some(job);
         event.namespace = Some(namespace);
@@ -952,7 +918,7 @@ impl ControlPlane {
                     active
                         .pods
                         .iter()
-                        .filter(|p| p.cluster == *c && !p.released && p.held_since.is_none())
+                        .filter(|p| p.cluster == *c && p.in_run())
                         .count() as i64
                         >= *r
                 });
@@ -1003,11 +969,7 @@ impl ControlPlane {
         let Some(since) = active.recovery_started else {
             return;
         };
-        let live = active
-            .pods
-            .iter()
-            .filter(|p| !p.released && p.held_since.is_none())
-            .count() as u64;
+        let live = active.pods.iter().filter(|p| p.in_run()).count() as u64;
         let whole = if active.job.gang {
             active.running
         } else {
@@ -1021,7 +983,7 @@ impl ControlPlane {
         active.faults.recovery_ms += took;
         active.faults.n_recoveries += 1;
         let namespace = active.job.namespace;
-        let mut event = self.event(ctx, EventKind::Recovered);
+        let mut event = EventRecord::new(ctx.now(), EventKind::Recovered);
         event.job = Some(job);
         event.namespace = Some(namespace);
         event.recovery_ms = Some(took);
@@ -1056,7 +1018,7 @@ impl ControlPlane {
         let running = active
             .pods
             .iter()
-            .filter(|p| p.cluster == cluster && !p.released && p.held_since.is_none())
+            .filter(|p| p.cluster == cluster && p.in_run())
             .count() as i64;
         if running >= wanted || active.unhealthy.iter().any(|(c, _)| *c == cluster) {
             return;
@@ -1091,7 +1053,7 @@ impl ControlPlane {
                 .map_or(0, |(_, r, _)| *r);
             let running = pods
                 .iter()
-                .filter(|p| p.cluster == *cluster && !p.released && p.held_since.is_none())
+                .filter(|p| p.cluster == *cluster && p.in_run())
                 .count() as i64;
             wanted > 0 && running < wanted
         });

@@ -3,6 +3,7 @@
 
 use sim_core::engine::Context;
 use sim_core::model::{ClusterId, JobId};
+use sim_core::record::{EventKind, EventRecord, Record};
 
 use super::faults::Loss;
 use super::{ControlEvent, ControlPlane};
@@ -119,11 +120,7 @@ impl ControlPlane {
             // Evicting one more pod breaks the budget when the job already has at least
             // `maxUnavailable` replicas down (Kubernetes' disruptionsAllowed ≤ 0).
             let pdb_violating = active.job.max_unavailable.is_some_and(|max| {
-                let running = active
-                    .pods
-                    .iter()
-                    .filter(|p| !p.released && p.held_since.is_none())
-                    .count() as u64;
+                let running = active.pods.iter().filter(|p| p.in_run()).count() as u64;
                 active.expected_pods().saturating_sub(running) >= u64::from(max)
             });
             if candidates.last().is_none_or(|c| c.node != node) {
@@ -252,24 +249,16 @@ impl ControlPlane {
                 let active = self.jobs.get_mut(&victim).expect("present");
                 active.faults.n_preemptions += 1;
                 let namespace = active.job.namespace;
-                ctx.record(sim_core::record::Record::Event(
-                    sim_core::record::EventRecord {
-                        time: now,
-                        kind: sim_core::record::EventKind::BindingPreemption,
-                        cluster: Some(choice.cluster),
-                        node: None,
-                        job: Some(victim),
-                        namespace: Some(namespace),
-                        pods: 0,
-                        gpu_milli: 0,
-                        lost_gpu_milli_ms: 0,
-                        recovery_ms: None,
-                        reason: format!(
-                            "preempted by binding of job {} (proposed Karmada binding preemption)",
-                            job.0
-                        ),
-                    },
-                ));
+                ctx.record(Record::Event(EventRecord {
+                    cluster: Some(choice.cluster),
+                    job: Some(victim),
+                    namespace: Some(namespace),
+                    reason: format!(
+                        "preempted by binding of job {} (proposed Karmada binding preemption)",
+                        job.0
+                    ),
+                    ..EventRecord::new(now, EventKind::BindingPreemption)
+                }));
             }
             self.queue.wake(job, now);
             self.queue.add(job, priority, now);
@@ -341,21 +330,13 @@ impl ControlPlane {
         if let Some(active) = self.jobs.get_mut(&job) {
             active.waiting.clear();
         }
-        ctx.record(sim_core::record::Record::Event(
-            sim_core::record::EventRecord {
-                time: now,
-                kind: sim_core::record::EventKind::GangTimeout,
-                cluster: None,
-                node: None,
-                job: Some(job),
-                namespace: Some(namespace),
-                pods: held.len() as u32,
-                gpu_milli: 0,
-                lost_gpu_milli_ms: 0,
-                recovery_ms: None,
-                reason: "gang not complete in time: its pods are given back".to_owned(),
-            },
-        ));
+        ctx.record(Record::Event(EventRecord {
+            job: Some(job),
+            namespace: Some(namespace),
+            pods: held.len() as u32,
+            reason: "gang not complete in time: its pods are given back".to_owned(),
+            ..EventRecord::new(now, EventKind::GangTimeout)
+        }));
         let retry = self.gang_timeout.expect("armed with a timeout");
         self.n_failover_timers += 1;
         ctx.schedule(now.after(retry), ControlEvent::GangRetry { job });
@@ -374,7 +355,7 @@ impl ControlPlane {
                 let live = active
                     .pods
                     .iter()
-                    .filter(|p| p.cluster == *c && !p.released && p.held_since.is_none())
+                    .filter(|p| p.cluster == *c && p.in_run())
                     .count() as i64;
                 (*c, (*r - live).max(0) as u32)
             })

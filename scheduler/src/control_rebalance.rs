@@ -49,20 +49,12 @@ impl ControlPlane {
             ids.sort();
             if ids.is_empty() {
                 ctx.record(Record::Event(EventRecord {
-                    time: now,
-                    kind: EventKind::Rebalance,
-                    cluster: None,
-                    node: None,
-                    job: None,
                     namespace: Some(workload.namespace),
-                    pods: 0,
-                    gpu_milli: 0,
-                    lost_gpu_milli_ms: 0,
-                    recovery_ms: None,
                     reason: format!(
                         "Failed: no binding for {}",
                         workload.name.as_deref().unwrap_or("any workload")
                     ),
+                    ..EventRecord::new(now, EventKind::Rebalance)
                 }));
             }
             for id in ids {
@@ -74,17 +66,10 @@ impl ControlPlane {
                 let namespace = active.job.namespace;
                 self.queue.add(id, priority, now);
                 ctx.record(Record::Event(EventRecord {
-                    time: now,
-                    kind: EventKind::Rebalance,
-                    cluster: None,
-                    node: None,
                     job: Some(id),
                     namespace: Some(namespace),
-                    pods: 0,
-                    gpu_milli: 0,
-                    lost_gpu_milli_ms: 0,
-                    recovery_ms: None,
                     reason: "Successful".to_owned(),
+                    ..EventRecord::new(now, EventKind::Rebalance)
                 }));
             }
         }
@@ -132,7 +117,7 @@ impl ControlPlane {
                 let ready = active
                     .pods
                     .iter()
-                    .filter(|p| p.cluster == *cluster && !p.released && p.held_since.is_none())
+                    .filter(|p| p.cluster == *cluster && p.in_run())
                     .count() as i64;
                 if ready >= *spec {
                     continue;
@@ -168,17 +153,11 @@ impl ControlPlane {
             self.apply_assignment(id, clusters);
             self.queue.add(id, priority, now);
             ctx.record(Record::Event(EventRecord {
-                time: now,
-                kind: EventKind::Eviction,
-                cluster: None,
-                node: None,
                 job: Some(id),
                 namespace: Some(namespace),
                 pods: (before - after) as u32,
-                gpu_milli: 0,
-                lost_gpu_milli_ms: 0,
-                recovery_ms: None,
                 reason: "Descheduled: replicas unschedulable past the threshold".to_owned(),
+                ..EventRecord::new(now, EventKind::Eviction)
             }));
         }
     }

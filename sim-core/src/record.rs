@@ -112,6 +112,26 @@ pub struct EventRecord {
     pub reason: String,
 }
 
+impl EventRecord {
+    /// An event of `kind` at `time` about nothing in particular yet; callers fill in what
+    /// it concerns.
+    pub fn new(time: SimTime, kind: EventKind) -> EventRecord {
+        EventRecord {
+            time,
+            kind,
+            cluster: None,
+            node: None,
+            job: None,
+            namespace: None,
+            pods: 0,
+            gpu_milli: 0,
+            lost_gpu_milli_ms: 0,
+            recovery_ms: None,
+            reason: String::new(),
+        }
+    }
+}
+
 /// What faults and preemptions cost one job.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FaultStats {
