@@ -615,17 +615,13 @@ fn balance_is_the_time_weighted_spread_of_cluster_utilization() {
 
 fn event(time_ms: u64, kind: EventKind, recovery_ms: Option<u64>) -> Record {
     Record::Event(EventRecord {
-        time: SimTime(time_ms),
-        kind,
         cluster: Some(EAST),
-        node: None,
         job: Some(JobId(0)),
         namespace: Some(NamespaceId(0)),
         pods: 1,
         gpu_milli: 2_000,
-        lost_gpu_milli_ms: 0,
         recovery_ms,
-        reason: String::new(),
+        ..EventRecord::new(SimTime(time_ms), kind)
     })
 }
 
@@ -754,17 +750,8 @@ fn report_records() -> Vec<Record> {
     };
     let outage = |time_ms, kind| {
         Record::Event(EventRecord {
-            time: SimTime(time_ms),
-            kind,
             cluster: Some(EAST),
-            node: None,
-            job: None,
-            namespace: None,
-            pods: 0,
-            gpu_milli: 0,
-            lost_gpu_milli_ms: 0,
-            recovery_ms: None,
-            reason: String::new(),
+            ..EventRecord::new(SimTime(time_ms), kind)
         })
     };
     let stuck = |id, reason: &str| {
