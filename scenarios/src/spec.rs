@@ -677,6 +677,35 @@ pub struct JobSpec {
     /// The pods' tolerations.
     #[serde(default)]
     pub tolerations: Vec<crate::karmada::TolerationSpec>,
+    /// Components with different requests (a launcher and workers), scheduled as one set;
+    /// exclusive with the job-level `replicas`, `gpus`, `cpu`, `memory` and `gpu_models`.
+    #[serde(default)]
+    pub components: Vec<Spanned<ComponentSpec>>,
+}
+
+/// One component of an explicitly listed job.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentSpec {
+    /// Component name, unique in the job.
+    pub name: Text,
+    /// Replicas (default 1).
+    #[serde(default = "default_one")]
+    pub replicas: Spanned<u32>,
+    /// GPU devices per replica (default 0).
+    #[serde(default)]
+    pub gpus: u32,
+    /// CPU per replica (a quantity; default 0).
+    pub cpu: Option<Text>,
+    /// Memory per replica (a quantity; default 0).
+    pub memory: Option<Text>,
+    /// Allowed GPU models; empty = any.
+    #[serde(default)]
+    pub gpu_models: Vec<Text>,
+    /// The component's `nodeSelector` (default: the job's).
+    pub node_selector: Option<BTreeMap<String, String>>,
+    /// The component's tolerations (default: the job's).
+    pub tolerations: Option<Vec<crate::karmada::TolerationSpec>>,
 }
 
 fn default_one() -> Spanned<u32> {
@@ -711,10 +740,22 @@ pub struct SyntheticSpec {
     /// Whether replicas start together (default true).
     #[serde(default = "default_true")]
     pub gang: bool,
+    /// A launcher component every job gets besides its workers (MPI style).
+    pub launcher: Option<LauncherSpec>,
     /// The object jobs are submitted as (default `batch/v1` `Job`).
     pub template: Option<TemplateSpec>,
     /// Which namespace submits, as a weighted mix.
     pub namespaces: Vec<NamespaceMixSpec>,
+}
+
+/// A synthetic job's launcher: one CPU-only replica.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LauncherSpec {
+    /// CPU (a quantity; default "1").
+    pub cpu: Option<Text>,
+    /// Memory (a quantity; default 4Gi).
+    pub memory: Option<Text>,
 }
 
 fn default_true() -> bool {

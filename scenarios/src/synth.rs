@@ -79,6 +79,8 @@ pub struct SyntheticWorkload {
     pub gpu_models: GpuModelSet,
     /// Whether replicas start together.
     pub gang: bool,
+    /// Each job's launcher (cpu milli, memory bytes): a CPU-only component before the workers.
+    pub launcher: Option<(u64, u64)>,
     /// Namespace mix.
     pub namespaces: Vec<NamespaceMix>,
 }
@@ -163,22 +165,36 @@ impl Iterator for SyntheticJobs {
         let mix = &self.spec.namespaces[self.namespace_weights.sample(&mut self.namespace_rng)];
         let per_replica = gpus.min(self.spec.gpus_per_replica);
         let replicas = gpus / per_replica;
+        let mut components = Vec::with_capacity(2);
+        if let Some((cpu_milli, memory)) = self.spec.launcher {
+            components.push(Component {
+                name: "launcher".to_owned(),
+                replicas: 1,
+                request: PodRequest {
+                    cpu_milli,
+                    memory,
+                    gpu: GpuRequest::NONE,
+                    node_claim: mix.node_claim,
+                },
+            });
+        }
+        components.push(Component {
+            name: "worker".to_owned(),
+            replicas,
+            request: PodRequest {
+                cpu_milli: self.spec.cpu_per_gpu * u64::from(per_replica),
+                memory: self.spec.memory_per_gpu * u64::from(per_replica),
+                gpu: GpuRequest::whole(per_replica, self.spec.gpu_models),
+                node_claim: mix.node_claim,
+            },
+        });
         Some(Job {
             id: JobId(id),
             name: format!("job-{id:07}"),
             namespace: mix.namespace,
             priority_class: mix.priority_class,
             submit,
-            components: vec![Component {
-                name: "worker".to_owned(),
-                replicas,
-                request: PodRequest {
-                    cpu_milli: self.spec.cpu_per_gpu * u64::from(per_replica),
-                    memory: self.spec.memory_per_gpu * u64::from(per_replica),
-                    gpu: GpuRequest::whole(per_replica, self.spec.gpu_models),
-                    node_claim: mix.node_claim,
-                },
-            }],
+            components,
             runtime,
             gang: self.spec.gang,
             checkpoint_interval: None,
@@ -211,6 +227,7 @@ mod tests {
             memory_per_gpu: 64 << 30,
             gpu_models: GpuModelSet::ANY,
             gang: true,
+            launcher: None,
             namespaces: vec![
                 NamespaceMix {
                     namespace: NamespaceId(0),
@@ -275,6 +292,26 @@ mod tests {
         // cpu and memory scale with GPUs per replica.
         assert!(jobs.iter().all(|j| j.components[0].request.cpu_milli
             == 8000 * u64::from(j.components[0].request.gpu.count)));
+    }
+
+    #[test]
+    fn a_launcher_comes_first_and_leaves_the_workers_and_their_draws_alone() {
+        let plain: Vec<Job> = workload(0.0).jobs(RngStreams::new(5)).take(200).collect();
+        let mut with = workload(0.0);
+        with.launcher = Some((2000, 8 << 30));
+        let launched: Vec<Job> = with.jobs(RngStreams::new(5)).take(200).collect();
+        for (a, b) in plain.iter().zip(&launched) {
+            assert_eq!(b.components.len(), 2);
+            let launcher = &b.components[0];
+            assert_eq!((launcher.name.as_str(), launcher.replicas), ("launcher", 1));
+            assert_eq!(launcher.request.gpu, GpuRequest::NONE);
+            assert_eq!(launcher.request.cpu_milli, 2000);
+            // Same workers, sizes, times: the launcher draws nothing.
+            assert_eq!(b.components[1], a.components[0]);
+            assert_eq!((b.submit, b.runtime), (a.submit, a.runtime));
+            assert_eq!(b.n_gpus(), a.n_gpus());
+            assert_eq!(b.n_replicas(), a.n_replicas() + 1);
+        }
     }
 
     #[test]

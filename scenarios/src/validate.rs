@@ -1292,6 +1292,19 @@ fn synthetic(
             node_claim,
         });
     }
+    let launcher = match &spec.launcher {
+        Some(launcher) => Some((
+            launcher.cpu.as_ref().map_or(Ok(1000), |t| {
+                ck.quantity(t, &format!("{path}.launcher.cpu"))
+                    .map(Quantity::milli_value)
+            })?,
+            launcher.memory.as_ref().map_or(Ok(4 << 30), |t| {
+                ck.quantity(t, &format!("{path}.launcher.memory"))
+                    .map(Quantity::value)
+            })?,
+        )),
+        None => None,
+    };
     Ok(SyntheticWorkload {
         n_jobs: spec.jobs,
         arrivals,
@@ -1305,6 +1318,7 @@ fn synthetic(
         memory_per_gpu,
         gpu_models: GpuModelSet::of(models),
         gang: spec.gang,
+        launcher,
         namespaces,
     })
 }
@@ -1363,25 +1377,79 @@ fn job_list(
     let mut jobs = Vec::with_capacity(specs.len());
     for (idx, job) in specs.iter().enumerate() {
         let path = format!("workload.jobs[{idx}]");
-        if job.replicas.value == 0 {
-            return ck.at(
-                &job.replicas,
-                format!("{path}.replicas"),
-                "a job needs at least one replica",
-            );
-        }
-        let mut models = Vec::new();
-        for (m_idx, text) in job.gpu_models.iter().enumerate() {
-            models.push(ck.gpu_model(
-                &world.fleet,
-                text,
-                &format!("{path}.gpu_models[{m_idx}]"),
-            )?);
-        }
-        let quantity = |text: &Option<Text>, field: &str| {
-            text.as_ref().map_or(Ok(Quantity::ZERO), |t| {
-                ck.quantity(t, &format!("{path}.{field}"))
-            })
+        let components = if job.components.is_empty() {
+            let request = pod_request(
+                ck,
+                world,
+                claims,
+                &path,
+                RequestFields {
+                    replicas: &job.replicas,
+                    gpus: job.gpus,
+                    cpu: &job.cpu,
+                    memory: &job.memory,
+                    gpu_models: &job.gpu_models,
+                    node_selector: &job.node_selector,
+                    tolerations: &job.tolerations,
+                },
+            )?;
+            vec![Component {
+                name: WORKER.to_owned(),
+                replicas: job.replicas.value,
+                request,
+            }]
+        } else {
+            let per_replica_given = job.gpus != 0
+                || job.cpu.is_some()
+                || job.memory.is_some()
+                || !job.gpu_models.is_empty()
+                || job.replicas.value != 1;
+            if per_replica_given {
+                return ck.at(
+                    &job.components[0],
+                    format!("{path}.components"),
+                    "a job with components gives replicas, gpus, cpu, memory and gpu_models per component, not for the whole job",
+                );
+            }
+            let mut components: Vec<Component> = Vec::with_capacity(job.components.len());
+            for (c_idx, spanned) in job.components.iter().enumerate() {
+                let component = &spanned.value;
+                let c_path = format!("{path}.components[{c_idx}]");
+                if components.iter().any(|c| c.name == component.name.value) {
+                    return ck.at(
+                        &component.name,
+                        format!("{c_path}.name"),
+                        format!("duplicate component name {:?}", component.name.value),
+                    );
+                }
+                if job.components.len() > usize::from(u8::MAX) {
+                    return ck.at(spanned, c_path, "a job has at most 255 components");
+                }
+                let request = pod_request(
+                    ck,
+                    world,
+                    claims,
+                    &c_path,
+                    RequestFields {
+                        replicas: &component.replicas,
+                        gpus: component.gpus,
+                        cpu: &component.cpu,
+                        memory: &component.memory,
+                        gpu_models: &component.gpu_models,
+                        node_selector: component
+                            .node_selector
+                            .as_ref()
+                            .unwrap_or(&job.node_selector),
+                        tolerations: component.tolerations.as_ref().unwrap_or(&job.tolerations),
+                    },
+                )?;
+                components.push(Component {
+                    name: component.name.value.clone(),
+                    replicas: component.replicas.value,
+                    request,
+                });
+            }
+            components
         };
         jobs.push(Job {
             id: JobId(0),
@@ -1400,21 +1468,7 @@ fn job_list(
                 ck.duration(&job.submit, &format!("{path}.submit"))?
                     .as_millis(),
             ),
-            components: vec![Component {
-                name: WORKER.to_owned(),
-                replicas: job.replicas.value,
-                request: PodRequest {
-                    cpu_milli: quantity(&job.cpu, "cpu")?.milli_value(),
-                    memory: quantity(&job.memory, "memory")?.value(),
-                    gpu: GpuRequest::whole(job.gpus, GpuModelSet::of(models)),
-                    node_claim: claims.intern(
-                        ck,
-                        &job.node_selector,
-                        &job.tolerations,
-                        &format!("{path}.tolerations"),
-                    )?,
-                },
-            }],
+            components,
             runtime: ck.duration(&job.runtime, &format!("{path}.runtime"))?,
             gang: job.gang,
             checkpoint_interval: match &job.checkpoint_interval {
@@ -1432,6 +1486,55 @@ fn job_list(
     }
     number_in_submit_order(&mut jobs);
     Ok(jobs)
+}
+
+/// The fields a replica request is read from: a job's, or one of its components'.
+struct RequestFields<'a> {
+    replicas: &'a Spanned<u32>,
+    gpus: u32,
+    cpu: &'a Option<Text>,
+    memory: &'a Option<Text>,
+    gpu_models: &'a [Text],
+    node_selector: &'a BTreeMap<String, String>,
+    tolerations: &'a [crate::karmada::TolerationSpec],
+}
+
+/// Checks a replica count and builds the per-replica request; `path` names the job or
+/// component in errors.
+fn pod_request(
+    ck: &Checker<'_>,
+    world: &World,
+    claims: &mut ClaimTable,
+    path: &str,
+    fields: RequestFields<'_>,
+) -> Result<PodRequest, Error> {
+    if fields.replicas.value == 0 {
+        return ck.at(
+            fields.replicas,
+            format!("{path}.replicas"),
+            "a job needs at least one replica",
+        );
+    }
+    let mut models = Vec::new();
+    for (m_idx, text) in fields.gpu_models.iter().enumerate() {
+        models.push(ck.gpu_model(&world.fleet, text, &format!("{path}.gpu_models[{m_idx}]"))?);
+    }
+    let quantity = |text: &Option<Text>, field: &str| {
+        text.as_ref().map_or(Ok(Quantity::ZERO), |t| {
+            ck.quantity(t, &format!("{path}.{field}"))
+        })
+    };
+    Ok(PodRequest {
+        cpu_milli: quantity(fields.cpu, "cpu")?.milli_value(),
+        memory: quantity(fields.memory, "memory")?.value(),
+        gpu: GpuRequest::whole(fields.gpus, GpuModelSet::of(models)),
+        node_claim: claims.intern(
+            ck,
+            fields.node_selector,
+            fields.tolerations,
+            &format!("{path}.tolerations"),
+        )?,
+    })
 }
 
 fn resource_models(

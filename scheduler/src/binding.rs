@@ -4,7 +4,7 @@ use std::sync::{Arc, LazyLock};
 
 use sim_core::model::{Cluster, ClusterId, JobId, NamespaceId, PodRequest, PriorityClassId};
 
-use crate::estimator::ResourceSummary;
+use crate::estimator::{ResourceList, ResourceSummary};
 use crate::policy::{Placement, PlacementId};
 
 /// Most jobs are `batch/v1` `Job`s; one shared string saves an allocation per binding.
@@ -37,6 +37,19 @@ pub struct ResourceBinding {
     pub observed_affinity: Option<String>,
     /// Clusters named by the binding's graceful eviction tasks (`fromCluster`).
     pub evicting_from: Vec<ClusterId>,
+    /// `spec.components`: a multi-component workload (a launcher and workers), scheduled as
+    /// one set. Empty for a single-template workload; when set, `replicas` is 0 and `request`
+    /// unused, as Karmada's detector leaves them.
+    pub components: Vec<BindingComponent>,
+}
+
+/// One entry of `spec.components`: replicas of one pod template in a set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BindingComponent {
+    /// Replicas of this component in one set.
+    pub replicas: i64,
+    /// What each of them requests.
+    pub request: PodRequest,
 }
 
 impl ResourceBinding {
@@ -60,6 +73,54 @@ impl ResourceBinding {
             api_resource: Arc::clone(&DEFAULT_API_RESOURCE),
             observed_affinity: None,
             evicting_from: Vec::new(),
+            components: Vec::new(),
+        }
+    }
+
+    /// A multi-component binding: one set of `components`, `spec.replicas` 0.
+    pub fn with_components(
+        job: JobId,
+        components: Vec<BindingComponent>,
+        namespace: NamespaceId,
+    ) -> ResourceBinding {
+        ResourceBinding {
+            components,
+            ..ResourceBinding::new(job, 0, PodRequest::default(), namespace)
+        }
+    }
+
+    /// Whether the binding carries `spec.components` rather than one replica template.
+    pub fn is_multi_component(&self) -> bool {
+        !self.components.is_empty()
+    }
+
+    /// What one complete set of the components requests.
+    pub fn set_resources(&self) -> ResourceList {
+        let mut total = ResourceList::default();
+        for component in &self.components {
+            total.add(&ResourceList::of_pods(
+                &component.request,
+                component.replicas,
+            ));
+        }
+        total
+    }
+
+    /// What the binding counts against a FederatedResourceQuota with `clusters` as its
+    /// `spec.clusters` (Karmada's `CalculateResourceUsage`): replicas × request, or for
+    /// components one set per listed cluster, whatever replica counts the list carries.
+    pub fn usage(&self, clusters: &[(ClusterId, i64)]) -> ResourceList {
+        if self.is_multi_component() {
+            let set = self.set_resources();
+            let n = clusters.len() as i64;
+            ResourceList {
+                cpu_milli: set.cpu_milli * n,
+                memory: set.memory * n,
+                pods: set.pods * n,
+                gpus: set.gpus * n,
+            }
+        } else {
+            ResourceList::of_pods(&self.request, clusters.iter().map(|(_, r)| r).sum())
         }
     }
 

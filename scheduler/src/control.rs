@@ -12,7 +12,7 @@ use sim_core::record::{
 use sim_core::{Duration, SimTime};
 
 use crate::Error;
-use crate::binding::{BindingView, ClusterView, ResourceBinding};
+use crate::binding::{BindingComponent, BindingView, ClusterView, ResourceBinding};
 use crate::config::{DirectSubmission, Federation};
 use crate::config::{Plugins, SchedulerConfig};
 use crate::divide::Mode;
@@ -156,6 +156,8 @@ struct Pod {
     node: u32,
     devices: DeviceMask,
     request: PodRequest,
+    /// The job's component it belongs to.
+    component: u8,
     bound_at: SimTime,
     released: bool,
     /// Work at reference speed this pod was placed to do (non-gang jobs), ms.
@@ -184,8 +186,8 @@ struct ActiveJob {
     running: bool,
     /// The placement changed since the last schedule (Karmada's `placementChanged`).
     placement_changed: bool,
-    /// What each member cluster runs after overrides: (cluster, replicas, per-pod request).
-    manifests: Vec<(ClusterId, i64, PodRequest)>,
+    /// What each member cluster runs after overrides: one entry per cluster and component.
+    manifests: Vec<Manifest>,
     /// Pods sent to members, and how many of them found no node at once.
     n_pods_sent: u64,
     n_pods_waited: u64,
@@ -210,7 +212,7 @@ struct ActiveJob {
     /// When the job lost replicas it has not all got back yet.
     recovery_started: Option<SimTime>,
     /// Manifests of clusters the job was evicted from, kept by graceful eviction tasks.
-    held: Vec<(ClusterId, i64, PodRequest)>,
+    held: Vec<Manifest>,
     /// Graceful eviction tasks.
     tasks: Vec<EvictionTask>,
     /// Clusters where the job's replicas do not all run, and since when (application
@@ -226,6 +228,17 @@ struct ActiveJob {
     gang_timer: bool,
 }
 
+/// The pods of one component of a job that a member cluster is asked to run, after overrides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Manifest {
+    cluster: ClusterId,
+    /// Index into the job's components.
+    component: u8,
+    replicas: i64,
+    /// Per pod.
+    request: PodRequest,
+}
+
 impl Pod {
     /// Bound and part of the job's current run (not kept by an eviction task).
     fn in_run(&self) -> bool {
@@ -237,15 +250,27 @@ impl ActiveJob {
     fn expected_pods(&self) -> u64 {
         self.manifests
             .iter()
-            .map(|(_, r, _)| (*r).max(0) as u64)
+            .map(|m| m.replicas.max(0) as u64)
             .sum()
     }
 
-    fn manifest_request(&self, cluster: ClusterId) -> PodRequest {
+    /// Pods the job's manifests ask `cluster` to run, over all components.
+    fn wanted_in(&self, cluster: ClusterId) -> i64 {
         self.manifests
             .iter()
-            .find(|(c, _, _)| *c == cluster)
-            .map_or(self.binding.request, |(_, _, r)| *r)
+            .filter(|m| m.cluster == cluster)
+            .map(|m| m.replicas)
+            .sum()
+    }
+
+    /// Pods of the job's current run on `cluster` (of one component, if given).
+    fn running_in(&self, cluster: ClusterId, component: Option<u8>) -> i64 {
+        self.pods
+            .iter()
+            .filter(|p| {
+                p.cluster == cluster && p.in_run() && component.is_none_or(|c| p.component == c)
+            })
+            .count() as i64
     }
 }
 
@@ -319,7 +344,7 @@ pub struct ControlPlane {
     n_finish_events: u64,
     overcommit_protection: bool,
     /// Assumed replicas per (cluster, job): (replicas, per-replica request, expiry).
-    assumed: BTreeMap<(ClusterId, JobId), (i64, PodRequest, SimTime)>,
+    assumed: BTreeMap<(ClusterId, JobId), (ResourceList, SimTime)>,
     /// Each cluster's resource models (`spec.resourceModels`), if it has any.
     resource_models: Vec<Vec<ModelGrade>>,
     /// The published grade counts (`allocatableModelings`) of each cluster.
@@ -355,7 +380,8 @@ pub struct ControlPlane {
     /// Per namespace: checkpoint interval and restart limit for jobs that give none.
     job_defaults: Vec<JobDefaults>,
     /// Lost pods to recreate once their nodes are down: (job, cluster, pods).
-    recreate: Vec<(JobId, ClusterId, u32)>,
+    /// Pods lost in this step that members recreate: (job, cluster, component, how many).
+    recreate: Vec<(JobId, ClusterId, u8, u32)>,
     /// Jobs whose assignment changed since the last settle.
     maybe_start: Vec<JobId>,
     /// Random node repairs ahead.
@@ -523,13 +549,11 @@ impl ControlPlane {
                     self.status[id.0 as usize]
                 };
                 if self.overcommit_protection {
-                    for ((_, _), (pods, request, expiry)) in
+                    for ((_, _), (footprint, expiry)) in
                         self.assumed.range((id, JobId(0))..=(id, JobId(u64::MAX)))
                     {
                         if *expiry > self.now {
-                            summary
-                                .allocating
-                                .add(&ResourceList::of_pods(request, *pods));
+                            summary.allocating.add(footprint);
                         }
                     }
                 }
@@ -594,7 +618,7 @@ impl ControlPlane {
             return;
         }
         let jobs = &self.jobs;
-        self.assumed.retain(|(cluster, job), (_, _, expiry)| {
+        self.assumed.retain(|(cluster, job), (_, expiry)| {
             let Some(active) = jobs.get(job) else {
                 return false;
             };
@@ -603,23 +627,19 @@ impl ControlPlane {
                 .iter()
                 .filter(|p| p.cluster == *cluster && !p.released)
                 .count() as i64;
-            let wanted = active
-                .manifests
-                .iter()
-                .find(|(c, _, _)| c == cluster)
-                .map_or(0, |(_, r, _)| *r);
-            *expiry > now && running < wanted
+            *expiry > now && running < active.wanted_in(*cluster)
         });
     }
 
     /// Records what was just sent to each cluster (`Assume`): the whole footprint there, with a
     /// fresh 5-minute expiry; clusters dropped from the result lose their assumption.
-    fn assume(&mut self, job: JobId, assignment: &[(ClusterId, i64)], request: PodRequest) {
+    fn assume(&mut self, job: JobId, assignment: &[(ClusterId, i64)]) {
         self.assumed.retain(|(_, j), _| *j != job);
         let expiry = self.now.after(ASSUMPTION_TTL);
-        for &(cluster, replicas) in assignment {
-            self.assumed
-                .insert((cluster, job), (replicas, request, expiry));
+        let binding = &self.jobs[&job].binding;
+        for &entry in assignment {
+            let footprint = binding.usage(&[entry]);
+            self.assumed.insert((entry.0, job), (footprint, expiry));
         }
     }
 
@@ -727,9 +747,8 @@ impl ControlPlane {
                 active.unschedulable = false;
                 active.last_failure = None;
                 active.last_scheduled = Some(now);
-                let request = active.binding.request;
                 if self.overcommit_protection {
-                    self.assume(entry.job, &assignment, request);
+                    self.assume(entry.job, &assignment);
                 }
                 self.apply_assignment(entry.job, assignment);
             }
@@ -760,40 +779,75 @@ impl ControlPlane {
         self.maybe_start.push(job);
         let active = self.jobs.get_mut(&job).expect("present");
         active.binding.clusters = assignment.clone();
-        let template_request = active.binding.request;
-        let manifests: Vec<(ClusterId, i64, PodRequest)> = assignment
-            .iter()
-            .map(|&(cluster, replicas)| {
-                let (replicas, request) = member_manifest(
+        // A single-template job is one component of `replicas` pods per cluster; a job with
+        // components sends each cluster one whole set.
+        let parts: Vec<(i64, PodRequest)> = if active.binding.is_multi_component() {
+            active
+                .binding
+                .components
+                .iter()
+                .map(|c| (c.replicas, c.request))
+                .collect()
+        } else {
+            vec![(1, active.binding.request)]
+        };
+        let mut manifests: Vec<Manifest> = Vec::with_capacity(assignment.len() * parts.len());
+        for &(cluster, replicas) in &assignment {
+            for (component, &(per_set, template)) in parts.iter().enumerate() {
+                let wanted = if active.binding.is_multi_component() {
+                    per_set
+                } else {
+                    replicas
+                };
+                let (overridden, request) = member_manifest(
                     &self.policy_set.overrides,
                     &active.job,
                     &self.world,
                     self.world.fleet.cluster(cluster),
-                    replicas,
-                    template_request,
+                    wanted,
+                    template,
                 );
-                (cluster, replicas, request)
-            })
-            .collect();
+                // A replicas override resizes a single-template workload, not a component.
+                let replicas = if active.binding.is_multi_component() {
+                    per_set
+                } else {
+                    overridden
+                };
+                manifests.push(Manifest {
+                    cluster,
+                    component: component as u8,
+                    replicas,
+                    request,
+                });
+            }
+        }
         let previous = std::mem::replace(&mut active.manifests, manifests.clone());
         let (namespace, priority_class) = (active.job.namespace, active.job.priority_class);
         let priority = self.world.priority_value(active.job.priority_class);
-        for &(cluster, before, _) in &previous {
+        let same =
+            |a: &Manifest, b: &Manifest| a.cluster == b.cluster && a.component == b.component;
+        for before in &previous {
             let after = manifests
                 .iter()
-                .find(|(c, _, _)| *c == cluster)
-                .map_or(0, |(_, r, _)| *r);
-            if after < before {
-                self.remove_pods(job, cluster, before - after);
+                .find(|m| same(m, before))
+                .map_or(0, |m| m.replicas);
+            if after < before.replicas {
+                self.remove_pods(
+                    job,
+                    before.cluster,
+                    before.component,
+                    before.replicas - after,
+                );
             }
         }
-        for (cluster, replicas, request) in manifests {
+        for manifest in manifests {
             let before = previous
                 .iter()
-                .find(|(c, _, _)| *c == cluster)
-                .map_or(0, |(_, r, _)| *r);
-            let delta = replicas - before;
+                .find(|m| same(m, &manifest))
+                .map_or(0, |m| m.replicas);
+            let delta = manifest.replicas - before;
             if delta > 0 {
+                let cluster = manifest.cluster;
                 let member = &mut self.members[cluster.0 as usize];
                 let mut bound = Vec::new();
                 member.submit(
@@ -802,7 +856,8 @@ impl ControlPlane {
                         namespace,
                         priority_class,
                         n_pods: delta as u32,
-                        request,
+                        request: manifest.request,
+                        component: manifest.component,
                     },
                     priority,
                     self.plugins.placement(cluster),
@@ -829,19 +884,19 @@ impl ControlPlane {
         }
     }
 
-    /// Takes `n_pods` of `job`'s pods off `cluster`: waiting pods first, then the newest bound
-    /// ones, as a ReplicaSet scaling down does.
-    fn remove_pods(&mut self, job: JobId, cluster: ClusterId, n_pods: i64) {
+    /// Takes `n_pods` of the pods of `job`'s `component` off `cluster`: waiting pods first,
+    /// then the newest bound ones, as a ReplicaSet scaling down does.
+    fn remove_pods(&mut self, job: JobId, cluster: ClusterId, component: u8, n_pods: i64) {
         let now = self.now;
         let member = &mut self.members[cluster.0 as usize];
         let mut left = n_pods.max(0) as u32;
-        left -= member.remove_pending_of(job, left);
+        left -= member.remove_pending_of(job, Some(component), left);
         let active = &self.jobs[&job];
         let victims: Vec<usize> = (0..active.pods.len())
             .rev()
             .filter(|&idx| {
                 let pod = &active.pods[idx];
-                pod.cluster == cluster && pod.in_run()
+                pod.cluster == cluster && pod.component == component && pod.in_run()
             })
             .take(left as usize)
             .collect();
@@ -891,8 +946,10 @@ impl ControlPlane {
         let placement = &self.policy_set.placements[active.binding.placement.0 as usize];
         let binding = &active.binding;
         let assigned: i64 = binding.clusters.iter().map(|(_, r)| r).sum();
+        // Karmada schedules a binding without replicas (components) every time, as Duplicated.
         active.placement_changed
             || matches!(placement.replica_scheduling, ReplicaScheduling::Duplicated)
+            || binding.replicas == 0
             || assigned != binding.replicas
     }
 
@@ -1036,14 +1093,8 @@ impl ControlPlane {
         assignment: &[(ClusterId, i64)],
     ) -> Result<(), String> {
         let active = &self.jobs[&active_job];
-        let usage = |clusters: &[(ClusterId, i64)]| {
-            ResourceList::of_pods(
-                &active.binding.request,
-                clusters.iter().map(|(_, r)| r).sum(),
-            )
-        };
-        let mut delta = usage(assignment);
-        delta.sub(&usage(&active.binding.clusters));
+        let mut delta = active.binding.usage(assignment);
+        delta.sub(&active.binding.usage(&active.binding.clusters));
         let namespace = active.job.namespace;
         let world = &self.world;
         for (frq, used) in self
@@ -1086,10 +1137,7 @@ impl ControlPlane {
     /// A finished job's binding is deleted: its usage leaves the FederatedResourceQuotas.
     fn release_federated(&mut self, job: JobId) {
         let active = &self.jobs[&job];
-        let usage = ResourceList::of_pods(
-            &active.binding.request,
-            active.binding.clusters.iter().map(|(_, r)| r).sum(),
-        );
+        let usage = active.binding.usage(&active.binding.clusters);
         let namespace = active.job.namespace;
         for (_, used) in self
             .federated
@@ -1172,7 +1220,6 @@ impl ControlPlane {
                 }
                 active.waiting.retain(|(_, _, n)| *n > 0);
             }
-            let request = active.manifest_request(*cluster);
             if active.job.gang {
                 active.gang_mark(now);
             }
@@ -1188,7 +1235,8 @@ impl ControlPlane {
                 cluster: *cluster,
                 node: binding.node,
                 devices: binding.devices,
-                request,
+                request: binding.request,
+                component: binding.component,
                 bound_at: now,
                 released: false,
                 work_ms,
@@ -1198,7 +1246,7 @@ impl ControlPlane {
             self.node_pods
                 .insert((*cluster, binding.node, binding.job, pod_idx));
             let generation = active.generation;
-            let gpus = i64::try_from(request.gpu.total_milli()).expect("small");
+            let gpus = i64::try_from(binding.request.gpu.total_milli()).expect("small");
             change_namespace_gpus(
                 &mut self.namespace_gpus,
                 &mut self.namespace_dirty,
@@ -1468,7 +1516,6 @@ impl Handler for ControlPlane {
         }
         self.refresh_status(self.now);
         self.stats.n_arrived += 1;
-        let component = &job.components[0];
         let policy = matching_policy(&self.policy_set.policies, &job, &self.world);
         let policy_name = policy.map(|p| match &p.namespace {
             Some(ns) => format!("PropagationPolicy {ns}/{}", p.name),
@@ -1517,12 +1564,27 @@ impl Handler for ControlPlane {
             ctx.record(Record::Job(record));
             return;
         };
-        let mut binding = ResourceBinding::new(
-            job.id,
-            i64::from(component.replicas),
-            component.request,
-            job.namespace,
-        );
+        // Several components become `spec.components` (Karmada's MultiplePodTemplatesScheduling);
+        // one is an ordinary `replicas` × `replicaRequirements` binding.
+        let mut binding = if job.components.len() > 1 {
+            let components = job
+                .components
+                .iter()
+                .map(|c| BindingComponent {
+                    replicas: i64::from(c.replicas),
+                    request: c.request,
+                })
+                .collect();
+            ResourceBinding::with_components(job.id, components, job.namespace)
+        } else {
+            let component = &job.components[0];
+            ResourceBinding::new(
+                job.id,
+                i64::from(component.replicas),
+                component.request,
+                job.namespace,
+            )
+        };
         binding.priority_class = job.priority_class;
         binding.placement = placement;
         binding.priority = schedule_priority;
@@ -1776,11 +1838,18 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
         n_replicas: active.job.n_replicas(),
         n_gpus: active.job.n_gpus(),
         gpu_milli_ms: active.gpu_milli_ms,
+        // A job with components lists the pods of one whole set per cluster.
         clusters: active
             .binding
             .clusters
             .iter()
-            .map(|(c, r)| (*c, *r as u32))
+            .map(|(c, r)| {
+                if active.binding.is_multi_component() {
+                    (*c, active.binding.set_resources().pods as u32)
+                } else {
+                    (*c, *r as u32)
+                }
+            })
             .collect(),
         n_attempts: active.n_attempts,
         n_pods_sent: active.n_pods_sent,
@@ -1803,7 +1872,12 @@ fn fully_assigned(policies: &PolicySet, active: &ActiveJob) -> bool {
     let placement = &policies.placements[active.binding.placement.0 as usize];
     let assigned: i64 = active.binding.clusters.iter().map(|(_, r)| r).sum();
     matches!(placement.replica_scheduling, ReplicaScheduling::Duplicated)
-        || assigned >= active.binding.replicas
+        || if active.binding.is_multi_component() {
+            // Components go whole to each cluster listed.
+            !active.binding.clusters.is_empty()
+        } else {
+            assigned >= active.binding.replicas
+        }
 }
 
 /// How long an assumption lasts without confirmation (Karmada's `DefaultAssumptionTTL`).

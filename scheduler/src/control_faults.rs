@@ -347,8 +347,8 @@ impl ControlPlane {
                 self.dirty_list.push((cluster, model));
             }
         }
-        for (job, cluster, n_pods) in std::mem::take(&mut self.recreate) {
-            self.recreate_pods(job, cluster, n_pods);
+        for (job, cluster, component, n_pods) in std::mem::take(&mut self.recreate) {
+            self.recreate_pods(job, cluster, component, n_pods);
         }
         self.status_current = false;
         self.n_changes += 1;
@@ -387,7 +387,8 @@ impl ControlPlane {
         let active = self.jobs.get_mut(&job).expect("present");
         let mut lost = 0;
         let mut gpu_milli = 0;
-        let mut n_recreate = 0u32;
+        // Pods to recreate, per component.
+        let mut n_recreate: Vec<(u8, u32)> = Vec::new();
         let was_running = active.running;
         if active.job.gang {
             lost += active.stop_gang(now, loss);
@@ -398,7 +399,10 @@ impl ControlPlane {
             if pod.held_since.is_some() {
                 continue;
             }
-            n_recreate += 1;
+            match n_recreate.iter_mut().find(|(c, _)| *c == pod.component) {
+                Some((_, n)) => *n += 1,
+                None => n_recreate.push((pod.component, 1)),
+            }
             if !active.job.gang {
                 lost += active.stop_pod(idx, now, loss, speed);
             }
@@ -406,7 +410,7 @@ impl ControlPlane {
         let restarted = if active.job.gang {
             was_running
         } else {
-            n_recreate > 0
+            !n_recreate.is_empty()
         };
         if restarted {
             active.faults.n_restarts += 1;
@@ -462,8 +466,8 @@ impl ControlPlane {
         }
         // The member's controller recreates the lost pods where the job still runs, once the
         // nodes are down.
-        if n_recreate > 0 {
-            self.recreate.push((job, cluster, n_recreate));
+        for (component, n_pods) in n_recreate {
+            self.recreate.push((job, cluster, component, n_pods));
         }
         self.maybe_unhealthy.push((job, cluster));
         log_to(&mut self.explain, job, now, || Entry::PodsLost {
@@ -472,21 +476,27 @@ impl ControlPlane {
         });
     }
 
-    /// The member's controller recreates lost pods of `job` in `cluster`, if the job still
-    /// runs there: they are placed at once where a node fits, else wait.
-    pub(super) fn recreate_pods(&mut self, job: JobId, cluster: ClusterId, n_pods: u32) {
+    /// The member's controller recreates lost pods of `job`'s `component` in `cluster`, if the
+    /// job still runs there: they are placed at once where a node fits, else wait.
+    pub(super) fn recreate_pods(
+        &mut self,
+        job: JobId,
+        cluster: ClusterId,
+        component: u8,
+        n_pods: u32,
+    ) {
         let Some(active) = self.jobs.get(&job) else {
             return;
         };
-        if !active
+        let Some(request) = active
             .manifests
             .iter()
-            .any(|(c, r, _)| *c == cluster && *r > 0)
-        {
+            .find(|m| m.cluster == cluster && m.component == component && m.replicas > 0)
+            .map(|m| m.request)
+        else {
             return;
-        }
+        };
         let (namespace, priority_class) = (active.job.namespace, active.job.priority_class);
-        let request = active.manifest_request(cluster);
         let priority = self.world.priority_value(priority_class);
         let member = &mut self.members[cluster.0 as usize];
         let mut bound = Vec::new();
@@ -497,6 +507,7 @@ impl ControlPlane {
                 priority_class,
                 n_pods,
                 request,
+                component,
             },
             priority,
             self.plugins.placement(cluster),
@@ -546,19 +557,15 @@ impl ControlPlane {
         if !mine.is_empty() {
             let active = &self.jobs[&job];
             let (namespace, class) = (active.job.namespace, active.job.priority_class);
-            let requests: Vec<_> = mine
-                .iter()
-                .map(|(cluster, _, _)| {
-                    active
-                        .held
-                        .iter()
-                        .find(|(c, _, _)| c == cluster)
-                        .map_or_else(|| active.manifest_request(*cluster), |(_, _, r)| *r)
-                })
-                .collect();
-            for ((cluster, binding, _), request) in mine.into_iter().zip(requests) {
+            for (cluster, binding, _) in mine {
                 let member = &mut self.members[cluster.0 as usize];
-                member.release_owned(binding.node, &request, binding.devices, namespace, class);
+                member.release_owned(
+                    binding.node,
+                    &binding.request,
+                    binding.devices,
+                    namespace,
+                    class,
+                );
                 let model = member.node_gpu_model(binding.node);
                 self.touched[cluster.0 as usize] = true;
                 self.mark_dirty(cluster, model);
@@ -585,7 +592,7 @@ impl ControlPlane {
             .manifests
             .iter()
             .chain(&active.held)
-            .map(|(c, _, _)| *c)
+            .map(|m| m.cluster)
             .collect();
         for idx in 0..self.jobs[&job].pods.len() {
             self.release_pod(job, idx, now);
@@ -819,11 +826,10 @@ impl ControlPlane {
         if !active.binding.evicting_from.contains(&cluster) {
             active.binding.evicting_from.push(cluster);
         }
-        let manifest = active
-            .manifests
-            .iter()
-            .position(|(c, _, _)| *c == cluster)
-            .map(|i| active.manifests.remove(i));
+        let (manifests, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut active.manifests)
+            .into_iter()
+            .partition(|m| m.cluster == cluster);
+        active.manifests = kept;
         let mut lost = 0;
         let on_cluster: Vec<usize> = (0..active.pods.len())
             .filter(|&i| {
@@ -857,10 +863,8 @@ impl ControlPlane {
             }
         }
         let active = self.jobs.get_mut(&job).expect("present");
-        if purge != PurgeMode::Directly
-            && let Some(manifest) = manifest
-        {
-            active.held.push(manifest);
+        if purge != PurgeMode::Directly {
+            active.held.extend(manifests);
         }
         let expires = (purge != PurgeMode::Never).then(|| now.after(grace));
         active.tasks.retain(|t| t.cluster != cluster);
@@ -914,14 +918,10 @@ impl ControlPlane {
             };
             let scheduled: i64 = active.binding.clusters.iter().map(|(_, r)| r).sum();
             let healthy = scheduled == active.binding.replicas
-                && active.manifests.iter().all(|(c, r, _)| {
-                    active
-                        .pods
-                        .iter()
-                        .filter(|p| p.cluster == *c && p.in_run())
-                        .count() as i64
-                        >= *r
-                });
+                && active
+                    .manifests
+                    .iter()
+                    .all(|m| active.running_in(m.cluster, Some(m.component)) >= m.replicas);
             if !healthy {
                 continue;
             }
@@ -943,7 +943,7 @@ impl ControlPlane {
     fn drop_task(&mut self, job: JobId, cluster: ClusterId, now: SimTime) {
         let active = self.jobs.get_mut(&job).expect("present");
         active.tasks.retain(|t| t.cluster != cluster);
-        active.held.retain(|(c, _, _)| *c != cluster);
+        active.held.retain(|m| m.cluster != cluster);
         active.binding.evicting_from.retain(|c| *c != cluster);
         if active.tasks.is_empty() {
             self.evicting.remove(&job);
@@ -1010,16 +1010,8 @@ impl ControlPlane {
         let Some(app) = placement.failover.application else {
             return;
         };
-        let wanted = active
-            .manifests
-            .iter()
-            .find(|(c, _, _)| *c == cluster)
-            .map_or(0, |(_, r, _)| *r);
-        let running = active
-            .pods
-            .iter()
-            .filter(|p| p.cluster == cluster && p.in_run())
-            .count() as i64;
+        let wanted = active.wanted_in(cluster);
+        let running = active.running_in(cluster, None);
         if running >= wanted || active.unhealthy.iter().any(|(c, _)| *c == cluster) {
             return;
         }
@@ -1044,19 +1036,12 @@ impl ControlPlane {
         if active.unhealthy.is_empty() {
             return;
         }
-        let manifests = &active.manifests;
-        let pods = &active.pods;
-        active.unhealthy.retain(|(cluster, _)| {
-            let wanted = manifests
-                .iter()
-                .find(|(c, _, _)| c == cluster)
-                .map_or(0, |(_, r, _)| *r);
-            let running = pods
-                .iter()
-                .filter(|p| p.cluster == *cluster && p.in_run())
-                .count() as i64;
-            wanted > 0 && running < wanted
+        let mut unhealthy = std::mem::take(&mut active.unhealthy);
+        unhealthy.retain(|(cluster, _)| {
+            let wanted = active.wanted_in(*cluster);
+            wanted > 0 && active.running_in(*cluster, None) < wanted
         });
+        active.unhealthy = unhealthy;
     }
 
     /// The toleration of an unhealthy application ran out: evict it from the cluster if it

@@ -88,8 +88,8 @@ impl ControlPlane {
                     self.members[idx].retry_pending(self.plugins.placement(cluster), &mut bound);
                     self.bound
                         .extend(bound.into_iter().map(|b| (cluster, b, true)));
-                    for (job, cluster, n_pods) in std::mem::take(&mut self.recreate) {
-                        self.recreate_pods(job, cluster, n_pods);
+                    for (job, cluster, component, n_pods) in std::mem::take(&mut self.recreate) {
+                        self.recreate_pods(job, cluster, component, n_pods);
                     }
                     self.touched[idx] = true;
                     preempted = true;
@@ -315,7 +315,7 @@ impl ControlPlane {
             return;
         }
         active.gang_attempt += 1;
-        let clusters: Vec<ClusterId> = active.manifests.iter().map(|(c, _, _)| *c).collect();
+        let clusters: Vec<ClusterId> = active.manifests.iter().map(|m| m.cluster).collect();
         let held: Vec<usize> = (0..active.pods.len())
             .filter(|&i| !active.pods[i].released && active.pods[i].held_since.is_none())
             .collect();
@@ -348,21 +348,17 @@ impl ControlPlane {
         let Some(active) = self.jobs.get(&job) else {
             return;
         };
-        let wanted: Vec<(ClusterId, u32)> = active
+        let wanted: Vec<(ClusterId, u8, u32)> = active
             .manifests
             .iter()
-            .map(|(c, r, _)| {
-                let live = active
-                    .pods
-                    .iter()
-                    .filter(|p| p.cluster == *c && p.in_run())
-                    .count() as i64;
-                (*c, (*r - live).max(0) as u32)
+            .map(|m| {
+                let live = active.running_in(m.cluster, Some(m.component));
+                (m.cluster, m.component, (m.replicas - live).max(0) as u32)
             })
-            .filter(|(_, n)| *n > 0)
+            .filter(|(_, _, n)| *n > 0)
             .collect();
-        for (cluster, n_pods) in wanted {
-            self.recreate_pods(job, cluster, n_pods);
+        for (cluster, component, n_pods) in wanted {
+            self.recreate_pods(job, cluster, component, n_pods);
             self.touched[cluster.0 as usize] = true;
         }
     }

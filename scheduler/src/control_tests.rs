@@ -1531,3 +1531,149 @@ mod gang_timeout {
         assert_eq!(by_id(&sink, 0).start, None);
     }
 }
+
+mod components {
+    use super::*;
+    use crate::faults::{FaultPlan, FaultTarget, Outage};
+    use crate::policy::{SpreadConstraint, SpreadField};
+
+    /// A launcher (1 × 2 cores, no GPU) and two 8-GPU workers, gang, 3600 s.
+    fn launcher_and_workers(id: u64, submit_s: u64) -> Job {
+        let mut job = job(id, submit_s, 2, 8, 3600, true);
+        job.components.insert(
+            0,
+            Component {
+                name: "launcher".into(),
+                replicas: 1,
+                request: PodRequest {
+                    cpu_milli: 2000,
+                    memory: 4 * GI,
+                    gpu: GpuRequest::NONE,
+                    node_claim: 0,
+                },
+            },
+        );
+        job
+    }
+
+    fn one_cluster_placement() -> Placement {
+        Placement {
+            replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+            spread_constraints: vec![SpreadConstraint {
+                field: SpreadField::Cluster,
+                min_groups: 1,
+                max_groups: 1,
+            }],
+            ..Placement::default()
+        }
+    }
+
+    fn run_case(placement: Placement, jobs: Vec<Job>, plan: FaultPlan) -> VecSink {
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            estimators: vec!["general".into(), "accurate".into()],
+            ..SchedulerConfig::default()
+        };
+        run_full(
+            world(),
+            PolicySet::single(placement),
+            &config,
+            jobs,
+            plan,
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_set_goes_whole_to_the_one_cluster_that_holds_it() {
+        // A set needs 16 GPUs: alpha (2 × 8) holds one, beta (1 × 8) none, so alpha takes all
+        // three pods even though beta's GPUs are twice as fast. The gang starts at 0 s with
+        // every component placed and ends at 3600 s.
+        let sink = run_case(
+            one_cluster_placement(),
+            vec![launcher_and_workers(0, 0)],
+            FaultPlan::default(),
+        );
+        let j = by_id(&sink, 0);
+        assert_eq!(j.clusters, vec![(ClusterId(0), 3)]);
+        assert_eq!(
+            (j.start, j.end),
+            (Some(SimTime(0)), Some(SimTime(3600 * S)))
+        );
+        assert_eq!(j.n_pods_sent, 3);
+        // 16 GPUs for 3600 s; the launcher holds none.
+        assert_eq!(j.gpu_milli_ms, 16_000 * 3600 * u128::from(S));
+        assert_eq!(j.state, JobState::Completed);
+    }
+
+    #[test]
+    fn a_second_set_waits_for_the_first_rather_than_splitting() {
+        // Two such jobs: the second (at 10 s) finds 0 sets anywhere (alpha full, beta too
+        // small) and is never split across clusters. Cluster selection fails ("no enough
+        // resource"), a plain error, so Karmada retries it from the backoff queue: after
+        // 1, 2, 4, 8 s, then every 10 s: 10, 11, 13, 17, 25, 35, 45, …, 3595, 3605 s. The first
+        // ends at 3600 s, so the second starts at 3605 s, on its 5 + 358 = 363rd attempt.
+        let sink = run_case(
+            one_cluster_placement(),
+            vec![launcher_and_workers(0, 0), launcher_and_workers(1, 10)],
+            FaultPlan::default(),
+        );
+        let second = by_id(&sink, 1);
+        assert_eq!(second.clusters, vec![(ClusterId(0), 3)]);
+        assert_eq!(second.start, Some(SimTime(3605 * S)));
+        assert_eq!(second.n_attempts, 363);
+        assert_eq!(
+            second.end.zip(second.start).map(|(e, s)| e.since(s)),
+            Some(Duration(3600 * S))
+        );
+    }
+
+    #[test]
+    fn without_the_single_cluster_spread_a_set_is_copied_to_every_cluster() {
+        // Karmada copies a multi-component binding that is not on the component path to every
+        // selected cluster (Duplicated here): a set each in alpha and beta. Beta cannot hold
+        // its second worker, so the gang never runs.
+        let sink = run_case(
+            Placement::default(),
+            vec![launcher_and_workers(0, 0)],
+            FaultPlan::default(),
+        );
+        let j = by_id(&sink, 0);
+        assert_eq!(j.clusters, vec![(ClusterId(0), 3), (ClusterId(1), 3)]);
+        assert_eq!(j.n_pods_sent, 6);
+        assert_eq!(j.start, None);
+    }
+
+    #[test]
+    fn lost_pods_of_each_component_come_back_as_that_component() {
+        // LeastAllocated puts the launcher on node 0, worker 1 on node 1 (emptier), worker 2
+        // on node 0. Node 0 fails at 1000 s, taking the launcher and a worker: the gang stops
+        // (no checkpoint: all 1000 s lost). Both pods are recreated with their own requests
+        // and bind when node 0 returns at 1500 s; the gang restarts and ends at 5100 s.
+        let plan = FaultPlan {
+            outages: vec![Outage {
+                target: FaultTarget::Nodes {
+                    cluster: ClusterId(0),
+                    nodes: 0..1,
+                },
+                down: SimTime(1000 * S),
+                up: Some(SimTime(1500 * S)),
+                drain: false,
+                label: "node 0".into(),
+            }],
+            random: Vec::new(),
+        };
+        let sink = run_case(
+            one_cluster_placement(),
+            vec![launcher_and_workers(0, 0)],
+            plan,
+        );
+        let j = by_id(&sink, 0);
+        assert_eq!(j.end, Some(SimTime(5100 * S)));
+        assert_eq!(j.faults.n_restarts, 1);
+        // 16 GPUs × 1000 s of work thrown away; the worker on node 1 then idles 500 s.
+        assert_eq!(j.faults.lost_gpu_milli_ms, 16_000 * 1000 * u128::from(S));
+        assert_eq!(j.faults.idle_gpu_milli_ms, 8_000 * 500 * u128::from(S));
+        assert_eq!(j.state, JobState::Completed);
+    }
+}

@@ -178,7 +178,6 @@ impl ExplainLog {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        let component = &job.components[0];
         let _ = writeln!(out, "Name:            {}", job.name);
         let _ = writeln!(out, "Job:             {}", job.id.0);
         let _ = writeln!(
@@ -206,14 +205,23 @@ impl ExplainLog {
                 .as_deref()
                 .unwrap_or("<none: the scenario's placement>")
         );
-        let _ = writeln!(
-            out,
-            "Replicas:        {} × {{cpu: {}m, memory: {}Mi, nvidia.com/gpu: {}}}",
-            component.replicas,
-            component.request.cpu_milli,
-            component.request.memory >> 20,
-            component.request.gpu.count
-        );
+        let describe = |c: &sim_core::model::Component| {
+            format!(
+                "{} × {{cpu: {}m, memory: {}Mi, nvidia.com/gpu: {}}}",
+                c.replicas,
+                c.request.cpu_milli,
+                c.request.memory >> 20,
+                c.request.gpu.count
+            )
+        };
+        if let [component] = job.components.as_slice() {
+            let _ = writeln!(out, "Replicas:        {}", describe(component));
+        } else {
+            let _ = writeln!(out, "Components:      (scheduled as one set)");
+            for component in &job.components {
+                let _ = writeln!(out, "  {:<15}{}", component.name, describe(component));
+            }
+        }
         let _ = writeln!(
             out,
             "Run time:        {} at reference speed{}",

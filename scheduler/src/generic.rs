@@ -138,6 +138,14 @@ pub fn schedule(
     mode: Mode,
 ) -> Decision {
     let binding = view.binding;
+    // With components on Karmada's multi-template path, estimators count complete sets and the
+    // selected cluster must hold one; Duplicated ignores capacity.
+    let sets_path = binding.is_multi_component()
+        && view.placement.is_multi_template_applicable()
+        && !matches!(
+            view.placement.replica_scheduling,
+            ReplicaScheduling::Duplicated
+        );
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut diagnoses = Vec::with_capacity(clusters.len());
     let mut feasible = Vec::new();
@@ -192,7 +200,7 @@ pub fn schedule(
         diagnosis.allocatable = if let Some(estimate) = given.estimates.get(idx).copied().flatten()
         {
             estimate
-        } else if !binding.is_workload() {
+        } else if !binding.is_workload() && !sets_path {
             NO_LIMIT
         } else {
             diagnosis.estimates = plugins
@@ -223,8 +231,9 @@ pub fn schedule(
     spread::sort_candidates(&infos, &mut order);
     let candidates: Vec<usize> = order.iter().map(|&i| feasible[i]).collect();
     let sorted_infos: Vec<ClusterInfo<'_>> = order.iter().map(|&i| infos[i]).collect();
+    let need_replicas = if sets_path { 1 } else { binding.replicas };
     let selected: Vec<usize> =
-        match spread::select_best_clusters(view.placement, &sorted_infos, binding.replicas) {
+        match spread::select_best_clusters(view.placement, &sorted_infos, need_replicas) {
             Ok(picked) => picked.iter().map(|&i| candidates[i]).collect(),
             Err(message) => {
                 return Decision {

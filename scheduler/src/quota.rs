@@ -40,10 +40,16 @@ impl Limits {
     /// over cpu, memory and extended resources (pod counts are not considered); `None` when the
     /// request touches no limited resource.
     pub fn replicas(&self, used: &ResourceList, request: &PodRequest) -> Option<i64> {
+        self.units(used, &ResourceList::of_pods(request, 1))
+    }
+
+    /// How many more units of `per_unit` (a replica, or a set of components) fit under the
+    /// limits after `used`; `None` when no limit constrains them.
+    pub fn units(&self, used: &ResourceList, per_unit: &ResourceList) -> Option<i64> {
         let asks = [
-            (self.cpu_milli, used.cpu_milli, request.cpu_milli as i64),
-            (self.memory, used.memory, request.memory as i64),
-            (self.gpus, used.gpus, i64::from(request.gpu.devices())),
+            (self.cpu_milli, used.cpu_milli, per_unit.cpu_milli),
+            (self.memory, used.memory, per_unit.memory),
+            (self.gpus, used.gpus, per_unit.gpus),
         ];
         asks.iter()
             .filter(|(hard, _, ask)| hard.is_some() && *ask > 0)

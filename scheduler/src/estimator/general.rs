@@ -20,6 +20,17 @@ impl GeneralEstimator {
             &summary.allocated,
             &summary.allocating,
         );
+        if binding.binding.is_multi_component() {
+            // `maxAvailableComponentSets`: pods and each resource divided by one set's total.
+            let set = binding.binding.set_resources();
+            let pods_free = free(a.pods, b.pods, c.pods);
+            let bounds = [
+                (set.cpu_milli, free(a.cpu_milli, b.cpu_milli, c.cpu_milli)),
+                (set.memory, free(a.memory, b.memory, c.memory)),
+                (set.gpus, free(a.gpus, b.gpus, c.gpus)),
+            ];
+            return replicas_by_resources(pods_free.max(0) / set.pods.max(1), bounds);
+        }
         let request = &binding.binding.request;
         // cpu in milli-units; memory and devices in whole units (Kubernetes `Value()`).
         let bounds = [
@@ -114,6 +125,77 @@ pub fn replicas_by_models(
     total
 }
 
+/// A pod's request under the resource names resource models use.
+fn model_request(r: &sim_core::model::PodRequest) -> [(&'static str, i64); 3] {
+    [
+        ("cpu", r.cpu_milli as i64),
+        ("memory", r.memory as i64),
+        ("nvidia.com/gpu", i64::from(r.gpu.devices())),
+    ]
+}
+
+/// The resource-model bound on complete component sets: every model node of each grade holds
+/// the grade's minimums and 110 pod slots; each set's pods, largest first, go first-fit onto
+/// the model nodes in grade order; sets are added until one does not fit or `cap` (the summary
+/// bound, which the answer cannot exceed) is reached. A requested resource the model does not
+/// describe fits nothing.
+pub fn sets_by_models(
+    grades: &[ModelGrade],
+    counts: &[(u32, i64)],
+    components: &[(i64, [(&str, i64); 3])],
+    cap: i64,
+) -> i64 {
+    const PODS_PER_MODEL_NODE: i64 = 110;
+    let mut pods: Vec<[i64; 3]> = Vec::new();
+    for (replicas, request) in components {
+        for _ in 0..*replicas {
+            pods.push([request[0].1, request[1].1, request[2].1]);
+        }
+    }
+    // Largest first: by cpu, then memory, then devices.
+    pods.sort_by(|a, b| b.cmp(a));
+    let mut nodes: Vec<[i64; 4]> = Vec::new();
+    for grade in grades {
+        let count = counts
+            .iter()
+            .find(|(g, _)| *g == grade.grade)
+            .map_or(0, |(_, c)| *c);
+        let amount = |name: &str| {
+            grade
+                .minimums
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(0, |(_, m)| *m)
+        };
+        let node = [
+            amount("cpu"),
+            amount("memory"),
+            amount("nvidia.com/gpu"),
+            PODS_PER_MODEL_NODE,
+        ];
+        // Never more model nodes than the pods the cap could place.
+        let bounded = count.clamp(0, cap.saturating_mul(pods.len() as i64));
+        nodes.extend(std::iter::repeat_n(node, bounded as usize));
+    }
+    let mut sets = 0;
+    while sets < cap {
+        for pod in &pods {
+            let Some(node) = nodes
+                .iter_mut()
+                .find(|n| n[3] >= 1 && (0..3).all(|r| n[r] >= pod[r]))
+            else {
+                return sets;
+            };
+            for r in 0..3 {
+                node[r] -= pod[r];
+            }
+            node[3] -= 1;
+        }
+        sets += 1;
+    }
+    sets
+}
+
 impl ReplicaEstimator for GeneralEstimator {
     fn name(&self) -> &'static str {
         Self::NAME
@@ -130,6 +212,16 @@ impl ReplicaEstimator for GeneralEstimator {
             let pods_free = s.allocatable.pods - s.allocated.pods - s.allocating.pods;
             if pods_free <= 0 {
                 return Some(0);
+            }
+            if binding.binding.is_multi_component() {
+                let by_summary = Self::from_summary(cluster.summary, binding);
+                let components: Vec<(i64, [(&str, i64); 3])> = binding
+                    .binding
+                    .components
+                    .iter()
+                    .map(|c| (c.replicas, model_request(&c.request)))
+                    .collect();
+                return Some(sets_by_models(grades, counts, &components, by_summary));
             }
             let r = &binding.binding.request;
             let request = [
@@ -303,5 +395,32 @@ mod tests {
         let mut summary = e5_summary();
         summary.allocated.pods = 105;
         check(summary, PodRequest::default(), 0);
+    }
+
+    #[test]
+    fn component_sets_on_resource_models_pack_largest_first() {
+        // Two model nodes of 4 cores and 16 GiB. A set of a launcher {1 core, 2Gi} and two
+        // workers {2 cores, 4Gi}: largest first, the workers fill node 1 and the launcher goes
+        // to node 2 (3 cores left); the next set's first worker takes 2 of them, its second
+        // finds 1 core: one set, though the cores (8) would cover 5 + 3 of a second.
+        let grades = vec![ModelGrade {
+            grade: 1,
+            minimums: vec![("cpu".to_owned(), 4000), ("memory".to_owned(), 16 * GI)],
+        }];
+        let launcher = [("cpu", 1000), ("memory", 2 * GI), ("nvidia.com/gpu", 0)];
+        let worker = [("cpu", 2000), ("memory", 4 * GI), ("nvidia.com/gpu", 0)];
+        let components = [(1, launcher), (2, worker)];
+        assert_eq!(sets_by_models(&grades, &[(1, 2)], &components, 10), 1);
+        // Three nodes: the second set fits (workers on nodes 2 and 3, the launcher in node
+        // 2's last core); a third set's second worker does not.
+        assert_eq!(sets_by_models(&grades, &[(1, 3)], &components, 10), 2);
+        // The summary bound caps the answer.
+        assert_eq!(sets_by_models(&grades, &[(1, 3)], &components, 1), 1);
+        // A GPU request fits no model that does not describe GPUs.
+        let gpu_worker = [("cpu", 2000), ("memory", 4 * GI), ("nvidia.com/gpu", 1)];
+        assert_eq!(
+            sets_by_models(&grades, &[(1, 3)], &[(1, gpu_worker)], 10),
+            0
+        );
     }
 }

@@ -18,8 +18,12 @@ impl ReplicaEstimator for ResourceQuotaEstimator {
 
     fn max_replicas(&self, binding: &BindingView<'_>, cluster: &ClusterView<'_>) -> Option<i64> {
         let b = binding.binding;
-        cluster
-            .member
-            .and_then(|member| member.quota_replicas(b.namespace, b.priority_class, &b.request))
+        cluster.member.and_then(|member| {
+            if b.is_multi_component() {
+                member.quota_sets(b.namespace, b.priority_class, &b.set_resources())
+            } else {
+                member.quota_replicas(b.namespace, b.priority_class, &b.request)
+            }
+        })
     }
 }

@@ -169,6 +169,8 @@ pub struct PendingPods {
     pub n_pods: u32,
     /// Each pod's request.
     pub request: PodRequest,
+    /// Which of the job's components the pods belong to (0 for a single-template job).
+    pub component: u8,
 }
 
 /// A pod that has just been bound to a node.
@@ -180,6 +182,10 @@ pub struct Binding {
     pub node: u32,
     /// The GPU devices of the node the pod holds.
     pub devices: DeviceMask,
+    /// The pod's request.
+    pub request: PodRequest,
+    /// The pod's component in its job.
+    pub component: u8,
 }
 
 #[derive(Clone, Debug)]
@@ -189,6 +195,18 @@ struct Pool {
     taints: Vec<sim_core::model::Taint>,
     /// Whether a pod of each node claim may run here (index = `PodRequest::node_claim`).
     admits: Vec<bool>,
+}
+
+impl Pool {
+    /// Whether the pool's nodes may run `pod`: its node claim is admitted and, for a GPU pod,
+    /// the pool's GPU model is allowed.
+    fn takes(&self, pod: &PodRequest) -> bool {
+        self.admits
+            .get(usize::from(pod.node_claim))
+            .copied()
+            .unwrap_or(false)
+            && (pod.gpu.count == 0 || pod.gpu.models.allows(self.shape.gpu_model))
+    }
 }
 
 /// One member cluster's nodes and pods.
@@ -466,14 +484,7 @@ impl MemberCluster {
     pub fn accurate_replicas(&self, pod: &PodRequest) -> i64 {
         let mut total: i64 = 0;
         for ((pool_idx, free), nodes) in &self.buckets {
-            let pool = &self.pools[*pool_idx as usize];
-            if !pool
-                .admits
-                .get(usize::from(pod.node_claim))
-                .copied()
-                .unwrap_or(false)
-                || (pod.gpu.count > 0 && !pod.gpu.models.allows(pool.shape.gpu_model))
-            {
+            if !self.pools[*pool_idx as usize].takes(pod) {
                 continue;
             }
             let mut per_node = u64::from(free.pods);
@@ -490,6 +501,54 @@ impl MemberCluster {
             total += per_node as i64 * nodes.len() as i64;
         }
         total
+    }
+
+    /// Karmada's accurate estimator for `spec.components` (`scheduling_simulator_components`):
+    /// complete sets placed one at a time on a copy of the live nodes, each component's
+    /// replicas first-fit over the nodes in index order (only nodes its node claim and GPU
+    /// models admit), until a set does not fit; the sets that fitted.
+    pub fn accurate_sets(&self, components: &[(i64, PodRequest)]) -> i64 {
+        // (cpu, memory, pods, gpus) left on each node as the simulation fills it.
+        let mut left: Vec<Option<[u64; 4]>> = vec![None; self.node_free.len()];
+        let mut eligible: Vec<Vec<u32>> = Vec::with_capacity(components.len());
+        for (_, pod) in components {
+            let nodes = (0..self.node_free.len() as u32)
+                .filter(|&node| {
+                    !self.is_down(node)
+                        && self.pools[usize::from(self.node_pool[node as usize])].takes(pod)
+                })
+                .collect();
+            eligible.push(nodes);
+        }
+        // Free only shrinks during the simulation, so a node that could not take a component's
+        // pod never can again: each component's search resumes where it stopped.
+        let mut cursor = vec![0usize; components.len()];
+        let mut sets = 0;
+        loop {
+            for (idx, (replicas, pod)) in components.iter().enumerate() {
+                let need = [pod.cpu_milli, pod.memory, 1, u64::from(pod.gpu.count)];
+                for _ in 0..*replicas {
+                    let nodes = &eligible[idx];
+                    loop {
+                        let Some(&node) = nodes.get(cursor[idx]) else {
+                            return sets;
+                        };
+                        let free = left[node as usize].get_or_insert_with(|| {
+                            let f = &self.node_free[node as usize];
+                            [f.cpu_milli, f.memory, u64::from(f.pods), u64::from(f.gpus)]
+                        });
+                        if free.iter().zip(&need).all(|(f, n)| f >= n) {
+                            for (f, n) in free.iter_mut().zip(&need) {
+                                *f -= n;
+                            }
+                            break;
+                        }
+                        cursor[idx] += 1;
+                    }
+                }
+            }
+            sets += 1;
+        }
     }
 
     /// Measures fragmentation against `target` from now on (the FGD paper's measure: the free
@@ -732,6 +791,21 @@ impl MemberCluster {
             .min()
     }
 
+    /// The ResourceQuota plugin for `spec.components`: the fewest complete sets (each asking
+    /// `per_set`) any applicable quota still allows; `None` when none constrains them.
+    pub fn quota_sets(
+        &self,
+        namespace: NamespaceId,
+        priority_class: Option<PriorityClassId>,
+        per_set: &ResourceList,
+    ) -> Option<i64> {
+        self.quotas
+            .iter()
+            .filter(|(quota, _)| quota.applies(namespace, priority_class))
+            .filter_map(|(quota, used)| quota.hard.units(used, per_set))
+            .min()
+    }
+
     /// What the quotas of `namespace` count and allow now: (GPUs used, GPU limit) summed over
     /// the quotas that limit GPUs.
     pub fn quota_gpus(&self, namespace: NamespaceId) -> (i64, i64) {
@@ -834,6 +908,8 @@ impl MemberCluster {
                 job: pods.job,
                 node,
                 devices,
+                request: pods.request,
+                component: pods.component,
             });
             left -= 1;
         }
@@ -878,6 +954,8 @@ impl MemberCluster {
                     job: group.job,
                     node,
                     devices,
+                    request: group.request,
+                    component: group.component,
                 });
                 left -= 1;
             }
@@ -889,15 +967,16 @@ impl MemberCluster {
         }
     }
 
-    /// Drops up to `n_pods` waiting pods of `job`, newest groups first: pods quota refused
+    /// Drops up to `n_pods` waiting pods of `job` (of one component, if given), newest groups first: pods quota refused
     /// (never created) before pods waiting for a node; returns how many.
-    pub fn remove_pending_of(&mut self, job: JobId, n_pods: u32) -> u32 {
+    pub fn remove_pending_of(&mut self, job: JobId, component: Option<u8>, n_pods: u32) -> u32 {
         let mut left = n_pods;
+        let mine = |g: &PendingPods| g.job == job && component.is_none_or(|c| g.component == c);
         let refused: Vec<_> = self
             .refused
             .iter()
             .rev()
-            .filter(|(_, g)| g.job == job)
+            .filter(|(_, g)| mine(g))
             .map(|(k, _)| *k)
             .collect();
         for key in refused {
@@ -913,7 +992,7 @@ impl MemberCluster {
             .pending
             .iter()
             .rev()
-            .filter(|(_, g)| g.job == job)
+            .filter(|(_, g)| mine(g))
             .map(|(k, _)| *k)
             .collect();
         for key in waiting {
@@ -980,7 +1059,7 @@ impl MemberCluster {
 
     /// Drops every waiting pod of `job` (the job left the cluster); returns how many.
     pub fn remove_pending(&mut self, job: JobId) -> u32 {
-        self.remove_pending_of(job, u32::MAX)
+        self.remove_pending_of(job, None, u32::MAX)
     }
 
     /// Checks the index against the node states; for tests and debug builds.
@@ -1054,14 +1133,8 @@ impl MemberCluster {
     /// Whether `node` is up and could take `pod` once emptied: its pool admits the pod's node
     /// claim, the GPU model is allowed, and the claim's per-node limit leaves room.
     pub fn can_host(&self, node: u32, pod: &PodRequest) -> bool {
-        let pool = &self.pools[usize::from(self.node_pool[node as usize])];
         !self.is_down(node)
-            && pool
-                .admits
-                .get(usize::from(pod.node_claim))
-                .copied()
-                .unwrap_or(false)
-            && (pod.gpu.count == 0 || pod.gpu.models.allows(pool.shape.gpu_model))
+            && self.pools[usize::from(self.node_pool[node as usize])].takes(pod)
             && self.below_limit(node, pod)
     }
 

@@ -130,6 +130,7 @@ fn waiting_pods_bind_when_capacity_frees() {
             priority_class: None,
             n_pods: 1,
             request: gpu_pod(6),
+            component: 0,
         },
         0,
         &LeastAllocated,
@@ -142,6 +143,7 @@ fn waiting_pods_bind_when_capacity_frees() {
             priority_class: None,
             n_pods: 2,
             request: gpu_pod(2),
+            component: 0,
         },
         0,
         &LeastAllocated,
@@ -154,11 +156,15 @@ fn waiting_pods_bind_when_capacity_frees() {
                 job: JobId(1),
                 node: 0,
                 devices: 0b11_1111,
+                request: gpu_pod(6),
+                component: 0,
             },
             Binding {
                 job: JobId(2),
                 node: 0,
                 devices: 0b1100_0000,
+                request: gpu_pod(2),
+                component: 0,
             }
         ]
     );
@@ -173,6 +179,8 @@ fn waiting_pods_bind_when_capacity_frees() {
             job: JobId(2),
             node: 0,
             devices: 0b11,
+            request: gpu_pod(2),
+            component: 0,
         }]
     );
     assert_eq!(member.n_pending_pods(), 0);
@@ -192,6 +200,7 @@ fn higher_priority_waiting_pods_go_first() {
             priority_class: None,
             n_pods: 1,
             request: gpu_pod(8),
+            component: 0,
         },
         0,
         &LeastAllocated,
@@ -204,6 +213,7 @@ fn higher_priority_waiting_pods_go_first() {
             priority_class: None,
             n_pods: 1,
             request: gpu_pod(8),
+            component: 0,
         },
         0,
         &LeastAllocated,
@@ -216,6 +226,7 @@ fn higher_priority_waiting_pods_go_first() {
             priority_class: None,
             n_pods: 1,
             request: gpu_pod(8),
+            component: 0,
         },
         100,
         &LeastAllocated,
@@ -230,6 +241,8 @@ fn higher_priority_waiting_pods_go_first() {
             job: JobId(2),
             node: 0,
             devices: 0xff,
+            request: gpu_pod(8),
+            component: 0,
         }]
     );
 }
@@ -283,6 +296,7 @@ fn quota_admission_refuses_pods_until_quota_frees() {
         priority_class: None,
         n_pods: 3,
         request: gpu_pod(4),
+        component: 0,
     };
     let mut bound = Vec::new();
     member.submit(pods, 0, &LeastAllocated, &mut bound);
@@ -358,6 +372,7 @@ fn a_per_node_limit_spreads_pods_that_would_pack() {
             priority_class: None,
             n_pods: 4,
             request: pod,
+            component: 0,
         },
         0,
         &MostAllocated,
@@ -373,4 +388,53 @@ fn a_per_node_limit_spreads_pods_that_would_pack() {
     member.retry_pending(&MostAllocated, &mut more);
     assert_eq!(more.iter().map(|b| b.node).collect::<Vec<_>>(), [1]);
     member.check_invariants().unwrap();
+}
+
+/// The multi-component example of Karmada's component estimators: a JobManager 1 × {1 cpu,
+/// 2Gi} and TaskManagers 3 × {2 cpu, 4Gi} on nodes with 3, 3 and 1 free cores. The summary
+/// has 7 cores for a 7-core set, so the general estimator says 1 set; first-fit places the
+/// JobManager and one TaskManager on node 0, one on node 1, and finds no room for the third
+/// (1 core left on nodes 1 and 2): 0 sets.
+#[test]
+fn component_sets_general_says_one_accurate_says_none() {
+    use crate::binding::{BindingComponent, BindingView, ResourceBinding};
+    use crate::estimator::GeneralEstimator;
+    use crate::policy::Placement;
+    let member = cluster(&[(2, 3, 0, None), (1, 1, 0, None)]);
+    let pod = |cores: u64, gib: u64| PodRequest {
+        cpu_milli: cores * 1000,
+        memory: gib * GI,
+        gpu: GpuRequest::NONE,
+        node_claim: 0,
+    };
+    let components = [(1, pod(1, 2)), (3, pod(2, 4))];
+    assert_eq!(member.accurate_sets(&components), 0);
+    let binding = ResourceBinding::with_components(
+        JobId(0),
+        components
+            .iter()
+            .map(|&(replicas, request)| BindingComponent { replicas, request })
+            .collect(),
+        NamespaceId(0),
+    );
+    let set = binding.set_resources();
+    assert_eq!(
+        (set.cpu_milli, set.memory, set.pods),
+        (7000, 14 * GI as i64, 4)
+    );
+    let placement = Placement::default();
+    let view = BindingView {
+        binding: &binding,
+        placement: &placement,
+    };
+    assert_eq!(GeneralEstimator::from_summary(member.summary(), &view), 1);
+    // With a fourth core on node 2 the third TaskManager fits there: one set, and no second.
+    let roomier = cluster(&[(2, 3, 0, None), (1, 2, 0, None)]);
+    assert_eq!(roomier.accurate_sets(&components), 1);
+    // A FederatedResourceQuota counts one set per cluster listed, whatever replica counts
+    // the list carries: 7 cores on one cluster, 21 when copied to three.
+    let one = binding.usage(&[(ClusterId(0), 0)]);
+    assert_eq!((one.cpu_milli, one.memory), (7000, 14 * GI as i64));
+    let three = binding.usage(&[(ClusterId(0), 0), (ClusterId(1), 0), (ClusterId(2), 0)]);
+    assert_eq!(three.cpu_milli, 21_000);
 }

@@ -101,6 +101,16 @@ impl Placement {
         )
     }
 
+    /// Karmada's `isMultiTemplateSchedulingApplicable` (the binding side aside): a
+    /// `spreadByField: cluster` constraint with `minGroups` = `maxGroups` = 1, so a job's
+    /// components land in one cluster. Without it a multi-component binding is copied whole
+    /// to every selected cluster.
+    pub fn is_multi_template_applicable(&self) -> bool {
+        self.spread_constraints
+            .iter()
+            .any(|c| c.field == SpreadField::Cluster && c.min_groups == 1 && c.max_groups == 1)
+    }
+
     /// The index of the `clusterAffinities` term called `name`.
     pub fn affinity_term_index(&self, name: &str) -> Option<usize> {
         self.cluster_affinities
