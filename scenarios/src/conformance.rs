@@ -436,6 +436,7 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
                 Given {
                     scores: &scores,
                     estimates: &estimates,
+                    brief: false,
                 },
                 Mode::Steady,
             );

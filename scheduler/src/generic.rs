@@ -38,6 +38,10 @@ pub struct Given<'a> {
     pub scores: &'a [Option<i64>],
     /// Per cluster: what the estimators answered, if imposed.
     pub estimates: &'a [Option<i64>],
+    /// Leave each plugin's answer out of the diagnoses (`scores` and `estimates` stay empty;
+    /// totals, choices and outcome are the same): the simulation's hot path, when nobody
+    /// reads them.
+    pub brief: bool,
 }
 
 /// What the pipeline found out about one cluster.
@@ -186,22 +190,30 @@ pub fn schedule(
     for &idx in &feasible {
         let cluster = &clusters[idx];
         let diagnosis = &mut diagnoses[idx];
-        diagnosis.scores = plugins
-            .scores
-            .iter()
-            .map(|s| (s.name(), s.score(view, cluster)))
-            .collect();
-        diagnosis.score = given
-            .scores
-            .get(idx)
-            .copied()
-            .flatten()
-            .unwrap_or_else(|| diagnosis.scores.iter().map(|(_, s)| s).sum());
+        if !given.brief {
+            diagnosis.scores = plugins
+                .scores
+                .iter()
+                .map(|s| (s.name(), s.score(view, cluster)))
+                .collect();
+        }
+        diagnosis.score = match given.scores.get(idx).copied().flatten() {
+            Some(score) => score,
+            None if given.brief => plugins.scores.iter().map(|s| s.score(view, cluster)).sum(),
+            None => diagnosis.scores.iter().map(|(_, s)| s).sum(),
+        };
         diagnosis.allocatable = if let Some(estimate) = given.estimates.get(idx).copied().flatten()
         {
             estimate
         } else if !binding.is_workload() && !sets_path {
             NO_LIMIT
+        } else if given.brief {
+            plugins
+                .estimators
+                .iter()
+                .filter_map(|e| e.max_replicas(view, cluster))
+                .min()
+                .unwrap_or(binding.replicas)
         } else {
             diagnosis.estimates = plugins
                 .estimators

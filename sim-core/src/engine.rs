@@ -10,7 +10,9 @@ use crate::time::{Duration, SimTime};
 
 /// What the engine queues: an arrival it pulled from the stream, or a handler's own event.
 enum Item<E> {
-    Arrival(Job),
+    /// Boxed: every heap entry is as large as the largest variant, and the heap moves entries
+    /// on every push and pop; a job is many times larger than an event.
+    Arrival(Box<Job>),
     Event(E),
 }
 
@@ -146,7 +148,7 @@ where
             }),
             Some(Ok(job)) => {
                 *last_submit = job.submit;
-                queue.push(job.submit, Item::Arrival(job));
+                queue.push(job.submit, Item::Arrival(Box::new(job)));
                 Ok(true)
             }
         };
@@ -175,7 +177,7 @@ where
         match item {
             Item::Arrival(job) => {
                 n_arrived += 1;
-                handler.on_arrival(job, &mut ctx);
+                handler.on_arrival(*job, &mut ctx);
                 stream_done = !pull(&mut queue, &mut last_submit)?;
             }
             Item::Event(event) => handler.on_event(event, &mut ctx),

@@ -218,6 +218,11 @@ pub struct MemberCluster {
     node_free: Vec<NodeFree>,
     /// Free-capacity index: (pool, free state) → nodes in that state, lowest index first.
     buckets: BTreeMap<(u16, NodeFree), BTreeSet<u32>>,
+    /// Bumped whenever the index changes: what cached estimates are valid for.
+    generation: u64,
+    /// The accurate estimator's answers per request shape at `generation` (a backlog of
+    /// waiting bindings asks the same few shapes again and again between changes).
+    estimates: std::cell::RefCell<(u64, Vec<(PodRequest, i64)>)>,
     /// Waiting pods by (priority descending, arrival order).
     pending: BTreeMap<(Reverse<i32>, u64), PendingPods>,
     pending_seq: u64,
@@ -258,6 +263,8 @@ impl MemberCluster {
             node_pool: Vec::new(),
             node_free: Vec::new(),
             buckets: BTreeMap::new(),
+            generation: 0,
+            estimates: std::cell::RefCell::new((0, Vec::new())),
             pending: BTreeMap::new(),
             pending_seq: 0,
             refused: BTreeMap::new(),
@@ -332,6 +339,7 @@ impl MemberCluster {
             "a node goes down without pods"
         );
         let key = (pool_idx, self.node_free[idx]);
+        self.generation += 1;
         if let Some(set) = self.buckets.get_mut(&key) {
             set.remove(&node);
             if set.is_empty() {
@@ -362,6 +370,7 @@ impl MemberCluster {
         }
         let pool_idx = self.node_pool[idx];
         let shape = self.pools[usize::from(pool_idx)].shape;
+        self.generation += 1;
         self.buckets
             .entry((pool_idx, self.node_free[idx]))
             .or_default()
@@ -482,6 +491,24 @@ impl MemberCluster {
     /// the pod (a pool its node claim admits, an allowed GPU model) of `min(free pod slots, free / request)`.
     /// Nodes in one bucket are identical, so each bucket costs one division.
     pub fn accurate_replicas(&self, pod: &PodRequest) -> i64 {
+        /// More distinct shapes than this between two changes: start over rather than search.
+        const MAX_CACHED: usize = 64;
+        let mut cache = self.estimates.borrow_mut();
+        if cache.0 != self.generation {
+            *cache = (self.generation, Vec::new());
+        } else if let Some((_, answer)) = cache.1.iter().find(|(shape, _)| shape == pod) {
+            debug_assert_eq!(*answer, self.count_replicas(pod), "stale estimate");
+            return *answer;
+        }
+        let total = self.count_replicas(pod);
+        if cache.1.len() == MAX_CACHED {
+            cache.1.clear();
+        }
+        cache.1.push((*pod, total));
+        total
+    }
+
+    fn count_replicas(&self, pod: &PodRequest) -> i64 {
         let mut total: i64 = 0;
         for ((pool_idx, free), nodes) in &self.buckets {
             if !self.pools[*pool_idx as usize].takes(pod) {
@@ -687,6 +714,7 @@ impl MemberCluster {
     fn rebucket(&mut self, node: u32, new_free: NodeFree) {
         let pool_idx = self.node_pool[node as usize];
         let old_key = (pool_idx, self.node_free[node as usize]);
+        self.generation += 1;
         if let Some(set) = self.buckets.get_mut(&old_key) {
             set.remove(&node);
             if set.is_empty() {
