@@ -335,15 +335,17 @@ pub fn run_scenario(
     if let Some(check) = config.check_invariants {
         control.set_invariant_checks(check);
     }
-    let mut writer = reports::RunWriter::create(
-        out.path(),
-        &scenario.world,
-        &reports::WriterConfig {
-            format: config.format,
-            balance_by: scenario.balance_by.as_deref(),
-        },
-    )
-    .map_err(|e| internal(&e))?;
+    let mut writer = reports::BackgroundWriter::spawn(
+        reports::RunWriter::create(
+            out.path(),
+            &scenario.world,
+            &reports::WriterConfig {
+                format: config.format,
+                balance_by: scenario.balance_by.as_deref(),
+            },
+        )
+        .map_err(|e| internal(&e))?,
+    );
     let jobs = scenario
         .workload
         .jobs(RngStreams::new(seed))

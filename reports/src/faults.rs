@@ -13,7 +13,8 @@ use sim_core::record::{EventKind, EventRecord, JobRecord, JobState};
 
 use crate::metrics::micro_gpu_hours;
 use crate::names::Names;
-use crate::summary::{nearest_rank, round6};
+use crate::quantiles::Quantiles;
+use crate::summary::round6;
 
 /// The `faults` section: totals, and the same per namespace.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
@@ -67,19 +68,17 @@ pub struct RecoveryTimes {
 }
 
 impl RecoveryTimes {
-    fn from_millis(millis: &mut [u64]) -> RecoveryTimes {
-        if millis.is_empty() {
+    fn of(values: &mut Quantiles) -> RecoveryTimes {
+        if values.count() == 0 {
             return RecoveryTimes::default();
         }
-        millis.sort_unstable();
-        let total: u128 = millis.iter().map(|&ms| u128::from(ms)).sum();
         let secs = |ms: u64| round6(ms as f64 / 1000.0);
         RecoveryTimes {
-            count: millis.len() as u64,
-            mean: round6(total as f64 / millis.len() as f64 / 1000.0),
-            p50: secs(nearest_rank(millis, 50)),
-            p95: secs(nearest_rank(millis, 95)),
-            max: secs(millis[millis.len() - 1]),
+            count: values.count(),
+            mean: round6(values.mean_ms() / 1000.0),
+            p50: secs(values.percentile_ms(50)),
+            p95: secs(values.percentile_ms(95)),
+            max: secs(values.max_ms()),
         }
     }
 }
@@ -93,7 +92,7 @@ struct Tally {
     control_plane_preemptions: u64,
     restarts: u64,
     lost_gpu_milli_ms: u128,
-    recovery_ms: Vec<u64>,
+    recovery_ms: Quantiles,
     jobs_failed: u64,
 }
 
@@ -111,7 +110,11 @@ impl Tally {
         match event.kind {
             EventKind::Preemption => self.member_preemptions += 1,
             EventKind::BindingPreemption => self.control_plane_preemptions += 1,
-            EventKind::Recovered => self.recovery_ms.extend(event.recovery_ms),
+            EventKind::Recovered => {
+                if let Some(ms) = event.recovery_ms {
+                    self.recovery_ms.push(ms);
+                }
+            }
             _ => {}
         }
     }
@@ -125,7 +128,7 @@ impl Tally {
             },
             restarts: self.restarts,
             lost_gpu_hours: micro_gpu_hours(self.lost_gpu_milli_ms) as f64 / 1e6,
-            recovery_s: RecoveryTimes::from_millis(&mut self.recovery_ms),
+            recovery_s: RecoveryTimes::of(&mut self.recovery_ms),
             jobs_failed: self.jobs_failed,
         }
     }

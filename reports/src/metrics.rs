@@ -14,6 +14,7 @@ use crate::budget::Budgets;
 use crate::error::Error;
 use crate::faults::FaultTracker;
 use crate::names::{NO_PRIORITY_CLASS, Names};
+use crate::quantiles::Quantiles;
 use crate::summary::{
     Distribution, GpuHours, JobCounts, MemberPods, RunMeta, Summary, Utilization, round6,
 };
@@ -34,8 +35,9 @@ pub(crate) struct Metrics {
     /// One per (cluster, GPU model), at `cluster * n_gpu_models + model`.
     tracks: Vec<Track>,
     /// Every class a job used has an entry, even if none of its jobs started.
-    waits_ms: BTreeMap<Option<PriorityClassId>, Vec<u64>>,
-    jcts_ms: Vec<u64>,
+    waits_ms: BTreeMap<Option<PriorityClassId>, Quantiles>,
+    all_waits_ms: Quantiles,
+    jcts_ms: Quantiles,
     jobs: JobCounts,
     job_gpu_milli_ms: u128,
     member_pods: MemberPods,
@@ -95,7 +97,8 @@ impl Metrics {
             n_gpu_models,
             tracks: vec![Track::default(); names.clusters.len() * n_gpu_models],
             waits_ms: BTreeMap::new(),
-            jcts_ms: Vec::new(),
+            all_waits_ms: Quantiles::default(),
+            jcts_ms: Quantiles::default(),
             jobs: JobCounts::default(),
             job_gpu_milli_ms: 0,
             member_pods: MemberPods::default(),
@@ -128,7 +131,9 @@ impl Metrics {
     pub fn job(&mut self, record: &JobRecord) {
         let waits = self.waits_ms.entry(record.priority_class).or_default();
         if let Some(start) = record.start {
-            waits.push(start.since(record.submit).as_millis());
+            let wait = start.since(record.submit).as_millis();
+            waits.push(wait);
+            self.all_waits_ms.push(wait);
         }
         if let Some(end) = record.end {
             self.jcts_ms.push(end.since(record.submit).as_millis());
@@ -198,13 +203,12 @@ impl Metrics {
                 .collect()
         };
 
-        let mut all_waits: Vec<u64> = self.waits_ms.values().flatten().copied().collect();
         let waiting_s_per_priority_class = self
             .waits_ms
             .iter_mut()
             .map(|(&class, waits)| {
                 let name = names.priority_class(class).unwrap_or(NO_PRIORITY_CLASS);
-                (name.to_owned(), Distribution::from_millis(waits))
+                (name.to_owned(), Distribution::of(waits))
             })
             .collect();
         Summary {
@@ -219,9 +223,9 @@ impl Metrics {
                 per_gpu_model: by_name(&names.gpu_models, &per_model),
             },
             jobs: self.jobs,
-            waiting_s: Distribution::from_millis(&mut all_waits),
+            waiting_s: Distribution::of(&mut self.all_waits_ms),
             waiting_s_per_priority_class,
-            jct_s: Distribution::from_millis(&mut self.jcts_ms),
+            jct_s: Distribution::of(&mut self.jcts_ms),
             gpu_hours: GpuHours {
                 allocated: micro_gpu_hours(self.job_gpu_milli_ms) as f64 / 1e6,
             },

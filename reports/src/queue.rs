@@ -1,13 +1,17 @@
 //! The queue-length series: jobs waiting (submitted, not yet started) over time, overall and
-//! per priority class, derived after the run from the job records.
+//! per priority class, streamed from the control plane's queue records.
 //!
-//! A job waits from its submission to its start, or to the end of the run if it never
+//! A job waits from its submission to its first start, or to the end of the run if it never
 //! started. The control plane's queue is one queue for the whole federation, not one per
 //! cluster, which is why this is a table of its own rather than a timeline column.
+//!
+//! Memory holds one count per series and the changes of the current instant, whatever the
+//! number of jobs.
 
 use std::collections::BTreeMap;
 
-use sim_core::record::JobRecord;
+use sim_core::model::PriorityClassId;
+use sim_core::record::QueueRecord;
 
 use crate::names::{NO_PRIORITY_CLASS, Names};
 use crate::tables::Cell;
@@ -15,62 +19,83 @@ use crate::tables::Cell;
 /// The series name for all jobs together.
 pub(crate) const ALL_CLASSES: &str = "(all)";
 
-/// What each job record contributes, kept until the run ends: 24 bytes a job.
+/// A series: every job, or the jobs of one priority class (`None`: without one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Series {
+    All,
+    Class(Option<PriorityClassId>),
+}
+
+/// Turns queue records into `queue` rows as they come.
 #[derive(Default)]
 pub(crate) struct QueueTracker {
-    /// (submit ms, start ms if the job started, priority class index + 1, 0 for none).
-    waits: Vec<(u64, Option<u64>, u32)>,
+    /// The instant whose changes are being gathered.
+    now: u64,
+    /// Jobs waiting per series as of the rows written so far.
+    waiting: BTreeMap<Series, i64>,
+    /// Net change per series at `now`, not yet written.
+    pending: BTreeMap<Series, i64>,
 }
 
 impl QueueTracker {
-    pub fn job(&mut self, job: &JobRecord) {
-        let class = job.priority_class.map_or(0, |c| c.0 + 1);
-        self.waits.push((
-            job.submit.as_millis(),
-            job.start.map(|s| s.as_millis()),
-            class,
-        ));
-    }
-
-    /// The `queue` rows: for each series (`(all)` first, then the classes by name), a row at
-    /// time 0 and one at every later time where the number of waiting jobs changed. A job that
-    /// starts when it is submitted never counts as waiting.
-    pub fn rows(&self, names: &Names) -> Vec<Vec<Cell>> {
-        let class_name = |class: u32| match class {
-            0 => NO_PRIORITY_CLASS.to_owned(),
-            c => names.priority_classes[c as usize - 1].clone(),
-        };
-        // Series name → (time → net change).
-        let mut changes: BTreeMap<String, BTreeMap<u64, i64>> = BTreeMap::new();
-        let mut add = |series: String, submit: u64, start: Option<u64>| {
-            let deltas = changes.entry(series).or_default();
-            *deltas.entry(submit).or_default() += 1;
-            if let Some(start) = start {
-                *deltas.entry(start).or_default() -= 1;
-            }
-        };
-        for &(submit, start, class) in &self.waits {
-            add(ALL_CLASSES.to_owned(), submit, start);
-            add(class_name(class), submit, start);
-        }
-        let mut series: Vec<(String, BTreeMap<u64, i64>)> = changes.into_iter().collect();
-        // `(all)` sorts before the class names only by accident of ASCII; make it explicit.
-        series.sort_by_key(|(name, _)| (name != ALL_CLASSES, name.clone()));
+    /// Takes one record; returns the rows that became final (those of earlier instants).
+    pub fn record(&mut self, record: &QueueRecord, names: &Names) -> Vec<Vec<Cell>> {
+        let time = record.time.as_millis();
+        debug_assert!(time >= self.now, "queue records out of time order");
         let mut rows = Vec::new();
-        for (name, deltas) in series {
-            let mut waiting: i64 = 0;
-            if !deltas.contains_key(&0) {
-                rows.push(row(0, &name, 0));
-            }
-            for (time, delta) in deltas {
-                if delta == 0 && time != 0 {
-                    continue;
+        if time > self.now {
+            rows = self.flush(names);
+            self.now = time;
+        }
+        let delta = if record.started { -1 } else { 1 };
+        for series in [Series::All, Series::Class(record.priority_class)] {
+            if let std::collections::btree_map::Entry::Vacant(entry) = self.waiting.entry(series) {
+                // Each series starts with a row at time 0 (with the value after the changes at
+                // 0, when it has any).
+                entry.insert(0);
+                if time > 0 {
+                    rows.push(row(0, &series_name(series, names), 0));
+                } else {
+                    self.pending.entry(series).or_insert(0);
                 }
-                waiting += delta;
-                rows.push(row(time, &name, waiting));
             }
+            *self.pending.entry(series).or_insert(0) += delta;
         }
         rows
+    }
+
+    /// The rows still pending at the end of the run.
+    pub fn finish(&mut self, names: &Names) -> Vec<Vec<Cell>> {
+        self.flush(names)
+    }
+
+    /// Rows for the changes gathered at `now`: one per series whose value changed (at time 0,
+    /// one per series seen then), `(all)` first, then the classes by name.
+    fn flush(&mut self, names: &Names) -> Vec<Vec<Cell>> {
+        let mut changed: Vec<(Series, i64)> = std::mem::take(&mut self.pending)
+            .into_iter()
+            .filter(|&(_, delta)| delta != 0 || self.now == 0)
+            .collect();
+        changed
+            .sort_by_cached_key(|&(series, _)| (series != Series::All, series_name(series, names)));
+        changed
+            .into_iter()
+            .map(|(series, delta)| {
+                let waiting = self.waiting.entry(series).or_insert(0);
+                *waiting += delta;
+                row(self.now, &series_name(series, names), *waiting)
+            })
+            .collect()
+    }
+}
+
+fn series_name(series: Series, names: &Names) -> String {
+    match series {
+        Series::All => ALL_CLASSES.to_owned(),
+        Series::Class(class) => names
+            .priority_class(class)
+            .unwrap_or(NO_PRIORITY_CLASS)
+            .to_owned(),
     }
 }
 

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sim_core::SimTime;
 
+use crate::quantiles::Quantiles;
+
 /// What the records cannot tell: which run this was and when it ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunMeta {
@@ -132,21 +134,18 @@ pub struct GpuHours {
 }
 
 impl Distribution {
-    /// The distribution of durations given in milliseconds; sorts `millis` in place.
-    pub(crate) fn from_millis(millis: &mut [u64]) -> Distribution {
-        if millis.is_empty() {
+    /// The distribution of durations gathered in `values`.
+    pub(crate) fn of(values: &mut Quantiles) -> Distribution {
+        if values.count() == 0 {
             return Distribution::default();
         }
-        millis.sort_unstable();
-        let n = millis.len() as u64;
-        let total: u128 = millis.iter().map(|&ms| u128::from(ms)).sum();
         let secs = |ms: u64| round6(ms as f64 / 1000.0);
         Distribution {
-            count: n,
-            mean: round6(total as f64 / n as f64 / 1000.0),
-            p50: secs(nearest_rank(millis, 50)),
-            p95: secs(nearest_rank(millis, 95)),
-            p99: secs(nearest_rank(millis, 99)),
+            count: values.count(),
+            mean: round6(values.mean_ms() / 1000.0),
+            p50: secs(values.percentile_ms(50)),
+            p95: secs(values.percentile_ms(95)),
+            p99: secs(values.percentile_ms(99)),
         }
     }
 }
@@ -183,10 +182,15 @@ mod tests {
         assert_eq!(nearest_rank(&[7], 1), 7);
     }
 
+    fn gathered(values: &[u64]) -> Quantiles {
+        let mut q = Quantiles::default();
+        values.iter().for_each(|&v| q.push(v));
+        q
+    }
+
     #[test]
     fn distribution_of_millis_is_in_seconds() {
-        let mut waits = [40_000, 10_000, 30_000, 20_000];
-        let dist = Distribution::from_millis(&mut waits);
+        let dist = Distribution::of(&mut gathered(&[40_000, 10_000, 30_000, 20_000]));
         assert_eq!(
             dist,
             Distribution {
@@ -201,13 +205,16 @@ mod tests {
 
     #[test]
     fn empty_distribution_is_all_zeros() {
-        assert_eq!(Distribution::from_millis(&mut []), Distribution::default());
+        assert_eq!(
+            Distribution::of(&mut gathered(&[])),
+            Distribution::default()
+        );
     }
 
     #[test]
     fn mean_is_rounded_to_six_decimals() {
         // (1 + 1 + 2) ms / 3 = 1.333… ms = 0.001333… s.
-        let dist = Distribution::from_millis(&mut [1, 1, 2]);
+        let dist = Distribution::of(&mut gathered(&[1, 1, 2]));
         assert_eq!(dist.mean, 0.001333);
     }
 }

@@ -23,21 +23,21 @@ pub struct WriterConfig<'a> {
     pub balance_by: Option<&'a str>,
 }
 
-/// Streams a run's records into the `jobs`, `timeline`, `quota` and `events` tables in one
-/// directory and accumulates the metrics of `summary.json`; [`RunWriter::finish`] adds the
-/// `queue` table and writes the summary.
+/// Streams a run's records into the `jobs`, `timeline`, `quota`, `events` and `queue` tables in
+/// one directory and accumulates the metrics of `summary.json`, which [`RunWriter::finish`]
+/// writes.
 ///
 /// Rows go straight to buffered files (Parquet: a row group at a time); what stays in memory
-/// grows with the number of jobs (their waiting and completion times), not with the timeline.
+/// is bounded whatever the number of jobs or records (see `Quantiles` for the percentiles).
 pub struct RunWriter {
     dir: PathBuf,
-    format: TableFormat,
     names: Names,
     jobs: Table,
     timeline: Table,
     quota: Table,
     events: Table,
-    queue: QueueTracker,
+    queue: Table,
+    queue_rows: QueueTracker,
     metrics: Metrics,
     /// The first write error: [`RecordSink::record`] cannot return it, so `finish` does.
     error: Option<Error>,
@@ -55,12 +55,12 @@ impl RunWriter {
         let table = |stem, columns| Table::create(dir, stem, columns, config.format);
         Ok(RunWriter {
             dir: dir.to_owned(),
-            format: config.format,
             jobs: table("jobs", &tables::JOBS)?,
             timeline: table("timeline", &tables::TIMELINE)?,
             quota: table("quota", &tables::QUOTA)?,
             events: table("events", &tables::EVENTS)?,
-            queue: QueueTracker::default(),
+            queue: table("queue", &tables::QUEUE)?,
+            queue_rows: QueueTracker::default(),
             metrics: Metrics::new(
                 &names,
                 crate::balance::BalanceTracker::new(world, config.balance_by),
@@ -80,18 +80,22 @@ impl RunWriter {
     /// Closes the tables, writes the queue table, checks the GPU-time invariant, computes the
     /// summary and writes it to `summary.json`. Returns the first error met since
     /// [`RunWriter::create`], if any.
-    pub fn finish(self, meta: &RunMeta) -> Result<Summary, Error> {
+    pub fn finish(mut self, meta: &RunMeta) -> Result<Summary, Error> {
         if let Some(error) = self.error {
             return Err(error);
         }
-        for table in [self.jobs, self.timeline, self.quota, self.events] {
+        for row in self.queue_rows.finish(&self.names) {
+            self.queue.write(&row)?;
+        }
+        for table in [
+            self.jobs,
+            self.timeline,
+            self.quota,
+            self.events,
+            self.queue,
+        ] {
             table.finish()?;
         }
-        let mut queue = Table::create(&self.dir, "queue", &tables::QUEUE, self.format)?;
-        for row in self.queue.rows(&self.names) {
-            queue.write(&row)?;
-        }
-        queue.finish()?;
         self.metrics.check_gpu_time(meta.end)?;
         let summary = self.metrics.summarize(meta, &self.names);
         let mut json = serde_json::to_vec_pretty(&summary)?;
@@ -112,9 +116,13 @@ impl RecordSink for RunWriter {
             }
             Record::Job(job) => {
                 self.metrics.job(job);
-                self.queue.job(job);
                 self.jobs.write(&tables::job_row(job, &self.names))
             }
+            Record::Queue(change) => self
+                .queue_rows
+                .record(change, &self.names)
+                .iter()
+                .try_for_each(|row| self.queue.write(row)),
             Record::Namespace(namespace) => {
                 self.metrics.namespace(namespace);
                 self.quota
@@ -128,6 +136,76 @@ impl RecordSink for RunWriter {
         // Once a file has failed, later rows would only pile up errors about the same cause.
         if let (Err(error), None) = (written, &self.error) {
             self.error = Some(error);
+        }
+    }
+}
+
+/// Records handed over to the writer thread at a time: large enough that the channel costs
+/// little per record, small enough that memory in flight stays a few megabytes.
+const BATCH: usize = 2048;
+
+/// A [`RunWriter`] on a thread of its own: the simulation hands it records in batches and goes
+/// on, so building table rows and compressing Parquet overlap with simulating on a second
+/// core. Records arrive in the order they were produced, so the files are byte for byte those a
+/// [`RunWriter`] in the same thread writes.
+pub struct BackgroundWriter {
+    batch: Vec<Record>,
+    sender: Option<std::sync::mpsc::SyncSender<Vec<Record>>>,
+    thread: Option<std::thread::JoinHandle<RunWriter>>,
+}
+
+impl BackgroundWriter {
+    /// Moves `writer` onto its own thread.
+    pub fn spawn(writer: RunWriter) -> BackgroundWriter {
+        // A few batches in flight: the simulation waits rather than queueing without bound
+        // when the writer falls behind.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Record>>(4);
+        let thread = std::thread::spawn(move || {
+            let mut writer = writer;
+            for batch in receiver {
+                for record in batch {
+                    writer.record(record);
+                }
+            }
+            writer
+        });
+        BackgroundWriter {
+            batch: Vec::with_capacity(BATCH),
+            sender: Some(sender),
+            thread: Some(thread),
+        }
+    }
+
+    /// Hands over what is left, waits for the writer and finishes it ([`RunWriter::finish`]).
+    pub fn finish(mut self, meta: &RunMeta) -> Result<Summary, Error> {
+        self.flush();
+        self.sender = None;
+        let writer = self
+            .thread
+            .take()
+            .expect("joined once")
+            .join()
+            .map_err(|_| Error::Invariant("the table writer stopped".to_owned()))?;
+        writer.finish(meta)
+    }
+
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        if let Some(sender) = &self.sender {
+            // A send fails only if the writer thread died; `finish` reports that.
+            let _ = sender.send(batch);
+        }
+    }
+}
+
+impl RecordSink for BackgroundWriter {
+    fn record(&mut self, record: Record) {
+        self.batch.push(record);
+        if self.batch.len() >= BATCH {
+            self.flush();
         }
     }
 }

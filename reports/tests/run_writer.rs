@@ -714,11 +714,15 @@ fn the_queue_counts_jobs_between_submit_and_start_per_priority_class() {
     // a (high) waits 0–10 s, b (none) starts when submitted at 5 s, c (low) waits from 5 s to
     // the end, d (high) waits 10–20 s. All: 1 from 0, 2 from 5 (b does not count), still 2 at
     // 10 (a leaves as d comes), 1 from 20. high: 1 from 0, 1 at 10, 0 from 20.
+    // Rows come in time order; a series first seen after 0 gets its row at 0 then.
     let records = [
-        completed(0, HIGH, 0, 10, 30),
-        completed(1, None, 5, 5, 30),
-        Record::Job(job(2, "c", LOW, 5_000)),
-        completed(3, HIGH, 10, 20, 30),
+        queued(0, HIGH, false),
+        queued(5, None, false),
+        queued(5, None, true),
+        queued(5, LOW, false),
+        queued(10, HIGH, true),
+        queued(10, HIGH, false),
+        queued(20, HIGH, true),
     ];
     let dir = tempfile::tempdir().unwrap();
     run(dir.path(), records, &meta(40_000, None)).unwrap();
@@ -726,14 +730,23 @@ fn the_queue_counts_jobs_between_submit_and_start_per_priority_class() {
         read(dir.path(), "queue.csv"),
         "time_s,priority_class,waiting_jobs\n\
          0.000,(all),1\n\
-         5.000,(all),2\n\
-         20.000,(all),1\n\
-         0.000,(none),0\n\
          0.000,high,1\n\
-         20.000,high,0\n\
+         0.000,(none),0\n\
          0.000,low,0\n\
-         5.000,low,1\n"
+         5.000,(all),2\n\
+         5.000,low,1\n\
+         20.000,(all),1\n\
+         20.000,high,0\n"
     );
+}
+
+/// A job of `class` arrived (or first started) at `time_s`.
+fn queued(time_s: u64, class: Option<PriorityClassId>, started: bool) -> Record {
+    Record::Queue(sim_core::record::QueueRecord {
+        time: SimTime(time_s * 1000),
+        priority_class: class,
+        started,
+    })
 }
 
 /// East (8 A100) goes down from 10 s to 20 s; team-a (budget 2 GPUs) uses 4 GPUs from 5 s to
@@ -762,8 +775,13 @@ fn report_records() -> Vec<Record> {
         })
     };
     vec![
+        queued(0, LOW, false),
+        queued(0, LOW, false),
+        queued(0, LOW, false),
         alloc(0, EAST, A100, 0, 8_000),
         namespace(0, 0),
+        queued(1, HIGH, false),
+        queued(5, HIGH, true),
         alloc(5_000, EAST, A100, 4_000, 8_000),
         namespace(5_000, 4_000),
         outage(10_000, EventKind::ClusterDown),

@@ -2,12 +2,12 @@
 //! scheduling queue, the member clusters) and is the only place that changes it; every
 //! decision it makes is delegated to a plugin query.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use sim_core::engine::{Context, Handler};
 use sim_core::model::{ClusterId, GpuModelId, Job, JobId, NamespaceId, PodRequest, World};
 use sim_core::record::{
-    AllocationRecord, FaultStats, JobRecord, JobState, NamespaceRecord, Record,
+    AllocationRecord, FaultStats, JobRecord, JobState, NamespaceRecord, QueueRecord, Record,
 };
 use sim_core::{Duration, SimTime};
 
@@ -319,7 +319,9 @@ pub struct ControlPlane {
     plugins: Plugins,
     members: Vec<MemberCluster>,
     queue: SchedulingQueue,
-    jobs: HashMap<JobId, ActiveJob>,
+    /// Active jobs, for lookup only (never iterated into a decision): a fast hash suits
+    /// integer keys.
+    jobs: rustc_hash::FxHashMap<JobId, ActiveJob>,
     cycle_armed: bool,
     backoff_tick: Option<SimTime>,
     unschedulable_tick: Option<SimTime>,
@@ -434,7 +436,7 @@ impl ControlPlane {
             plugins,
             members,
             queue: SchedulingQueue::new(config.queue),
-            jobs: HashMap::new(),
+            jobs: rustc_hash::FxHashMap::default(),
             cycle_armed: false,
             backoff_tick: None,
             unschedulable_tick: None,
@@ -649,9 +651,14 @@ impl ControlPlane {
         let summaries = self.summaries();
         let views = self.cluster_views(&summaries);
         let placement = &self.policy_set.placements[binding.placement.0 as usize];
+        // Per-plugin answers are kept only for `explain`.
+        let given = Given {
+            brief: self.explain.is_none(),
+            ..Given::default()
+        };
         if placement.cluster_affinities.is_empty() {
             let view = BindingView { binding, placement };
-            let decision = generic::schedule(&self.plugins, &view, &views, Given::default(), mode);
+            let decision = generic::schedule(&self.plugins, &view, &views, given, mode);
             let clear = matches!(decision.outcome, Outcome::NoClusterFit(_));
             return Attempt {
                 outcome: decision.outcome.clone(),
@@ -676,7 +683,7 @@ impl ControlPlane {
                 binding: &trial,
                 placement,
             };
-            let decision = generic::schedule(&self.plugins, &view, &views, Given::default(), mode);
+            let decision = generic::schedule(&self.plugins, &view, &views, given, mode);
             let outcome = decision.outcome.clone();
             decisions.push((Some(term.name.clone()), decision));
             if matches!(outcome, Outcome::Scheduled(_)) {
@@ -1307,7 +1314,14 @@ impl ControlPlane {
             active.gang_mark(now);
         }
         active.running = true;
-        active.start = active.start.or(Some(now));
+        if active.start.is_none() {
+            active.start = Some(now);
+            ctx.record(Record::Queue(QueueRecord {
+                time: now,
+                priority_class: active.job.priority_class,
+                started: true,
+            }));
+        }
         self.last_progress = now;
         log_to(&mut self.explain, job, now, || Entry::Started);
         if active.job.gang {
@@ -1516,6 +1530,11 @@ impl Handler for ControlPlane {
         }
         self.refresh_status(self.now);
         self.stats.n_arrived += 1;
+        ctx.record(Record::Queue(QueueRecord {
+            time: self.now,
+            priority_class: job.priority_class,
+            started: false,
+        }));
         let policy = matching_policy(&self.policy_set.policies, &job, &self.world);
         let policy_name = policy.map(|p| match &p.namespace {
             Some(ns) => format!("PropagationPolicy {ns}/{}", p.name),

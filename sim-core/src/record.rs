@@ -18,6 +18,20 @@ pub enum Record {
     Namespace(NamespaceRecord),
     /// A fault, an eviction, a preemption, a restart or a recovery.
     Event(EventRecord),
+    /// A job joined the jobs waiting to start (on arrival) or left them (its first start).
+    Queue(QueueRecord),
+}
+
+/// A job was submitted (`started` false) or started for the first time (`started` true): the
+/// set of waiting jobs, over time, without keeping a row per job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueRecord {
+    /// When.
+    pub time: SimTime,
+    /// The job's priority class.
+    pub priority_class: Option<PriorityClassId>,
+    /// Whether the job started (it leaves the waiting jobs) rather than arrived.
+    pub started: bool,
 }
 
 /// What an [`EventRecord`] reports.
