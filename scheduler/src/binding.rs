@@ -129,6 +129,12 @@ impl ResourceBinding {
         self.replicas > 0
     }
 
+    /// Whether `cluster` is among `spec.clusters` (Karmada's `TargetContains`): a binding with
+    /// components lists its clusters with 0 replicas.
+    pub fn targets(&self, cluster: ClusterId) -> bool {
+        self.clusters.iter().any(|(id, _)| *id == cluster)
+    }
+
     /// Replicas the current assignment puts on `cluster`.
     pub fn previous_replicas(&self, cluster: ClusterId) -> i64 {
         self.clusters

@@ -717,7 +717,7 @@ impl ControlPlane {
         let mut on_cluster: Vec<JobId> = self
             .jobs
             .values()
-            .filter(|a| a.binding.previous_replicas(cluster) > 0)
+            .filter(|a| a.binding.targets(cluster))
             .map(|a| a.job.id)
             .collect();
         on_cluster.sort();
@@ -782,7 +782,7 @@ impl ControlPlane {
         let still_there = self
             .jobs
             .get(&job)
-            .is_some_and(|a| a.binding.previous_replicas(cluster) > 0);
+            .is_some_and(|a| a.binding.targets(cluster));
         if still_tainted && still_there {
             self.evict_by_taint(job, cluster, ctx);
         }
@@ -821,7 +821,7 @@ impl ControlPlane {
             .map(|pod| self.pod_speed(pod))
             .collect();
         let active = self.jobs.get_mut(&job).expect("present");
-        let replicas = active.binding.previous_replicas(cluster);
+        let replicas = active.wanted_in(cluster);
         active.binding.clusters.retain(|(c, _)| *c != cluster);
         if !active.binding.evicting_from.contains(&cluster) {
             active.binding.evicting_from.push(cluster);
@@ -1058,9 +1058,7 @@ impl ControlPlane {
         let Some(active) = self.jobs.get(&job) else {
             return;
         };
-        if !active.unhealthy.contains(&(cluster, since))
-            || active.binding.previous_replicas(cluster) == 0
-        {
+        if !active.unhealthy.contains(&(cluster, since)) || !active.binding.targets(cluster) {
             return;
         }
         let placement = &self.policy_set.placements[active.binding.placement.0 as usize];

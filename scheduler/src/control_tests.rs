@@ -1676,4 +1676,63 @@ mod components {
         assert_eq!(j.faults.idle_gpu_milli_ms, 8_000 * 500 * u128::from(S));
         assert_eq!(j.state, JobState::Completed);
     }
+
+    #[test]
+    fn a_lost_cluster_loses_the_whole_set_to_the_other() {
+        // A launcher and one 8-GPU worker: alpha (2 sets) is chosen over beta (1). alpha is
+        // lost at 1000 s (its pods with it: no checkpoint, 1000 s × 8 GPUs lost) and marked
+        // unreachable at 1040 s. The taint requeues the bindings on alpha, and one with
+        // components (no replicas) is scheduled again whenever it is dequeued: alpha still
+        // passes the filters and scores for locality (it is listed there, with 0 replicas), but
+        // holds no set now, so the set moves whole to beta at 1040 s, before the NoExecute
+        // eviction was due (1340 s). Twice as fast there, it ends at 1040 + 1800 = 2840 s.
+        use crate::faults::FailoverConfig;
+        use crate::policy::{Toleration, TolerationOperator};
+        let mut small = launcher_and_workers(0, 0);
+        small.components[1].replicas = 1;
+        let placement = Placement {
+            cluster_tolerations: vec![Toleration {
+                key: crate::faults::UNREACHABLE_TAINT.into(),
+                operator: TolerationOperator::Exists,
+                value: String::new(),
+                effect: Some(sim_core::model::TaintEffect::NoExecute),
+                toleration_seconds: Some(300),
+            }],
+            ..one_cluster_placement()
+        };
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            estimators: vec!["general".into(), "accurate".into()],
+            failover: FailoverConfig {
+                no_execute_eviction: true,
+                ..FailoverConfig::default()
+            },
+            ..SchedulerConfig::default()
+        };
+        let plan = FaultPlan {
+            outages: vec![Outage {
+                target: FaultTarget::Cluster(ClusterId(0)),
+                down: SimTime(1000 * S),
+                up: Some(SimTime(10_000 * S)),
+                drain: false,
+                label: "alpha".into(),
+            }],
+            random: Vec::new(),
+        };
+        let sink = run_full(
+            world(),
+            PolicySet::single(placement),
+            &config,
+            vec![small],
+            plan,
+            Vec::new(),
+        );
+        let j = by_id(&sink, 0);
+        assert_eq!(j.faults.n_evictions, 0);
+        assert_eq!(j.faults.n_restarts, 1);
+        assert_eq!(j.faults.lost_gpu_milli_ms, 8_000 * 1000 * u128::from(S));
+        assert_eq!(j.faults.recovery_ms, 40 * S);
+        assert_eq!(j.clusters, vec![(ClusterId(1), 2)]);
+        assert_eq!(j.end, Some(SimTime(2840 * S)));
+    }
 }

@@ -19,7 +19,7 @@ impl FilterPlugin for TaintToleration {
 
     fn filter(&self, binding: &BindingView<'_>, cluster: &ClusterView<'_>) -> Verdict {
         // Existing targets are never removed by NoSchedule taints.
-        if binding.binding.previous_replicas(cluster.id) > 0 {
+        if binding.binding.targets(cluster.id) {
             return Verdict::Fits;
         }
         let untolerated = cluster.cluster.taints.iter().find(|taint| {

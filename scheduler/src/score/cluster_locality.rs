@@ -16,7 +16,7 @@ impl ScorePlugin for ClusterLocality {
     }
 
     fn score(&self, binding: &BindingView<'_>, cluster: &ClusterView<'_>) -> i64 {
-        if binding.binding.previous_replicas(cluster.id) > 0 {
+        if binding.binding.targets(cluster.id) {
             MAX_SCORE
         } else {
             0
