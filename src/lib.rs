@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod experiment;
 mod output_dir;
 
@@ -321,6 +322,16 @@ pub fn run_scenario(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<RunOutcome, RunError> {
     let scenario = scenarios::load(&config.scenario)?;
+    run_loaded(&scenario, config, progress)
+}
+
+/// [`run_scenario`] on a scenario already loaded (and possibly changed, as `fleetsim bench`
+/// scales one); `config.scenario` is only reported in `run.json`.
+pub fn run_loaded(
+    scenario: &scenarios::Scenario,
+    config: &RunConfig,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunOutcome, RunError> {
     if !config.quiet {
         for warning in &scenario.warnings {
             eprintln!("warning: {warning}");
@@ -330,7 +341,7 @@ pub fn run_scenario(
     let out = OutputDir::begin(&config.out)?;
     let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
 
-    let mut control = control_plane(&scenario, config.federation.clone())?;
+    let mut control = control_plane(scenario, config.federation.clone())?;
     control.seed_members(&RngStreams::new(seed));
     if let Some(check) = config.check_invariants {
         control.set_invariant_checks(check);
@@ -380,6 +391,7 @@ pub fn run_scenario(
         "events": stats.n_events,
         "events_per_second": (stats.n_events as f64 / wall_seconds.max(1e-9)).round(),
         "jobs": stats.n_arrived,
+        "peak_rss_mib": bench::peak_rss_mib(),
         "warnings": scenario.warnings,
     });
     let mut run_json = serde_json::to_vec_pretty(&run_json).map_err(|e| internal(&e))?;

@@ -107,6 +107,31 @@ pub enum Command {
         /// The scenario file (YAML).
         scenario: PathBuf,
     },
+    /// Measures how wall time and peak memory grow with jobs and with nodes: runs the scenario
+    /// with each job count, then scaled to each node count at the same load.
+    #[command(
+        after_help = "Each run writes its full outputs (tables, figures, report) to a scratch folder that is then deleted.
+Prints a Markdown table: wall time, events/s, jobs/s, µs per job and peak resident memory per run,
+and the time per job of each fleet size against the smallest (docs/performance.md).
+
+Example:
+  fleetsim bench examples/scenarios/fleet-1m.yaml --jobs 100000,1000000 --nodes 1000,10000"
+    )]
+    Bench {
+        /// The base scenario (YAML) with a synthetic workload.
+        #[arg(default_value = "examples/scenarios/fleet-1m.yaml")]
+        scenario: PathBuf,
+        /// Job counts to run on the scenario's fleet.
+        #[arg(long, value_delimiter = ',', default_value = "100000,1000000,10000000")]
+        jobs: Vec<u64>,
+        /// Node counts to scale the fleet to (arrival rate and quotas scaled alike), with the
+        /// scenario's job count.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        nodes: Vec<u64>,
+        /// Where the runs write their outputs meanwhile (default: the system's temporary folder).
+        #[arg(long)]
+        scratch: Option<PathBuf>,
+    },
 }
 
 /// Table formats of `fleetsim run`.
@@ -252,6 +277,31 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 );
             }
         }),
+        Command::Bench {
+            scenario,
+            jobs,
+            nodes,
+            scratch,
+        } => {
+            let config = fleetsim::bench::BenchConfig {
+                scenario,
+                jobs,
+                nodes,
+                scratch: scratch.unwrap_or_else(std::env::temp_dir),
+            };
+            fleetsim::bench::run_bench(&config, &mut |row| {
+                if !quiet {
+                    eprintln!(
+                        "{}: {:.2} s, {} MiB",
+                        row.variant,
+                        row.wall_s,
+                        row.peak_rss_mib
+                            .map_or_else(|| "?".to_owned(), |m| format!("{m:.0}"))
+                    );
+                }
+            })
+            .map(|rows| print!("{}", fleetsim::bench::render_table(&rows)))
+        }
         Command::Validate { scenario } => fleetsim::validate_scenario(&scenario).map(|s| {
             if !quiet {
                 for warning in &s.warnings {
