@@ -320,8 +320,8 @@ pub struct ControlPlane {
     members: Vec<MemberCluster>,
     queue: SchedulingQueue,
     /// Active jobs, for lookup only (never iterated into a decision): a fast hash suits
-    /// integer keys.
-    jobs: rustc_hash::FxHashMap<JobId, ActiveJob>,
+    /// integer keys. Boxed, so that growing the table moves pointers, not 800-byte jobs.
+    jobs: rustc_hash::FxHashMap<JobId, Box<ActiveJob>>,
     cycle_armed: bool,
     backoff_tick: Option<SimTime>,
     unschedulable_tick: Option<SimTime>,
@@ -1621,7 +1621,7 @@ impl Handler for ControlPlane {
         }
         self.jobs.insert(
             job.id,
-            ActiveJob {
+            Box::new(ActiveJob {
                 job,
                 binding,
                 pods: Vec::new(),
@@ -1656,7 +1656,7 @@ impl Handler for ControlPlane {
                 reschedule_triggered: None,
                 gang_attempt: 0,
                 gang_timer: false,
-            },
+            }),
         );
         if let Federation::Direct(submission) = &self.federation {
             let submission = submission.clone();
