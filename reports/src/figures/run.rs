@@ -1,9 +1,10 @@
 //! The figures of one run: utilization, allocation per GPU model, allocation against capacity
 //! with outages, the queue, waiting times, quota use, fragmentation and balance.
 //!
-//! Each table is read once, row by row, into series already reduced for drawing, so the
-//! series take memory bounded by their number and the figures' width, not by the length of
-//! the tables.
+//! Each table is read once, row by row, into series already reduced for drawing (the jobs
+//! table twice: once for the longest wait, which sets the x axis, then for the counts per
+//! pixel column), so drawing a run takes memory bounded by the number of series and the
+//! figures' width, not by the length of the tables.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,6 +12,7 @@ use std::path::Path;
 use crate::balance::Balance;
 use crate::error::Error;
 use crate::figures::Figure;
+use crate::figures::cdf::PixelCounts;
 use crate::figures::chart::{Area, Chart, Line, PLOT_COLUMNS};
 use crate::figures::steps::Steps;
 use crate::figures::style::{TimeUnit, time_unit};
@@ -528,21 +530,44 @@ struct Jobs {
     unschedulable: Vec<(String, u64)>,
 }
 
-/// Points of the empirical CDF kept for drawing.
-const CDF_POINTS: usize = 1000;
-
-/// Reads the waits per priority class (all of them, for now) and the last failures of the
-/// jobs still unschedulable.
+/// Reads the jobs table twice: the longest wait first, which sets the waiting-time axis, then
+/// the waits per priority class counted per pixel column of that axis, and the last failures
+/// of the jobs still unschedulable.
 fn read_jobs(table: &Table) -> Result<Jobs, Error> {
-    let mut per_class: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let (mut waited, mut longest) = (false, 0.0_f64);
+    table.for_each_row(&["wait_s"], |row| {
+        if let Some(wait) = row.number(0) {
+            waited = true;
+            longest = longest.max(wait);
+        }
+    })?;
+    let waiting = if waited {
+        let longest = longest.max(1.0);
+        let unit = time_unit(longest);
+        let mut chart = Chart::new(
+            "Waiting time (submit to start), cumulative share per priority class",
+            &format!("waiting time ({})", unit.name),
+            "jobs that waited at most this long (%)",
+        );
+        chart.x_range = (0.0, longest / unit.secs);
+        chart.y_range = (0.0, 130.0);
+        Some((chart.x_pixels()?, chart, unit))
+    } else {
+        None
+    };
+
+    let mut per_class: BTreeMap<String, PixelCounts> = BTreeMap::new();
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     table.for_each_row(&JOBS_COLUMNS, |row| {
-        if let Some(wait) = row.number(1) {
+        if let (Some(wait), Some((x_pixel, _, unit))) = (row.number(1), &waiting) {
             let class = row.text(0).unwrap_or(NO_PRIORITY_CLASS);
+            let pixel = x_pixel(wait / unit.secs);
             match per_class.get_mut(class) {
-                Some(waits) => waits.push(wait),
+                Some(counts) => counts.add(pixel, wait),
                 None => {
-                    per_class.insert(class.to_owned(), vec![wait]);
+                    let mut counts = PixelCounts::default();
+                    counts.add(pixel, wait);
+                    per_class.insert(class.to_owned(), counts);
                 }
             }
         }
@@ -556,50 +581,23 @@ fn read_jobs(table: &Table) -> Result<Jobs, Error> {
             }
         }
     })?;
+
+    let waiting_cdf = waiting.map(|(_, mut chart, unit)| {
+        for (idx, (class, counts)) in per_class.iter().enumerate() {
+            chart.lines.push(Line {
+                name: format!("{class} ({} jobs)", counts.len()),
+                points: counts.staircase(unit.secs, chart.x_range.1),
+                series_idx: idx,
+            });
+        }
+        chart
+    });
     let mut unschedulable: Vec<(String, u64)> = reasons.into_iter().collect();
     unschedulable.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(Jobs {
-        waiting_cdf: waiting_cdf(per_class),
+        waiting_cdf,
         unschedulable,
     })
-}
-
-fn waiting_cdf(mut per_class: BTreeMap<String, Vec<f64>>) -> Option<Chart> {
-    if per_class.is_empty() {
-        return None;
-    }
-    let longest = per_class
-        .values()
-        .flatten()
-        .copied()
-        .fold(0.0, f64::max)
-        .max(1.0);
-    let unit = time_unit(longest);
-    let mut chart = Chart::new(
-        "Waiting time (submit to start), cumulative share per priority class",
-        &format!("waiting time ({})", unit.name),
-        "jobs that waited at most this long (%)",
-    );
-    chart.x_range = (0.0, longest / unit.secs);
-    chart.y_range = (0.0, 130.0);
-    for (idx, (class, waits)) in per_class.iter_mut().enumerate() {
-        waits.sort_by(f64::total_cmp);
-        let n = waits.len();
-        let mut points = vec![(0.0, 0.0)];
-        for k in 0..=CDF_POINTS.min(n - 1) {
-            let rank = k * (n - 1) / CDF_POINTS.min(n - 1).max(1);
-            let x = waits[rank] / unit.secs;
-            points.push((x, points.last().map_or(0.0, |p| p.1)));
-            points.push((x, 100.0 * (rank + 1) as f64 / n as f64));
-        }
-        points.push((chart.x_range.1, 100.0));
-        chart.lines.push(Line {
-            name: format!("{class} ({n} jobs)"),
-            points,
-            series_idx: idx,
-        });
-    }
-    Some(chart)
 }
 
 const QUOTA_COLUMNS: [&str; 4] = ["time_s", "namespace", "gpus_in_use", "budget_gpus"];
