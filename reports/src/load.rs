@@ -2,8 +2,8 @@
 //! again without re-simulating.
 //!
 //! Tables are streamed, Parquet one row group at a time and CSV one record at a time, and only
-//! the columns asked for are decoded, so reading a table takes the same memory whatever its
-//! length. A missing file, a missing column or a value of the wrong type is an
+//! the columns asked for are decoded, so reading a table takes about the same memory whatever
+//! its length. A missing file, a missing column or a value of the wrong type is an
 //! [`Error::Input`] naming the file and the column.
 
 use std::fs::File;
@@ -197,8 +197,8 @@ impl Table {
     }
 
     /// Reads one row group at a time: polars maps the file, decodes the projected columns of
-    /// that group only, and unmaps it again, so neither the heap nor the mapped pages grow
-    /// with the table.
+    /// that group only, and unmaps it again, so only the footer (its metadata per row group)
+    /// grows with the table, not the rows held or the pages mapped.
     fn parquet_rows(
         &self,
         columns: &[Column],
