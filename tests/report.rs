@@ -47,21 +47,32 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn report_draws_the_same_figures_and_page_as_the_run() {
     let tmp = tempfile::tempdir().unwrap();
-    let scenario = small_quickstart(tmp.path());
-    for format in ["parquet", "csv"] {
-        let (_run, out) = common::run_quiet_with(&scenario, &["--format", format]);
-        let drawn_by_run = files(&out);
-        std::fs::remove_dir_all(out.join("figures")).unwrap();
-        std::fs::remove_file(out.join("report.html")).unwrap();
-        let output = fleetsim(&["report", out.to_str().unwrap()]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(stdout.contains("report.html"), "{stdout}");
-        assert_eq!(files(&out), drawn_by_run, "{format}");
+    // The quickstart has priority classes; budget-small's namespace goes over its budget
+    // (the quota figure's filled area).
+    let scenarios = [
+        small_quickstart(tmp.path()),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/budget-small.yaml"),
+    ];
+    for scenario in &scenarios {
+        for format in ["parquet", "csv"] {
+            let (_run, out) = common::run_quiet_with(scenario, &["--format", format]);
+            let drawn_by_run = files(&out);
+            if scenario.ends_with("budget-small.yaml") {
+                let quota = std::fs::read_to_string(out.join("figures/quota.svg")).unwrap();
+                assert!(quota.contains("team over budget"), "{quota}");
+            }
+            std::fs::remove_dir_all(out.join("figures")).unwrap();
+            std::fs::remove_file(out.join("report.html")).unwrap();
+            let output = fleetsim(&["report", out.to_str().unwrap()]);
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert!(stdout.contains("report.html"), "{stdout}");
+            assert_eq!(files(&out), drawn_by_run, "{} {format}", scenario.display());
+        }
     }
 }
 

@@ -132,23 +132,6 @@ fn distribution_row(name: &str, dist: &Distribution) -> Vec<String> {
     ]
 }
 
-/// Unschedulable jobs grouped by their last failure: (reason, count), most common first.
-fn unschedulable_reasons(data: &RunData) -> Vec<(String, u64)> {
-    let (states, failures) = (data.jobs.texts("state"), data.jobs.texts("last_failure"));
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for (state, failure) in states.iter().zip(failures) {
-        if state.as_deref() == Some("unschedulable") {
-            let reason = failure
-                .clone()
-                .unwrap_or_else(|| "(no reason given)".into());
-            *counts.entry(reason).or_default() += 1;
-        }
-    }
-    let mut reasons: Vec<(String, u64)> = counts.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    reasons
-}
-
 /// The report of one run.
 pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
     let summary = &data.summary;
@@ -218,7 +201,7 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
     );
     body.push_str("</div>\n");
 
-    let reasons = unschedulable_reasons(data);
+    let reasons = &data.unschedulable;
     if !data.warnings.is_empty() || !reasons.is_empty() {
         body.push_str("<h2 id=\"warnings\">Warnings</h2>\n");
         if !data.warnings.is_empty() {

@@ -9,21 +9,18 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::figures::{self, Figure};
 use crate::html;
-use crate::load::{Frame, detect_format, read_table};
+use crate::load::detect_format;
 use crate::summary::Summary;
-use crate::tables::{self, TableFormat};
+use crate::tables::TableFormat;
 
-/// What the figures and the report of a run are drawn from.
+/// What the report of a run is written from, besides its figures.
 pub(crate) struct RunData {
     pub summary: Summary,
     /// The scenario's validation warnings, from `run.json` (none when it is missing).
     pub warnings: Vec<String>,
     pub format: TableFormat,
-    pub timeline: Frame,
-    pub quota: Frame,
-    pub events: Frame,
-    pub queue: Frame,
-    pub jobs: Frame,
+    /// Unschedulable jobs grouped by their last failure: (reason, count), most common first.
+    pub unschedulable: Vec<(String, u64)>,
 }
 
 /// What [`render_run`] and [`render_experiment`] wrote.
@@ -50,7 +47,8 @@ fn read_json(path: &Path) -> Result<serde_json::Value, Error> {
     })
 }
 
-fn load_run(dir: &Path) -> Result<RunData, Error> {
+/// The summary and the validation warnings of run folder `dir`.
+fn load_meta(dir: &Path) -> Result<(Summary, Vec<String>), Error> {
     let summary_path = dir.join("summary.json");
     let summary: Summary =
         serde_json::from_value(read_json(&summary_path)?).map_err(|e| Error::Input {
@@ -69,50 +67,26 @@ fn load_run(dir: &Path) -> Result<RunData, Error> {
     } else {
         Vec::new()
     };
-    let format = detect_format(dir)?;
-    let read = |stem, schema, wanted: &[&str]| read_table(dir, stem, schema, wanted, format);
-    Ok(RunData {
-        summary,
-        warnings,
-        format,
-        timeline: read(
-            "timeline",
-            &tables::TIMELINE,
-            &[
-                "time_s",
-                "cluster",
-                "gpu_model",
-                "allocated_gpus",
-                "capacity_gpus",
-                "fragment_gpus",
-            ],
-        )?,
-        quota: read(
-            "quota",
-            &tables::QUOTA,
-            &["time_s", "namespace", "gpus_in_use", "budget_gpus"],
-        )?,
-        events: read("events", &tables::EVENTS, &["time_s", "kind", "cluster"])?,
-        queue: read(
-            "queue",
-            &tables::QUEUE,
-            &["time_s", "priority_class", "waiting_jobs"],
-        )?,
-        jobs: read(
-            "jobs",
-            &tables::JOBS,
-            &["priority_class", "wait_s", "state", "last_failure"],
-        )?,
-    })
+    Ok((summary, warnings))
 }
 
 /// Draws `figures/*.svg` and `report.html` in run folder `dir` from its tables (Parquet or
 /// CSV), `summary.json` and `run.json`.
+///
+/// The tables are streamed and reduced to what the figures show as they are read, so this
+/// takes about the same memory for a run of a million jobs as for one of a hundred.
 pub fn render_run(dir: &Path) -> Result<Rendered, Error> {
-    let data = load_run(dir)?;
-    let figures = figures::run_figures(&data)?;
-    let page = html::run_report(&data, &figures);
-    write(dir, &figures, &page)
+    let (summary, warnings) = load_meta(dir)?;
+    let format = detect_format(dir)?;
+    let drawn = figures::run_figures(dir, format, &summary)?;
+    let data = RunData {
+        summary,
+        warnings,
+        format,
+        unschedulable: drawn.unschedulable,
+    };
+    let page = html::run_report(&data, &drawn.figures);
+    write(dir, &drawn.figures, &page)
 }
 
 /// Draws the policy curves of experiment folder `dir` (from its `means.csv`) into

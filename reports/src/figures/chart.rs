@@ -1,6 +1,8 @@
 //! One chart drawn with plotters into an SVG string: lines, filled areas and shaded windows
 //! over two linear axes, with a legend.
 
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::error::Error;
@@ -11,6 +13,9 @@ pub(crate) const WIDTH: u32 = 900;
 pub(crate) const HEIGHT: u32 = 420;
 /// Pixel columns of the plotting area, roughly: the resolution series are reduced to.
 pub(crate) const PLOT_COLUMNS: usize = 800;
+
+/// Two linear axes of floats: data coordinates to pixels.
+type Axes = Cartesian2d<RangedCoordf64, RangedCoordf64>;
 
 /// A line of the chart; its colour and dash pattern are those of `series_idx`.
 pub(crate) struct Line {
@@ -98,17 +103,40 @@ impl Chart {
         Ok(svg)
     }
 
-    fn draw(&self, svg: &mut String) -> Result<(), Box<dyn std::error::Error + '_>> {
-        let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
+    /// Where x values land, in pixel columns of the drawn figure: all a line's shape depends
+    /// on along x, so data can be reduced to it before drawing without changing a byte.
+    pub fn x_pixels(&self) -> Result<impl Fn(f64) -> i32 + use<>, Error> {
+        let mut scratch = String::new();
+        let coord = {
+            let root = SVGBackend::with_string(&mut scratch, (WIDTH, HEIGHT)).into_drawing_area();
+            let chart = self.layout(&root).map_err(|e| {
+                Error::Invariant(format!("cannot lay out the figure {:?}: {e}", self.title))
+            })?;
+            chart.as_coord_spec().clone()
+        };
+        Ok(move |x: f64| coord.translate(&(x, 0.0)).0)
+    }
+
+    /// The caption, axes and plotting area over the chart's ranges, on `root`.
+    fn layout<'a, DB: DrawingBackend>(
+        &self,
+        root: &'a DrawingArea<DB, Shift>,
+    ) -> Result<ChartContext<'a, DB, Axes>, DrawingAreaErrorKind<DB::ErrorType>> {
         let (x0, x1) = self.x_range;
         let (y0, y1) = self.y_range;
-        let mut chart = ChartBuilder::on(&root)
+        ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d(x0..x1.max(x0 + f64::EPSILON), y0..y1.max(y0 + f64::EPSILON))?;
+            .build_cartesian_2d(x0..x1.max(x0 + f64::EPSILON), y0..y1.max(y0 + f64::EPSILON))
+    }
+
+    fn draw(&self, svg: &mut String) -> Result<(), Box<dyn std::error::Error + '_>> {
+        let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let (y0, y1) = self.y_range;
+        let mut chart = self.layout(&root)?;
         chart
             .configure_mesh()
             .x_desc(&self.x_label)

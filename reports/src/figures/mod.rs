@@ -1,6 +1,7 @@
 //! Figures of a run and of an experiment, drawn with plotters as SVG from the tables read back
 //! (so `fleetsim report` draws exactly what `fleetsim run` drew).
 
+mod cdf;
 mod chart;
 mod experiment;
 mod run;

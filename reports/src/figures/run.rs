@@ -1,21 +1,194 @@
 //! The figures of one run: utilization, allocation per GPU model, allocation against capacity
 //! with outages, the queue, waiting times, quota use, fragmentation and balance.
+//!
+//! Each table is read once, row by row, into series already reduced for drawing (the jobs
+//! table twice: once for the longest wait, which sets the x axis, then for the counts per
+//! pixel column), so drawing a run takes memory bounded by the number of series and the
+//! figures' width, not by the length of the tables.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
+use crate::balance::Balance;
 use crate::error::Error;
 use crate::figures::Figure;
+use crate::figures::cdf::PixelCounts;
 use crate::figures::chart::{Area, Chart, Line, PLOT_COLUMNS};
-use crate::figures::steps::{Steps, polyline};
+use crate::figures::steps::Steps;
 use crate::figures::style::{TimeUnit, time_unit};
+use crate::load::{Row, Table, open_table};
 use crate::names::NO_PRIORITY_CLASS;
-use crate::report::RunData;
+use crate::summary::Summary;
+use crate::tables::{self, TableFormat};
+
+/// What is drawn from a run's tables, besides the summary.
+pub(crate) struct RunFigures {
+    /// The figures, in report order.
+    pub figures: Vec<Figure>,
+    /// Unschedulable jobs grouped by their last failure: (reason, count), most common first.
+    pub unschedulable: Vec<(String, u64)>,
+}
+
+/// Reads the tables of run folder `dir` (in `format`) and draws every figure of the run that
+/// has something to show.
+pub(crate) fn run_figures(
+    dir: &Path,
+    format: TableFormat,
+    summary: &Summary,
+) -> Result<RunFigures, Error> {
+    let end_s = summary.end_s.max(1e-3);
+    let blank = Steps::new(end_s, PLOT_COLUMNS);
+    let open = |stem, schema, wanted: &[&str]| open_table(dir, stem, schema, wanted, format);
+
+    // The tables in a fixed order, so the first bad one is the one reported.
+    let timeline = timeline_series(
+        &open("timeline", &tables::TIMELINE, &TIMELINE_COLUMNS)?,
+        &summary.balance,
+        &blank,
+    )?;
+    let quota = quota_series(&open("quota", &tables::QUOTA, &QUOTA_COLUMNS)?, &blank)?;
+    let outages = outages(&open("events", &tables::EVENTS, &EVENTS_COLUMNS)?, end_s)?;
+    let queue = queue_series(&open("queue", &tables::QUEUE, &QUEUE_COLUMNS)?, &blank)?;
+    let jobs = read_jobs(&open("jobs", &tables::JOBS, &JOBS_COLUMNS)?)?;
+
+    let unit = time_unit(end_s);
+    let mut figures = Vec::new();
+    let mut add = |stem: &str, chart: Chart| -> Result<(), Error> {
+        figures.push(Figure {
+            stem: stem.to_owned(),
+            title: chart.title.clone(),
+            svg: chart.render()?,
+        });
+        Ok(())
+    };
+
+    let fragmented = timeline.fragment.values().any(|s| s.max() > 0.0);
+    if !timeline.utilization.is_empty() {
+        let chart = lines_over_time(
+            LinesOverTime {
+                title: "GPU utilization per cluster",
+                y_label: "allocated / capacity (%)",
+                percent: true,
+            },
+            timeline.utilization,
+            end_s,
+            unit,
+        );
+        add("utilization-per-cluster", chart)?;
+
+        let mut chart = time_chart(
+            "Allocated GPUs per GPU model (stacked)",
+            "allocated GPUs",
+            end_s,
+            unit,
+        );
+        // Painter's order: the highest edge first, each filled down to 0, so every model's
+        // band shows between its edge and the one below.
+        for (idx, (model, steps)) in timeline.stacked.into_iter().enumerate().rev() {
+            let mut polygon = scaled(steps.polyline(), unit);
+            if let (Some(&(first, _)), Some(&(last, _))) = (polygon.first(), polygon.last()) {
+                polygon.push((last, 0.0));
+                polygon.push((first, 0.0));
+            }
+            chart.areas.push(Area {
+                name: Some(model),
+                polygon,
+                series_idx: idx,
+                opacity: 1.0,
+            });
+        }
+        chart.fit_y(1.0);
+        add("allocated-per-gpu-model", chart)?;
+
+        let mut chart = time_chart(
+            "Allocated GPUs against capacity, outages shaded",
+            "GPUs",
+            end_s,
+            unit,
+        );
+        chart.lines = lines(
+            [
+                ("capacity".to_owned(), timeline.fleet_capacity),
+                ("allocated".to_owned(), timeline.fleet_allocated),
+            ],
+            unit,
+        );
+        chart.bands = outages
+            .into_iter()
+            .map(|(a, b)| (a / unit.secs, b / unit.secs))
+            .collect();
+        chart.band_label = "cluster down".to_owned();
+        chart.fit_y(1.0);
+        add("allocated-vs-capacity", chart)?;
+    }
+
+    if !queue.is_empty() {
+        let chart = lines_over_time(
+            LinesOverTime {
+                title: "Jobs waiting",
+                y_label: "waiting jobs",
+                percent: false,
+            },
+            queue,
+            end_s,
+            unit,
+        );
+        add("queue", chart)?;
+    }
+
+    if let Some(chart) = jobs.waiting_cdf {
+        add("waiting-cdf", chart)?;
+    }
+
+    if let Some(chart) = quota_chart(quota, end_s, unit) {
+        add("quota", chart)?;
+    }
+
+    if fragmented {
+        let chart = lines_over_time(
+            LinesOverTime {
+                title: "Fragmented GPUs per cluster",
+                y_label: "GPUs the target workload cannot use",
+                percent: false,
+            },
+            timeline.fragment,
+            end_s,
+            unit,
+        );
+        add("fragmentation", chart)?;
+    }
+
+    if !timeline.spread.is_empty() {
+        let chart = lines_over_time(
+            LinesOverTime {
+                title: "Balance: spread of cluster utilization per group",
+                y_label: "highest − lowest utilization (points)",
+                percent: true,
+            },
+            timeline.spread,
+            end_s,
+            unit,
+        );
+        add("balance", chart)?;
+    }
+    Ok(RunFigures {
+        figures,
+        unschedulable: jobs.unschedulable,
+    })
+}
+
+const TIMELINE_COLUMNS: [&str; 6] = [
+    "time_s",
+    "cluster",
+    "gpu_model",
+    "allocated_gpus",
+    "capacity_gpus",
+    "fragment_gpus",
+];
 
 /// Series derived from the timeline in one pass over its rows.
-#[derive(Default)]
 struct TimelineSeries {
-    /// Per cluster: allocated, capacity and fragmented GPUs, and utilization in %.
-    allocated: BTreeMap<String, Steps>,
+    /// Per cluster: utilization in % and fragmented GPUs.
     utilization: BTreeMap<String, Steps>,
     fragment: BTreeMap<String, Steps>,
     /// Per GPU model (in name order), allocated GPUs summed with the models before it: the top
@@ -27,123 +200,237 @@ struct TimelineSeries {
     spread: BTreeMap<String, Steps>,
 }
 
-fn timeline_series(data: &RunData) -> TimelineSeries {
-    let frame = &data.timeline;
-    let times = frame.numbers("time_s");
-    let clusters = frame.texts("cluster");
-    let models = frame.texts("gpu_model");
-    let allocated = frame.numbers("allocated_gpus");
-    let capacity = frame.numbers("capacity_gpus");
-    let fragment = frame.numbers("fragment_gpus");
-    let name = |v: &Option<String>| v.clone().unwrap_or_default();
-    let model_names: Vec<String> = {
-        let set: std::collections::BTreeSet<String> = models.iter().map(name).collect();
-        set.into_iter().collect()
-    };
-    let groups: Vec<(String, Vec<String>)> = data
-        .summary
-        .balance
-        .iter()
-        .map(|(group, balance)| (group.clone(), balance.clusters.clone()))
-        .collect();
-    // Current (allocated, capacity, fragment) per (cluster, model), and sums per cluster.
-    let mut pairs: BTreeMap<(String, String), (f64, f64, f64)> = BTreeMap::new();
-    let mut per_cluster: BTreeMap<String, (f64, f64, f64)> = BTreeMap::new();
-    let mut per_model: BTreeMap<String, f64> = BTreeMap::new();
-    let mut series = TimelineSeries {
-        stacked: model_names
-            .iter()
-            .map(|m| (m.clone(), Steps::default()))
-            .collect(),
-        ..TimelineSeries::default()
-    };
-    let (mut fleet_allocated, mut fleet_capacity) = (0.0, 0.0);
-    for row in 0..frame.n_rows {
-        let time = times[row].unwrap_or(0.0);
-        let (cluster, model) = (name(&clusters[row]), name(&models[row]));
-        let now = (
-            allocated[row].unwrap_or(0.0),
-            capacity[row].unwrap_or(0.0),
-            fragment[row].unwrap_or(0.0),
-        );
-        let before = pairs
-            .insert((cluster.clone(), model.clone()), now)
-            .unwrap_or_default();
-        let sums = per_cluster.entry(cluster.clone()).or_default();
-        sums.0 += now.0 - before.0;
-        sums.1 += now.1 - before.1;
-        sums.2 += now.2 - before.2;
-        let sums = *sums;
-        *per_model.entry(model).or_default() += now.0 - before.0;
-        fleet_allocated += now.0 - before.0;
-        fleet_capacity += now.1 - before.1;
+/// A cluster seen in the timeline.
+struct ClusterState {
+    name: String,
+    /// Current (allocated, capacity, fragment) per GPU model, by model number.
+    pairs: Vec<(f64, f64, f64)>,
+    /// Their sums.
+    sums: (f64, f64, f64),
+    utilization: Steps,
+    fragment: Steps,
+    /// The balance groups it belongs to.
+    groups: Vec<usize>,
+}
 
-        series
-            .allocated
-            .entry(cluster.clone())
-            .or_default()
-            .set(time, sums.0);
+/// A GPU model's edge of the stacked chart.
+struct StackedModel {
+    name: String,
+    /// Allocated GPUs of the model over the fleet.
+    allocated: f64,
+    steps: Steps,
+}
+
+struct BalanceGroup {
+    name: String,
+    /// The group's clusters in the summary's order, by cluster number once seen.
+    members: Vec<(String, Option<usize>)>,
+    spread: Option<Steps>,
+}
+
+/// The timeline's state as its rows are read: names numbered as they first appear, the values
+/// in force and the series so far.
+struct TimelineReader<'a> {
+    blank: &'a Steps,
+    cluster_numbers: BTreeMap<String, usize>,
+    clusters: Vec<ClusterState>,
+    /// Per model, by model number: its position in `stacked`.
+    model_numbers: BTreeMap<String, usize>,
+    stacked_at: Vec<usize>,
+    /// In model name order.
+    stacked: Vec<StackedModel>,
+    /// The edge below the first model: 0 throughout, the start of a model that appears later
+    /// and sorts first.
+    floor: Steps,
+    fleet: (f64, f64),
+    fleet_allocated: Steps,
+    fleet_capacity: Steps,
+    groups: Vec<BalanceGroup>,
+}
+
+impl TimelineReader<'_> {
+    fn cluster(&mut self, name: &str) -> usize {
+        if let Some(&number) = self.cluster_numbers.get(name) {
+            return number;
+        }
+        let number = self.clusters.len();
+        let mut groups = Vec::new();
+        for (idx, group) in self.groups.iter_mut().enumerate() {
+            let mut member = false;
+            for (cluster, seen) in &mut group.members {
+                if cluster == name {
+                    *seen = Some(number);
+                    member = true;
+                }
+            }
+            if member {
+                groups.push(idx);
+            }
+        }
+        self.cluster_numbers.insert(name.to_owned(), number);
+        self.clusters.push(ClusterState {
+            name: name.to_owned(),
+            pairs: Vec::new(),
+            sums: (0.0, 0.0, 0.0),
+            utilization: self.blank.clone(),
+            fragment: self.blank.clone(),
+            groups,
+        });
+        number
+    }
+
+    /// A model's number; a model first seen takes its place in name order, its edge so far
+    /// the one below it (it added nothing yet).
+    fn model(&mut self, name: &str) -> usize {
+        if let Some(&number) = self.model_numbers.get(name) {
+            return number;
+        }
+        let position = self.stacked.partition_point(|m| m.name.as_str() < name);
+        let below = match position {
+            0 => &self.floor,
+            _ => &self.stacked[position - 1].steps,
+        };
+        let model = StackedModel {
+            name: name.to_owned(),
+            allocated: 0.0,
+            steps: below.clone(),
+        };
+        self.stacked.insert(position, model);
+        for at in &mut self.stacked_at {
+            if *at >= position {
+                *at += 1;
+            }
+        }
+        let number = self.stacked_at.len();
+        self.stacked_at.push(position);
+        self.model_numbers.insert(name.to_owned(), number);
+        number
+    }
+
+    fn read(&mut self, row: &Row<'_, '_>) {
+        let time = row.number(0).unwrap_or(0.0);
+        let cluster = self.cluster(row.text(1).unwrap_or_default());
+        let model = self.model(row.text(2).unwrap_or_default());
+        let now = (
+            row.number(3).unwrap_or(0.0),
+            row.number(4).unwrap_or(0.0),
+            row.number(5).unwrap_or(0.0),
+        );
+        let state = &mut self.clusters[cluster];
+        if state.pairs.len() <= model {
+            state.pairs.resize(model + 1, (0.0, 0.0, 0.0));
+        }
+        let before = std::mem::replace(&mut state.pairs[model], now);
+        state.sums.0 += now.0 - before.0;
+        state.sums.1 += now.1 - before.1;
+        state.sums.2 += now.2 - before.2;
+        let sums = state.sums;
+        self.stacked[self.stacked_at[model]].allocated += now.0 - before.0;
+        self.fleet.0 += now.0 - before.0;
+        self.fleet.1 += now.1 - before.1;
+
         let utilization = if sums.1 > 0.0 {
             100.0 * sums.0 / sums.1
         } else {
             0.0
         };
-        series
-            .utilization
-            .entry(cluster.clone())
-            .or_default()
-            .set(time, utilization);
-        series
-            .fragment
-            .entry(cluster.clone())
-            .or_default()
-            .set(time, sums.2);
+        state.utilization.set(time, utilization);
+        state.fragment.set(time, sums.2);
+        self.floor.set(time, 0.0);
         let mut cumulative = 0.0;
-        for (model, steps) in &mut series.stacked {
-            cumulative += per_model.get(model.as_str()).copied().unwrap_or(0.0);
-            steps.set(time, cumulative);
+        for model in &mut self.stacked {
+            cumulative += model.allocated;
+            model.steps.set(time, cumulative);
         }
-        series.fleet_allocated.set(time, fleet_allocated);
-        series.fleet_capacity.set(time, fleet_capacity);
-        for (group, members) in &groups {
-            if !members.contains(&cluster) {
-                continue;
-            }
-            let utilizations: Vec<f64> = members
+        self.fleet_allocated.set(time, self.fleet.0);
+        self.fleet_capacity.set(time, self.fleet.1);
+        let clusters = &self.clusters;
+        for &group in &clusters[cluster].groups {
+            let group = &mut self.groups[group];
+            let (mut n, mut high, mut low) = (0, f64::MIN, f64::MAX);
+            for sums in group
+                .members
                 .iter()
-                .filter_map(|m| per_cluster.get(m))
+                .filter_map(|(_, seen)| seen.map(|c| clusters[c].sums))
                 .filter(|s| s.1 > 0.0)
-                .map(|s| 100.0 * s.0 / s.1)
-                .collect();
-            let spread = if utilizations.len() < 2 {
-                0.0
-            } else {
-                let high = utilizations.iter().copied().fold(f64::MIN, f64::max);
-                let low = utilizations.iter().copied().fold(f64::MAX, f64::min);
-                high - low
-            };
-            series
+            {
+                let utilization = 100.0 * sums.0 / sums.1;
+                n += 1;
+                high = high.max(utilization);
+                low = low.min(utilization);
+            }
+            let spread = if n < 2 { 0.0 } else { high - low };
+            group
                 .spread
-                .entry(group.clone())
-                .or_default()
+                .get_or_insert_with(|| self.blank.clone())
                 .set(time, spread);
         }
     }
-    series
+
+    fn finish(self) -> TimelineSeries {
+        let mut utilization = BTreeMap::new();
+        let mut fragment = BTreeMap::new();
+        for cluster in self.clusters {
+            utilization.insert(cluster.name.clone(), cluster.utilization);
+            fragment.insert(cluster.name, cluster.fragment);
+        }
+        TimelineSeries {
+            utilization,
+            fragment,
+            stacked: self
+                .stacked
+                .into_iter()
+                .map(|m| (m.name, m.steps))
+                .collect(),
+            fleet_allocated: self.fleet_allocated,
+            fleet_capacity: self.fleet_capacity,
+            spread: self
+                .groups
+                .into_iter()
+                .filter_map(|g| Some((g.name, g.spread?)))
+                .collect(),
+        }
+    }
+}
+
+/// The timeline's series; `groups` are the balance groups of the summary.
+fn timeline_series(
+    table: &Table,
+    groups: &BTreeMap<String, Balance>,
+    blank: &Steps,
+) -> Result<TimelineSeries, Error> {
+    let mut reader = TimelineReader {
+        blank,
+        cluster_numbers: BTreeMap::new(),
+        clusters: Vec::new(),
+        model_numbers: BTreeMap::new(),
+        stacked_at: Vec::new(),
+        stacked: Vec::new(),
+        floor: blank.clone(),
+        fleet: (0.0, 0.0),
+        fleet_allocated: blank.clone(),
+        fleet_capacity: blank.clone(),
+        groups: groups
+            .iter()
+            .map(|(group, balance)| BalanceGroup {
+                name: group.clone(),
+                members: balance.clusters.iter().map(|c| (c.clone(), None)).collect(),
+                spread: None,
+            })
+            .collect(),
+    };
+    table.for_each_row(&TIMELINE_COLUMNS, |row| reader.read(row))?;
+    Ok(reader.finish())
 }
 
 /// Lines for `series`, reduced for drawing and in `unit`.
-fn lines<'a>(
-    series: impl IntoIterator<Item = (&'a String, &'a Steps)>,
-    end_s: f64,
-    unit: TimeUnit,
-) -> Vec<Line> {
+fn lines(series: impl IntoIterator<Item = (String, Steps)>, unit: TimeUnit) -> Vec<Line> {
     series
         .into_iter()
         .enumerate()
         .map(|(idx, (name, steps))| Line {
-            name: name.clone(),
-            points: scaled(polyline(steps, end_s, PLOT_COLUMNS), unit),
+            name,
+            points: scaled(steps.polyline(), unit),
             series_idx: idx,
         })
         .collect()
@@ -173,12 +460,12 @@ struct LinesOverTime {
 
 fn lines_over_time(
     what: LinesOverTime,
-    series: &BTreeMap<String, Steps>,
+    series: BTreeMap<String, Steps>,
     end_s: f64,
     unit: TimeUnit,
 ) -> Chart {
     let mut chart = time_chart(what.title, what.y_label, end_s, unit);
-    chart.lines = lines(series, end_s, unit);
+    chart.lines = lines(series, unit);
     if what.percent {
         chart.y_range = (0.0, 130.0);
     } else {
@@ -187,256 +474,215 @@ fn lines_over_time(
     chart
 }
 
-/// Every figure of the run that has something to show, in report order.
-pub(crate) fn run_figures(data: &RunData) -> Result<Vec<Figure>, Error> {
-    let end_s = data.summary.end_s.max(1e-3);
-    let unit = time_unit(end_s);
-    let timeline = timeline_series(data);
-    let mut figures = Vec::new();
-    let mut add = |stem: &str, chart: Chart| -> Result<(), Error> {
-        figures.push(Figure {
-            stem: stem.to_owned(),
-            title: chart.title.clone(),
-            svg: chart.render()?,
-        });
-        Ok(())
-    };
-
-    if !timeline.utilization.is_empty() {
-        let chart = lines_over_time(
-            LinesOverTime {
-                title: "GPU utilization per cluster",
-                y_label: "allocated / capacity (%)",
-                percent: true,
-            },
-            &timeline.utilization,
-            end_s,
-            unit,
-        );
-        add("utilization-per-cluster", chart)?;
-
-        let mut chart = time_chart(
-            "Allocated GPUs per GPU model (stacked)",
-            "allocated GPUs",
-            end_s,
-            unit,
-        );
-        // Painter's order: the highest edge first, each filled down to 0, so every model's
-        // band shows between its edge and the one below.
-        for (idx, (model, steps)) in timeline.stacked.iter().enumerate().rev() {
-            let mut polygon = scaled(polyline(steps, end_s, PLOT_COLUMNS), unit);
-            if let (Some(&(first, _)), Some(&(last, _))) = (polygon.first(), polygon.last()) {
-                polygon.push((last, 0.0));
-                polygon.push((first, 0.0));
-            }
-            chart.areas.push(Area {
-                name: Some(model.clone()),
-                polygon,
-                series_idx: idx,
-                opacity: 1.0,
-            });
-        }
-        chart.fit_y(1.0);
-        add("allocated-per-gpu-model", chart)?;
-
-        let mut chart = time_chart(
-            "Allocated GPUs against capacity, outages shaded",
-            "GPUs",
-            end_s,
-            unit,
-        );
-        let fleet = [
-            ("capacity".to_owned(), timeline.fleet_capacity.clone()),
-            ("allocated".to_owned(), timeline.fleet_allocated.clone()),
-        ];
-        chart.lines = lines(fleet.iter().map(|(n, s)| (n, s)), end_s, unit);
-        chart.bands = outages(data, end_s)
-            .into_iter()
-            .map(|(a, b)| (a / unit.secs, b / unit.secs))
-            .collect();
-        chart.band_label = "cluster down".to_owned();
-        chart.fit_y(1.0);
-        add("allocated-vs-capacity", chart)?;
-    }
-
-    let queue = queue_series(data);
-    if !queue.is_empty() {
-        let chart = lines_over_time(
-            LinesOverTime {
-                title: "Jobs waiting",
-                y_label: "waiting jobs",
-                percent: false,
-            },
-            &queue,
-            end_s,
-            unit,
-        );
-        add("queue", chart)?;
-    }
-
-    if let Some(chart) = waiting_cdf(data) {
-        add("waiting-cdf", chart)?;
-    }
-
-    if let Some(chart) = quota_chart(data, end_s, unit) {
-        add("quota", chart)?;
-    }
-
-    if timeline.fragment.values().any(|s| s.max() > 0.0) {
-        let chart = lines_over_time(
-            LinesOverTime {
-                title: "Fragmented GPUs per cluster",
-                y_label: "GPUs the target workload cannot use",
-                percent: false,
-            },
-            &timeline.fragment,
-            end_s,
-            unit,
-        );
-        add("fragmentation", chart)?;
-    }
-
-    if !timeline.spread.is_empty() {
-        let chart = lines_over_time(
-            LinesOverTime {
-                title: "Balance: spread of cluster utilization per group",
-                y_label: "highest − lowest utilization (points)",
-                percent: true,
-            },
-            &timeline.spread,
-            end_s,
-            unit,
-        );
-        add("balance", chart)?;
-    }
-    Ok(figures)
-}
+const EVENTS_COLUMNS: [&str; 3] = ["time_s", "kind", "cluster"];
 
 /// Outage windows: each `cluster_down` event to the next `cluster_up` of the same cluster, or
 /// the end of the run.
-fn outages(data: &RunData, end_s: f64) -> Vec<(f64, f64)> {
-    let frame = &data.events;
-    let (times, kinds, clusters) = (
-        frame.numbers("time_s"),
-        frame.texts("kind"),
-        frame.texts("cluster"),
-    );
+fn outages(table: &Table, end_s: f64) -> Result<Vec<(f64, f64)>, Error> {
     let mut down_since: BTreeMap<String, f64> = BTreeMap::new();
     let mut windows = Vec::new();
-    for row in 0..frame.n_rows {
-        let cluster = clusters[row].clone().unwrap_or_default();
-        let time = times[row].unwrap_or(0.0);
-        match kinds[row].as_deref() {
-            Some("cluster_down") => {
-                down_since.entry(cluster).or_insert(time);
+    table.for_each_row(&EVENTS_COLUMNS, |row| {
+        let time = row.number(0).unwrap_or(0.0);
+        let cluster = row.text(2).unwrap_or_default();
+        match row.text(1) {
+            Some("cluster_down") if !down_since.contains_key(cluster) => {
+                down_since.insert(cluster.to_owned(), time);
             }
             Some("cluster_up") => {
-                if let Some(since) = down_since.remove(&cluster) {
+                if let Some(since) = down_since.remove(cluster) {
                     windows.push((since, time));
                 }
             }
             _ => {}
         }
-    }
+    })?;
     windows.extend(down_since.into_values().map(|since| (since, end_s)));
     windows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    windows
+    Ok(windows)
 }
 
-fn queue_series(data: &RunData) -> BTreeMap<String, Steps> {
-    let frame = &data.queue;
-    let (times, classes, waiting) = (
-        frame.numbers("time_s"),
-        frame.texts("priority_class"),
-        frame.numbers("waiting_jobs"),
-    );
+const QUEUE_COLUMNS: [&str; 3] = ["time_s", "priority_class", "waiting_jobs"];
+
+/// Jobs waiting over time, per series of the queue table: each series' rows in time order,
+/// whichever way the series are interleaved.
+fn queue_series(table: &Table, blank: &Steps) -> Result<BTreeMap<String, Steps>, Error> {
     let mut series: BTreeMap<String, Steps> = BTreeMap::new();
-    for row in 0..frame.n_rows {
-        series
-            .entry(classes[row].clone().unwrap_or_default())
-            .or_default()
-            .set(times[row].unwrap_or(0.0), waiting[row].unwrap_or(0.0));
-    }
-    series
+    table.for_each_row(&QUEUE_COLUMNS, |row| {
+        let class = row.text(1).unwrap_or_default();
+        let (time, waiting) = (row.number(0).unwrap_or(0.0), row.number(2).unwrap_or(0.0));
+        match series.get_mut(class) {
+            Some(steps) => steps.set(time, waiting),
+            None => {
+                let mut steps = blank.clone();
+                steps.set(time, waiting);
+                series.insert(class.to_owned(), steps);
+            }
+        }
+    })?;
+    Ok(series)
 }
 
-/// Points of the empirical CDF kept for drawing.
-const CDF_POINTS: usize = 1000;
+const JOBS_COLUMNS: [&str; 4] = ["priority_class", "wait_s", "state", "last_failure"];
 
-fn waiting_cdf(data: &RunData) -> Option<Chart> {
-    let frame = &data.jobs;
-    let (classes, waits) = (frame.texts("priority_class"), frame.numbers("wait_s"));
-    let mut per_class: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for row in 0..frame.n_rows {
-        if let Some(wait) = waits[row] {
-            let class = classes[row]
-                .clone()
-                .unwrap_or_else(|| NO_PRIORITY_CLASS.to_owned());
-            per_class.entry(class).or_default().push(wait);
-        }
-    }
-    if per_class.is_empty() {
-        return None;
-    }
-    let longest = per_class
-        .values()
-        .flatten()
-        .copied()
-        .fold(0.0, f64::max)
-        .max(1.0);
-    let unit = time_unit(longest);
-    let mut chart = Chart::new(
-        "Waiting time (submit to start), cumulative share per priority class",
-        &format!("waiting time ({})", unit.name),
-        "jobs that waited at most this long (%)",
-    );
-    chart.x_range = (0.0, longest / unit.secs);
-    chart.y_range = (0.0, 130.0);
-    for (idx, (class, waits)) in per_class.iter_mut().enumerate() {
-        waits.sort_by(f64::total_cmp);
-        let n = waits.len();
-        let mut points = vec![(0.0, 0.0)];
-        for k in 0..=CDF_POINTS.min(n - 1) {
-            let rank = k * (n - 1) / CDF_POINTS.min(n - 1).max(1);
-            let x = waits[rank] / unit.secs;
-            points.push((x, points.last().map_or(0.0, |p| p.1)));
-            points.push((x, 100.0 * (rank + 1) as f64 / n as f64));
-        }
-        points.push((chart.x_range.1, 100.0));
-        chart.lines.push(Line {
-            name: format!("{class} ({n} jobs)"),
-            points,
-            series_idx: idx,
-        });
-    }
-    Some(chart)
+/// What the jobs table gives the figures and the report.
+struct Jobs {
+    waiting_cdf: Option<Chart>,
+    unschedulable: Vec<(String, u64)>,
 }
 
-fn quota_chart(data: &RunData, end_s: f64, unit: TimeUnit) -> Option<Chart> {
-    let frame = &data.quota;
-    let (times, namespaces, in_use, budgets) = (
-        frame.numbers("time_s"),
-        frame.texts("namespace"),
-        frame.numbers("gpus_in_use"),
-        frame.numbers("budget_gpus"),
-    );
-    let mut use_series: BTreeMap<String, Steps> = BTreeMap::new();
-    let mut budget_series: BTreeMap<String, Steps> = BTreeMap::new();
-    for row in 0..frame.n_rows {
-        let namespace = namespaces[row].clone().unwrap_or_default();
-        let time = times[row].unwrap_or(0.0);
-        use_series
-            .entry(namespace.clone())
-            .or_default()
-            .set(time, in_use[row].unwrap_or(0.0));
-        if let Some(budget) = budgets[row] {
-            budget_series
-                .entry(namespace)
-                .or_default()
+/// Reads the jobs table twice: the longest wait first, which sets the waiting-time axis, then
+/// the waits per priority class counted per pixel column of that axis, and the last failures
+/// of the jobs still unschedulable.
+fn read_jobs(table: &Table) -> Result<Jobs, Error> {
+    let (mut waited, mut longest) = (false, 0.0_f64);
+    table.for_each_row(&["wait_s"], |row| {
+        if let Some(wait) = row.number(0) {
+            waited = true;
+            longest = longest.max(wait);
+        }
+    })?;
+    let waiting = if waited {
+        let longest = longest.max(1.0);
+        let unit = time_unit(longest);
+        let mut chart = Chart::new(
+            "Waiting time (submit to start), cumulative share per priority class",
+            &format!("waiting time ({})", unit.name),
+            "jobs that waited at most this long (%)",
+        );
+        chart.x_range = (0.0, longest / unit.secs);
+        chart.y_range = (0.0, 130.0);
+        Some((chart.x_pixels()?, chart, unit))
+    } else {
+        None
+    };
+
+    let mut per_class: BTreeMap<String, PixelCounts> = BTreeMap::new();
+    let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+    table.for_each_row(&JOBS_COLUMNS, |row| {
+        if let (Some(wait), Some((x_pixel, _, unit))) = (row.number(1), &waiting) {
+            let class = row.text(0).unwrap_or(NO_PRIORITY_CLASS);
+            let pixel = x_pixel(wait / unit.secs);
+            match per_class.get_mut(class) {
+                Some(counts) => counts.add(pixel, wait),
+                None => {
+                    let mut counts = PixelCounts::default();
+                    counts.add(pixel, wait);
+                    per_class.insert(class.to_owned(), counts);
+                }
+            }
+        }
+        if row.text(2) == Some("unschedulable") {
+            let reason = row.text(3).unwrap_or("(no reason given)");
+            match reasons.get_mut(reason) {
+                Some(count) => *count += 1,
+                None => {
+                    reasons.insert(reason.to_owned(), 1);
+                }
+            }
+        }
+    })?;
+
+    let waiting_cdf = waiting.map(|(_, mut chart, unit)| {
+        for (idx, (class, counts)) in per_class.iter().enumerate() {
+            chart.lines.push(Line {
+                name: format!("{class} ({} jobs)", counts.len()),
+                points: counts.staircase(unit.secs, chart.x_range.1),
+                series_idx: idx,
+            });
+        }
+        chart
+    });
+    let mut unschedulable: Vec<(String, u64)> = reasons.into_iter().collect();
+    unschedulable.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(Jobs {
+        waiting_cdf,
+        unschedulable,
+    })
+}
+
+const QUOTA_COLUMNS: [&str; 4] = ["time_s", "namespace", "gpus_in_use", "budget_gpus"];
+
+/// A namespace's use and budget as the quota table's rows arrive, in time order.
+struct NamespaceQuota {
+    used: Steps,
+    budget: Option<Steps>,
+    /// max(use, budget) at each time either changed: the top of the over-budget area.
+    over: Steps,
+    /// The time of the latest row, and the use and budget (0 before the first) in force.
+    latest: Option<f64>,
+    used_now: f64,
+    budget_now: f64,
+    /// Use was above the budget at some change.
+    exceeded: bool,
+}
+
+impl NamespaceQuota {
+    fn new(blank: &Steps) -> NamespaceQuota {
+        NamespaceQuota {
+            used: blank.clone(),
+            budget: None,
+            over: blank.clone(),
+            latest: None,
+            used_now: 0.0,
+            budget_now: 0.0,
+            exceeded: false,
+        }
+    }
+
+    fn read(&mut self, time: f64, used: f64, budget: Option<f64>, blank: &Steps) {
+        if self.latest.is_some_and(|latest| latest != time) {
+            self.settle();
+        }
+        self.latest = Some(time);
+        self.used_now = used;
+        self.used.set(time, used);
+        if let Some(budget) = budget {
+            self.budget_now = budget;
+            self.budget
+                .get_or_insert_with(|| blank.clone())
                 .set(time, budget);
         }
     }
-    if use_series.is_empty() {
+
+    /// Takes the values in force at the latest time, now that no row can change them.
+    fn settle(&mut self) {
+        if let Some(time) = self.latest {
+            self.over.set(time, self.used_now.max(self.budget_now));
+            self.exceeded |= self.used_now > self.budget_now;
+        }
+    }
+}
+
+fn quota_series(table: &Table, blank: &Steps) -> Result<BTreeMap<String, NamespaceQuota>, Error> {
+    let mut series: BTreeMap<String, NamespaceQuota> = BTreeMap::new();
+    table.for_each_row(&QUOTA_COLUMNS, |row| {
+        let namespace = row.text(1).unwrap_or_default();
+        let (time, used, budget) = (
+            row.number(0).unwrap_or(0.0),
+            row.number(2).unwrap_or(0.0),
+            row.number(3),
+        );
+        match series.get_mut(namespace) {
+            Some(quota) => quota.read(time, used, budget, blank),
+            None => {
+                let mut quota = NamespaceQuota::new(blank);
+                quota.read(time, used, budget, blank);
+                series.insert(namespace.to_owned(), quota);
+            }
+        }
+    })?;
+    for quota in series.values_mut() {
+        quota.settle();
+    }
+    Ok(series)
+}
+
+fn quota_chart(
+    quota: BTreeMap<String, NamespaceQuota>,
+    end_s: f64,
+    unit: TimeUnit,
+) -> Option<Chart> {
+    if quota.is_empty() {
         return None;
     }
     let mut chart = time_chart(
@@ -446,32 +692,19 @@ fn quota_chart(data: &RunData, end_s: f64, unit: TimeUnit) -> Option<Chart> {
         unit,
     );
     chart.dash_by_series = false;
-    for (idx, (namespace, used)) in use_series.iter().enumerate() {
+    for (idx, (namespace, quota)) in quota.into_iter().enumerate() {
         chart.lines.push(Line {
             name: format!("{namespace} use"),
-            points: scaled(polyline(used, end_s, PLOT_COLUMNS), unit),
+            points: scaled(quota.used.polyline(), unit),
             series_idx: idx,
         });
-        let Some(budget) = budget_series.get(namespace) else {
+        let Some(budget) = quota.budget else {
             continue;
         };
-        let budget_line = scaled(polyline(budget, end_s, PLOT_COLUMNS), unit);
-        // Over budget: between max(use, budget) and the budget, on the union of change times.
-        let mut over = Steps::default();
-        let mut times: Vec<f64> = used
-            .points
-            .iter()
-            .chain(&budget.points)
-            .map(|p| p.0)
-            .collect();
-        times.sort_by(f64::total_cmp);
-        times.dedup();
-        for &t in &times {
-            over.set(t, used.at(t).max(budget.at(t)));
-        }
-        if times.iter().any(|&t| used.at(t) > budget.at(t)) {
-            let top = scaled(polyline(&over, end_s, PLOT_COLUMNS), unit);
-            let mut polygon = top;
+        let budget_line = scaled(budget.polyline(), unit);
+        // Over budget: between max(use, budget) and the budget.
+        if quota.exceeded {
+            let mut polygon = scaled(quota.over.polyline(), unit);
             polygon.extend(budget_line.iter().rev().copied());
             chart.areas.push(Area {
                 name: Some(format!("{namespace} over budget")),
@@ -488,4 +721,229 @@ fn quota_chart(data: &RunData, end_s: f64, unit: TimeUnit) -> Option<Chart> {
     }
     chart.fit_y(1.0);
     Some(chart)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Table `stem` of `dir` written as CSV from `text`, opened with its header's columns.
+    fn csv_table(dir: &Path, stem: &str, schema: &'static [tables::Column], text: &str) -> Table {
+        std::fs::write(dir.join(format!("{stem}.csv")), text).unwrap();
+        let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+        open_table(dir, stem, schema, &header, TableFormat::Csv).unwrap()
+    }
+
+    #[test]
+    fn timeline_series_follow_the_rows_and_a_model_appearing_late_stacks_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = csv_table(
+            dir.path(),
+            "timeline",
+            &tables::TIMELINE,
+            "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus,fragment_gpus\n\
+             0.000,c1,b,0.000,8.000,0.000\n\
+             0.000,c2,b,0.000,4.000,0.000\n\
+             10.000,c1,b,4.000,8.000,1.000\n\
+             20.000,c2,a,2.000,4.000,0.000\n\
+             30.000,c1,b,8.000,8.000,0.000\n",
+        );
+        let groups = BTreeMap::from([(
+            "all".to_owned(),
+            Balance {
+                clusters: vec!["c1".into(), "c2".into(), "c3".into()],
+                ..Balance::default()
+            },
+        )]);
+        let series = timeline_series(&table, &groups, &Steps::new(40.0, 800)).unwrap();
+        let drawn = |steps: &Steps| steps.clone().polyline();
+        // c1: 0/8, 4/8 at 10 s, 8/8 at 30 s. c2: 0/4, then 2 of its 8 GPUs (4 a, 4 b) at 20 s.
+        assert_eq!(
+            drawn(&series.utilization["c1"]),
+            [
+                (0.0, 0.0),
+                (10.0, 0.0),
+                (10.0, 50.0),
+                (30.0, 50.0),
+                (30.0, 100.0),
+                (40.0, 100.0)
+            ]
+        );
+        assert_eq!(
+            drawn(&series.utilization["c2"]),
+            [(0.0, 0.0), (20.0, 0.0), (20.0, 25.0), (40.0, 25.0)]
+        );
+        assert_eq!(series.fragment["c1"].max(), 1.0);
+        assert_eq!(series.fragment["c2"].max(), 0.0);
+        // Model a, first seen at 20 s, is the lower edge: 0 until then, 2 after; b sits on it.
+        let names: Vec<&str> = series.stacked.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(
+            drawn(&series.stacked[0].1),
+            [
+                (0.0, 0.0),
+                (10.0, 0.0),
+                (10.0, 0.0),
+                (20.0, 0.0),
+                (20.0, 2.0),
+                (30.0, 2.0),
+                (30.0, 2.0),
+                (40.0, 2.0)
+            ]
+        );
+        assert_eq!(
+            drawn(&series.stacked[1].1)
+                .into_iter()
+                .skip(1)
+                .step_by(2)
+                .collect::<Vec<_>>(),
+            [(10.0, 0.0), (20.0, 4.0), (30.0, 6.0), (40.0, 10.0)]
+        );
+        assert_eq!(
+            drawn(&series.fleet_capacity),
+            [
+                (0.0, 12.0),
+                (10.0, 12.0),
+                (10.0, 12.0),
+                (20.0, 12.0),
+                (20.0, 16.0),
+                (30.0, 16.0),
+                (30.0, 16.0),
+                (40.0, 16.0)
+            ]
+        );
+        assert_eq!(series.fleet_allocated.max(), 10.0);
+        // Spread among c1 and c2 (c3 never appears): 50 − 0, 50 − 25, 100 − 25.
+        assert_eq!(
+            drawn(&series.spread["all"])
+                .into_iter()
+                .step_by(2)
+                .collect::<Vec<_>>(),
+            [(0.0, 0.0), (10.0, 50.0), (20.0, 25.0), (30.0, 75.0)]
+        );
+    }
+
+    #[test]
+    fn use_above_budget_is_found_at_the_values_in_force_only() {
+        let dir = tempfile::tempdir().unwrap();
+        // team-a: budget 4, use 3 from 5 s (a 6 at 5 s is replaced at once), 6 from 8 s: over;
+        // budget 8 from 12 s. team-c: a 6 replaced at once, never over. team-b: no budget.
+        let table = csv_table(
+            dir.path(),
+            "quota",
+            &tables::QUOTA,
+            "time_s,namespace,gpus_in_use,budget_gpus\n\
+             0.000,team-a,0.000,4\n\
+             0.000,team-b,0.000,\n\
+             0.000,team-c,0.000,4\n\
+             3.000,team-c,6.000,\n\
+             3.000,team-c,3.000,\n\
+             5.000,team-a,6.000,\n\
+             5.000,team-a,3.000,\n\
+             8.000,team-a,6.000,\n\
+             9.000,team-b,2.000,\n\
+             12.000,team-a,6.000,8\n",
+        );
+        let quota = quota_series(&table, &Steps::new(20.0, 800)).unwrap();
+        let (a, b, c) = (&quota["team-a"], &quota["team-b"], &quota["team-c"]);
+        assert!(a.exceeded && !c.exceeded);
+        assert!(b.budget.is_none());
+        let corners = |steps: &Steps| {
+            let drawn = steps.clone().polyline();
+            drawn.into_iter().step_by(2).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            corners(&a.over),
+            [(0.0, 4.0), (5.0, 4.0), (8.0, 6.0), (12.0, 8.0)]
+        );
+        assert_eq!(
+            corners(&a.used),
+            [(0.0, 0.0), (5.0, 3.0), (8.0, 6.0), (12.0, 6.0)]
+        );
+        assert_eq!(
+            corners(a.budget.as_ref().unwrap()),
+            [(0.0, 4.0), (12.0, 8.0)]
+        );
+        let chart = quota_chart(quota, 20.0, time_unit(20.0)).unwrap();
+        let names: Vec<&str> = chart
+            .areas
+            .iter()
+            .filter_map(|a| a.name.as_deref())
+            .collect();
+        assert_eq!(names, ["team-a over budget"]);
+    }
+
+    #[test]
+    fn outages_run_from_the_first_down_to_the_next_up_or_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = csv_table(
+            dir.path(),
+            "events",
+            &tables::EVENTS,
+            "time_s,kind,cluster\n\
+             5.000,cluster_down,c1\n\
+             6.000,cluster_down,c1\n\
+             7.000,cluster_down,c2\n\
+             8.000,node_down,c1\n\
+             9.000,cluster_up,c1\n\
+             10.000,cluster_up,c3\n",
+        );
+        assert_eq!(outages(&table, 50.0).unwrap(), [(5.0, 9.0), (7.0, 50.0)]);
+    }
+
+    #[test]
+    fn jobs_give_waits_per_class_and_unschedulable_reasons_most_common_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let table = csv_table(
+            dir.path(),
+            "jobs",
+            &tables::JOBS,
+            "priority_class,wait_s,state,last_failure\n\
+             ,30.000,completed,\n\
+             high,0.000,running,\n\
+             ,600.000,completed,\n\
+             ,,unschedulable,y\n\
+             ,,unschedulable,x\n\
+             ,,unschedulable,\n\
+             low,,unschedulable,y\n\
+             ,,unschedulable,x\n",
+        );
+        let jobs = read_jobs(&table).unwrap();
+        assert_eq!(
+            jobs.unschedulable,
+            [
+                ("x".to_owned(), 2),
+                ("y".to_owned(), 2),
+                ("(no reason given)".to_owned(), 1)
+            ]
+        );
+        let chart = jobs.waiting_cdf.unwrap();
+        // The longest wait, 600 s, is 10 min: the axis is in minutes.
+        assert_eq!(chart.x_range, (0.0, 10.0));
+        let lines: Vec<(&str, Vec<(f64, f64)>)> = chart
+            .lines
+            .iter()
+            .map(|l| (l.name.as_str(), l.points.clone()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (
+                    "(none) (2 jobs)",
+                    vec![
+                        (0.0, 0.0),
+                        (0.5, 0.0),
+                        (0.5, 50.0),
+                        (10.0, 50.0),
+                        (10.0, 100.0),
+                        (10.0, 100.0)
+                    ]
+                ),
+                (
+                    "high (1 jobs)",
+                    vec![(0.0, 0.0), (0.0, 0.0), (0.0, 100.0), (10.0, 100.0)]
+                ),
+            ]
+        );
+    }
 }
