@@ -218,11 +218,10 @@ pub struct MemberCluster {
     node_free: Vec<NodeFree>,
     /// Free-capacity index: (pool, free state) → nodes in that state, lowest index first.
     buckets: BTreeMap<(u16, NodeFree), BTreeSet<u32>>,
-    /// Bumped whenever the index changes: what cached estimates are valid for.
-    generation: u64,
-    /// The accurate estimator's answers per request shape at `generation` (a backlog of
-    /// waiting bindings asks the same few shapes again and again between changes).
-    estimates: std::cell::RefCell<(u64, Vec<(PodRequest, i64)>)>,
+    /// The accurate estimator's answers for the request shapes asked most recently, kept
+    /// current as nodes change (a node's old contribution out, its new one in), so a query
+    /// for a known shape costs a lookup instead of a pass over the index.
+    estimates: std::cell::RefCell<Vec<(PodRequest, i64)>>,
     /// Waiting pods by (priority descending, arrival order).
     pending: BTreeMap<(Reverse<i32>, u64), PendingPods>,
     pending_seq: u64,
@@ -263,8 +262,7 @@ impl MemberCluster {
             node_pool: Vec::new(),
             node_free: Vec::new(),
             buckets: BTreeMap::new(),
-            generation: 0,
-            estimates: std::cell::RefCell::new((0, Vec::new())),
+            estimates: std::cell::RefCell::new(Vec::new()),
             pending: BTreeMap::new(),
             pending_seq: 0,
             refused: BTreeMap::new(),
@@ -339,7 +337,7 @@ impl MemberCluster {
             "a node goes down without pods"
         );
         let key = (pool_idx, self.node_free[idx]);
-        self.generation += 1;
+        self.adjust_estimates(pool_idx, &self.node_free[idx].clone(), -1);
         if let Some(set) = self.buckets.get_mut(&key) {
             set.remove(&node);
             if set.is_empty() {
@@ -370,7 +368,7 @@ impl MemberCluster {
         }
         let pool_idx = self.node_pool[idx];
         let shape = self.pools[usize::from(pool_idx)].shape;
-        self.generation += 1;
+        self.adjust_estimates(pool_idx, &self.node_free[idx].clone(), 1);
         self.buckets
             .entry((pool_idx, self.node_free[idx]))
             .or_default()
@@ -491,43 +489,37 @@ impl MemberCluster {
     /// the pod (a pool its node claim admits, an allowed GPU model) of `min(free pod slots, free / request)`.
     /// Nodes in one bucket are identical, so each bucket costs one division.
     pub fn accurate_replicas(&self, pod: &PodRequest) -> i64 {
-        /// More distinct shapes than this between two changes: start over rather than search.
-        const MAX_CACHED: usize = 64;
+        /// Shapes kept current; every node change updates each, so few.
+        const MAX_CACHED: usize = 16;
         let mut cache = self.estimates.borrow_mut();
-        if cache.0 != self.generation {
-            *cache = (self.generation, Vec::new());
-        } else if let Some((_, answer)) = cache.1.iter().find(|(shape, _)| shape == pod) {
+        if let Some((_, answer)) = cache.iter().find(|(shape, _)| shape == pod) {
             debug_assert_eq!(*answer, self.count_replicas(pod), "stale estimate");
             return *answer;
         }
         let total = self.count_replicas(pod);
-        if cache.1.len() == MAX_CACHED {
-            cache.1.clear();
+        if cache.len() == MAX_CACHED {
+            cache.remove(0);
         }
-        cache.1.push((*pod, total));
+        cache.push((*pod, total));
         total
     }
 
     fn count_replicas(&self, pod: &PodRequest) -> i64 {
-        let mut total: i64 = 0;
-        for ((pool_idx, free), nodes) in &self.buckets {
-            if !self.pools[*pool_idx as usize].takes(pod) {
-                continue;
-            }
-            let mut per_node = u64::from(free.pods);
-            for (request, available) in [
-                (pod.cpu_milli, free.cpu_milli),
-                (pod.memory, free.memory),
-                (u64::from(pod.gpu.count), u64::from(free.gpus)),
-            ] {
-                // A resource the pod does not request does not bound it.
-                if let Some(fit) = available.checked_div(request) {
-                    per_node = per_node.min(fit);
-                }
-            }
-            total += per_node as i64 * nodes.len() as i64;
+        self.buckets
+            .iter()
+            .map(|((pool_idx, free), nodes)| {
+                replicas_on_node(&self.pools[*pool_idx as usize], free, pod) * nodes.len() as i64
+            })
+            .sum()
+    }
+
+    /// Adds (`sign` 1) or takes away (-1) a node of `pool_idx` in state `free` from the cached
+    /// estimates.
+    fn adjust_estimates(&mut self, pool_idx: u16, free: &NodeFree, sign: i64) {
+        let pool = &self.pools[usize::from(pool_idx)];
+        for (shape, total) in self.estimates.get_mut().iter_mut() {
+            *total += sign * replicas_on_node(pool, free, shape);
         }
-        total
     }
 
     /// Karmada's accurate estimator for `spec.components` (`scheduling_simulator_components`):
@@ -714,7 +706,8 @@ impl MemberCluster {
     fn rebucket(&mut self, node: u32, new_free: NodeFree) {
         let pool_idx = self.node_pool[node as usize];
         let old_key = (pool_idx, self.node_free[node as usize]);
-        self.generation += 1;
+        self.adjust_estimates(pool_idx, &old_key.1, -1);
+        self.adjust_estimates(pool_idx, &new_free, 1);
         if let Some(set) = self.buckets.get_mut(&old_key) {
             set.remove(&node);
             if set.is_empty() {
@@ -1170,6 +1163,26 @@ impl MemberCluster {
     pub fn pending_groups(&self) -> impl Iterator<Item = &PendingPods> {
         self.pending.values()
     }
+}
+
+/// Karmada's accurate estimator on one node: `min(free pod slots, free / request)` over the
+/// resources the pod requests; 0 when the pool cannot take the pod.
+fn replicas_on_node(pool: &Pool, free: &NodeFree, pod: &PodRequest) -> i64 {
+    if !pool.takes(pod) {
+        return 0;
+    }
+    let mut per_node = u64::from(free.pods);
+    for (request, available) in [
+        (pod.cpu_milli, free.cpu_milli),
+        (pod.memory, free.memory),
+        (u64::from(pod.gpu.count), u64::from(free.gpus)),
+    ] {
+        // A resource the pod does not request does not bound it.
+        if let Some(fit) = available.checked_div(request) {
+            per_node = per_node.min(fit);
+        }
+    }
+    per_node as i64
 }
 
 fn within_shape(free: &NodeFree, shape: &NodeShape) -> bool {
