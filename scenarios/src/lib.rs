@@ -1,6 +1,7 @@
 //! Scenarios: the scenario file ([`spec`]), its validation into a ready-to-run [`Scenario`]
 //! ([`validate`]), workload generators ([`synth`]), and the trace loaders ([`traces`]) that let
-//! a real node list become the fleet and a real trace the workload.
+//! a real node list become the fleet and a real trace the workload. A scenario can also be
+//! read as a YAML [`tree`] and changed by field path ([`patch`]) before it is validated.
 //!
 //! Every input error names the file, line, column and field path ([`Error`]). Serialization
 //! stops at this crate: the `sim-core` and `scheduler` types are built through their
@@ -13,10 +14,12 @@ pub mod conformance;
 mod error;
 pub mod experiment;
 pub mod karmada;
+pub mod patch;
 pub mod spec;
 pub mod synth;
 mod trace_fleet;
 pub mod traces;
+pub mod tree;
 pub mod validate;
 pub mod workload;
 
