@@ -238,8 +238,17 @@ fn apply_at(
             }
             let mut created = Node::new(NodeKind::Scalar(Scalar::plain("")));
             let count = apply_at(&mut created, rest, op, value, &path)?;
+            // A key read back as written needs quotes unless it is a plain name.
+            let plain_name = key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+            let key = if plain_name {
+                Scalar::plain(key.clone())
+            } else {
+                Scalar::quoted(key.clone())
+            };
             entries.push(Entry {
-                key: Scalar::plain(key.clone()),
+                key,
                 line: 0,
                 column: 0,
                 value: created,

@@ -446,7 +446,15 @@ fn read_axis(
         } else {
             format!("{field}.paths[{}]", idx - usize::from(spec.path.is_some()))
         };
-        field_paths.push(FieldPath::parse(&text.value).or_else(|e| ck.at(text, at, e))?);
+        let path = FieldPath::parse(&text.value).or_else(|e| ck.at(text, &at, e))?;
+        // A path that selects nothing is the path's fault, whatever the value.
+        let path_origin = Position {
+            file: ck.file.to_owned(),
+            line: text.referenced.line(),
+            column: text.referenced.column(),
+            path: at,
+        };
+        field_paths.push((path, path_origin));
     }
     let (default_name, values) = if let Some(values_node) = node.get("values") {
         let values = raw_values(ck, values_node, &format!("{field}.values"))?;
@@ -455,13 +463,13 @@ fn read_axis(
             .map(|(value, origin)| {
                 let patches = field_paths
                     .iter()
-                    .map(|path| PlacedPatch {
+                    .map(|(path, path_origin)| PlacedPatch {
                         patch: Patch {
                             path: path.clone(),
                             op,
                             value: value.clone(),
                         },
-                        origin: origin.clone(),
+                        origin: path_origin.clone(),
                     })
                     .collect();
                 let number = value.scalar().and_then(|s| s.number()).map(Number::as_f64);

@@ -165,15 +165,6 @@ impl BaseScenario {
         })
     }
 
-    /// The base with `patches` applied, as YAML text.
-    pub fn variant_text(&self, patches: &[&PlacedPatch]) -> Result<String, Error> {
-        let mut tree = self.tree.clone();
-        for placed in patches {
-            apply(&mut tree, placed)?;
-        }
-        Ok(tree.to_yaml())
-    }
-
     /// The base with `patches` applied, then put under `condition`, validated; errors name
     /// `origin` (where the variant was written).
     pub fn variant(

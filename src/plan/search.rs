@@ -21,7 +21,7 @@ use crate::sweep::evaluate;
 
 /// Coordinate passes before the search settles for where it is.
 const MAX_PASSES: usize = 8;
-/// Exchange rounds of the local refinement.
+/// Rounds of descent and local refinement.
 const MAX_REFINEMENTS: usize = 16;
 
 /// One run behind a point.
@@ -189,6 +189,35 @@ impl Evaluator<'_> {
     }
 }
 
+/// Bisects each dimension down in turn (in `order`) until none moves: then every dimension
+/// is at its lowest feasible step given the others. Another pass matters when lowering one
+/// dimension helps another (one team's smaller quota leaves room for the next).
+fn descend(
+    evaluator: &mut Evaluator<'_>,
+    current: &mut [u64],
+    order: &[usize],
+    bisected_at: &mut [Option<Vec<u64>>],
+) -> Result<(), RunError> {
+    for _ in 0..MAX_PASSES {
+        let mut moved = false;
+        for &idx in order {
+            if bisected_at[idx].as_deref() == Some(&*current) {
+                continue;
+            }
+            let lowest = evaluator.bisect(current, idx)?;
+            if lowest != current[idx] {
+                current[idx] = lowest;
+                moved = true;
+            }
+            bisected_at[idx] = Some(current.to_vec());
+        }
+        if !moved {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// The dimensions' values at grid steps `steps`.
 fn values_at(plan: &Plan, steps: &[u64]) -> Vec<u64> {
     plan.dimensions
@@ -263,45 +292,34 @@ pub fn search(
     };
     by_cost.sort_by(|&a, &b| step_cost(b).total_cmp(&step_cost(a)).then(a.cmp(&b)));
     let mut current = top;
-    for _ in 0..MAX_PASSES {
-        let mut moved = false;
-        for &idx in &by_cost {
-            let lowest = evaluator.bisect(&current, idx)?;
-            if lowest != current[idx] {
-                current[idx] = lowest;
-                moved = true;
-            }
-        }
-        if !moved {
-            break;
-        }
-    }
-    // Local refinement: one step up on one dimension, then the others bisected down again,
-    // kept when it is cheaper.
+    // The point each dimension was last bisected at: bisecting again where nothing changed
+    // would only repeat the same probes.
+    let mut bisected_at: Vec<Option<Vec<u64>>> = vec![None; plan.dimensions.len()];
     let cost = |steps: &[u64]| plan.cost(&values_at(plan, steps));
-    if plan.dimensions.len() > 1 {
-        for _ in 0..MAX_REFINEMENTS {
-            let mut best: Option<Vec<u64>> = None;
-            for up in 0..plan.dimensions.len() {
-                if current[up] == plan.dimensions[up].n_steps() {
-                    continue;
-                }
-                let mut candidate = current.clone();
-                candidate[up] += 1;
-                for &idx in &by_cost {
-                    if idx != up {
-                        candidate[idx] = evaluator.bisect(&candidate, idx)?;
-                    }
-                }
-                let better = cost(&candidate) < best.as_deref().map_or(cost(&current), cost) - 1e-9;
-                if better && evaluator.feasible(&candidate)? {
-                    best = Some(candidate);
+    for _ in 0..MAX_REFINEMENTS {
+        descend(&mut evaluator, &mut current, &by_cost, &mut bisected_at)?;
+        // Local refinement: one step up on one dimension, the others bisected down again;
+        // the cheapest such point, if cheaper than where the descent ended, is the next
+        // start.
+        let mut best: Option<Vec<u64>> = None;
+        for up in 0..plan.dimensions.len() {
+            if plan.dimensions.len() == 1 || current[up] == plan.dimensions[up].n_steps() {
+                continue;
+            }
+            let mut candidate = current.clone();
+            candidate[up] += 1;
+            for &idx in &by_cost {
+                if idx != up {
+                    candidate[idx] = evaluator.bisect(&candidate, idx)?;
                 }
             }
-            match best {
-                Some(candidate) => current = candidate,
-                None => break,
+            if cost(&candidate) < best.as_deref().map_or(cost(&current), cost) - 1e-9 {
+                best = Some(candidate);
             }
+        }
+        match best {
+            Some(candidate) => current = candidate,
+            None => break,
         }
     }
     let recommendation = evaluator.evaluate(&current)?;
