@@ -20,7 +20,7 @@ pub(crate) struct SweepData {
     pub description: serde_json::Value,
     pub axes: Vec<AxisInfo>,
     pub report_metrics: Vec<String>,
-    /// (cell, metric) → statistics.
+    /// (cell, reported metric) → statistics.
     pub stats: BTreeMap<(usize, String), CellStat>,
     /// Labels per cell, one per axis, by cell index.
     pub cells: BTreeMap<usize, Vec<String>>,
@@ -66,7 +66,7 @@ pub(crate) fn load_sweep(dir: &Path, description: serde_json::Value) -> Result<S
             }
         })
         .collect::<Vec<_>>();
-    let report_metrics = description["report_metrics"]
+    let report_metrics: Vec<String> = description["report_metrics"]
         .as_array()
         .map(|list| {
             list.iter()
@@ -97,6 +97,12 @@ pub(crate) fn load_sweep(dir: &Path, description: serde_json::Value) -> Result<S
                 .map(|&c| row.text(c).to_owned())
                 .collect()
         });
+        // Only what the report shows is kept: memory grows with the cells, not with every
+        // metric of every cell.
+        let metric = row.text(metric_idx);
+        if !report_metrics.iter().any(|m| m.as_str() == metric) {
+            return Ok(());
+        }
         let Some(mean) = row.number(mean_idx)? else {
             return Ok(());
         };
@@ -105,7 +111,7 @@ pub(crate) fn load_sweep(dir: &Path, description: serde_json::Value) -> Result<S
             _ => None,
         };
         stats.insert(
-            (cell, row.text(metric_idx).to_owned()),
+            (cell, metric.to_owned()),
             CellStat {
                 n: row.number(n_idx)?.unwrap_or(0.0) as usize,
                 mean,
