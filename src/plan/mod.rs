@@ -214,11 +214,11 @@ fn plan_json(plan: &Plan, result: &SearchResult) -> serde_json::Value {
     })
 }
 
-/// A number for people: integers without decimals, others with up to 4 significant places.
+/// A number for people: integers without decimals, others with one decimal (four below 10).
 fn number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{value:.0}")
-    } else if value.abs() >= 100.0 {
+    } else if value.abs() >= 10.0 {
         format!("{value:.1}")
     } else {
         format!("{value:.4}")
