@@ -213,6 +213,11 @@ fn two_shards_merged_equal_the_whole_sweep() {
             "{file} differs"
         );
     }
+    // The report drawn again from the folder's files is the one the sweep drew.
+    let drawn = bytes(&merged.join("report.html"));
+    std::fs::remove_file(merged.join("report.html")).unwrap();
+    fleetsim_ok(&["report", merged.to_str().unwrap(), "--quiet"]);
+    assert!(bytes(&merged.join("report.html")) == drawn);
     // A missing shard, or one given twice, is refused and writes nothing.
     for shards in [vec![&shard_1], vec![&shard_1, &shard_1, &shard_2]] {
         let out = dir("refused");

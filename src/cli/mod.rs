@@ -93,9 +93,10 @@ pub enum Command {
     #[command(subcommand)]
     Experiment(ExperimentCommand),
     /// Draws a run's figures and report.html again from its tables, without re-simulating;
-    /// on an experiment folder, its policy curves.
+    /// on an experiment folder, its policy curves; on a sweep folder, its metrics against its
+    /// axes.
     #[command(
-        after_help = "Reads summary.json, run.json and the tables (Parquet or CSV) of a run folder, or means.csv and\nexperiment.json of an experiment folder; writes figures/*.svg and report.html into it, each whole.\nExit code 2 when a file is missing or unreadable.\n\nExample:\n  fleetsim report out/quickstart"
+        after_help = "Reads summary.json, run.json and the tables (Parquet or CSV) of a run folder, means.csv and\nexperiment.json of an experiment folder, or stats.csv and sweep.json of a sweep folder; writes figures/*.svg and report.html into it, each whole.\nExit code 2 when a file is missing or unreadable.\n\nExample:\n  fleetsim report out/quickstart"
     )]
     Report {
         /// The run or experiment folder.
