@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{constant_stream_scenario, fleetsim, fleetsim_ok};
+use common::{constant_stream_scenario, fleetsim_ok};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -203,23 +203,6 @@ fn bad_plan_files_name_the_file_line_and_field() {
     ];
     for (text, position, message) in cases {
         let file = write(tmp.path(), "plan.yaml", &text);
-        let out = tmp.path().join("out");
-        let output = fleetsim(&[
-            "plan",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
-        assert!(
-            stderr.contains(position),
-            "{text}: expected {position:?} in {stderr}"
-        );
-        assert!(
-            stderr.contains(message),
-            "{text}: expected {message:?} in {stderr}"
-        );
-        assert!(!out.exists(), "{text}: output written");
+        common::assert_bad_input("plan", &file, position, message);
     }
 }

@@ -366,25 +366,8 @@ fn bad_sweep_files_name_the_file_line_and_field() {
         ),
     ];
     for (text, position, message) in cases {
-        let (tmp, sweep_file) = setup(SMALL_FLEET, text);
-        let out = tmp.path().join("out");
-        let output = fleetsim(&[
-            "sweep",
-            sweep_file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
-        assert!(
-            stderr.contains(position),
-            "{text}: expected {position:?} in {stderr}"
-        );
-        assert!(
-            stderr.contains(message),
-            "{text}: expected {message:?} in {stderr}"
-        );
-        assert!(!out.exists(), "{text}: output written");
+        let (_tmp, sweep_file) = setup(SMALL_FLEET, text);
+        common::assert_bad_input("sweep", &sweep_file, position, message);
     }
 }
 

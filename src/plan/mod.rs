@@ -359,6 +359,17 @@ fn recommendation_text(plan: &Plan, result: &SearchResult) -> String {
     out
 }
 
+/// The columns that name a point: its order of evaluation and the dimensions' values.
+fn point_columns(plan: &Plan) -> Vec<(String, ColumnType)> {
+    let mut columns = vec![("point".to_owned(), ColumnType::Count)];
+    columns.extend(
+        plan.dimensions
+            .iter()
+            .map(|d| (d.name.clone(), ColumnType::Count)),
+    );
+    columns
+}
+
 fn table_error(path: &Path) -> impl Fn(reports::Error) -> RunError + '_ {
     move |e| output_error(path, e)
 }
@@ -366,12 +377,7 @@ fn table_error(path: &Path) -> impl Fn(reports::Error) -> RunError + '_ {
 /// `points.csv`: every point evaluated, with the judged value of each constraint under each
 /// condition.
 fn write_points(path: &Path, plan: &Plan, result: &SearchResult) -> Result<(), RunError> {
-    let mut columns = vec![("point".to_owned(), ColumnType::Count)];
-    columns.extend(
-        plan.dimensions
-            .iter()
-            .map(|d| (d.name.clone(), ColumnType::Count)),
-    );
+    let mut columns = point_columns(plan);
     columns.push(("cost".to_owned(), ColumnType::Float));
     columns.push(("meets_objective".to_owned(), ColumnType::Text));
     for constraint in &plan.constraints {
@@ -402,12 +408,7 @@ fn write_points(path: &Path, plan: &Plan, result: &SearchResult) -> Result<(), R
 
 /// `runs.parquet`: every run behind every point.
 fn write_runs(path: &Path, plan: &Plan, result: &SearchResult) -> Result<(), RunError> {
-    let mut columns = vec![("point".to_owned(), ColumnType::Count)];
-    columns.extend(
-        plan.dimensions
-            .iter()
-            .map(|d| (d.name.clone(), ColumnType::Count)),
-    );
+    let mut columns = point_columns(plan);
     columns.push(("condition".to_owned(), ColumnType::Text));
     columns.push(("replication".to_owned(), ColumnType::Count));
     columns.push(("seed".to_owned(), ColumnType::Count));

@@ -96,3 +96,28 @@ pub fn read_parquet(path: &Path) -> reports::polars::prelude::DataFrame {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     ParquetReader::new(file).finish().unwrap()
 }
+
+/// Runs `fleetsim COMMAND FILE --out OUT` on a bad input file and asserts it exits with code 2,
+/// names `position` and says `message` on stderr, and writes no `out`.
+#[allow(dead_code)]
+pub fn assert_bad_input(command: &str, file: &Path, position: &str, message: &str) {
+    let out = file.with_file_name("out");
+    let output = fleetsim(&[
+        command,
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(file).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
+    assert!(
+        stderr.contains(position),
+        "{text}: expected {position:?} in {stderr}"
+    );
+    assert!(
+        stderr.contains(message),
+        "{text}: expected {message:?} in {stderr}"
+    );
+    assert!(!out.exists(), "{text}: output written");
+}
