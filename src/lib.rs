@@ -1,6 +1,7 @@
 //! fleetsim's wiring: loads a scenario, runs the Karmada control plane over it with the
 //! engine, and writes the reports. The binary (`src/main.rs`, `src/cli/`) only parses
-//! arguments and calls [`run_scenario`]; the simulation itself lives in the member crates.
+//! arguments and calls [`run_scenario`] (or [`sweep::run_sweep`], [`plan::run_plan`], ...);
+//! the simulation itself lives in the member crates.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -8,6 +9,8 @@
 pub mod bench;
 pub mod experiment;
 mod output_dir;
+pub mod plan;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -268,7 +271,8 @@ pub fn compare_runs(
 }
 
 /// Draws `figures/` and `report.html` again in a run folder (from its tables and
-/// `summary.json`) or an experiment folder (from its `means.csv`), without re-simulating.
+/// `summary.json`), an experiment folder (from its `means.csv`) or a sweep folder (from its
+/// `stats.csv`), without re-simulating.
 pub fn render_report(dir: &Path) -> Result<reports::Rendered, RunError> {
     if !dir.is_dir() {
         return Err(RunError::Output {
@@ -278,6 +282,8 @@ pub fn render_report(dir: &Path) -> Result<reports::Rendered, RunError> {
     }
     let rendered = if dir.join("experiment.json").is_file() {
         reports::render_experiment(dir)
+    } else if dir.join("sweep.json").is_file() {
+        reports::render_sweep(dir)
     } else {
         reports::render_run(dir)
     };

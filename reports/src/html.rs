@@ -394,6 +394,76 @@ pub(crate) fn experiment_report(description: &serde_json::Value, figures: &[Figu
     page(&format!("fleetsim experiment: {name}"), &body)
 }
 
+/// Most cells the report's tables list.
+const MAX_TABLE_CELLS: usize = 500;
+
+/// The report of a sweep: what was swept, the figures, and per reported metric a table of
+/// every cell's mean and interval.
+pub(crate) fn sweep_report(data: &crate::figures::SweepData, figures: &[Figure]) -> String {
+    let description = &data.description;
+    let mut body = String::new();
+    let _ = writeln!(body, "<h1>Sweep: {}</h1>", escape(&data.name));
+    let text = |key: &str| {
+        description[key]
+            .as_str()
+            .map_or_else(|| description[key].to_string(), str::to_owned)
+    };
+    let _ = writeln!(
+        body,
+        "<p class=\"meta\">base scenario {} · {} cells × {} replications · seed {} · fleetsim {}</p>",
+        escape(&text("scenario")),
+        escape(&text("n_cells")),
+        escape(&text("replications")),
+        escape(&text("seed")),
+        escape(&text("fleetsim_version")),
+    );
+    body.push_str("<h2 id=\"axes\">Axes</h2>\n");
+    let axis_rows: Vec<Vec<String>> = data
+        .axes
+        .iter()
+        .map(|axis| vec![escape(&axis.name), escape(&axis.labels.join(", "))])
+        .collect();
+    body.push_str(&table(&["axis", "values"], &axis_rows));
+    body.push_str("<h2 id=\"figures\">Figures</h2>\n");
+    body.push_str(
+        "<p>Each point is the mean over the replications of a cell; the bar is the 95 % confidence interval of that mean (Student's t).</p>\n",
+    );
+    body.push_str(&figures_html(figures));
+    for metric in &data.report_metrics {
+        let _ = writeln!(body, "<h2>{}</h2>", escape(metric));
+        let mut header: Vec<&str> = data.axes.iter().map(|a| a.name.as_str()).collect();
+        header.extend(["n", "mean", "95 % interval"]);
+        let rows: Vec<Vec<String>> = data
+            .cells
+            .iter()
+            .take(MAX_TABLE_CELLS)
+            .map(|(&cell, labels)| {
+                let mut row: Vec<String> = labels.iter().map(|l| escape(l)).collect();
+                match data.stats.get(&(cell, metric.clone())) {
+                    Some(stat) => {
+                        row.push(stat.n.to_string());
+                        row.push(format!("{:.4}", stat.mean));
+                        row.push(stat.ci95.map_or_else(String::new, |(low, high)| {
+                            format!("{low:.4} – {high:.4}")
+                        }));
+                    }
+                    None => row.extend([String::new(), String::new(), String::new()]),
+                }
+                row
+            })
+            .collect();
+        body.push_str(&table(&header, &rows));
+        if data.cells.len() > MAX_TABLE_CELLS {
+            let _ = writeln!(
+                body,
+                "<p>The first {MAX_TABLE_CELLS} of {} cells; <code>stats.csv</code> has them all.</p>",
+                data.cells.len()
+            );
+        }
+    }
+    page(&format!("fleetsim sweep: {}", data.name), &body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,10 @@
 //! figures and the report, so a run can be re-rendered without re-simulating. Outputs hold no
 //! wall-clock values, so identical runs give identical bytes.
 //!
+//! For sweeps and plans, [`DigestSink`] keeps only what headline metrics need (no tables),
+//! [`Estimate`] gives replication statistics, [`TableWriter`] writes tables whose columns are
+//! known at run time, and [`render_sweep`] draws a sweep's metrics against its axes.
+//!
 //! This is the only crate that links polars and plotters: the simulation crates stay light.
 
 #![forbid(unsafe_code)]
@@ -18,6 +22,7 @@
 mod balance;
 mod budget;
 pub mod compare;
+mod digest;
 mod error;
 mod faults;
 mod figures;
@@ -29,7 +34,9 @@ mod parquet;
 mod quantiles;
 mod queue;
 mod report;
+mod stats;
 mod summary;
+mod table_writer;
 mod tables;
 mod writer;
 
@@ -39,9 +46,14 @@ pub use polars;
 
 pub use balance::Balance;
 pub use budget::NamespaceBudget;
+pub use digest::{DigestSink, JobTimes, RunDigest};
 pub use error::Error;
 pub use faults::{FaultCosts, Faults, Preemptions, RecoveryTimes};
-pub use report::{Rendered, render_experiment, render_run};
-pub use summary::{Distribution, GpuHours, JobCounts, MemberPods, RunMeta, Summary, Utilization};
+pub use report::{Rendered, render_experiment, render_run, render_sweep};
+pub use stats::Estimate;
+pub use summary::{
+    Distribution, GpuHours, JobCounts, MemberPods, RunMeta, Summary, Utilization, nearest_rank,
+};
+pub use table_writer::{ColumnType, TableWriter, Value};
 pub use tables::TableFormat;
 pub use writer::{BackgroundWriter, RunWriter, WriterConfig};

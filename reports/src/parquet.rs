@@ -12,7 +12,7 @@ use polars::prelude::{
 };
 
 use crate::error::Error;
-use crate::tables::{Cell, Column, Kind};
+use crate::tables::{Cell, Kind};
 
 /// Rows per row group: large enough for good compression and useful statistics, small enough
 /// that five tables' buffers stay a few tens of MB.
@@ -24,7 +24,7 @@ pub(crate) fn dtype(kind: Kind) -> DataType {
         Kind::Text => DataType::String,
         Kind::Count => DataType::UInt64,
         Kind::Int => DataType::Int64,
-        Kind::Milli | Kind::Micro => DataType::Float64,
+        Kind::Milli | Kind::Micro | Kind::Float => DataType::Float64,
     }
 }
 
@@ -43,7 +43,7 @@ impl Buffer {
             Kind::Text => Buffer::Text(Vec::with_capacity(n)),
             Kind::Count => Buffer::Count(Vec::with_capacity(n)),
             Kind::Int => Buffer::Int(Vec::with_capacity(n)),
-            Kind::Milli | Kind::Micro => Buffer::Float(Vec::with_capacity(n)),
+            Kind::Milli | Kind::Micro | Kind::Float => Buffer::Float(Vec::with_capacity(n)),
         }
     }
 
@@ -58,6 +58,7 @@ impl Buffer {
             (Buffer::Int(v), Cell::Null) => v.push(None),
             (Buffer::Float(v), Cell::Milli(n)) => v.push(Some(*n as f64 / 1e3)),
             (Buffer::Float(v), Cell::Micro(n)) => v.push(Some(*n as f64 / 1e6)),
+            (Buffer::Float(v), Cell::Float(x)) => v.push(Some(*x)),
             (Buffer::Float(v), Cell::Null) => v.push(None),
             _ => return false,
         }
@@ -65,8 +66,7 @@ impl Buffer {
     }
 
     /// The buffered values as a polars column, leaving the buffer empty.
-    fn take(&mut self, name: &str) -> PlColumn {
-        let name = PlSmallStr::from(name);
+    fn take(&mut self, name: PlSmallStr) -> PlColumn {
         match self {
             Buffer::Text(v) => PlColumn::new(name, std::mem::take(v)),
             Buffer::Count(v) => PlColumn::new(name, std::mem::take(v)),
@@ -79,7 +79,7 @@ impl Buffer {
 /// A Parquet file being written a row group at a time.
 pub(crate) struct ParquetTable {
     path: PathBuf,
-    columns: &'static [Column],
+    names: Vec<PlSmallStr>,
     buffers: Vec<Buffer>,
     n_buffered: usize,
     writer: BatchedWriter<File>,
@@ -87,14 +87,14 @@ pub(crate) struct ParquetTable {
 
 impl ParquetTable {
     /// Creates the file; nothing is written until the first row group is full.
-    pub fn create(path: &Path, columns: &'static [Column]) -> Result<ParquetTable, Error> {
+    pub fn create(path: &Path, columns: &[(String, Kind)]) -> Result<ParquetTable, Error> {
         let file = File::create(path).map_err(|source| Error::Io {
             path: path.to_owned(),
             source,
         })?;
         let schema: Schema = columns
             .iter()
-            .map(|c| (PlSmallStr::from(c.name), dtype(c.kind)))
+            .map(|(name, kind)| (PlSmallStr::from(name.as_str()), dtype(*kind)))
             .collect();
         let writer = ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
@@ -104,21 +104,23 @@ impl ParquetTable {
             .map_err(polars_error(path))?;
         Ok(ParquetTable {
             path: path.to_owned(),
-            columns,
-            buffers: columns.iter().map(|c| Buffer::new(c.kind)).collect(),
+            names: columns
+                .iter()
+                .map(|(name, _)| PlSmallStr::from(name.as_str()))
+                .collect(),
+            buffers: columns.iter().map(|(_, kind)| Buffer::new(*kind)).collect(),
             n_buffered: 0,
             writer,
         })
     }
 
     pub fn push(&mut self, row: &[Cell]) -> Result<(), Error> {
-        debug_assert_eq!(row.len(), self.columns.len());
-        for ((buffer, cell), column) in self.buffers.iter_mut().zip(row).zip(self.columns) {
+        debug_assert_eq!(row.len(), self.names.len());
+        for ((buffer, cell), name) in self.buffers.iter_mut().zip(row).zip(&self.names) {
             if !buffer.push(cell) {
                 return Err(Error::Invariant(format!(
-                    "{}: column {} cannot hold {cell:?}",
+                    "{}: column {name} cannot hold {cell:?}",
                     self.path.display(),
-                    column.name
                 )));
             }
         }
@@ -133,8 +135,8 @@ impl ParquetTable {
         let columns: Vec<PlColumn> = self
             .buffers
             .iter_mut()
-            .zip(self.columns)
-            .map(|(buffer, column)| buffer.take(column.name))
+            .zip(&self.names)
+            .map(|(buffer, name)| buffer.take(name.clone()))
             .collect();
         let frame = DataFrame::new(self.n_buffered, columns).map_err(polars_error(&self.path))?;
         self.writer
@@ -168,22 +170,15 @@ mod tests {
     use super::*;
     use crate::tables::Kind;
 
-    const COLUMNS: [Column; 2] = [
-        Column {
-            name: "time_s",
-            kind: Kind::Milli,
-        },
-        Column {
-            name: "name",
-            kind: Kind::Text,
-        },
-    ];
-
     #[test]
     fn rows_past_one_row_group_start_the_next_with_statistics() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
-        let mut table = ParquetTable::create(&path, &COLUMNS).unwrap();
+        let columns = [
+            ("time_s".to_owned(), Kind::Milli),
+            ("name".to_owned(), Kind::Text),
+        ];
+        let mut table = ParquetTable::create(&path, &columns).unwrap();
         let n_rows = ROW_GROUP_ROWS + 10;
         for idx in 0..n_rows {
             let name = if idx % 2 == 0 {

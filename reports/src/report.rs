@@ -98,6 +98,16 @@ pub fn render_experiment(dir: &Path) -> Result<Rendered, Error> {
     write(dir, &figures, &page)
 }
 
+/// Draws the figures of sweep folder `dir` (each reported metric against each axis, from its
+/// `sweep.json` and `stats.csv`) into `figures/` and a `report.html` showing them.
+pub fn render_sweep(dir: &Path) -> Result<Rendered, Error> {
+    let description = read_json(&dir.join("sweep.json"))?;
+    let data = figures::load_sweep(dir, description)?;
+    let figures = figures::sweep_figures(&data)?;
+    let page = html::sweep_report(&data, &figures);
+    write(dir, &figures, &page)
+}
+
 /// Replaces `dir/figures/` and `dir/report.html` with the new ones, each whole.
 fn write(dir: &Path, figures: &[Figure], page: &str) -> Result<Rendered, Error> {
     let io = |path: &Path| {

@@ -154,7 +154,7 @@ impl Distribution {
 ///
 /// Integer arithmetic, because in floats 0.95 · 100 is a hair above 95 and its ceiling would
 /// skip a rank.
-pub(crate) fn nearest_rank(sorted: &[u64], percent: u64) -> u64 {
+pub fn nearest_rank(sorted: &[u64], percent: u64) -> u64 {
     let n = sorted.len() as u64;
     let rank = (percent * n).div_ceil(100).max(1);
     sorted[(rank - 1) as usize]

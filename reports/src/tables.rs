@@ -49,6 +49,9 @@ pub(crate) enum Kind {
     Milli,
     /// Millionths: GPU-hours (Parquet: Float64; CSV: 6 decimals).
     Micro,
+    /// Any float: means and intervals (Parquet: Float64; CSV: the shortest text that reads
+    /// back as the same value).
+    Float,
 }
 
 /// One column of a table.
@@ -66,6 +69,7 @@ pub(crate) enum Cell {
     Int(i64),
     Milli(u64),
     Micro(u128),
+    Float(f64),
     Null,
 }
 
@@ -268,11 +272,26 @@ impl Table {
         format: TableFormat,
     ) -> Result<Table, Error> {
         let path = dir.join(format!("{stem}.{}", format.extension()));
+        let named: Vec<(String, Kind)> = columns
+            .iter()
+            .map(|c| (c.name.to_owned(), c.kind))
+            .collect();
+        Table::create_at(&path, &named, format)
+    }
+
+    /// Creates the table at `path` with columns named at run time (a sweep's axes and
+    /// metrics).
+    pub fn create_at(
+        path: &Path,
+        columns: &[(String, Kind)],
+        format: TableFormat,
+    ) -> Result<Table, Error> {
+        let path = path.to_owned();
         let sink = match format {
             TableFormat::Csv => {
                 let mut writer = csv::Writer::from_path(&path).map_err(csv_error(&path))?;
                 writer
-                    .write_record(columns.iter().map(|c| c.name))
+                    .write_record(columns.iter().map(|c| &c.0))
                     .map_err(csv_error(&path))?;
                 Sink::Csv(Box::new(writer))
             }
@@ -310,6 +329,7 @@ fn csv_field(cell: &Cell) -> String {
         Cell::Int(n) => n.to_string(),
         Cell::Milli(n) => thousandths(*n),
         Cell::Micro(n) => format!("{}.{:06}", n / 1_000_000, n % 1_000_000),
+        Cell::Float(value) => format!("{value}"),
         Cell::Null => String::new(),
     }
 }

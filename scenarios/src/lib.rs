@@ -1,6 +1,9 @@
 //! Scenarios: the scenario file ([`spec`]), its validation into a ready-to-run [`Scenario`]
 //! ([`validate`]), workload generators ([`synth`]), and the trace loaders ([`traces`]) that let
-//! a real node list become the fleet and a real trace the workload.
+//! a real node list become the fleet and a real trace the workload. Sweep and plan files
+//! ([`sweep`], [`plan`]) describe many variants of one scenario: they change the scenario's
+//! YAML [`tree`] by field path ([`patch`]) before it is validated ([`variant`]), and name the
+//! [`metric`]s they tabulate or constrain.
 //!
 //! Every input error names the file, line, column and field path ([`Error`]). Serialization
 //! stops at this crate: the `sim-core` and `scheduler` types are built through their
@@ -13,11 +16,17 @@ pub mod conformance;
 mod error;
 pub mod experiment;
 pub mod karmada;
+pub mod metric;
+pub mod patch;
+pub mod plan;
 pub mod spec;
+pub mod sweep;
 pub mod synth;
 mod trace_fleet;
 pub mod traces;
+pub mod tree;
 pub mod validate;
+pub mod variant;
 pub mod workload;
 
 use std::path::Path;

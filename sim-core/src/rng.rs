@@ -38,8 +38,9 @@ impl RngStreams {
     }
 }
 
-/// FNV-1a, 64 bit: a fixed, documented hash of the stream name.
-fn fnv1a64(bytes: &[u8]) -> u64 {
+/// FNV-1a, 64 bit: a fixed, documented hash (of stream names here; of sweep definitions in
+/// sweep folders).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in bytes {
         hash ^= u64::from(*byte);

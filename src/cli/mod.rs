@@ -93,13 +93,56 @@ pub enum Command {
     #[command(subcommand)]
     Experiment(ExperimentCommand),
     /// Draws a run's figures and report.html again from its tables, without re-simulating;
-    /// on an experiment folder, its policy curves.
+    /// on an experiment folder, its policy curves; on a sweep folder, its metrics against its
+    /// axes.
     #[command(
-        after_help = "Reads summary.json, run.json and the tables (Parquet or CSV) of a run folder, or means.csv and\nexperiment.json of an experiment folder; writes figures/*.svg and report.html into it, each whole.\nExit code 2 when a file is missing or unreadable.\n\nExample:\n  fleetsim report out/quickstart"
+        after_help = "Reads summary.json, run.json and the tables (Parquet or CSV) of a run folder, means.csv and\nexperiment.json of an experiment folder, or stats.csv and sweep.json of a sweep folder; writes figures/*.svg and report.html into it, each whole.\nExit code 2 when a file is missing or unreadable.\n\nExample:\n  fleetsim report out/quickstart"
     )]
     Report {
         /// The run or experiment folder.
         dir: PathBuf,
+    },
+    /// Runs every cell of a sweep (a base scenario and axes of changes) with several seeds, in
+    /// parallel; resumes where a previous run of the same sweep stopped.
+    #[command(
+        after_help = "Writes into --out: sweep.json, runs/ (one file per finished run), cells.parquet (one row per cell and\nreplication), stats.csv (mean, sd and 95 % interval per cell and metric), figures/, report.html, run.json.\nRunning it again on the same folder runs only what is missing. --shard I/N runs every N-th run\n(docs/scale-out.md); `fleetsim merge` combines the shards. --threads sets the worker threads (default: all cores).\n\nExample:\n  fleetsim sweep examples/sweeps/h100-growth.yaml --out out/h100-growth"
+    )]
+    Sweep {
+        /// The sweep file (YAML, docs/sweeps.md).
+        file: PathBuf,
+        /// The sweep folder: created, or resumed when it holds the same sweep.
+        #[arg(long)]
+        out: PathBuf,
+        /// Runs only shard I of N: the runs k with k mod N = I − 1.
+        #[arg(long, value_parser = parse_shard)]
+        shard: Option<fleetsim::sweep::Shard>,
+        /// Stops after this many runs, as an interruption would (for testing resumption).
+        #[arg(long, hide = true)]
+        stop_after: Option<u64>,
+    },
+    /// Combines the folders of a sweep's shards into the folder one unsharded run writes.
+    #[command(
+        after_help = "Every folder must hold a finished shard of the same sweep, and together they must hold every run once.\n\nExample:\n  fleetsim merge out/shard-1 out/shard-2 --out out/h100-growth"
+    )]
+    Merge {
+        /// The shard folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The merged folder; written whole or not at all.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Finds the cheapest change (nodes added, quota set) that meets a service objective under
+    /// every condition.
+    #[command(
+        after_help = "Writes into --out: plan.json (the recommendation, the objective at it and one step below it),\nrecommendation.txt (what is printed), points.csv (every point evaluated), runs.parquet (every run behind them), run.json.\n\nExample:\n  fleetsim plan examples/plans/federated-quota.yaml --out out/federated-quota"
+    )]
+    Plan {
+        /// The plan file (YAML, docs/sweeps.md).
+        file: PathBuf,
+        /// The output folder; written whole or not at all.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Checks a scenario and everything it refers to, without running it.
     #[command(after_help = "Example:\n  fleetsim validate examples/scenarios/quickstart.yaml")]
@@ -166,6 +209,101 @@ fn parse_time(text: &str) -> Result<sim_core::SimTime, String> {
         .map_err(|e| e.to_string())
 }
 
+/// The bar of commands that run many simulations.
+const RUNS_BAR: &str = "{bar:40} {pos}/{len} runs, {elapsed}, {eta} left";
+
+fn parse_shard(text: &str) -> Result<fleetsim::sweep::Shard, String> {
+    fleetsim::sweep::Shard::parse(text)
+}
+
+/// A progress bar on stderr, unless quiet or stderr is not a terminal.
+fn progress_bar(quiet: bool, template: &str) -> Option<ProgressBar> {
+    (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(ProgressStyle::with_template(template).expect("static template"));
+        bar
+    })
+}
+
+/// Runs `work` with a `progress(done, total)` callback that moves a bar of `template` (see
+/// [`progress_bar`]), and clears the bar when it returns.
+fn with_progress<T>(
+    quiet: bool,
+    template: &str,
+    work: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> T,
+) -> T {
+    let bar = progress_bar(quiet, template);
+    let outcome = work(&|done, total| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    outcome
+}
+
+fn run_sweep(config: &fleetsim::sweep::SweepConfig, quiet: bool) -> Result<(), fleetsim::RunError> {
+    let outcome = with_progress(quiet, RUNS_BAR, |progress| {
+        fleetsim::sweep::run_sweep(config, progress)
+    })?;
+    if quiet {
+        return Ok(());
+    }
+    let runs = format!(
+        "{} runs: {} run now, {} done before; {} threads, {:.1} s",
+        outcome.n_owned,
+        outcome.n_executed,
+        outcome.n_reused,
+        outcome.threads,
+        outcome.wall_seconds
+    );
+    if !outcome.complete {
+        println!(
+            "stopped in {} ({runs}); run the same command again to finish",
+            outcome.out.display()
+        );
+    } else if config.shard.count > 1 {
+        println!(
+            "shard {}/{} in {}: cells.parquet, runs/ ({runs}); combine the shards with fleetsim merge",
+            config.shard.index,
+            config.shard.count,
+            outcome.out.display()
+        );
+    } else {
+        println!(
+            "results in {}: cells.parquet, stats.csv, report.html, figures/ ({} cells, {runs})",
+            outcome.out.display(),
+            outcome.n_cells
+        );
+    }
+    Ok(())
+}
+
+fn run_plan(config: &fleetsim::plan::PlanConfig, quiet: bool) -> Result<(), fleetsim::RunError> {
+    let bar = progress_bar(quiet, "{spinner} {msg}, {elapsed}");
+    let outcome = fleetsim::plan::run_plan(config, &|points, runs| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{points} points evaluated, {runs} runs"));
+            bar.tick();
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let outcome = outcome?;
+    if !quiet {
+        print!("{}", outcome.text);
+        println!(
+            "results in {}: plan.json, recommendation.txt, points.csv, runs.parquet",
+            config.out.display()
+        );
+    }
+    Ok(())
+}
+
 fn run_fragmentation(
     file: &std::path::Path,
     out: &std::path::Path,
@@ -173,26 +311,10 @@ fn run_fragmentation(
     quiet: bool,
 ) -> Result<(), fleetsim::RunError> {
     let experiment = scenarios::experiment::load_experiment(file)?;
-    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed}, {eta} left")
-                .expect("static template"),
-        );
-        bar
-    });
     let started = std::time::Instant::now();
-    let outcome =
-        fleetsim::experiment::run_fragmentation(&experiment, out, seed, &|done, total| {
-            if let Some(bar) = &bar {
-                bar.set_length(total);
-                bar.set_position(done);
-            }
-        });
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let outcome = outcome?;
+    let outcome = with_progress(quiet, RUNS_BAR, |progress| {
+        fleetsim::experiment::run_fragmentation(&experiment, out, seed, progress)
+    })?;
     if !quiet {
         println!(
             "results in {}: allocation.csv, means.csv, fragmentation.csv, runs.csv, report.html, figures/ ({} runs; {:.1} s)",
@@ -302,6 +424,44 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             })
             .map(|rows| print!("{}", fleetsim::bench::render_table(&rows)))
         }
+        Command::Sweep {
+            file,
+            out,
+            shard,
+            stop_after,
+        } => run_sweep(
+            &fleetsim::sweep::SweepConfig {
+                file,
+                out,
+                seed: cli.seed,
+                threads: cli.threads,
+                shard: shard.unwrap_or(fleetsim::sweep::Shard::ALL),
+                stop_after,
+            },
+            quiet,
+        ),
+        Command::Merge { dirs, out } => {
+            fleetsim::sweep::merge_sweeps(&dirs, &out).map(|outcome| {
+                if !quiet {
+                    println!(
+                        "results in {}: cells.parquet, stats.csv, report.html, figures/ ({} cells, {} runs from {} folders)",
+                        out.display(),
+                        outcome.n_cells,
+                        outcome.n_runs,
+                        dirs.len()
+                    );
+                }
+            })
+        }
+        Command::Plan { file, out } => run_plan(
+            &fleetsim::plan::PlanConfig {
+                file,
+                out,
+                seed: cli.seed,
+                threads: cli.threads,
+            },
+            quiet,
+        ),
         Command::Validate { scenario } => fleetsim::validate_scenario(&scenario).map(|s| {
             if !quiet {
                 for warning in &s.warnings {
@@ -340,14 +500,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                     Format::Csv => reports::TableFormat::Csv,
                 },
             };
-            let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-                let bar = ProgressBar::new(0);
-                bar.set_style(
-                    ProgressStyle::with_template("{bar:40} {pos}/{len} jobs arrived, {elapsed}")
-                        .expect("static template"),
-                );
-                bar
-            });
+            let bar = progress_bar(quiet, "{bar:40} {pos}/{len} jobs arrived, {elapsed}");
             let outcome = fleetsim::run_scenario(&config, &mut |arrived, total| {
                 if let Some(bar) = &bar {
                     bar.set_length(total);

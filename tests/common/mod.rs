@@ -44,3 +44,80 @@ pub fn rows(file: &Path) -> Vec<csv::StringRecord> {
         .map(|r| r.unwrap())
         .collect()
 }
+
+/// A scenario of one cluster of `n_nodes` 8-GPU nodes and a constant stream of `n_jobs`
+/// one-GPU jobs, one every 60 s, each running 5,000 s; status is published continuously
+/// (`status_period: 0`), so the control plane never decides on a stale view.
+///
+/// At the arrival of job k the jobs still running are those with 60·j + 5000 > 60·k, that is
+/// j > k − 83.3: jobs k − 83 to k, 84 of them. So 84 GPUs (11 nodes, 88 GPUs) are enough for
+/// no job ever to wait, and with 10 nodes (80 GPUs) job k ≥ 80 cannot start before job k − 80
+/// ends, at 60·(k − 80) + 5000 = 60·k + 200 at the earliest: it waits at least 200 s.
+#[allow(dead_code)]
+pub fn constant_stream_scenario(n_jobs: u32, n_nodes: u32) -> String {
+    let mut text = format!(
+        "name: constant-stream\nseed: 1\ngpu_models: [{{name: H100}}]\nclusters:\n  - name: c1\n    node_pools: [{{name: gpu, count: {n_nodes}, cpu: \"96\", memory: 1Ti, gpus: 8, gpu_model: H100}}]\nnamespaces: [{{name: team}}]\nscheduler: {{status_period: 0}}\nworkload:\n  jobs:\n"
+    );
+    for k in 0..n_jobs {
+        text.push_str(&format!(
+            "    - {{name: j{k}, submit: {}s, namespace: team, gpus: 1, cpu: \"1\", memory: 1Gi, runtime: 5000s}}\n",
+            60 * k
+        ));
+    }
+    text
+}
+
+/// Runs the binary with `args`.
+#[allow(dead_code)]
+pub fn fleetsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Runs the binary with `args` and asserts it succeeded.
+#[allow(dead_code)]
+pub fn fleetsim_ok(args: &[&str]) -> std::process::Output {
+    let output = fleetsim(args);
+    assert!(
+        output.status.success(),
+        "fleetsim {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// A Parquet file read back with polars.
+#[allow(dead_code)]
+pub fn read_parquet(path: &Path) -> reports::polars::prelude::DataFrame {
+    use reports::polars::prelude::{ParquetReader, SerReader};
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetReader::new(file).finish().unwrap()
+}
+
+/// Runs `fleetsim COMMAND FILE --out OUT` on a bad input file and asserts it exits with code 2,
+/// names `position` and says `message` on stderr, and writes no `out`.
+#[allow(dead_code)]
+pub fn assert_bad_input(command: &str, file: &Path, position: &str, message: &str) {
+    let out = file.with_file_name("out");
+    let output = fleetsim(&[
+        command,
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(file).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{text}: {stderr}");
+    assert!(
+        stderr.contains(position),
+        "{text}: expected {position:?} in {stderr}"
+    );
+    assert!(
+        stderr.contains(message),
+        "{text}: expected {message:?} in {stderr}"
+    );
+    assert!(!out.exists(), "{text}: output written");
+}

@@ -32,6 +32,16 @@ pub(crate) struct Area {
     pub opacity: f64,
 }
 
+/// A 95 % confidence interval drawn as a vertical bar with caps and a dot at the mean, in the
+/// colour of `series_idx`.
+pub(crate) struct Interval {
+    pub x: f64,
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+    pub series_idx: usize,
+}
+
 /// What to draw.
 pub(crate) struct Chart {
     pub title: String,
@@ -48,6 +58,10 @@ pub(crate) struct Chart {
     pub dashed_lines: Vec<Line>,
     /// Give each line its series' dash pattern; off when colours already pair lines up.
     pub dash_by_series: bool,
+    /// Intervals around means (sweeps).
+    pub intervals: Vec<Interval>,
+    /// Names of the x positions 0, 1, 2, ... when the x-axis is categorical.
+    pub x_categories: Option<Vec<String>>,
 }
 
 impl Chart {
@@ -65,6 +79,8 @@ impl Chart {
             lines: Vec::new(),
             dashed_lines: Vec::new(),
             dash_by_series: true,
+            intervals: Vec::new(),
+            x_categories: None,
         }
     }
 
@@ -137,9 +153,22 @@ impl Chart {
         root.fill(&WHITE)?;
         let (y0, y1) = self.y_range;
         let mut chart = self.layout(&root)?;
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
+        let categories = self.x_categories.clone().unwrap_or_default();
+        let category = |x: &f64| -> String {
+            let idx = x.round();
+            if (x - idx).abs() < 1e-6 && idx >= 0.0 {
+                categories.get(idx as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        let mut mesh = chart.configure_mesh();
+        if self.x_categories.is_some() {
+            mesh.x_labels(categories.len().max(2) * 4)
+                .x_label_formatter(&category)
+                .disable_x_mesh();
+        }
+        mesh.x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .axis_desc_style(("sans-serif", 15))
             .label_style(("sans-serif", 13))
@@ -193,6 +222,22 @@ impl Chart {
                         style,
                     )
                 });
+        }
+        let (x0, x1) = self.x_range;
+        let cap = (x1 - x0) * 0.006;
+        for interval in &self.intervals {
+            let style = colour(interval.series_idx).stroke_width(2);
+            let (x, low, high) = (interval.x, interval.low, interval.high);
+            chart.draw_series([
+                PathElement::new(vec![(x, low), (x, high)], style),
+                PathElement::new(vec![(x - cap, low), (x + cap, low)], style),
+                PathElement::new(vec![(x - cap, high), (x + cap, high)], style),
+            ])?;
+            chart.draw_series(std::iter::once(Circle::new(
+                (x, interval.mean),
+                3,
+                colour(interval.series_idx).filled(),
+            )))?;
         }
         chart
             .configure_series_labels()

@@ -8,65 +8,34 @@ use std::path::Path;
 use crate::error::Error;
 use crate::figures::Figure;
 use crate::figures::chart::{Chart, Line};
+use crate::figures::csv_input::CsvInput;
 
 /// A policy's name and its (arrived %, allocated %) points.
 type Curve = (String, Vec<(f64, f64)>);
 
 /// Reads `means.csv` of an experiment folder and draws one figure per workload.
 pub(crate) fn policy_curves(dir: &Path) -> Result<Vec<Figure>, Error> {
-    let path = dir.join("means.csv");
-    let input = |message: String| Error::Input {
-        path: path.clone(),
-        message,
-    };
-    if !path.is_file() {
-        return Err(input("missing".to_owned()));
-    }
-    let csv_error = |source: csv::Error| Error::Csv {
-        path: path.clone(),
-        source,
-    };
-    let mut reader = csv::Reader::from_path(&path).map_err(csv_error)?;
-    let header = reader.headers().map_err(csv_error)?.clone();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| input(format!("no column {name}")))
-    };
+    let mut input = CsvInput::open(&dir.join("means.csv"))?;
     let (workload_idx, policy_idx, x_idx, y_idx) = (
-        column("workload")?,
-        column("policy")?,
-        column("arrived_pct")?,
-        column("mean_pct")?,
+        input.column("workload")?,
+        input.column("policy")?,
+        input.column("arrived_pct")?,
+        input.column("mean_pct")?,
     );
     // Workload → policies in order of first appearance → points.
     let mut curves: BTreeMap<String, Vec<Curve>> = BTreeMap::new();
-    for (row_idx, record) in reader.records().enumerate() {
-        let record = record.map_err(csv_error)?;
-        let field = |idx: usize| record.get(idx).unwrap_or("");
-        let number = |idx: usize, name: &str| -> Result<Option<f64>, Error> {
-            let text = field(idx);
-            if text.is_empty() {
-                return Ok(None);
-            }
-            text.parse().map(Some).map_err(|_| {
-                input(format!(
-                    "line {}: column {name}: {text:?} is not a number",
-                    row_idx + 2
-                ))
-            })
+    input.for_each_row(|row| {
+        let (Some(x), Some(y)) = (row.number(x_idx)?, row.number(y_idx)?) else {
+            return Ok(());
         };
-        let (Some(x), Some(y)) = (number(x_idx, "arrived_pct")?, number(y_idx, "mean_pct")?) else {
-            continue;
-        };
-        let policies = curves.entry(field(workload_idx).to_owned()).or_default();
-        let policy = field(policy_idx);
+        let policies = curves.entry(row.text(workload_idx).to_owned()).or_default();
+        let policy = row.text(policy_idx);
         match policies.iter_mut().find(|(name, _)| name == policy) {
             Some((_, points)) => points.push((x, y)),
             None => policies.push((policy.to_owned(), vec![(x, y)])),
         }
-    }
+        Ok(())
+    })?;
     curves
         .into_iter()
         .map(|(workload, policies)| {
@@ -101,7 +70,7 @@ pub(crate) fn policy_curves(dir: &Path) -> Result<Vec<Figure>, Error> {
 
 /// `name` with anything but letters, digits, `-`, `_` and `.` replaced by `_`, for a file name
 /// and an element id.
-fn file_safe(name: &str) -> String {
+pub(super) fn file_safe(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {

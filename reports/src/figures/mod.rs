@@ -3,13 +3,16 @@
 
 mod cdf;
 mod chart;
+mod csv_input;
 mod experiment;
 mod run;
 mod steps;
 mod style;
+mod sweep;
 
 pub(crate) use experiment::policy_curves;
 pub(crate) use run::run_figures;
+pub(crate) use sweep::{SweepData, load_sweep, sweep_figures};
 
 /// One drawn figure.
 pub(crate) struct Figure {

@@ -1,0 +1,280 @@
+//! The figures of a sweep: each reported metric against each axis, the mean of the
+//! replications with its 95 % confidence interval, one series per combination of the other
+//! axes' values.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::Error;
+use crate::figures::Figure;
+use crate::figures::chart::{Chart, Interval, Line};
+use crate::figures::csv_input::CsvInput;
+use crate::figures::style::time_unit;
+
+/// Most series one figure draws; more would be unreadable.
+pub(crate) const MAX_SERIES: usize = 8;
+
+/// A sweep folder's description (`sweep.json`) and per-cell statistics (`stats.csv`).
+pub(crate) struct SweepData {
+    pub name: String,
+    pub description: serde_json::Value,
+    pub axes: Vec<AxisInfo>,
+    pub report_metrics: Vec<String>,
+    /// (cell, reported metric) → statistics.
+    pub stats: BTreeMap<(usize, String), CellStat>,
+    /// Labels per cell, one per axis, by cell index.
+    pub cells: BTreeMap<usize, Vec<String>>,
+}
+
+/// One axis: name and value labels, with numbers when every value is one.
+pub(crate) struct AxisInfo {
+    pub name: String,
+    pub labels: Vec<String>,
+    pub numbers: Option<Vec<f64>>,
+}
+
+/// A metric's statistics in one cell.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CellStat {
+    pub n: usize,
+    pub mean: f64,
+    pub ci95: Option<(f64, f64)>,
+}
+
+/// Reads `sweep.json` and `stats.csv` of a sweep folder.
+pub(crate) fn load_sweep(dir: &Path, description: serde_json::Value) -> Result<SweepData, Error> {
+    let json_path = dir.join("sweep.json");
+    let bad = |message: String| Error::Input {
+        path: json_path.clone(),
+        message,
+    };
+    let axes = description["axes"]
+        .as_array()
+        .ok_or_else(|| bad("no axes list".into()))?
+        .iter()
+        .map(|axis| {
+            let values = axis["values"].as_array().cloned().unwrap_or_default();
+            let labels: Vec<String> = values
+                .iter()
+                .map(|v| v["label"].as_str().unwrap_or_default().to_owned())
+                .collect();
+            let numbers: Option<Vec<f64>> = values.iter().map(|v| v["number"].as_f64()).collect();
+            AxisInfo {
+                name: axis["name"].as_str().unwrap_or_default().to_owned(),
+                labels,
+                numbers,
+            }
+        })
+        .collect::<Vec<_>>();
+    let report_metrics: Vec<String> = description["report_metrics"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|m| m.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut input = CsvInput::open(&dir.join("stats.csv"))?;
+    let (cell_idx, metric_idx, n_idx, mean_idx, low_idx, high_idx) = (
+        input.column("cell")?,
+        input.column("metric")?,
+        input.column("n")?,
+        input.column("mean")?,
+        input.column("ci95_low")?,
+        input.column("ci95_high")?,
+    );
+    let axis_columns = axes
+        .iter()
+        .map(|a| input.column(&a.name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stats = BTreeMap::new();
+    let mut cells = BTreeMap::new();
+    input.for_each_row(|row| {
+        let cell = row.number(cell_idx)?.unwrap_or(0.0) as usize;
+        cells.entry(cell).or_insert_with(|| {
+            axis_columns
+                .iter()
+                .map(|&c| row.text(c).to_owned())
+                .collect()
+        });
+        // Only what the report shows is kept: memory grows with the cells, not with every
+        // metric of every cell.
+        let metric = row.text(metric_idx);
+        if !report_metrics.iter().any(|m| m.as_str() == metric) {
+            return Ok(());
+        }
+        let Some(mean) = row.number(mean_idx)? else {
+            return Ok(());
+        };
+        let ci95 = match (row.number(low_idx)?, row.number(high_idx)?) {
+            (Some(low), Some(high)) => Some((low, high)),
+            _ => None,
+        };
+        stats.insert(
+            (cell, metric.to_owned()),
+            CellStat {
+                n: row.number(n_idx)?.unwrap_or(0.0) as usize,
+                mean,
+                ci95,
+            },
+        );
+        Ok(())
+    })?;
+    Ok(SweepData {
+        name: description["sweep"].as_str().unwrap_or("sweep").to_owned(),
+        description,
+        axes,
+        report_metrics,
+        stats,
+        cells,
+    })
+}
+
+/// One figure per reported metric and axis.
+pub(crate) fn sweep_figures(data: &SweepData) -> Result<Vec<Figure>, Error> {
+    let mut figures = Vec::new();
+    for metric in &data.report_metrics {
+        for (axis_idx, axis) in data.axes.iter().enumerate() {
+            figures.push(metric_against_axis(data, metric, axis_idx, axis)?);
+        }
+    }
+    Ok(figures)
+}
+
+fn metric_against_axis(
+    data: &SweepData,
+    metric: &str,
+    axis_idx: usize,
+    axis: &AxisInfo,
+) -> Result<Figure, Error> {
+    // Series: the other axes' labels; points: this axis's value index → statistics.
+    let mut series: BTreeMap<Vec<String>, BTreeMap<usize, CellStat>> = BTreeMap::new();
+    let mut order: Vec<Vec<String>> = Vec::new();
+    for (&cell, labels) in &data.cells {
+        let Some(stat) = data.stats.get(&(cell, metric.to_owned())) else {
+            continue;
+        };
+        let Some(value_idx) = axis.labels.iter().position(|l| *l == labels[axis_idx]) else {
+            continue;
+        };
+        let mut others = labels.clone();
+        others.remove(axis_idx);
+        if !series.contains_key(&others) {
+            order.push(others.clone());
+        }
+        series.entry(others).or_default().insert(value_idx, *stat);
+    }
+    let n_series = order.len();
+    let shown = &order[..n_series.min(MAX_SERIES)];
+    let other_names: Vec<&str> = data
+        .axes
+        .iter()
+        .enumerate()
+        .filter(|(idx, _)| *idx != axis_idx)
+        .map(|(_, a)| a.name.as_str())
+        .collect();
+    // Seconds are drawn in the largest unit that keeps the numbers readable.
+    let is_seconds = metric.split('{').next().is_some_and(|n| n.ends_with("_s"));
+    let highest_value = shown
+        .iter()
+        .flat_map(|others| series[others].values())
+        .map(|stat| stat.ci95.map_or(stat.mean, |c| c.1))
+        .fold(0.0, f64::max);
+    let (scale, unit) = if is_seconds {
+        let unit = time_unit(highest_value);
+        (unit.secs, format!(" ({})", unit.name))
+    } else {
+        (1.0, String::new())
+    };
+    let mut chart = Chart::new(
+        &format!("{metric} against {}", axis.name),
+        &axis.name,
+        &format!("{metric}{unit}, mean and 95 % interval"),
+    );
+    chart.dash_by_series = false;
+    let x_of = |value_idx: usize| -> f64 {
+        axis.numbers
+            .as_ref()
+            .map_or(value_idx as f64, |numbers| numbers[value_idx])
+    };
+    if axis.numbers.is_none() {
+        chart.x_categories = Some(axis.labels.clone());
+    }
+    let xs: Vec<f64> = (0..axis.labels.len()).map(x_of).collect();
+    let (x_min, x_max) = xs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let pad = ((x_max - x_min) * 0.06).max(0.5);
+    chart.x_range = (x_min - pad, x_max + pad);
+    // Series side by side at each x, so their bars do not hide each other.
+    let spacing = if xs.len() > 1 {
+        (x_max - x_min) / (xs.len() - 1) as f64
+    } else {
+        1.0
+    };
+    let dodge = spacing * 0.06;
+    let mut lowest: f64 = 0.0;
+    let mut highest: f64 = 0.0;
+    for (series_idx, others) in shown.iter().enumerate() {
+        let offset = (series_idx as f64 - (shown.len() - 1) as f64 / 2.0) * dodge;
+        let points = &series[others];
+        let name = if other_names.is_empty() {
+            metric.to_owned()
+        } else {
+            other_names
+                .iter()
+                .zip(others)
+                .map(|(name, label)| format!("{name}={label}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut line: Vec<(f64, f64)> = points
+            .iter()
+            .map(|(&value_idx, stat)| (x_of(value_idx) + offset, stat.mean / scale))
+            .collect();
+        if axis.numbers.is_none() {
+            // Categories have no order to draw a line along; one point keeps the legend entry.
+            line.truncate(1);
+        }
+        chart.lines.push(Line {
+            name,
+            points: line,
+            series_idx,
+        });
+        for (&value_idx, stat) in points {
+            let mean = stat.mean / scale;
+            let (low, high) = stat
+                .ci95
+                .map_or((mean, mean), |(low, high)| (low / scale, high / scale));
+            lowest = lowest.min(low);
+            highest = highest.max(high);
+            chart.intervals.push(Interval {
+                x: x_of(value_idx) + offset,
+                mean,
+                low,
+                high,
+                series_idx,
+            });
+        }
+    }
+    chart.fit_y(highest.max(1e-9));
+    chart.y_range.0 = lowest.min(0.0);
+    let mut title = chart.title.clone();
+    if n_series > shown.len() {
+        title.push_str(&format!(
+            " (the first {} of {n_series} combinations of the other axes)",
+            shown.len()
+        ));
+    }
+    Ok(Figure {
+        stem: format!(
+            "{}-by-{}",
+            super::experiment::file_safe(metric),
+            super::experiment::file_safe(&axis.name)
+        ),
+        title,
+        svg: chart.render()?,
+    })
+}
