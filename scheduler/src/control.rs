@@ -19,7 +19,7 @@ use crate::divide::Mode;
 use crate::estimator::{ModelGrade, ResourceList, ResourceSummary};
 use crate::explain::{Entry, ExplainLog};
 use crate::generic::{self, Decision, Given, Outcome};
-use crate::member::{Binding, DeviceMask, MemberCluster, PendingPods};
+use crate::member::{Binding, DeviceMask, MemberCluster};
 use crate::policy::{
     OverridePolicy, Placement, PlacementId, PropagationPolicy, ReplicaScheduling, matching_policy,
     member_manifest,
@@ -829,8 +829,6 @@ impl ControlPlane {
             }
         }
         let previous = std::mem::replace(&mut active.manifests, manifests.clone());
-        let (namespace, priority_class) = (active.job.namespace, active.job.priority_class);
-        let priority = self.world.priority_value(active.job.priority_class);
         let same =
             |a: &Manifest, b: &Manifest| a.cluster == b.cluster && a.component == b.component;
         for before in &previous {
@@ -855,22 +853,13 @@ impl ControlPlane {
             let delta = manifest.replicas - before;
             if delta > 0 {
                 let cluster = manifest.cluster;
-                let member = &mut self.members[cluster.0 as usize];
-                let mut bound = Vec::new();
-                member.submit(
-                    PendingPods {
-                        job,
-                        namespace,
-                        priority_class,
-                        n_pods: delta as u32,
-                        request: manifest.request,
-                        component: manifest.component,
-                    },
-                    priority,
-                    self.plugins.placement(cluster),
-                    &mut bound,
+                let n_waiting = self.submit_pods(
+                    job,
+                    cluster,
+                    manifest.component,
+                    manifest.request,
+                    delta as u32,
                 );
-                let n_waiting = delta as u32 - bound.len() as u32;
                 let active = self.jobs.get_mut(&job).expect("present");
                 active.n_pods_sent += delta as u64;
                 active.n_pods_waited += u64::from(n_waiting);
@@ -881,11 +870,8 @@ impl ControlPlane {
                     });
                 }
                 if n_waiting > 0 {
-                    active.waiting.push((cluster, self.now, n_waiting));
                     self.maybe_unhealthy.push((job, cluster));
                 }
-                self.bound
-                    .extend(bound.into_iter().map(|b| (cluster, b, false)));
                 self.touched[cluster.0 as usize] = true;
             }
         }
@@ -1858,18 +1844,18 @@ fn job_record(active: &ActiveJob, state: JobState, end: Option<SimTime>) -> JobR
         n_gpus: active.job.n_gpus(),
         gpu_milli_ms: active.gpu_milli_ms,
         // A job with components lists the pods of one whole set per cluster.
-        clusters: active
-            .binding
-            .clusters
-            .iter()
-            .map(|(c, r)| {
-                if active.binding.is_multi_component() {
-                    (*c, active.binding.set_resources().pods as u32)
-                } else {
-                    (*c, *r as u32)
-                }
-            })
-            .collect(),
+        clusters: {
+            let set_pods = active
+                .binding
+                .is_multi_component()
+                .then(|| active.binding.set_resources().pods as u32);
+            active
+                .binding
+                .clusters
+                .iter()
+                .map(|(c, r)| (*c, set_pods.unwrap_or(*r as u32)))
+                .collect()
+        },
         n_attempts: active.n_attempts,
         n_pods_sent: active.n_pods_sent,
         n_pods_waited: active.n_pods_waited,

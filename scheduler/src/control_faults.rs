@@ -9,7 +9,7 @@
 //! idle, checked when the job ends.
 
 use sim_core::engine::Context;
-use sim_core::model::{ClusterId, JobId, Taint, TaintEffect};
+use sim_core::model::{ClusterId, JobId, PodRequest, Taint, TaintEffect};
 use sim_core::record::{EventKind, EventRecord, JobState, Record};
 use sim_core::rng::RngStreams;
 use sim_core::{Duration, SimTime};
@@ -496,6 +496,21 @@ impl ControlPlane {
         else {
             return;
         };
+        self.submit_pods(job, cluster, component, request, n_pods);
+    }
+
+    /// Member `cluster` creates `n_pods` pods of `job`'s `component`: each is placed at once
+    /// where a node fits (its binding goes to `bound`), the rest wait and count as waiting for
+    /// the descheduler and for member waiting time. Returns how many wait.
+    pub(super) fn submit_pods(
+        &mut self,
+        job: JobId,
+        cluster: ClusterId,
+        component: u8,
+        request: PodRequest,
+        n_pods: u32,
+    ) -> u32 {
+        let active = &self.jobs[&job];
         let (namespace, priority_class) = (active.job.namespace, active.job.priority_class);
         let priority = self.world.priority_value(priority_class);
         let member = &mut self.members[cluster.0 as usize];
@@ -515,13 +530,13 @@ impl ControlPlane {
         );
         let n_waiting = n_pods - bound.len() as u32;
         if n_waiting > 0 {
-            // What waits counts for the descheduler and for member waiting time.
             let now = self.now;
             let active = self.jobs.get_mut(&job).expect("present");
             active.waiting.push((cluster, now, n_waiting));
         }
         self.bound
             .extend(bound.into_iter().map(|b| (cluster, b, false)));
+        n_waiting
     }
 
     /// A job fails for good: everything it holds is released and it is recorded as failed.

@@ -767,7 +767,7 @@ mod faults {
         )
     }
 
-    fn outage(target: FaultTarget, down_s: u64, up_s: u64, drain: bool) -> Outage {
+    pub(super) fn outage(target: FaultTarget, down_s: u64, up_s: u64, drain: bool) -> Outage {
         Outage {
             target,
             down: SimTime(down_s * S),
@@ -1534,7 +1534,7 @@ mod gang_timeout {
 
 mod components {
     use super::*;
-    use crate::faults::{FaultPlan, FaultTarget, Outage};
+    use crate::faults::{FaultPlan, FaultTarget};
     use crate::policy::{SpreadConstraint, SpreadField};
 
     /// A launcher (1 × 2 cores, no GPU) and two 8-GPU workers, gang, 3600 s.
@@ -1650,17 +1650,12 @@ mod components {
         // on node 0. Node 0 fails at 1000 s, taking the launcher and a worker: the gang stops
         // (no checkpoint: all 1000 s lost). Both pods are recreated with their own requests
         // and bind when node 0 returns at 1500 s; the gang restarts and ends at 5100 s.
+        let node_0 = FaultTarget::Nodes {
+            cluster: ClusterId(0),
+            nodes: 0..1,
+        };
         let plan = FaultPlan {
-            outages: vec![Outage {
-                target: FaultTarget::Nodes {
-                    cluster: ClusterId(0),
-                    nodes: 0..1,
-                },
-                down: SimTime(1000 * S),
-                up: Some(SimTime(1500 * S)),
-                drain: false,
-                label: "node 0".into(),
-            }],
+            outages: vec![super::faults::outage(node_0, 1000, 1500, false)],
             random: Vec::new(),
         };
         let sink = run_case(
@@ -1710,13 +1705,12 @@ mod components {
             ..SchedulerConfig::default()
         };
         let plan = FaultPlan {
-            outages: vec![Outage {
-                target: FaultTarget::Cluster(ClusterId(0)),
-                down: SimTime(1000 * S),
-                up: Some(SimTime(10_000 * S)),
-                drain: false,
-                label: "alpha".into(),
-            }],
+            outages: vec![super::faults::outage(
+                FaultTarget::Cluster(ClusterId(0)),
+                1000,
+                10_000,
+                false,
+            )],
             random: Vec::new(),
         };
         let sink = run_full(
