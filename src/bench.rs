@@ -57,9 +57,12 @@ impl BenchRow {
     }
 }
 
-/// Runs every variant; `on_row` sees each result as it comes.
+/// Runs every variant; `on_variant` is told which one starts, `progress` how far it has got,
+/// and `on_row` sees each result as it comes.
 pub fn run_bench(
     config: &BenchConfig,
+    on_variant: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(crate::RunProgress),
     on_row: &mut dyn FnMut(&BenchRow),
 ) -> Result<Vec<BenchRow>, RunError> {
     let base = scenarios::load(&config.scenario)?;
@@ -96,9 +99,10 @@ pub fn run_bench(
             federation: None,
             format: reports::TableFormat::Parquet,
         };
+        on_variant(&variant);
         reset_peak_rss();
         let started = Instant::now();
-        let outcome = crate::run_loaded(&scenario, &run, &mut |_, _| {});
+        let outcome = crate::run_loaded(&scenario, &run, progress);
         let wall_s = started.elapsed().as_secs_f64();
         let peak_rss_mib = peak_rss_mib();
         // The outputs were only a realistic load; a failure to delete them is not the bench's.

@@ -51,6 +51,17 @@ pub struct RunOutcome {
     pub wall_seconds: f64,
 }
 
+/// How far one simulation has got, for progress reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunProgress {
+    /// Jobs arrived so far.
+    pub arrived: u64,
+    /// Jobs in the workload.
+    pub total: u64,
+    /// Simulated time reached.
+    pub now: sim_core::SimTime,
+}
+
 /// Why a run failed; the binary maps each kind to an exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -80,6 +91,21 @@ impl RunError {
     }
 }
 
+impl From<reports::compare::CompareError> for RunError {
+    fn from(err: reports::compare::CompareError) -> Self {
+        match err {
+            reports::compare::CompareError::NoRuns(path) => RunError::Output {
+                path,
+                message: "no summary.json in it or in its sub-folders".into(),
+            },
+            reports::compare::CompareError::Unreadable { file, message } => RunError::Output {
+                path: file,
+                message,
+            },
+        }
+    }
+}
+
 /// What `fleetsim explain` needs.
 #[derive(Clone, Debug)]
 pub struct ExplainConfig {
@@ -93,8 +119,22 @@ pub struct ExplainConfig {
     pub seed: Option<u64>,
 }
 
-/// Runs a scenario and tells the story of one job, `kubectl describe` style.
-pub fn explain_job(config: &ExplainConfig) -> Result<String, RunError> {
+/// What `fleetsim explain` found.
+#[derive(Clone, Debug)]
+pub struct Explained {
+    /// The job's story.
+    pub text: String,
+    /// Events simulated: the run stops once the job's story cannot change any more.
+    pub n_events: u64,
+}
+
+/// Runs a scenario and tells the story of one job, `kubectl describe` style. The run stops
+/// as soon as the job has ended (or was found to match no policy): nothing later can change
+/// its story. `progress` is called as the run advances.
+pub fn explain_job(
+    config: &ExplainConfig,
+    progress: &mut dyn FnMut(RunProgress),
+) -> Result<Explained, RunError> {
     let scenario = scenarios::load(&config.scenario)?;
     let job_id = resolve_job(&scenario, &config.job).ok_or_else(|| RunError::Output {
         path: config.scenario.clone(),
@@ -119,18 +159,35 @@ pub fn explain_job(config: &ExplainConfig) -> Result<String, RunError> {
         .map(Ok::<_, std::convert::Infallible>);
     let engine_config = EngineConfig {
         horizon,
-        progress_every: u64::MAX,
+        progress_every: PROGRESS_EVERY,
     };
-    engine::run(
+    let total = scenario.workload.n_jobs();
+    let stats = engine::run(
         &engine_config,
         jobs,
         &mut control,
         &mut Discard,
-        &mut |_| {},
+        &mut |p: Progress| progress(run_progress(p, total)),
     )
     .map_err(|e| internal(&e))?;
-    let log = control.explanation().expect("explained");
-    Ok(log.render(&scenario.world, config.at))
+    let log = control
+        .explanation()
+        .ok_or_else(|| RunError::Internal("the explained job's log is missing".to_owned()))?;
+    Ok(Explained {
+        text: log.render(&scenario.world, config.at),
+        n_events: stats.n_events,
+    })
+}
+
+/// Events between two progress reports of one simulation.
+const PROGRESS_EVERY: u64 = 4096;
+
+fn run_progress(p: Progress, total: u64) -> RunProgress {
+    RunProgress {
+        arrived: p.n_arrived,
+        total,
+        now: p.now,
+    }
 }
 
 /// A job by id, or by name in a listed or synthetic workload.
@@ -220,31 +277,28 @@ pub fn compare_runs(
     out: &Path,
 ) -> Result<CompareOutcome, RunError> {
     use reports::compare;
-    let input = |err: compare::CompareError| match err {
-        compare::CompareError::NoRuns(path) => RunError::Output {
-            path,
-            message: "no summary.json in it or in its sub-folders".into(),
-        },
-        compare::CompareError::Unreadable { file, message } => RunError::Output {
-            path: file,
-            message,
-        },
-    };
-    let base_runs = compare::load_runs(base).map_err(input)?;
-    let new_runs = compare::load_runs(new).map_err(input)?;
+    let base_runs = compare::load_runs(base)?;
+    let new_runs = compare::load_runs(new)?;
     let limits = match thresholds {
         None => compare::ThresholdsFile::default(),
         Some(file) => {
-            let text = std::fs::read_to_string(file).map_err(|e| RunError::Output {
-                path: file.to_owned(),
-                message: format!("cannot read: {e}"),
-            })?;
-            serde_saphyr::from_str(&text).map_err(|e| RunError::Output {
-                path: file.to_owned(),
-                message: format!(
-                    "{e}; expected `metrics: {{NAME: {{max_worse_pct: P, max_worse: A}}}}` and an optional `confidence`"
-                ),
-            })?
+            let checked = scenarios::thresholds::load_thresholds(file)?;
+            let known = compare::metric_names(base_runs.iter().chain(&new_runs));
+            checked.check_names(known.iter().map(String::as_str))?;
+            compare::ThresholdsFile {
+                metrics: checked
+                    .metrics
+                    .into_iter()
+                    .map(|m| {
+                        let limit = compare::Threshold {
+                            max_worse_pct: m.max_worse_pct,
+                            max_worse: m.max_worse,
+                        };
+                        (m.name, limit)
+                    })
+                    .collect(),
+                confidence: checked.confidence,
+            }
         }
     };
     let comparisons = compare::compare(&base_runs, &new_runs, &limits);
@@ -253,7 +307,9 @@ pub fn compare_runs(
         message: e.to_string(),
     };
     std::fs::create_dir_all(out).map_err(fail)?;
-    let markdown = compare::render_markdown(&comparisons, base_runs.len(), new_runs.len());
+    let confidence = limits.confidence();
+    let markdown =
+        compare::render_markdown(&comparisons, base_runs.len(), new_runs.len(), confidence);
     for (name, text) in [
         ("comparison.md", markdown),
         ("comparison.xml", compare::render_junit(&comparisons)),
@@ -268,6 +324,14 @@ pub fn compare_runs(
         regressed: comparisons.iter().any(|c| c.failed),
         comparisons,
     })
+}
+
+/// The names of the metrics `fleetsim compare` sees in a run folder (one run or
+/// replications), in the order it compares them: what a thresholds file may name.
+pub fn list_metrics(dir: &Path) -> Result<Vec<String>, RunError> {
+    Ok(reports::compare::metric_names(
+        &reports::compare::load_runs(dir)?,
+    ))
 }
 
 /// Draws `figures/` and `report.html` again in a run folder (from its tables and
@@ -321,11 +385,10 @@ pub fn validate_scenario(path: &Path) -> Result<scenarios::Scenario, RunError> {
 }
 
 /// Runs a scenario and writes `summary.json`, `run.json`, the tables (Parquet or CSV),
-/// `figures/` and `report.html` into `config.out`. `progress` is called as the run advances, with the jobs arrived so far and
-/// the total.
+/// `figures/` and `report.html` into `config.out`. `progress` is called as the run advances.
 pub fn run_scenario(
     config: &RunConfig,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut dyn FnMut(RunProgress),
 ) -> Result<RunOutcome, RunError> {
     let scenario = scenarios::load(&config.scenario)?;
     run_loaded(&scenario, config, progress)
@@ -336,7 +399,7 @@ pub fn run_scenario(
 pub fn run_loaded(
     scenario: &scenarios::Scenario,
     config: &RunConfig,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut dyn FnMut(RunProgress),
 ) -> Result<RunOutcome, RunError> {
     if !config.quiet {
         for warning in &scenario.warnings {
@@ -371,14 +434,14 @@ pub fn run_loaded(
     let started = Instant::now();
     let engine_config = EngineConfig {
         horizon: scenario.horizon,
-        progress_every: 4096,
+        progress_every: PROGRESS_EVERY,
     };
     let stats = engine::run(
         &engine_config,
         jobs,
         &mut control,
         &mut writer,
-        &mut |p: Progress| progress(p.n_arrived, total),
+        &mut |p: Progress| progress(run_progress(p, total)),
     )
     .map_err(|e| internal(&e))?;
     let wall_seconds = started.elapsed().as_secs_f64();

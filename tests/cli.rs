@@ -350,3 +350,144 @@ fn every_example_scenario_validates() {
         );
     }
 }
+
+/// The quickstart cut to `jobs` jobs, written into `dir`.
+fn small_quickstart(dir: &Path, jobs: u32) -> PathBuf {
+    let scenario = dir.join("small.yaml");
+    let text = std::fs::read_to_string(quickstart())
+        .unwrap()
+        .replace("jobs: 10000", &format!("jobs: {jobs}"));
+    std::fs::write(&scenario, text).unwrap();
+    scenario
+}
+
+#[test]
+fn progress_is_logged_off_a_terminal() {
+    // The test's pipes are not a terminal: a bar would show nothing, so lines are printed.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = small_quickstart(tmp.path(), 300);
+    let out = tmp.path().join("run");
+    let args = [
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--progress-every",
+        "0s",
+    ];
+    let output = fleetsim(&args);
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("progress: "))
+        .collect();
+    assert!(!lines.is_empty(), "{stderr}");
+    // The last line is the end of the run: every job arrived.
+    let last = lines.last().unwrap();
+    assert!(
+        last.starts_with("progress: 300/300 jobs arrived (100.0 %), simulated "),
+        "{last}"
+    );
+    assert!(last.contains(" jobs arrived/s"), "{last}");
+    // --quiet prints none.
+    let output = fleetsim(&[&args[..], &["--quiet"]].concat());
+    assert!(output.status.success());
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // bench reports each variant's progress.
+    let output = fleetsim(&[
+        "bench",
+        scenario.to_str().unwrap(),
+        "--jobs",
+        "200",
+        "--nodes",
+        "50",
+        "--scratch",
+        tmp.path().to_str().unwrap(),
+        "--progress-every",
+        "0s",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("progress: jobs=200: 200/200 jobs arrived (100.0 %)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("progress: nodes=50: 300/300 jobs arrived"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn flags_given_where_they_do_nothing_are_usage_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let q = quickstart();
+    let q = q.to_str().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    let cases: [&[&str]; 9] = [
+        &["validate", q, "--seed", "1"],
+        &["run", q, "--out", dir, "--threads", "2"],
+        &["explain", q, "--job", "0", "--threads", "2"],
+        &["bench", q, "--seed", "1"],
+        &["compare", dir, dir, "--seed", "1"],
+        &["report", dir, "--seed", "1"],
+        &["merge", dir, "--out", dir, "--threads", "1"],
+        &["conformance", dir, "--seed", "1"],
+        &["--seed", "1", "run", q, "--out", dir],
+    ];
+    for args in cases {
+        let output = fleetsim(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("unexpected argument '--"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // Where they act, they are accepted.
+    let output = fleetsim(&["validate", q]);
+    assert!(output.status.success());
+}
+
+#[test]
+fn quiet_conformance_prints_only_failures() {
+    let cases = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let output = fleetsim(&["conformance", cases.to_str().unwrap(), "--quiet"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let output = fleetsim(&["conformance", cases.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains(" passed, 0 failed"));
+}
+
+#[test]
+fn an_internal_error_exits_3_with_one_line_naming_it_a_bug() {
+    let output = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(["validate", quickstart().to_str().unwrap()])
+        .env("FLEETSIM_PANIC_FOR_TEST", "1")
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(
+        lines[0].starts_with("error: internal error at src/main.rs:"),
+        "{stderr}"
+    );
+    assert!(lines[0].contains("This is a bug in fleetsim"), "{stderr}");
+    assert!(lines[0].contains("please report it"), "{stderr}");
+}

@@ -216,7 +216,7 @@ fn markdown_and_junit_snapshots() {
     let new = [summary(120.0, 0.81)];
     let comparisons = compare(&base, &new, &ThresholdsFile::default());
     let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    let markdown = render_markdown(&comparisons, 1, 1);
+    let markdown = render_markdown(&comparisons, 1, 1, 0.95);
     if std::env::var_os("FLEETSIM_WRITE_SNAPSHOTS").is_some() {
         std::fs::write(snapshots.join("compare.md"), &markdown).unwrap();
         std::fs::write(snapshots.join("compare.xml"), render_junit(&comparisons)).unwrap();
@@ -227,4 +227,113 @@ fn markdown_and_junit_snapshots() {
     let expected = std::fs::read_to_string(snapshots.join("compare.xml")).unwrap();
     assert_eq!(junit, expected, "\n{junit}");
     assert_eq!(junit_failures(&junit), ["waiting_s.p95"]);
+}
+
+/// Replications of `summary(p95, 0.8)`, one sub-folder each, in a new folder `name`.
+fn replications(dir: &Path, name: &str, p95s: &[f64]) -> PathBuf {
+    let folder = dir.join(name);
+    for (idx, p95) in p95s.iter().enumerate() {
+        let run = folder.join(format!("seed-{idx}"));
+        std::fs::create_dir_all(&run).unwrap();
+        let text = serde_json::to_string(&summary(*p95, 0.8)).unwrap();
+        std::fs::write(run.join("summary.json"), text).unwrap();
+    }
+    folder
+}
+
+/// `compare` with a thresholds file of `text`; the exit code and stderr.
+fn with_thresholds(text: &str) -> (Option<i32>, String, PathBuf, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = replications(tmp.path(), "base", &[100.0, 101.0, 99.0]);
+    let new = replications(tmp.path(), "new", &[100.0, 102.0, 98.0]);
+    let thresholds = tmp.path().join("thresholds.yaml");
+    std::fs::write(&thresholds, text).unwrap();
+    let out = tmp.path().join("out");
+    let output = compare_dirs(
+        &base,
+        &new,
+        &out,
+        &["--thresholds", thresholds.to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr, out, tmp)
+}
+
+#[test]
+fn a_misspelt_metric_is_refused_with_the_closest_name() {
+    let (code, stderr, out, _tmp) = with_thresholds(
+        "metrics:\n  waiting_s.p95: {max_worse_pct: 5}\n  waiting_s.p59: {max_worse_pct: 1}\n",
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr
+            .contains("thresholds.yaml:3:3: metrics.waiting_s.p59: unknown metric `waiting_s.p59`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `waiting_s.p95`?"), "{stderr}");
+    // Nothing is written for a gate that cannot be trusted.
+    assert!(!out.exists());
+}
+
+#[test]
+fn confidence_and_threshold_signs_are_checked() {
+    let (code, stderr, _, _tmp) = with_thresholds("confidence: 95\n");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("thresholds.yaml:1:13: confidence: expected a fraction strictly between 0 and 1, got 95 (for 95 %, write 0.95)"),
+        "{stderr}"
+    );
+    let (code, stderr, _, _tmp) = with_thresholds("metrics:\n  jct_s.mean: {max_worse_pct: -5}\n");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("metrics.jct_s.mean.max_worse_pct: expected a finite number ≥ 0"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_markdown_states_the_confidence_used() {
+    let (code, stderr, out, _tmp) = with_thresholds("confidence: 0.9\n");
+    assert_eq!(code, Some(0), "{stderr}");
+    let markdown = std::fs::read_to_string(out.join("comparison.md")).unwrap();
+    assert!(
+        markdown.contains("means with 90 % confidence intervals of the change"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("95 %"), "{markdown}");
+}
+
+#[test]
+fn list_metrics_prints_what_a_thresholds_file_may_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = replications(tmp.path(), "base", &[100.0, 101.0]);
+    let output = fleetsim(&["compare", "--list-metrics", base.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let names: Vec<&str> = stdout.lines().collect();
+    // The summary has one cluster, `a`, no priority classes, no balance groups, no budgets.
+    for name in [
+        "gpu_utilization.overall",
+        "waiting_s.p95",
+        "jct_s.mean",
+        "gpu_utilization.per_cluster.a",
+    ] {
+        assert!(names.contains(&name), "{name} missing from\n{stdout}");
+    }
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.starts_with("waiting_s_per_priority_class"))
+            .count(),
+        0
+    );
+    // Base and new are not needed with --list-metrics, and not allowed with it.
+    let both = fleetsim(&[
+        "compare",
+        base.to_str().unwrap(),
+        base.to_str().unwrap(),
+        "--list-metrics",
+        base.to_str().unwrap(),
+    ]);
+    assert_eq!(both.status.code(), Some(2));
 }

@@ -62,3 +62,37 @@ fn unknown_job_exits_2() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("no job \"nope\""), "{stderr}");
 }
+
+#[test]
+fn explain_stops_once_the_job_has_ended() {
+    // j0 completes at 1h; j3, the last to end, runs 2h from its start: explaining j0 needs
+    // only the first hour of the run, explaining j3 the whole of it.
+    let explain = |job: &str| {
+        let config = fleetsim::ExplainConfig {
+            scenario: Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/scenarios/hand-worked.yaml"),
+            job: job.to_owned(),
+            at: None,
+            seed: None,
+        };
+        let mut last = None;
+        let explained = fleetsim::explain_job(&config, &mut |p| last = Some(p)).unwrap();
+        (explained, last.expect("progress reported"))
+    };
+    let (j0, j0_progress) = explain("j0");
+    let (j3, j3_progress) = explain("j3");
+    assert!(j0.text.contains("Completed"), "{}", j0.text);
+    assert!(j3.text.contains("Completed"), "{}", j3.text);
+    assert!(
+        j0.n_events < j3.n_events,
+        "{} vs {}",
+        j0.n_events,
+        j3.n_events
+    );
+    assert_eq!(j0_progress.now, sim_core::SimTime(3_600_000));
+    assert!(
+        j3_progress.now > sim_core::SimTime(7_200_000),
+        "{:?}",
+        j3_progress.now
+    );
+}

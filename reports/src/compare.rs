@@ -7,13 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use crate::Summary;
 
 /// Which way a metric is better.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Better {
     /// Larger values are better (utilization).
     Higher,
@@ -22,15 +19,12 @@ pub enum Better {
 }
 
 /// When a metric counts as regressed; every limit given must be exceeded.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Threshold {
     /// Fails when the metric worsens by more than this many percent of the base.
-    #[serde(default)]
     pub max_worse_pct: Option<f64>,
     /// Fails when the metric worsens by more than this much, in its own unit (for fractions
     /// such as utilization, 0.01 is one percentage point).
-    #[serde(default)]
     pub max_worse: Option<f64>,
 }
 
@@ -64,18 +58,25 @@ impl Threshold {
     }
 }
 
-/// The thresholds file (`--thresholds`): per metric name, its limits; metrics not named keep
-/// the defaults of [`default_thresholds`].
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The thresholds in force (read and checked by `scenarios::thresholds`): per metric name, its
+/// limits; metrics not named keep the defaults of [`default_thresholds`].
+#[derive(Clone, Debug, Default)]
 pub struct ThresholdsFile {
     /// Metric name → limits.
-    #[serde(default)]
     pub metrics: BTreeMap<String, Threshold>,
     /// Confidence level of the significance test with several replications (default 0.95).
-    #[serde(default)]
     pub confidence: Option<f64>,
 }
+
+impl ThresholdsFile {
+    /// The confidence level in force.
+    pub fn confidence(&self) -> f64 {
+        self.confidence.unwrap_or(DEFAULT_CONFIDENCE)
+    }
+}
+
+/// The confidence level of the significance test when the thresholds file gives none.
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 
 /// The thresholds that apply when no file says otherwise: p95 waiting and mean waiting and
 /// completion time up more than 5 % (and a second), GPU utilization down more than one
@@ -199,6 +200,20 @@ pub fn metrics_of(summary: &Summary) -> Vec<(String, Better, f64)> {
     out
 }
 
+/// Every metric name of the runs, in the order [`metrics_of`] gives them (first seen first),
+/// each once.
+pub fn metric_names<'a>(runs: impl IntoIterator<Item = &'a Summary>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for run in runs {
+        for (name, _, _) in metrics_of(run) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
 /// Why a run folder cannot be compared.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
@@ -281,7 +296,7 @@ pub fn compare(
 ) -> Vec<MetricComparison> {
     let mut limits = default_thresholds();
     limits.extend(thresholds.metrics.clone());
-    let confidence = thresholds.confidence.unwrap_or(0.95);
+    let confidence = thresholds.confidence();
     let samples = |runs: &[Summary]| {
         let mut by_name: BTreeMap<String, (Better, Vec<f64>)> = BTreeMap::new();
         for run in runs {
@@ -401,7 +416,12 @@ pub fn render_text(comparisons: &[MetricComparison]) -> String {
 }
 
 /// Markdown for a pull-request comment: a verdict line, then one row per metric.
-pub fn render_markdown(comparisons: &[MetricComparison], n_base: usize, n_new: usize) -> String {
+pub fn render_markdown(
+    comparisons: &[MetricComparison],
+    n_base: usize,
+    n_new: usize,
+    confidence: f64,
+) -> String {
     let failed: Vec<&str> = comparisons
         .iter()
         .filter(|m| m.failed)
@@ -413,14 +433,18 @@ pub fn render_markdown(comparisons: &[MetricComparison], n_base: usize, n_new: u
     } else {
         let _ = write!(out, "**Regression** in {}.", failed.join(", "));
     }
+    let intervals = if n_base > 1 && n_new > 1 {
+        // Rounded to hundredths of a percent: 0.9 × 100 is 90.00000000000001 in floating point.
+        format!(
+            "; means with {} % confidence intervals of the change",
+            (confidence * 10_000.0).round() / 100.0
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        " Base: {n_base} run(s), new: {n_new} run(s){}.\n",
-        if n_base > 1 && n_new > 1 {
-            "; means with 95 % confidence intervals of the change"
-        } else {
-            ""
-        }
+        " Base: {n_base} run(s), new: {n_new} run(s){intervals}.\n"
     );
     out.push_str("| metric | base | new | change | threshold | verdict |\n");
     out.push_str("|---|---:|---:|---:|---|---|\n");

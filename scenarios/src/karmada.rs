@@ -290,7 +290,25 @@ impl Checker<'_> {
 
     /// `spec.failover`, with Karmada's defaults (purge mode Gracefully, toleration 300 s,
     /// grace period 600 s).
-    pub(crate) fn failover(&self, spec: &FailoverSpec, path: &str) -> Result<Failover, Error> {
+    ///
+    /// `statePreservation` is warned about, not modelled: Karmada copies the status fields its
+    /// rules name into labels of the workload on the new cluster, which no simulated job reads;
+    /// a moved job resumes from its last checkpoint whether or not it is set.
+    pub(crate) fn failover(
+        &self,
+        spec: &FailoverSpec,
+        path: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Failover, Error> {
+        let mut not_modelled = |value: &Option<Spanned<IgnoredAny>>, at: String| {
+            if let Some(value) = value {
+                warnings.push(format!(
+                    "{}:{}: {at} is not modelled and was ignored: Karmada copies the status fields its rules name into labels of the workload on the new cluster; a moved job resumes from its last checkpoint (checkpoint_interval) with or without it",
+                    self.file.display(),
+                    value.referenced.line() + self.line_offset
+                ));
+            }
+        };
         let purge = |text: &Option<Text>, at: String| -> Result<PurgeMode, Error> {
             match text.as_ref().map(|t| t.value.as_str()) {
                 None | Some("Gracefully") | Some("Graciously") => Ok(PurgeMode::Gracefully),
@@ -310,14 +328,23 @@ impl Checker<'_> {
         };
         let cluster = match &spec.cluster {
             None => None,
-            Some(c) => Some(ClusterFailover {
-                purge_mode: purge(&c.purge_mode, format!("{path}.cluster.purgeMode"))?,
-                state_preservation: c.state_preservation.is_some(),
-            }),
+            Some(c) => {
+                not_modelled(
+                    &c.state_preservation,
+                    format!("{path}.cluster.statePreservation"),
+                );
+                Some(ClusterFailover {
+                    purge_mode: purge(&c.purge_mode, format!("{path}.cluster.purgeMode"))?,
+                })
+            }
         };
         let application = match &spec.application {
             None => None,
             Some(a) => {
+                not_modelled(
+                    &a.state_preservation,
+                    format!("{path}.application.statePreservation"),
+                );
                 let defaults = ApplicationFailover::default();
                 Some(ApplicationFailover {
                     toleration_seconds: seconds(
@@ -333,7 +360,6 @@ impl Checker<'_> {
                         format!("{path}.application.gracePeriodSeconds"),
                         defaults.grace_period_seconds,
                     )?,
-                    state_preservation: a.state_preservation.is_some(),
                 })
             }
         };
@@ -757,8 +783,8 @@ pub struct FailoverSpec {
 pub struct ClusterFailoverSpec {
     /// `purgeMode`.
     pub purge_mode: Option<Text>,
-    /// `statePreservation`: its rules are not read, only whether it is set.
-    pub state_preservation: Option<IgnoredAny>,
+    /// `statePreservation`: not modelled; warned about where it is set.
+    pub state_preservation: Option<Spanned<IgnoredAny>>,
 }
 
 /// `failover.application`.
@@ -771,8 +797,8 @@ pub struct ApplicationFailoverSpec {
     pub purge_mode: Option<Text>,
     /// `gracePeriodSeconds`.
     pub grace_period_seconds: Option<Spanned<i64>>,
-    /// `statePreservation`: its rules are not read, only whether it is set.
-    pub state_preservation: Option<IgnoredAny>,
+    /// `statePreservation`: not modelled; warned about where it is set.
+    pub state_preservation: Option<Spanned<IgnoredAny>>,
 }
 
 /// `failover.application.decisionConditions`.
@@ -1042,7 +1068,8 @@ impl Checker<'_> {
             None => Placement::default(),
         };
         if let Some(failover) = &spec.failover {
-            placement.failover = self.failover(failover, &here("spec.failover"))?;
+            placement.failover =
+                self.failover(failover, &here("spec.failover"), &mut out.warnings)?;
         }
         let schedule_priority = match &spec.schedule_priority {
             None => 0,

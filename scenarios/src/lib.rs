@@ -22,6 +22,7 @@ pub mod plan;
 pub mod spec;
 pub mod sweep;
 pub mod synth;
+pub mod thresholds;
 mod trace_fleet;
 pub mod traces;
 pub mod tree;

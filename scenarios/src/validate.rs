@@ -450,7 +450,7 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
             let mut placement = ck.placement(p, "placement")?;
             ck.admit_placement(p, &placement, "placement")?;
             if let Some(failover) = &spec.failover {
-                placement.failover = ck.failover(failover, "failover")?;
+                placement.failover = ck.failover(failover, "failover", &mut imported.warnings)?;
             }
             Some(placement)
         }

@@ -1198,7 +1198,17 @@ spec:
       gracePeriodSeconds: 30
 ";
     let (_dir, _file, scenario) = imported(text);
-    assert!(scenario.warnings.is_empty(), "{:#?}", scenario.warnings);
+    // statePreservation copies status fields into labels in Karmada; nothing here reads them,
+    // so it is warned about, with its line, rather than taken to mean anything.
+    assert_eq!(scenario.warnings.len(), 1, "{:#?}", scenario.warnings);
+    assert!(
+        scenario.warnings[0].contains(":20: ")
+            && scenario.warnings[0].contains(
+                "spec.failover.cluster.statePreservation is not modelled and was ignored"
+            ),
+        "{:#?}",
+        scenario.warnings
+    );
     let defaults = placement_of(&scenario, policy(&scenario, "defaults"));
     let seconds: Vec<Option<u64>> = defaults
         .cluster_tolerations
@@ -1212,13 +1222,11 @@ spec:
         Failover {
             cluster: Some(ClusterFailover {
                 purge_mode: PurgeMode::Gracefully,
-                state_preservation: false,
             }),
             application: Some(ApplicationFailover {
                 toleration_seconds: 300,
                 purge_mode: PurgeMode::Gracefully,
                 grace_period_seconds: 600,
-                state_preservation: false,
             }),
         }
     );
@@ -1228,13 +1236,11 @@ spec:
         Failover {
             cluster: Some(ClusterFailover {
                 purge_mode: PurgeMode::Directly,
-                state_preservation: true,
             }),
             application: Some(ApplicationFailover {
                 toleration_seconds: 120,
                 purge_mode: PurgeMode::Never,
                 grace_period_seconds: 30,
-                state_preservation: false,
             }),
         }
     );

@@ -1759,6 +1759,10 @@ impl Handler for ControlPlane {
         self.settle(ctx);
     }
 
+    fn is_done(&self) -> bool {
+        self.explain.as_ref().is_some_and(ExplainLog::ended)
+    }
+
     fn is_settled(&self) -> bool {
         // No pod runs (no finish is coming), the published status is current, no assumption
         // or timeline change is still ahead: retries would find the same answers forever.

@@ -551,6 +551,9 @@ impl ControlPlane {
         self.release_federated(job);
         let mut active = self.jobs.remove(&job).expect("present");
         active.last_failure = Some(reason.to_owned());
+        self.log(job, now, || Entry::Failed {
+            reason: reason.to_owned(),
+        });
         let mut event = EventRecord::new(ctx.now(), EventKind::JobFailed);
         event.job = Some(job);
         event.namespace = Some(active.job.namespace);

@@ -919,7 +919,6 @@ mod faults {
                     toleration_seconds: 120,
                     purge_mode: purge,
                     grace_period_seconds: 600,
-                    state_preservation: false,
                 }),
             },
             ..Placement::default()

@@ -55,6 +55,11 @@ pub enum Entry {
     Started,
     /// The job finished.
     Completed,
+    /// The job failed for good.
+    Failed {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What happened to one job, in time order.
@@ -64,6 +69,20 @@ pub struct ExplainLog {
     pub job: JobId,
     /// Entries with their times.
     pub entries: Vec<(SimTime, Entry)>,
+}
+
+impl ExplainLog {
+    /// The job has ended (completed, failed, or matched no policy): nothing later can change
+    /// its story.
+    pub fn ended(&self) -> bool {
+        matches!(
+            self.entries.last(),
+            Some((
+                _,
+                Entry::Completed | Entry::Failed { .. } | Entry::Unmatched
+            ))
+        )
+    }
 }
 
 fn node_name(world: &World, cluster: ClusterId, node: u32) -> String {
@@ -329,6 +348,13 @@ impl ExplainLog {
                     let _ = writeln!(
                         out,
                         "  {:>12}  Normal   Completed         job finished",
+                        time.to_string()
+                    );
+                }
+                Entry::Failed { reason } => {
+                    let _ = writeln!(
+                        out,
+                        "  {:>12}  Warning  Failed            {reason}",
                         time.to_string()
                     );
                 }

@@ -223,7 +223,6 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
             toleration_seconds: 60,
             purge_mode,
             grace_period_seconds: 300,
-            state_preservation: false,
         });
     let mut control = ControlPlane::new(world, PolicySet::single(placement), &config).unwrap();
     control.set_invariant_checks(true);

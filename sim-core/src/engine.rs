@@ -69,6 +69,12 @@ pub trait Handler {
     fn is_settled(&self) -> bool {
         false
     }
+
+    /// True when the run has answered what it was run for (the job being explained has
+    /// ended), so the engine stops at once, horizon or not; `on_end` still runs.
+    fn is_done(&self) -> bool {
+        false
+    }
 }
 
 /// How far a run has got; passed to the progress callback.
@@ -185,6 +191,9 @@ where
         if config.horizon.is_none() && stream_done && handler.is_settled() {
             break;
         }
+        if handler.is_done() {
+            break;
+        }
         if n_events % every == 0 {
             progress(Progress {
                 now,
@@ -193,6 +202,12 @@ where
             });
         }
     }
+    // A last report, so that every run reports at least once, however short.
+    progress(Progress {
+        now,
+        n_arrived,
+        n_events,
+    });
     let end = if config.horizon.is_some() {
         horizon
     } else {

@@ -1,29 +1,50 @@
 //! Command-line parsing: clap structs, resolved once into the library's configs.
 
-use std::io::IsTerminal;
+mod progress;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
+use clap::{Args, Parser, Subcommand};
+
+use progress::Progress;
 
 /// fleetsim: a discrete-event simulator and capacity planner for multi-cluster GPU fleets
 /// federated by Karmada.
 #[derive(Debug, Parser)]
 #[command(name = "fleetsim", version, about, long_about = None)]
 pub struct Cli {
-    /// Overrides the scenario's seed.
-    #[arg(long, global = true)]
-    pub seed: Option<u64>,
-    /// Worker threads for commands that run several simulations at once (default: all cores).
-    #[arg(long, global = true)]
-    pub threads: Option<usize>,
-    /// Prints nothing but errors.
+    /// Prints nothing but errors (and, for `conformance`, the failing cases).
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--seed`, on the commands whose results depend on it.
+#[derive(Debug, Args)]
+pub struct SeedArg {
+    /// Overrides the seed of the scenario (or of the study).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// `--threads`, on the commands that run several simulations at once.
+#[derive(Debug, Args)]
+pub struct ThreadsArg {
+    /// Worker threads (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: Option<u64>,
+}
+
+/// `--progress-every`, on the commands that report progress.
+#[derive(Debug, Args)]
+pub struct ProgressArg {
+    /// When stderr is not a terminal (a CI or batch job's log), how often to print a progress
+    /// line (e.g. 30s, 5m); on a terminal a bar is drawn instead.
+    #[arg(long, value_parser = parse_interval, default_value = "30s")]
+    pub progress_every: std::time::Duration,
 }
 
 /// The subcommands.
@@ -49,6 +70,10 @@ pub enum Command {
         /// Writes the tables as Parquet (default) or CSV.
         #[arg(long, value_enum, default_value_t = Format::Parquet)]
         format: Format,
+        #[command(flatten)]
+        seed: SeedArg,
+        #[command(flatten)]
+        progress: ProgressArg,
     },
     /// Runs a folder of scheduling decision cases and compares each with its expected answer.
     #[command(
@@ -72,6 +97,10 @@ pub enum Command {
         /// Show what happened up to this simulated time (e.g. 6h, 2d).
         #[arg(long, value_parser = parse_time)]
         at: Option<sim_core::SimTime>,
+        #[command(flatten)]
+        seed: SeedArg,
+        #[command(flatten)]
+        progress: ProgressArg,
     },
     /// Compares two runs metric by metric and fails on a regression: for CI.
     #[command(
@@ -79,9 +108,15 @@ pub enum Command {
     )]
     Compare {
         /// The baseline run folder.
-        base: PathBuf,
+        #[arg(required_unless_present = "list_metrics")]
+        base: Option<PathBuf>,
         /// The run folder to check.
-        new: PathBuf,
+        #[arg(required_unless_present = "list_metrics")]
+        new: Option<PathBuf>,
+        /// Prints the names of the metrics of this run folder (what a thresholds file may
+        /// name) and exits.
+        #[arg(long, value_name = "RUN", conflicts_with_all = ["base", "new", "thresholds"])]
+        list_metrics: Option<PathBuf>,
         /// YAML thresholds: `metrics: {waiting_s.p95: {max_worse_pct: 5, max_worse: 60}}`.
         #[arg(long)]
         thresholds: Option<PathBuf>,
@@ -119,6 +154,12 @@ pub enum Command {
         /// Stops after this many runs, as an interruption would (for testing resumption).
         #[arg(long, hide = true)]
         stop_after: Option<u64>,
+        #[command(flatten)]
+        seed: SeedArg,
+        #[command(flatten)]
+        threads: ThreadsArg,
+        #[command(flatten)]
+        progress: ProgressArg,
     },
     /// Combines the folders of a sweep's shards into the folder one unsharded run writes.
     #[command(
@@ -143,6 +184,12 @@ pub enum Command {
         /// The output folder; written whole or not at all.
         #[arg(long)]
         out: PathBuf,
+        #[command(flatten)]
+        seed: SeedArg,
+        #[command(flatten)]
+        threads: ThreadsArg,
+        #[command(flatten)]
+        progress: ProgressArg,
     },
     /// Checks a scenario and everything it refers to, without running it.
     #[command(after_help = "Example:\n  fleetsim validate examples/scenarios/quickstart.yaml")]
@@ -174,6 +221,8 @@ Example:
         /// Where the runs write their outputs meanwhile (default: the system's temporary folder).
         #[arg(long)]
         scratch: Option<PathBuf>,
+        #[command(flatten)]
+        progress: ProgressArg,
     },
 }
 
@@ -200,6 +249,13 @@ pub enum ExperimentCommand {
         /// The output folder; written whole or not at all.
         #[arg(long)]
         out: PathBuf,
+        /// Runs this one seed instead of the experiment's list.
+        #[arg(long)]
+        seed: Option<u64>,
+        #[command(flatten)]
+        threads: ThreadsArg,
+        #[command(flatten)]
+        progress: ProgressArg,
     },
 }
 
@@ -209,46 +265,52 @@ fn parse_time(text: &str) -> Result<sim_core::SimTime, String> {
         .map_err(|e| e.to_string())
 }
 
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    sim_core::Duration::parse(text)
+        .map(|d| std::time::Duration::from_millis(d.as_millis()))
+        .map_err(|e| e.to_string())
+}
+
 /// The bar of commands that run many simulations.
 const RUNS_BAR: &str = "{bar:40} {pos}/{len} runs, {elapsed}, {eta} left";
+
+/// The bar of one simulation.
+const JOBS_BAR: &str = "{prefix} {bar:40} {pos}/{len} jobs arrived, {elapsed}";
 
 fn parse_shard(text: &str) -> Result<fleetsim::sweep::Shard, String> {
     fleetsim::sweep::Shard::parse(text)
 }
 
-/// A progress bar on stderr, unless quiet or stderr is not a terminal.
-fn progress_bar(quiet: bool, template: &str) -> Option<ProgressBar> {
-    (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = ProgressBar::new(0);
-        bar.set_style(ProgressStyle::with_template(template).expect("static template"));
-        bar
-    })
-}
-
-/// Runs `work` with a `progress(done, total)` callback that moves a bar of `template` (see
-/// [`progress_bar`]), and clears the bar when it returns.
-fn with_progress<T>(
-    quiet: bool,
-    template: &str,
-    work: impl FnOnce(&(dyn Fn(u64, u64) + Sync)) -> T,
-) -> T {
-    let bar = progress_bar(quiet, template);
-    let outcome = work(&|done, total| {
-        if let Some(bar) = &bar {
-            bar.set_length(total);
-            bar.set_position(done);
-        }
-    });
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
+/// Sets the global rayon pool's size, for commands that use it directly.
+fn set_threads(threads: &ThreadsArg) {
+    if let Some(threads) = threads.threads {
+        // Only fails if a pool exists already, which it cannot this early.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads as usize)
+            .build_global();
     }
-    outcome
 }
 
-fn run_sweep(config: &fleetsim::sweep::SweepConfig, quiet: bool) -> Result<(), fleetsim::RunError> {
-    let outcome = with_progress(quiet, RUNS_BAR, |progress| {
-        fleetsim::sweep::run_sweep(config, progress)
-    })?;
+/// The progress of a command that runs many simulations: runs done of the total.
+fn runs_progress(quiet: bool, every: &ProgressArg) -> Progress {
+    Progress::new(quiet, every.progress_every, RUNS_BAR, "runs")
+}
+
+/// The progress of one simulation: jobs arrived, and the simulated time.
+fn jobs_progress(quiet: bool, every: &ProgressArg) -> Progress {
+    Progress::new(quiet, every.progress_every, JOBS_BAR, "jobs arrived")
+}
+
+fn run_sweep(
+    config: &fleetsim::sweep::SweepConfig,
+    quiet: bool,
+    every: &ProgressArg,
+) -> Result<(), fleetsim::RunError> {
+    let progress = runs_progress(quiet, every);
+    let outcome =
+        fleetsim::sweep::run_sweep(config, &|done, total| progress.update(done, total, None));
+    progress.finish();
+    let outcome = outcome?;
     if quiet {
         return Ok(());
     }
@@ -282,17 +344,21 @@ fn run_sweep(config: &fleetsim::sweep::SweepConfig, quiet: bool) -> Result<(), f
     Ok(())
 }
 
-fn run_plan(config: &fleetsim::plan::PlanConfig, quiet: bool) -> Result<(), fleetsim::RunError> {
-    let bar = progress_bar(quiet, "{spinner} {msg}, {elapsed}");
+fn run_plan(
+    config: &fleetsim::plan::PlanConfig,
+    quiet: bool,
+    every: &ProgressArg,
+) -> Result<(), fleetsim::RunError> {
+    let progress = Progress::new(
+        quiet,
+        every.progress_every,
+        "{spinner} {msg}, {elapsed}",
+        "",
+    );
     let outcome = fleetsim::plan::run_plan(config, &|points, runs| {
-        if let Some(bar) = &bar {
-            bar.set_message(format!("{points} points evaluated, {runs} runs"));
-            bar.tick();
-        }
+        progress.message(&format!("{points} points evaluated, {runs} runs"));
     });
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    progress.finish();
     let outcome = outcome?;
     if !quiet {
         print!("{}", outcome.text);
@@ -309,12 +375,17 @@ fn run_fragmentation(
     out: &std::path::Path,
     seed: Option<u64>,
     quiet: bool,
+    every: &ProgressArg,
 ) -> Result<(), fleetsim::RunError> {
     let experiment = scenarios::experiment::load_experiment(file)?;
     let started = std::time::Instant::now();
-    let outcome = with_progress(quiet, RUNS_BAR, |progress| {
-        fleetsim::experiment::run_fragmentation(&experiment, out, seed, progress)
-    })?;
+    let progress = runs_progress(quiet, every);
+    let outcome =
+        fleetsim::experiment::run_fragmentation(&experiment, out, seed, &|done, total| {
+            progress.update(done, total, None)
+        });
+    progress.finish();
+    let outcome = outcome?;
     if !quiet {
         println!(
             "results in {}: allocation.csv, means.csv, fragmentation.csv, runs.csv, report.html, figures/ ({} runs; {:.1} s)",
@@ -333,45 +404,112 @@ fn config_format_name(format: Format) -> &'static str {
     }
 }
 
+/// `fleetsim compare`, or `--list-metrics`.
+fn compare(
+    base: Option<PathBuf>,
+    new: Option<PathBuf>,
+    list_metrics: Option<PathBuf>,
+    thresholds: Option<PathBuf>,
+    out: PathBuf,
+    quiet: bool,
+) -> Result<ExitCode, fleetsim::RunError> {
+    if let Some(run) = list_metrics {
+        for name in fleetsim::list_metrics(&run)? {
+            println!("{name}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // clap requires both without --list-metrics.
+    let (Some(base), Some(new)) = (base, new) else {
+        return Err(fleetsim::RunError::Internal(
+            "compare needs BASE and NEW".to_owned(),
+        ));
+    };
+    let outcome = fleetsim::compare_runs(&base, &new, thresholds.as_deref(), &out)?;
+    if !quiet {
+        print!("{}", outcome.text);
+    }
+    Ok(if outcome.regressed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `fleetsim run`.
+fn run(
+    config: &fleetsim::RunConfig,
+    format: Format,
+    every: &ProgressArg,
+) -> Result<(), fleetsim::RunError> {
+    let progress = jobs_progress(config.quiet, every);
+    let outcome = fleetsim::run_scenario(config, &mut |p| {
+        progress.update(p.arrived, p.total, Some(p.now))
+    });
+    progress.finish();
+    let outcome = outcome?;
+    if !config.quiet {
+        let jobs = &outcome.summary.jobs;
+        println!(
+            "results in {}: summary.json, report.html, figures/, {} tables ({} jobs: {} completed, {} running, {} queued, {} unschedulable, {} unmatched; GPU utilization {:.1}%; {:.2} s)",
+            config.out.display(),
+            config_format_name(format),
+            jobs.submitted,
+            jobs.completed,
+            jobs.running,
+            jobs.queued,
+            jobs.unschedulable,
+            jobs.unmatched,
+            outcome.summary.gpu_utilization.overall * 100.0,
+            outcome.wall_seconds,
+        );
+    }
+    Ok(())
+}
+
 /// Runs the parsed command line and returns the process exit code.
 pub fn dispatch(cli: Cli) -> ExitCode {
     let quiet = cli.quiet;
-    if let Some(threads) = cli.threads {
-        // Only fails if a pool exists already, which it cannot this early.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.max(1))
-            .build_global();
-    }
     let result = match cli.command {
         Command::Compare {
             base,
             new,
+            list_metrics,
             thresholds,
             out,
-        } => match fleetsim::compare_runs(&base, &new, thresholds.as_deref(), &out) {
-            Ok(outcome) => {
-                if !quiet {
-                    print!("{}", outcome.text);
-                }
-                return if outcome.regressed {
-                    ExitCode::from(1)
-                } else {
-                    ExitCode::SUCCESS
-                };
-            }
+        } => match compare(base, new, list_metrics, thresholds, out, quiet) {
+            Ok(code) => return code,
             Err(err) => Err(err),
         },
-        Command::Experiment(ExperimentCommand::Fragmentation { file, out }) => {
-            run_fragmentation(&file, &out, cli.seed, quiet)
+        Command::Experiment(ExperimentCommand::Fragmentation {
+            file,
+            out,
+            seed,
+            threads,
+            progress,
+        }) => {
+            set_threads(&threads);
+            run_fragmentation(&file, &out, seed, quiet, &progress)
         }
-        Command::Explain { scenario, job, at } => {
+        Command::Explain {
+            scenario,
+            job,
+            at,
+            seed,
+            progress,
+        } => {
             let config = fleetsim::ExplainConfig {
                 scenario,
                 job,
                 at,
-                seed: cli.seed,
+                seed: seed.seed,
             };
-            fleetsim::explain_job(&config).map(|text| print!("{text}"))
+            let progress = jobs_progress(quiet, &progress);
+            let explained = fleetsim::explain_job(&config, &mut |p| {
+                progress.update(p.arrived, p.total, Some(p.now))
+            });
+            progress.finish();
+            explained.map(|explained| print!("{}", explained.text))
         }
         Command::Conformance { dir } => match fleetsim::run_conformance(&dir) {
             Ok(results) => {
@@ -380,7 +518,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                         println!("{}", result.line());
                     }
                 }
-                println!("{}", scenarios::conformance::summary_line(&results));
+                if !quiet {
+                    println!("{}", scenarios::conformance::summary_line(&results));
+                }
                 return if results.iter().all(|r| r.passed()) {
                     ExitCode::SUCCESS
                 } else {
@@ -404,6 +544,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             jobs,
             nodes,
             scratch,
+            progress,
         } => {
             let config = fleetsim::bench::BenchConfig {
                 scenario,
@@ -411,34 +552,45 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 nodes,
                 scratch: scratch.unwrap_or_else(std::env::temp_dir),
             };
-            fleetsim::bench::run_bench(&config, &mut |row| {
-                if !quiet {
-                    eprintln!(
-                        "{}: {:.2} s, {} MiB",
-                        row.variant,
-                        row.wall_s,
-                        row.peak_rss_mib
-                            .map_or_else(|| "?".to_owned(), |m| format!("{m:.0}"))
-                    );
-                }
-            })
-            .map(|rows| print!("{}", fleetsim::bench::render_table(&rows)))
+            let progress = jobs_progress(quiet, &progress);
+            let rows = fleetsim::bench::run_bench(
+                &config,
+                &mut |variant| progress.set_label(variant),
+                &mut |p| progress.update(p.arrived, p.total, Some(p.now)),
+                &mut |row| {
+                    if !quiet {
+                        eprintln!(
+                            "{}: {:.2} s, {} MiB",
+                            row.variant,
+                            row.wall_s,
+                            row.peak_rss_mib
+                                .map_or_else(|| "?".to_owned(), |m| format!("{m:.0}"))
+                        );
+                    }
+                },
+            );
+            progress.finish();
+            rows.map(|rows| print!("{}", fleetsim::bench::render_table(&rows)))
         }
         Command::Sweep {
             file,
             out,
             shard,
             stop_after,
+            seed,
+            threads,
+            progress,
         } => run_sweep(
             &fleetsim::sweep::SweepConfig {
                 file,
                 out,
-                seed: cli.seed,
-                threads: cli.threads,
+                seed: seed.seed,
+                threads: threads.threads.map(|t| t as usize),
                 shard: shard.unwrap_or(fleetsim::sweep::Shard::ALL),
                 stop_after,
             },
             quiet,
+            &progress,
         ),
         Command::Merge { dirs, out } => {
             fleetsim::sweep::merge_sweeps(&dirs, &out).map(|outcome| {
@@ -453,14 +605,21 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 }
             })
         }
-        Command::Plan { file, out } => run_plan(
+        Command::Plan {
+            file,
+            out,
+            seed,
+            threads,
+            progress,
+        } => run_plan(
             &fleetsim::plan::PlanConfig {
                 file,
                 out,
-                seed: cli.seed,
-                threads: cli.threads,
+                seed: seed.seed,
+                threads: threads.threads.map(|t| t as usize),
             },
             quiet,
+            &progress,
         ),
         Command::Validate { scenario } => fleetsim::validate_scenario(&scenario).map(|s| {
             if !quiet {
@@ -482,11 +641,13 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             check_invariants,
             federation,
             format,
+            seed,
+            progress,
         } => {
             let config = fleetsim::RunConfig {
                 scenario,
-                out: out.clone(),
-                seed: cli.seed,
+                out,
+                seed: seed.seed,
                 check_invariants: check_invariants.then_some(true),
                 quiet,
                 federation: federation.map(|f| match f.as_str() {
@@ -500,34 +661,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                     Format::Csv => reports::TableFormat::Csv,
                 },
             };
-            let bar = progress_bar(quiet, "{bar:40} {pos}/{len} jobs arrived, {elapsed}");
-            let outcome = fleetsim::run_scenario(&config, &mut |arrived, total| {
-                if let Some(bar) = &bar {
-                    bar.set_length(total);
-                    bar.set_position(arrived);
-                }
-            });
-            if let Some(bar) = bar {
-                bar.finish_and_clear();
-            }
-            outcome.map(|outcome| {
-                if !quiet {
-                    let jobs = &outcome.summary.jobs;
-                    println!(
-                        "results in {}: summary.json, report.html, figures/, {} tables ({} jobs: {} completed, {} running, {} queued, {} unschedulable, {} unmatched; GPU utilization {:.1}%; {:.2} s)",
-                        out.display(),
-                        config_format_name(format),
-                        jobs.submitted,
-                        jobs.completed,
-                        jobs.running,
-                        jobs.queued,
-                        jobs.unschedulable,
-                        jobs.unmatched,
-                        outcome.summary.gpu_utilization.overall * 100.0,
-                        outcome.wall_seconds,
-                    );
-                }
-            })
+            run(&config, format, &progress)
         }
     };
     match result {

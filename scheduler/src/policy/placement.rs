@@ -48,8 +48,6 @@ pub struct Failover {
 pub struct ClusterFailover {
     /// `purgeMode` (default Gracefully).
     pub purge_mode: PurgeMode,
-    /// `statePreservation` is set: a job moved to another cluster resumes from its checkpoint.
-    pub state_preservation: bool,
 }
 
 /// `failover.application`.
@@ -62,8 +60,6 @@ pub struct ApplicationFailover {
     pub purge_mode: PurgeMode,
     /// `gracePeriodSeconds` for Gracefully (webhook default 600).
     pub grace_period_seconds: u64,
-    /// `statePreservation` is set: a job moved to another cluster resumes from its checkpoint.
-    pub state_preservation: bool,
 }
 
 impl Default for ApplicationFailover {
@@ -72,7 +68,6 @@ impl Default for ApplicationFailover {
             toleration_seconds: 300,
             purge_mode: PurgeMode::Gracefully,
             grace_period_seconds: 600,
-            state_preservation: false,
         }
     }
 }
