@@ -1,5 +1,7 @@
 //! End-to-end tests of the `fleetsim` binary.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -327,7 +329,6 @@ workload:
 #[test]
 fn every_example_scenario_validates() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/scenarios");
-    let traces = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -337,8 +338,7 @@ fn every_example_scenario_validates() {
     assert!(files.len() >= 5, "{files:?}");
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        if text.contains("shared/traces") && !traces.is_dir() {
-            eprintln!("skipped {}: {} not found", file.display(), traces.display());
+        if text.contains("shared/traces") && common::shared_or_skip("traces").is_none() {
             continue;
         }
         let output = fleetsim(&["validate", file.to_str().unwrap()]);
@@ -490,4 +490,16 @@ fn an_internal_error_exits_3_with_one_line_naming_it_a_bug() {
     );
     assert!(lines[0].contains("This is a bug in fleetsim"), "{stderr}");
     assert!(lines[0].contains("please report it"), "{stderr}");
+}
+
+#[test]
+fn required_shared_data_fails_a_test_instead_of_skipping_it() {
+    let missing = "traces/no-such-trace.csv";
+    assert_eq!(common::shared_or_skip_with(missing, false), None);
+    let required = std::panic::catch_unwind(|| common::shared_or_skip_with(missing, true));
+    let message = *required.unwrap_err().downcast::<String>().unwrap();
+    assert!(
+        message.ends_with("no-such-trace.csv is missing and FLEETSIM_REQUIRE_TRACES=1 requires it"),
+        "{message}"
+    );
 }

@@ -1,5 +1,7 @@
 //! `fleetsim conformance` over the bundled cases, the shared cases, and broken copies.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -39,14 +41,9 @@ fn bundled_cases_from_karmadas_tables_pass() {
 
 #[test]
 fn shared_cases_pass() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
-    if !shared.is_dir() {
-        eprintln!(
-            "skipped: {} is absent (it ships beside the project in CI)",
-            shared.display()
-        );
+    let Some(shared) = common::shared_or_skip("conformance") else {
         return;
-    }
+    };
     assert_all_pass(&shared, 18);
 }
 

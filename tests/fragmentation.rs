@@ -1,6 +1,8 @@
 //! The fragmentation experiment end to end: hand-made traces worked by hand, bad input, and the
 //! reproduction of the FGD paper's headline result on the real openb traces.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -174,13 +176,7 @@ fn bad_experiments_exit_2_naming_file_line_and_column() {
 
 /// The openb traces, or `None` (with a message) on a machine without them.
 fn openb() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces/alibaba-gpu-v2023");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} not found", dir.display());
-        None
-    }
+    common::shared_or_skip("traces/alibaba-gpu-v2023")
 }
 
 #[test]
@@ -254,4 +250,89 @@ fn the_paper_headline_result_on_openb_default() {
         "FGD {:.2} % against the paper's {PAPER_FGD_AT_130} %",
         best.0
     );
+}
+
+/// The rows of the Markdown table under `heading` in `text`: first cell, then the others.
+fn table_rows(text: &str, heading: &str) -> Vec<(String, Vec<String>)> {
+    let start = text
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading:?} in\n{text}"));
+    text[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|l| {
+            let cells: Vec<String> = l
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_owned())
+                .collect();
+            (cells[0].clone(), cells[1..].to_vec())
+        })
+        .collect()
+}
+
+/// The blocks of `docs/reproductions.md` marked as copied from `tables.md`.
+fn generated_blocks(doc: &str) -> Vec<&str> {
+    const BEGIN: &str = "<!-- from tables.md -->\n";
+    const END: &str = "<!-- end of tables.md -->";
+    doc.match_indices(BEGIN)
+        .map(|(at, _)| {
+            let body = &doc[at + BEGIN.len()..];
+            &body[..body.find(END).expect("every block ends")]
+        })
+        .collect()
+}
+
+/// docs/reproductions.md is written by the program: each block it copies from `tables.md` is
+/// in a fresh run's `tables.md` word for word, and its claims hold on that run: FGD highest
+/// and Random lowest on every pod list, and FGD within 0.2 points of the paper's value on
+/// every list (the paper's values are the document's own table of them). The whole study,
+/// 1,020 runs, so it runs on the release build (CI's).
+#[test]
+fn the_reproduction_document_is_what_the_study_gives() {
+    let Some(_) = openb() else { return };
+    let Some(release) = common::release_bin() else {
+        return;
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("study");
+    let status = Command::new(release)
+        .args(["experiment", "fragmentation"])
+        .arg(root.join("examples/experiments/fragmentation.yaml"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let tables = std::fs::read_to_string(out.join("tables.md")).unwrap();
+    let doc = std::fs::read_to_string(root.join("docs/reproductions.md")).unwrap();
+    let blocks = generated_blocks(&doc);
+    assert!(blocks.len() >= 3, "{} blocks", blocks.len());
+    for block in blocks {
+        assert!(
+            tables.contains(block),
+            "docs/reproductions.md is out of date; this block is not in tables.md:\n{block}\n\ntables.md:\n{tables}"
+        );
+    }
+    let ours = table_rows(&tables, "#### GPU allocation ratio at 130 %");
+    let paper = table_rows(&doc, "#### The paper's GPU allocation ratio at 130 %");
+    assert_eq!(ours.len(), 17);
+    assert_eq!(paper.len(), 17);
+    // Columns: Random, DotProd, GpuClustering, GpuPacking, BestFit, FGD.
+    for ((list, values), (paper_list, paper_values)) in ours.iter().zip(&paper) {
+        assert_eq!(list, paper_list);
+        let values: Vec<f64> = values.iter().map(|v| v.parse().unwrap()).collect();
+        let fgd = values[5];
+        assert!(values.iter().all(|v| *v <= fgd), "{list}: {values:?}");
+        assert!(values.iter().all(|v| *v >= values[0]), "{list}: {values:?}");
+        let paper_fgd: f64 = paper_values[0].parse().unwrap();
+        assert!(
+            (fgd - paper_fgd).abs() <= 0.2 + 1e-9,
+            "{list}: FGD {fgd} against the paper's {paper_fgd}"
+        );
+    }
 }

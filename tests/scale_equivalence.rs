@@ -5,20 +5,14 @@
 //! The release binary comes from `FLEETSIM_RELEASE_BIN` (CI builds it once and sets this);
 //! without it the test says so and skips, unless `FLEETSIM_REQUIRE_RELEASE=1`.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 #[test]
 fn debug_with_invariants_and_release_agree() {
-    let Some(release) = std::env::var_os("FLEETSIM_RELEASE_BIN") else {
-        assert!(
-            std::env::var_os("FLEETSIM_REQUIRE_RELEASE").is_none(),
-            "FLEETSIM_REQUIRE_RELEASE is set but FLEETSIM_RELEASE_BIN is not"
-        );
-        eprintln!(
-            "skipped: set FLEETSIM_RELEASE_BIN to a release build of fleetsim \
-             (cargo build --release; target/release/fleetsim) to compare with it"
-        );
+    let Some(release) = common::release_bin() else {
         return;
     };
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/scale-small.yaml");

@@ -14,13 +14,7 @@ fn example() -> PathBuf {
 }
 
 fn traces() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/traces");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} not found", dir.display());
-        None
-    }
+    common::shared_or_skip("traces")
 }
 
 /// The cluster each family of the node list went to, as the example's split says.

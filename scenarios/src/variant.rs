@@ -372,8 +372,11 @@ mod tests {
     }
 
     #[test]
-    fn replication_seeds_depend_only_on_their_inputs() {
-        assert_eq!(replication_seed(1, 5, 0), replication_seed(1, 5, 0));
+    fn replication_seeds_differ_with_each_input() {
+        // Each of study seed, scenario seed and replication moves the seed; none of them is
+        // passed through as it is.
+        assert_ne!(replication_seed(1, 5, 0), 1);
+        assert_ne!(replication_seed(1, 5, 0), 5);
         assert_ne!(replication_seed(1, 5, 0), replication_seed(1, 5, 1));
         assert_ne!(replication_seed(1, 5, 0), replication_seed(2, 5, 0));
         assert_ne!(replication_seed(1, 5, 0), replication_seed(1, 6, 0));

@@ -2,6 +2,8 @@
 //! workloads replayed from hand-made traces of each format, with every expected cluster, pool
 //! and job worked out by hand.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use scenarios::{Scenario, Workload};
@@ -839,11 +841,9 @@ workload:
 fn philly_vcs_example() {
     let example =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/scenarios/philly-vcs.yaml");
-    let traces = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/traces/philly");
-    if !traces.is_dir() {
-        eprintln!("skipped: {} not found", traces.display());
+    let Some(_traces) = common::shared_or_skip("traces/philly") else {
         return;
-    }
+    };
     let scenario = scenarios::load(&example).unwrap_or_else(|err| panic!("{err}"));
     // philly_vc.csv: 11 VCs owning 352 machines; the other 200 of the 552 form `shared`.
     assert_eq!(scenario.world.fleet.clusters.len(), 12);

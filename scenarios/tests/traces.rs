@@ -2,6 +2,8 @@
 //! and totals each trace's README states (never against numbers the loaders produced). On a
 //! machine without the traces each test says so and passes.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -15,15 +17,7 @@ use scenarios::traces::spot::{SpotNode, SpotNodes};
 
 /// The trace file, or `None` (with a message) when it is not on this machine.
 fn trace(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/traces")
-        .join(relative);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} not found", path.display());
-        None
-    }
+    common::shared_or_skip(&format!("traces/{relative}"))
 }
 
 fn all<T, E: std::fmt::Display>(rows: impl Iterator<Item = Result<T, E>>) -> Vec<T> {

@@ -19,8 +19,8 @@ use scenarios::experiment::FragmentationExperiment;
 use scenarios::traces::openb::{OpenbNodes, OpenbPods};
 use scheduler::member::fgd::TypeKey;
 use scheduler::member::{
-    Choice, DeviceMask, NodeFree, PlacementPolicy, TargetWorkload, best_node, devices, fits,
-    placement_by_name,
+    Choice, DeviceMask, NodeFree, Normalization, PlacementPolicy, TargetWorkload, best_node,
+    devices, fits, placement_with,
 };
 use sim_core::model::{GpuModelId, GpuModelSet, GpuRequest, NodeShape, PodRequest};
 use sim_core::rng::RngStreams;
@@ -325,7 +325,9 @@ pub fn run_cell(
     seed: u64,
     target_pct: u32,
 ) -> Result<CellResult, RunError> {
-    let policy = placement_by_name(policy_name, &list.target)
+    // The study's simulator divides by fixed maxima (128 cores, 8 GPUs); so does its
+    // reproduction, whatever the node shapes.
+    let policy = placement_with(policy_name, &list.target, Normalization::STUDY)
         .map_err(|e| RunError::Internal(e.to_string()))?;
     let streams = RngStreams::new(seed);
     let capacity = cluster.capacity_milli;
@@ -703,6 +705,9 @@ fn write_outputs(
     });
     let text = serde_json::to_string_pretty(&description).map_err(|e| fail(&e))?;
     std::fs::write(dir.join("experiment.json"), text + "\n").map_err(|e| fail(&e))?;
+    let tables =
+        super::tables::tables_markdown(outcome, &experiment.policies, experiment.target_pct);
+    std::fs::write(dir.join("tables.md"), tables).map_err(|e| fail(&e))?;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! from its seed. `fragmentation` reproduces the FGD paper's GPU fragmentation study.
 
 pub mod fragmentation;
+pub mod tables;
 
 pub use fragmentation::{
     CellResult, FragmentationOutcome, OpenbCluster, PodList, SeedStats, arrival_order, run_cell,

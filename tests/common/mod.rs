@@ -121,3 +121,49 @@ pub fn assert_bad_input(command: &str, file: &Path, position: &str, message: &st
     );
     assert!(!out.exists(), "{text}: output written");
 }
+
+/// `../shared/<relative>` (traces, shared conformance cases), or `None` with a message on a
+/// user's machine without it. With `FLEETSIM_REQUIRE_TRACES=1` (as `.ci/run` sets) a missing
+/// file fails the test instead: CI must never pass by skipping.
+#[allow(dead_code)]
+pub fn shared_or_skip(relative: &str) -> Option<PathBuf> {
+    let require = std::env::var_os("FLEETSIM_REQUIRE_TRACES").is_some_and(|v| v == "1");
+    shared_or_skip_with(relative, require)
+}
+
+/// [`shared_or_skip`] with the requirement given, for testing it.
+#[allow(dead_code)]
+pub fn shared_or_skip_with(relative: &str, require: bool) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        !require,
+        "{} is missing and FLEETSIM_REQUIRE_TRACES=1 requires it",
+        path.display()
+    );
+    eprintln!("skipped: {} not found", path.display());
+    None
+}
+
+/// The release build of fleetsim, from `FLEETSIM_RELEASE_BIN` (CI builds it once and sets
+/// this), for tests too slow for a debug build; `None` with a message without it, unless
+/// `FLEETSIM_REQUIRE_RELEASE=1`, which fails the test instead.
+#[allow(dead_code)]
+pub fn release_bin() -> Option<std::ffi::OsString> {
+    let Some(release) = std::env::var_os("FLEETSIM_RELEASE_BIN") else {
+        assert!(
+            std::env::var_os("FLEETSIM_REQUIRE_RELEASE").is_none(),
+            "FLEETSIM_REQUIRE_RELEASE is set but FLEETSIM_RELEASE_BIN is not"
+        );
+        eprintln!(
+            "skipped: set FLEETSIM_RELEASE_BIN to a release build of fleetsim \
+             (cargo build --release; target/release/fleetsim) to run this test"
+        );
+        return None;
+    };
+    Some(release)
+}

@@ -1,10 +1,14 @@
 use sim_core::model::{NodeShape, PodRequest};
 
-use super::{Choice, NORM_CPU_MILLI, NORM_GPU_MILLI, NodeFree, PlacementPolicy};
+use super::{Choice, NodeFree, Normalization, PlacementPolicy};
 
-/// Least CPU and GPU left over after placing the pod (each divided by a fixed maximum, weight
-/// one half each), min–max normalised over the nodes that fit. Memory is ignored.
-pub struct BestFit;
+/// Least CPU and GPU left over after placing the pod (each divided by its maximum, weight one
+/// half each), min–max normalised over the nodes that fit. Memory is ignored. The maxima are
+/// the node's own capacity, or the study's constants in its reproduction ([`Normalization`]).
+pub struct BestFit {
+    /// What CPU and GPU are divided by.
+    pub norm: Normalization,
+}
 
 impl BestFit {
     /// Registered name.
@@ -16,11 +20,11 @@ impl PlacementPolicy for BestFit {
         Self::NAME
     }
 
-    fn score(&self, pod: &PodRequest, _: &NodeShape, free: &NodeFree) -> i64 {
+    fn score(&self, pod: &PodRequest, shape: &NodeShape, free: &NodeFree) -> i64 {
+        let (max_cpu, max_gpu) = self.norm.maxima(shape);
         let cpu_left = free.cpu_milli as f64 - pod.cpu_milli as f64;
         let gpu_left = f64::from(free.devices.total_free()) - pod.gpu.total_milli() as f64;
-        let leftover =
-            0.5 * cpu_left / NORM_CPU_MILLI as f64 + 0.5 * gpu_left / NORM_GPU_MILLI as f64;
+        let leftover = 0.5 * cpu_left / max_cpu + 0.5 * gpu_left / max_gpu;
         (100.0 * (1.0 - leftover)) as i64
     }
 

@@ -1,12 +1,16 @@
 use sim_core::model::{NodeShape, PodRequest};
 
-use super::{NORM_CPU_MILLI, NORM_GPU_MILLI, NodeFree, PlacementPolicy};
+use super::{NodeFree, Normalization, PlacementPolicy};
 
 /// Dot product of the pod's request and the node's free resources (CPU and GPU, each divided
-/// by a fixed maximum): the smaller the product, the less the node's leftovers align with the
+/// by its maximum): the smaller the product, the less the node's leftovers align with the
 /// request, the tighter the fit. `trunc(100 · (1 − (c·C/Mc² + D·F/Mg²) / 2))`. Memory is
-/// ignored, as in the FGD study's `-dimext merge -norm max` setting.
-pub struct DotProd;
+/// ignored, as in the FGD study's `-dimext merge -norm max` setting. The maxima are the node's
+/// own capacity, or the study's constants in its reproduction ([`Normalization`]).
+pub struct DotProd {
+    /// What CPU and GPU are divided by.
+    pub norm: Normalization,
+}
 
 impl DotProd {
     /// Registered name.
@@ -18,9 +22,8 @@ impl PlacementPolicy for DotProd {
         Self::NAME
     }
 
-    fn score(&self, pod: &PodRequest, _: &NodeShape, free: &NodeFree) -> i64 {
-        let max_cpu = NORM_CPU_MILLI as f64;
-        let max_gpu = NORM_GPU_MILLI as f64;
+    fn score(&self, pod: &PodRequest, shape: &NodeShape, free: &NodeFree) -> i64 {
+        let (max_cpu, max_gpu) = self.norm.maxima(shape);
         let cpu = pod.cpu_milli as f64 * free.cpu_milli as f64 / (max_cpu * max_cpu);
         let gpu = pod.gpu.total_milli() as f64 * f64::from(free.devices.total_free())
             / (max_gpu * max_gpu);

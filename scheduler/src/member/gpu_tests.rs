@@ -12,6 +12,17 @@ use sim_core::model::{GpuModelSet, GpuRequest};
 
 const GI: u64 = 1 << 30;
 
+// The hand-worked numbers below use the study's constants.
+const DOT_PROD: DotProd = DotProd {
+    norm: Normalization::STUDY,
+};
+const BEST_FIT: BestFit = BestFit {
+    norm: Normalization::STUDY,
+};
+const GPU_CLUSTERING: GpuClustering = GpuClustering {
+    norm: Normalization::STUDY,
+};
+
 fn nodes() -> Vec<(NodeShape, NodeFree)> {
     let shape0 = NodeShape {
         cpu_milli: 32_000,
@@ -106,26 +117,29 @@ fn a_model_constraint_leaves_one_node_for_every_policy() {
 fn dot_prod_by_hand() {
     // Share: node 0: 4000·20000/Mc² = 0.0048828, 300·3100/Mg² = 0.0145313 → 100·(1 − 0.0097070)
     // = 99.03 → 99; node 1: 0.015625 + 0.0375 → 100·(1 − 0.0265625) = 97.3 → 97.
-    assert_eq!(scores(&DotProd, &sharing()), vec![Some(99), Some(97)]);
+    assert_eq!(scores(&DOT_PROD, &sharing()), vec![Some(99), Some(97)]);
     // The tightest device for 300 milli is device 1 (400 free).
-    assert_eq!(choice(&DotProd, &sharing()), Some((0, 0b10)));
+    assert_eq!(choice(&DOT_PROD, &sharing()), Some((0, 0b10)));
     // Two GPUs: node 0: 0.0097656 + 0.096875 → 94.67 → 94; node 1: 0.03125 + 0.25 → 85.9 → 85.
     // Whole devices are the lowest-index free ones: 0 and 2.
-    assert_eq!(scores(&DotProd, &two_gpus()), vec![Some(94), Some(85)]);
-    assert_eq!(choice(&DotProd, &two_gpus()), Some((0, 0b101)));
+    assert_eq!(scores(&DOT_PROD, &two_gpus()), vec![Some(94), Some(85)]);
+    assert_eq!(choice(&DOT_PROD, &two_gpus()), Some((0, 0b101)));
 }
 
 #[test]
 fn gpu_clustering_by_hand() {
     // base = 25·(8000 − F) div 8000: node 0 25·4900 div 8000 = 15, node 1 0.
     // Share: node 0 runs only shares → 15 + 75 = 90; node 1 is idle → 0 + 25.
-    assert_eq!(scores(&GpuClustering, &sharing()), vec![Some(90), Some(25)]);
+    assert_eq!(
+        scores(&GPU_CLUSTERING, &sharing()),
+        vec![Some(90), Some(25)]
+    );
     // Two GPUs: node 0 runs only other kinds → 15; node 1 idle → 25.
     assert_eq!(
-        scores(&GpuClustering, &two_gpus()),
+        scores(&GPU_CLUSTERING, &two_gpus()),
         vec![Some(15), Some(25)]
     );
-    assert_eq!(choice(&GpuClustering, &two_gpus()), Some((1, 0b11)));
+    assert_eq!(choice(&GPU_CLUSTERING, &two_gpus()), Some((1, 0b11)));
 }
 
 #[test]
@@ -147,10 +161,10 @@ fn gpu_packing_by_hand() {
 fn best_fit_by_hand() {
     // Share: node 0: 0.5·16000/Mc + 0.5·2800/Mg = 0.0625 + 0.175 → 76; node 1:
     // 0.5·60000/Mc + 0.5·7700/Mg = 0.234375 + 0.48125 → 28. Normalised: 100 and 0.
-    assert_eq!(scores(&BestFit, &sharing()), vec![Some(76), Some(28)]);
-    assert_eq!(choice(&BestFit, &sharing()), Some((0, 0b10)));
+    assert_eq!(scores(&BEST_FIT, &sharing()), vec![Some(76), Some(28)]);
+    assert_eq!(choice(&BEST_FIT, &sharing()), Some((0, 0b10)));
     // Two GPUs: node 0: 0.046875 + 0.06875 → 88; node 1: 0.21875 + 0.375 → 40.
-    assert_eq!(scores(&BestFit, &two_gpus()), vec![Some(88), Some(40)]);
+    assert_eq!(scores(&BEST_FIT, &two_gpus()), vec![Some(88), Some(40)]);
 }
 
 #[test]
@@ -324,4 +338,67 @@ fn tags_follow_the_pods_on_a_node() {
         NodeFree::of_shape(member.node_shape(node))
     );
     member.check_invariants().unwrap();
+}
+
+/// A 16-GPU, 256-core node, all free, and its shape.
+fn big_node() -> (NodeShape, NodeFree) {
+    let shape = NodeShape {
+        cpu_milli: 256_000,
+        memory: 2048 * GI,
+        max_pods: 110,
+        gpus: 16,
+        gpu_model: Some(GpuModelId(0)),
+    };
+    (shape, NodeFree::of_shape(&shape))
+}
+
+#[test]
+fn scores_stay_in_range_on_nodes_larger_than_the_studys() {
+    let (shape, free) = big_node();
+    let whole = |n: u32| GpuRequest {
+        count: n,
+        milli_per_gpu: 1000,
+        models: GpuModelSet::ANY,
+    };
+    let node = Normalization::NodeCapacity;
+    // DotProd, 128 cores and 16 GPUs on the idle node: by its own capacity
+    // 128·256/256² + 16000·16000/16000² = 0.5 + 1 → 100·(1 − 0.75) = 25; by the study's
+    // constants 128·256/128² + 16000·16000/8000² = 2 + 4 → 100·(1 − 3) = −200.
+    let big = pod(128_000, whole(16));
+    assert_eq!(DotProd { norm: node }.score(&big, &shape, &free), 25);
+    assert_eq!(DOT_PROD.score(&big, &shape, &free), -200);
+    // BestFit, 8 cores and 1 GPU: leftover 0.5·248/256 + 0.5·15/16 = 0.953125 → 4; by the
+    // study's constants 0.5·248/128 + 0.5·15/8 = 1.90625 → −90.
+    let small = pod(8_000, whole(1));
+    assert_eq!(BestFit { norm: node }.score(&small, &shape, &free), 4);
+    assert_eq!(BEST_FIT.score(&small, &shape, &free), -90);
+    // GpuClustering's fullness term: 25·(16000 − 16000) div 16000 = 0 for the idle node and
+    // 25·(16000 − 4000) div 16000 = 18 with 12 of 16 GPUs taken; by the study's 8 GPUs the
+    // busy node counts as half full, 25·(8000 − 4000) div 8000 = 12. The idle node's share
+    // bonus is 25 either way.
+    let mut busy = free.clone();
+    busy.devices =
+        Devices::from_free(&[1000, 1000, 1000, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    let share = pod(1000, share(500));
+    assert_eq!(
+        GpuClustering { norm: node }.score(&share, &shape, &free),
+        25
+    );
+    assert_eq!(
+        GpuClustering { norm: node }.score(&share, &shape, &busy),
+        18 + 25
+    );
+    assert_eq!(GPU_CLUSTERING.score(&share, &shape, &busy), 12 + 25);
+    // A node without GPUs: a CPU pod's score stays finite (nothing divided by zero).
+    let cpu_only = NodeShape {
+        gpus: 0,
+        gpu_model: None,
+        ..shape
+    };
+    let cpu_pod = pod(64_000, GpuRequest::NONE);
+    // 64·256/256² = 0.25 → 100·(1 − 0.125) = 87.
+    assert_eq!(
+        DotProd { norm: node }.score(&cpu_pod, &cpu_only, &NodeFree::of_shape(&cpu_only)),
+        87
+    );
 }

@@ -26,7 +26,7 @@ pub use gpu_packing::GpuPacking;
 pub use least_allocated::LeastAllocated;
 pub use most_allocated::MostAllocated;
 pub use random::Random;
-pub use registry::{PLACEMENT_NAMES, canonical_placement_name, placement_by_name};
+pub use registry::{PLACEMENT_NAMES, canonical_placement_name, placement_by_name, placement_with};
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,10 +70,48 @@ impl NodeFree {
     }
 }
 
-/// CPU that the dot-product and best-fit policies divide by (the FGD study's constant).
+/// CPU that the FGD study's dot-product and best-fit policies divide by (128 cores).
 pub const NORM_CPU_MILLI: u64 = 128_000;
-/// GPU milli that the dot-product, best-fit and clustering policies divide by.
+/// GPU milli that the FGD study's dot-product, best-fit and clustering policies divide by
+/// (8 GPUs).
 pub const NORM_GPU_MILLI: u64 = 8_000;
+
+/// What DotProd, BestFit and GpuClustering divide a node's CPU and GPU by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Normalization {
+    /// Each node's own allocatable CPU and GPU, so scores stay within 0–100 whatever the node
+    /// shape (a 16-GPU node is full at 16 GPUs, not at 8). What scenarios use.
+    NodeCapacity,
+    /// The same maxima for every node, as the FGD study's simulator does with its 128-core,
+    /// 8-GPU nodes ([`Normalization::STUDY`]); scores leave 0–100 on larger nodes.
+    Fixed {
+        /// CPU milli-cores.
+        cpu_milli: u64,
+        /// GPU milli.
+        gpu_milli: u64,
+    },
+}
+
+impl Normalization {
+    /// The FGD study's constants, for its reproduction.
+    pub const STUDY: Normalization = Normalization::Fixed {
+        cpu_milli: NORM_CPU_MILLI,
+        gpu_milli: NORM_GPU_MILLI,
+    };
+
+    /// The CPU and GPU milli maxima for a node of `shape`; at least 1, so a node without GPUs
+    /// divides nothing by 1 rather than by 0.
+    pub fn maxima(self, shape: &NodeShape) -> (f64, f64) {
+        let (cpu, gpu) = match self {
+            Normalization::NodeCapacity => (shape.cpu_milli, u64::from(shape.gpus) * 1000),
+            Normalization::Fixed {
+                cpu_milli,
+                gpu_milli,
+            } => (cpu_milli, gpu_milli),
+        };
+        (cpu.max(1) as f64, gpu.max(1) as f64)
+    }
+}
 
 /// How a policy's scores become the choice of a node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

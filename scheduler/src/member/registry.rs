@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use super::{
-    BestFit, DotProd, Fgd, GpuClustering, GpuPacking, LeastAllocated, MostAllocated,
+    BestFit, DotProd, Fgd, GpuClustering, GpuPacking, LeastAllocated, MostAllocated, Normalization,
     PlacementPolicy, Random, TargetWorkload,
 };
 use crate::error::Error;
@@ -36,19 +36,30 @@ fn fold(name: &str) -> String {
 }
 
 /// The member placement policy registered as `name`. FGD measures fragmentation against
-/// `target` (an empty target makes it score every node alike).
+/// `target` (an empty target makes it score every node alike); DotProd, BestFit and
+/// GpuClustering divide by each node's own capacity.
 pub fn placement_by_name(
     name: &str,
     target: &Arc<TargetWorkload>,
+) -> Result<Box<dyn PlacementPolicy>, Error> {
+    placement_with(name, target, Normalization::NodeCapacity)
+}
+
+/// As [`placement_by_name`], with DotProd, BestFit and GpuClustering dividing by `norm`
+/// (the FGD study's reproduction uses [`Normalization::STUDY`]).
+pub fn placement_with(
+    name: &str,
+    target: &Arc<TargetWorkload>,
+    norm: Normalization,
 ) -> Result<Box<dyn PlacementPolicy>, Error> {
     let policy: Box<dyn PlacementPolicy> = match canonical_placement_name(name) {
         Some(LeastAllocated::NAME) => Box::new(LeastAllocated),
         Some(MostAllocated::NAME) => Box::new(MostAllocated),
         Some(Random::NAME) => Box::new(Random),
-        Some(DotProd::NAME) => Box::new(DotProd),
-        Some(GpuClustering::NAME) => Box::new(GpuClustering),
+        Some(DotProd::NAME) => Box::new(DotProd { norm }),
+        Some(GpuClustering::NAME) => Box::new(GpuClustering { norm }),
         Some(GpuPacking::NAME) => Box::new(GpuPacking),
-        Some(BestFit::NAME) => Box::new(BestFit),
+        Some(BestFit::NAME) => Box::new(BestFit { norm }),
         Some(Fgd::NAME) => Box::new(Fgd::new(Arc::clone(target))),
         _ => {
             return Err(Error::UnknownPlugin {
