@@ -241,7 +241,7 @@ pub enum ExperimentCommand {
     /// The GPU fragmentation study of the FGD paper (ATC '23): each pod list inflated to a
     /// share of the openb cluster's GPUs, placed by each policy with each seed.
     #[command(
-        after_help = "Writes allocation.csv (workload,policy,seed,arrived_pct,gpu_allocation_pct), means.csv (over seeds),\nfragmentation.csv, runs.csv, experiment.json, figures/policy-curves-WORKLOAD.svg and report.html. `--seed` runs one seed only.\n\nExample:\n  fleetsim experiment fragmentation examples/experiments/fragmentation.yaml --out out/fragmentation"
+        after_help = "Writes allocation.csv (workload,policy,seed,arrived_pct,gpu_allocation_pct), means.csv (over seeds),\nfragmentation.csv, runs.csv, experiment.json, tables.md (the study's tables in Markdown),\nfigures/policy-curves-WORKLOAD.svg and report.html. `--seed` runs one seed only.\n\nExample:\n  fleetsim experiment fragmentation examples/experiments/fragmentation.yaml --out out/fragmentation"
     )]
     Fragmentation {
         /// The experiment file (YAML).
@@ -388,7 +388,7 @@ fn run_fragmentation(
     let outcome = outcome?;
     if !quiet {
         println!(
-            "results in {}: allocation.csv, means.csv, fragmentation.csv, runs.csv, report.html, figures/ ({} runs; {:.1} s)",
+            "results in {}: allocation.csv, means.csv, fragmentation.csv, runs.csv, tables.md, report.html, figures/ ({} runs; {:.1} s)",
             out.display(),
             outcome.cells.len(),
             started.elapsed().as_secs_f64()

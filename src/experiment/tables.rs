@@ -11,6 +11,12 @@ fn curve_steps(top: usize) -> impl Iterator<Item = usize> {
     (75..=top.min(MAX_ARRIVED_PCT)).step_by(5)
 }
 
+/// A pod list's name in the tables: its file's stem less the openb trace's `openb_pod_list_`
+/// prefix (`default`, `gpuspec33`), as the paper names them.
+fn list_name(stem: &str) -> &str {
+    stem.strip_prefix("openb_pod_list_").unwrap_or(stem)
+}
+
 /// One policy's runs on one pod list.
 fn runs<'a>(
     outcome: &'a FragmentationOutcome,
@@ -64,7 +70,11 @@ pub fn tables_markdown(
     let mut out = String::new();
     let missing = "–".to_owned();
     for (workload, stem) in outcome.workloads.iter().enumerate() {
-        let _ = writeln!(out, "#### Unallocated GPU % by arrived demand: `{stem}`\n");
+        let _ = writeln!(
+            out,
+            "#### Unallocated GPU % by arrived demand: `{}`\n",
+            list_name(stem)
+        );
         header(&mut out, "arrived %", policies, "---");
         for x in curve_steps(top) {
             let cells: Vec<String> = policies
@@ -102,7 +112,7 @@ pub fn tables_markdown(
                         .map_or_else(|| missing.clone(), |s| format!("{:.2}", s.mean))
                 })
                 .collect();
-            let _ = writeln!(out, "| {stem} | {} |", cells.join(" | "));
+            let _ = writeln!(out, "| {} | {} |", list_name(stem), cells.join(" | "));
         }
         out.push('\n');
     }
@@ -139,7 +149,7 @@ mod tests {
         // 10 and 6: median 8, quartiles 7 and 9 by linear interpolation, mean 8); at 80 % one
         // run only; at 85 % none.
         let outcome = FragmentationOutcome {
-            workloads: vec!["default".to_owned()],
+            workloads: vec!["openb_pod_list_default".to_owned()],
             cells: vec![
                 cell(0, "FGD", 1, &[(80, 79.0), (100, 90.0)]),
                 cell(0, "FGD", 2, &[(100, 94.0)]),
