@@ -47,6 +47,17 @@ pub struct ProgressArg {
     pub progress_every: std::time::Duration,
 }
 
+/// The flags of commands that run a study of many simulations (`sweep`, `plan`).
+#[derive(Debug, Args)]
+pub struct StudyArgs {
+    #[command(flatten)]
+    seed: SeedArg,
+    #[command(flatten)]
+    threads: ThreadsArg,
+    #[command(flatten)]
+    progress: ProgressArg,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -155,11 +166,7 @@ pub enum Command {
         #[arg(long, hide = true)]
         stop_after: Option<u64>,
         #[command(flatten)]
-        seed: SeedArg,
-        #[command(flatten)]
-        threads: ThreadsArg,
-        #[command(flatten)]
-        progress: ProgressArg,
+        study: StudyArgs,
     },
     /// Combines the folders of a sweep's shards into the folder one unsharded run writes.
     #[command(
@@ -185,11 +192,7 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
         #[command(flatten)]
-        seed: SeedArg,
-        #[command(flatten)]
-        threads: ThreadsArg,
-        #[command(flatten)]
-        progress: ProgressArg,
+        study: StudyArgs,
     },
     /// Checks a scenario and everything it refers to, without running it.
     #[command(after_help = "Example:\n  fleetsim validate examples/scenarios/quickstart.yaml")]
@@ -577,20 +580,18 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             out,
             shard,
             stop_after,
-            seed,
-            threads,
-            progress,
+            study,
         } => run_sweep(
             &fleetsim::sweep::SweepConfig {
                 file,
                 out,
-                seed: seed.seed,
-                threads: threads.threads.map(|t| t as usize),
+                seed: study.seed.seed,
+                threads: study.threads.threads.map(|t| t as usize),
                 shard: shard.unwrap_or(fleetsim::sweep::Shard::ALL),
                 stop_after,
             },
             quiet,
-            &progress,
+            &study.progress,
         ),
         Command::Merge { dirs, out } => {
             fleetsim::sweep::merge_sweeps(&dirs, &out).map(|outcome| {
@@ -605,21 +606,15 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 }
             })
         }
-        Command::Plan {
-            file,
-            out,
-            seed,
-            threads,
-            progress,
-        } => run_plan(
+        Command::Plan { file, out, study } => run_plan(
             &fleetsim::plan::PlanConfig {
                 file,
                 out,
-                seed: seed.seed,
-                threads: threads.threads.map(|t| t as usize),
+                seed: study.seed.seed,
+                threads: study.threads.threads.map(|t| t as usize),
             },
             quiet,
-            &progress,
+            &study.progress,
         ),
         Command::Validate { scenario } => fleetsim::validate_scenario(&scenario).map(|s| {
             if !quiet {
