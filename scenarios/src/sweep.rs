@@ -672,7 +672,7 @@ fn range(from: Number, to: Number, step: Number) -> Result<Vec<Number>, String> 
             // A hair of slack, so 0.1 to 0.3 by 0.1 includes 0.3.
             let steps = ((to - from) / step + 1e-9).floor();
             // Also catches a span too wide for f64 (infinite) before the cast.
-            if !(steps < MAX_RANGE_VALUES as f64) {
+            if steps >= MAX_RANGE_VALUES as f64 {
                 return Err(format!("more than {MAX_RANGE_VALUES} values"));
             }
             let n_values = steps as usize + 1;
