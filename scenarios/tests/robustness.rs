@@ -26,9 +26,15 @@ fn slow() -> bool {
     std::env::var("FLEETSIM_SLOW").is_ok_and(|v| v == "1")
 }
 
-/// Inputs per file loader.
+/// Inputs per file loader. Each loader's inputs are split over two tests (two seeds), so the
+/// test threads share the work evenly.
 fn file_cases() -> u32 {
     if slow() { 10_000 } else { 500 }
+}
+
+/// The inputs of half `half` (0 or 1) of a loader's.
+fn half_cases(half: u32) -> u32 {
+    file_cases() / 2 + half * (file_cases() % 2)
 }
 
 /// Inputs per trace reader.
@@ -785,7 +791,16 @@ fn fuzz_files(
 // File loaders
 
 #[test]
-fn scenario_loader_never_panics() {
+fn scenario_loader_never_panics_a() {
+    scenario_loader_never_panics(0);
+}
+
+#[test]
+fn scenario_loader_never_panics_b() {
+    scenario_loader_never_panics(1);
+}
+
+fn scenario_loader_never_panics(half: u32) {
     let fixture = Fixture::new();
     let seeds = fixture.seeds("scenarios");
     // Policy files a scenario includes are mutated too: a copy is written beside them and
@@ -793,77 +808,124 @@ fn scenario_loader_never_panics() {
     let included = fixture.seeds("scenarios/karmada");
     let mutated_policy = fixture.path("examples/scenarios/karmada/mutated.yaml");
     let round = std::cell::Cell::new(0usize);
-    fuzz_files(&seeds, file_cases(), 0x5ce7_a210, |path, text| {
-        let mut text = text.to_owned();
-        let policy_round = round.get() + 1;
-        round.set(policy_round);
-        if policy_round % 4 == 0 && text.contains("include: karmada/") {
-            let (_, policy) = &included[policy_round / 4 % included.len()];
-            let changes = [Mutation::Scalar {
-                line: policy_round * 7,
-                nth: policy_round / 3,
-                value: policy_round * 13,
-            }];
-            std::fs::write(&mutated_policy, apply(policy, &changes)).unwrap();
-            let at = text.find("include: karmada/").unwrap() + "include: ".len();
-            let end = text[at..].find(['\n', '}']).map_or(text.len(), |e| at + e);
-            text.replace_range(at..end, "karmada/mutated.yaml");
-        }
-        never_panics("scenarios::load_str", &text, || {
-            let scenario = scenarios::load_str(&text, path)?;
-            // The synthetic generator is built on first use: draw a few jobs.
-            let streams = sim_core::rng::RngStreams::new(scenario.seed);
-            for job in scenario.workload.jobs(streams).take(20) {
-                std::hint::black_box(job);
+    fuzz_files(
+        &seeds,
+        half_cases(half),
+        0x5ce7_a210 + u64::from(half),
+        |path, text| {
+            let mut text = text.to_owned();
+            let policy_round = round.get() + 1;
+            round.set(policy_round);
+            if policy_round % 4 == 0 && text.contains("include: karmada/") {
+                let (_, policy) = &included[policy_round / 4 % included.len()];
+                let changes = [Mutation::Scalar {
+                    line: policy_round * 7,
+                    nth: policy_round / 3,
+                    value: policy_round * 13,
+                }];
+                rewrite(&mutated_policy, apply(policy, &changes).as_bytes());
+                let at = text.find("include: karmada/").unwrap() + "include: ".len();
+                let end = text[at..].find(['\n', '}']).map_or(text.len(), |e| at + e);
+                text.replace_range(at..end, "karmada/mutated.yaml");
             }
-            Ok::<_, scenarios::Error>(())
-        })
-    });
+            never_panics("scenarios::load_str", &text, || {
+                let scenario = scenarios::load_str(&text, path)?;
+                // The synthetic generator is built on first use: draw a few jobs.
+                let streams = sim_core::rng::RngStreams::new(scenario.seed);
+                for job in scenario.workload.jobs(streams).take(20) {
+                    std::hint::black_box(job);
+                }
+                Ok::<_, scenarios::Error>(())
+            })
+        },
+    );
 }
 
 #[test]
-fn experiment_loader_never_panics() {
+fn experiment_loader_never_panics_a() {
+    experiment_loader_never_panics(0);
+}
+
+#[test]
+fn experiment_loader_never_panics_b() {
+    experiment_loader_never_panics(1);
+}
+
+fn experiment_loader_never_panics(half: u32) {
     let fixture = Fixture::new();
     let seeds = fixture.seeds("experiments");
-    fuzz_files(&seeds, file_cases(), 0xe4e5_0001, |path, text| {
-        never_panics("experiment::load_experiment_str", &text, || {
-            scenarios::experiment::load_experiment_str(text, path)
-        })
-    });
+    fuzz_files(
+        &seeds,
+        half_cases(half),
+        0xe4e5_0001 + u64::from(half),
+        |path, text| {
+            never_panics("experiment::load_experiment_str", &text, || {
+                scenarios::experiment::load_experiment_str(text, path)
+            })
+        },
+    );
 }
 
 #[test]
-fn sweep_loader_never_panics() {
+fn sweep_loader_never_panics_a() {
+    sweep_loader_never_panics(0);
+}
+
+#[test]
+fn sweep_loader_never_panics_b() {
+    sweep_loader_never_panics(1);
+}
+
+fn sweep_loader_never_panics(half: u32) {
     let fixture = Fixture::new();
     let seeds = fixture.seeds("sweeps");
-    fuzz_files(&seeds, file_cases(), 0x5eee_0002, |path, text| {
-        never_panics("sweep::load_sweep_str", &text, || {
-            let sweep = scenarios::sweep::load_sweep_str(text, path, None)?;
-            // Cells are validated as they run; the last, which combines every axis's last
-            // value, stands for them.
-            sweep.cell_scenario(sweep.n_cells() - 1)?;
-            Ok::<_, scenarios::Error>(())
-        })
-    });
+    fuzz_files(
+        &seeds,
+        half_cases(half),
+        0x5eee_0002 + u64::from(half),
+        |path, text| {
+            never_panics("sweep::load_sweep_str", &text, || {
+                let sweep = scenarios::sweep::load_sweep_str(text, path, None)?;
+                // Cells are validated as they run; the last, which combines every axis's last
+                // value, stands for them.
+                sweep.cell_scenario(sweep.n_cells() - 1)?;
+                Ok::<_, scenarios::Error>(())
+            })
+        },
+    );
 }
 
 #[test]
-fn plan_loader_never_panics() {
+fn plan_loader_never_panics_a() {
+    plan_loader_never_panics(0);
+}
+
+#[test]
+fn plan_loader_never_panics_b() {
+    plan_loader_never_panics(1);
+}
+
+fn plan_loader_never_panics(half: u32) {
     let fixture = Fixture::new();
     let seeds = fixture.seeds("plans");
-    fuzz_files(&seeds, file_cases(), 0x91a4_0003, |path, text| {
-        never_panics("plan::load_plan_str", &text, || {
-            let plan = scenarios::plan::load_plan_str(text, path, None)?;
-            // The search starts at the top and walks down; the bottom stands for the rest.
-            let bottom: Vec<u64> = plan.dimensions.iter().map(|d| d.min).collect();
-            let _ = plan.cost(&bottom);
-            for dimension in &plan.dimensions {
-                let _ = dimension.value(dimension.n_steps());
-            }
-            plan.scenario(&bottom, &plan.conditions[0])?;
-            Ok::<_, scenarios::Error>(())
-        })
-    });
+    fuzz_files(
+        &seeds,
+        half_cases(half),
+        0x91a4_0003 + u64::from(half),
+        |path, text| {
+            never_panics("plan::load_plan_str", &text, || {
+                let plan = scenarios::plan::load_plan_str(text, path, None)?;
+                // The search starts at the top and walks down; the bottom stands for the rest.
+                let bottom: Vec<u64> = plan.dimensions.iter().map(|d| d.min).collect();
+                let _ = plan.cost(&bottom);
+                for dimension in &plan.dimensions {
+                    let _ = dimension.value(dimension.n_steps());
+                }
+                plan.scenario(&bottom, &plan.conditions[0])?;
+                Ok::<_, scenarios::Error>(())
+            })
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1071,13 +1133,20 @@ fn fuzz_trace(
     let strategy = proptest::collection::vec(csv_mutation(), 1..4);
     let result = runner.run(&strategy, |mutations| {
         let bytes = apply_csv(sample, &mutations);
-        std::fs::write(&file, &bytes).unwrap();
+        rewrite(&file, &bytes);
         let shown = ShownBytes(&bytes);
         never_panics(name, &shown, || read(&file))
     });
     if let Err(err) = result {
         panic!("{err}");
     }
+}
+
+/// Writes `file` anew: removed first, since truncating a file in place makes some file
+/// systems flush it to disk, which costs more than the whole test case.
+fn rewrite(file: &Path, bytes: &[u8]) {
+    let _ = std::fs::remove_file(file);
+    std::fs::write(file, bytes).unwrap();
 }
 
 /// Bytes shown as text, with anything not UTF-8 escaped.
