@@ -314,8 +314,22 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
         )?;
         let mut pool_names = BTreeSet::new();
         let mut node_pools = Vec::new();
+        let mut n_nodes = 0u64;
         for (p_idx, p) in c.node_pools.iter().enumerate() {
             let pool_path = format!("{path}.node_pools[{p_idx}]");
+            // A cluster numbers its nodes in u32, pool after pool.
+            n_nodes += u64::from(p.count);
+            if n_nodes > u64::from(u32::MAX) {
+                return ck.at(
+                    &p.name,
+                    format!("{pool_path}.count"),
+                    format!(
+                        "the cluster's pools have {n_nodes} nodes up to this one: expected at \
+                         most {} in a cluster",
+                        u32::MAX
+                    ),
+                );
+            }
             let pool_name = ck.unique_name(
                 &mut pool_names,
                 &p.name,

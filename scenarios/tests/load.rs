@@ -284,3 +284,15 @@ fn quota_limits_past_i64_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn clusters_with_more_nodes_than_u32_counts_are_refused() {
+    // dc-west-1's pools: 16 + 4,294,967,295 = 4,294,967,311 nodes by its second pool.
+    check(
+        "{name: a100, count: 16,",
+        "{name: a100, count: 4294967295,",
+        line_of("{name: a100, count: 16,"),
+        "clusters[2].node_pools[1].count",
+        "the cluster's pools have 4294967311 nodes up to this one: expected at most 4294967295 in a cluster",
+    );
+}
