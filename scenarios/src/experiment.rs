@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::error::Error;
+use crate::error::{Error, Position};
 use crate::spec::Text;
+use crate::traces::openb::{OpenbNodes, OpenbPods};
 use crate::validate::Checker;
 
 /// The experiment file as written.
@@ -53,14 +54,20 @@ pub struct FragmentationExperiment {
     pub coverage_pct: u32,
 }
 
-/// Reads and checks an experiment file. Trace files are checked for existence here and read
-/// by the runner.
+/// Reads and checks an experiment file. The node list is read whole here and each pod list up
+/// to its first GPU pod; the runner reads them again.
 pub fn load_experiment(file: &Path) -> Result<FragmentationExperiment, Error> {
     let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
         file: file.to_owned(),
         source,
     })?;
-    let spec: ExperimentSpec = crate::parse_yaml(&text, file)?;
+    load_experiment_str(&text, file)
+}
+
+/// Parses and checks experiment text as if read from `file`: `file` names it in errors, and
+/// the trace files are resolved against its folder.
+pub fn load_experiment_str(text: &str, file: &Path) -> Result<FragmentationExperiment, Error> {
+    let spec: ExperimentSpec = crate::parse_yaml(text, file)?;
     let ck = Checker {
         file,
         line_offset: 0,
@@ -85,6 +92,7 @@ pub fn load_experiment(file: &Path) -> Result<FragmentationExperiment, Error> {
         }
     };
     let nodes = existing(&spec.nodes, "nodes".into())?;
+    check_nodes(&ck, &spec.nodes, &nodes)?;
     if spec.pod_lists.is_empty() {
         return ck.error(0, 0, "pod_lists", "expected at least one pod list");
     }
@@ -92,8 +100,13 @@ pub fn load_experiment(file: &Path) -> Result<FragmentationExperiment, Error> {
         .pod_lists
         .iter()
         .enumerate()
-        .map(|(idx, text)| existing(text, format!("pod_lists[{idx}]")))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|(idx, text)| {
+            let path = format!("pod_lists[{idx}]");
+            let file = existing(text, path.clone())?;
+            check_pods(&ck, text, path, &file)?;
+            Ok(file)
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
     let mut policies = Vec::new();
     for (idx, text) in spec.policies.iter().enumerate() {
         match scheduler::member::canonical_placement_name(&text.value) {
@@ -154,4 +167,159 @@ pub fn load_experiment(file: &Path) -> Result<FragmentationExperiment, Error> {
         target_pct,
         coverage_pct,
     })
+}
+
+/// A node list the study can run on: readable, at least one node with a GPU, no node with more
+/// GPUs than a node models. The study places pods on the nodes and measures against their GPU
+/// capacity, so a list without GPUs gives nothing to measure.
+fn check_nodes(ck: &Checker<'_>, text: &Text, file: &Path) -> Result<(), Error> {
+    let mut nodes = OpenbNodes::open(file)?;
+    let (mut n_nodes, mut n_gpus) = (0u64, 0u64);
+    while let Some(node) = nodes.next() {
+        let node = node?;
+        if node.gpus as usize > scheduler::member::devices::MAX_DEVICES {
+            return Err(Error::Input {
+                position: Position {
+                    file: file.to_owned(),
+                    line: nodes.line(),
+                    column: 0,
+                    path: "gpu".into(),
+                },
+                message: format!(
+                    "node {} has {} GPUs: at most {} per node are modelled",
+                    node.name,
+                    node.gpus,
+                    scheduler::member::devices::MAX_DEVICES
+                ),
+            });
+        }
+        n_nodes += 1;
+        n_gpus += u64::from(node.gpus);
+    }
+    if n_gpus == 0 {
+        let found = if n_nodes == 0 {
+            "no nodes"
+        } else {
+            "no node with a GPU"
+        };
+        return ck.at(
+            text,
+            "nodes",
+            format!(
+                "{} has {found}: expected an openb node list with at least one GPU node",
+                file.display()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// A pod list the study can inflate: readable up to its first pod that asks for a GPU, which
+/// it must have (the study inflates GPU demand).
+fn check_pods(ck: &Checker<'_>, text: &Text, path: String, file: &Path) -> Result<(), Error> {
+    let mut any = false;
+    for pod in OpenbPods::open(file)? {
+        if pod?.num_gpu > 0 {
+            return Ok(());
+        }
+        any = true;
+    }
+    let found = if any {
+        "no pod asking for a GPU"
+    } else {
+        "no pods"
+    };
+    ck.at(
+        text,
+        path,
+        format!(
+            "{} has {found}: expected an openb pod list with at least one GPU pod",
+            file.display()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NODES: &str = "sn,cpu_milli,memory_mib,gpu,model\nn0,8000,16384,2,A\n";
+    const PODS: &str = "name,cpu_milli,memory_mib,num_gpu,gpu_milli\np0,1000,1024,1,500\n";
+
+    /// Loads an experiment over `nodes` and `pods` (the file's text is fixed: `nodes` on
+    /// line 2, the pod list on line 4).
+    fn load(nodes: &str, pods: &str) -> Result<FragmentationExperiment, Error> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("nodes.csv"), nodes).unwrap();
+        std::fs::write(dir.path().join("pods.csv"), pods).unwrap();
+        let file = dir.path().join("experiment.yaml");
+        let text = "experiment: fragmentation\nnodes: nodes.csv\npod_lists:\n  - pods.csv\n\
+                    policies: [FGD]\nseeds: [1]\n";
+        load_experiment_str(text, &file)
+    }
+
+    fn refused(nodes: &str, pods: &str) -> (Position, String) {
+        match load(nodes, pods) {
+            Err(Error::Input { position, message }) => (position, message),
+            other => panic!("expected an input error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn loads_a_small_experiment() {
+        let experiment = load(NODES, PODS).unwrap();
+        assert_eq!(experiment.policies, ["FGD"]);
+        assert_eq!(experiment.seeds, [1]);
+    }
+
+    #[test]
+    fn an_empty_node_list_is_refused() {
+        let (position, message) = refused("sn,cpu_milli,memory_mib,gpu,model\n", PODS);
+        assert_eq!((position.line, position.path.as_str()), (2, "nodes"));
+        assert!(
+            message.ends_with(
+                "nodes.csv has no nodes: expected an openb node list with at least one GPU node"
+            ),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_node_list_without_gpus_is_refused() {
+        let nodes = "sn,cpu_milli,memory_mib,gpu,model\nn0,8000,16384,0,\nn1,8000,16384,0,\n";
+        let (position, message) = refused(nodes, PODS);
+        assert_eq!((position.line, position.path.as_str()), (2, "nodes"));
+        assert!(
+            message.ends_with("nodes.csv has no node with a GPU: expected an openb node list with at least one GPU node"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_node_with_more_gpus_than_modelled_is_refused_at_its_line() {
+        let nodes = "sn,cpu_milli,memory_mib,gpu,model\nn0,8000,16384,2,A\nn1,8000,16384,17,A\n";
+        let (position, message) = refused(nodes, PODS);
+        assert!(position.file.ends_with("nodes.csv"));
+        assert_eq!((position.line, position.path.as_str()), (3, "gpu"));
+        assert_eq!(
+            message,
+            "node n1 has 17 GPUs: at most 16 per node are modelled"
+        );
+    }
+
+    #[test]
+    fn a_pod_list_without_gpu_pods_is_refused() {
+        for pods in [
+            "name,cpu_milli,memory_mib,num_gpu,gpu_milli\n",
+            "name,cpu_milli,memory_mib,num_gpu,gpu_milli\np0,1000,1024,0,0\n",
+        ] {
+            let (position, message) = refused(NODES, pods);
+            assert_eq!((position.line, position.path.as_str()), (4, "pod_lists[0]"));
+            assert!(message.contains("pods.csv has no pod"), "{message}");
+            assert!(
+                message.ends_with(": expected an openb pod list with at least one GPU pod"),
+                "{message}"
+            );
+        }
+    }
 }

@@ -1287,7 +1287,10 @@ impl Checker<'_> {
         Ok(match resource.as_deref() {
             Some("cpu") => Some(Overrider::CpuRequest(quantity.milli_value())),
             Some("memory") => Some(Overrider::MemoryRequest(quantity.value())),
-            Some("nvidia.com/gpu") => Some(Overrider::GpuRequest(quantity.value() as u32)),
+            Some("nvidia.com/gpu") => match u32::try_from(quantity.value()) {
+                Ok(gpus) => Some(Overrider::GpuRequest(gpus)),
+                Err(_) => return bad("a GPU count of at most 4294967295"),
+            },
             _ => None,
         })
     }

@@ -63,6 +63,12 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
 ) -> Result<T, Error> {
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
+    // Tracking the field path costs more than the parse itself; the path matters only for an
+    // error, so a document that reads is read untracked, and one that does not is read again
+    // with the path tracked.
+    if let Ok(parsed) = serde_saphyr::from_str_with_options(text, options.clone()) {
+        return Ok(parsed);
+    }
     let mut path = String::new();
     let parsed = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
         serde_path_to_error::deserialize(de).map_err(|err| {

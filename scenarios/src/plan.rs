@@ -21,7 +21,7 @@ use crate::tree::{Entry, Node, NodeKind, Scalar};
 use crate::validate::{Checker, Scenario};
 use crate::variant::{
     BaseScenario, Condition, PlacedPatch, StudyFile, load_base, parse_condition, read_study_file,
-    replications,
+    read_text, replications,
 };
 
 /// The quota resource a quota dimension sets unless it names another.
@@ -355,7 +355,14 @@ impl Plan {
 
 /// Reads and checks a plan file; `seed` overrides the file's.
 pub fn load_plan(file: &Path, seed: Option<u64>) -> Result<Plan, Error> {
-    let StudyFile { spec, tree, .. } = read_study_file::<PlanSpec>(file)?;
+    let text = read_text(file)?;
+    load_plan_str(&text, file, seed)
+}
+
+/// Parses and checks plan text as if read from `file`: `file` names it in errors, and the base
+/// scenario is resolved against its folder; `seed` overrides the file's.
+pub fn load_plan_str(text: &str, file: &Path, seed: Option<u64>) -> Result<Plan, Error> {
+    let StudyFile { spec, tree, .. } = read_study_file::<PlanSpec>(text, file)?;
     let ck = Checker {
         file,
         line_offset: 0,

@@ -20,7 +20,7 @@ use crate::tree::{Node, NodeKind, Number};
 use crate::validate::{Checker, Scenario};
 use crate::variant::{
     BaseScenario, Condition, PlacedPatch, StudyFile, load_base, parse_condition, patches_of,
-    read_study_file, replications,
+    read_study_file, read_text, replications,
 };
 
 /// Most cells a sweep may have.
@@ -309,7 +309,14 @@ pub(crate) fn metric_list(
 
 /// Reads and checks a sweep file; `seed` overrides the file's.
 pub fn load_sweep(file: &Path, seed: Option<u64>) -> Result<Sweep, Error> {
-    let StudyFile { text, spec, tree } = read_study_file::<SweepSpec>(file)?;
+    let text = read_text(file)?;
+    load_sweep_str(&text, file, seed)
+}
+
+/// Parses and checks sweep text as if read from `file`: `file` names it in errors, and the
+/// base scenario is resolved against its folder; `seed` overrides the file's.
+pub fn load_sweep_str(text: &str, file: &Path, seed: Option<u64>) -> Result<Sweep, Error> {
+    let StudyFile { text, spec, tree } = read_study_file::<SweepSpec>(text, file)?;
     let ck = Checker {
         file,
         line_offset: 0,
@@ -546,10 +553,12 @@ fn read_axis(
             });
         }
         // Each value alone must make a valid scenario: this catches a wrong type or a bad
-        // path before anything runs.
+        // path before anything runs. A value that changes nothing is the base, valid already.
         let patches: Vec<&PlacedPatch> = value.patches.iter().collect();
         let condition = value.condition.clone().unwrap_or(Condition::Nominal);
-        base.variant(&patches, &condition, &value.origin)?;
+        if !patches.is_empty() || condition != Condition::Nominal {
+            base.variant(&patches, &condition, &value.origin)?;
+        }
     }
     let name = spec.name.as_ref().map_or(default_name, |n| n.value.clone());
     Ok(Axis { name, values })
@@ -637,6 +646,9 @@ fn raw_values(ck: &Checker<'_>, node: &Node, field: &str) -> Result<Vec<(Node, P
 
 /// The numbers from `from` to `to` (inclusive, when a step lands on it) by `step`.
 fn range(from: Number, to: Number, step: Number) -> Result<Vec<Number>, String> {
+    if [from, to, step].iter().any(|n| !n.as_f64().is_finite()) {
+        return Err("from, to and step must be finite numbers".into());
+    }
     if step.as_f64() <= 0.0 {
         return Err("step must be greater than 0".into());
     }
@@ -645,10 +657,12 @@ fn range(from: Number, to: Number, step: Number) -> Result<Vec<Number>, String> 
     }
     match (from, to, step) {
         (Number::Int(from), Number::Int(to), Number::Int(step)) => {
-            let n_values = ((to - from) / step + 1) as usize;
-            if n_values > MAX_RANGE_VALUES {
+            // In i128: the span of two i64 can pass i64::MAX.
+            let n_values = (i128::from(to) - i128::from(from)) / i128::from(step) + 1;
+            if n_values > MAX_RANGE_VALUES as i128 {
                 return Err(format!("more than {MAX_RANGE_VALUES} values"));
             }
+            let n_values = n_values as usize;
             Ok((0..n_values as i64)
                 .map(|k| Number::Int(from + k * step))
                 .collect())
@@ -656,10 +670,12 @@ fn range(from: Number, to: Number, step: Number) -> Result<Vec<Number>, String> 
         _ => {
             let (from, to, step) = (from.as_f64(), to.as_f64(), step.as_f64());
             // A hair of slack, so 0.1 to 0.3 by 0.1 includes 0.3.
-            let n_values = ((to - from) / step + 1e-9).floor() as usize + 1;
-            if n_values > MAX_RANGE_VALUES {
+            let steps = ((to - from) / step + 1e-9).floor();
+            // Also catches a span too wide for f64 (infinite) before the cast.
+            if steps >= MAX_RANGE_VALUES as f64 {
                 return Err(format!("more than {MAX_RANGE_VALUES} values"));
             }
+            let n_values = steps as usize + 1;
             Ok((0..n_values)
                 .map(|k| Number::Float(((from + k as f64 * step) * 1e9).round() / 1e9))
                 .collect())
@@ -690,6 +706,19 @@ mod tests {
         );
         assert!(range(Number::Int(1), Number::Int(0), Number::Int(1)).is_err());
         assert!(range(Number::Int(0), Number::Int(1), Number::Int(0)).is_err());
+    }
+
+    #[test]
+    fn ranges_too_wide_to_count_are_refused() {
+        // i64::MAX - i64::MIN passes i64; the float span passes f64 (infinite).
+        let ints = range(Number::Int(i64::MIN), Number::Int(i64::MAX), Number::Int(1));
+        assert_eq!(ints.unwrap_err(), "more than 100000 values");
+        let floats = range(
+            Number::Float(-1e308),
+            Number::Float(1e308),
+            Number::Float(1.0),
+        );
+        assert_eq!(floats.unwrap_err(), "more than 100000 values");
     }
 
     #[test]

@@ -314,8 +314,22 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
         )?;
         let mut pool_names = BTreeSet::new();
         let mut node_pools = Vec::new();
+        let mut n_nodes = 0u64;
         for (p_idx, p) in c.node_pools.iter().enumerate() {
             let pool_path = format!("{path}.node_pools[{p_idx}]");
+            // A cluster numbers its nodes in u32, pool after pool.
+            n_nodes += u64::from(p.count);
+            if n_nodes > u64::from(u32::MAX) {
+                return ck.at(
+                    &p.name,
+                    format!("{pool_path}.count"),
+                    format!(
+                        "the cluster's pools have {n_nodes} nodes up to this one: expected at \
+                         most {} in a cluster",
+                        u32::MAX
+                    ),
+                );
+            }
             let pool_name = ck.unique_name(
                 &mut pool_names,
                 &p.name,
@@ -1225,6 +1239,7 @@ fn synthetic(
             );
         }
         gpu_mix.push((gpus, entry.weight.value));
+        check_weight_sum(ck, gpu_mix.iter().map(|m| m.1), &entry.weight, &entry_path)?;
     }
     let cpu_per_gpu = spec.cpu_per_gpu.as_ref().map_or(Ok(8000), |t| {
         ck.quantity(t, &format!("{path}.cpu_per_gpu"))
@@ -1234,6 +1249,33 @@ fn synthetic(
         ck.quantity(t, &format!("{path}.memory_per_gpu"))
             .map(Quantity::value)
     })?;
+    // A replica asks for the per-GPU amounts times its GPUs; the largest must be countable.
+    let largest_replica = gpu_mix
+        .iter()
+        .map(|&(gpus, _)| gpus.min(gpus_per_replica))
+        .max()
+        .unwrap_or(1);
+    for (field, text, unit, per_gpu) in [
+        ("cpu_per_gpu", &spec.cpu_per_gpu, "milli-cores", cpu_per_gpu),
+        (
+            "memory_per_gpu",
+            &spec.memory_per_gpu,
+            "bytes",
+            memory_per_gpu,
+        ),
+    ] {
+        if per_gpu.checked_mul(u64::from(largest_replica)).is_none() {
+            let message = format!(
+                "{per_gpu} {unit} per GPU on a replica of {largest_replica} GPUs is more than \
+                 {} {unit}: expected a smaller amount or smaller replicas",
+                u64::MAX
+            );
+            return match text {
+                Some(text) => ck.at(text, format!("{path}.{field}"), message),
+                None => ck.error(0, 0, format!("{path}.{field}"), message),
+            };
+        }
+    }
     let mut models = Vec::new();
     for (idx, text) in spec.gpu_models.iter().enumerate() {
         models.push(ck.gpu_model(&world.fleet, text, &format!("{path}.gpu_models[{idx}]"))?);
@@ -1291,6 +1333,12 @@ fn synthetic(
             template,
             node_claim,
         });
+        check_weight_sum(
+            ck,
+            namespaces.iter().map(|n| n.weight),
+            &entry.weight,
+            &entry_path,
+        )?;
     }
     let launcher = match &spec.launcher {
         Some(launcher) => Some((
@@ -1321,6 +1369,28 @@ fn synthetic(
         launcher,
         namespaces,
     })
+}
+
+/// Refuses a weighted mix whose weights so far (`weights`, the last given at `at`) add up to
+/// more than the sampler counts in (`u32`).
+fn check_weight_sum(
+    ck: &Checker<'_>,
+    weights: impl Iterator<Item = u32>,
+    at: &Spanned<u32>,
+    entry_path: &str,
+) -> Result<(), Error> {
+    let total: u64 = weights.map(u64::from).sum();
+    if total > u64::from(u32::MAX) {
+        return ck.at(
+            at,
+            format!("{entry_path}.weight"),
+            format!(
+                "the weights add up to {total}: expected a total of at most {}",
+                u32::MAX
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// The id of a declared priority class, or an error at `text`.
@@ -1575,7 +1645,14 @@ fn resource_models(
                         } else {
                             q.value()
                         };
-                        Ok((r.name.clone(), value as i64))
+                        let value = i64::try_from(value).or_else(|_| {
+                            ck.at(
+                                &cluster.name,
+                                format!("{path}.grade{}.{}", g.grade, r.name),
+                                format!("{min:?} is too large: expected at most {}", i64::MAX),
+                            )
+                        })?;
+                        Ok((r.name.clone(), value))
                     })
                     .collect::<Result<Vec<_>, Error>>()?;
                 Ok(ModelGrade {
@@ -1649,11 +1726,27 @@ fn limits(ck: &Checker<'_>, map: &BTreeMap<String, Text>, path: &str) -> Result<
     for (name, text) in map {
         let field = format!("{path}.{name}");
         let quantity = ck.quantity(text, &field)?;
+        // Limits count in i64; a CPU limit in milli-cores can pass it.
+        let count = |value: u64| {
+            i64::try_from(value).or_else(|_| {
+                ck.at(
+                    text,
+                    &field,
+                    format!(
+                        "{:?} is too large: expected at most {}",
+                        text.value,
+                        i64::MAX
+                    ),
+                )
+            })
+        };
         match name.trim_start_matches("requests.") {
-            "cpu" => limits.cpu_milli = Some(quantity.milli_value() as i64),
-            "memory" => limits.memory = Some(quantity.value() as i64),
-            "nvidia.com/gpu" => limits.gpus = Some(quantity.value() as i64),
-            "pods" if !name.starts_with("requests.") => limits.pods = Some(quantity.value() as i64),
+            "cpu" => limits.cpu_milli = Some(count(quantity.milli_value())?),
+            "memory" => limits.memory = Some(count(quantity.value())?),
+            "nvidia.com/gpu" => limits.gpus = Some(count(quantity.value())?),
+            "pods" if !name.starts_with("requests.") => {
+                limits.pods = Some(count(quantity.value())?);
+            }
             _ => {
                 return ck.at(text, field, format!("unsupported quota resource {name:?}; expected cpu, memory, pods or nvidia.com/gpu (optionally requests.-prefixed)"));
             }

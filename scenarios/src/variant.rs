@@ -130,12 +130,16 @@ impl BaseScenario {
             source,
         })?;
         // Checked as written first, so a mistake in the base points at its own line.
-        crate::load_str(&text, file)?;
+        let as_written = crate::load_str(&text, file)?;
         let mut tree = tree::parse(&text, file)?;
         for placed in common {
             apply(&mut tree, placed)?;
         }
-        let scenario = validate_tree(&tree, file, common.last().map(|p| &p.origin))?;
+        let scenario = if common.is_empty() {
+            as_written
+        } else {
+            validate_tree(&tree, file, common.last().map(|p| &p.origin))?
+        };
         let world = &scenario.world;
         let names = BaseNames {
             clusters: world
@@ -267,17 +271,27 @@ pub(crate) struct StudyFile<S> {
     pub tree: Node,
 }
 
-/// Reads a sweep or plan file into its typed form `S` and its tree.
-pub(crate) fn read_study_file<S: serde::de::DeserializeOwned>(
-    file: &Path,
-) -> Result<StudyFile<S>, Error> {
-    let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+/// Reads a sweep or plan file's text.
+pub(crate) fn read_text(file: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(file).map_err(|source| Error::Io {
         file: file.to_owned(),
         source,
-    })?;
-    let spec: S = crate::parse_yaml(&text, file)?;
-    let tree = tree::parse(&text, file)?;
-    Ok(StudyFile { text, spec, tree })
+    })
+}
+
+/// Parses the text of a sweep or plan file (read from `file`) into its typed form `S` and its
+/// tree.
+pub(crate) fn read_study_file<S: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &Path,
+) -> Result<StudyFile<S>, Error> {
+    let spec: S = crate::parse_yaml(text, file)?;
+    let tree = tree::parse(text, file)?;
+    Ok(StudyFile {
+        text: text.to_owned(),
+        spec,
+        tree,
+    })
 }
 
 /// The `replications` field: at least 1, `default` when absent.

@@ -221,3 +221,78 @@ fn clusters_may_place_pods_by_their_own_policy() {
         "unknown member placement policy \"worst-fit\"",
     );
 }
+
+#[test]
+fn gpu_mix_weights_adding_up_past_u32_are_refused() {
+    // 4,294,967,295 + 15 = 4,294,967,310: the sampler counts in u32.
+    check(
+        "{gpus: 1, weight: 40}",
+        "{gpus: 1, weight: 4294967295}",
+        line_of("{gpus: 2, weight: 15}"),
+        "workload.synthetic.gpus[1].weight",
+        "the weights add up to 4294967310: expected a total of at most 4294967295",
+    );
+}
+
+#[test]
+fn namespace_weights_adding_up_past_u32_are_refused() {
+    // 4,294,967,295 + 2 = 4,294,967,297.
+    check(
+        "{name: llm, weight: 3,",
+        "{name: llm, weight: 4294967295,",
+        line_of("{name: vision, weight: 2,"),
+        "workload.synthetic.namespaces[1].weight",
+        "the weights add up to 4294967297: expected a total of at most 4294967295",
+    );
+}
+
+#[test]
+fn cpu_per_gpu_too_large_for_a_replica_is_refused() {
+    // 1e16 cores = 1e19 milli-cores per GPU; replicas of 8 GPUs need 8e19, past u64 (1.8e19).
+    check(
+        "cpu_per_gpu: \"10\"",
+        "cpu_per_gpu: \"1e16\"",
+        line_of("cpu_per_gpu:"),
+        "workload.synthetic.cpu_per_gpu",
+        "10000000000000000000 milli-cores per GPU on a replica of 8 GPUs is more than \
+         18446744073709551615 milli-cores",
+    );
+}
+
+#[test]
+fn quota_limits_past_i64_are_refused() {
+    // 1e16 cores are 1e19 milli-cores, past i64::MAX (9.2e18), which quota limits count in.
+    let text = std::fs::read_to_string(quickstart()).unwrap();
+    let edited = text.replacen(
+        "  - name: llm\n",
+        "  - name: llm\n    quota: {duplicated: {requests.cpu: \"1e16\"}}\n",
+        1,
+    );
+    let err = scenarios::load_str(&edited, Path::new("edited.yaml")).unwrap_err();
+    let position = err.position().unwrap();
+    assert_eq!(
+        (position.line, position.path.as_str()),
+        (
+            line_of("  - name: llm") + 1,
+            "namespaces[0].quota.duplicated.requests.cpu"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .ends_with("\"1e16\" is too large: expected at most 9223372036854775807"),
+        "{err}"
+    );
+}
+
+#[test]
+fn clusters_with_more_nodes_than_u32_counts_are_refused() {
+    // dc-west-1's pools: 16 + 4,294,967,295 = 4,294,967,311 nodes by its second pool.
+    check(
+        "{name: a100, count: 16,",
+        "{name: a100, count: 4294967295,",
+        line_of("{name: a100, count: 16,"),
+        "clusters[2].node_pools[1].count",
+        "the cluster's pools have 4294967311 nodes up to this one: expected at most 4294967295 in a cluster",
+    );
+}

@@ -105,6 +105,22 @@ impl OpenbCluster {
             .iter()
             .map(|(_, s)| u64::from(s.gpus) * u64::from(devices::DEVICE_MILLI))
             .sum();
+        // Every measure is a share of the GPU capacity; `load_experiment` refuses such a list
+        // too, this guards a file changed since.
+        if capacity_milli == 0 {
+            return Err(scenarios::Error::Input {
+                position: scenarios::Position {
+                    file: file.to_owned(),
+                    line: 0,
+                    column: 0,
+                    path: "gpu".into(),
+                },
+                message: format!(
+                    "{} nodes and no GPU: expected at least one node with a GPU",
+                    nodes.len()
+                ),
+            });
+        }
         Ok(OpenbCluster {
             nodes,
             models,

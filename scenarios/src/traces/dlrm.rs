@@ -290,4 +290,29 @@ mod tests {
             assert!(err.to_string().ends_with(message), "{err}");
         }
     }
+
+    #[test]
+    fn times_past_the_millisecond_clock_are_refused() {
+        // 1e16 s is 1e19 ms, more than a u64 of milliseconds (1.8e19) can be trusted to hold
+        // once rounded from a float: refused rather than saturated.
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            &dir,
+            "instance_1,HN,app_0,12,12,1,1,25,25,120.0,120.0,640.0,800.0,8,,,1e16\n",
+        );
+        let err = DlrmInstances::open(&file)
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap_err();
+        let p = err.position().unwrap();
+        assert_eq!(
+            (p.line, p.column, p.path.as_str()),
+            (2, 65, "deletion_time")
+        );
+        assert!(
+            err.to_string()
+                .ends_with("`1e16` is not a number of seconds ≥ 0"),
+            "{err}"
+        );
+    }
 }

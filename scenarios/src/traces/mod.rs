@@ -148,6 +148,11 @@ impl<T> Records<T> {
     pub fn file(&self) -> &Path {
         self.rows.file()
     }
+
+    /// The 1-based line of the row read last; 0 before the first.
+    pub fn line(&self) -> u64 {
+        self.rows.record.position().map_or(0, csv::Position::line)
+    }
 }
 
 impl<T> Iterator for Records<T> {
@@ -252,13 +257,15 @@ impl Row<'_> {
         let Some(seconds) = self.parse_opt::<f64>(idx, "a number of seconds")? else {
             return Ok(None);
         };
-        if !seconds.is_finite() || seconds < 0.0 {
+        let ms = (seconds * 1000.0).round();
+        // Above 2^63 ms (292 million years) the cast would saturate silently.
+        if !seconds.is_finite() || seconds < 0.0 || ms >= 9.2e18 {
             return Err(self.error(
                 idx,
                 format!("`{}` is not a number of seconds ≥ 0", self.text(idx)),
             ));
         }
-        Ok(Some((seconds * 1000.0).round() as u64))
+        Ok(Some(ms as u64))
     }
 }
 

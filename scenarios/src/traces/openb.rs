@@ -96,7 +96,7 @@ fn parse_node(row: &Row<'_>) -> Result<OpenbNode, Error> {
         return Err(row.error(0, "empty node name".into()));
     }
     let cpu_milli = row.parse(1, "a whole number of milli-cores")?;
-    let memory_mib = row.parse(2, "a whole number of MiB")?;
+    let memory_mib = memory_mib(row, 2)?;
     let gpus: u32 = row.parse(3, "a whole number of GPUs")?;
     let model = Some(row.text(4).to_owned()).filter(|m| !m.is_empty());
     if gpus > 0 && model.is_none() {
@@ -112,6 +112,21 @@ fn parse_node(row: &Row<'_>) -> Result<OpenbNode, Error> {
         gpus,
         model,
     })
+}
+
+/// Most MiB whose bytes a `u64` counts (16 EiB).
+const MAX_MIB: u64 = u64::MAX >> 20;
+
+/// Field `idx` as a memory size in MiB, small enough to count in bytes.
+fn memory_mib(row: &Row<'_>, idx: usize) -> Result<u64, Error> {
+    let mib: u64 = row.parse(idx, "a whole number of MiB")?;
+    if mib > MAX_MIB {
+        return Err(row.error(
+            idx,
+            format!("{mib} MiB: expected at most {MAX_MIB} (16 EiB)"),
+        ));
+    }
+    Ok(mib)
 }
 
 /// Streams the pods of an openb pod list (11 columns, or the first 5 of them).
@@ -133,7 +148,7 @@ fn parse_pod(row: &Row<'_>) -> Result<OpenbPod, Error> {
         return Err(row.error(0, "empty pod name".into()));
     }
     let cpu_milli = row.parse(1, "a whole number of milli-cores")?;
-    let memory_mib = row.parse(2, "a whole number of MiB")?;
+    let memory_mib = memory_mib(row, 2)?;
     let num_gpu: u32 = row.parse(3, "a whole number of GPUs")?;
     let gpu_milli: u32 = row.parse(4, "a whole number of milli-GPU")?;
     if gpu_milli > 1000 {
@@ -188,4 +203,46 @@ fn parse_pod(row: &Row<'_>) -> Result<OpenbPod, Error> {
         deletion_s: time(9)?,
         scheduled_s: time(10)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_error<T>(records: Result<Records<T>, Error>) -> Error {
+        records
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .err()
+            .expect("an error")
+    }
+
+    #[test]
+    fn memory_too_large_to_count_in_bytes_is_refused() {
+        // 2^44 MiB is 2^64 bytes, one more than a u64 holds.
+        let dir = tempfile::tempdir().unwrap();
+        let nodes = dir.path().join("nodes.csv");
+        std::fs::write(
+            &nodes,
+            "sn,cpu_milli,memory_mib,gpu,model\nn0,8000,17592186044415,1,A\nn1,8000,17592186044416,1,A\n",
+        )
+        .unwrap();
+        let err = first_error(OpenbNodes::open(&nodes));
+        let p = err.position().unwrap();
+        assert_eq!((p.line, p.column, p.path.as_str()), (3, 9, "memory_mib"));
+        assert!(
+            err.to_string()
+                .ends_with("17592186044416 MiB: expected at most 17592186044415 (16 EiB)"),
+            "{err}"
+        );
+        let pods = dir.path().join("pods.csv");
+        std::fs::write(
+            &pods,
+            "name,cpu_milli,memory_mib,num_gpu,gpu_milli\np0,1000,17592186044416,1,1000\n",
+        )
+        .unwrap();
+        let err = first_error(OpenbPods::open(&pods));
+        let p = err.position().unwrap();
+        assert_eq!((p.line, p.column, p.path.as_str()), (2, 9, "memory_mib"));
+    }
 }
