@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use scenarios::traces::dlrm::{DlrmInstance, DlrmInstances, DlrmRole};
 use scenarios::traces::openb::{OpenbNode, OpenbNodes, OpenbPod, OpenbPods};

@@ -376,7 +376,7 @@ fn scores_stay_in_range_on_nodes_larger_than_the_studys() {
     // 25·(16000 − 4000) div 16000 = 18 with 12 of 16 GPUs taken; by the study's 8 GPUs the
     // busy node counts as half full, 25·(8000 − 4000) div 8000 = 12. The idle node's share
     // bonus is 25 either way.
-    let mut busy = free.clone();
+    let mut busy = free;
     busy.devices =
         Devices::from_free(&[1000, 1000, 1000, 1000, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     let share = pod(1000, share(500));
