@@ -324,6 +324,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn run_files_give_back_every_bit_of_their_metrics() {
+        // 5939/6500 = 0.91369230769230769..., printed as 0.9136923076923077; a fast float
+        // parser reads that back one unit in the last place low, and the sweep's tables
+        // (rebuilt from run files) would then differ from what the run computed.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        let values: Vec<Option<f64>> = [5939.0 / 6500.0, 0.1 + 0.2, 1.0 / 3.0, 2.0f64.sqrt()]
+            .into_iter()
+            .map(Some)
+            .collect();
+        let run = RunRecord {
+            definition: "d".into(),
+            cell: 0,
+            replication: 0,
+            seed: 1,
+            metrics: values.clone(),
+            wall_seconds: 0.0,
+        };
+        write_atomically(&path, &to_json(&run).unwrap()).unwrap();
+        let back: RunRecord = read_json(&path).unwrap();
+        let bits = |v: &[Option<f64>]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
+        assert_eq!(bits(&back.metrics), bits(&values));
+    }
+
+    #[test]
     fn shards_split_runs_round_robin() {
         let shard = Shard::parse("2/3").unwrap();
         let owned: Vec<u64> = (0..9).filter(|&k| shard.owns(k)).collect();
