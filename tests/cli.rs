@@ -503,3 +503,16 @@ fn required_shared_data_fails_a_test_instead_of_skipping_it() {
         "{message}"
     );
 }
+
+#[test]
+fn conformance_on_a_folder_without_cases_is_an_input_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = fleetsim(&["conformance", tmp.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no case files (*.yaml) in this folder: expected at least one"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}

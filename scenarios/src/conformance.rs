@@ -292,6 +292,19 @@ pub fn run_dir(dir: &Path) -> Result<Vec<CaseResult>, Error> {
         .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
         .collect();
     files.sort();
+    if files.is_empty() {
+        // A folder with no cases would pass vacuously: a CI step pointed at the wrong path
+        // must fail, not report "0 passed, 0 failed".
+        return Err(Error::Input {
+            position: crate::Position {
+                file: dir.to_owned(),
+                line: 0,
+                column: 0,
+                path: String::new(),
+            },
+            message: "no case files (*.yaml) in this folder: expected at least one".to_owned(),
+        });
+    }
     files.iter().map(|file| run_file(file)).collect()
 }
 
