@@ -286,6 +286,20 @@ impl MetricComparison {
     pub fn change(&self) -> f64 {
         self.new - self.base
     }
+
+    /// A threshold applies: the metric can fail the comparison. Others are information.
+    pub fn gated(&self) -> bool {
+        self.threshold.max_worse_pct.is_some() || self.threshold.max_worse.is_some()
+    }
+
+    /// `FAIL`, `ok`, or `info` for a metric no threshold gates.
+    fn verdict(&self) -> &'static str {
+        match (self.failed, self.gated()) {
+            (true, _) => "FAIL",
+            (false, true) => "ok",
+            (false, false) => "info",
+        }
+    }
 }
 
 /// Compares every metric present on both sides, in name order.
@@ -379,18 +393,20 @@ fn format_value(name: &str, value: f64) -> String {
     }
 }
 
+/// The change, with the interval's half-width in the same unit: points for fractions,
+/// percent of the base for other metrics, the metric's own unit when the base is 0.
 fn format_change(m: &MetricComparison) -> String {
     let change = m.change();
-    let mut text = if is_fraction(&m.name) {
-        format!("{:+.2} pt", change * 100.0)
+    let (scale, unit, decimals) = if is_fraction(&m.name) {
+        (100.0, " pt", 2)
     } else if m.base != 0.0 {
-        format!("{:+.1} %", change / m.base.abs() * 100.0)
+        (100.0 / m.base.abs(), " %", 1)
     } else {
-        format!("{change:+.1}")
+        (1.0, "", 1)
     };
+    let mut text = format!("{:+.*}{unit}", decimals, change * scale);
     if let Some(half) = m.interval {
-        let scale = if is_fraction(&m.name) { 100.0 } else { 1.0 };
-        let _ = write!(text, " (±{:.2})", half * scale);
+        let _ = write!(text, " (±{:.*}{unit})", decimals, half * scale);
     }
     text
 }
@@ -402,7 +418,7 @@ pub fn render_text(comparisons: &[MetricComparison]) -> String {
         "metric", "base", "new", "change", "verdict"
     );
     for m in comparisons {
-        let verdict = if m.failed { "FAIL" } else { "ok" };
+        let verdict = m.verdict();
         let _ = writeln!(
             out,
             "{:<48} {:>14} {:>14} {:>18}  {verdict}",
@@ -457,7 +473,11 @@ pub fn render_markdown(
             format_value(&m.name, m.new),
             format_change(m),
             m.threshold.describe(&m.name),
-            if m.failed { "❌ worse" } else { "✅" }
+            match m.verdict() {
+                "FAIL" => "❌ worse",
+                "ok" => "✅",
+                _ => "info",
+            }
         );
     }
     out
@@ -527,6 +547,41 @@ mod tests {
         // 10 → 10.9 s: 9 % but under the 1-s floor.
         assert!(!t.crossed(0.9, 10.0));
         assert!(!Threshold::default().crossed(1e9, 1.0));
+    }
+
+    fn comparison(name: &str, base: f64, new: f64, interval: Option<f64>) -> MetricComparison {
+        MetricComparison {
+            name: name.to_owned(),
+            better: Better::Lower,
+            base,
+            new,
+            interval,
+            threshold: Threshold::default(),
+            failed: false,
+        }
+    }
+
+    #[test]
+    fn a_change_and_its_interval_share_a_unit() {
+        // 100 → 110 s with a ±4 s interval: 10 % and 4 % of the base.
+        let m = comparison("waiting_s.p95", 100.0, 110.0, Some(4.0));
+        assert_eq!(format_change(&m), "+10.0 % (±4.0 %)");
+        // A fraction moves in points, its interval too.
+        let m = comparison("gpu_utilization.overall", 0.80, 0.81, Some(0.005));
+        assert_eq!(format_change(&m), "+1.00 pt (±0.50 pt)");
+        // From 0, percent means nothing: the metric's own unit for both.
+        let m = comparison("jobs.failed", 0.0, 2.0, Some(1.0));
+        assert_eq!(format_change(&m), "+2.0 (±1.0)");
+    }
+
+    #[test]
+    fn metrics_without_a_threshold_are_information() {
+        let mut m = comparison("jct_s.p95", 100.0, 900.0, None);
+        assert_eq!(m.verdict(), "info");
+        m.threshold.max_worse = Some(1.0);
+        assert_eq!(m.verdict(), "ok");
+        m.failed = true;
+        assert_eq!(m.verdict(), "FAIL");
     }
 
     #[test]
