@@ -26,6 +26,17 @@ pub struct LogLines {
     label: String,
 }
 
+impl LogLines {
+    /// A line is due `every` after the last one (or the start); marks it printed.
+    fn due(&mut self, now: Instant) -> bool {
+        let due = now.duration_since(self.last.unwrap_or(self.started)) >= self.every;
+        if due {
+            self.last = Some(now);
+        }
+        due
+    }
+}
+
 impl Progress {
     /// Progress counted in `unit` ("jobs arrived", "runs"), on a bar of `template` on a
     /// terminal, or as a line every `every` elsewhere.
@@ -74,12 +85,7 @@ impl Progress {
             Progress::Log(log) => {
                 let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
                 let now = Instant::now();
-                let due = match log.last {
-                    None => now.duration_since(log.started) >= log.every,
-                    Some(last) => now.duration_since(last) >= log.every,
-                };
-                if due {
-                    log.last = Some(now);
+                if log.due(now) {
                     eprintln!(
                         "{}",
                         log_line(
@@ -107,8 +113,7 @@ impl Progress {
             Progress::Log(log) => {
                 let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
                 let now = Instant::now();
-                if now.duration_since(log.last.unwrap_or(log.started)) >= log.every {
-                    log.last = Some(now);
+                if log.due(now) {
                     let elapsed = now.duration_since(log.started);
                     eprintln!("progress: {text}, {} elapsed", clock(elapsed));
                 }

@@ -46,6 +46,19 @@ pub struct OpenbCluster {
     pub capacity_milli: u64,
 }
 
+/// An error about the node list as a whole (no line of its own), at `field`.
+fn list_error(file: &Path, field: &str, message: String) -> scenarios::Error {
+    scenarios::Error::Input {
+        position: scenarios::Position {
+            file: file.to_owned(),
+            line: 0,
+            column: 0,
+            path: field.into(),
+        },
+        message,
+    }
+}
+
 impl OpenbCluster {
     /// Reads a node list.
     pub fn load(file: &Path) -> Result<OpenbCluster, scenarios::Error> {
@@ -61,20 +74,16 @@ impl OpenbCluster {
                 GpuModelId(idx as u16)
             });
             if node.gpus as usize > devices::MAX_DEVICES {
-                return Err(scenarios::Error::Input {
-                    position: scenarios::Position {
-                        file: file.to_owned(),
-                        line: 0,
-                        column: 0,
-                        path: "gpu".into(),
-                    },
-                    message: format!(
+                return Err(list_error(
+                    file,
+                    "gpu",
+                    format!(
                         "node {} has {} GPUs: at most {} per node are modelled",
                         node.name,
                         node.gpus,
                         devices::MAX_DEVICES
                     ),
-                });
+                ));
             }
             let shape = NodeShape {
                 cpu_milli: node.cpu_milli,
@@ -86,19 +95,15 @@ impl OpenbCluster {
             nodes.push((node.name, shape));
         }
         if models.len() >= GpuModelSet::MAX_MODELS {
-            return Err(scenarios::Error::Input {
-                position: scenarios::Position {
-                    file: file.to_owned(),
-                    line: 0,
-                    column: 0,
-                    path: "model".into(),
-                },
-                message: format!(
+            return Err(list_error(
+                file,
+                "model",
+                format!(
                     "{} GPU models: at most {}",
                     models.len(),
                     GpuModelSet::MAX_MODELS - 1
                 ),
-            });
+            ));
         }
         nodes.sort_by(|a, b| a.0.cmp(&b.0));
         let capacity_milli = nodes
@@ -108,18 +113,14 @@ impl OpenbCluster {
         // Every measure is a share of the GPU capacity; `load_experiment` refuses such a list
         // too, this guards a file changed since.
         if capacity_milli == 0 {
-            return Err(scenarios::Error::Input {
-                position: scenarios::Position {
-                    file: file.to_owned(),
-                    line: 0,
-                    column: 0,
-                    path: "gpu".into(),
-                },
-                message: format!(
+            return Err(list_error(
+                file,
+                "gpu",
+                format!(
                     "{} nodes and no GPU: expected at least one node with a GPU",
                     nodes.len()
                 ),
-            });
+            ));
         }
         Ok(OpenbCluster {
             nodes,
