@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use crate::figures::Figure;
 use crate::report::RunData;
-use crate::summary::Distribution;
+use crate::summary::{Distribution, Summary};
 
 /// `text` with the five HTML-special characters replaced by entities.
 pub(crate) fn escape(text: &str) -> String {
@@ -132,7 +132,7 @@ fn distribution_row(name: &str, dist: &Distribution) -> Vec<String> {
     ]
 }
 
-/// The report of one run.
+/// The report of one run: its sections in order, each drawn from the summary.
 pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
     let summary = &data.summary;
     let mut body = String::new();
@@ -152,55 +152,73 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
         },
     );
 
+    headline_section(&mut body, summary);
+    warnings_section(&mut body, data);
+    body.push_str("<h2 id=\"figures\">Figures</h2>\n");
+    body.push_str(&figures_html(figures));
+
+    clusters_section(&mut body, summary);
+    namespaces_section(&mut body, summary);
+    waiting_section(&mut body, summary);
+    let _ = writeln!(
+        body,
+        "<footer>Written by fleetsim {}; the figures are also in <code>figures/</code>; \
+         <code>fleetsim report</code> draws this page again from the run's tables.</footer>",
+        escape(&summary.fleetsim_version)
+    );
+    page(&format!("fleetsim: {}", summary.scenario), &body)
+}
+
+/// Headline cards: the numbers a reader looks for first.
+fn headline_section(body: &mut String, summary: &Summary) {
     body.push_str("<h2 id=\"headline\">Headline numbers</h2>\n<div class=\"cards\">\n");
     let jobs = &summary.jobs;
     let faults = &summary.faults.total;
     card(
-        &mut body,
+        body,
         &percent(summary.gpu_utilization.overall),
         "GPU utilization",
     );
-    card(&mut body, &jobs.submitted.to_string(), "jobs submitted");
-    card(&mut body, &jobs.completed.to_string(), "completed");
-    card(&mut body, &jobs.running.to_string(), "still running");
+    card(body, &jobs.submitted.to_string(), "jobs submitted");
+    card(body, &jobs.completed.to_string(), "completed");
+    card(body, &jobs.running.to_string(), "still running");
     card(
-        &mut body,
+        body,
         &(jobs.queued + jobs.unschedulable).to_string(),
         "still waiting",
     );
-    card(&mut body, &jobs.unschedulable.to_string(), "unschedulable");
-    card(&mut body, &jobs.unmatched.to_string(), "unmatched");
-    card(&mut body, &jobs.failed.to_string(), "failed");
+    card(body, &jobs.unschedulable.to_string(), "unschedulable");
+    card(body, &jobs.unmatched.to_string(), "unmatched");
+    card(body, &jobs.failed.to_string(), "failed");
+    card(body, &duration(summary.waiting_s.p50), "waiting, median");
+    card(body, &duration(summary.waiting_s.p95), "waiting, p95");
     card(
-        &mut body,
-        &duration(summary.waiting_s.p50),
-        "waiting, median",
-    );
-    card(&mut body, &duration(summary.waiting_s.p95), "waiting, p95");
-    card(
-        &mut body,
+        body,
         &duration(summary.jct_s.p50),
         "completion time, median",
     );
     card(
-        &mut body,
+        body,
         &format!("{:.1}", summary.gpu_hours.allocated),
         "GPU-hours allocated",
     );
-    card(&mut body, &faults.evictions.to_string(), "evictions");
+    card(body, &faults.evictions.to_string(), "evictions");
     card(
-        &mut body,
+        body,
         &(faults.preemptions.member + faults.preemptions.control_plane).to_string(),
         "preemptions",
     );
-    card(&mut body, &faults.restarts.to_string(), "restarts");
+    card(body, &faults.restarts.to_string(), "restarts");
     card(
-        &mut body,
+        body,
         &format!("{:.1}", faults.lost_gpu_hours),
         "GPU-hours lost to restarts",
     );
     body.push_str("</div>\n");
+}
 
+/// Validation warnings and the reasons jobs are still unschedulable; nothing when there are none.
+fn warnings_section(body: &mut String, data: &RunData) {
     let reasons = &data.unschedulable;
     if !data.warnings.is_empty() || !reasons.is_empty() {
         body.push_str("<h2 id=\"warnings\">Warnings</h2>\n");
@@ -220,10 +238,10 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
             body.push_str(&table(&["last failure", "jobs"], &rows));
         }
     }
+}
 
-    body.push_str("<h2 id=\"figures\">Figures</h2>\n");
-    body.push_str(&figures_html(figures));
-
+/// Utilization per cluster and GPU model, and the balance groups.
+fn clusters_section(body: &mut String, summary: &Summary) {
     body.push_str("<h2 id=\"clusters\">Clusters</h2>\n");
     let group_of: BTreeMap<&str, &str> = summary
         .balance
@@ -269,7 +287,10 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
         &["balance group", "clusters", "mean spread", "mean CV"],
         &rows,
     ));
+}
 
+/// Budget, quota and fault costs per namespace.
+fn namespaces_section(body: &mut String, summary: &Summary) {
     body.push_str("<h2 id=\"namespaces\">Namespaces</h2>\n");
     let optional = |value: Option<i64>| value.map_or("–".to_owned(), |v| v.to_string());
     let rows: Vec<Vec<String>> = summary
@@ -343,7 +364,10 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
         ],
         &rows,
     ));
+}
 
+/// Waiting time per priority class.
+fn waiting_section(body: &mut String, summary: &Summary) {
     body.push_str("<h2 id=\"waiting\">Waiting time per priority class</h2>\n");
     let mut rows = vec![distribution_row("all jobs", &summary.waiting_s)];
     rows.extend(
@@ -356,13 +380,6 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
         &["priority class", "started", "mean", "p50", "p95", "p99"],
         &rows,
     ));
-    let _ = writeln!(
-        body,
-        "<footer>Written by fleetsim {}; the figures are also in <code>figures/</code>; \
-         <code>fleetsim report</code> draws this page again from the run's tables.</footer>",
-        escape(&summary.fleetsim_version)
-    );
-    page(&format!("fleetsim: {}", summary.scenario), &body)
 }
 
 /// The report of an experiment: its description and the policy curves.
