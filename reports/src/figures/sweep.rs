@@ -147,23 +147,7 @@ fn metric_against_axis(
     axis_idx: usize,
     axis: &AxisInfo,
 ) -> Result<Figure, Error> {
-    // Series: the other axes' labels; points: this axis's value index → statistics.
-    let mut series: BTreeMap<Vec<String>, BTreeMap<usize, CellStat>> = BTreeMap::new();
-    let mut order: Vec<Vec<String>> = Vec::new();
-    for (&cell, labels) in &data.cells {
-        let Some(stat) = data.stats.get(&(cell, metric.to_owned())) else {
-            continue;
-        };
-        let Some(value_idx) = axis.labels.iter().position(|l| *l == labels[axis_idx]) else {
-            continue;
-        };
-        let mut others = labels.clone();
-        others.remove(axis_idx);
-        if !series.contains_key(&others) {
-            order.push(others.clone());
-        }
-        series.entry(others).or_default().insert(value_idx, *stat);
-    }
+    let (series, order) = series_along(data, metric, axis_idx, axis);
     let n_series = order.len();
     let shown = &order[..n_series.min(MAX_SERIES)];
     let other_names: Vec<&str> = data
@@ -201,20 +185,7 @@ fn metric_against_axis(
         chart.x_categories = Some(axis.labels.clone());
     }
     let xs: Vec<f64> = (0..axis.labels.len()).map(x_of).collect();
-    let (x_min, x_max) = xs
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-            (a.min(x), b.max(x))
-        });
-    let pad = ((x_max - x_min) * 0.06).max(0.5);
-    chart.x_range = (x_min - pad, x_max + pad);
-    // Series side by side at each x, so their bars do not hide each other.
-    let spacing = if xs.len() > 1 {
-        (x_max - x_min) / (xs.len() - 1) as f64
-    } else {
-        1.0
-    };
-    let dodge = spacing * 0.06;
+    let dodge = fit_x(&mut chart, &xs);
     let mut lowest: f64 = 0.0;
     let mut highest: f64 = 0.0;
     for (series_idx, others) in shown.iter().enumerate() {
@@ -277,4 +248,52 @@ fn metric_against_axis(
         title,
         svg: chart.render()?,
     })
+}
+
+/// Per series (the other axes' labels), this axis's value index → statistics.
+type SeriesPoints = BTreeMap<Vec<String>, BTreeMap<usize, CellStat>>;
+
+/// Points along one axis, one series per combination of the other axes' labels (in the order
+/// cells first show them): series → this axis's value index → statistics.
+fn series_along(
+    data: &SweepData,
+    metric: &str,
+    axis_idx: usize,
+    axis: &AxisInfo,
+) -> (SeriesPoints, Vec<Vec<String>>) {
+    let mut series = SeriesPoints::new();
+    let mut order: Vec<Vec<String>> = Vec::new();
+    for (&cell, labels) in &data.cells {
+        let Some(stat) = data.stats.get(&(cell, metric.to_owned())) else {
+            continue;
+        };
+        let Some(value_idx) = axis.labels.iter().position(|l| *l == labels[axis_idx]) else {
+            continue;
+        };
+        let mut others = labels.clone();
+        others.remove(axis_idx);
+        if !series.contains_key(&others) {
+            order.push(others.clone());
+        }
+        series.entry(others).or_default().insert(value_idx, *stat);
+    }
+    (series, order)
+}
+
+/// Sets the x range around `xs` with a margin, and returns how far apart series are drawn at
+/// one x, so their bars do not hide each other.
+fn fit_x(chart: &mut Chart, xs: &[f64]) -> f64 {
+    let (x_min, x_max) = xs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    let pad = ((x_max - x_min) * 0.06).max(0.5);
+    chart.x_range = (x_min - pad, x_max + pad);
+    let spacing = if xs.len() > 1 {
+        (x_max - x_min) / (xs.len() - 1) as f64
+    } else {
+        1.0
+    };
+    spacing * 0.06
 }
