@@ -59,33 +59,37 @@ pub struct StudyArgs {
 }
 
 /// The subcommands.
+/// `fleetsim run`'s arguments.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario file (YAML).
+    pub scenario: PathBuf,
+    /// The output folder; written whole or not at all.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Checks the model's invariants after every event (slower; on by default in debug builds).
+    #[arg(long)]
+    pub check_invariants: bool,
+    /// Runs the scenario through Karmada (`karmada`) or as the world before federation,
+    /// teams submitting round robin to member clusters (`direct`); default: the scenario's.
+    #[arg(long, value_parser = ["karmada", "direct"])]
+    pub federation: Option<String>,
+    /// Writes the tables as Parquet (default) or CSV.
+    #[arg(long, value_enum, default_value_t = Format::Parquet)]
+    pub format: Format,
+    #[command(flatten)]
+    pub seed: SeedArg,
+    #[command(flatten)]
+    pub progress: ProgressArg,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Runs a scenario and writes its results into a folder.
     #[command(
         after_help = "Example:\n  fleetsim run examples/scenarios/quickstart.yaml --out out/quickstart"
     )]
-    Run {
-        /// The scenario file (YAML).
-        scenario: PathBuf,
-        /// The output folder; written whole or not at all.
-        #[arg(long)]
-        out: PathBuf,
-        /// Checks the model's invariants after every event (slower; on by default in debug builds).
-        #[arg(long)]
-        check_invariants: bool,
-        /// Runs the scenario through Karmada (`karmada`) or as the world before federation,
-        /// teams submitting round robin to member clusters (`direct`); default: the scenario's.
-        #[arg(long, value_parser = ["karmada", "direct"])]
-        federation: Option<String>,
-        /// Writes the tables as Parquet (default) or CSV.
-        #[arg(long, value_enum, default_value_t = Format::Parquet)]
-        format: Format,
-        #[command(flatten)]
-        seed: SeedArg,
-        #[command(flatten)]
-        progress: ProgressArg,
-    },
+    Run(RunArgs),
     /// Runs a folder of scheduling decision cases and compares each with its expected answer.
     #[command(
         after_help = "Prints `ok NAME` or `FAIL NAME: expected ..., got ...` per case and ends with `N passed, M failed`.\nExit code 0 when all pass, 1 when one fails, 2 when a case cannot be read.\n\nExample:\n  fleetsim conformance tests/conformance"
@@ -440,13 +444,33 @@ fn compare(
 }
 
 /// `fleetsim run`.
-fn run(
-    config: &fleetsim::RunConfig,
-    format: Format,
-    every: &ProgressArg,
-) -> Result<(), fleetsim::RunError> {
-    let progress = jobs_progress(config.quiet, every);
-    let outcome = fleetsim::run_scenario(config, &mut |p| {
+fn run(args: RunArgs, quiet: bool) -> Result<(), fleetsim::RunError> {
+    let RunArgs {
+        scenario,
+        out,
+        check_invariants,
+        federation,
+        format,
+        seed,
+        progress: every,
+    } = args;
+    let config = fleetsim::RunConfig {
+        scenario,
+        out,
+        seed: seed.seed,
+        check_invariants: check_invariants.then_some(true),
+        quiet,
+        federation: federation.map(|f| match f.as_str() {
+            "direct" => scheduler::Federation::Direct(scheduler::DirectSubmission::RoundRobin),
+            _ => scheduler::Federation::Karmada,
+        }),
+        format: match format {
+            Format::Parquet => reports::TableFormat::Parquet,
+            Format::Csv => reports::TableFormat::Csv,
+        },
+    };
+    let progress = jobs_progress(config.quiet, &every);
+    let outcome = fleetsim::run_scenario(&config, &mut |p| {
         progress.update(p.arrived, p.total, Some(p.now))
     });
     progress.finish();
@@ -465,6 +489,99 @@ fn run(
             jobs.unmatched,
             outcome.summary.gpu_utilization.overall * 100.0,
             outcome.wall_seconds,
+        );
+    }
+    Ok(())
+}
+
+/// `fleetsim explain`: prints the job's story.
+fn explain(
+    config: &fleetsim::ExplainConfig,
+    quiet: bool,
+    every: &ProgressArg,
+) -> Result<(), fleetsim::RunError> {
+    let progress = jobs_progress(quiet, every);
+    let explained = fleetsim::explain_job(config, &mut |p| {
+        progress.update(p.arrived, p.total, Some(p.now))
+    });
+    progress.finish();
+    explained.map(|explained| print!("{}", explained.text))
+}
+
+/// `fleetsim conformance`: one line per case (only the failures with `--quiet`); exit code 1
+/// when any case fails.
+fn conformance(dir: &std::path::Path, quiet: bool) -> Result<ExitCode, fleetsim::RunError> {
+    let results = fleetsim::run_conformance(dir)?;
+    for result in &results {
+        if !quiet || !result.passed() {
+            println!("{}", result.line());
+        }
+    }
+    if !quiet {
+        println!("{}", scenarios::conformance::summary_line(&results));
+    }
+    Ok(if results.iter().all(|r| r.passed()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `fleetsim bench`: a line per variant on stderr as it finishes, the table on stdout.
+fn bench(
+    config: &fleetsim::bench::BenchConfig,
+    quiet: bool,
+    every: &ProgressArg,
+) -> Result<(), fleetsim::RunError> {
+    let progress = jobs_progress(quiet, every);
+    let rows = fleetsim::bench::run_bench(
+        config,
+        &mut |variant| progress.set_label(variant),
+        &mut |p| progress.update(p.arrived, p.total, Some(p.now)),
+        &mut |row| {
+            if !quiet {
+                eprintln!(
+                    "{}: {:.2} s, {} MiB",
+                    row.variant,
+                    row.wall_s,
+                    row.peak_rss_mib
+                        .map_or_else(|| "?".to_owned(), |m| format!("{m:.0}"))
+                );
+            }
+        },
+    );
+    progress.finish();
+    rows.map(|rows| print!("{}", fleetsim::bench::render_table(&rows)))
+}
+
+/// `fleetsim merge`: sweep shards into one folder.
+fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool) -> Result<(), fleetsim::RunError> {
+    let outcome = fleetsim::sweep::merge_sweeps(dirs, out)?;
+    if !quiet {
+        println!(
+            "results in {}: cells.parquet, stats.csv, report.html, figures/ ({} cells, {} runs from {} folders)",
+            out.display(),
+            outcome.n_cells,
+            outcome.n_runs,
+            dirs.len()
+        );
+    }
+    Ok(())
+}
+
+/// `fleetsim validate`: the warnings, then one line on what the scenario holds.
+fn validate(scenario: &std::path::Path, quiet: bool) -> Result<(), fleetsim::RunError> {
+    let s = fleetsim::validate_scenario(scenario)?;
+    if !quiet {
+        for warning in &s.warnings {
+            eprintln!("warning: {warning}");
+        }
+        println!(
+            "{}: ok ({} clusters, {} GPUs, {} jobs)",
+            scenario.display(),
+            s.world.fleet.clusters.len(),
+            s.world.fleet.total_gpus(),
+            s.workload.n_jobs()
         );
     }
     Ok(())
@@ -500,36 +617,18 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             at,
             seed,
             progress,
-        } => {
-            let config = fleetsim::ExplainConfig {
+        } => explain(
+            &fleetsim::ExplainConfig {
                 scenario,
                 job,
                 at,
                 seed: seed.seed,
-            };
-            let progress = jobs_progress(quiet, &progress);
-            let explained = fleetsim::explain_job(&config, &mut |p| {
-                progress.update(p.arrived, p.total, Some(p.now))
-            });
-            progress.finish();
-            explained.map(|explained| print!("{}", explained.text))
-        }
-        Command::Conformance { dir } => match fleetsim::run_conformance(&dir) {
-            Ok(results) => {
-                for result in &results {
-                    if !quiet || !result.passed() {
-                        println!("{}", result.line());
-                    }
-                }
-                if !quiet {
-                    println!("{}", scenarios::conformance::summary_line(&results));
-                }
-                return if results.iter().all(|r| r.passed()) {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                };
-            }
+            },
+            quiet,
+            &progress,
+        ),
+        Command::Conformance { dir } => match conformance(&dir, quiet) {
+            Ok(code) => return code,
             Err(err) => Err(err),
         },
         Command::Report { dir } => fleetsim::render_report(&dir).map(|rendered| {
@@ -548,33 +647,16 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             nodes,
             scratch,
             progress,
-        } => {
-            let config = fleetsim::bench::BenchConfig {
+        } => bench(
+            &fleetsim::bench::BenchConfig {
                 scenario,
                 jobs,
                 nodes,
                 scratch: scratch.unwrap_or_else(std::env::temp_dir),
-            };
-            let progress = jobs_progress(quiet, &progress);
-            let rows = fleetsim::bench::run_bench(
-                &config,
-                &mut |variant| progress.set_label(variant),
-                &mut |p| progress.update(p.arrived, p.total, Some(p.now)),
-                &mut |row| {
-                    if !quiet {
-                        eprintln!(
-                            "{}: {:.2} s, {} MiB",
-                            row.variant,
-                            row.wall_s,
-                            row.peak_rss_mib
-                                .map_or_else(|| "?".to_owned(), |m| format!("{m:.0}"))
-                        );
-                    }
-                },
-            );
-            progress.finish();
-            rows.map(|rows| print!("{}", fleetsim::bench::render_table(&rows)))
-        }
+            },
+            quiet,
+            &progress,
+        ),
         Command::Sweep {
             file,
             out,
@@ -593,19 +675,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             quiet,
             &study.progress,
         ),
-        Command::Merge { dirs, out } => {
-            fleetsim::sweep::merge_sweeps(&dirs, &out).map(|outcome| {
-                if !quiet {
-                    println!(
-                        "results in {}: cells.parquet, stats.csv, report.html, figures/ ({} cells, {} runs from {} folders)",
-                        out.display(),
-                        outcome.n_cells,
-                        outcome.n_runs,
-                        dirs.len()
-                    );
-                }
-            })
-        }
+        Command::Merge { dirs, out } => merge(&dirs, &out, quiet),
         Command::Plan { file, out, study } => run_plan(
             &fleetsim::plan::PlanConfig {
                 file,
@@ -616,48 +686,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             quiet,
             &study.progress,
         ),
-        Command::Validate { scenario } => fleetsim::validate_scenario(&scenario).map(|s| {
-            if !quiet {
-                for warning in &s.warnings {
-                    eprintln!("warning: {warning}");
-                }
-                println!(
-                    "{}: ok ({} clusters, {} GPUs, {} jobs)",
-                    scenario.display(),
-                    s.world.fleet.clusters.len(),
-                    s.world.fleet.total_gpus(),
-                    s.workload.n_jobs()
-                );
-            }
-        }),
-        Command::Run {
-            scenario,
-            out,
-            check_invariants,
-            federation,
-            format,
-            seed,
-            progress,
-        } => {
-            let config = fleetsim::RunConfig {
-                scenario,
-                out,
-                seed: seed.seed,
-                check_invariants: check_invariants.then_some(true),
-                quiet,
-                federation: federation.map(|f| match f.as_str() {
-                    "direct" => {
-                        scheduler::Federation::Direct(scheduler::DirectSubmission::RoundRobin)
-                    }
-                    _ => scheduler::Federation::Karmada,
-                }),
-                format: match format {
-                    Format::Parquet => reports::TableFormat::Parquet,
-                    Format::Csv => reports::TableFormat::Csv,
-                },
-            };
-            run(&config, format, &progress)
-        }
+        Command::Validate { scenario } => validate(&scenario, quiet),
+        Command::Run(args) => run(args, quiet),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
