@@ -30,6 +30,7 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, RunErr
     let description_bytes = std::fs::read(first.join("sweep.json"))
         .map_err(|e| output_error(&first.join("sweep.json"), format!("cannot read: {e}")))?;
     let mut shards = Vec::new();
+    let mut run_seconds = 0.0;
     for dir in dirs {
         let bytes = std::fs::read(dir.join("sweep.json"))
             .map_err(|e| output_error(&dir.join("sweep.json"), format!("cannot read: {e}")))?;
@@ -55,6 +56,7 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, RunErr
                 ),
             ));
         }
+        run_seconds += log.run_seconds;
         shards.push((SweepStore::read(dir)?, log.shard));
     }
     let description = shards[0].0.description().clone();
@@ -89,11 +91,10 @@ pub fn merge_sweeps(dirs: &[PathBuf], out: &Path) -> Result<MergeOutcome, RunErr
     let runs = dir.join("runs");
     std::fs::create_dir(&runs).map_err(|e| output_error(&runs, e))?;
     let store = SweepStore::read(dir)?;
-    let mut run_seconds = 0.0;
     for run_idx in 0..description.n_runs {
         let from = owner(run_idx)?;
-        let run = from.read_run(run_idx)?;
-        run_seconds += run.wall_seconds;
+        // Read, not only copied, so a damaged run file is refused here.
+        from.read_run(run_idx)?;
         std::fs::copy(from.run_path(run_idx), store.run_path(run_idx))
             .map_err(|e| output_error(&from.run_path(run_idx), e))?;
     }

@@ -65,7 +65,8 @@ pub struct SweepOutcome {
 }
 
 /// `run.json` of a sweep folder: how this invocation went. The only file of the folder with
-/// wall-clock values; `fleetsim merge` reads the shard from it.
+/// wall-clock values (run files in `runs/` hold none, so a folder's bytes depend only on the
+/// sweep and its seed); `fleetsim merge` reads the shard from it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SweepLog {
     /// The share of runs this folder holds.
@@ -82,7 +83,8 @@ pub struct SweepLog {
     pub threads: usize,
     /// Wall-clock seconds of the last invocation.
     pub wall_seconds: f64,
-    /// Sum of the wall-clock seconds of the runs it did.
+    /// Sum of the wall-clock seconds of the runs it did; for a merged folder, the sum over the
+    /// shards' `run.json`.
     pub run_seconds: f64,
     /// For a merged folder: the folders merged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -123,8 +125,7 @@ pub fn run_sweep(
                     return Ok(());
                 }
                 let run_started = Instant::now();
-                let mut run = run_one(&sweep, &store, run_idx)?;
-                run.wall_seconds = run_started.elapsed().as_secs_f64();
+                let run = run_one(&sweep, &store, run_idx)?;
                 store.write_run(&run)?;
                 run_micros.fetch_add(run_started.elapsed().as_micros() as u64, Ordering::Relaxed);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, n_owned);
@@ -183,7 +184,6 @@ fn run_one(sweep: &Sweep, store: &SweepStore, run_idx: u64) -> Result<RunRecord,
             .iter()
             .map(|key| evaluate::metric_value(key, &digest))
             .collect(),
-        wall_seconds: 0.0,
     })
 }
 

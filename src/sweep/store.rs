@@ -167,8 +167,6 @@ pub struct RunRecord {
     pub seed: u64,
     /// Metric values in `sweep.json`'s order; `null` where the run has none.
     pub metrics: Vec<Option<f64>>,
-    /// Wall-clock seconds the run took (never copied into the tables).
-    pub wall_seconds: f64,
 }
 
 /// An open sweep folder.
@@ -340,7 +338,6 @@ mod tests {
             replication: 0,
             seed: 1,
             metrics: values.clone(),
-            wall_seconds: 0.0,
         };
         write_atomically(&path, &to_json(&run).unwrap()).unwrap();
         let back: RunRecord = read_json(&path).unwrap();
