@@ -33,4 +33,4 @@ pub mod config;
 pub mod control;
 
 pub use config::{DirectSubmission, Federation, SchedulerConfig};
-pub use control::ControlPlane;
+pub use control::{ControlInputs, ControlPlane};
