@@ -3,7 +3,7 @@
 
 use sim_core::engine::Context;
 use sim_core::model::{ClusterId, JobId};
-use sim_core::record::{EventKind, EventRecord, Record};
+use sim_core::record::{self, EventKind, EventRecord, Record};
 
 use super::job::Loss;
 use super::{ControlEvent, ControlPlane};
@@ -273,7 +273,7 @@ impl ControlPlane {
                         "preempted by binding of job {} (proposed Karmada binding preemption)",
                         job.0
                     ),
-                    ..EventRecord::new(now, EventKind::BindingPreemption)
+                    ..EventRecord::new(now, EventKind::Preemption(record::Preemptor::Federation))
                 }));
             }
             self.queue.wake(job, now);

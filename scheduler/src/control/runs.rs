@@ -3,7 +3,7 @@
 
 use sim_core::engine::Context;
 use sim_core::model::{ClusterId, JobId};
-use sim_core::record::{EventKind, EventRecord, JobState, QueueRecord, Record};
+use sim_core::record::{EventKind, EventRecord, JobState, Preemptor, QueueRecord, Record};
 use sim_core::{Duration, SimTime};
 
 use super::job::{Loss, Pod, fully_assigned, job_record, scaled_runtime};
@@ -405,7 +405,7 @@ impl ControlPlane {
             active.gang_mark(now);
         }
         let kind = if loss == Loss::Preempted {
-            EventKind::Preemption
+            EventKind::Preemption(Preemptor::Cluster)
         } else {
             EventKind::PodsLost
         };

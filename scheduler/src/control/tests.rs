@@ -11,7 +11,7 @@ use sim_core::model::{
     Cluster, Component, Fleet, GpuModel, GpuModelSet, GpuRequest, NamespaceId, NodePool, NodeShape,
     PodRequest,
 };
-use sim_core::record::{JobRecord, VecSink};
+use sim_core::record::{JobRecord, Preemptor, RescheduleReason, VecSink};
 use std::collections::BTreeMap;
 
 const GI: u64 = 1 << 30;
@@ -1187,7 +1187,7 @@ mod rebalancing {
         );
         let rebalances: Vec<_> = sink
             .events()
-            .filter(|e| e.kind == EventKind::Rebalance)
+            .filter(|e| e.kind == EventKind::Reschedule(RescheduleReason::Rebalance))
             .collect();
         assert_eq!(rebalances.len(), 1);
         assert_eq!(rebalances[0].reason, "Successful");
@@ -1315,7 +1315,7 @@ mod preemption {
 
     fn preemptions(sink: &VecSink) -> Vec<(u64, u64)> {
         sink.events()
-            .filter(|e| e.kind == EventKind::Preemption)
+            .filter(|e| e.kind == EventKind::Preemption(Preemptor::Cluster))
             .map(|e| (e.time.as_millis() / S, e.job.unwrap().0))
             .collect()
     }
@@ -1462,7 +1462,7 @@ mod binding_preemption {
         let sink = run_case(true);
         let victims: Vec<(u64, u64)> = sink
             .events()
-            .filter(|e| e.kind == EventKind::BindingPreemption)
+            .filter(|e| e.kind == EventKind::Preemption(Preemptor::Federation))
             .map(|e| (e.time.as_millis() / S, e.job.unwrap().0))
             .collect();
         assert_eq!(victims, [(10, 2)]);
@@ -1479,7 +1479,7 @@ mod binding_preemption {
         let sink = run_case(false);
         assert!(
             sink.events()
-                .all(|e| e.kind != EventKind::BindingPreemption)
+                .all(|e| e.kind != EventKind::Preemption(Preemptor::Federation))
         );
         // It waits until the others end at 3600 s; the queue retries it on the 30 s grid.
         assert!(by_id(&sink, 4).start.unwrap() >= SimTime(3600 * S));
