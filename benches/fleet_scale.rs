@@ -25,8 +25,11 @@ fn fleet_scale(c: &mut Criterion) {
     group.throughput(Throughput::Elements(scenario.workload.n_jobs()));
     group.bench_function("10x1000x8_100k_jobs", |b| {
         b.iter(|| {
-            let mut control = fleetsim::control_plane(&scenario, None).expect("valid");
-            control.set_invariant_checks(false);
+            let options = fleetsim::PlaneOptions {
+                check_invariants: Some(false),
+                ..fleetsim::PlaneOptions::default()
+            };
+            let mut control = fleetsim::control_plane(&scenario, &options).expect("valid");
             let jobs = scenario
                 .workload
                 .jobs(RngStreams::new(scenario.seed))

@@ -15,7 +15,7 @@ pub mod sweep;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use scheduler::ControlPlane;
+use scheduler::{ControlInputs, ControlPlane};
 use sim_core::engine::{self, EngineConfig, Progress};
 use sim_core::rng::RngStreams;
 
@@ -146,9 +146,14 @@ pub fn explain_job(
     })?;
     let seed = config.seed.unwrap_or(scenario.seed);
     let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
-    let mut control = control_plane(&scenario, None)?;
-    control.seed_members(&RngStreams::new(seed));
-    control.explain_job(sim_core::model::JobId(job_id));
+    let mut control = control_plane(
+        &scenario,
+        &PlaneOptions {
+            seed: Some(seed),
+            explain: Some(sim_core::model::JobId(job_id)),
+            ..PlaneOptions::default()
+        },
+    )?;
     let horizon = match (scenario.horizon, config.at) {
         (Some(h), Some(at)) => Some(h.min(at)),
         (h, at) => h.or(at),
@@ -205,28 +210,47 @@ fn resolve_job(scenario: &scenarios::Scenario, job: &str) -> Option<u64> {
     id.filter(|id| *id < n_jobs)
 }
 
-/// The control plane for a scenario, with its timeline; `federation` overrides the scenario's.
+/// What a run changes in a scenario's control plane; `None` keeps the scenario's own.
+#[derive(Clone, Debug, Default)]
+pub struct PlaneOptions {
+    /// Federation mode instead of the scenario's.
+    pub federation: Option<scheduler::Federation>,
+    /// Seed of the members' and the faults' random draws instead of the scenario's.
+    pub seed: Option<u64>,
+    /// Per-event invariant checks on or off (default: on in debug builds).
+    pub check_invariants: Option<bool>,
+    /// The job whose story is recorded.
+    pub explain: Option<sim_core::model::JobId>,
+}
+
+/// The control plane for a scenario, with its timeline, quotas, faults and defaults.
 pub fn control_plane(
     scenario: &scenarios::Scenario,
-    federation: Option<scheduler::Federation>,
+    options: &PlaneOptions,
 ) -> Result<ControlPlane, RunError> {
     let mut config = scenario.scheduler.clone();
-    if let Some(federation) = federation {
-        config.federation = federation;
+    if let Some(federation) = &options.federation {
+        config.federation = federation.clone();
     }
     if config.placement_target.types().is_empty() {
         config.placement_target = std::sync::Arc::new(workload_target(scenario));
     }
-    let mut control = ControlPlane::new(scenario.world.clone(), scenario.policies.clone(), &config)
-        .map_err(|e| RunError::Internal(e.to_string()))?;
-    control.seed_members(&RngStreams::new(scenario.seed));
-    control.set_timeline(scenario.timeline.clone());
-    control.set_quotas(scenario.quotas.clone());
-    control.set_resource_models(scenario.resource_models.clone());
-    control.set_node_claims(&scenario.node_claims);
-    control.set_faults(scenario.faults.clone());
-    control.set_job_defaults(scenario.job_defaults.clone());
-    Ok(control)
+    let defaults = ControlInputs::new(scenario.world.clone(), scenario.policies.clone(), &config);
+    ControlPlane::new(ControlInputs {
+        node_claims: &scenario.node_claims,
+        resource_models: scenario.resource_models.clone(),
+        quotas: scenario.quotas.clone(),
+        timeline: scenario.timeline.clone(),
+        faults: scenario.faults.clone(),
+        job_defaults: scenario.job_defaults.clone(),
+        seed: options.seed.unwrap_or(scenario.seed),
+        check_invariants: options
+            .check_invariants
+            .unwrap_or(defaults.check_invariants),
+        explain: options.explain,
+        ..defaults
+    })
+    .map_err(|e| RunError::Internal(e.to_string()))
 }
 
 /// Jobs sampled to build a scenario's default fragmentation target.
@@ -410,11 +434,15 @@ pub fn run_loaded(
     let out = OutputDir::begin(&config.out)?;
     let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
 
-    let mut control = control_plane(scenario, config.federation.clone())?;
-    control.seed_members(&RngStreams::new(seed));
-    if let Some(check) = config.check_invariants {
-        control.set_invariant_checks(check);
-    }
+    let mut control = control_plane(
+        scenario,
+        &PlaneOptions {
+            federation: config.federation.clone(),
+            seed: Some(seed),
+            check_invariants: config.check_invariants,
+            explain: None,
+        },
+    )?;
     let mut writer = reports::BackgroundWriter::spawn(
         reports::RunWriter::create(
             out.path(),

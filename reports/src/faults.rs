@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sim_core::record::{EventKind, EventRecord, JobRecord, JobState};
+use sim_core::record::{EventKind, EventRecord, JobRecord, JobState, Preemptor};
 
 use crate::metrics::micro_gpu_hours;
 use crate::names::Names;
@@ -108,8 +108,8 @@ impl Tally {
     fn event(&mut self, event: &EventRecord) {
         self.seen = true;
         match event.kind {
-            EventKind::Preemption => self.member_preemptions += 1,
-            EventKind::BindingPreemption => self.control_plane_preemptions += 1,
+            EventKind::Preemption(Preemptor::Cluster) => self.member_preemptions += 1,
+            EventKind::Preemption(Preemptor::Federation) => self.control_plane_preemptions += 1,
             EventKind::Recovered => {
                 if let Some(ms) = event.recovery_ms {
                     self.recovery_ms.push(ms);

@@ -14,7 +14,8 @@ use sim_core::model::{
     PriorityClassId, World,
 };
 use sim_core::record::{
-    AllocationRecord, EventKind, EventRecord, FaultStats, JobRecord, JobState, Record, RecordSink,
+    AllocationRecord, EventKind, EventRecord, FaultStats, JobRecord, JobState, Preemptor, Record,
+    RecordSink,
 };
 
 const EAST: ClusterId = ClusterId(0);
@@ -631,8 +632,8 @@ fn faults_count_jobs_tallies_and_events() {
     // Events: a member preemption, a control-plane preemption, recoveries of 30, 10 and 50 s,
     // and a cluster outage that concerns no namespace.
     let records = vec![
-        event(10_000, EventKind::Preemption, None),
-        event(20_000, EventKind::BindingPreemption, None),
+        event(10_000, EventKind::Preemption(Preemptor::Cluster), None),
+        event(20_000, EventKind::Preemption(Preemptor::Federation), None),
         event(30_000, EventKind::Recovered, Some(30_000)),
         event(31_000, EventKind::Recovered, Some(10_000)),
         event(32_000, EventKind::Recovered, Some(50_000)),

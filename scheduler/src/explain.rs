@@ -177,7 +177,6 @@ impl ExplainLog {
     /// Renders the log; with `at`, only entries up to that time.
     pub fn render(&self, world: &World, at: Option<SimTime>) -> String {
         let mut out = String::new();
-        let name = |id: ClusterId| world.fleet.cluster(id).name.as_str();
         let entries: Vec<&(SimTime, Entry)> = self
             .entries
             .iter()
@@ -191,176 +190,189 @@ impl ExplainLog {
             );
             return out;
         };
-        let template = &job.template;
-        let labels: Vec<String> = template
-            .labels
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        let _ = writeln!(out, "Name:            {}", job.name);
-        let _ = writeln!(out, "Job:             {}", job.id.0);
-        let _ = writeln!(
-            out,
-            "Namespace:       {}",
-            world.namespace(job.namespace).name
-        );
-        let _ = writeln!(
-            out,
-            "Template:        {} {} {{{}}}",
-            template.api_version,
-            template.kind,
-            labels.join(", ")
-        );
-        let _ = writeln!(
-            out,
-            "Priority class:  {}",
-            job.priority_class
-                .map_or("<none>", |c| world.priority_class(c).name.as_str())
-        );
-        let _ = writeln!(
-            out,
-            "Policy:          {}",
-            policy
-                .as_deref()
-                .unwrap_or("<none: the scenario's placement>")
-        );
-        let describe = |c: &sim_core::model::Component| {
-            format!(
-                "{} × {{cpu: {}m, memory: {}Mi, nvidia.com/gpu: {}}}",
-                c.replicas,
-                c.request.cpu_milli,
-                c.request.memory >> 20,
-                c.request.gpu.count
-            )
-        };
-        if let [component] = job.components.as_slice() {
-            let _ = writeln!(out, "Replicas:        {}", describe(component));
-        } else {
-            let _ = writeln!(out, "Components:      (scheduled as one set)");
-            for component in &job.components {
-                let _ = writeln!(out, "  {:<15}{}", component.name, describe(component));
-            }
-        }
-        let _ = writeln!(
-            out,
-            "Run time:        {} at reference speed{}",
-            job.runtime,
-            if job.gang { ", gang" } else { "" }
-        );
+        render_header(&mut out, world, job, policy.as_deref());
         let _ = writeln!(out, "Events:");
-        let mut idx = 0;
-        while idx < entries.len() {
-            let (time, entry) = entries[idx];
-            match entry {
-                Entry::Submitted { .. } => {
-                    let _ = writeln!(
-                        out,
-                        "  {:>12}  Normal   Submitted         job arrived",
-                        time.to_string()
-                    );
-                }
-                Entry::Unmatched => {
-                    let _ = writeln!(
-                        out,
-                        "  {:>12}  Warning  NoPolicy          no PropagationPolicy or ClusterPropagationPolicy selects the job",
-                        time.to_string()
-                    );
-                }
-                Entry::Attempt(attempt) => {
-                    let (kind, reason, message) = match &attempt.outcome {
-                        Outcome::Scheduled(assignment) => {
-                            let parts: Vec<String> = assignment
-                                .iter()
-                                .map(|(id, r)| format!("{}: {r}", name(*id)))
-                                .collect();
-                            (
-                                "Normal ",
-                                "Scheduled        ",
-                                format!("replicas divided {{{}}}", parts.join(", ")),
-                            )
-                        }
-                        Outcome::NoClusterFit(m) => ("Warning", "FailedScheduling ", m.clone()),
-                        Outcome::Unschedulable(m) => ("Warning", "Unschedulable    ", m.clone()),
-                        Outcome::Error(m) => ("Warning", "SchedulerError   ", m.clone()),
-                    };
-                    let _ = writeln!(
-                        out,
-                        "  {:>12}  {kind}  {reason} {message}",
-                        time.to_string()
-                    );
-                    for (term, decision) in &attempt.decisions {
-                        render_decision(&mut out, world, term.as_deref(), decision);
-                    }
-                }
-                Entry::Bound { cluster, .. } => {
-                    // Consecutive bindings at one time in one cluster print as one event.
-                    let mut nodes = Vec::new();
-                    while idx < entries.len() {
-                        match &entries[idx] {
-                            (t, Entry::Bound { cluster: c, node }) if t == time && c == cluster => {
-                                nodes.push(node_name(world, *c, *node));
-                                idx += 1;
-                            }
-                            _ => break,
-                        }
-                    }
-                    let _ = writeln!(
-                        out,
-                        "  {:>12}  Normal   Bound             {} pod(s) on {}",
-                        time.to_string(),
-                        nodes.len(),
-                        nodes.join(", ")
-                    );
-                    continue;
-                }
-                Entry::Pending { cluster, n_pods } => {
-                    let _ = writeln!(
-                        out,
-                        "  {:>12}  Warning  Pending           {n_pods} pod(s) wait in {}: no node fits them yet",
-                        time.to_string(),
-                        name(*cluster)
-                    );
-                }
-                Entry::PodsLost { cluster, n_pods } => {
-                    let _ = writeln!(
-                        out,
-                        "  {:>12}  Warning  PodsLost          {n_pods} pod(s) lost in {}: their nodes went down",
-                        time.to_string(),
-                        name(*cluster)
-                    );
-                }
-                Entry::Evicted { cluster, reason } => {
-                    let _ = writeln!(
-                        out,
-                        "  {:>12}  Warning  Evicted           replicas evicted from {} ({reason}); rescheduling",
-                        time.to_string(),
-                        name(*cluster)
-                    );
-                }
-                Entry::Started => {
-                    let _ = writeln!(
-                        out,
-                        "  {:>12}  Normal   Started           every replica runs",
-                        time.to_string()
-                    );
-                }
-                Entry::Completed => {
-                    let _ = writeln!(
-                        out,
-                        "  {:>12}  Normal   Completed         job finished",
-                        time.to_string()
-                    );
-                }
-                Entry::Failed { reason } => {
-                    let _ = writeln!(
-                        out,
-                        "  {:>12}  Warning  Failed            {reason}",
-                        time.to_string()
-                    );
-                }
-            }
-            idx += 1;
-        }
+        render_events(&mut out, world, &entries);
         out
+    }
+}
+
+/// The job's description above its events, `kubectl describe` style.
+fn render_header(out: &mut String, world: &World, job: &Job, policy: Option<&str>) {
+    let template = &job.template;
+    let labels: Vec<String> = template
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let _ = writeln!(out, "Name:            {}", job.name);
+    let _ = writeln!(out, "Job:             {}", job.id.0);
+    let _ = writeln!(
+        out,
+        "Namespace:       {}",
+        world.namespace(job.namespace).name
+    );
+    let _ = writeln!(
+        out,
+        "Template:        {} {} {{{}}}",
+        template.api_version,
+        template.kind,
+        labels.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "Priority class:  {}",
+        job.priority_class
+            .map_or("<none>", |c| world.priority_class(c).name.as_str())
+    );
+    let _ = writeln!(
+        out,
+        "Policy:          {}",
+        policy.unwrap_or("<none: the scenario's placement>")
+    );
+    let describe = |c: &sim_core::model::Component| {
+        format!(
+            "{} × {{cpu: {}m, memory: {}Mi, nvidia.com/gpu: {}}}",
+            c.replicas,
+            c.request.cpu_milli,
+            c.request.memory >> 20,
+            c.request.gpu.count
+        )
+    };
+    if let [component] = job.components.as_slice() {
+        let _ = writeln!(out, "Replicas:        {}", describe(component));
+    } else {
+        let _ = writeln!(out, "Components:      (scheduled as one set)");
+        for component in &job.components {
+            let _ = writeln!(out, "  {:<15}{}", component.name, describe(component));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "Run time:        {} at reference speed{}",
+        job.runtime,
+        if job.gang { ", gang" } else { "" }
+    );
+}
+
+/// One line per event; consecutive bindings at one time in one cluster make one line.
+fn render_events(out: &mut String, world: &World, entries: &[&(SimTime, Entry)]) {
+    let name = |id: ClusterId| world.fleet.cluster(id).name.as_str();
+    let mut idx = 0;
+    while idx < entries.len() {
+        let (time, entry) = entries[idx];
+        match entry {
+            Entry::Submitted { .. } => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Normal   Submitted         job arrived",
+                    time.to_string()
+                );
+            }
+            Entry::Unmatched => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Warning  NoPolicy          no PropagationPolicy or ClusterPropagationPolicy selects the job",
+                    time.to_string()
+                );
+            }
+            Entry::Attempt(attempt) => render_attempt(out, world, *time, attempt),
+            Entry::Bound { cluster, .. } => {
+                // Consecutive bindings at one time in one cluster print as one event.
+                let mut nodes = Vec::new();
+                while idx < entries.len() {
+                    match &entries[idx] {
+                        (t, Entry::Bound { cluster: c, node }) if t == time && c == cluster => {
+                            nodes.push(node_name(world, *c, *node));
+                            idx += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Normal   Bound             {} pod(s) on {}",
+                    time.to_string(),
+                    nodes.len(),
+                    nodes.join(", ")
+                );
+                continue;
+            }
+            Entry::Pending { cluster, n_pods } => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Warning  Pending           {n_pods} pod(s) wait in {}: no node fits them yet",
+                    time.to_string(),
+                    name(*cluster)
+                );
+            }
+            Entry::PodsLost { cluster, n_pods } => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Warning  PodsLost          {n_pods} pod(s) lost in {}: their nodes went down",
+                    time.to_string(),
+                    name(*cluster)
+                );
+            }
+            Entry::Evicted { cluster, reason } => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Warning  Evicted           replicas evicted from {} ({reason}); rescheduling",
+                    time.to_string(),
+                    name(*cluster)
+                );
+            }
+            Entry::Started => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Normal   Started           every replica runs",
+                    time.to_string()
+                );
+            }
+            Entry::Completed => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Normal   Completed         job finished",
+                    time.to_string()
+                );
+            }
+            Entry::Failed { reason } => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Warning  Failed            {reason}",
+                    time.to_string()
+                );
+            }
+        }
+        idx += 1;
+    }
+}
+
+/// A scheduling attempt's event line and the decisions of the terms it tried.
+fn render_attempt(out: &mut String, world: &World, time: SimTime, attempt: &Attempt) {
+    let name = |id: ClusterId| world.fleet.cluster(id).name.as_str();
+    let (kind, reason, message) = match &attempt.outcome {
+        Outcome::Scheduled(assignment) => {
+            let parts: Vec<String> = assignment
+                .iter()
+                .map(|(id, r)| format!("{}: {r}", name(*id)))
+                .collect();
+            (
+                "Normal ",
+                "Scheduled        ",
+                format!("replicas divided {{{}}}", parts.join(", ")),
+            )
+        }
+        Outcome::NoClusterFit(m) => ("Warning", "FailedScheduling ", m.clone()),
+        Outcome::Unschedulable(m) => ("Warning", "Unschedulable    ", m.clone()),
+        Outcome::Error(m) => ("Warning", "SchedulerError   ", m.clone()),
+    };
+    let _ = writeln!(
+        out,
+        "  {:>12}  {kind}  {reason} {message}",
+        time.to_string()
+    );
+    for (term, decision) in &attempt.decisions {
+        render_decision(out, world, term.as_deref(), decision);
     }
 }

@@ -188,47 +188,15 @@ pub fn schedule(
         };
     }
     for &idx in &feasible {
-        let cluster = &clusters[idx];
-        let diagnosis = &mut diagnoses[idx];
-        if !given.brief {
-            diagnosis.scores = plugins
-                .scores
-                .iter()
-                .map(|s| (s.name(), s.score(view, cluster)))
-                .collect();
-        }
-        diagnosis.score = match given.scores.get(idx).copied().flatten() {
-            Some(score) => score,
-            None if given.brief => plugins.scores.iter().map(|s| s.score(view, cluster)).sum(),
-            None => diagnosis.scores.iter().map(|(_, s)| s).sum(),
-        };
-        diagnosis.allocatable = if let Some(estimate) = given.estimates.get(idx).copied().flatten()
-        {
-            estimate
-        } else if !binding.is_workload() && !sets_path {
-            NO_LIMIT
-        } else if given.brief {
-            plugins
-                .estimators
-                .iter()
-                .filter_map(|e| e.max_replicas(view, cluster))
-                .min()
-                .unwrap_or(binding.replicas)
-        } else {
-            diagnosis.estimates = plugins
-                .estimators
-                .iter()
-                .map(|e| (e.name(), e.max_replicas(view, cluster)))
-                .collect();
-            diagnosis
-                .estimates
-                .iter()
-                .filter_map(|(_, e)| *e)
-                .min()
-                .unwrap_or(binding.replicas)
-        };
-        diagnosis.available = diagnosis.allocatable + binding.previous_replicas(cluster.id);
-        diagnosis.overflow_order = overflow_order(view, cluster);
+        assess(
+            plugins,
+            view,
+            &clusters[idx],
+            idx,
+            given,
+            sets_path,
+            &mut diagnoses[idx],
+        );
     }
     let infos: Vec<ClusterInfo<'_>> = feasible
         .iter()
@@ -263,6 +231,58 @@ pub fn schedule(
         selected,
         outcome,
     }
+}
+
+/// Scores a feasible cluster and estimates the replicas it can take (or takes the `given`
+/// ones), into its diagnosis.
+fn assess(
+    plugins: &Plugins,
+    view: &BindingView<'_>,
+    cluster: &ClusterView<'_>,
+    idx: usize,
+    given: Given<'_>,
+    sets_path: bool,
+    diagnosis: &mut ClusterDiagnosis,
+) {
+    let binding = view.binding;
+    if !given.brief {
+        diagnosis.scores = plugins
+            .scores
+            .iter()
+            .map(|s| (s.name(), s.score(view, cluster)))
+            .collect();
+    }
+    diagnosis.score = match given.scores.get(idx).copied().flatten() {
+        Some(score) => score,
+        None if given.brief => plugins.scores.iter().map(|s| s.score(view, cluster)).sum(),
+        None => diagnosis.scores.iter().map(|(_, s)| s).sum(),
+    };
+    diagnosis.allocatable = if let Some(estimate) = given.estimates.get(idx).copied().flatten() {
+        estimate
+    } else if !binding.is_workload() && !sets_path {
+        NO_LIMIT
+    } else if given.brief {
+        plugins
+            .estimators
+            .iter()
+            .filter_map(|e| e.max_replicas(view, cluster))
+            .min()
+            .unwrap_or(binding.replicas)
+    } else {
+        diagnosis.estimates = plugins
+            .estimators
+            .iter()
+            .map(|e| (e.name(), e.max_replicas(view, cluster)))
+            .collect();
+        diagnosis
+            .estimates
+            .iter()
+            .filter_map(|(_, e)| *e)
+            .min()
+            .unwrap_or(binding.replicas)
+    };
+    diagnosis.available = diagnosis.allocatable + binding.previous_replicas(cluster.id);
+    diagnosis.overflow_order = overflow_order(view, cluster);
 }
 
 /// A diagnosis for a cluster whose estimate is imposed, as Karmada's assignment tests give

@@ -6,7 +6,7 @@
 //! the replicas ([`divide`]) and hands pods to the member clusters ([`member`]), which place them
 //! on nodes with a registered placement policy.
 //!
-//! Every decision is a query over borrowed views; only `control.rs` mutates state. This crate
+//! Every decision is a query over borrowed views; only `control` mutates state. This crate
 //! does no IO and knows no file formats: scenarios build its inputs.
 
 #![forbid(unsafe_code)]
@@ -33,4 +33,4 @@ pub mod config;
 pub mod control;
 
 pub use config::{DirectSubmission, Federation, SchedulerConfig};
-pub use control::ControlPlane;
+pub use control::{ControlInputs, ControlPlane};

@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use scheduler::ControlPlane;
 use scheduler::SchedulerConfig;
-use scheduler::control::PolicySet;
+use scheduler::control::{ControlInputs, PolicySet};
 use scheduler::faults::{
     DurationDist, FailoverConfig, FaultPlan, FaultTarget, Outage, RandomFailures,
 };
@@ -224,36 +224,43 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
             purge_mode,
             grace_period_seconds: 300,
         });
-    let mut control = ControlPlane::new(world, PolicySet::single(placement), &config).unwrap();
-    control.set_invariant_checks(true);
-    control.set_faults(fault_plan(input, n_clusters));
     let (checkpoint_s, _, _) = input.failover;
-    control.set_job_defaults(vec![
-        scheduler::control::JobDefaults {
-            checkpoint_interval: checkpoint_s.map(Duration::from_secs),
-            max_restarts: Some(3),
-            max_unavailable: Some(1),
-        };
-        2
-    ]);
-    if let Some(gpus) = input.quota_gpus {
-        let resource_quotas = (0..n_clusters)
-            .map(|c| ResourceQuota {
-                cluster: ClusterId(c as u32),
-                namespace: NamespaceId(0),
-                hard: Limits {
-                    gpus: Some(gpus),
-                    ..Limits::default()
-                },
-                priority_classes: None,
-            })
-            .collect();
-        control.set_quotas(Quotas {
-            resource_quotas,
-            federated: Vec::new(),
-            gpu_budgets: vec![Some(gpus), None],
-        });
-    }
+    let quotas = match input.quota_gpus {
+        Some(gpus) => {
+            let resource_quotas = (0..n_clusters)
+                .map(|c| ResourceQuota {
+                    cluster: ClusterId(c as u32),
+                    namespace: NamespaceId(0),
+                    hard: Limits {
+                        gpus: Some(gpus),
+                        ..Limits::default()
+                    },
+                    priority_classes: None,
+                })
+                .collect();
+            Quotas {
+                resource_quotas,
+                federated: Vec::new(),
+                gpu_budgets: vec![Some(gpus), None],
+            }
+        }
+        None => Quotas::default(),
+    };
+    let mut control = ControlPlane::new(ControlInputs {
+        check_invariants: true,
+        faults: fault_plan(input, n_clusters),
+        job_defaults: vec![
+            scheduler::control::JobDefaults {
+                checkpoint_interval: checkpoint_s.map(Duration::from_secs),
+                max_restarts: Some(3),
+                max_unavailable: Some(1),
+            };
+            2
+        ],
+        quotas,
+        ..ControlInputs::new(world, PolicySet::single(placement), &config)
+    })
+    .unwrap();
     let mut sink = VecSink::default();
     let engine = EngineConfig {
         horizon,

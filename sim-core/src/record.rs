@@ -58,10 +58,8 @@ pub enum EventKind {
     /// A binding's replicas were evicted from a cluster by Karmada (taint, application
     /// failover, descheduler).
     Eviction,
-    /// A member cluster's scheduler preempted pods for a higher-priority pod.
-    Preemption,
-    /// The control plane preempted a lower-priority binding (a proposed Karmada feature).
-    BindingPreemption,
+    /// Pods were preempted for higher-priority work; which scheduler chose them is data.
+    Preemption(Preemptor),
     /// A job stopped and will resume from its last checkpoint.
     Restart,
     /// A job that lost replicas has all of them running again.
@@ -70,7 +68,23 @@ pub enum EventKind {
     GangTimeout,
     /// A job failed for good.
     JobFailed,
-    /// A WorkloadRebalancer asked for a fresh schedule of a job.
+    /// A job was asked to be placed afresh, or the request found no job.
+    Reschedule(RescheduleReason),
+}
+
+/// The scheduler that chose the victims of a preemption.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Preemptor {
+    /// A cluster's own scheduler, for a higher-priority pod: pods on one node.
+    Cluster,
+    /// The multi-cluster scheduler, for a higher-priority job: a job's replicas in a cluster.
+    Federation,
+}
+
+/// What asked for a job to be placed afresh.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RescheduleReason {
+    /// An operator's rebalance request naming the job's workload.
     Rebalance,
 }
 
@@ -88,13 +102,14 @@ impl EventKind {
             EventKind::DrainEnd => "drain_end",
             EventKind::PodsLost => "pods_lost",
             EventKind::Eviction => "eviction",
-            EventKind::Preemption => "preemption",
-            EventKind::BindingPreemption => "binding_preemption",
+            EventKind::Preemption(Preemptor::Cluster) => "preemption",
+            // The federation layer preempts whole placements ("bindings" in Karmada).
+            EventKind::Preemption(Preemptor::Federation) => "binding_preemption",
             EventKind::Restart => "restart",
             EventKind::Recovered => "recovered",
             EventKind::GangTimeout => "gang_timeout",
             EventKind::JobFailed => "job_failed",
-            EventKind::Rebalance => "rebalance",
+            EventKind::Reschedule(RescheduleReason::Rebalance) => "rebalance",
         }
     }
 }

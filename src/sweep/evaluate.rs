@@ -11,8 +11,11 @@ use crate::RunError;
 /// Runs `scenario` with `seed` and keeps only its digest.
 pub(crate) fn run_digest(scenario: &Scenario, seed: u64) -> Result<reports::RunDigest, RunError> {
     let internal = |err: &dyn std::fmt::Display| RunError::Internal(err.to_string());
-    let mut control = crate::control_plane(scenario, None)?;
-    control.seed_members(&RngStreams::new(seed));
+    let options = crate::PlaneOptions {
+        seed: Some(seed),
+        ..crate::PlaneOptions::default()
+    };
+    let mut control = crate::control_plane(scenario, &options)?;
     let mut sink = reports::DigestSink::new(&scenario.world, scenario.balance_by.as_deref());
     let jobs = scenario
         .workload

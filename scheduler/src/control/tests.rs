@@ -2,6 +2,7 @@
 //! by hand from Karmada's rules (general estimator, dynamic weights, Webster, the 5-minute
 //! unschedulable flush on a 30-second grid) and Kubernetes' LeastAllocated scoring.
 
+use super::job::scaled_runtime;
 use super::*;
 use crate::generic::fit_error;
 use crate::policy::{DivisionPreference, ReplicaScheduling};
@@ -10,7 +11,7 @@ use sim_core::model::{
     Cluster, Component, Fleet, GpuModel, GpuModelSet, GpuRequest, NamespaceId, NodePool, NodeShape,
     PodRequest,
 };
-use sim_core::record::VecSink;
+use sim_core::record::{JobRecord, Preemptor, RescheduleReason, VecSink};
 use std::collections::BTreeMap;
 
 const GI: u64 = 1 << 30;
@@ -123,10 +124,13 @@ fn run_full(
     plan: crate::faults::FaultPlan,
     timeline: Vec<(SimTime, TimelineChange)>,
 ) -> VecSink {
-    let mut control = ControlPlane::new(world, policy_set, config).unwrap();
-    control.set_invariant_checks(true);
-    control.set_faults(plan);
-    control.set_timeline(timeline);
+    let mut control = ControlPlane::new(ControlInputs {
+        check_invariants: true,
+        faults: plan,
+        timeline,
+        ..ControlInputs::new(world, policy_set, config)
+    })
+    .unwrap();
     let mut sink = VecSink::default();
     let engine = EngineConfig {
         horizon: None,
@@ -259,11 +263,12 @@ fn horizon_leaves_jobs_running_queued_or_unschedulable() {
         replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
         ..Placement::default()
     };
-    let mut control = ControlPlane::new(
+    let config = SchedulerConfig::default();
+    let mut control = ControlPlane::new(ControlInputs::new(
         world(),
         PolicySet::single(placement),
-        &SchedulerConfig::default(),
-    )
+        &config,
+    ))
     .unwrap();
     let mut sink = VecSink::default();
     let config = EngineConfig {
@@ -352,12 +357,13 @@ mod karmada_behaviour {
         timeline: Vec<(SimTime, TimelineChange)>,
         explain: Option<u64>,
     ) -> (VecSink, ControlPlane) {
-        let mut control = ControlPlane::new(world, policy_set, &config).unwrap();
-        control.set_invariant_checks(true);
-        control.set_timeline(timeline);
-        if let Some(id) = explain {
-            control.explain_job(JobId(id));
-        }
+        let mut control = ControlPlane::new(ControlInputs {
+            check_invariants: true,
+            timeline,
+            explain: explain.map(JobId),
+            ..ControlInputs::new(world, policy_set, &config)
+        })
+        .unwrap();
         let mut sink = VecSink::default();
         let engine = EngineConfig {
             horizon: None,
@@ -683,8 +689,11 @@ mod status_and_assumptions {
             overcommit_protection,
             ..SchedulerConfig::default()
         };
-        let mut control = ControlPlane::new(w, PolicySet::single(placement), &config).unwrap();
-        control.set_invariant_checks(true);
+        let mut control = ControlPlane::new(ControlInputs {
+            check_invariants: true,
+            ..ControlInputs::new(w, PolicySet::single(placement), &config)
+        })
+        .unwrap();
         let mut sink = VecSink::default();
         let jobs = vec![
             job(0, 1, 1, 4, 3600, true),
@@ -1178,7 +1187,7 @@ mod rebalancing {
         );
         let rebalances: Vec<_> = sink
             .events()
-            .filter(|e| e.kind == EventKind::Rebalance)
+            .filter(|e| e.kind == EventKind::Reschedule(RescheduleReason::Rebalance))
             .collect();
         assert_eq!(rebalances.len(), 1);
         assert_eq!(rebalances[0].reason, "Successful");
@@ -1306,7 +1315,7 @@ mod preemption {
 
     fn preemptions(sink: &VecSink) -> Vec<(u64, u64)> {
         sink.events()
-            .filter(|e| e.kind == EventKind::Preemption)
+            .filter(|e| e.kind == EventKind::Preemption(Preemptor::Cluster))
             .map(|e| (e.time.as_millis() / S, e.job.unwrap().0))
             .collect()
     }
@@ -1453,7 +1462,7 @@ mod binding_preemption {
         let sink = run_case(true);
         let victims: Vec<(u64, u64)> = sink
             .events()
-            .filter(|e| e.kind == EventKind::BindingPreemption)
+            .filter(|e| e.kind == EventKind::Preemption(Preemptor::Federation))
             .map(|e| (e.time.as_millis() / S, e.job.unwrap().0))
             .collect();
         assert_eq!(victims, [(10, 2)]);
@@ -1470,7 +1479,7 @@ mod binding_preemption {
         let sink = run_case(false);
         assert!(
             sink.events()
-                .all(|e| e.kind != EventKind::BindingPreemption)
+                .all(|e| e.kind != EventKind::Preemption(Preemptor::Federation))
         );
         // It waits until the others end at 3600 s; the queue retries it on the 30 s grid.
         assert!(by_id(&sink, 4).start.unwrap() >= SimTime(3600 * S));

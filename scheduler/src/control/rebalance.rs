@@ -3,7 +3,7 @@
 
 use sim_core::engine::Context;
 use sim_core::model::JobId;
-use sim_core::record::{EventKind, EventRecord, Record};
+use sim_core::record::{EventKind, EventRecord, Record, RescheduleReason};
 use sim_core::{Duration, SimTime};
 
 use super::{ControlEvent, ControlPlane, WorkloadRef};
@@ -54,7 +54,7 @@ impl ControlPlane {
                         "Failed: no binding for {}",
                         workload.name.as_deref().unwrap_or("any workload")
                     ),
-                    ..EventRecord::new(now, EventKind::Rebalance)
+                    ..EventRecord::new(now, EventKind::Reschedule(RescheduleReason::Rebalance))
                 }));
             }
             for id in ids {
@@ -69,7 +69,7 @@ impl ControlPlane {
                     job: Some(id),
                     namespace: Some(namespace),
                     reason: "Successful".to_owned(),
-                    ..EventRecord::new(now, EventKind::Rebalance)
+                    ..EventRecord::new(now, EventKind::Reschedule(RescheduleReason::Rebalance))
                 }));
             }
         }

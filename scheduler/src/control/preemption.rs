@@ -3,9 +3,9 @@
 
 use sim_core::engine::Context;
 use sim_core::model::{ClusterId, JobId};
-use sim_core::record::{EventKind, EventRecord, Record};
+use sim_core::record::{self, EventKind, EventRecord, Record};
 
-use super::faults::Loss;
+use super::job::Loss;
 use super::{ControlEvent, ControlPlane};
 use crate::member::preemption::{
     NodeCandidate, PreemptionPolicy, Preemptor, VictimPod, select_preemption,
@@ -20,13 +20,29 @@ pub struct PreemptionConfig {
     pub control_plane: bool,
 }
 
+/// Which preemption runs, and the bindings it may run for.
+pub(super) struct PreemptionState {
+    pub(super) config: PreemptionConfig,
+    /// Bindings the last attempt found no room for, for binding preemption.
+    pub(super) maybe: Vec<JobId>,
+}
+
+impl PreemptionState {
+    pub(super) fn new(config: PreemptionConfig) -> PreemptionState {
+        PreemptionState {
+            config,
+            maybe: Vec::new(),
+        }
+    }
+}
+
 impl ControlPlane {
     /// Members preempt for their waiting pods, highest priority first: each pod that fits
     /// nowhere may evict the minimal set of lower-priority pods on one node (Kubernetes'
     /// DefaultPreemption); the victims' jobs lose the work since their checkpoint and their
     /// controllers recreate the pods, which wait in turn.
     pub(super) fn preempt_in_members(&mut self, ctx: &mut Context<'_, ControlEvent>) -> bool {
-        if !self.preemption.member {
+        if !self.preemption.config.member {
             return false;
         }
         let mut preempted = false;
@@ -101,7 +117,7 @@ impl ControlPlane {
 
     /// The nodes of `cluster` the preemptor could use that hold pods of lower priority, with
     /// their pods; `owners[id]` is the (job, pod) behind victim id `id`.
-    fn preemption_candidates(
+    pub(super) fn preemption_candidates(
         &self,
         cluster: ClusterId,
         preemptor: &Preemptor,
@@ -144,9 +160,7 @@ impl ControlPlane {
         candidates.retain(|c| c.pods.iter().any(|p| p.priority < preemptor.priority));
         (candidates, owners)
     }
-}
 
-impl ControlPlane {
     /// Karmada's proposed binding preemption, for a binding the last attempt found no room
     /// for: if evicting strictly lower-priority bindings from one cluster makes the missing
     /// replicas fit, those bindings are evicted from it (purge Directly) and the binding is
@@ -157,11 +171,11 @@ impl ControlPlane {
         use crate::preemption::{
             BindingOnCluster, ClusterCandidate, PendingBinding, select_binding_preemption,
         };
-        let pending = std::mem::take(&mut self.maybe_preempt);
+        let pending = std::mem::take(&mut self.preemption.maybe);
         // Decide on a current status only: right after a preemption the freed room is not
         // published yet, and a second one would evict more than needed.
-        if !self.preemption.control_plane
-            || (self.status_period != sim_core::Duration::ZERO && !self.status_current)
+        if !self.preemption.config.control_plane
+            || (self.status.period != sim_core::Duration::ZERO && !self.status.current)
         {
             return;
         }
@@ -181,8 +195,10 @@ impl ControlPlane {
             let summaries = self.summaries();
             let views = self.cluster_views(&summaries);
             let placement = &self.policy_set.placements[active.binding.placement.0 as usize];
-            let affinities =
-                super::active_affinities(placement, active.binding.observed_affinity.as_deref());
+            let affinities = super::timeline::active_affinities(
+                placement,
+                active.binding.observed_affinity.as_deref(),
+            );
             let view = BindingView {
                 binding: &active.binding,
                 placement,
@@ -190,7 +206,7 @@ impl ControlPlane {
             let mut candidates = Vec::new();
             for cluster_view in &views {
                 let id = cluster_view.id;
-                if self.cluster_down[id.0 as usize] > 0
+                if self.failover.cluster_down[id.0 as usize] > 0
                     || active.binding.evicting_from.contains(&id)
                     || !(affinities.is_empty()
                         || affinities.iter().any(|a| a.matches(cluster_view.cluster)))
@@ -236,7 +252,7 @@ impl ControlPlane {
                 continue;
             };
             let now = ctx.now();
-            let timeout = self.failover.graceful_eviction_timeout;
+            let timeout = self.failover.config.graceful_eviction_timeout;
             for victim in choice.victims {
                 self.evict_cluster(
                     victim,
@@ -257,109 +273,11 @@ impl ControlPlane {
                         "preempted by binding of job {} (proposed Karmada binding preemption)",
                         job.0
                     ),
-                    ..EventRecord::new(now, EventKind::BindingPreemption)
+                    ..EventRecord::new(now, EventKind::Preemption(record::Preemptor::Federation))
                 }));
             }
             self.queue.wake(job, now);
             self.queue.add(job, priority, now);
-        }
-    }
-}
-
-impl ControlPlane {
-    /// Arms a gang's timeout when it starts holding pods without running.
-    pub(super) fn arm_gang_timeout(
-        &mut self,
-        job: JobId,
-        now: sim_core::SimTime,
-        ctx: &mut Context<'_, ControlEvent>,
-    ) {
-        let Some(timeout) = self.gang_timeout else {
-            return;
-        };
-        let Some(active) = self.jobs.get_mut(&job) else {
-            return;
-        };
-        if !active.job.gang || active.running || active.gang_timer {
-            return;
-        }
-        active.gang_timer = true;
-        self.n_failover_timers += 1;
-        ctx.schedule(
-            now.after(timeout),
-            ControlEvent::GangTimeout {
-                job,
-                attempt: active.gang_attempt,
-            },
-        );
-    }
-
-    /// The gang could not place all its pods in time: it gives back the ones it holds and
-    /// drops its waiting ones, and tries again after the same time.
-    pub(super) fn gang_timeout(
-        &mut self,
-        job: JobId,
-        attempt: u32,
-        ctx: &mut Context<'_, ControlEvent>,
-    ) {
-        self.n_failover_timers -= 1;
-        let now = ctx.now();
-        let Some(active) = self.jobs.get_mut(&job) else {
-            return;
-        };
-        if active.gang_attempt != attempt || !active.gang_timer {
-            return;
-        }
-        active.gang_timer = false;
-        if active.running {
-            return;
-        }
-        active.gang_attempt += 1;
-        let clusters: Vec<ClusterId> = active.manifests.iter().map(|m| m.cluster).collect();
-        let held: Vec<usize> = (0..active.pods.len())
-            .filter(|&i| !active.pods[i].released && active.pods[i].held_since.is_none())
-            .collect();
-        let namespace = active.job.namespace;
-        for idx in held.iter().copied() {
-            self.release_pod(job, idx, now);
-        }
-        for cluster in clusters {
-            self.members[cluster.0 as usize].remove_pending(job);
-            self.touched[cluster.0 as usize] = true;
-        }
-        if let Some(active) = self.jobs.get_mut(&job) {
-            active.waiting.clear();
-        }
-        ctx.record(Record::Event(EventRecord {
-            job: Some(job),
-            namespace: Some(namespace),
-            pods: held.len() as u32,
-            reason: "gang not complete in time: its pods are given back".to_owned(),
-            ..EventRecord::new(now, EventKind::GangTimeout)
-        }));
-        let retry = self.gang_timeout.expect("armed with a timeout");
-        self.n_failover_timers += 1;
-        ctx.schedule(now.after(retry), ControlEvent::GangRetry { job });
-    }
-
-    /// A gang that gave its pods back asks its clusters for them again.
-    pub(super) fn gang_retry(&mut self, job: JobId) {
-        self.n_failover_timers -= 1;
-        let Some(active) = self.jobs.get(&job) else {
-            return;
-        };
-        let wanted: Vec<(ClusterId, u8, u32)> = active
-            .manifests
-            .iter()
-            .map(|m| {
-                let live = active.running_in(m.cluster, Some(m.component));
-                (m.cluster, m.component, (m.replicas - live).max(0) as u32)
-            })
-            .filter(|(_, _, n)| *n > 0)
-            .collect();
-        for (cluster, component, n_pods) in wanted {
-            self.recreate_pods(job, cluster, component, n_pods);
-            self.touched[cluster.0 as usize] = true;
         }
     }
 }

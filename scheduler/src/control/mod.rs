@@ -1,0 +1,647 @@
+//! The control plane: the engine's event handler. It owns the mutable state (bindings, the
+//! scheduling queue, the member clusters) and is the only place that changes it; every
+//! decision it makes is delegated to a plugin query.
+//!
+//! The files follow Karmada's controllers: `submit` (a job arriving), `scheduling` (the
+//! binding scheduler and assignments), `status` (published status and assumptions), `quota`
+//! (quota admission and accounting), `runs` (job runs and their ends), `failover` (faults,
+//! health taints, application failover), `eviction` (graceful eviction tasks), `preemption`,
+//! `rebalance` (WorkloadRebalancer, descheduler) and `timeline`. This file holds the state and
+//! routes events to them.
+
+use std::collections::BTreeSet;
+
+use sim_core::engine::{Context, Handler};
+use sim_core::model::{ClusterId, GpuModelId, Job, JobId, World};
+use sim_core::record::{JobState, Record};
+use sim_core::rng::RngStreams;
+use sim_core::{Duration, SimTime};
+
+use crate::Error;
+use crate::config::{Federation, Plugins, SchedulerConfig};
+use crate::estimator::{ModelGrade, NodeClaim};
+use crate::explain::{Entry, ExplainLog};
+use crate::faults::FaultPlan;
+use crate::generic::{Decision, Outcome};
+use crate::member::{Binding, MemberCluster};
+use crate::policy::{OverridePolicy, Placement, PlacementId, PropagationPolicy};
+use crate::queue::SchedulingQueue;
+use crate::quota::Quotas;
+
+mod eviction;
+mod failover;
+mod job;
+mod preemption;
+mod quota;
+mod rebalance;
+mod runs;
+mod scheduling;
+mod status;
+mod submit;
+mod timeline;
+
+pub use preemption::PreemptionConfig;
+pub use rebalance::DeschedulerConfig;
+pub use timeline::{PolicyUpdate, TimelineChange, WorkloadRef};
+
+use job::{ActiveJob, job_record};
+
+/// The control plane's own events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlEvent {
+    /// Schedule every binding in the active queue.
+    SchedulingCycle,
+    /// Move expired backoffs to the active queue.
+    BackoffFlush,
+    /// Move bindings parked too long in the unschedulable set.
+    UnschedulableFlush,
+    /// A gang job's run time is over.
+    GangFinished {
+        /// The job.
+        job: JobId,
+        /// Ignored unless it matches the job's current generation (it was not restarted).
+        generation: u32,
+    },
+    /// A change from the scenario's timeline (index into it).
+    Timeline(u32),
+    /// A karmada-descheduler pass.
+    Deschedule,
+    /// A partly placed gang's time to assemble ran out.
+    GangTimeout {
+        /// The job.
+        job: JobId,
+        /// Which assembly the timer belongs to.
+        attempt: u32,
+    },
+    /// A gang that gave back its pods tries again.
+    GangRetry {
+        /// The job.
+        job: JobId,
+    },
+    /// A scheduled outage or drain begins (index into the fault plan's outages).
+    OutageDown(u32),
+    /// A scheduled outage or drain ends.
+    OutageUp(u32),
+    /// A node fails at random.
+    NodeFail {
+        /// The cluster.
+        cluster: ClusterId,
+        /// The node.
+        node: u32,
+        /// Index of the failure rule.
+        rule: u32,
+    },
+    /// A randomly failed node is repaired.
+    NodeRepair {
+        /// The cluster.
+        cluster: ClusterId,
+        /// The node.
+        node: u32,
+        /// Index of the failure rule.
+        rule: u32,
+    },
+    /// The control plane's view of a cluster's health catches up (after the grace period).
+    ClusterHealth {
+        /// The cluster.
+        cluster: ClusterId,
+        /// Ignored unless the cluster's health did not change since.
+        epoch: u32,
+    },
+    /// A binding's toleration of a cluster's NoExecute taint runs out.
+    TaintEviction {
+        /// The job.
+        job: JobId,
+        /// The tainted cluster.
+        cluster: ClusterId,
+        /// The cluster's health epoch when the timer was set.
+        epoch: u32,
+    },
+    /// Application failover: is the job still unhealthy on the cluster?
+    AppHealthCheck {
+        /// The job.
+        job: JobId,
+        /// The cluster.
+        cluster: ClusterId,
+        /// When it was found unhealthy.
+        since: SimTime,
+    },
+    /// A graceful eviction task's timeout.
+    EvictionTimeout {
+        /// The job.
+        job: JobId,
+        /// The cluster evicted from.
+        cluster: ClusterId,
+    },
+    /// One replica of a non-gang job is done.
+    PodFinished {
+        /// The job.
+        job: JobId,
+        /// Index into the job's pods.
+        pod: u32,
+        /// As for `GangFinished`.
+        generation: u32,
+    },
+}
+
+/// One scheduling attempt with every term it tried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// Each tried `clusterAffinities` term (`None` without terms) and its decision.
+    pub decisions: Vec<(Option<String>, Decision)>,
+    /// The attempt's outcome.
+    pub outcome: Outcome,
+    /// `schedulerObservedAffinityName` after the attempt.
+    pub observed_affinity: Option<String>,
+    /// Whether the previous result is cleared (a FitError with no fallback).
+    pub clear: bool,
+}
+
+/// Counters the control plane keeps for reports and checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ControlStats {
+    /// Jobs that arrived.
+    pub n_arrived: u64,
+    /// Job records emitted.
+    pub n_recorded: u64,
+    /// Scheduling attempts.
+    pub n_attempts: u64,
+    /// Pods bound to nodes.
+    pub n_pods_bound: u64,
+}
+
+/// The propagation policies of a scenario and the placements they refer to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicySet {
+    /// Placements, indexed by [`PlacementId`].
+    pub placements: Vec<Placement>,
+    /// PropagationPolicies and ClusterPropagationPolicies.
+    pub policies: Vec<PropagationPolicy>,
+    /// The placement of a job no policy matches; `None` leaves such jobs unmatched.
+    pub fallback: Option<PlacementId>,
+    /// OverridePolicies and ClusterOverridePolicies, applied to member manifests.
+    pub overrides: Vec<OverridePolicy>,
+}
+
+impl PolicySet {
+    /// Every job uses `placement`.
+    pub fn single(placement: Placement) -> PolicySet {
+        PolicySet {
+            placements: vec![placement],
+            policies: Vec::new(),
+            fallback: Some(PlacementId(0)),
+            overrides: Vec::new(),
+        }
+    }
+}
+
+/// Karmada's control plane plus the member clusters, driven by the engine.
+pub struct ControlPlane {
+    world: World,
+    policy_set: PolicySet,
+    plugins: Plugins,
+    members: Vec<MemberCluster>,
+    queue: SchedulingQueue,
+    /// Active jobs, for lookup only (never iterated into a decision): a fast hash suits
+    /// integer keys. Boxed, so that growing the table moves pointers, not 800-byte jobs.
+    jobs: rustc_hash::FxHashMap<JobId, Box<ActiveJob>>,
+    cycle_armed: bool,
+    backoff_tick: Option<SimTime>,
+    unschedulable_tick: Option<SimTime>,
+    dirty: Vec<bool>,
+    dirty_list: Vec<(ClusterId, GpuModelId)>,
+    touched: Vec<bool>,
+    /// Pods members just bound, and whether each had waited in the member first.
+    bound: Vec<(ClusterId, Binding, bool)>,
+    check_invariants: bool,
+    stats: ControlStats,
+    now: SimTime,
+    explain: Option<ExplainLog>,
+    /// Published status, resource model grades and assumptions.
+    status: status::StatusState,
+    /// Changes to pods or quota usage so far; a binding attempted after the last one on a
+    /// current status would get the same answer again.
+    n_changes: u64,
+    /// Finish events queued and not yet handled (stale ones included).
+    n_finish_events: u64,
+    /// Federated quota usage and each namespace's GPU use against its budget.
+    quota: quota::QuotaState,
+    timeline: Vec<(SimTime, TimelineChange)>,
+    round_robin: Vec<usize>,
+    federation: Federation,
+    /// The fault plan and what failover knows of each cluster's health.
+    failover: failover::FailoverState,
+    /// Bound pods by node: (cluster, node, job, pod index).
+    node_pods: BTreeSet<(ClusterId, u32, JobId, u32)>,
+    /// Fault events ahead that may let waiting work run (repairs, returns, health changes,
+    /// eviction timers); the run is not settled while any is pending.
+    n_fault_timers: u64,
+    /// Jobs with graceful eviction tasks.
+    evicting: BTreeSet<JobId>,
+    /// (job, cluster) whose pods were left waiting since the last settle.
+    maybe_unhealthy: Vec<(JobId, ClusterId)>,
+    /// Per namespace: checkpoint interval and restart limit for jobs that give none.
+    job_defaults: Vec<JobDefaults>,
+    /// Pods lost in this step that members recreate: (job, cluster, component, how many).
+    recreate: Vec<(JobId, ClusterId, u8, u32)>,
+    /// Jobs whose assignment changed since the last settle.
+    maybe_start: Vec<JobId>,
+    /// Random node repairs ahead.
+    n_repairs: u64,
+    /// Failover timers ahead (taint evictions, eviction task timeouts, application health
+    /// checks); failover can loop (a job that fits nowhere is evicted again and again), so
+    /// these keep the run going only while pods were bound recently.
+    n_failover_timers: u64,
+    /// When a job last started running or completed.
+    last_progress: SimTime,
+    /// The karmada-descheduler, when it runs.
+    descheduler: Option<DeschedulerConfig>,
+    /// Which preemption runs, and the bindings it may run for.
+    preemption: preemption::PreemptionState,
+    /// How long a gang may hold some of its pods waiting for the rest.
+    gang_timeout: Option<Duration>,
+    /// Evictions since a job last completed, and when that was.
+    evictions_since_progress: u64,
+    last_completion: SimTime,
+}
+
+/// Everything a control plane is built from, given at once.
+pub struct ControlInputs<'a> {
+    /// The world being simulated.
+    pub world: World,
+    /// Propagation and override policies and their placements.
+    pub policies: PolicySet,
+    /// Plugins, queue and failover settings.
+    pub config: &'a SchedulerConfig,
+    /// Node claims pods refer to (`PodRequest::node_claim`; index 0 is the empty one).
+    pub node_claims: &'a [NodeClaim],
+    /// Each cluster's resource models (`spec.resourceModels`), by cluster index.
+    pub resource_models: Vec<Vec<ModelGrade>>,
+    /// Member ResourceQuotas, FederatedResourceQuotas and GPU budgets.
+    pub quotas: Quotas,
+    /// Scenario changes to apply during the run, in any order.
+    pub timeline: Vec<(SimTime, TimelineChange)>,
+    /// Outages, drains and random node failures.
+    pub faults: FaultPlan,
+    /// Per namespace, what its jobs get when they do not say.
+    pub job_defaults: Vec<JobDefaults>,
+    /// Seed of the members' random draws (the Random placement policy) and of node failures.
+    pub seed: u64,
+    /// Per-event invariant checks (costly; on by default in debug builds).
+    pub check_invariants: bool,
+    /// The job whose story to record, for [`ControlPlane::explanation`].
+    pub explain: Option<JobId>,
+}
+
+impl<'a> ControlInputs<'a> {
+    /// Inputs with no claims, models, quotas, timeline, faults or defaults, and seed 0.
+    pub fn new(world: World, policies: PolicySet, config: &'a SchedulerConfig) -> Self {
+        ControlInputs {
+            world,
+            policies,
+            config,
+            node_claims: &[],
+            resource_models: Vec::new(),
+            quotas: Quotas::default(),
+            timeline: Vec::new(),
+            faults: FaultPlan::default(),
+            job_defaults: Vec::new(),
+            seed: 0,
+            check_invariants: cfg!(debug_assertions),
+            explain: None,
+        }
+    }
+}
+
+impl ControlPlane {
+    /// A control plane over `inputs.world` whose jobs are placed by `inputs.policies`.
+    pub fn new(inputs: ControlInputs<'_>) -> Result<ControlPlane, Error> {
+        let ControlInputs {
+            world,
+            policies,
+            config,
+            node_claims,
+            resource_models,
+            quotas,
+            mut timeline,
+            faults,
+            job_defaults,
+            seed,
+            check_invariants,
+            explain,
+        } = inputs;
+        let n_models = world.fleet.gpu_models.len();
+        let plugins = config.resolve(world.fleet.clusters.len())?;
+        let streams = RngStreams::new(seed);
+        let mut members: Vec<MemberCluster> = world
+            .fleet
+            .cluster_ids()
+            .map(|id| {
+                let mut member = MemberCluster::new(id, world.fleet.cluster(id), n_models);
+                if !config.placement_target.types().is_empty() {
+                    member
+                        .set_fragmentation_target(std::sync::Arc::clone(&config.placement_target));
+                }
+                member.seed(&streams);
+                member
+            })
+            .collect();
+        let n_clusters = members.len();
+        let quota = quota::QuotaState::new(quotas, world.namespaces.len(), &mut members);
+        let status = status::StatusState::new(&members, config, resource_models);
+        for member in &mut members {
+            member.set_node_claims(node_claims);
+        }
+        timeline.sort_by_key(|(time, _)| *time);
+        Ok(ControlPlane {
+            world,
+            policy_set: policies,
+            plugins,
+            members,
+            queue: SchedulingQueue::new(config.queue),
+            jobs: rustc_hash::FxHashMap::default(),
+            cycle_armed: false,
+            backoff_tick: None,
+            unschedulable_tick: None,
+            dirty: vec![false; n_clusters * n_models],
+            dirty_list: Vec::new(),
+            touched: vec![false; n_clusters],
+            bound: Vec::new(),
+            check_invariants,
+            stats: ControlStats::default(),
+            now: SimTime::ZERO,
+            explain: explain.map(|job| ExplainLog {
+                job,
+                entries: Vec::new(),
+            }),
+            status,
+            n_changes: 0,
+            n_finish_events: 0,
+            quota,
+            timeline,
+            round_robin: Vec::new(),
+            federation: config.federation.clone(),
+            failover: failover::FailoverState::new(faults, config.failover, &streams, n_clusters),
+            node_pods: BTreeSet::new(),
+            n_fault_timers: 0,
+            evicting: BTreeSet::new(),
+            maybe_unhealthy: Vec::new(),
+            job_defaults,
+            recreate: Vec::new(),
+            maybe_start: Vec::new(),
+            n_repairs: 0,
+            n_failover_timers: 0,
+            last_progress: SimTime::ZERO,
+            descheduler: config.descheduler,
+            preemption: preemption::PreemptionState::new(config.preemption),
+            gang_timeout: config.gang_timeout,
+            evictions_since_progress: 0,
+            last_completion: SimTime::ZERO,
+        })
+    }
+
+    /// What happened to the explained job so far.
+    pub fn explanation(&self) -> Option<&ExplainLog> {
+        self.explain.as_ref()
+    }
+
+    fn log(&mut self, job: JobId, time: SimTime, entry: impl FnOnce() -> Entry) {
+        log_to(&mut self.explain, job, time, entry);
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> ControlStats {
+        self.stats
+    }
+
+    /// The world being simulated.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// A member cluster's live state.
+    pub fn member(&self, id: ClusterId) -> &MemberCluster {
+        &self.members[id.0 as usize]
+    }
+
+    /// After capacity changed: members retry waiting pods, timers are armed, allocation changes
+    /// are recorded, and invariants are checked.
+    fn settle(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        let now = ctx.now();
+        // Replicas kept by eviction tasks leave once the replacements run, which may free
+        // room for waiting pods: one more round then.
+        for _ in 0..2 {
+            for cluster_idx in 0..self.touched.len() {
+                if !self.touched[cluster_idx] {
+                    continue;
+                }
+                let mut bound = Vec::new();
+                self.members[cluster_idx]
+                    .retry_pending(self.plugins.placements[cluster_idx].as_ref(), &mut bound);
+                self.bound.extend(
+                    bound
+                        .into_iter()
+                        .map(|b| (ClusterId(cluster_idx as u32), b, true)),
+                );
+            }
+            let preempted = self.preempt_in_members(ctx);
+            self.settle_bound(ctx);
+            if !self.assess_eviction_tasks(now) && !preempted {
+                break;
+            }
+        }
+        for (job, cluster) in std::mem::take(&mut self.maybe_unhealthy) {
+            self.mark_unhealthy(job, cluster, ctx);
+        }
+        self.preempt_bindings(ctx);
+        // An assignment that shrank (an eviction, a reschedule) may leave every replica
+        // placed.
+        for job in std::mem::take(&mut self.maybe_start) {
+            self.try_start(job, now, ctx);
+            self.check_recovery(job, ctx);
+        }
+        self.arm_timers(ctx);
+        self.record_allocations(ctx);
+        self.quota.flush(ctx);
+        if self.check_invariants {
+            for (idx, touched) in self.touched.iter().enumerate() {
+                if *touched && let Err(message) = self.members[idx].check_invariants() {
+                    panic!("invariant broken at {now}: {message}");
+                }
+            }
+        }
+        self.touched.iter_mut().for_each(|t| *t = false);
+    }
+}
+
+impl Handler for ControlPlane {
+    type Event = ControlEvent;
+
+    fn on_start(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        self.quota.flush(ctx);
+        self.start_faults(ctx);
+        self.start_descheduler(ctx);
+        for (idx, (time, _)) in self.timeline.iter().enumerate() {
+            ctx.schedule(*time, ControlEvent::Timeline(idx as u32));
+        }
+        self.record_capacity(ctx);
+    }
+
+    fn on_arrival(&mut self, job: Job, ctx: &mut Context<'_, ControlEvent>) {
+        self.now = ctx.now();
+        self.arrive(job, ctx);
+    }
+
+    fn on_event(&mut self, event: ControlEvent, ctx: &mut Context<'_, ControlEvent>) {
+        let now = ctx.now();
+        self.now = now;
+        self.refresh_status(now);
+        match event {
+            ControlEvent::SchedulingCycle => self.scheduling_cycle(ctx),
+            ControlEvent::BackoffFlush => self.flush_backoff(now),
+            ControlEvent::Timeline(idx) => {
+                let change = self.timeline[idx as usize].1.clone();
+                self.apply_change(change, ctx);
+            }
+            ControlEvent::UnschedulableFlush => self.flush_unschedulable(now),
+            ControlEvent::Deschedule => self.deschedule(ctx),
+            ControlEvent::GangTimeout { job, attempt } => self.gang_timeout(job, attempt, ctx),
+            ControlEvent::GangRetry { job } => self.gang_retry(job),
+            ControlEvent::OutageDown(idx) => self.outage_down(idx as usize, ctx),
+            ControlEvent::OutageUp(idx) => self.outage_up(idx as usize, ctx),
+            ControlEvent::NodeFail {
+                cluster,
+                node,
+                rule,
+            } => self.node_fail(cluster, node, rule as usize, ctx),
+            ControlEvent::NodeRepair {
+                cluster,
+                node,
+                rule,
+            } => self.node_repair(cluster, node, rule as usize, ctx),
+            ControlEvent::ClusterHealth { cluster, epoch } => {
+                self.cluster_health(cluster, epoch, ctx);
+            }
+            ControlEvent::TaintEviction {
+                job,
+                cluster,
+                epoch,
+            } => self.taint_eviction_due(job, cluster, epoch, ctx),
+            ControlEvent::AppHealthCheck {
+                job,
+                cluster,
+                since,
+            } => self.app_health_check(job, cluster, since, ctx),
+            ControlEvent::EvictionTimeout { job, cluster } => {
+                self.eviction_timeout(job, cluster, now);
+            }
+            ControlEvent::GangFinished { job, generation } => {
+                if !self.gang_finished(job, generation, ctx) {
+                    return;
+                }
+            }
+            ControlEvent::PodFinished {
+                job,
+                pod,
+                generation,
+            } => {
+                if !self.pod_finished(job, pod as usize, generation, ctx) {
+                    return;
+                }
+            }
+        }
+        self.settle(ctx);
+    }
+
+    fn is_done(&self) -> bool {
+        self.explain.as_ref().is_some_and(ExplainLog::ended)
+    }
+
+    fn is_settled(&self) -> bool {
+        // No pod runs (no finish is coming), the published status is current, no assumption
+        // or timeline change is still ahead: retries would find the same answers forever.
+        // Cheap tests first: this runs after every event once the job stream is exhausted.
+        // Pods that hold resources with no finish ahead (a gang still missing replicas) never
+        // release them, so they do not keep the run going.
+        if self.jobs.is_empty() && self.n_finish_events == 0 {
+            // Nothing is left to schedule: later faults change nothing.
+            return true;
+        }
+        // Random failures and failover loops never stop: their timers, and the status changes
+        // they cause, keep the run going only while jobs made progress recently, so jobs
+        // nothing can help do not wait forever.
+        let quiet = self.now.since(self.last_progress) > QUIESCENCE;
+        if self.evictions_since_progress > 0 && self.now.since(self.last_completion) > QUIESCENCE {
+            // Failover going round in circles (a job evicted from every cluster in turn, as
+            // Karmada would do forever): nothing else will happen.
+            return true;
+        }
+        self.n_finish_events == 0
+            && !self.queue.has_active()
+            && !self.cycle_armed
+            && self.jobs.values().all(|active| {
+                !self.queue.contains(active.job.id)
+                    || active.attempted_at_change == Some(self.n_changes)
+                    || quiet
+            })
+            && (self.status.period == Duration::ZERO || self.status.current || quiet)
+            && self.status.assumed.is_empty()
+            && self.timeline.iter().all(|(time, _)| *time <= self.now)
+            && self.n_fault_timers == 0
+            && ((self.n_repairs == 0 && self.n_failover_timers == 0) || quiet)
+    }
+
+    fn on_end(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        let now = ctx.now();
+        let mut ids: Vec<JobId> = self.jobs.keys().copied().collect();
+        ids.sort();
+        for id in ids {
+            // Pods still on nodes are charged up to the end of the run.
+            self.release_everything(id, now);
+            let active = self.jobs.remove(&id).expect("listed");
+            let mut record = job_record(&active, JobState::Queued, None);
+            record.state = if active.start.is_some() {
+                JobState::Running
+            } else if active.unschedulable {
+                JobState::Unschedulable
+            } else {
+                JobState::Queued
+            };
+            self.stats.n_recorded += 1;
+            ctx.record(Record::Job(record));
+        }
+        assert_eq!(
+            self.stats.n_arrived, self.stats.n_recorded,
+            "every submitted job must end in exactly one state"
+        );
+    }
+}
+
+/// A run whose waiting jobs saw no pod bound for this long ends even though node repairs or
+/// failover timers are still ahead.
+const QUIESCENCE: Duration = Duration::from_mins(24 * 60);
+
+/// What a namespace's jobs get when they do not say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JobDefaults {
+    /// How often they checkpoint.
+    pub checkpoint_interval: Option<Duration>,
+    /// Restarts after which they fail for good.
+    pub max_restarts: Option<u32>,
+    /// Their PodDisruptionBudget's `maxUnavailable`.
+    pub max_unavailable: Option<u32>,
+}
+
+/// Appends to the explain log when `job` is the explained one.
+fn log_to(
+    explain: &mut Option<ExplainLog>,
+    job: JobId,
+    time: SimTime,
+    entry: impl FnOnce() -> Entry,
+) {
+    if let Some(log) = explain.as_mut().filter(|log| log.job == job) {
+        log.entries.push((time, entry()));
+    }
+}
+
+#[cfg(test)]
+mod tests;

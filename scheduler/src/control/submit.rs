@@ -1,0 +1,152 @@
+//! A job arriving: namespace defaults, the matching propagation policy, its ResourceBinding;
+//! or, without federation, straight to a member cluster.
+
+use sim_core::engine::Context;
+use sim_core::model::{ClusterId, Job, JobId};
+use sim_core::record::{FaultStats, JobRecord, JobState, QueueRecord, Record};
+
+use super::{ActiveJob, ControlEvent, ControlPlane, log_to};
+use crate::binding::{BindingComponent, ResourceBinding};
+use crate::config::{DirectSubmission, Federation};
+use crate::explain::Entry;
+use crate::policy::{PlacementId, matching_policy};
+
+impl ControlPlane {
+    /// A job arrives: it takes its namespace's defaults, and becomes a ResourceBinding queued
+    /// for scheduling (or submitted straight to a member without federation), unless no
+    /// policy selects it.
+    pub(super) fn arrive(&mut self, mut job: Job, ctx: &mut Context<'_, ControlEvent>) {
+        if let Some(defaults) = self.job_defaults.get(job.namespace.0 as usize) {
+            job.checkpoint_interval = job.checkpoint_interval.or(defaults.checkpoint_interval);
+            job.max_restarts = job.max_restarts.or(defaults.max_restarts);
+            job.max_unavailable = job.max_unavailable.or(defaults.max_unavailable);
+        }
+        self.refresh_status(self.now);
+        self.stats.n_arrived += 1;
+        ctx.record(Record::Queue(QueueRecord {
+            time: self.now,
+            priority_class: job.priority_class,
+            started: false,
+        }));
+        let Some((placement, schedule_priority)) = self.match_policy(&job) else {
+            // Karmada's detector leaves a template no policy selects unpropagated.
+            self.stats.n_recorded += 1;
+            ctx.record(Record::Job(unmatched_record(&job)));
+            return;
+        };
+        let mut binding = binding_of(&job);
+        binding.priority_class = job.priority_class;
+        binding.placement = placement;
+        binding.priority = schedule_priority;
+        let id = job.id;
+        let under_budget_at_submit = self.quota.under_budget(job.namespace, job.n_gpus());
+        let direct = matches!(self.federation, Federation::Direct(_));
+        if !direct {
+            self.queue.add(job.id, binding.priority, ctx.now());
+        }
+        let active = ActiveJob::new(job, binding, under_budget_at_submit, self.now);
+        self.jobs.insert(id, Box::new(active));
+        if let Federation::Direct(submission) = &self.federation {
+            let submission = submission.clone();
+            self.submit_directly(id, &submission);
+        }
+        self.settle(ctx);
+    }
+
+    /// The placement and schedule priority of the policy that selects `job`, else of the
+    /// fallback placement; without federation no policy is consulted.
+    fn match_policy(&mut self, job: &Job) -> Option<(PlacementId, i32)> {
+        let policy = matching_policy(&self.policy_set.policies, job, &self.world);
+        let policy_name = policy.map(|p| match &p.namespace {
+            Some(ns) => format!("PropagationPolicy {ns}/{}", p.name),
+            None => format!("ClusterPropagationPolicy {}", p.name),
+        });
+        let direct = matches!(self.federation, Federation::Direct(_));
+        let matched = policy
+            .map(|policy| (policy.placement, policy.schedule_priority))
+            .or(self.policy_set.fallback.map(|placement| (placement, 0)))
+            // Without federation no policy is consulted; the placement is never read.
+            .or(direct.then_some((PlacementId(0), 0)));
+        log_to(&mut self.explain, job.id, self.now, || Entry::Submitted {
+            job: Box::new(job.clone()),
+            policy: policy_name,
+        });
+        if matched.is_none() {
+            log_to(&mut self.explain, job.id, self.now, || Entry::Unmatched);
+        }
+        matched
+    }
+
+    /// Submits a job straight to a member cluster, as teams do without federation.
+    pub(super) fn submit_directly(&mut self, job: JobId, submission: &DirectSubmission) {
+        let active = &self.jobs[&job];
+        let namespace = active.job.namespace.0 as usize;
+        let cluster = match submission {
+            DirectSubmission::PerNamespace(clusters) => clusters[namespace],
+            DirectSubmission::RoundRobin => {
+                if self.round_robin.len() <= namespace {
+                    self.round_robin.resize(namespace + 1, 0);
+                }
+                let next = self.round_robin[namespace];
+                self.round_robin[namespace] = (next + 1) % self.members.len();
+                ClusterId(next as u32)
+            }
+        };
+        let replicas = active.binding.replicas;
+        let active = self.jobs.get_mut(&job).expect("present");
+        active.n_attempts = 1;
+        self.apply_assignment(job, vec![(cluster, replicas)]);
+    }
+}
+
+/// The ResourceBinding of `job`: several components become `spec.components` (Karmada's
+/// MultiplePodTemplatesScheduling); one is an ordinary `replicas` × `replicaRequirements`
+/// binding.
+fn binding_of(job: &Job) -> ResourceBinding {
+    if job.components.len() > 1 {
+        let components = job
+            .components
+            .iter()
+            .map(|c| BindingComponent {
+                replicas: i64::from(c.replicas),
+                request: c.request,
+            })
+            .collect();
+        ResourceBinding::with_components(job.id, components, job.namespace)
+    } else {
+        let component = &job.components[0];
+        ResourceBinding::new(
+            job.id,
+            i64::from(component.replicas),
+            component.request,
+            job.namespace,
+        )
+    }
+}
+
+/// The record of a job no policy selects.
+fn unmatched_record(job: &Job) -> JobRecord {
+    JobRecord {
+        id: job.id,
+        name: job.name.clone(),
+        namespace: job.namespace,
+        priority_class: job.priority_class,
+        submit: job.submit,
+        start: None,
+        end: None,
+        state: JobState::Unmatched,
+        n_replicas: job.n_replicas(),
+        n_gpus: job.n_gpus(),
+        gpu_milli_ms: 0,
+        clusters: Vec::new(),
+        n_attempts: 0,
+        last_failure: Some(
+            "no PropagationPolicy or ClusterPropagationPolicy selects the job".to_owned(),
+        ),
+        n_pods_sent: 0,
+        n_pods_waited: 0,
+        member_wait_ms: 0,
+        waited_under_budget: false,
+        faults: FaultStats::default(),
+    }
+}
