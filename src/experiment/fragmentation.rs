@@ -9,7 +9,7 @@
 //! seeds, not draw for draw.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use rand::RngExt;
@@ -19,8 +19,7 @@ use scenarios::experiment::FragmentationExperiment;
 use scenarios::traces::openb::{OpenbNodes, OpenbPods};
 use scheduler::member::fgd::TypeKey;
 use scheduler::member::{
-    Choice, DeviceMask, NodeFree, Normalization, PlacementPolicy, TargetWorkload, best_node,
-    devices, fits, placement_with,
+    MemberCluster, Normalization, PlacementPolicy, TargetWorkload, devices, placement_with,
 };
 use sim_core::model::{GpuModelId, GpuModelSet, GpuRequest, NodeShape, PodRequest};
 use sim_core::rng::RngStreams;
@@ -357,25 +356,32 @@ pub fn run_cell(
     for (idx, (_, shape)) in cluster.nodes.iter().enumerate() {
         shapes[rank[idx] as usize] = *shape;
     }
-    let mut draws = streams.stream("fragmentation/policy");
-    let mut state = ClusterState::new(shapes, &list.target, policy.as_ref(), list.n_kinds);
+    let mut member = MemberCluster::of_nodes(&shapes, streams.stream("fragmentation/policy"));
+    let mut scores = ScoreMemo::new(
+        shapes.len(),
+        list.n_kinds[usize::from(policy.reads_memory())],
+    );
+    let mut fragment = Fragmentation::new(&member, &list.target);
     let mut allocation = Bins::new();
     let mut fragmentation = Bins::new();
     let (mut arrived, mut allocated, mut n_failed) = (0u64, 0u64, 0u64);
     for &idx in &order {
         let pod = &list.pods[idx as usize];
         arrived += pod.request.gpu.total_milli();
-        match state.place(pod, &mut draws) {
-            Some(()) => allocated += pod.request.gpu.total_milli(),
+        match scores.place(&mut member, pod, policy.as_ref()) {
+            Some(node) => {
+                fragment.refresh(&member, node);
+                allocated += pod.request.gpu.total_milli();
+            }
             None => n_failed += 1,
         }
         let x = round_half_even(u128::from(arrived) * 100, u128::from(capacity)) as usize;
         let y =
             round_half_even(u128::from(allocated) * 10_000, u128::from(capacity)) as f64 / 100.0;
         allocation.add(x, y);
-        fragmentation.add(x, state.fragment_total * 100.0 / capacity as f64);
+        fragmentation.add(x, fragment.total * 100.0 / capacity as f64);
     }
-    debug_assert_eq!(state.allocated_milli(), allocated, "GPU accounting");
+    debug_assert_eq!(allocated_milli(&member), allocated, "GPU accounting");
     Ok(CellResult {
         workload,
         policy: policy_name,
@@ -386,132 +392,100 @@ pub fn run_cell(
         n_failed,
         arrived_milli: arrived,
         allocated_milli: allocated,
-        fragment_milli: state.fragment_total,
+        fragment_milli: fragment.total,
     })
 }
 
-/// One cluster's nodes during a run, with scores cached per (pod kind, node version).
-struct ClusterState<'a> {
-    shapes: Vec<NodeShape>,
-    free: Vec<NodeFree>,
-    /// Bumped whenever a node changes; a cached score is valid while its version matches.
+/// The cell policy's scores per (pod kind, node), kept while the node is unchanged: pods of a
+/// few hundred kinds arrive thousands of times, and one node changes per placement.
+struct ScoreMemo {
+    /// Bumped whenever a node changes; a kept score is valid while its version matches.
     version: Vec<u32>,
-    /// `cache[kind][node] = (version, score)`, allocated on a kind's first pod.
-    cache: Vec<Vec<(u32, i64)>>,
-    /// Which kind numbering the policy's scores need (1 = with memory).
-    kind_slot: usize,
-    policy: &'a dyn PlacementPolicy,
-    target: &'a TargetWorkload,
-    fragment: Vec<f64>,
-    fragment_total: f64,
-    candidates: Vec<(i64, u32)>,
-    feasible: Vec<u32>,
+    /// `scores[kind][node] = (version, score)`, allocated on a kind's first scored pod.
+    scores: Vec<Vec<(u32, i64)>>,
 }
 
-impl<'a> ClusterState<'a> {
-    fn new(
-        shapes: Vec<NodeShape>,
-        target: &'a TargetWorkload,
-        policy: &'a dyn PlacementPolicy,
-        n_kinds: [u32; 2],
-    ) -> ClusterState<'a> {
-        let free: Vec<NodeFree> = shapes.iter().map(NodeFree::of_shape).collect();
-        let fragment: Vec<f64> = shapes
-            .iter()
-            .zip(&free)
-            .map(|(s, f)| target.fragmentation(f.cpu_milli, &f.devices, s.gpu_model))
-            .collect();
-        let kind_slot = usize::from(policy.reads_memory());
-        ClusterState {
-            version: vec![1; shapes.len()],
-            cache: vec![Vec::new(); n_kinds[kind_slot] as usize],
-            kind_slot,
-            fragment_total: fragment.iter().sum(),
-            fragment,
-            shapes,
-            free,
-            policy,
-            target,
-            candidates: Vec::new(),
-            feasible: Vec::new(),
+impl ScoreMemo {
+    fn new(n_nodes: usize, n_kinds: u32) -> ScoreMemo {
+        ScoreMemo {
+            version: vec![1; n_nodes],
+            scores: vec![Vec::new(); n_kinds as usize],
         }
     }
 
-    /// Places one pod; `None` when no node fits it.
-    fn place(&mut self, pod: &TracePod, draws: &mut sim_core::rng::StreamRng) -> Option<()> {
-        let request = &pod.request;
-        let node = match self.policy.choice() {
-            Choice::Uniform => {
-                self.feasible.clear();
-                self.feasible.extend(
-                    (0..self.shapes.len() as u32).filter(|&n| {
-                        fits(request, &self.shapes[n as usize], &self.free[n as usize])
-                    }),
-                );
-                if self.feasible.is_empty() {
-                    return None;
-                }
-                self.feasible[draws.random_range(0..self.feasible.len())]
+    /// Places `pod` on `member` under `policy`; the node, or `None` when no node fits it.
+    fn place(
+        &mut self,
+        member: &mut MemberCluster,
+        pod: &TracePod,
+        policy: &dyn PlacementPolicy,
+    ) -> Option<u32> {
+        let kind = pod.kind[usize::from(policy.reads_memory())] as usize;
+        let n_nodes = self.version.len();
+        let version = &self.version;
+        let scores = &mut self.scores[kind];
+        let (node, _) = member.place_scored(&pod.request, policy, |node, shape, free| {
+            if scores.is_empty() {
+                scores.resize(n_nodes, (0, 0));
             }
-            choice => {
-                let kind = pod.kind[self.kind_slot] as usize;
-                let cache = &mut self.cache[kind];
-                if cache.is_empty() {
-                    cache.resize(self.shapes.len(), (0, 0));
-                }
-                self.candidates.clear();
-                let nodes = self.shapes.iter().zip(&self.free);
-                let states = self.version.iter().zip(cache.iter_mut());
-                for (n, ((shape, free), (version, entry))) in nodes.zip(states).enumerate() {
-                    if !fits(request, shape, free) {
-                        continue;
-                    }
-                    if entry.0 != *version {
-                        *entry = (*version, self.policy.score(request, shape, free));
-                    }
-                    self.candidates.push((entry.1, n as u32));
-                }
-                best_node(
-                    self.candidates.iter().copied(),
-                    choice == Choice::Normalized,
-                )?
+            let current = version[node as usize];
+            let entry = &mut scores[node as usize];
+            if entry.0 != current {
+                *entry = (current, policy.score(&pod.request, shape, free));
             }
+            entry.1
+        })?;
+        self.version[node as usize] += 1;
+        Some(node)
+    }
+}
+
+/// The cluster's fragmentation against the pod list's target workload, node by node, summed
+/// in the order nodes change (the curves depend on that order to the last bit).
+struct Fragmentation<'a> {
+    target: &'a TargetWorkload,
+    node: Vec<f64>,
+    total: f64,
+}
+
+impl<'a> Fragmentation<'a> {
+    fn new(member: &MemberCluster, target: &'a TargetWorkload) -> Fragmentation<'a> {
+        let mut fragmentation = Fragmentation {
+            target,
+            node: Vec::with_capacity(member.n_nodes()),
+            total: 0.0,
         };
-        self.bind(node as usize, request, draws);
-        Some(())
+        for node in 0..member.n_nodes() as u32 {
+            let fragment = fragmentation.of_node(member, node);
+            fragmentation.node.push(fragment);
+        }
+        fragmentation.total = fragmentation.node.iter().sum();
+        fragmentation
     }
 
-    fn bind(&mut self, n: usize, request: &PodRequest, draws: &mut sim_core::rng::StreamRng) {
-        let shape = self.shapes[n];
-        let mut free = self.free[n];
-        let share = (request.gpu.count == 1 && request.gpu.milli_per_gpu < devices::DEVICE_MILLI)
-            .then(|| {
-                self.policy
-                    .share_device(request, &shape, &free, &mut |k| draws.random_range(0..k))
-            });
-        let mask: DeviceMask = free.devices.mask_for(&request.gpu, share);
-        free.cpu_milli -= request.cpu_milli;
-        free.memory -= request.memory;
-        free.pods -= 1;
-        free.devices.take(mask, request.gpu.milli_per_gpu);
-        free.gpus = free.devices.n_whole_free();
-        free.tags |= devices::gpu_tag(&request.gpu);
-        self.free[n] = free;
-        self.version[n] += 1;
-        let fragment = self
-            .target
-            .fragmentation(free.cpu_milli, &free.devices, shape.gpu_model);
-        self.fragment_total += fragment - self.fragment[n];
-        self.fragment[n] = fragment;
+    fn of_node(&self, member: &MemberCluster, node: u32) -> f64 {
+        let free = member.node_free(node);
+        let model = member.node_shape(node).gpu_model;
+        self.target
+            .fragmentation(free.cpu_milli, &free.devices, model)
     }
 
-    fn allocated_milli(&self) -> u64 {
-        self.shapes
-            .iter()
-            .zip(&self.free)
-            .map(|(s, f)| u64::from(s.gpus) * 1000 - u64::from(f.devices.total_free()))
-            .sum()
+    /// Takes in the new state of `node`.
+    fn refresh(&mut self, member: &MemberCluster, node: u32) {
+        let fragment = self.of_node(member, node);
+        self.total += fragment - self.node[node as usize];
+        self.node[node as usize] = fragment;
     }
+}
+
+/// Milli-GPU held by pods over the whole cluster.
+fn allocated_milli(member: &MemberCluster) -> u64 {
+    (0..member.n_nodes() as u32)
+        .map(|node| {
+            u64::from(member.node_shape(node).gpus) * 1000
+                - u64::from(member.node_free(node).devices.total_free())
+        })
+        .sum()
 }
 
 /// What a whole experiment produced, cell by cell in (workload, policy, seed) order.
@@ -571,161 +545,10 @@ pub fn run_fragmentation(
         cells,
     };
     let dir = OutputDir::begin(out)?;
-    write_outputs(dir.path(), experiment, &cluster, &lists, &outcome, out)?;
+    super::outputs::write_outputs(dir.path(), experiment, &cluster, &lists, &outcome, out)?;
     reports::render_experiment(dir.path()).map_err(|e| RunError::Internal(e.to_string()))?;
     dir.commit()?;
     Ok(outcome)
-}
-
-fn write_outputs(
-    dir: &Path,
-    experiment: &FragmentationExperiment,
-    cluster: &OpenbCluster,
-    lists: &[PodList],
-    outcome: &FragmentationOutcome,
-    out: &Path,
-) -> Result<(), RunError> {
-    let fail = |err: &dyn std::fmt::Display| RunError::Output {
-        path: out.to_owned(),
-        message: err.to_string(),
-    };
-    let open = |name: &str| -> Result<csv::Writer<std::fs::File>, RunError> {
-        csv::Writer::from_path(dir.join(name)).map_err(|e| fail(&e))
-    };
-    let pct = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.4}"));
-    let mut allocation = open("allocation.csv")?;
-    let mut fragmentation = open("fragmentation.csv")?;
-    allocation
-        .write_record([
-            "workload",
-            "policy",
-            "seed",
-            "arrived_pct",
-            "gpu_allocation_pct",
-        ])
-        .map_err(|e| fail(&e))?;
-    fragmentation
-        .write_record(["workload", "policy", "seed", "arrived_pct", "fragment_pct"])
-        .map_err(|e| fail(&e))?;
-    for cell in &outcome.cells {
-        let stem = &outcome.workloads[cell.workload];
-        for x in 0..=MAX_ARRIVED_PCT {
-            let key = [
-                stem.clone(),
-                cell.policy.to_owned(),
-                cell.seed.to_string(),
-                x.to_string(),
-            ];
-            allocation
-                .write_record(key.iter().cloned().chain([pct(cell.allocation[x])]))
-                .map_err(|e| fail(&e))?;
-            fragmentation
-                .write_record(key.iter().cloned().chain([pct(cell.fragmentation[x])]))
-                .map_err(|e| fail(&e))?;
-        }
-    }
-    allocation.flush().map_err(|e| fail(&e))?;
-    fragmentation.flush().map_err(|e| fail(&e))?;
-
-    let mut means = open("means.csv")?;
-    means
-        .write_record([
-            "workload",
-            "policy",
-            "arrived_pct",
-            "n_seeds",
-            "mean_pct",
-            "std_pct",
-            "median_pct",
-            "p25_pct",
-            "p75_pct",
-        ])
-        .map_err(|e| fail(&e))?;
-    for (workload, stem) in outcome.workloads.iter().enumerate() {
-        for policy in &experiment.policies {
-            let runs: Vec<&CellResult> = outcome
-                .cells
-                .iter()
-                .filter(|c| c.workload == workload && c.policy == *policy)
-                .collect();
-            for x in 0..=MAX_ARRIVED_PCT {
-                let values: Vec<f64> = runs.iter().filter_map(|c| c.allocation[x]).collect();
-                let stats = SeedStats::of(&values);
-                means
-                    .write_record([
-                        stem.clone(),
-                        (*policy).to_owned(),
-                        x.to_string(),
-                        values.len().to_string(),
-                        pct(stats.map(|s| s.mean)),
-                        pct(stats.and_then(|s| s.std)),
-                        pct(stats.map(|s| s.median)),
-                        pct(stats.map(|s| s.p25)),
-                        pct(stats.map(|s| s.p75)),
-                    ])
-                    .map_err(|e| fail(&e))?;
-            }
-        }
-    }
-    means.flush().map_err(|e| fail(&e))?;
-
-    let mut runs = open("runs.csv")?;
-    runs.write_record([
-        "workload",
-        "policy",
-        "seed",
-        "pods",
-        "pods_failed",
-        "arrived_pct",
-        "gpu_allocation_pct",
-        "fragment_pct",
-    ])
-    .map_err(|e| fail(&e))?;
-    let capacity = cluster.capacity_milli as f64;
-    for cell in &outcome.cells {
-        runs.write_record([
-            outcome.workloads[cell.workload].clone(),
-            cell.policy.to_owned(),
-            cell.seed.to_string(),
-            cell.n_pods.to_string(),
-            cell.n_failed.to_string(),
-            format!("{:.4}", cell.arrived_milli as f64 * 100.0 / capacity),
-            format!("{:.4}", cell.allocated_milli as f64 * 100.0 / capacity),
-            format!("{:.4}", cell.fragment_milli * 100.0 / capacity),
-        ])
-        .map_err(|e| fail(&e))?;
-    }
-    runs.flush().map_err(|e| fail(&e))?;
-
-    let relative = |p: &PathBuf| p.display().to_string();
-    let description = serde_json::json!({
-        "experiment": "fragmentation",
-        "fleetsim_version": env!("CARGO_PKG_VERSION"),
-        "source": relative(&experiment.source),
-        "nodes": {
-            "file": relative(&experiment.nodes),
-            "count": cluster.nodes.len(),
-            "gpus": cluster.capacity_milli / 1000,
-            "gpu_models": cluster.models,
-        },
-        "workloads": lists.iter().zip(&experiment.pod_lists).map(|(list, file)| serde_json::json!({
-            "name": list.stem,
-            "file": relative(file),
-            "pods": list.pods.len(),
-            "gpu_demand_pct": list.gpu_milli() as f64 * 100.0 / capacity,
-            "typical_pod_types": list.target.types().len(),
-        })).collect::<Vec<_>>(),
-        "policies": experiment.policies,
-        "seeds": outcome.cells.iter().map(|c| c.seed).collect::<std::collections::BTreeSet<_>>(),
-        "target_pct": experiment.target_pct,
-        "typical_coverage_pct": experiment.coverage_pct,
-    });
-    let text = serde_json::to_string_pretty(&description).map_err(|e| fail(&e))?;
-    std::fs::write(dir.join("experiment.json"), text + "\n").map_err(|e| fail(&e))?;
-    let tables =
-        super::tables::tables_markdown(outcome, &experiment.policies, experiment.target_pct);
-    std::fs::write(dir.join("tables.md"), tables).map_err(|e| fail(&e))?;
-    Ok(())
 }
 
 /// Mean, sample standard deviation and quartiles (linear interpolation) over seeds.

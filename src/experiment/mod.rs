@@ -2,6 +2,7 @@
 //! from its seed. `fragmentation` reproduces the FGD paper's GPU fragmentation study.
 
 pub mod fragmentation;
+mod outputs;
 pub mod tables;
 
 pub use fragmentation::{

@@ -120,6 +120,45 @@ fn identical_idle_nodes_share_one_bucket() {
 }
 
 #[test]
+fn a_node_list_keeps_its_order_and_pools_runs_of_identical_nodes() {
+    let [small, large] = [(16, 2), (64, 8)].map(|(cpu_cores, gpus)| NodeShape {
+        cpu_milli: cpu_cores * 1000,
+        memory: 64 * GI,
+        max_pods: 110,
+        gpus,
+        gpu_model: Some(GpuModelId(1)),
+    });
+    let member = MemberCluster::of_nodes(
+        &[small, small, large, small],
+        RngStreams::new(1).stream("nodes"),
+    );
+    assert_eq!(member.n_nodes(), 4);
+    assert_eq!(member.node_shape(2), &large);
+    // Runs: nodes 0–1, node 2, node 3; idle nodes of one run share a bucket.
+    assert_eq!(member.pool_nodes(0), 0..2);
+    assert_eq!(member.pool_nodes(2), 3..4);
+    assert_eq!(member.n_buckets(), 3);
+    assert_eq!(member.gpu_capacity_milli(GpuModelId(1)), 14_000);
+    member.check_invariants().unwrap();
+}
+
+#[test]
+fn memoised_scores_stand_for_the_policy() {
+    // Two idle 8-GPU nodes are one bucket: one candidate, scored once.
+    let mut member = cluster(&[(2, 64, 8, Some(0))]);
+    let mut asked = Vec::new();
+    let placed = member.place_scored(&gpu_pod(2), &MostAllocated, |node, _, _| {
+        asked.push(node);
+        0
+    });
+    assert_eq!(placed, Some((0, 0b11)));
+    assert_eq!(asked, [0]);
+    // MostAllocated would pack onto node 0; the caller's scores, higher for node 1, decide.
+    let placed = member.place_scored(&gpu_pod(2), &MostAllocated, |node, _, _| i64::from(node));
+    assert_eq!(placed, Some((1, 0b11)));
+}
+
+#[test]
 fn waiting_pods_bind_when_capacity_frees() {
     let mut member = cluster(&[(1, 64, 8, Some(0))]);
     let mut bound = Vec::new();
