@@ -19,10 +19,10 @@ use serde::Deserialize;
 use sim_core::model::{Cluster, ClusterId, JobId, NamespaceId, PodRequest};
 use sim_core::quantity::Quantity;
 
+use crate::check::Checker;
 use crate::error::Error;
-use crate::karmada::{PlacementSpec, RequirementSpec, TolerationSpec};
+use crate::spec::karmada::{PlacementSpec, RequirementSpec, TolerationSpec};
 use crate::spec::{TaintSpec, Text};
-use crate::validate::Checker;
 
 type Quantities = BTreeMap<String, Text>;
 

@@ -12,13 +12,14 @@ use serde_saphyr::Spanned;
 use sim_core::Duration;
 use sim_core::quantity::Quantity;
 
+use crate::check::Checker;
 use crate::error::{Error, Position};
 use crate::metric::{MetricKey, Trend};
 use crate::patch::{FieldPath, Patch, PatchOp};
 use crate::spec::Text;
 use crate::sweep::{check_metric_names, default_metrics};
 use crate::tree::{Entry, Node, NodeKind, Scalar};
-use crate::validate::{Checker, Scenario};
+use crate::validate::Scenario;
 use crate::variant::{
     BaseScenario, Condition, PlacedPatch, StudyFile, load_base, parse_condition, read_study_file,
     read_text, replications,

@@ -12,12 +12,13 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_saphyr::Spanned;
 
+use crate::check::Checker;
 use crate::error::{Error, Position};
 use crate::metric::{Group, MetricKey, MetricKind};
 use crate::patch::{FieldPath, Patch, PatchOp};
 use crate::spec::Text;
 use crate::tree::{Node, NodeKind, Number};
-use crate::validate::{Checker, Scenario};
+use crate::validate::Scenario;
 use crate::variant::{
     BaseScenario, Condition, PlacedPatch, StudyFile, load_base, parse_condition, patches_of,
     read_study_file, read_text, replications,

@@ -10,13 +10,13 @@ use std::path::Path;
 
 use serde_saphyr::{Location, Spanned};
 
+use crate::check::Checker;
 use crate::error::Error;
 use crate::spec::{ClusterSpec, FleetFromTraceSpec, NodePoolSpec, SplitSpec, Text};
 use crate::traces::openb::OpenbNodes;
 use crate::traces::pai::PaiMachines;
 use crate::traces::philly::{PhillyMachines, PhillyVcs};
 use crate::traces::spot::SpotNodes;
-use crate::validate::Checker;
 
 /// Clusters generated from a trace, ready to append to the scenario's `clusters`.
 pub(crate) struct TraceFleet {

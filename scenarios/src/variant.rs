@@ -12,11 +12,12 @@ use sim_core::rng::RngStreams;
 
 use serde_saphyr::Spanned;
 
+use crate::check::Checker;
 use crate::error::{Error, Position};
 use crate::patch::{FieldPath, Patch, PatchOp};
 use crate::spec::Text;
 use crate::tree::{self, Node, NodeKind};
-use crate::validate::{Checker, Scenario};
+use crate::validate::Scenario;
 
 /// A base scenario, read and validated once.
 #[derive(Clone, Debug)]

@@ -18,13 +18,13 @@ use sim_core::model::{
 use sim_core::rng::RngStreams;
 use sim_core::{Duration, SimTime};
 
+use crate::check::{Checker, ClaimTable, namespace_id, priority_class_id};
 use crate::error::Error;
 use crate::spec::{FieldMapSpec, Text, TraceWorkloadSpec};
 use crate::synth::{SyntheticJobs, SyntheticWorkload};
 use crate::traces::dlrm::{DlrmInstance, DlrmInstances};
 use crate::traces::openb::OpenbPods;
 use crate::traces::philly::{PhillyJob, PhillyJobs};
-use crate::validate::{Checker, ClaimTable, namespace_id, priority_class_id};
 
 /// Where a scenario's jobs come from.
 #[derive(Clone, Debug, PartialEq)]
