@@ -13,10 +13,8 @@ use serde_saphyr::{Location, Spanned};
 use crate::check::Checker;
 use crate::error::Error;
 use crate::spec::{ClusterSpec, FleetFromTraceSpec, NodePoolSpec, SplitSpec, Text};
-use crate::traces::openb::OpenbNodes;
-use crate::traces::pai::PaiMachines;
-use crate::traces::philly::{PhillyMachines, PhillyVcs};
-use crate::traces::spot::SpotNodes;
+use crate::traces::philly::PhillyVcs;
+use crate::traces::{self, NodeList, TraceNode};
 
 /// Clusters generated from a trace, ready to append to the scenario's `clusters`.
 pub(crate) struct TraceFleet {
@@ -27,124 +25,6 @@ pub(crate) struct TraceFleet {
     pub(crate) models: Vec<(String, Option<u64>)>,
     /// Things a user should know (nodes left out, clusters left empty), one line each.
     pub(crate) warnings: Vec<String>,
-}
-
-/// One node as every node-list format describes it.
-struct TraceNode {
-    name: String,
-    /// Milli-cores; `None` when the format gives no CPU.
-    cpu_milli: Option<u64>,
-    /// Bytes; `None` when the format gives no memory.
-    memory: Option<u64>,
-    gpus: u32,
-    model: Option<String>,
-    /// Memory of each GPU in bytes, when the trace gives it.
-    model_memory: Option<u64>,
-}
-
-/// The node-list formats, with what each gives about a node.
-#[derive(Clone, Copy)]
-enum Format {
-    OpenbNodes,
-    PaiMachines,
-    SpotNodes,
-    PhillyMachines,
-}
-
-const FORMATS: &str = "openb-nodes, pai-machines, spot-nodes or philly-machines";
-
-impl Format {
-    fn parse(name: &str) -> Option<Format> {
-        match name {
-            "openb-nodes" => Some(Format::OpenbNodes),
-            "pai-machines" => Some(Format::PaiMachines),
-            "spot-nodes" => Some(Format::SpotNodes),
-            "philly-machines" => Some(Format::PhillyMachines),
-            _ => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Format::OpenbNodes => "openb-nodes",
-            Format::PaiMachines => "pai-machines",
-            Format::SpotNodes => "spot-nodes",
-            Format::PhillyMachines => "philly-machines",
-        }
-    }
-
-    fn gives_cpu(self) -> bool {
-        !matches!(self, Format::PhillyMachines)
-    }
-
-    fn gives_memory(self) -> bool {
-        matches!(self, Format::OpenbNodes | Format::PaiMachines)
-    }
-
-    fn read(self, file: &Path) -> Result<Vec<TraceNode>, Error> {
-        const MIB: u64 = 1 << 20;
-        const GIB: u64 = 1 << 30;
-        match self {
-            Format::OpenbNodes => OpenbNodes::open(file)?
-                .map(|node| {
-                    let node = node?;
-                    Ok(TraceNode {
-                        name: node.name,
-                        cpu_milli: Some(node.cpu_milli),
-                        memory: Some(node.memory_mib.saturating_mul(MIB)),
-                        gpus: node.gpus,
-                        model: node.model,
-                        model_memory: None,
-                    })
-                })
-                .collect(),
-            // PAI's "GB" of machine memory are DIMM sizes, i.e. GiB.
-            Format::PaiMachines => PaiMachines::open(file)?
-                .map(|machine| {
-                    let machine = machine?;
-                    Ok(TraceNode {
-                        name: machine.name,
-                        cpu_milli: Some(u64::from(machine.cpu_cores) * 1000),
-                        memory: Some(u64::from(machine.memory_gb) * GIB),
-                        gpus: machine.gpus,
-                        model: machine.gpu_type,
-                        model_memory: None,
-                    })
-                })
-                .collect(),
-            Format::SpotNodes => SpotNodes::open(file)?
-                .map(|node| {
-                    let node = node?;
-                    Ok(TraceNode {
-                        name: node.name,
-                        cpu_milli: Some(u64::from(node.cpu_cores) * 1000),
-                        memory: None,
-                        gpus: node.gpus,
-                        model: (node.gpus > 0).then_some(node.gpu_model),
-                        model_memory: None,
-                    })
-                })
-                .collect(),
-            // Philly names no GPU model; the memory per GPU tells the two kinds apart.
-            Format::PhillyMachines => PhillyMachines::open(file)?
-                .map(|machine| {
-                    let machine = machine?;
-                    let model = (machine.gpus > 0).then(|| match machine.gpu_memory_gb {
-                        Some(gb) => format!("philly-{gb}GB"),
-                        None => "philly".to_owned(),
-                    });
-                    Ok(TraceNode {
-                        name: machine.id,
-                        cpu_milli: None,
-                        memory: None,
-                        gpus: machine.gpus,
-                        model,
-                        model_memory: machine.gpu_memory_gb.map(|gb| u64::from(gb) * GIB),
-                    })
-                })
-                .collect(),
-        }
-    }
 }
 
 /// FNV-1a (64-bit) of the node name: a stable hash, the same on every machine and release,
@@ -178,19 +58,20 @@ pub(crate) fn expand(
     spec: FleetFromTraceSpec,
 ) -> Result<TraceFleet, Error> {
     let path = "fleet_from_trace";
-    let Some(format) = Format::parse(&spec.format.value) else {
+    let Some(format) = traces::node_list(&spec.format.value) else {
         return ck.at(
             &spec.format,
             format!("{path}.format"),
             format!(
-                "unknown node-list format {:?}; expected {FORMATS}",
-                spec.format.value
+                "unknown node-list format {:?}; expected {}",
+                spec.format.value,
+                traces::node_list_names()
             ),
         );
     };
     let cpu = node_default(
         ck,
-        format.gives_cpu(),
+        format.gives_cpu,
         spec.node_cpu.as_ref(),
         "node_cpu",
         format,
@@ -198,7 +79,7 @@ pub(crate) fn expand(
     .map(|q| q.milli_value());
     let memory = node_default(
         ck,
-        format.gives_memory(),
+        format.gives_memory,
         spec.node_memory.as_ref(),
         "node_memory",
         format,
@@ -206,7 +87,7 @@ pub(crate) fn expand(
     .map(|q| q.value());
     let max_pods = spec.max_pods.as_ref().map_or(110, |m| m.value);
     let file = base.join(&spec.file.value);
-    let nodes = format.read(&file)?;
+    let nodes = (format.read)(&file)?;
     let mut warnings = Vec::new();
     let (targets, named) = split(ck, base, &spec.split, &nodes, &mut warnings)?;
     for name in spec.clusters.keys() {
@@ -342,7 +223,7 @@ fn node_default(
     format_gives: bool,
     text: Option<&Text>,
     field: &str,
-    format: Format,
+    format: NodeList,
 ) -> Result<Option<sim_core::quantity::Quantity>, Error> {
     let path = format!("fleet_from_trace.{field}");
     let what = if field == "node_cpu" { "CPU" } else { "memory" };
@@ -353,7 +234,7 @@ fn node_default(
             path,
             format!(
                 "{} gives each node's {what}; {field} is only for formats that do not",
-                format.name()
+                format.name
             ),
         ),
         (false, Some(text)) => ck.quantity(text, &path).map(Some),
@@ -363,7 +244,7 @@ fn node_default(
             path,
             format!(
                 "{} gives no {what} per node: set fleet_from_trace.{field} (a quantity)",
-                format.name()
+                format.name
             ),
         ),
     }
