@@ -172,20 +172,23 @@ pub(crate) struct Dlrm;
 
 impl TraceFormat for Dlrm {
     fn name(&self) -> &'static str {
-        "dlrm"
+        JOBS.name
     }
 
     fn job_trace(&self) -> Option<JobTrace> {
-        Some(JobTrace {
-            name: self.name(),
-            row: "instance",
-            fields: &["app", "role"],
-            template: ("apps/v1", "Deployment"),
-            sizes_replicas: false,
-            read: dlrm_jobs,
-        })
+        Some(JOBS)
     }
 }
+
+/// The job trace, for `workload.trace`.
+const JOBS: JobTrace = JobTrace {
+    name: "dlrm",
+    row: "instance",
+    fields: &["app", "role"],
+    template: ("apps/v1", "Deployment"),
+    sizes_replicas: false,
+    read: dlrm_jobs,
+};
 
 fn dlrm_jobs(source: &JobSource<'_>, warnings: &mut Vec<String>) -> Result<Vec<TraceJob>, Error> {
     let (file, horizon) = (source.file, source.horizon);

@@ -31,7 +31,7 @@ pub(crate) trait TraceFormat: Sync {
 /// A format's job trace: rows that become jobs.
 #[derive(Clone, Copy)]
 pub(crate) struct JobTrace {
-    /// The format's name.
+    /// The format's name, as [`TraceFormat::name`] gives it.
     pub(crate) name: &'static str,
     /// What one row is called in messages.
     pub(crate) row: &'static str,
@@ -107,8 +107,8 @@ pub(crate) struct TraceNode {
 pub(crate) fn job_trace(name: &str) -> Option<JobTrace> {
     FORMATS
         .iter()
-        .filter_map(|format| format.job_trace())
-        .find(|trace| trace.name == name)
+        .filter(|format| format.name() == name)
+        .find_map(|format| format.job_trace())
 }
 
 /// The node list called `name`.
@@ -166,6 +166,11 @@ mod tests {
 
     #[test]
     fn every_name_is_registered_once() {
+        for format in FORMATS {
+            if let Some(trace) = format.job_trace() {
+                assert_eq!(trace.name, format.name());
+            }
+        }
         let jobs: Vec<&str> = FORMATS
             .iter()
             .filter_map(|f| f.job_trace())

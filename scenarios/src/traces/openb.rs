@@ -212,29 +212,35 @@ pub(crate) struct Openb;
 
 impl TraceFormat for Openb {
     fn name(&self) -> &'static str {
-        "openb"
+        JOBS.name
     }
 
     fn job_trace(&self) -> Option<JobTrace> {
-        Some(JobTrace {
-            name: self.name(),
-            row: "pod",
-            fields: &["qos", "phase"],
-            template: ("batch/v1", "Job"),
-            sizes_replicas: false,
-            read: openb_jobs,
-        })
+        Some(JOBS)
     }
 
     fn node_list(&self) -> Option<NodeList> {
-        Some(NodeList {
-            name: "openb-nodes",
-            gives_cpu: true,
-            gives_memory: true,
-            read: openb_nodes,
-        })
+        Some(NODES)
     }
 }
+
+/// The job trace, for `workload.trace`.
+const JOBS: JobTrace = JobTrace {
+    name: "openb",
+    row: "pod",
+    fields: &["qos", "phase"],
+    template: ("batch/v1", "Job"),
+    sizes_replicas: false,
+    read: openb_jobs,
+};
+
+/// The node list, for `fleet_from_trace`.
+const NODES: NodeList = NodeList {
+    name: "openb-nodes",
+    gives_cpu: true,
+    gives_memory: true,
+    read: openb_nodes,
+};
 
 fn openb_jobs(source: &JobSource<'_>, warnings: &mut Vec<String>) -> Result<Vec<TraceJob>, Error> {
     let (ck, spec, file) = (source.ck, source.spec, source.file);

@@ -73,19 +73,22 @@ fn parse_machine(row: &Row<'_>) -> Result<PaiMachine, Error> {
 pub(crate) struct Pai;
 
 impl TraceFormat for Pai {
+    fn node_list(&self) -> Option<NodeList> {
+        Some(NODES)
+    }
+
     fn name(&self) -> &'static str {
         "pai"
     }
-
-    fn node_list(&self) -> Option<NodeList> {
-        Some(NodeList {
-            name: "pai-machines",
-            gives_cpu: true,
-            gives_memory: true,
-            read: pai_machines,
-        })
-    }
 }
+
+/// The node list, for `fleet_from_trace`.
+const NODES: NodeList = NodeList {
+    name: "pai-machines",
+    gives_cpu: true,
+    gives_memory: true,
+    read: pai_machines,
+};
 
 fn pai_machines(file: &Path) -> Result<Vec<TraceNode>, Error> {
     const GIB: u64 = 1 << 30;

@@ -262,29 +262,35 @@ pub(crate) struct Philly;
 
 impl TraceFormat for Philly {
     fn name(&self) -> &'static str {
-        "philly"
+        JOBS.name
     }
 
     fn job_trace(&self) -> Option<JobTrace> {
-        Some(JobTrace {
-            name: self.name(),
-            row: "job",
-            fields: &["cluster"],
-            template: ("batch/v1", "Job"),
-            sizes_replicas: true,
-            read: philly_jobs,
-        })
+        Some(JOBS)
     }
 
     fn node_list(&self) -> Option<NodeList> {
-        Some(NodeList {
-            name: "philly-machines",
-            gives_cpu: false,
-            gives_memory: false,
-            read: philly_machines,
-        })
+        Some(NODES)
     }
 }
+
+/// The job trace, for `workload.trace`.
+const JOBS: JobTrace = JobTrace {
+    name: "philly",
+    row: "job",
+    fields: &["cluster"],
+    template: ("batch/v1", "Job"),
+    sizes_replicas: true,
+    read: philly_jobs,
+};
+
+/// The node list, for `fleet_from_trace`.
+const NODES: NodeList = NodeList {
+    name: "philly-machines",
+    gives_cpu: false,
+    gives_memory: false,
+    read: philly_machines,
+};
 
 /// The largest replica size of at most `max` GPUs that divides `gpus`, so a job becomes
 /// identical replicas: 16 → 2 × 8, 12 → 2 × 6, 24 → 3 × 8.

@@ -48,6 +48,14 @@ fn parse_node(row: &Row<'_>) -> Result<SpotNode, Error> {
     })
 }
 
+/// The node list, for `fleet_from_trace`.
+const NODES: NodeList = NodeList {
+    name: "spot-nodes",
+    gives_cpu: true,
+    gives_memory: false,
+    read: spot_nodes,
+};
+
 /// Spot: node lists as fleets.
 pub(crate) struct Spot;
 
@@ -57,12 +65,7 @@ impl TraceFormat for Spot {
     }
 
     fn node_list(&self) -> Option<NodeList> {
-        Some(NodeList {
-            name: "spot-nodes",
-            gives_cpu: true,
-            gives_memory: false,
-            read: spot_nodes,
-        })
+        Some(NODES)
     }
 }
 
