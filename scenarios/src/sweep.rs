@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_saphyr::Spanned;
+use sim_core::model::WorldNames;
 
 use crate::check::Checker;
 use crate::error::{Error, Position};
@@ -226,7 +227,7 @@ fn merge_conditions(first: &Condition, second: &Condition) -> Condition {
 
 /// The metrics every sweep tabulates, before any the file adds: overall ones, then p95 waiting
 /// per priority class and per namespace of the base.
-pub fn default_metrics(names: &crate::variant::BaseNames) -> Vec<MetricKey> {
+pub fn default_metrics(names: &WorldNames) -> Vec<MetricKey> {
     let overall = [
         MetricKind::GpuUtilization,
         MetricKind::JobsSubmitted,
@@ -264,10 +265,7 @@ pub fn default_metrics(names: &crate::variant::BaseNames) -> Vec<MetricKey> {
 }
 
 /// Checks that a metric's group names something the base declares.
-pub(crate) fn check_metric_names(
-    key: &MetricKey,
-    names: &crate::variant::BaseNames,
-) -> Result<(), String> {
+pub(crate) fn check_metric_names(key: &MetricKey, names: &WorldNames) -> Result<(), String> {
     let (what, name, known) = match &key.group {
         Group::All => return Ok(()),
         Group::PriorityClass(n) => ("priority class", n, &names.priority_classes),
@@ -294,7 +292,7 @@ pub(crate) fn metric_list(
     ck: &Checker<'_>,
     texts: &[Text],
     field: &str,
-    names: &crate::variant::BaseNames,
+    names: &WorldNames,
 ) -> Result<Vec<MetricKey>, Error> {
     texts
         .iter()
