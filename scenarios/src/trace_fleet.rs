@@ -12,7 +12,9 @@ use serde_saphyr::{Location, Spanned};
 
 use crate::check::Checker;
 use crate::error::Error;
-use crate::spec::{ClusterSpec, FleetFromTraceSpec, NodePoolSpec, SplitSpec, Text};
+use crate::spec::{
+    ByHashSpec, ByPhillyVcSpec, ClusterSpec, FleetFromTraceSpec, NodePoolSpec, SplitSpec, Text,
+};
 use crate::traces::philly::PhillyVcs;
 use crate::traces::{self, NodeList, TraceNode};
 
@@ -139,30 +141,7 @@ pub(crate) fn expand(
                 file.display()
             ));
         }
-        let mut pool_names = BTreeSet::new();
-        let node_pools = cluster_pools
-            .into_iter()
-            .map(|(shape, count)| {
-                let mut pool_name = shape.pool_name();
-                let stem = pool_name.clone();
-                let mut n = 1;
-                while !pool_names.insert(pool_name.clone()) {
-                    n += 1;
-                    pool_name = format!("{stem}-{n}");
-                }
-                NodePoolSpec {
-                    name: spanned(pool_name, at),
-                    count,
-                    cpu: spanned(format!("{}m", shape.cpu_milli), at),
-                    memory: spanned(shape.memory.to_string(), at),
-                    gpus: shape.gpus,
-                    gpu_model: shape.model.map(|m| spanned(m, at)),
-                    max_pods,
-                    labels: BTreeMap::new(),
-                    taints: Vec::new(),
-                }
-            })
-            .collect();
+        let node_pools = node_pools(cluster_pools, at, max_pods);
         let attrs = attributes.remove(name).unwrap_or_default();
         clusters.push(ClusterSpec {
             name: spanned(name.to_owned(), at),
@@ -181,6 +160,34 @@ pub(crate) fn expand(
         models,
         warnings,
     })
+}
+
+/// Pool specs for a cluster's shapes, named after their shape (numbered where two names meet).
+fn node_pools(shapes: Vec<(Shape, u32)>, at: Location, max_pods: u32) -> Vec<NodePoolSpec> {
+    let mut pool_names = BTreeSet::new();
+    shapes
+        .into_iter()
+        .map(|(shape, count)| {
+            let mut pool_name = shape.pool_name();
+            let stem = pool_name.clone();
+            let mut n = 1;
+            while !pool_names.insert(pool_name.clone()) {
+                n += 1;
+                pool_name = format!("{stem}-{n}");
+            }
+            NodePoolSpec {
+                name: spanned(pool_name, at),
+                count,
+                cpu: spanned(format!("{}m", shape.cpu_milli), at),
+                memory: spanned(shape.memory.to_string(), at),
+                gpus: shape.gpus,
+                gpu_model: shape.model.map(|m| spanned(m, at)),
+                max_pods,
+                labels: BTreeMap::new(),
+                taints: Vec::new(),
+            }
+        })
+        .collect()
 }
 
 /// The shape of identical nodes.
@@ -250,6 +257,9 @@ fn node_default(
     }
 }
 
+/// Each node's cluster (`None`: left out), and the set of clusters a split rule names.
+type Targets = (Vec<Option<String>>, BTreeSet<String>);
+
 /// Applies the split rule: each node's cluster (`None`: left out) and the set of clusters the
 /// rule names.
 fn split(
@@ -258,7 +268,7 @@ fn split(
     split: &Spanned<SplitSpec>,
     nodes: &[TraceNode],
     warnings: &mut Vec<String>,
-) -> Result<(Vec<Option<String>>, BTreeSet<String>), Error> {
+) -> Result<Targets, Error> {
     let path = "fleet_from_trace.split";
     let rule = &split.value;
     let given = [
@@ -281,103 +291,153 @@ fn split(
         return Ok((vec![Some(cluster.value.clone()); nodes.len()], named));
     }
     if let Some(map) = &rule.by_model {
-        named.extend(map.values().map(|t| t.value.clone()));
-        let mut used = BTreeSet::new();
-        let mut targets = Vec::with_capacity(nodes.len());
-        for node in nodes {
-            let key = node.model.as_deref().unwrap_or(BY_MODEL_CPU_ONLY);
-            let key = if map.contains_key(key) {
-                key
-            } else {
-                BY_MODEL_DEFAULT
-            };
-            let Some(cluster) = map.get(key) else {
-                let what = node
-                    .model
-                    .as_ref()
-                    .map_or("no GPUs".to_owned(), |m| format!("GPU model {m:?}"));
-                let key = node.model.as_deref().unwrap_or(BY_MODEL_CPU_ONLY);
-                return ck.at(
-                    split,
-                    format!("{path}.by_model"),
-                    format!(
-                        "node {:?} has {what}, which by_model does not list: add {key:?} or {BY_MODEL_DEFAULT:?}",
-                        node.name
-                    ),
-                );
-            };
-            used.insert(key);
-            targets.push(Some(cluster.value.clone()));
-        }
-        for key in map.keys() {
-            if !used.contains(key.as_str()) {
-                warnings.push(format!(
-                    "fleet_from_trace.split.by_model: no node matches {key:?}"
-                ));
-            }
-        }
-        return Ok((targets, named));
+        return by_model(ck, split, map, nodes, warnings);
     }
     if let Some(by_hash) = &rule.by_hash {
-        let list = &by_hash.clusters;
-        if list.is_empty() {
-            return ck.at(
-                split,
-                format!("{path}.by_hash.clusters"),
-                "list at least one cluster",
-            );
-        }
-        for (idx, cluster) in list.iter().enumerate() {
-            if !named.insert(cluster.value.clone()) {
-                return ck.at(
-                    cluster,
-                    format!("{path}.by_hash.clusters[{idx}]"),
-                    format!("cluster {:?} is listed twice", cluster.value),
-                );
-            }
-        }
-        let targets = nodes
-            .iter()
-            .map(|node| {
-                Some(
-                    list[(fnv1a(&node.name) % list.len() as u64) as usize]
-                        .value
-                        .clone(),
-                )
-            })
-            .collect();
-        return Ok((targets, named));
+        return by_hash_rule(ck, split, by_hash, nodes);
     }
     if let Some(shares) = &rule.by_share {
-        let mut total = 0u64;
-        for (cluster, percent) in shares {
-            if percent.value > 100 {
-                return ck.at(
-                    percent,
-                    format!("{path}.by_share.{cluster}"),
-                    format!("{}% of the nodes: expected at most 100", percent.value),
-                );
-            }
-            total += u64::from(percent.value);
-        }
-        if total != 100 {
-            return ck.at(
-                split,
-                format!("{path}.by_share"),
-                format!("the shares add up to {total}%, not 100%"),
-            );
-        }
-        named.extend(shares.keys().cloned());
-        let percents: Vec<u32> = shares.values().map(|p| p.value).collect();
-        let counts = largest_remainder(nodes.len() as u64, &percents);
-        let targets = shares
-            .keys()
-            .zip(counts)
-            .flat_map(|(cluster, count)| std::iter::repeat_n(Some(cluster.clone()), count as usize))
-            .collect();
-        return Ok((targets, named));
+        return by_share(ck, split, shares, nodes);
     }
     let by_vc = rule.by_philly_vc.as_ref().expect("exactly one rule");
+    by_philly_vc(ck, base, by_vc, nodes, warnings)
+}
+
+/// `split.by_model`.
+fn by_model(
+    ck: &Checker<'_>,
+    split: &Spanned<SplitSpec>,
+    map: &BTreeMap<String, Text>,
+    nodes: &[TraceNode],
+    warnings: &mut Vec<String>,
+) -> Result<Targets, Error> {
+    let path = "fleet_from_trace.split";
+    let mut named = BTreeSet::new();
+    named.extend(map.values().map(|t| t.value.clone()));
+    let mut used = BTreeSet::new();
+    let mut targets = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let key = node.model.as_deref().unwrap_or(BY_MODEL_CPU_ONLY);
+        let key = if map.contains_key(key) {
+            key
+        } else {
+            BY_MODEL_DEFAULT
+        };
+        let Some(cluster) = map.get(key) else {
+            let what = node
+                .model
+                .as_ref()
+                .map_or("no GPUs".to_owned(), |m| format!("GPU model {m:?}"));
+            let key = node.model.as_deref().unwrap_or(BY_MODEL_CPU_ONLY);
+            return ck.at(
+                split,
+                format!("{path}.by_model"),
+                format!(
+                    "node {:?} has {what}, which by_model does not list: add {key:?} or {BY_MODEL_DEFAULT:?}",
+                    node.name
+                ),
+            );
+        };
+        used.insert(key);
+        targets.push(Some(cluster.value.clone()));
+    }
+    for key in map.keys() {
+        if !used.contains(key.as_str()) {
+            warnings.push(format!(
+                "fleet_from_trace.split.by_model: no node matches {key:?}"
+            ));
+        }
+    }
+    Ok((targets, named))
+}
+
+/// `split.by_hash`.
+fn by_hash_rule(
+    ck: &Checker<'_>,
+    split: &Spanned<SplitSpec>,
+    by_hash: &ByHashSpec,
+    nodes: &[TraceNode],
+) -> Result<Targets, Error> {
+    let path = "fleet_from_trace.split";
+    let mut named = BTreeSet::new();
+    let list = &by_hash.clusters;
+    if list.is_empty() {
+        return ck.at(
+            split,
+            format!("{path}.by_hash.clusters"),
+            "list at least one cluster",
+        );
+    }
+    for (idx, cluster) in list.iter().enumerate() {
+        if !named.insert(cluster.value.clone()) {
+            return ck.at(
+                cluster,
+                format!("{path}.by_hash.clusters[{idx}]"),
+                format!("cluster {:?} is listed twice", cluster.value),
+            );
+        }
+    }
+    let targets = nodes
+        .iter()
+        .map(|node| {
+            Some(
+                list[(fnv1a(&node.name) % list.len() as u64) as usize]
+                    .value
+                    .clone(),
+            )
+        })
+        .collect();
+    Ok((targets, named))
+}
+
+/// `split.by_share`.
+fn by_share(
+    ck: &Checker<'_>,
+    split: &Spanned<SplitSpec>,
+    shares: &BTreeMap<String, Spanned<u32>>,
+    nodes: &[TraceNode],
+) -> Result<Targets, Error> {
+    let path = "fleet_from_trace.split";
+    let mut named = BTreeSet::new();
+    let mut total = 0u64;
+    for (cluster, percent) in shares {
+        if percent.value > 100 {
+            return ck.at(
+                percent,
+                format!("{path}.by_share.{cluster}"),
+                format!("{}% of the nodes: expected at most 100", percent.value),
+            );
+        }
+        total += u64::from(percent.value);
+    }
+    if total != 100 {
+        return ck.at(
+            split,
+            format!("{path}.by_share"),
+            format!("the shares add up to {total}%, not 100%"),
+        );
+    }
+    named.extend(shares.keys().cloned());
+    let percents: Vec<u32> = shares.values().map(|p| p.value).collect();
+    let counts = largest_remainder(nodes.len() as u64, &percents);
+    let targets = shares
+        .keys()
+        .zip(counts)
+        .flat_map(|(cluster, count)| std::iter::repeat_n(Some(cluster.clone()), count as usize))
+        .collect();
+    Ok((targets, named))
+}
+
+/// `split.by_philly_vc`.
+fn by_philly_vc(
+    ck: &Checker<'_>,
+    base: &Path,
+    by_vc: &ByPhillyVcSpec,
+    nodes: &[TraceNode],
+    warnings: &mut Vec<String>,
+) -> Result<Targets, Error> {
+    let path = "fleet_from_trace.split";
+    let mut named = BTreeSet::new();
     let vc_file = base.join(&by_vc.file.value);
     let vcs = PhillyVcs::open(&vc_file)?.collect::<Result<Vec<_>, Error>>()?;
     let owned: u64 = vcs.iter().map(|vc| u64::from(vc.nodes)).sum();
