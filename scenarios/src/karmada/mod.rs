@@ -203,7 +203,45 @@ impl Checker<'_> {
             placement.failover =
                 self.failover(failover, &here("spec.failover"), &mut out.warnings)?;
         }
-        let schedule_priority = match &spec.schedule_priority {
+        let schedule_priority = self.schedule_priority(spec, world, line, &display, &here, out)?;
+        let selectors = self.resource_selectors(spec, namespace.as_deref(), &here)?;
+        if selectors.is_empty() {
+            return self.at(
+                name,
+                here("spec.resourceSelectors"),
+                format!("{display} selects nothing: resourceSelectors is empty"),
+            );
+        }
+        if out
+            .policies
+            .iter()
+            .any(|p| p.name == name.value && p.namespace == namespace)
+        {
+            return self.at(name, here("metadata.name"), format!("duplicate {display}"));
+        }
+        out.placements.push(placement);
+        out.policies.push(PropagationPolicy {
+            name: name.value.clone(),
+            namespace,
+            priority: spec.priority.unwrap_or(0),
+            selectors,
+            placement: PlacementId(out.placements.len() as u32 - 1),
+            schedule_priority,
+        });
+        Ok(())
+    }
+
+    /// A PropagationPolicy's `schedulePriority`: its PriorityClass's value, or 0.
+    fn schedule_priority(
+        &self,
+        spec: &PolicySpec,
+        world: &World,
+        line: u64,
+        display: &str,
+        here: &dyn Fn(&str) -> String,
+        out: &mut ImportedPolicies,
+    ) -> Result<i32, Error> {
+        Ok(match &spec.schedule_priority {
             None => 0,
             Some(sp) if sp.priority_class_source.value != "KubePriorityClass" => {
                 out.warnings.push(format!(
@@ -230,32 +268,7 @@ impl Checker<'_> {
                     );
                 }
             },
-        };
-        let selectors = self.resource_selectors(spec, namespace.as_deref(), &here)?;
-        if selectors.is_empty() {
-            return self.at(
-                name,
-                here("spec.resourceSelectors"),
-                format!("{display} selects nothing: resourceSelectors is empty"),
-            );
-        }
-        if out
-            .policies
-            .iter()
-            .any(|p| p.name == name.value && p.namespace == namespace)
-        {
-            return self.at(name, here("metadata.name"), format!("duplicate {display}"));
-        }
-        out.placements.push(placement);
-        out.policies.push(PropagationPolicy {
-            name: name.value.clone(),
-            namespace,
-            priority: spec.priority.unwrap_or(0),
-            selectors,
-            placement: PlacementId(out.placements.len() as u32 - 1),
-            schedule_priority,
-        });
-        Ok(())
+        })
     }
 }
 
