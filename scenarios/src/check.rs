@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use scheduler::estimator::{NodeClaim, PerNodeLimit};
+use scheduler::policy::{Toleration, TolerationOperator};
 use serde_saphyr::Spanned;
 use sim_core::Duration;
 use sim_core::model::{Fleet, GpuModelId, NamespaceId, PriorityClassId, Taint, TaintEffect, World};
@@ -123,6 +124,44 @@ impl Checker<'_> {
                 })
             })
             .collect()
+    }
+
+    /// Kubernetes tolerations.
+    pub(crate) fn tolerations(
+        &self,
+        specs: &[spec::karmada::TolerationSpec],
+        path: &str,
+    ) -> Result<Vec<Toleration>, Error> {
+        let mut tolerations = Vec::new();
+        for (idx, t) in specs.iter().enumerate() {
+            let t_path = format!("{path}[{idx}]");
+            let operator = match t.operator.as_ref().map(|o| o.value.as_str()) {
+                None | Some("Equal") | Some("") => TolerationOperator::Equal,
+                Some("Exists") => TolerationOperator::Exists,
+                Some(other) => {
+                    return self.at(
+                        t.operator.as_ref().expect("some"),
+                        format!("{t_path}.operator"),
+                        format!("unknown operator {other:?}; expected Exists or Equal"),
+                    );
+                }
+            };
+            let effect = match &t.effect {
+                Some(text) if !text.value.is_empty() => {
+                    Some(self.taint_effect(text, &format!("{t_path}.effect"))?)
+                }
+                _ => None,
+            };
+            tolerations.push(Toleration {
+                // Kubernetes treats zero and negative seconds as "evict at once".
+                toleration_seconds: t.toleration_seconds.map(|seconds| seconds.max(0) as u64),
+                key: t.key.clone(),
+                operator,
+                value: t.value.clone(),
+                effect,
+            });
+        }
+        Ok(tolerations)
     }
 
     pub(crate) fn taint_effect(&self, text: &Text, path: &str) -> Result<TaintEffect, Error> {

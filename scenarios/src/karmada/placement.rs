@@ -4,8 +4,7 @@
 use scheduler::policy::{
     ApplicationFailover, ClusterAffinity, ClusterAffinityTerm, ClusterFailover, DivisionPreference,
     Failover, LabelSelector, Placement, PurgeMode, ReplicaScheduling, Requirement,
-    SelectorOperator, SpreadConstraint, SpreadField, StaticWeightRule, Toleration,
-    TolerationOperator,
+    SelectorOperator, SpreadConstraint, SpreadField, StaticWeightRule,
 };
 
 use serde::de::IgnoredAny;
@@ -73,44 +72,6 @@ impl Checker<'_> {
         path: &str,
     ) -> Result<Requirement, Error> {
         self.requirement(spec, path, SelectorKind::Node)
-    }
-
-    /// Kubernetes tolerations.
-    pub(crate) fn tolerations(
-        &self,
-        specs: &[TolerationSpec],
-        path: &str,
-    ) -> Result<Vec<Toleration>, Error> {
-        let mut tolerations = Vec::new();
-        for (idx, t) in specs.iter().enumerate() {
-            let t_path = format!("{path}[{idx}]");
-            let operator = match t.operator.as_ref().map(|o| o.value.as_str()) {
-                None | Some("Equal") | Some("") => TolerationOperator::Equal,
-                Some("Exists") => TolerationOperator::Exists,
-                Some(other) => {
-                    return self.at(
-                        t.operator.as_ref().expect("some"),
-                        format!("{t_path}.operator"),
-                        format!("unknown operator {other:?}; expected Exists or Equal"),
-                    );
-                }
-            };
-            let effect = match &t.effect {
-                Some(text) if !text.value.is_empty() => {
-                    Some(self.taint_effect(text, &format!("{t_path}.effect"))?)
-                }
-                _ => None,
-            };
-            tolerations.push(Toleration {
-                // Kubernetes treats zero and negative seconds as "evict at once".
-                toleration_seconds: t.toleration_seconds.map(|seconds| seconds.max(0) as u64),
-                key: t.key.clone(),
-                operator,
-                value: t.value.clone(),
-                effect,
-            });
-        }
-        Ok(tolerations)
     }
 
     /// `spec.failover`, with Karmada's defaults (purge mode Gracefully, toleration 300 s,
