@@ -1,5 +1,6 @@
-//! Karmada objects in their own camelCase shape, as `kubectl get -o yaml` prints them, and
-//! their conversion into the scheduler's types with Karmada's defaults and validation.
+//! Karmada objects converted into the scheduler's types with Karmada's defaults and
+//! validation: policy files read whole here, placements in `placement`. The objects' shapes
+//! are [`crate::spec::karmada`]'s, re-exported here.
 
 use scheduler::policy::{
     OverridePolicy, OverrideRule, Overrider, Placement, PlacementId, PropagationPolicy,
@@ -14,6 +15,7 @@ use crate::spec::Text;
 
 mod placement;
 
+// Kept at their old paths for callers of this module.
 pub use crate::spec::karmada::*;
 
 /// Just the kinds of an object and of a List's items.

@@ -1,8 +1,8 @@
 //! Loaders for real cluster traces, one file per format. Each streams its rows: a reader yields
 //! one typed record at a time, so a trace of millions of rows needs memory for one row.
 //!
-//! Each format also says what it offers a scenario ([`TraceFormat`]): a job trace for
-//! `workload.trace`, a node list for `fleet_from_trace`, or both; [`FORMATS`] lists them.
+//! Each format also says what it offers a scenario (`TraceFormat`): a job trace for
+//! `workload.trace`, a node list for `fleet_from_trace`, or both; `FORMATS` lists them.
 //!
 //! Every malformed row is an [`Error::Input`] naming the file, the 1-based line and column of
 //! the offending field, the column's name, and what was expected.
