@@ -138,57 +138,7 @@ fn job_list(
                 request,
             }]
         } else {
-            let per_replica_given = job.gpus != 0
-                || job.cpu.is_some()
-                || job.memory.is_some()
-                || !job.gpu_models.is_empty()
-                || job.replicas.value != 1;
-            if per_replica_given {
-                return ck.at(
-                    &job.components[0],
-                    format!("{path}.components"),
-                    "a job with components gives replicas, gpus, cpu, memory and gpu_models per component, not for the whole job",
-                );
-            }
-            let mut components: Vec<Component> = Vec::with_capacity(job.components.len());
-            for (c_idx, spanned) in job.components.iter().enumerate() {
-                let component = &spanned.value;
-                let c_path = format!("{path}.components[{c_idx}]");
-                if components.iter().any(|c| c.name == component.name.value) {
-                    return ck.at(
-                        &component.name,
-                        format!("{c_path}.name"),
-                        format!("duplicate component name {:?}", component.name.value),
-                    );
-                }
-                if job.components.len() > usize::from(u8::MAX) {
-                    return ck.at(spanned, c_path, "a job has at most 255 components");
-                }
-                let request = pod_request(
-                    ck,
-                    world,
-                    claims,
-                    &c_path,
-                    RequestFields {
-                        replicas: &component.replicas,
-                        gpus: component.gpus,
-                        cpu: &component.cpu,
-                        memory: &component.memory,
-                        gpu_models: &component.gpu_models,
-                        node_selector: component
-                            .node_selector
-                            .as_ref()
-                            .unwrap_or(&job.node_selector),
-                        tolerations: component.tolerations.as_ref().unwrap_or(&job.tolerations),
-                    },
-                )?;
-                components.push(Component {
-                    name: component.name.value.clone(),
-                    replicas: component.replicas.value,
-                    request,
-                });
-            }
-            components
+            components(ck, world, claims, job, &path)?
         };
         jobs.push(Job {
             id: JobId(0),
@@ -225,6 +175,67 @@ fn job_list(
     }
     number_in_submit_order(&mut jobs);
     Ok(jobs)
+}
+
+/// The components of a job that lists them, each with its own request.
+fn components(
+    ck: &Checker<'_>,
+    world: &World,
+    claims: &mut ClaimTable,
+    job: &spec::JobSpec,
+    path: &str,
+) -> Result<Vec<Component>, Error> {
+    let per_replica_given = job.gpus != 0
+        || job.cpu.is_some()
+        || job.memory.is_some()
+        || !job.gpu_models.is_empty()
+        || job.replicas.value != 1;
+    if per_replica_given {
+        return ck.at(
+            &job.components[0],
+            format!("{path}.components"),
+            "a job with components gives replicas, gpus, cpu, memory and gpu_models per component, not for the whole job",
+        );
+    }
+    let mut components: Vec<Component> = Vec::with_capacity(job.components.len());
+    for (c_idx, spanned) in job.components.iter().enumerate() {
+        let component = &spanned.value;
+        let c_path = format!("{path}.components[{c_idx}]");
+        if components.iter().any(|c| c.name == component.name.value) {
+            return ck.at(
+                &component.name,
+                format!("{c_path}.name"),
+                format!("duplicate component name {:?}", component.name.value),
+            );
+        }
+        if job.components.len() > usize::from(u8::MAX) {
+            return ck.at(spanned, c_path, "a job has at most 255 components");
+        }
+        let request = pod_request(
+            ck,
+            world,
+            claims,
+            &c_path,
+            RequestFields {
+                replicas: &component.replicas,
+                gpus: component.gpus,
+                cpu: &component.cpu,
+                memory: &component.memory,
+                gpu_models: &component.gpu_models,
+                node_selector: component
+                    .node_selector
+                    .as_ref()
+                    .unwrap_or(&job.node_selector),
+                tolerations: component.tolerations.as_ref().unwrap_or(&job.tolerations),
+            },
+        )?;
+        components.push(Component {
+            name: component.name.value.clone(),
+            replicas: component.replicas.value,
+            request,
+        });
+    }
+    Ok(components)
 }
 
 /// The fields a replica request is read from: a job's, or one of its components'.
