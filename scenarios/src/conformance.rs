@@ -19,10 +19,10 @@ use serde::Deserialize;
 use sim_core::model::{Cluster, ClusterId, JobId, NamespaceId, PodRequest};
 use sim_core::quantity::Quantity;
 
+use crate::check::Checker;
 use crate::error::Error;
-use crate::karmada::{PlacementSpec, RequirementSpec, TolerationSpec};
+use crate::spec::karmada::{PlacementSpec, RequirementSpec, TolerationSpec};
 use crate::spec::{TaintSpec, Text};
-use crate::validate::Checker;
 
 type Quantities = BTreeMap<String, Text>;
 
@@ -435,39 +435,7 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
                 &name_of,
             )
         }
-        "select" => {
-            let plugins = SchedulerConfig::default()
-                .resolve(0)
-                .expect("in-tree plugins");
-            let scores: Vec<Option<i64>> = spec.clusters.iter().map(|c| c.score).collect();
-            let estimates: Vec<Option<i64>> =
-                spec.clusters.iter().map(|c| c.available_replicas).collect();
-            let decision = generic::schedule(
-                &plugins,
-                &view,
-                &views,
-                Given {
-                    scores: &scores,
-                    estimates: &estimates,
-                    brief: false,
-                },
-                Mode::Steady,
-            );
-            match decision.outcome {
-                Outcome::NoClusterFit(_) | Outcome::Error(_) if decision.selected.is_empty() => {
-                    Answer::Unschedulable
-                }
-                _ => {
-                    let mut names: Vec<String> = decision
-                        .selected
-                        .iter()
-                        .map(|&i| clusters[i].name.clone())
-                        .collect();
-                    names.sort();
-                    Answer::Selected(names)
-                }
-            }
-        }
+        "select" => select_answer(spec, &clusters, &view, &views),
         "estimate" => {
             let mut answers = BTreeMap::new();
             for (idx, cluster) in spec.clusters.iter().enumerate() {
@@ -491,6 +459,45 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
         expected,
         got,
     })
+}
+
+/// A `select` case: the clusters the scheduler selects, by name, or unschedulable.
+fn select_answer(
+    spec: &CaseSpec,
+    clusters: &[Cluster],
+    view: &BindingView<'_>,
+    views: &[ClusterView<'_>],
+) -> Answer {
+    let plugins = SchedulerConfig::default()
+        .resolve(0)
+        .expect("in-tree plugins");
+    let scores: Vec<Option<i64>> = spec.clusters.iter().map(|c| c.score).collect();
+    let estimates: Vec<Option<i64>> = spec.clusters.iter().map(|c| c.available_replicas).collect();
+    let decision = generic::schedule(
+        &plugins,
+        view,
+        views,
+        Given {
+            scores: &scores,
+            estimates: &estimates,
+            brief: false,
+        },
+        Mode::Steady,
+    );
+    match decision.outcome {
+        Outcome::NoClusterFit(_) | Outcome::Error(_) if decision.selected.is_empty() => {
+            Answer::Unschedulable
+        }
+        _ => {
+            let mut names: Vec<String> = decision
+                .selected
+                .iter()
+                .map(|&i| clusters[i].name.clone())
+                .collect();
+            names.sort();
+            Answer::Selected(names)
+        }
+    }
 }
 
 fn assignment_answer(outcome: Outcome, name_of: &dyn Fn(ClusterId) -> String) -> Answer {

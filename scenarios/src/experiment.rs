@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use crate::check::Checker;
 use crate::error::{Error, Position};
 use crate::spec::Text;
 use crate::traces::openb::{OpenbNodes, OpenbPods};
-use crate::validate::Checker;
 
 /// The experiment file as written.
 #[derive(Debug, Deserialize)]

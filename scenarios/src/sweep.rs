@@ -11,13 +11,15 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_saphyr::Spanned;
+use sim_core::model::WorldNames;
 
+use crate::check::Checker;
 use crate::error::{Error, Position};
 use crate::metric::{Group, MetricKey, MetricKind};
 use crate::patch::{FieldPath, Patch, PatchOp};
 use crate::spec::Text;
 use crate::tree::{Node, NodeKind, Number};
-use crate::validate::{Checker, Scenario};
+use crate::validate::Scenario;
 use crate::variant::{
     BaseScenario, Condition, PlacedPatch, StudyFile, load_base, parse_condition, patches_of,
     read_study_file, read_text, replications,
@@ -225,7 +227,7 @@ fn merge_conditions(first: &Condition, second: &Condition) -> Condition {
 
 /// The metrics every sweep tabulates, before any the file adds: overall ones, then p95 waiting
 /// per priority class and per namespace of the base.
-pub fn default_metrics(names: &crate::variant::BaseNames) -> Vec<MetricKey> {
+pub fn default_metrics(names: &WorldNames) -> Vec<MetricKey> {
     let overall = [
         MetricKind::GpuUtilization,
         MetricKind::JobsSubmitted,
@@ -263,10 +265,7 @@ pub fn default_metrics(names: &crate::variant::BaseNames) -> Vec<MetricKey> {
 }
 
 /// Checks that a metric's group names something the base declares.
-pub(crate) fn check_metric_names(
-    key: &MetricKey,
-    names: &crate::variant::BaseNames,
-) -> Result<(), String> {
+pub(crate) fn check_metric_names(key: &MetricKey, names: &WorldNames) -> Result<(), String> {
     let (what, name, known) = match &key.group {
         Group::All => return Ok(()),
         Group::PriorityClass(n) => ("priority class", n, &names.priority_classes),
@@ -293,7 +292,7 @@ pub(crate) fn metric_list(
     ck: &Checker<'_>,
     texts: &[Text],
     field: &str,
-    names: &crate::variant::BaseNames,
+    names: &WorldNames,
 ) -> Result<Vec<MetricKey>, Error> {
     texts
         .iter()
@@ -395,12 +394,6 @@ fn read_axis(
     axis_idx: usize,
 ) -> Result<Axis, Error> {
     let field = format!("axes[{axis_idx}]");
-    let position = |node: &Node, path: String| Position {
-        file: ck.file.to_owned(),
-        line: node.line,
-        column: node.column,
-        path,
-    };
     let mut paths: Vec<&Text> = spec.paths.iter().collect();
     if let Some(path) = &spec.path {
         paths.insert(0, path);
@@ -446,101 +439,12 @@ fn read_axis(
             Ok,
         )?,
     };
-    let mut field_paths = Vec::new();
-    for (idx, text) in paths.iter().enumerate() {
-        let at = if spec.path.is_some() && idx == 0 {
-            format!("{field}.path")
-        } else {
-            format!("{field}.paths[{}]", idx - usize::from(spec.path.is_some()))
-        };
-        let path = FieldPath::parse(&text.value).or_else(|e| ck.at(text, &at, e))?;
-        // A path that selects nothing is the path's fault, whatever the value.
-        let path_origin = Position {
-            file: ck.file.to_owned(),
-            line: text.referenced.line(),
-            column: text.referenced.column(),
-            path: at,
-        };
-        field_paths.push((path, path_origin));
-    }
     let (default_name, values) = if let Some(values_node) = node.get("values") {
-        let values = raw_values(ck, values_node, &format!("{field}.values"))?;
-        let values = values
-            .into_iter()
-            .map(|(value, origin)| {
-                let patches = field_paths
-                    .iter()
-                    .map(|(path, path_origin)| PlacedPatch {
-                        patch: Patch {
-                            path: path.clone(),
-                            op,
-                            value: value.clone(),
-                        },
-                        origin: path_origin.clone(),
-                    })
-                    .collect();
-                let number = value.scalar().and_then(|s| s.number()).map(Number::as_f64);
-                AxisValue {
-                    label: label_of(&value),
-                    number,
-                    patches,
-                    condition: None,
-                    origin,
-                }
-            })
-            .collect();
-        (paths[0].value.clone(), values)
+        patched_values(ck, spec, values_node, &paths, op, &field)?
     } else if let Some(variants) = &spec.variants {
-        let variant_nodes = node
-            .get("variants")
-            .and_then(Node::items)
-            .unwrap_or_default();
-        let mut values = Vec::new();
-        for (idx, (variant, variant_node)) in variants.iter().zip(variant_nodes).enumerate() {
-            let path = format!("{field}.variants[{idx}]");
-            let mut patches = Vec::new();
-            for (key, op) in [
-                ("set", PatchOp::Set),
-                ("add", PatchOp::Add),
-                ("scale", PatchOp::Scale),
-                ("append", PatchOp::Append),
-            ] {
-                if let Some(changes) = variant_node.get(key) {
-                    patches.extend(patches_of(changes, op, ck.file, &format!("{path}.{key}"))?);
-                }
-            }
-            values.push(AxisValue {
-                label: variant.name.value.clone(),
-                number: None,
-                patches,
-                condition: None,
-                origin: position(variant_node, path),
-            });
-        }
-        ("variant".to_owned(), values)
+        variant_values(ck, node, variants, &field)?
     } else {
-        let conditions = spec.conditions.as_deref().unwrap_or_default();
-        let mut values = Vec::new();
-        for (idx, text) in conditions.iter().enumerate() {
-            let path = format!("{field}.conditions[{idx}]");
-            let expanded =
-                parse_condition(&text.value, &base.names).or_else(|e| ck.at(text, &path, e))?;
-            for condition in expanded {
-                values.push(AxisValue {
-                    label: condition.label(),
-                    number: None,
-                    patches: Vec::new(),
-                    condition: Some(condition),
-                    origin: Position {
-                        file: ck.file.to_owned(),
-                        line: text.referenced.line(),
-                        column: text.referenced.column(),
-                        path: path.clone(),
-                    },
-                });
-            }
-        }
-        ("condition".to_owned(), values)
+        condition_values(ck, base, spec, &field)?
     };
     if values.is_empty() {
         return ck.error(node.line, node.column, field, "the axis has no values");
@@ -562,6 +466,133 @@ fn read_axis(
     }
     let name = spec.name.as_ref().map_or(default_name, |n| n.value.clone());
     Ok(Axis { name, values })
+}
+
+/// The values of a `values` axis, each setting the axis's paths.
+fn patched_values(
+    ck: &Checker<'_>,
+    spec: &AxisSpec,
+    values_node: &Node,
+    paths: &[&Text],
+    op: PatchOp,
+    field: &str,
+) -> Result<(String, Vec<AxisValue>), Error> {
+    let mut field_paths = Vec::new();
+    for (idx, text) in paths.iter().enumerate() {
+        let at = if spec.path.is_some() && idx == 0 {
+            format!("{field}.path")
+        } else {
+            format!("{field}.paths[{}]", idx - usize::from(spec.path.is_some()))
+        };
+        let path = FieldPath::parse(&text.value).or_else(|e| ck.at(text, &at, e))?;
+        // A path that selects nothing is the path's fault, whatever the value.
+        let path_origin = Position {
+            file: ck.file.to_owned(),
+            line: text.referenced.line(),
+            column: text.referenced.column(),
+            path: at,
+        };
+        field_paths.push((path, path_origin));
+    }
+    let values = raw_values(ck, values_node, &format!("{field}.values"))?;
+    let values = values
+        .into_iter()
+        .map(|(value, origin)| {
+            let patches = field_paths
+                .iter()
+                .map(|(path, path_origin)| PlacedPatch {
+                    patch: Patch {
+                        path: path.clone(),
+                        op,
+                        value: value.clone(),
+                    },
+                    origin: path_origin.clone(),
+                })
+                .collect();
+            let number = value.scalar().and_then(|s| s.number()).map(Number::as_f64);
+            AxisValue {
+                label: label_of(&value),
+                number,
+                patches,
+                condition: None,
+                origin,
+            }
+        })
+        .collect();
+    Ok((paths[0].value.clone(), values))
+}
+
+/// The values of a `variants` axis, each a named set of changes.
+fn variant_values(
+    ck: &Checker<'_>,
+    node: &Node,
+    variants: &[VariantSpec],
+    field: &str,
+) -> Result<(String, Vec<AxisValue>), Error> {
+    let position = |node: &Node, path: String| Position {
+        file: ck.file.to_owned(),
+        line: node.line,
+        column: node.column,
+        path,
+    };
+    let variant_nodes = node
+        .get("variants")
+        .and_then(Node::items)
+        .unwrap_or_default();
+    let mut values = Vec::new();
+    for (idx, (variant, variant_node)) in variants.iter().zip(variant_nodes).enumerate() {
+        let path = format!("{field}.variants[{idx}]");
+        let mut patches = Vec::new();
+        for (key, op) in [
+            ("set", PatchOp::Set),
+            ("add", PatchOp::Add),
+            ("scale", PatchOp::Scale),
+            ("append", PatchOp::Append),
+        ] {
+            if let Some(changes) = variant_node.get(key) {
+                patches.extend(patches_of(changes, op, ck.file, &format!("{path}.{key}"))?);
+            }
+        }
+        values.push(AxisValue {
+            label: variant.name.value.clone(),
+            number: None,
+            patches,
+            condition: None,
+            origin: position(variant_node, path),
+        });
+    }
+    Ok(("variant".to_owned(), values))
+}
+
+/// The values of a `conditions` axis, each condition expanded.
+fn condition_values(
+    ck: &Checker<'_>,
+    base: &BaseScenario,
+    spec: &AxisSpec,
+    field: &str,
+) -> Result<(String, Vec<AxisValue>), Error> {
+    let conditions = spec.conditions.as_deref().unwrap_or_default();
+    let mut values = Vec::new();
+    for (idx, text) in conditions.iter().enumerate() {
+        let path = format!("{field}.conditions[{idx}]");
+        let expanded =
+            parse_condition(&text.value, &base.names).or_else(|e| ck.at(text, &path, e))?;
+        for condition in expanded {
+            values.push(AxisValue {
+                label: condition.label(),
+                number: None,
+                patches: Vec::new(),
+                condition: Some(condition),
+                origin: Position {
+                    file: ck.file.to_owned(),
+                    line: text.referenced.line(),
+                    column: text.referenced.column(),
+                    path: path.clone(),
+                },
+            });
+        }
+    }
+    Ok(("condition".to_owned(), values))
 }
 
 /// A value's label: a scalar's text, anything else in one-line flow YAML.

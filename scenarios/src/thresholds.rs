@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
+use crate::check::Checker;
 use crate::error::Error;
-use crate::validate::Checker;
 
 /// One metric's limits as written.
 #[derive(Debug, Deserialize)]

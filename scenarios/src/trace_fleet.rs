@@ -10,13 +10,13 @@ use std::path::Path;
 
 use serde_saphyr::{Location, Spanned};
 
+use crate::check::Checker;
 use crate::error::Error;
-use crate::spec::{ClusterSpec, FleetFromTraceSpec, NodePoolSpec, SplitSpec, Text};
-use crate::traces::openb::OpenbNodes;
-use crate::traces::pai::PaiMachines;
-use crate::traces::philly::{PhillyMachines, PhillyVcs};
-use crate::traces::spot::SpotNodes;
-use crate::validate::Checker;
+use crate::spec::{
+    ByHashSpec, ByPhillyVcSpec, ClusterSpec, FleetFromTraceSpec, NodePoolSpec, SplitSpec, Text,
+};
+use crate::traces::philly::PhillyVcs;
+use crate::traces::{self, NodeList, TraceNode};
 
 /// Clusters generated from a trace, ready to append to the scenario's `clusters`.
 pub(crate) struct TraceFleet {
@@ -27,124 +27,6 @@ pub(crate) struct TraceFleet {
     pub(crate) models: Vec<(String, Option<u64>)>,
     /// Things a user should know (nodes left out, clusters left empty), one line each.
     pub(crate) warnings: Vec<String>,
-}
-
-/// One node as every node-list format describes it.
-struct TraceNode {
-    name: String,
-    /// Milli-cores; `None` when the format gives no CPU.
-    cpu_milli: Option<u64>,
-    /// Bytes; `None` when the format gives no memory.
-    memory: Option<u64>,
-    gpus: u32,
-    model: Option<String>,
-    /// Memory of each GPU in bytes, when the trace gives it.
-    model_memory: Option<u64>,
-}
-
-/// The node-list formats, with what each gives about a node.
-#[derive(Clone, Copy)]
-enum Format {
-    OpenbNodes,
-    PaiMachines,
-    SpotNodes,
-    PhillyMachines,
-}
-
-const FORMATS: &str = "openb-nodes, pai-machines, spot-nodes or philly-machines";
-
-impl Format {
-    fn parse(name: &str) -> Option<Format> {
-        match name {
-            "openb-nodes" => Some(Format::OpenbNodes),
-            "pai-machines" => Some(Format::PaiMachines),
-            "spot-nodes" => Some(Format::SpotNodes),
-            "philly-machines" => Some(Format::PhillyMachines),
-            _ => None,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Format::OpenbNodes => "openb-nodes",
-            Format::PaiMachines => "pai-machines",
-            Format::SpotNodes => "spot-nodes",
-            Format::PhillyMachines => "philly-machines",
-        }
-    }
-
-    fn gives_cpu(self) -> bool {
-        !matches!(self, Format::PhillyMachines)
-    }
-
-    fn gives_memory(self) -> bool {
-        matches!(self, Format::OpenbNodes | Format::PaiMachines)
-    }
-
-    fn read(self, file: &Path) -> Result<Vec<TraceNode>, Error> {
-        const MIB: u64 = 1 << 20;
-        const GIB: u64 = 1 << 30;
-        match self {
-            Format::OpenbNodes => OpenbNodes::open(file)?
-                .map(|node| {
-                    let node = node?;
-                    Ok(TraceNode {
-                        name: node.name,
-                        cpu_milli: Some(node.cpu_milli),
-                        memory: Some(node.memory_mib.saturating_mul(MIB)),
-                        gpus: node.gpus,
-                        model: node.model,
-                        model_memory: None,
-                    })
-                })
-                .collect(),
-            // PAI's "GB" of machine memory are DIMM sizes, i.e. GiB.
-            Format::PaiMachines => PaiMachines::open(file)?
-                .map(|machine| {
-                    let machine = machine?;
-                    Ok(TraceNode {
-                        name: machine.name,
-                        cpu_milli: Some(u64::from(machine.cpu_cores) * 1000),
-                        memory: Some(u64::from(machine.memory_gb) * GIB),
-                        gpus: machine.gpus,
-                        model: machine.gpu_type,
-                        model_memory: None,
-                    })
-                })
-                .collect(),
-            Format::SpotNodes => SpotNodes::open(file)?
-                .map(|node| {
-                    let node = node?;
-                    Ok(TraceNode {
-                        name: node.name,
-                        cpu_milli: Some(u64::from(node.cpu_cores) * 1000),
-                        memory: None,
-                        gpus: node.gpus,
-                        model: (node.gpus > 0).then_some(node.gpu_model),
-                        model_memory: None,
-                    })
-                })
-                .collect(),
-            // Philly names no GPU model; the memory per GPU tells the two kinds apart.
-            Format::PhillyMachines => PhillyMachines::open(file)?
-                .map(|machine| {
-                    let machine = machine?;
-                    let model = (machine.gpus > 0).then(|| match machine.gpu_memory_gb {
-                        Some(gb) => format!("philly-{gb}GB"),
-                        None => "philly".to_owned(),
-                    });
-                    Ok(TraceNode {
-                        name: machine.id,
-                        cpu_milli: None,
-                        memory: None,
-                        gpus: machine.gpus,
-                        model,
-                        model_memory: machine.gpu_memory_gb.map(|gb| u64::from(gb) * GIB),
-                    })
-                })
-                .collect(),
-        }
-    }
 }
 
 /// FNV-1a (64-bit) of the node name: a stable hash, the same on every machine and release,
@@ -178,19 +60,20 @@ pub(crate) fn expand(
     spec: FleetFromTraceSpec,
 ) -> Result<TraceFleet, Error> {
     let path = "fleet_from_trace";
-    let Some(format) = Format::parse(&spec.format.value) else {
+    let Some(format) = traces::node_list(&spec.format.value) else {
         return ck.at(
             &spec.format,
             format!("{path}.format"),
             format!(
-                "unknown node-list format {:?}; expected {FORMATS}",
-                spec.format.value
+                "unknown node-list format {:?}; expected {}",
+                spec.format.value,
+                traces::node_list_names()
             ),
         );
     };
     let cpu = node_default(
         ck,
-        format.gives_cpu(),
+        format.gives_cpu,
         spec.node_cpu.as_ref(),
         "node_cpu",
         format,
@@ -198,7 +81,7 @@ pub(crate) fn expand(
     .map(|q| q.milli_value());
     let memory = node_default(
         ck,
-        format.gives_memory(),
+        format.gives_memory,
         spec.node_memory.as_ref(),
         "node_memory",
         format,
@@ -206,7 +89,7 @@ pub(crate) fn expand(
     .map(|q| q.value());
     let max_pods = spec.max_pods.as_ref().map_or(110, |m| m.value);
     let file = base.join(&spec.file.value);
-    let nodes = format.read(&file)?;
+    let nodes = (format.read)(&file)?;
     let mut warnings = Vec::new();
     let (targets, named) = split(ck, base, &spec.split, &nodes, &mut warnings)?;
     for name in spec.clusters.keys() {
@@ -258,30 +141,7 @@ pub(crate) fn expand(
                 file.display()
             ));
         }
-        let mut pool_names = BTreeSet::new();
-        let node_pools = cluster_pools
-            .into_iter()
-            .map(|(shape, count)| {
-                let mut pool_name = shape.pool_name();
-                let stem = pool_name.clone();
-                let mut n = 1;
-                while !pool_names.insert(pool_name.clone()) {
-                    n += 1;
-                    pool_name = format!("{stem}-{n}");
-                }
-                NodePoolSpec {
-                    name: spanned(pool_name, at),
-                    count,
-                    cpu: spanned(format!("{}m", shape.cpu_milli), at),
-                    memory: spanned(shape.memory.to_string(), at),
-                    gpus: shape.gpus,
-                    gpu_model: shape.model.map(|m| spanned(m, at)),
-                    max_pods,
-                    labels: BTreeMap::new(),
-                    taints: Vec::new(),
-                }
-            })
-            .collect();
+        let node_pools = node_pools(cluster_pools, at, max_pods);
         let attrs = attributes.remove(name).unwrap_or_default();
         clusters.push(ClusterSpec {
             name: spanned(name.to_owned(), at),
@@ -300,6 +160,34 @@ pub(crate) fn expand(
         models,
         warnings,
     })
+}
+
+/// Pool specs for a cluster's shapes, named after their shape (numbered where two names meet).
+fn node_pools(shapes: Vec<(Shape, u32)>, at: Location, max_pods: u32) -> Vec<NodePoolSpec> {
+    let mut pool_names = BTreeSet::new();
+    shapes
+        .into_iter()
+        .map(|(shape, count)| {
+            let mut pool_name = shape.pool_name();
+            let stem = pool_name.clone();
+            let mut n = 1;
+            while !pool_names.insert(pool_name.clone()) {
+                n += 1;
+                pool_name = format!("{stem}-{n}");
+            }
+            NodePoolSpec {
+                name: spanned(pool_name, at),
+                count,
+                cpu: spanned(format!("{}m", shape.cpu_milli), at),
+                memory: spanned(shape.memory.to_string(), at),
+                gpus: shape.gpus,
+                gpu_model: shape.model.map(|m| spanned(m, at)),
+                max_pods,
+                labels: BTreeMap::new(),
+                taints: Vec::new(),
+            }
+        })
+        .collect()
 }
 
 /// The shape of identical nodes.
@@ -342,7 +230,7 @@ fn node_default(
     format_gives: bool,
     text: Option<&Text>,
     field: &str,
-    format: Format,
+    format: NodeList,
 ) -> Result<Option<sim_core::quantity::Quantity>, Error> {
     let path = format!("fleet_from_trace.{field}");
     let what = if field == "node_cpu" { "CPU" } else { "memory" };
@@ -353,7 +241,7 @@ fn node_default(
             path,
             format!(
                 "{} gives each node's {what}; {field} is only for formats that do not",
-                format.name()
+                format.name
             ),
         ),
         (false, Some(text)) => ck.quantity(text, &path).map(Some),
@@ -363,11 +251,14 @@ fn node_default(
             path,
             format!(
                 "{} gives no {what} per node: set fleet_from_trace.{field} (a quantity)",
-                format.name()
+                format.name
             ),
         ),
     }
 }
+
+/// Each node's cluster (`None`: left out), and the set of clusters a split rule names.
+type Targets = (Vec<Option<String>>, BTreeSet<String>);
 
 /// Applies the split rule: each node's cluster (`None`: left out) and the set of clusters the
 /// rule names.
@@ -377,7 +268,7 @@ fn split(
     split: &Spanned<SplitSpec>,
     nodes: &[TraceNode],
     warnings: &mut Vec<String>,
-) -> Result<(Vec<Option<String>>, BTreeSet<String>), Error> {
+) -> Result<Targets, Error> {
     let path = "fleet_from_trace.split";
     let rule = &split.value;
     let given = [
@@ -400,103 +291,153 @@ fn split(
         return Ok((vec![Some(cluster.value.clone()); nodes.len()], named));
     }
     if let Some(map) = &rule.by_model {
-        named.extend(map.values().map(|t| t.value.clone()));
-        let mut used = BTreeSet::new();
-        let mut targets = Vec::with_capacity(nodes.len());
-        for node in nodes {
-            let key = node.model.as_deref().unwrap_or(BY_MODEL_CPU_ONLY);
-            let key = if map.contains_key(key) {
-                key
-            } else {
-                BY_MODEL_DEFAULT
-            };
-            let Some(cluster) = map.get(key) else {
-                let what = node
-                    .model
-                    .as_ref()
-                    .map_or("no GPUs".to_owned(), |m| format!("GPU model {m:?}"));
-                let key = node.model.as_deref().unwrap_or(BY_MODEL_CPU_ONLY);
-                return ck.at(
-                    split,
-                    format!("{path}.by_model"),
-                    format!(
-                        "node {:?} has {what}, which by_model does not list: add {key:?} or {BY_MODEL_DEFAULT:?}",
-                        node.name
-                    ),
-                );
-            };
-            used.insert(key);
-            targets.push(Some(cluster.value.clone()));
-        }
-        for key in map.keys() {
-            if !used.contains(key.as_str()) {
-                warnings.push(format!(
-                    "fleet_from_trace.split.by_model: no node matches {key:?}"
-                ));
-            }
-        }
-        return Ok((targets, named));
+        return by_model(ck, split, map, nodes, warnings);
     }
     if let Some(by_hash) = &rule.by_hash {
-        let list = &by_hash.clusters;
-        if list.is_empty() {
-            return ck.at(
-                split,
-                format!("{path}.by_hash.clusters"),
-                "list at least one cluster",
-            );
-        }
-        for (idx, cluster) in list.iter().enumerate() {
-            if !named.insert(cluster.value.clone()) {
-                return ck.at(
-                    cluster,
-                    format!("{path}.by_hash.clusters[{idx}]"),
-                    format!("cluster {:?} is listed twice", cluster.value),
-                );
-            }
-        }
-        let targets = nodes
-            .iter()
-            .map(|node| {
-                Some(
-                    list[(fnv1a(&node.name) % list.len() as u64) as usize]
-                        .value
-                        .clone(),
-                )
-            })
-            .collect();
-        return Ok((targets, named));
+        return by_hash_rule(ck, split, by_hash, nodes);
     }
     if let Some(shares) = &rule.by_share {
-        let mut total = 0u64;
-        for (cluster, percent) in shares {
-            if percent.value > 100 {
-                return ck.at(
-                    percent,
-                    format!("{path}.by_share.{cluster}"),
-                    format!("{}% of the nodes: expected at most 100", percent.value),
-                );
-            }
-            total += u64::from(percent.value);
-        }
-        if total != 100 {
-            return ck.at(
-                split,
-                format!("{path}.by_share"),
-                format!("the shares add up to {total}%, not 100%"),
-            );
-        }
-        named.extend(shares.keys().cloned());
-        let percents: Vec<u32> = shares.values().map(|p| p.value).collect();
-        let counts = largest_remainder(nodes.len() as u64, &percents);
-        let targets = shares
-            .keys()
-            .zip(counts)
-            .flat_map(|(cluster, count)| std::iter::repeat_n(Some(cluster.clone()), count as usize))
-            .collect();
-        return Ok((targets, named));
+        return by_share(ck, split, shares, nodes);
     }
     let by_vc = rule.by_philly_vc.as_ref().expect("exactly one rule");
+    by_philly_vc(ck, base, by_vc, nodes, warnings)
+}
+
+/// `split.by_model`.
+fn by_model(
+    ck: &Checker<'_>,
+    split: &Spanned<SplitSpec>,
+    map: &BTreeMap<String, Text>,
+    nodes: &[TraceNode],
+    warnings: &mut Vec<String>,
+) -> Result<Targets, Error> {
+    let path = "fleet_from_trace.split";
+    let mut named = BTreeSet::new();
+    named.extend(map.values().map(|t| t.value.clone()));
+    let mut used = BTreeSet::new();
+    let mut targets = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let key = node.model.as_deref().unwrap_or(BY_MODEL_CPU_ONLY);
+        let key = if map.contains_key(key) {
+            key
+        } else {
+            BY_MODEL_DEFAULT
+        };
+        let Some(cluster) = map.get(key) else {
+            let what = node
+                .model
+                .as_ref()
+                .map_or("no GPUs".to_owned(), |m| format!("GPU model {m:?}"));
+            let key = node.model.as_deref().unwrap_or(BY_MODEL_CPU_ONLY);
+            return ck.at(
+                split,
+                format!("{path}.by_model"),
+                format!(
+                    "node {:?} has {what}, which by_model does not list: add {key:?} or {BY_MODEL_DEFAULT:?}",
+                    node.name
+                ),
+            );
+        };
+        used.insert(key);
+        targets.push(Some(cluster.value.clone()));
+    }
+    for key in map.keys() {
+        if !used.contains(key.as_str()) {
+            warnings.push(format!(
+                "fleet_from_trace.split.by_model: no node matches {key:?}"
+            ));
+        }
+    }
+    Ok((targets, named))
+}
+
+/// `split.by_hash`.
+fn by_hash_rule(
+    ck: &Checker<'_>,
+    split: &Spanned<SplitSpec>,
+    by_hash: &ByHashSpec,
+    nodes: &[TraceNode],
+) -> Result<Targets, Error> {
+    let path = "fleet_from_trace.split";
+    let mut named = BTreeSet::new();
+    let list = &by_hash.clusters;
+    if list.is_empty() {
+        return ck.at(
+            split,
+            format!("{path}.by_hash.clusters"),
+            "list at least one cluster",
+        );
+    }
+    for (idx, cluster) in list.iter().enumerate() {
+        if !named.insert(cluster.value.clone()) {
+            return ck.at(
+                cluster,
+                format!("{path}.by_hash.clusters[{idx}]"),
+                format!("cluster {:?} is listed twice", cluster.value),
+            );
+        }
+    }
+    let targets = nodes
+        .iter()
+        .map(|node| {
+            Some(
+                list[(fnv1a(&node.name) % list.len() as u64) as usize]
+                    .value
+                    .clone(),
+            )
+        })
+        .collect();
+    Ok((targets, named))
+}
+
+/// `split.by_share`.
+fn by_share(
+    ck: &Checker<'_>,
+    split: &Spanned<SplitSpec>,
+    shares: &BTreeMap<String, Spanned<u32>>,
+    nodes: &[TraceNode],
+) -> Result<Targets, Error> {
+    let path = "fleet_from_trace.split";
+    let mut named = BTreeSet::new();
+    let mut total = 0u64;
+    for (cluster, percent) in shares {
+        if percent.value > 100 {
+            return ck.at(
+                percent,
+                format!("{path}.by_share.{cluster}"),
+                format!("{}% of the nodes: expected at most 100", percent.value),
+            );
+        }
+        total += u64::from(percent.value);
+    }
+    if total != 100 {
+        return ck.at(
+            split,
+            format!("{path}.by_share"),
+            format!("the shares add up to {total}%, not 100%"),
+        );
+    }
+    named.extend(shares.keys().cloned());
+    let percents: Vec<u32> = shares.values().map(|p| p.value).collect();
+    let counts = largest_remainder(nodes.len() as u64, &percents);
+    let targets = shares
+        .keys()
+        .zip(counts)
+        .flat_map(|(cluster, count)| std::iter::repeat_n(Some(cluster.clone()), count as usize))
+        .collect();
+    Ok((targets, named))
+}
+
+/// `split.by_philly_vc`.
+fn by_philly_vc(
+    ck: &Checker<'_>,
+    base: &Path,
+    by_vc: &ByPhillyVcSpec,
+    nodes: &[TraceNode],
+    warnings: &mut Vec<String>,
+) -> Result<Targets, Error> {
+    let path = "fleet_from_trace.split";
+    let mut named = BTreeSet::new();
     let vc_file = base.join(&by_vc.file.value);
     let vcs = PhillyVcs::open(&vc_file)?.collect::<Result<Vec<_>, Error>>()?;
     let owned: u64 = vcs.iter().map(|vc| u64::from(vc.nodes)).sum();

@@ -322,6 +322,63 @@ enum Open {
     },
 }
 
+impl Open {
+    /// The finished collection and its anchor.
+    fn close(self) -> (Node, usize) {
+        match self {
+            Open::Sequence {
+                items,
+                anchor,
+                line,
+                column,
+            } => (
+                Node {
+                    kind: NodeKind::Sequence(items),
+                    line,
+                    column,
+                },
+                anchor,
+            ),
+            Open::Mapping {
+                entries,
+                anchor,
+                line,
+                column,
+                ..
+            } => (
+                Node {
+                    kind: NodeKind::Mapping(entries),
+                    line,
+                    column,
+                },
+                anchor,
+            ),
+        }
+    }
+}
+
+/// Adds a finished node to the collection being read, or makes it the root. A node that
+/// would be a mapping key but is not a scalar is refused with its line and column.
+fn place(stack: &mut [Open], root: &mut Option<Node>, node: Node) -> Result<(), (u64, u64)> {
+    match stack.last_mut() {
+        None => *root = Some(node),
+        Some(Open::Sequence { items, .. }) => items.push(node),
+        Some(Open::Mapping { entries, key, .. }) => match key.take() {
+            Some((key, key_line, key_column)) => entries.push(Entry {
+                key,
+                line: key_line,
+                column: key_column,
+                value: node,
+            }),
+            None => match node.kind {
+                NodeKind::Scalar(scalar) => *key = Some((scalar, node.line, node.column)),
+                _ => return Err((node.line, node.column)),
+            },
+        },
+    }
+    Ok(())
+}
+
 /// Reads one YAML document into a tree; errors name `file`, the line and the column.
 pub fn parse(text: &str, file: &Path) -> Result<Node, Error> {
     let error = |line: u64, column: u64, message: String| Error::Input {
@@ -392,33 +449,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Node, Error> {
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Open::Sequence {
-                    items,
-                    anchor,
-                    line,
-                    column,
-                }) => Some((
-                    Node {
-                        kind: NodeKind::Sequence(items),
-                        line,
-                        column,
-                    },
-                    anchor,
-                )),
-                Some(Open::Mapping {
-                    entries,
-                    anchor,
-                    line,
-                    column,
-                    ..
-                }) => Some((
-                    Node {
-                        kind: NodeKind::Mapping(entries),
-                        line,
-                        column,
-                    },
-                    anchor,
-                )),
+                Some(open) => Some(open.close()),
                 None => return Err(error(line, column, "unbalanced collection".into())),
             },
             Event::Alias(id) => {
@@ -447,28 +478,9 @@ pub fn parse(text: &str, file: &Path) -> Result<Node, Error> {
         if anchor != 0 {
             anchors.insert(anchor, node.clone());
         }
-        match stack.last_mut() {
-            None => root = Some(node),
-            Some(Open::Sequence { items, .. }) => items.push(node),
-            Some(Open::Mapping { entries, key, .. }) => match key.take() {
-                Some((key, key_line, key_column)) => entries.push(Entry {
-                    key,
-                    line: key_line,
-                    column: key_column,
-                    value: node,
-                }),
-                None => match node.kind {
-                    NodeKind::Scalar(scalar) => *key = Some((scalar, node.line, node.column)),
-                    _ => {
-                        return Err(error(
-                            node.line,
-                            node.column,
-                            "a mapping key must be a scalar".into(),
-                        ));
-                    }
-                },
-            },
-        }
+        place(&mut stack, &mut root, node).map_err(|(line, column)| {
+            error(line, column, "a mapping key must be a scalar".into())
+        })?;
     }
     Ok(root.unwrap_or_else(|| Node::new(NodeKind::Mapping(Vec::new()))))
 }

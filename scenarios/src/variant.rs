@@ -8,15 +8,17 @@
 use std::path::{Path, PathBuf};
 
 use rand::Rng;
+use sim_core::model::WorldNames;
 use sim_core::rng::RngStreams;
 
 use serde_saphyr::Spanned;
 
+use crate::check::Checker;
 use crate::error::{Error, Position};
 use crate::patch::{FieldPath, Patch, PatchOp};
 use crate::spec::Text;
 use crate::tree::{self, Node, NodeKind};
-use crate::validate::{Checker, Scenario};
+use crate::validate::Scenario;
 
 /// A base scenario, read and validated once.
 #[derive(Clone, Debug)]
@@ -28,20 +30,7 @@ pub struct BaseScenario {
     /// The file as a tree, with the study's common changes applied.
     pub tree: Node,
     /// Names in the validated base, for default metrics and condition checks.
-    pub names: BaseNames,
-}
-
-/// The names a validated base scenario declares, in declaration order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BaseNames {
-    /// Clusters (declared and built from a trace).
-    pub clusters: Vec<String>,
-    /// Namespaces.
-    pub namespaces: Vec<String>,
-    /// Priority classes.
-    pub priority_classes: Vec<String>,
-    /// GPU models.
-    pub gpu_models: Vec<String>,
+    pub names: WorldNames,
 }
 
 /// A patch and where it was written, for errors.
@@ -93,7 +82,7 @@ impl Condition {
 
 /// Reads condition names: `nominal`, `each_single_cluster_loss` (one condition per cluster of
 /// the base) and `lose NAME...`. Errors are messages; the caller places them.
-pub fn parse_condition(text: &str, names: &BaseNames) -> Result<Vec<Condition>, String> {
+pub fn parse_condition(text: &str, names: &WorldNames) -> Result<Vec<Condition>, String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     match words.as_slice() {
         ["nominal"] => Ok(vec![Condition::Nominal]),
@@ -140,27 +129,7 @@ impl BaseScenario {
         } else {
             validate_tree(&tree, file, common.last().map(|p| &p.origin))?
         };
-        let world = &scenario.world;
-        let names = BaseNames {
-            clusters: world
-                .fleet
-                .clusters
-                .iter()
-                .map(|c| c.name.clone())
-                .collect(),
-            namespaces: world.namespaces.iter().map(|n| n.name.clone()).collect(),
-            priority_classes: world
-                .priority_classes
-                .iter()
-                .map(|p| p.name.clone())
-                .collect(),
-            gpu_models: world
-                .fleet
-                .gpu_models
-                .iter()
-                .map(|m| m.name.clone())
-                .collect(),
-        };
+        let names = WorldNames::new(&scenario.world);
         Ok(BaseScenario {
             file: file.to_owned(),
             text,
@@ -355,10 +324,10 @@ pub fn patches_of(
 mod tests {
     use super::*;
 
-    fn names() -> BaseNames {
-        BaseNames {
+    fn names() -> WorldNames {
+        WorldNames {
             clusters: vec!["dc-01".into(), "dc-02".into()],
-            ..BaseNames::default()
+            ..WorldNames::default()
         }
     }
 

@@ -7,7 +7,10 @@
 use std::fmt;
 use std::path::Path;
 
-use super::{CsvRows, Records, Row};
+use scheduler::estimator::PerNodeLimit;
+use sim_core::SimTime;
+
+use super::{CsvRows, JobSource, JobTrace, Records, Row, TraceFormat, TraceJob};
 use crate::error::Error;
 
 /// The two kinds of instance in the disaggregated deployment.
@@ -161,6 +164,79 @@ fn parse_instance(row: &Row<'_>) -> Result<DlrmInstance, Error> {
         scheduled_ms: row.seconds_ms(15)?,
         deletion_ms: row.seconds_ms(16)?,
     })
+}
+
+/// DLRM serving: instances replayed as long-running jobs, an application's instances capped
+/// per node.
+pub(crate) struct Dlrm;
+
+impl TraceFormat for Dlrm {
+    fn name(&self) -> &'static str {
+        JOBS.name
+    }
+
+    fn job_trace(&self) -> Option<JobTrace> {
+        Some(JOBS)
+    }
+}
+
+/// The job trace, for `workload.trace`.
+const JOBS: JobTrace = JobTrace {
+    name: "dlrm",
+    row: "instance",
+    fields: &["app", "role"],
+    template: ("apps/v1", "Deployment"),
+    sizes_replicas: false,
+    read: dlrm_jobs,
+};
+
+fn dlrm_jobs(source: &JobSource<'_>, warnings: &mut Vec<String>) -> Result<Vec<TraceJob>, Error> {
+    let (file, horizon) = (source.file, source.horizon);
+    let rows = DlrmInstances::open(file)?.collect::<Result<Vec<DlrmInstance>, Error>>()?;
+    // Instances the trace never deletes run to the horizon, or else to the trace's end.
+    let trace_end = rows
+        .iter()
+        .flat_map(|i| [i.creation_ms, i.scheduled_ms, i.deletion_ms])
+        .flatten()
+        .max()
+        .unwrap_or(0);
+    let open_end = horizon.map_or(trace_end, SimTime::as_millis);
+    let total = rows.len();
+    let mut unusable = 0;
+    let mut jobs = Vec::with_capacity(total);
+    for instance in rows {
+        // Instances created before the trace started are there from time 0.
+        let submit_ms = instance.creation_ms.unwrap_or(0);
+        let start = instance.scheduled_ms.or(instance.creation_ms).unwrap_or(0);
+        let end = instance.deletion_ms.unwrap_or(open_end.max(start));
+        if end < start {
+            unusable += 1;
+            continue;
+        }
+        jobs.push(TraceJob {
+            name: instance.name,
+            submit_ms,
+            runtime_ms: end - start,
+            replicas: 1,
+            cpu_milli: instance.cpu_request_milli,
+            memory: instance.memory_request,
+            gpus: instance.gpu_request,
+            milli_per_gpu: if instance.gpu_request == 0 { 0 } else { 1000 },
+            models: Vec::new(),
+            per_node_limit: instance.max_per_node.map(|max| PerNodeLimit {
+                group: instance.app.clone(),
+                max,
+            }),
+            fields: vec![instance.app, instance.role.as_str().to_owned()],
+        });
+    }
+    if unusable > 0 {
+        warnings.push(format!(
+            "workload.trace: {unusable} of {total} instances of {} are deleted before they start and are left out",
+            file.display()
+        ));
+    }
+    Ok(jobs)
 }
 
 #[cfg(test)]

@@ -1,10 +1,14 @@
 //! Loaders for real cluster traces, one file per format. Each streams its rows: a reader yields
 //! one typed record at a time, so a trace of millions of rows needs memory for one row.
 //!
+//! Each format also says what it offers a scenario (`TraceFormat`): a job trace for
+//! `workload.trace`, a node list for `fleet_from_trace`, or both; `FORMATS` lists them.
+//!
 //! Every malformed row is an [`Error::Input`] naming the file, the 1-based line and column of
 //! the offending field, the column's name, and what was expected.
 
 pub mod dlrm;
+mod format;
 pub mod openb;
 pub mod pai;
 pub mod philly;
@@ -16,6 +20,21 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::error::{Error, Position};
+
+pub(crate) use format::{
+    JobSource, JobTrace, NodeList, TraceFormat, TraceJob, TraceNode, job_trace, job_trace_names,
+    node_list, node_list_names, replica_sizing_names,
+};
+
+/// Every trace format a scenario can name, in the order messages list them. A new format is
+/// its file implementing [`TraceFormat`] and one line here.
+pub(crate) static FORMATS: &[&dyn TraceFormat] = &[
+    &openb::Openb,
+    &pai::Pai,
+    &spot::Spot,
+    &philly::Philly,
+    &dlrm::Dlrm,
+];
 
 /// A CSV file read row by row, with positions for error messages.
 pub(crate) struct CsvRows {

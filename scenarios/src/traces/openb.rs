@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use super::{CsvRows, Records, Row};
+use super::{
+    CsvRows, JobSource, JobTrace, NodeList, Records, Row, TraceFormat, TraceJob, TraceNode,
+};
 use crate::error::Error;
 
 /// One node of an openb node list.
@@ -203,6 +205,114 @@ fn parse_pod(row: &Row<'_>) -> Result<OpenbPod, Error> {
         deletion_s: time(9)?,
         scheduled_s: time(10)?,
     })
+}
+
+/// openb: pod lists replayed as jobs, node lists as fleets.
+pub(crate) struct Openb;
+
+impl TraceFormat for Openb {
+    fn name(&self) -> &'static str {
+        JOBS.name
+    }
+
+    fn job_trace(&self) -> Option<JobTrace> {
+        Some(JOBS)
+    }
+
+    fn node_list(&self) -> Option<NodeList> {
+        Some(NODES)
+    }
+}
+
+/// The job trace, for `workload.trace`.
+const JOBS: JobTrace = JobTrace {
+    name: "openb",
+    row: "pod",
+    fields: &["qos", "phase"],
+    template: ("batch/v1", "Job"),
+    sizes_replicas: false,
+    read: openb_jobs,
+};
+
+/// The node list, for `fleet_from_trace`.
+const NODES: NodeList = NodeList {
+    name: "openb-nodes",
+    gives_cpu: true,
+    gives_memory: true,
+    read: openb_nodes,
+};
+
+fn openb_jobs(source: &JobSource<'_>, warnings: &mut Vec<String>) -> Result<Vec<TraceJob>, Error> {
+    let (ck, spec, file) = (source.ck, source.spec, source.file);
+    let mut jobs = Vec::new();
+    let (mut total, mut unusable) = (0u64, 0u64);
+    for pod in OpenbPods::open(file)? {
+        let pod = pod?;
+        total += 1;
+        let (Some(creation), Some(deletion)) = (pod.creation_s, pod.deletion_s) else {
+            unusable += 1;
+            continue;
+        };
+        // Pending pods were never scheduled: they ran (or waited) from creation.
+        let start = pod.scheduled_s.unwrap_or(creation);
+        if deletion < start {
+            unusable += 1;
+            continue;
+        }
+        let mut models: Vec<String> = Vec::new();
+        for model in pod.spec_models() {
+            if !models.iter().any(|m| m == model) {
+                models.push(model.to_owned());
+            }
+        }
+        jobs.push(TraceJob {
+            submit_ms: creation.saturating_mul(1000),
+            runtime_ms: (deletion - start).saturating_mul(1000),
+            replicas: 1,
+            cpu_milli: pod.cpu_milli,
+            memory: pod.memory_mib.saturating_mul(1 << 20),
+            gpus: pod.num_gpu,
+            milli_per_gpu: pod.gpu_milli,
+            models,
+            per_node_limit: None,
+            fields: vec![pod.qos.unwrap_or_default(), pod.phase.unwrap_or_default()],
+            name: pod.name,
+        });
+    }
+    if total > 0 && unusable == total {
+        return ck.at(
+            &spec.file,
+            "workload.trace.file",
+            format!(
+                "no pod of {} has a creation and a deletion time (the 5-column pod lists have no times), so none can be replayed",
+                file.display()
+            ),
+        );
+    }
+    if unusable > 0 {
+        warnings.push(format!(
+            "workload.trace: {unusable} of {total} pods of {} have no usable times (no creation or deletion time, or deleted before they started) and are left out",
+            file.display()
+        ));
+    }
+    Ok(jobs)
+}
+
+fn openb_nodes(file: &Path) -> Result<Vec<TraceNode>, Error> {
+    const MIB: u64 = 1 << 20;
+    OpenbNodes::open(file)?
+        .map(|node| {
+            let node = node?;
+            Ok(TraceNode {
+                name: node.name,
+                cpu_milli: Some(node.cpu_milli),
+                memory: Some(node.memory_mib.saturating_mul(MIB)),
+                gpus: node.gpus,
+                model: node.model,
+                model_memory: None,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

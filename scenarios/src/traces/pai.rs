@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{CsvRows, Records, Row};
+use super::{CsvRows, NodeList, Records, Row, TraceFormat, TraceNode};
 use crate::error::Error;
 
 /// One machine of `pai_machine_spec.csv`.
@@ -67,6 +67,45 @@ fn parse_machine(row: &Row<'_>) -> Result<PaiMachine, Error> {
         memory_gb,
         gpus,
     })
+}
+
+/// PAI: machine lists as fleets.
+pub(crate) struct Pai;
+
+impl TraceFormat for Pai {
+    fn node_list(&self) -> Option<NodeList> {
+        Some(NODES)
+    }
+
+    fn name(&self) -> &'static str {
+        "pai"
+    }
+}
+
+/// The node list, for `fleet_from_trace`.
+const NODES: NodeList = NodeList {
+    name: "pai-machines",
+    gives_cpu: true,
+    gives_memory: true,
+    read: pai_machines,
+};
+
+fn pai_machines(file: &Path) -> Result<Vec<TraceNode>, Error> {
+    const GIB: u64 = 1 << 30;
+    // PAI's "GB" of machine memory are DIMM sizes, i.e. GiB.
+    PaiMachines::open(file)?
+        .map(|machine| {
+            let machine = machine?;
+            Ok(TraceNode {
+                name: machine.name,
+                cpu_milli: Some(u64::from(machine.cpu_cores) * 1000),
+                memory: Some(u64::from(machine.memory_gb) * GIB),
+                gpus: machine.gpus,
+                model: machine.gpu_type,
+                model_memory: None,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -12,7 +12,9 @@ use std::path::Path;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
-use super::{CsvRows, Records, Row};
+use super::{
+    CsvRows, JobSource, JobTrace, NodeList, Records, Row, TraceFormat, TraceJob, TraceNode,
+};
 use crate::error::{Error, Position};
 
 /// The zone Philly's clocks were set to.
@@ -254,10 +256,147 @@ fn parse_vc(row: &Row<'_>) -> Result<PhillyVc, Error> {
     })
 }
 
+/// Philly: the job summary replayed as jobs (whole GPUs split into replicas), the machine
+/// lists as fleets.
+pub(crate) struct Philly;
+
+impl TraceFormat for Philly {
+    fn name(&self) -> &'static str {
+        JOBS.name
+    }
+
+    fn job_trace(&self) -> Option<JobTrace> {
+        Some(JOBS)
+    }
+
+    fn node_list(&self) -> Option<NodeList> {
+        Some(NODES)
+    }
+}
+
+/// The job trace, for `workload.trace`.
+const JOBS: JobTrace = JobTrace {
+    name: "philly",
+    row: "job",
+    fields: &["cluster"],
+    template: ("batch/v1", "Job"),
+    sizes_replicas: true,
+    read: philly_jobs,
+};
+
+/// The node list, for `fleet_from_trace`.
+const NODES: NodeList = NodeList {
+    name: "philly-machines",
+    gives_cpu: false,
+    gives_memory: false,
+    read: philly_machines,
+};
+
+/// The largest replica size of at most `max` GPUs that divides `gpus`, so a job becomes
+/// identical replicas: 16 → 2 × 8, 12 → 2 × 6, 24 → 3 × 8.
+fn replica_size(gpus: u32, max: u32) -> u32 {
+    (1..=gpus.min(max))
+        .rev()
+        .find(|size| gpus % size == 0)
+        .unwrap_or(gpus)
+}
+
+fn philly_jobs(
+    source: &JobSource<'_>,
+    _warnings: &mut Vec<String>,
+) -> Result<Vec<TraceJob>, Error> {
+    let (ck, spec, file) = (source.ck, source.spec, source.file);
+    let path = "workload.trace";
+    let max_replica = match &spec.gpus_per_replica {
+        None => 8,
+        Some(g) if g.value == 0 => {
+            return ck.at(g, format!("{path}.gpus_per_replica"), "must be at least 1");
+        }
+        Some(g) => g.value,
+    };
+    let cpu_per_gpu = match &spec.cpu_per_gpu {
+        Some(t) => ck
+            .quantity(t, &format!("{path}.cpu_per_gpu"))?
+            .milli_value(),
+        None => 0,
+    };
+    let memory_per_gpu = match &spec.memory_per_gpu {
+        Some(t) => ck.quantity(t, &format!("{path}.memory_per_gpu"))?.value(),
+        None => 0,
+    };
+    let rows = PhillyJobs::open(file)?.collect::<Result<Vec<PhillyJob>, Error>>()?;
+    // Submit times count from the earliest submission in the trace.
+    let earliest = rows.iter().map(|job| job.submit_ms).min().unwrap_or(0);
+    let width = rows.len().to_string().len();
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(idx, job)| {
+            let size = replica_size(job.num_gpus, max_replica);
+            TraceJob {
+                // Philly jobs have no names: number them by their row in the file.
+                name: format!("philly-{:0width$}", idx + 1),
+                submit_ms: u64::try_from(job.submit_ms - earliest).unwrap_or(0),
+                runtime_ms: job.duration_ms,
+                // A job of 0 GPUs is one replica without GPUs.
+                replicas: job.num_gpus.checked_div(size).unwrap_or(1),
+                cpu_milli: cpu_per_gpu.saturating_mul(u64::from(size)),
+                memory: memory_per_gpu.saturating_mul(u64::from(size)),
+                gpus: size,
+                milli_per_gpu: if size == 0 { 0 } else { 1000 },
+                models: Vec::new(),
+                per_node_limit: None,
+                fields: vec![job.vc],
+            }
+        })
+        .collect())
+}
+
+fn philly_machines(file: &Path) -> Result<Vec<TraceNode>, Error> {
+    const GIB: u64 = 1 << 30;
+    // Philly names no GPU model; the memory per GPU tells the two kinds apart.
+    PhillyMachines::open(file)?
+        .map(|machine| {
+            let machine = machine?;
+            let model = (machine.gpus > 0).then(|| match machine.gpu_memory_gb {
+                Some(gb) => format!("philly-{gb}GB"),
+                None => "philly".to_owned(),
+            });
+            Ok(TraceNode {
+                name: machine.id,
+                cpu_milli: None,
+                memory: None,
+                gpus: machine.gpus,
+                model,
+                model_memory: machine.gpu_memory_gb.map(|gb| u64::from(gb) * GIB),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::path::PathBuf;
+
+    #[test]
+    fn replica_sizes_split_evenly_up_to_the_largest_replica() {
+        let cases = [
+            (1, 1),
+            (2, 2),
+            (8, 8),
+            (12, 6),
+            (16, 8),
+            (24, 8),
+            (128, 8),
+            (11, 1),
+            (0, 0),
+        ];
+        for (gpus, size) in cases {
+            assert_eq!(replica_size(gpus, 8), size, "{gpus}");
+        }
+        assert_eq!(replica_size(16, 4), 4);
+    }
 
     fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
         let path = dir.path().join(name);

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{CsvRows, Records, Row};
+use super::{CsvRows, NodeList, Records, Row, TraceFormat, TraceNode};
 use crate::error::Error;
 
 /// One node of `node_info_df.csv`.
@@ -46,6 +46,43 @@ fn parse_node(row: &Row<'_>) -> Result<SpotNode, Error> {
         gpus,
         cpu_cores,
     })
+}
+
+/// The node list, for `fleet_from_trace`.
+const NODES: NodeList = NodeList {
+    name: "spot-nodes",
+    gives_cpu: true,
+    gives_memory: false,
+    read: spot_nodes,
+};
+
+/// Spot: node lists as fleets.
+pub(crate) struct Spot;
+
+impl TraceFormat for Spot {
+    fn name(&self) -> &'static str {
+        "spot"
+    }
+
+    fn node_list(&self) -> Option<NodeList> {
+        Some(NODES)
+    }
+}
+
+fn spot_nodes(file: &Path) -> Result<Vec<TraceNode>, Error> {
+    SpotNodes::open(file)?
+        .map(|node| {
+            let node = node?;
+            Ok(TraceNode {
+                name: node.name,
+                cpu_milli: Some(u64::from(node.cpu_cores) * 1000),
+                memory: None,
+                gpus: node.gpus,
+                model: (node.gpus > 0).then_some(node.gpu_model),
+                model_memory: None,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

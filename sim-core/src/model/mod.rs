@@ -5,6 +5,7 @@
 mod cluster;
 mod gpu;
 mod job;
+mod names;
 mod namespace;
 mod node;
 mod resources;
@@ -12,6 +13,7 @@ mod resources;
 pub use cluster::{Cluster, ClusterId, Fleet, Taint, TaintEffect};
 pub use gpu::{GpuModel, GpuModelId, GpuModelSet};
 pub use job::{Component, Job, JobId, Template};
+pub use names::WorldNames;
 pub use namespace::{Namespace, NamespaceId, PriorityClass, PriorityClassId, World};
 pub use node::{NodePool, NodeShape};
 pub use resources::{GpuRequest, PodRequest};

@@ -1,0 +1,459 @@
+//! Karmada objects converted into the scheduler's types with Karmada's defaults and
+//! validation: policy files read whole here, placements in `placement`. The objects' shapes
+//! are [`crate::spec::karmada`]'s, re-exported here.
+
+use scheduler::policy::{
+    OverridePolicy, OverrideRule, Overrider, Placement, PlacementId, PropagationPolicy,
+    ResourceSelector,
+};
+use serde::Deserialize;
+use sim_core::model::World;
+
+use crate::check::Checker;
+use crate::error::Error;
+use crate::spec::Text;
+
+mod placement;
+
+// Kept at their old paths for callers of this module.
+pub use crate::spec::karmada::*;
+
+/// Just the kinds of an object and of a List's items.
+#[derive(Debug, Deserialize)]
+struct KindHeader {
+    kind: Text,
+    #[serde(default)]
+    items: Vec<KindHeader>,
+}
+
+const POLICY_KINDS: [&str; 5] = [
+    "PropagationPolicy",
+    "ClusterPropagationPolicy",
+    "OverridePolicy",
+    "ClusterOverridePolicy",
+    "List",
+];
+
+impl Checker<'_> {
+    fn check_kinds(&self, header: &KindHeader, path: &str) -> Result<(), Error> {
+        let kind_path = if path.is_empty() {
+            "kind".to_owned()
+        } else {
+            format!("{path}.kind")
+        };
+        if !POLICY_KINDS.contains(&header.kind.value.as_str()) {
+            return self.at(
+                &header.kind,
+                kind_path,
+                format!(
+                    "unknown kind {:?}; expected PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy or List",
+                    header.kind.value
+                ),
+            );
+        }
+        for (idx, item) in header.items.iter().enumerate() {
+            let item_path = if path.is_empty() {
+                format!("items[{idx}]")
+            } else {
+                format!("{path}.items[{idx}]")
+            };
+            self.check_kinds(item, &item_path)?;
+        }
+        Ok(())
+    }
+}
+
+/// Policies read from Karmada YAML, ready for the control plane.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportedPolicies {
+    /// Placements, indexed by the policies' `placement`.
+    pub placements: Vec<Placement>,
+    /// PropagationPolicies and ClusterPropagationPolicies.
+    pub policies: Vec<PropagationPolicy>,
+    /// OverridePolicies and ClusterOverridePolicies.
+    pub overrides: Vec<OverridePolicy>,
+    /// One line per Karmada field or object read but not modelled.
+    pub warnings: Vec<String>,
+}
+
+/// Splits a multi-document YAML text at `---` lines, keeping each document's first line number.
+fn documents(text: &str) -> Vec<(usize, String)> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    let mut start = 1;
+    for (idx, line) in text.lines().enumerate() {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed.starts_with("--- ") || trimmed.starts_with("---#") {
+            docs.push((start, std::mem::take(&mut current)));
+            start = idx + 2;
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    docs.push((start, current));
+    docs.into_iter()
+        .filter(|(_, doc)| {
+            doc.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .collect()
+}
+
+impl Checker<'_> {
+    /// Reads every policy object of one Karmada YAML file (single documents, several
+    /// documents, or `List`s) into `out`.
+    pub(crate) fn import_karmada(
+        &self,
+        text: &str,
+        world: &World,
+        out: &mut ImportedPolicies,
+    ) -> Result<(), Error> {
+        for (first_line, doc) in documents(text) {
+            let shifted = Checker {
+                file: self.file,
+                line_offset: first_line as u64 - 1,
+            };
+            // The kind decides what a spec may hold, so an unknown kind is named before the
+            // spec's fields are checked against a policy's.
+            let header: KindHeader = crate::parse_yaml(&doc, self.file)
+                .map_err(|err| shift_lines(err, first_line - 1))?;
+            shifted.check_kinds(&header, "")?;
+            let object: ObjectSpec = crate::parse_yaml(&doc, self.file)
+                .map_err(|err| shift_lines(err, first_line - 1))?;
+            shifted.import_object(&object, "", world, out)?;
+        }
+        Ok(())
+    }
+
+    fn import_object(
+        &self,
+        object: &ObjectSpec,
+        path: &str,
+        world: &World,
+        out: &mut ImportedPolicies,
+    ) -> Result<(), Error> {
+        let kind = object.kind.value.as_str();
+        let here = |field: &str| {
+            if path.is_empty() {
+                field.to_owned()
+            } else {
+                format!("{path}.{field}")
+            }
+        };
+        if kind == "List" {
+            for (idx, item) in object.items.iter().enumerate() {
+                self.import_object(item, &here(&format!("items[{idx}]")), world, out)?;
+            }
+            return Ok(());
+        }
+        let namespaced = match kind {
+            "PropagationPolicy" | "OverridePolicy" => true,
+            "ClusterPropagationPolicy" | "ClusterOverridePolicy" => false,
+            other => {
+                return self.at(
+                    &object.kind,
+                    here("kind"),
+                    format!("unknown kind {other:?}; expected PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy or List"),
+                );
+            }
+        };
+        let Some(name) = &object.metadata.name else {
+            return self.at(
+                &object.kind,
+                here("metadata.name"),
+                "a policy needs metadata.name",
+            );
+        };
+        let namespace = if namespaced {
+            Some(
+                object
+                    .metadata
+                    .namespace
+                    .clone()
+                    .unwrap_or_else(|| "default".to_owned()),
+            )
+        } else {
+            None
+        };
+        let display = match &namespace {
+            Some(ns) => format!("{kind} {ns}/{}", name.value),
+            None => format!("{kind} {}", name.value),
+        };
+        let line = name.referenced.line() + self.line_offset;
+        let Some(spec) = &object.spec else {
+            return self.at(&object.kind, here("spec"), format!("{display} has no spec"));
+        };
+        if kind.ends_with("OverridePolicy") {
+            return self.import_override(spec, name, namespace, &display, line, &here, out);
+        }
+        for field in spec.present() {
+            out.warnings.push(format!(
+                "{}:{line}: {display}: spec.{field} is not modelled and was ignored",
+                self.file.display()
+            ));
+        }
+        let mut placement = match &spec.placement {
+            Some(p) => {
+                let placement = self.placement(p, &here("spec.placement"))?;
+                self.admit_placement(p, &placement, &here("spec.placement"))?;
+                placement
+            }
+            None => Placement::default(),
+        };
+        if let Some(failover) = &spec.failover {
+            placement.failover =
+                self.failover(failover, &here("spec.failover"), &mut out.warnings)?;
+        }
+        let schedule_priority = self.schedule_priority(spec, world, line, &display, &here, out)?;
+        let selectors = self.resource_selectors(spec, namespace.as_deref(), &here)?;
+        if selectors.is_empty() {
+            return self.at(
+                name,
+                here("spec.resourceSelectors"),
+                format!("{display} selects nothing: resourceSelectors is empty"),
+            );
+        }
+        if out
+            .policies
+            .iter()
+            .any(|p| p.name == name.value && p.namespace == namespace)
+        {
+            return self.at(name, here("metadata.name"), format!("duplicate {display}"));
+        }
+        out.placements.push(placement);
+        out.policies.push(PropagationPolicy {
+            name: name.value.clone(),
+            namespace,
+            priority: spec.priority.unwrap_or(0),
+            selectors,
+            placement: PlacementId(out.placements.len() as u32 - 1),
+            schedule_priority,
+        });
+        Ok(())
+    }
+
+    /// A PropagationPolicy's `schedulePriority`: its PriorityClass's value, or 0.
+    fn schedule_priority(
+        &self,
+        spec: &PolicySpec,
+        world: &World,
+        line: u64,
+        display: &str,
+        here: &dyn Fn(&str) -> String,
+        out: &mut ImportedPolicies,
+    ) -> Result<i32, Error> {
+        Ok(match &spec.schedule_priority {
+            None => 0,
+            Some(sp) if sp.priority_class_source.value != "KubePriorityClass" => {
+                out.warnings.push(format!(
+                    "{}:{line}: {display}: schedulePriority.priorityClassSource {:?} is not supported by Karmada yet; priority 0 is used",
+                    self.file.display(),
+                    sp.priority_class_source.value
+                ));
+                0
+            }
+            Some(sp) => match world
+                .priority_classes
+                .iter()
+                .find(|c| c.name == sp.priority_class_name.value)
+            {
+                Some(class) => class.value,
+                None => {
+                    return self.at(
+                        &sp.priority_class_name,
+                        here("spec.schedulePriority.priorityClassName"),
+                        format!(
+                            "unknown priority class {:?}; declare it under priority_classes",
+                            sp.priority_class_name.value
+                        ),
+                    );
+                }
+            },
+        })
+    }
+}
+
+impl Checker<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn import_override(
+        &self,
+        spec: &PolicySpec,
+        name: &Text,
+        namespace: Option<String>,
+        display: &str,
+        line: u64,
+        here: &dyn Fn(&str) -> String,
+        out: &mut ImportedPolicies,
+    ) -> Result<(), Error> {
+        let warn = |out: &mut ImportedPolicies, what: String| {
+            out.warnings
+                .push(format!("{}:{line}: {display}: {what}", self.file.display()));
+        };
+        for field in spec.present() {
+            warn(out, format!("spec.{field} is not modelled and was ignored"));
+        }
+        let mut rules = Vec::new();
+        for (r_idx, rule) in spec.override_rules.iter().flatten().enumerate() {
+            let r_path = here(&format!("spec.overrideRules[{r_idx}]"));
+            let target = rule
+                .target_cluster
+                .as_ref()
+                .map(|t| self.cluster_affinity(t, &format!("{r_path}.targetCluster")))
+                .transpose()?;
+            let o = &rule.overriders;
+            let others = [
+                ("imageOverrider", o.image_overrider.is_some()),
+                ("commandOverrider", o.command_overrider.is_some()),
+                ("argsOverrider", o.args_overrider.is_some()),
+                ("labelsOverrider", o.labels_overrider.is_some()),
+                ("annotationsOverrider", o.annotations_overrider.is_some()),
+                ("fieldOverrider", o.field_overrider.is_some()),
+            ];
+            for (field, given) in others {
+                if given {
+                    warn(
+                        out,
+                        format!(
+                            "overrideRules[{r_idx}].overriders.{field} does not change what pods need and was ignored"
+                        ),
+                    );
+                }
+            }
+            let mut overriders = Vec::new();
+            for (p_idx, patch) in o.plaintext.iter().enumerate() {
+                let p_path = format!("{r_path}.overriders.plaintext[{p_idx}]");
+                match self.plaintext(patch, &p_path)? {
+                    Some(overrider) => overriders.push(overrider),
+                    None => warn(
+                        out,
+                        format!(
+                            "plaintext {} {:?} is not modelled and was ignored",
+                            patch.operator.value, patch.path.value
+                        ),
+                    ),
+                }
+            }
+            rules.push(OverrideRule { target, overriders });
+        }
+        let selectors = self.resource_selectors(spec, namespace.as_deref(), here)?;
+        out.overrides.push(OverridePolicy {
+            name: name.value.clone(),
+            namespace,
+            selectors,
+            rules,
+        });
+        Ok(())
+    }
+
+    /// `resourceSelectors`; the webhook fills a namespaced policy's empty selector namespace
+    /// with its own.
+    fn resource_selectors(
+        &self,
+        spec: &PolicySpec,
+        namespace: Option<&str>,
+        here: &dyn Fn(&str) -> String,
+    ) -> Result<Vec<ResourceSelector>, Error> {
+        let mut selectors = Vec::new();
+        for (idx, s) in spec.resource_selectors.iter().enumerate() {
+            let path = here(&format!("spec.resourceSelectors[{idx}].labelSelector"));
+            let label_selector = s
+                .label_selector
+                .as_ref()
+                .map(|l| self.label_selector(l, &path))
+                .transpose()?;
+            selectors.push(ResourceSelector {
+                api_version: s.api_version.clone(),
+                kind: s.kind.clone(),
+                namespace: if s.namespace.is_empty() {
+                    namespace.unwrap_or_default().to_owned()
+                } else {
+                    s.namespace.clone()
+                },
+                name: s.name.clone(),
+                label_selector,
+            });
+        }
+        Ok(selectors)
+    }
+
+    /// A plaintext patch fleetsim models: replicas or a container's cpu, memory or GPU request.
+    fn plaintext(&self, patch: &PlaintextSpec, path: &str) -> Result<Option<Overrider>, Error> {
+        let pointer = patch.path.value.as_str();
+        let operator = patch.operator.value.as_str();
+        if !["add", "replace", "remove"].contains(&operator) {
+            return self.at(
+                &patch.operator,
+                format!("{path}.operator"),
+                format!("unknown operator {operator:?}; expected add, replace or remove"),
+            );
+        }
+        let resource = pointer
+            .strip_prefix("/spec/template/spec/containers/")
+            .and_then(|rest| rest.split_once("/resources/requests/"))
+            .map(|(_, resource)| resource.replace("~1", "/"));
+        let is_replicas = pointer == "/spec/replicas" || pointer == "/spec/parallelism";
+        if !is_replicas && resource.is_none() {
+            return Ok(None);
+        }
+        if operator == "remove" {
+            return Ok(match resource.as_deref() {
+                Some("cpu") => Some(Overrider::CpuRequest(0)),
+                Some("memory") => Some(Overrider::MemoryRequest(0)),
+                Some("nvidia.com/gpu") => Some(Overrider::GpuRequest(0)),
+                _ => None,
+            });
+        }
+        let Some(value) = &patch.value else {
+            return self.at(
+                &patch.path,
+                format!("{path}.value"),
+                format!("{operator} needs a value"),
+            );
+        };
+        let text = match &value.value {
+            PlainValue::Number(n) => n.to_string(),
+            PlainValue::Text(t) => t.clone(),
+        };
+        let bad = |what: &str| {
+            self.at(
+                value,
+                format!("{path}.value"),
+                format!("{text:?} is not {what}"),
+            )
+        };
+        if is_replicas {
+            return match text.parse::<i64>() {
+                Ok(n) if n >= 0 => Ok(Some(Overrider::Replicas(n))),
+                _ => bad("a replica count"),
+            };
+        }
+        let Ok(quantity) = sim_core::quantity::Quantity::parse(&text) else {
+            return bad("a quantity");
+        };
+        Ok(match resource.as_deref() {
+            Some("cpu") => Some(Overrider::CpuRequest(quantity.milli_value())),
+            Some("memory") => Some(Overrider::MemoryRequest(quantity.value())),
+            Some("nvidia.com/gpu") => match u32::try_from(quantity.value()) {
+                Ok(gpus) => Some(Overrider::GpuRequest(gpus)),
+                Err(_) => return bad("a GPU count of at most 4294967295"),
+            },
+            _ => None,
+        })
+    }
+}
+
+fn shift_lines(err: Error, offset: usize) -> Error {
+    match err {
+        Error::Input {
+            mut position,
+            message,
+        } => {
+            if position.line > 0 {
+                position.line += offset as u64;
+            }
+            Error::Input { position, message }
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,192 @@
+//! Turns a parsed [`ScenarioSpec`] into a [`Scenario`], checking every value up front so a run
+//! never fails half way on bad input.
+//!
+//! One file per section of the scenario, in the order they are checked: the fleet, tenants
+//! (namespaces and quotas), policies, the scheduler, the workload, faults. The first error
+//! found is the one reported, so this order is part of the behaviour.
+
+mod faults;
+mod fleet;
+mod policies;
+mod scheduler;
+mod synthetic;
+mod tenants;
+mod workload;
+
+use std::path::{Path, PathBuf};
+
+use ::scheduler::SchedulerConfig;
+use ::scheduler::control::{JobDefaults, PolicySet, TimelineChange};
+use ::scheduler::estimator::{ModelGrade, NodeClaim};
+use ::scheduler::faults::FaultPlan;
+use ::scheduler::quota::Quotas;
+use serde_saphyr::Spanned;
+use sim_core::SimTime;
+use sim_core::model::World;
+
+use crate::check::{Checker, ClaimTable};
+use crate::error::Error;
+use crate::spec::{self, ScenarioSpec};
+use crate::workload::{TraceJobs, Workload, read_trace};
+
+/// A validated scenario: everything a run needs, already checked.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Scenario name.
+    pub name: String,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// End of simulated time, if bounded.
+    pub horizon: Option<SimTime>,
+    /// The fleet and its tenants.
+    pub world: World,
+    /// Propagation policies and placements.
+    pub policies: PolicySet,
+    /// Karmada fields and objects read but not modelled, one line each.
+    pub warnings: Vec<String>,
+    /// Changes to clusters and policies during the run.
+    pub timeline: Vec<(SimTime, TimelineChange)>,
+    /// Quotas and budgets.
+    pub quotas: Quotas,
+    /// Each cluster's resource models (empty: none).
+    pub resource_models: Vec<Vec<ModelGrade>>,
+    /// Node claims pods refer to by index; the first is the empty claim.
+    pub node_claims: Vec<NodeClaim>,
+    /// Scheduler settings.
+    pub scheduler: SchedulerConfig,
+    /// The workload.
+    pub workload: Workload,
+    /// The file it was read from.
+    pub source: PathBuf,
+    /// Cluster label grouping clusters for the balance metric; `None`: all clusters, one group.
+    pub balance_by: Option<String>,
+    /// Outages, drains and random node failures.
+    pub faults: FaultPlan,
+    /// Per namespace: the checkpoint interval and restart limit of jobs that give none.
+    pub job_defaults: Vec<JobDefaults>,
+}
+
+/// Field paths of clusters: generated clusters have no place in the file's `clusters` list.
+pub(crate) struct ClusterPaths {
+    /// Clusters declared in the file; those after them come from `fleet_from_trace`.
+    declared: usize,
+}
+
+impl ClusterPaths {
+    fn path(&self, idx: usize, name: &str) -> String {
+        if idx < self.declared {
+            format!("clusters[{idx}]")
+        } else {
+            format!("fleet_from_trace.clusters.{name}")
+        }
+    }
+}
+
+/// Checks `spec` (read from `file`) and builds the scenario.
+pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
+    let checker = Checker {
+        file,
+        line_offset: 0,
+    };
+    let ck = &checker;
+    let horizon = match &spec.horizon {
+        Some(text) => Some(SimTime(ck.duration(text, "horizon")?.as_millis())),
+        None => None,
+    };
+    let base = file.parent().unwrap_or(Path::new("."));
+    let paths = ClusterPaths {
+        declared: spec.clusters.len(),
+    };
+    let (trace_jobs, mut trace_warnings) = read_traces(ck, base, &mut spec, horizon)?;
+    let world = tenants::world(ck, fleet::fleet(ck, &spec, &paths)?, &spec)?;
+    let (policies, mut warnings) = policies::policy_set(ck, base, &world, &spec)?;
+    let quotas = tenants::scenario_quotas(ck, &world, &spec)?;
+    let resource_models = fleet::all_resource_models(ck, &spec.clusters, &paths)?;
+    let scheduler = scheduler::scheduler(ck, &world, &spec, &paths)?;
+    let timeline = policies::timeline(ck, base, &world, &spec.timeline, &mut warnings)?;
+    let mut claims = ClaimTable::new();
+    let workload = workload::workload(ck, &world, &spec.workload, trace_jobs, &mut claims)?;
+    let faults = faults::fault_plan(ck, &world, &spec.faults)?;
+    let job_defaults = tenants::job_defaults(ck, &spec.namespaces)?;
+    warnings.append(&mut trace_warnings);
+    warnings.extend(workload::model_warnings(&world, &scheduler, &workload));
+    if scheduler.descheduler.is_some() && !scheduler.estimators.iter().any(|e| e == "accurate") {
+        warnings.push(
+            "scheduler.descheduler: only the accurate estimator reports unschedulable \
+             replicas, so without `accurate` in scheduler.estimators the descheduler does nothing"
+                .to_owned(),
+        );
+    }
+    Ok(Scenario {
+        name: spec.name,
+        seed: spec.seed,
+        horizon,
+        world,
+        policies,
+        warnings,
+        timeline,
+        quotas,
+        resource_models,
+        node_claims: claims.into_inner(),
+        scheduler,
+        workload,
+        source: file.to_owned(),
+        balance_by: spec.balance_by,
+        faults,
+        job_defaults,
+    })
+}
+
+/// Reads the traces up front, so that the clusters a node list yields are checked like
+/// declared ones and the GPU models a trace names join gpu_models before ids are given.
+/// Returns the trace workload's jobs, if that is the workload, and the warnings so far.
+fn read_traces(
+    ck: &Checker<'_>,
+    base: &Path,
+    spec: &mut ScenarioSpec,
+    horizon: Option<SimTime>,
+) -> Result<(Option<TraceJobs>, Vec<String>), Error> {
+    let mut warnings = Vec::new();
+    if let Some(fleet) = spec.fleet_from_trace.take() {
+        let at = fleet.file.referenced;
+        let built = crate::trace_fleet::expand(ck, base, fleet)?;
+        for (name, memory) in built.models {
+            add_trace_model(&mut spec.gpu_models, name, memory, at);
+        }
+        spec.clusters.extend(built.clusters);
+        warnings.extend(built.warnings);
+    }
+    // A trace beside another workload is refused later, before anything is read.
+    let only_trace = spec.workload.synthetic.is_none() && spec.workload.jobs.is_none();
+    let trace_jobs = match &spec.workload.trace {
+        Some(trace) if only_trace => {
+            let mut jobs = read_trace(ck, base, trace, horizon)?;
+            for name in jobs.model_names() {
+                add_trace_model(&mut spec.gpu_models, name, None, trace.file.referenced);
+            }
+            warnings.append(&mut jobs.warnings);
+            Some(jobs)
+        }
+        _ => None,
+    };
+    Ok((trace_jobs, warnings))
+}
+
+/// Adds a GPU model a trace names, unless `gpu_models` declares it: speed 1.0 (the reference),
+/// so a trace runs without listing its models, and a scenario declares only those it wants to
+/// make faster or slower.
+fn add_trace_model(
+    models: &mut Vec<spec::GpuModelSpec>,
+    name: String,
+    memory: Option<u64>,
+    at: serde_saphyr::Location,
+) {
+    if models.iter().any(|m| m.name.value == name) {
+        return;
+    }
+    models.push(spec::GpuModelSpec {
+        name: Spanned::new(name, at, at),
+        memory: memory.map(|bytes| Spanned::new(bytes.to_string(), at, at)),
+        speed: None,
+    });
+}
