@@ -16,10 +16,10 @@ use scheduler::policy::{
 };
 use scheduler::quota::{Limits, Quotas, ResourceQuota};
 use sim_core::engine::{EngineConfig, run};
+use sim_core::model::fixture::{WorldBuilder, cluster, pool};
 use sim_core::model::{
-    Cluster, ClusterId, Component, Fleet, GpuModel, GpuModelId, GpuModelSet, GpuRequest, Job,
-    JobId, Namespace, NamespaceId, NodePool, NodeShape, PodRequest, PriorityClass, PriorityClassId,
-    TaintEffect, World,
+    Cluster, ClusterId, Component, GpuModelId, GpuModelSet, GpuRequest, Job, JobId, NamespaceId,
+    NodeShape, PodRequest, PriorityClassId, TaintEffect, World,
 };
 use sim_core::record::{JobState, VecSink};
 use sim_core::{Duration, SimTime};
@@ -27,67 +27,37 @@ use sim_core::{Duration, SimTime};
 const GI: u64 = 1 << 30;
 
 fn world(pools: &[Vec<(u32, u32)>]) -> World {
-    World {
-        fleet: Fleet {
-            gpu_models: vec![
-                GpuModel {
-                    name: "A".into(),
-                    memory: 80 * GI,
-                    speed_milli: 1000,
-                },
-                GpuModel {
-                    name: "B".into(),
-                    memory: 80 * GI,
-                    speed_milli: 1500,
-                },
-            ],
-            clusters: pools
-                .iter()
-                .enumerate()
-                .map(|(c, pools)| Cluster {
-                    name: format!("c{c}"),
-                    region: Some(format!("r{}", c % 2)),
-                    zone: None,
-                    provider: None,
-                    labels: Default::default(),
-                    taints: Vec::new(),
-                    node_pools: pools
-                        .iter()
-                        .enumerate()
-                        .map(|(p, (count, gpus))| NodePool {
-                            name: format!("p{p}"),
-                            count: *count,
-                            shape: NodeShape {
-                                cpu_milli: 64_000,
-                                memory: 512 * GI,
-                                max_pods: 110,
-                                gpus: *gpus,
-                                gpu_model: (*gpus > 0).then_some(GpuModelId((p % 2) as u16)),
-                            },
-                            labels: Default::default(),
-                            taints: Vec::new(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        },
-        namespaces: vec![
-            Namespace { name: "a".into() },
-            Namespace { name: "b".into() },
-        ],
-        priority_classes: vec![
-            PriorityClass {
-                name: "low".into(),
-                value: 0,
-                never_preempts: false,
-            },
-            PriorityClass {
-                name: "high".into(),
-                value: 10,
-                never_preempts: false,
-            },
-        ],
+    let mut builder =
+        WorldBuilder::new()
+            .gpu_model("A", 80 * GI, 1000)
+            .gpu_model("B", 80 * GI, 1500);
+    for (c, pools) in pools.iter().enumerate() {
+        let node_pools = pools
+            .iter()
+            .enumerate()
+            .map(|(p, (count, gpus))| {
+                let shape = NodeShape {
+                    cpu_milli: 64_000,
+                    memory: 512 * GI,
+                    max_pods: 110,
+                    gpus: *gpus,
+                    gpu_model: (*gpus > 0).then_some(GpuModelId((p % 2) as u16)),
+                };
+                pool(&format!("p{p}"), *count, shape)
+            })
+            .collect();
+        builder = builder.cluster(Cluster {
+            region: Some(format!("r{}", c % 2)),
+            node_pools,
+            ..cluster(&format!("c{c}"))
+        });
     }
+    builder
+        .namespace("a")
+        .namespace("b")
+        .priority_class("low", 0, false)
+        .priority_class("high", 10, false)
+        .build()
 }
 
 /// The jobs; with `launchers`, every other job of two or more replicas also gets a CPU-only
