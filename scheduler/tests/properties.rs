@@ -2,6 +2,9 @@
 //! in exactly one state, no node or quota is over-allocated (checked after every event), GPU
 //! time on the timeline equals GPU time over jobs, each job's held GPU time is used + lost +
 //! idle, and a run is deterministic.
+//!
+//! Each run checks every invariant after every event, which is slow in a debug build: 48 cases
+//! per property with `FLEETSIM_SLOW=1` (as CI sets), 4 otherwise.
 
 use proptest::prelude::*;
 use scheduler::ControlPlane;
@@ -352,8 +355,18 @@ fn gpu_time_on_timeline(sink: &VecSink, end: SimTime) -> u128 {
     total
 }
 
+/// Cases per property: the full count only with `FLEETSIM_SLOW=1`.
+fn cases() -> u32 {
+    if std::env::var_os("FLEETSIM_SLOW").is_some_and(|v| v == "1") {
+        48
+    } else {
+        eprintln!("slow: set FLEETSIM_SLOW=1 to run 48 cases instead of 4");
+        4
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn every_job_ends_once_and_gpu_time_adds_up(input in input()) {
