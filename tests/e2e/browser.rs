@@ -6,7 +6,7 @@
 //! test says so and passes, unless `FLEETSIM_REQUIRE_CHROMIUM=1` (set by `.ci/run`), when a
 //! missing browser fails it.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

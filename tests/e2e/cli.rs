@@ -1,6 +1,6 @@
 //! End-to-end tests of the `fleetsim` binary.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

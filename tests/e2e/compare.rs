@@ -1,7 +1,7 @@
 //! `fleetsim compare`: a run against itself, against a worse placement policy, replications,
 //! the Markdown and JUnit it writes, and bad input.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

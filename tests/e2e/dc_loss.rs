@@ -4,7 +4,7 @@
 //! every eviction happens at 58 h + 340 s; nothing runs on dc-2 while it is down; the summary
 //! reports the cost; and a rerun is byte-identical.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,11 +1,11 @@
 //! `fleetsim plan` end to end: a case worked out by hand, the federated-quota comparison, and
 //! bad plan files.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::{constant_stream_scenario, fleetsim_ok};
+use crate::common::{constant_stream_scenario, fleetsim_ok};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);

@@ -3,7 +3,7 @@
 //! nobody preempts production. Every binding preemption must respect that, and a rerun is
 //! byte-identical.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

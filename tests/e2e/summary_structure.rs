@@ -2,7 +2,7 @@
 //! quickstart, against a reviewed snapshot: a renamed or dropped field breaks the tools that
 //! read it, so it must be a deliberate change.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! The Parquet tables of a run, read back with polars: the schema documented in
 //! docs/outputs.md, the same rows as the CSV tables, and GPU time that adds up.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
