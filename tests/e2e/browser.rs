@@ -126,6 +126,9 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 
 #[test]
 fn the_quickstart_report_renders_offline_without_console_messages() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(browser) = chromium() else {
         return;
     };

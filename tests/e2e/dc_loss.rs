@@ -17,6 +17,9 @@ const UP_S: f64 = 64.0 * 3600.0;
 
 #[test]
 fn losing_a_data_centre_for_six_hours() {
+    if common::skip_slow() {
+        return;
+    }
     let (_tmp, out) = common::run_quiet(&example());
     let events = common::rows(&out.join("events.csv"));
     let at = |kind: &str| -> Vec<f64> {
@@ -73,6 +76,9 @@ fn losing_a_data_centre_for_six_hours() {
 
 #[test]
 fn losing_a_data_centre_is_deterministic() {
+    if common::skip_slow() {
+        return;
+    }
     let (_a, first) = common::run_quiet_with(&example(), &[]);
     let (_b, second) = common::run_quiet_with(&example(), &[]);
     for file in [

@@ -2,8 +2,9 @@
 //! one test binary: each binary links polars, so one binary instead of one per file saves most
 //! of the suite's link time.
 //!
-//! Slow tests (the paper reproduction, real-trace runs, the release-vs-debug comparison) call
-//! [`common::skip_slow`] first and run only with `FLEETSIM_SLOW=1`.
+//! Slow tests (the paper reproduction, real-trace runs, the release-vs-debug comparison, and
+//! whole example runs such as the quickstart's 10,000 jobs, tens of seconds each in a debug
+//! build) call [`common::skip_slow`] first and run only with `FLEETSIM_SLOW=1`.
 
 mod browser;
 mod cli;

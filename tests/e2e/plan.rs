@@ -70,6 +70,9 @@ objective:
 
 #[test]
 fn the_federated_quota_plan_compares_need_with_the_duplicated_quota() {
+    if common::skip_slow() {
+        return;
+    }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let tmp = tempfile::tempdir().unwrap();
     // The example's scenario and teams, with fewer jobs and coarser steps for a debug build.
