@@ -1,8 +1,9 @@
 //! What the end-to-end tests share: running the binary on a scenario.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+pub use crate::slow::skip_slow;
 
 /// Runs `fleetsim run SCENARIO --out DIR --quiet --format csv` into a fresh temporary folder
 /// and asserts it succeeded; returns the folder (kept alive by the caller) and the output
@@ -156,26 +157,4 @@ pub fn release_bin() -> Option<std::ffi::OsString> {
         return None;
     };
     Some(release)
-}
-
-/// Whether to run slow tests (the paper reproduction, real-trace runs, the release-vs-debug
-/// comparison): `FLEETSIM_SLOW=1`, as `.ci/run` sets.
-pub fn slow() -> bool {
-    std::env::var_os("FLEETSIM_SLOW").is_some_and(|v| v == "1")
-}
-
-/// Whether to skip the calling slow test: yes unless [`slow`], saying so on stderr past the
-/// test harness's capture, so that the skip shows in a plain `cargo test`.
-pub fn skip_slow() -> bool {
-    if slow() {
-        return false;
-    }
-    let thread = std::thread::current();
-    let test = thread
-        .name()
-        .filter(|name| *name != "main")
-        .unwrap_or("a test");
-    // A failed write to stderr leaves nothing better to do.
-    let _ = writeln!(std::io::stderr(), "slow: set FLEETSIM_SLOW=1 to run {test}");
-    true
 }

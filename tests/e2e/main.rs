@@ -23,6 +23,7 @@ mod preemption;
 mod quotas;
 mod report;
 mod scale_equivalence;
+mod slow;
 mod summary_structure;
 mod sweep;
 mod tables;

@@ -1,6 +1,5 @@
 //! What the scenarios crate's integration tests share.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// `../shared/<relative>` beside the project, or `None` with a message on a user's machine
@@ -28,24 +27,7 @@ pub fn shared_or_skip_with(relative: &str, require: bool) -> Option<PathBuf> {
     None
 }
 
-/// Whether to run slow tests, or property tests at full size: `FLEETSIM_SLOW=1` (as `.ci/run`
-/// sets).
-pub fn slow() -> bool {
-    std::env::var_os("FLEETSIM_SLOW").is_some_and(|v| v == "1")
-}
-
-/// Whether to skip the calling slow test: yes unless [`slow`], saying so on stderr past the
-/// test harness's capture, so that the skip shows in a plain `cargo test`.
-pub fn skip_slow() -> bool {
-    if slow() {
-        return false;
-    }
-    let thread = std::thread::current();
-    let test = thread
-        .name()
-        .filter(|name| *name != "main")
-        .unwrap_or("a test");
-    // A failed write to stderr leaves nothing better to do.
-    let _ = writeln!(std::io::stderr(), "slow: set FLEETSIM_SLOW=1 to run {test}");
-    true
-}
+// The rule the root crate's end-to-end tests use too.
+#[path = "../../../tests/e2e/slow.rs"]
+mod slow_rule;
+pub use slow_rule::{skip_slow, slow};
