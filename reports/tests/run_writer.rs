@@ -9,10 +9,8 @@ use reports::{
     Distribution, Error, JobCounts, RunMeta, RunWriter, Summary, TableFormat, WriterConfig,
 };
 use sim_core::SimTime;
-use sim_core::model::{
-    Cluster, ClusterId, Fleet, GpuModel, GpuModelId, JobId, Namespace, NamespaceId, PriorityClass,
-    PriorityClassId, World,
-};
+use sim_core::model::fixture::{WorldBuilder, cluster};
+use sim_core::model::{ClusterId, GpuModelId, JobId, NamespaceId, PriorityClassId, World};
 use sim_core::record::{
     AllocationRecord, EventKind, EventRecord, FaultStats, JobRecord, JobState, Preemptor, Record,
     RecordSink,
@@ -28,35 +26,15 @@ const LOW: Option<PriorityClassId> = Some(PriorityClassId(1));
 /// Clusters east and west, models A100 and H100, one namespace, classes high and low. Node
 /// pools are left out: the writer learns capacity from the allocation records.
 fn world() -> World {
-    let cluster = |name: &str| Cluster {
-        name: name.to_owned(),
-        region: None,
-        zone: None,
-        provider: None,
-        labels: Default::default(),
-        taints: Vec::new(),
-        node_pools: Vec::new(),
-    };
-    let model = |name: &str| GpuModel {
-        name: name.to_owned(),
-        memory: 80 << 30,
-        speed_milli: 1000,
-    };
-    let class = |name: &str, value| PriorityClass {
-        never_preempts: false,
-        name: name.to_owned(),
-        value,
-    };
-    World {
-        fleet: Fleet {
-            gpu_models: vec![model("A100"), model("H100")],
-            clusters: vec![cluster("east"), cluster("west")],
-        },
-        namespaces: vec![Namespace {
-            name: "team-a".to_owned(),
-        }],
-        priority_classes: vec![class("high", 1000), class("low", 0)],
-    }
+    WorldBuilder::new()
+        .gpu_model("A100", 80 << 30, 1000)
+        .gpu_model("H100", 80 << 30, 1000)
+        .cluster(cluster("east"))
+        .cluster(cluster("west"))
+        .namespace("team-a")
+        .priority_class("high", 1000, false)
+        .priority_class("low", 0, false)
+        .build()
 }
 
 fn alloc(

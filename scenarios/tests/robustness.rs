@@ -22,9 +22,7 @@ use scenarios::traces::pai::PaiMachines;
 use scenarios::traces::philly::{PhillyJobs, PhillyMachines, PhillyVcs};
 use scenarios::traces::spot::SpotNodes;
 
-fn slow() -> bool {
-    std::env::var("FLEETSIM_SLOW").is_ok_and(|v| v == "1")
-}
+use crate::common::slow;
 
 /// Inputs per file loader. Each loader's inputs are split over two tests (two seeds), so the
 /// test threads share the work evenly.

@@ -114,11 +114,7 @@ fn generated_thresholds_files_never_panic_second_half() {
 }
 
 fn generated_thresholds_files_never_panic(seed: u8) {
-    let cases = if std::env::var_os("FLEETSIM_SLOW").is_some_and(|v| v == "1") {
-        5_000
-    } else {
-        250
-    };
+    let cases = if crate::common::slow() { 5_000 } else { 250 };
     let config = Config {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Off)),

@@ -2,7 +2,7 @@
 //! workloads replayed from hand-made traces of each format, with every expected cluster, pool
 //! and job worked out by hand.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -837,8 +837,12 @@ workload:
 }
 
 /// The bundled example builds its fleet from Philly's machine list split by virtual cluster.
+/// A real-trace run: slow.
 #[test]
 fn philly_vcs_example() {
+    if common::skip_slow() {
+        return;
+    }
     let example =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/scenarios/philly-vcs.yaml");
     let Some(_traces) = common::shared_or_skip("traces/philly") else {

@@ -1,8 +1,9 @@
 //! The trace loaders on the real trace files in `../shared/traces`, checked against the counts
 //! and totals each trace's README states (never against numbers the loaders produced). On a
-//! machine without the traces each test says so and passes.
+//! machine without the traces each test says so and passes. Reading the real traces is slow:
+//! these tests run only with `FLEETSIM_SLOW=1`.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -77,6 +78,9 @@ fn gpu_shapes(nodes: &[OpenbNode]) -> BTreeMap<(String, u32), usize> {
 
 #[test]
 fn openb_gpu_node_list() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(nodes) = openb_nodes("openb_node_list_gpu_node.csv") else {
         return;
     };
@@ -90,6 +94,9 @@ fn openb_gpu_node_list() {
 
 #[test]
 fn openb_all_node_list() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(all_nodes) = openb_nodes("openb_node_list_all_node.csv") else {
         return;
     };
@@ -129,6 +136,9 @@ fn openb_all_node_list() {
 
 #[test]
 fn openb_default_pods() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(pods) = openb_pods("openb_pod_list_default.csv") else {
         return;
     };
@@ -189,6 +199,9 @@ fn openb_default_pods() {
 
 #[test]
 fn openb_gpuspec33_pods() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(pods) = openb_pods("openb_pod_list_gpuspec33.csv") else {
         return;
     };
@@ -216,6 +229,9 @@ fn openb_gpuspec33_pods() {
 
 #[test]
 fn openb_multigpu50_pods_have_five_columns() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(pods) = openb_pods("openb_pod_list_multigpu50.csv") else {
         return;
     };
@@ -230,6 +246,9 @@ fn openb_multigpu50_pods_have_five_columns() {
 
 #[test]
 fn openb_pod_list_variants() {
+    if common::skip_slow() {
+        return;
+    }
     let expected = [
         ("cpu037", 7336),
         ("cpu050", 7439),
@@ -271,6 +290,9 @@ fn openb_pod_list_variants() {
 
 #[test]
 fn philly_jobs() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(path) = trace("philly/philly.csv") else {
         return;
     };
@@ -323,6 +345,9 @@ fn philly_jobs() {
 
 #[test]
 fn philly_cluster_machine_list() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(path) = trace("philly/cluster_machine_list") else {
         return;
     };
@@ -336,6 +361,9 @@ fn philly_cluster_machine_list() {
 
 #[test]
 fn philly_revised_machine_list() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(path) = trace("philly/revised_machine_list.csv") else {
         return;
     };
@@ -350,6 +378,9 @@ fn philly_revised_machine_list() {
 
 #[test]
 fn philly_virtual_clusters() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(path) = trace("philly/philly_vc.csv") else {
         return;
     };
@@ -363,6 +394,9 @@ fn philly_virtual_clusters() {
 
 #[test]
 fn pai_machines() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(path) = trace("alibaba-pai-gpu-v2020/pai_machine_spec.csv") else {
         return;
     };
@@ -397,6 +431,9 @@ fn pai_machines() {
 
 #[test]
 fn spot_nodes() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(path) = trace("alibaba-spot-gpu-v2026/node_info_df.csv") else {
         return;
     };
@@ -448,6 +485,9 @@ fn spot_nodes() {
 
 #[test]
 fn dlrm_instances() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(path) = trace("alibaba-gpu-v2025-dlrm/disaggregated_DLRM_trace.csv") else {
         return;
     };

@@ -2,6 +2,9 @@
 //! in exactly one state, no node or quota is over-allocated (checked after every event), GPU
 //! time on the timeline equals GPU time over jobs, each job's held GPU time is used + lost +
 //! idle, and a run is deterministic.
+//!
+//! Each run checks every invariant after every event, which is slow in a debug build: 48 cases
+//! per property with `FLEETSIM_SLOW=1` (as CI sets), 4 otherwise.
 
 use proptest::prelude::*;
 use scheduler::ControlPlane;
@@ -16,10 +19,10 @@ use scheduler::policy::{
 };
 use scheduler::quota::{Limits, Quotas, ResourceQuota};
 use sim_core::engine::{EngineConfig, run};
+use sim_core::model::fixture::{WorldBuilder, cluster, pool};
 use sim_core::model::{
-    Cluster, ClusterId, Component, Fleet, GpuModel, GpuModelId, GpuModelSet, GpuRequest, Job,
-    JobId, Namespace, NamespaceId, NodePool, NodeShape, PodRequest, PriorityClass, PriorityClassId,
-    TaintEffect, World,
+    Cluster, ClusterId, Component, GpuModelId, GpuModelSet, GpuRequest, Job, JobId, NamespaceId,
+    NodeShape, PodRequest, PriorityClassId, TaintEffect, World,
 };
 use sim_core::record::{JobState, VecSink};
 use sim_core::{Duration, SimTime};
@@ -27,67 +30,37 @@ use sim_core::{Duration, SimTime};
 const GI: u64 = 1 << 30;
 
 fn world(pools: &[Vec<(u32, u32)>]) -> World {
-    World {
-        fleet: Fleet {
-            gpu_models: vec![
-                GpuModel {
-                    name: "A".into(),
-                    memory: 80 * GI,
-                    speed_milli: 1000,
-                },
-                GpuModel {
-                    name: "B".into(),
-                    memory: 80 * GI,
-                    speed_milli: 1500,
-                },
-            ],
-            clusters: pools
-                .iter()
-                .enumerate()
-                .map(|(c, pools)| Cluster {
-                    name: format!("c{c}"),
-                    region: Some(format!("r{}", c % 2)),
-                    zone: None,
-                    provider: None,
-                    labels: Default::default(),
-                    taints: Vec::new(),
-                    node_pools: pools
-                        .iter()
-                        .enumerate()
-                        .map(|(p, (count, gpus))| NodePool {
-                            name: format!("p{p}"),
-                            count: *count,
-                            shape: NodeShape {
-                                cpu_milli: 64_000,
-                                memory: 512 * GI,
-                                max_pods: 110,
-                                gpus: *gpus,
-                                gpu_model: (*gpus > 0).then_some(GpuModelId((p % 2) as u16)),
-                            },
-                            labels: Default::default(),
-                            taints: Vec::new(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        },
-        namespaces: vec![
-            Namespace { name: "a".into() },
-            Namespace { name: "b".into() },
-        ],
-        priority_classes: vec![
-            PriorityClass {
-                name: "low".into(),
-                value: 0,
-                never_preempts: false,
-            },
-            PriorityClass {
-                name: "high".into(),
-                value: 10,
-                never_preempts: false,
-            },
-        ],
+    let mut builder =
+        WorldBuilder::new()
+            .gpu_model("A", 80 * GI, 1000)
+            .gpu_model("B", 80 * GI, 1500);
+    for (c, pools) in pools.iter().enumerate() {
+        let node_pools = pools
+            .iter()
+            .enumerate()
+            .map(|(p, (count, gpus))| {
+                let shape = NodeShape {
+                    cpu_milli: 64_000,
+                    memory: 512 * GI,
+                    max_pods: 110,
+                    gpus: *gpus,
+                    gpu_model: (*gpus > 0).then_some(GpuModelId((p % 2) as u16)),
+                };
+                pool(&format!("p{p}"), *count, shape)
+            })
+            .collect();
+        builder = builder.cluster(Cluster {
+            region: Some(format!("r{}", c % 2)),
+            node_pools,
+            ..cluster(&format!("c{c}"))
+        });
     }
+    builder
+        .namespace("a")
+        .namespace("b")
+        .priority_class("low", 0, false)
+        .priority_class("high", 10, false)
+        .build()
 }
 
 /// The jobs; with `launchers`, every other job of two or more replicas also gets a CPU-only
@@ -389,8 +362,18 @@ fn gpu_time_on_timeline(sink: &VecSink, end: SimTime) -> u128 {
     total
 }
 
+/// Cases per property: the full count only with `FLEETSIM_SLOW=1`.
+fn cases() -> u32 {
+    if std::env::var_os("FLEETSIM_SLOW").is_some_and(|v| v == "1") {
+        48
+    } else {
+        eprintln!("slow: set FLEETSIM_SLOW=1 to run 48 cases instead of 4");
+        4
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn every_job_ends_once_and_gpu_time_adds_up(input in input()) {

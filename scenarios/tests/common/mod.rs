@@ -26,3 +26,8 @@ pub fn shared_or_skip_with(relative: &str, require: bool) -> Option<PathBuf> {
     eprintln!("skipped: {} not found", path.display());
     None
 }
+
+// The rule the root crate's end-to-end tests use too.
+#[path = "../../../tests/e2e/slow.rs"]
+mod slow_rule;
+pub use slow_rule::{skip_slow, slow};

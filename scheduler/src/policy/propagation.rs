@@ -114,7 +114,8 @@ pub fn matching_policy<'p>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim_core::model::{Namespace, Template};
+    use sim_core::model::Template;
+    use sim_core::model::fixture::WorldBuilder;
     use std::sync::Arc;
 
     fn job(name: &str, labels: &[(&str, &str)]) -> Job {
@@ -144,12 +145,7 @@ mod tests {
     }
 
     fn world() -> World {
-        World {
-            namespaces: vec![Namespace {
-                name: "default".into(),
-            }],
-            ..World::default()
-        }
+        WorldBuilder::new().namespace("default").build()
     }
 
     fn policy(

@@ -3,6 +3,7 @@
 //! beyond lookups, so every policy lives elsewhere.
 
 mod cluster;
+pub mod fixture;
 mod gpu;
 mod job;
 mod names;

@@ -1,7 +1,7 @@
 //! Quotas: the ResourceQuota estimator plugin, and budgets under duplicated, split and
 //! federated quota, against hand calculations.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

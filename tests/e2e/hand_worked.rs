@@ -8,7 +8,7 @@
 //! and 2 for 3610–3630 s: 21,600 of 57,840 → 0.373444. Overall 93,600 of 173,520 → 0.539419.
 //! Waits: j0 0, j1 0, j3 0, j2 3610 s (retried on the 30-s grid after 5 minutes until 3630 s).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

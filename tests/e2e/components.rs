@@ -1,7 +1,7 @@
 //! Multi-component jobs through a scenario file: a launcher and workers scheduled as one set
 //! (Karmada's `spec.components` with a single-cluster spread constraint).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

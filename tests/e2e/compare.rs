@@ -1,7 +1,7 @@
 //! `fleetsim compare`: a run against itself, against a worse placement policy, replications,
 //! the Markdown and JUnit it writes, and bad input.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -80,6 +80,9 @@ fn junit_failures(xml: &str) -> Vec<String> {
 
 #[test]
 fn a_worse_policy_fails_and_the_same_run_passes() {
+    if common::skip_slow() {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let (_a, best_fit) = common::run_quiet(&quickstart_with(tmp.path(), "BestFit"));
     let (_b, random) = common::run_quiet(&quickstart_with(tmp.path(), "Random"));

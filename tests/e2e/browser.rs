@@ -6,7 +6,7 @@
 //! test says so and passes, unless `FLEETSIM_REQUIRE_CHROMIUM=1` (set by `.ci/run`), when a
 //! missing browser fails it.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -126,6 +126,9 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 
 #[test]
 fn the_quickstart_report_renders_offline_without_console_messages() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(browser) = chromium() else {
         return;
     };

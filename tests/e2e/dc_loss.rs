@@ -4,7 +4,7 @@
 //! every eviction happens at 58 h + 340 s; nothing runs on dc-2 while it is down; the summary
 //! reports the cost; and a rerun is byte-identical.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +17,9 @@ const UP_S: f64 = 64.0 * 3600.0;
 
 #[test]
 fn losing_a_data_centre_for_six_hours() {
+    if common::skip_slow() {
+        return;
+    }
     let (_tmp, out) = common::run_quiet(&example());
     let events = common::rows(&out.join("events.csv"));
     let at = |kind: &str| -> Vec<f64> {
@@ -73,6 +76,9 @@ fn losing_a_data_centre_for_six_hours() {
 
 #[test]
 fn losing_a_data_centre_is_deterministic() {
+    if common::skip_slow() {
+        return;
+    }
     let (_a, first) = common::run_quiet_with(&example(), &[]);
     let (_b, second) = common::run_quiet_with(&example(), &[]);
     for file in [

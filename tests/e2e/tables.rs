@@ -1,7 +1,7 @@
 //! The Parquet tables of a run, read back with polars: the schema documented in
 //! docs/outputs.md, the same rows as the CSV tables, and GPU time that adds up.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -144,6 +144,9 @@ fn hand_worked_tables_hold_the_hand_calculated_gpu_time() {
 
 #[test]
 fn quickstart_parquet_and_csv_tables_hold_the_same_rows() {
+    if common::skip_slow() {
+        return;
+    }
     let scenario = root().join("examples/scenarios/quickstart.yaml");
     let (_a, parquet) = common::run_quiet_with(&scenario, &[]);
     let (_b, csv) = common::run_quiet(&scenario);
@@ -173,6 +176,9 @@ fn quickstart_parquet_and_csv_tables_hold_the_same_rows() {
 
 #[test]
 fn the_queue_starts_at_zero_and_ends_with_the_jobs_left_waiting() {
+    if common::skip_slow() {
+        return;
+    }
     let scenario = root().join("examples/scenarios/quickstart.yaml");
     let (_tmp, out) = common::run_quiet_with(&scenario, &[]);
     let queue = read_parquet(&out.join("queue.parquet"));

@@ -3,16 +3,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub use crate::slow::skip_slow;
+
 /// Runs `fleetsim run SCENARIO --out DIR --quiet --format csv` into a fresh temporary folder
 /// and asserts it succeeded; returns the folder (kept alive by the caller) and the output
 /// folder inside it. CSV, so tests can read rows as text.
-#[allow(dead_code)]
 pub fn run_quiet(scenario: &Path) -> (tempfile::TempDir, PathBuf) {
     run_quiet_with(scenario, &["--format", "csv"])
 }
 
 /// As [`run_quiet`], with `extra` arguments instead of `--format csv`.
-#[allow(dead_code)]
 pub fn run_quiet_with(scenario: &Path, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
@@ -36,7 +36,6 @@ pub fn run_quiet_with(scenario: &Path, extra: &[&str]) -> (tempfile::TempDir, Pa
 }
 
 /// The rows of a CSV file with a header.
-#[allow(dead_code)]
 pub fn rows(file: &Path) -> Vec<csv::StringRecord> {
     csv::Reader::from_path(file)
         .unwrap()
@@ -53,7 +52,6 @@ pub fn rows(file: &Path) -> Vec<csv::StringRecord> {
 /// j > k − 83.3: jobs k − 83 to k, 84 of them. So 84 GPUs (11 nodes, 88 GPUs) are enough for
 /// no job ever to wait, and with 10 nodes (80 GPUs) job k ≥ 80 cannot start before job k − 80
 /// ends, at 60·(k − 80) + 5000 = 60·k + 200 at the earliest: it waits at least 200 s.
-#[allow(dead_code)]
 pub fn constant_stream_scenario(n_jobs: u32, n_nodes: u32) -> String {
     let mut text = format!(
         "name: constant-stream\nseed: 1\ngpu_models: [{{name: H100}}]\nclusters:\n  - name: c1\n    node_pools: [{{name: gpu, count: {n_nodes}, cpu: \"96\", memory: 1Ti, gpus: 8, gpu_model: H100}}]\nnamespaces: [{{name: team}}]\nscheduler: {{status_period: 0}}\nworkload:\n  jobs:\n"
@@ -68,7 +66,6 @@ pub fn constant_stream_scenario(n_jobs: u32, n_nodes: u32) -> String {
 }
 
 /// Runs the binary with `args`.
-#[allow(dead_code)]
 pub fn fleetsim(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_fleetsim"))
         .args(args)
@@ -77,7 +74,6 @@ pub fn fleetsim(args: &[&str]) -> std::process::Output {
 }
 
 /// Runs the binary with `args` and asserts it succeeded.
-#[allow(dead_code)]
 pub fn fleetsim_ok(args: &[&str]) -> std::process::Output {
     let output = fleetsim(args);
     assert!(
@@ -90,7 +86,6 @@ pub fn fleetsim_ok(args: &[&str]) -> std::process::Output {
 }
 
 /// A Parquet file read back with polars.
-#[allow(dead_code)]
 pub fn read_parquet(path: &Path) -> reports::polars::prelude::DataFrame {
     use reports::polars::prelude::{ParquetReader, SerReader};
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -99,7 +94,6 @@ pub fn read_parquet(path: &Path) -> reports::polars::prelude::DataFrame {
 
 /// Runs `fleetsim COMMAND FILE --out OUT` on a bad input file and asserts it exits with code 2,
 /// names `position` and says `message` on stderr, and writes no `out`.
-#[allow(dead_code)]
 pub fn assert_bad_input(command: &str, file: &Path, position: &str, message: &str) {
     let out = file.with_file_name("out");
     let output = fleetsim(&[
@@ -125,14 +119,12 @@ pub fn assert_bad_input(command: &str, file: &Path, position: &str, message: &st
 /// `../shared/<relative>` (traces, shared conformance cases), or `None` with a message on a
 /// user's machine without it. With `FLEETSIM_REQUIRE_TRACES=1` (as `.ci/run` sets) a missing
 /// file fails the test instead: CI must never pass by skipping.
-#[allow(dead_code)]
 pub fn shared_or_skip(relative: &str) -> Option<PathBuf> {
     let require = std::env::var_os("FLEETSIM_REQUIRE_TRACES").is_some_and(|v| v == "1");
     shared_or_skip_with(relative, require)
 }
 
 /// [`shared_or_skip`] with the requirement given, for testing it.
-#[allow(dead_code)]
 pub fn shared_or_skip_with(relative: &str, require: bool) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared")
@@ -152,7 +144,6 @@ pub fn shared_or_skip_with(relative: &str, require: bool) -> Option<PathBuf> {
 /// The release build of fleetsim, from `FLEETSIM_RELEASE_BIN` (CI builds it once and sets
 /// this), for tests too slow for a debug build; `None` with a message without it, unless
 /// `FLEETSIM_REQUIRE_RELEASE=1`, which fails the test instead.
-#[allow(dead_code)]
 pub fn release_bin() -> Option<std::ffi::OsString> {
     let Some(release) = std::env::var_os("FLEETSIM_RELEASE_BIN") else {
         assert!(

@@ -1,11 +1,11 @@
 //! `fleetsim sweep` and `fleetsim merge` end to end: determinism whatever the thread count,
 //! resumption, shards, hand-worked metrics and bad sweep files.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::{constant_stream_scenario, fleetsim, fleetsim_ok, read_parquet};
+use crate::common::{constant_stream_scenario, fleetsim, fleetsim_ok, read_parquet};
 
 /// Two clusters of H100 nodes and 60 random jobs: small enough for debug builds.
 const SMALL_FLEET: &str = "name: small-fleet

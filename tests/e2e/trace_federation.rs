@@ -4,7 +4,7 @@
 //! GPU models runs only where they are, and the one pod no node can hold (8 G2 GPUs with 120
 //! CPU cores, on G2 nodes of 96) is the one unschedulable job.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -105,6 +105,9 @@ fn jobs(out: &Path) -> Vec<(String, String, String)> {
 
 #[test]
 fn with_the_accurate_estimator_pods_run_only_where_they_fit() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(traces) = traces() else { return };
     let (pods, nodes) = (pods(&traces), nodes(&traces));
     let (_tmp, out) = common::run_quiet(&example());
@@ -136,6 +139,9 @@ fn with_the_accurate_estimator_pods_run_only_where_they_fit() {
 
 #[test]
 fn with_the_general_estimator_alone_pods_wait_where_they_cannot_fit() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(traces) = traces() else { return };
     let (pods, nodes) = (pods(&traces), nodes(&traces));
     let tmp = tempfile::tempdir().unwrap();

@@ -5,13 +5,16 @@
 //! The release binary comes from `FLEETSIM_RELEASE_BIN` (CI builds it once and sets this);
 //! without it the test says so and skips, unless `FLEETSIM_REQUIRE_RELEASE=1`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
 
 #[test]
 fn debug_with_invariants_and_release_agree() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(release) = common::release_bin() else {
         return;
     };

@@ -1,11 +1,11 @@
 //! `fleetsim plan` end to end: a case worked out by hand, the federated-quota comparison, and
 //! bad plan files.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::{constant_stream_scenario, fleetsim_ok};
+use crate::common::{constant_stream_scenario, fleetsim_ok};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -70,6 +70,9 @@ objective:
 
 #[test]
 fn the_federated_quota_plan_compares_need_with_the_duplicated_quota() {
+    if common::skip_slow() {
+        return;
+    }
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let tmp = tempfile::tempdir().unwrap();
     // The example's scenario and teams, with fewer jobs and coarser steps for a debug build.

@@ -3,7 +3,7 @@
 //! nobody preempts production. Every binding preemption must respect that, and a rerun is
 //! byte-identical.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +14,9 @@ fn example() -> PathBuf {
 
 #[test]
 fn preemption_respects_priorities_and_never() {
+    if common::skip_slow() {
+        return;
+    }
     let (_tmp, out) = common::run_quiet(&example());
     let namespace_of: BTreeMap<String, String> = common::rows(&out.join("jobs.csv"))
         .iter()
@@ -54,6 +57,9 @@ fn preemption_respects_priorities_and_never() {
 
 #[test]
 fn preemption_runs_are_deterministic() {
+    if common::skip_slow() {
+        return;
+    }
     let (_a, first) = common::run_quiet(&example());
     let (_b, second) = common::run_quiet(&example());
     for file in ["summary.json", "jobs.csv", "events.csv"] {

@@ -1,6 +1,6 @@
 //! End-to-end tests of the `fleetsim` binary.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -40,6 +40,9 @@ fn read(dir: &Path, file: &str) -> Vec<u8> {
 
 #[test]
 fn quickstart_is_deterministic_per_seed() {
+    if common::skip_slow() {
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let (a, b, c) = (
         tmp.path().join("a"),

@@ -1,6 +1,6 @@
 //! Node claims (node selector, tolerations) in member placement and the accurate estimator.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

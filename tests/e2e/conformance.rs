@@ -1,6 +1,6 @@
 //! `fleetsim conformance` over the bundled cases, the shared cases, and broken copies.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

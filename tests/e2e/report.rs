@@ -1,7 +1,7 @@
 //! `fleetsim report`: figures and report.html drawn again from a run's or an experiment's
 //! files, the same bytes as the run drew, and exit code 2 naming the file on bad input.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,7 +1,7 @@
 //! The estimator gap (examples/scenarios/estimator-gap.yaml): the general estimator promises
 //! room that no node has; the accurate estimator does not.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

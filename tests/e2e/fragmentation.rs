@@ -1,7 +1,7 @@
 //! The fragmentation experiment end to end: hand-made traces worked by hand, bad input, and the
 //! reproduction of the FGD paper's headline result on the real openb traces.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -181,6 +181,9 @@ fn openb() -> Option<PathBuf> {
 
 #[test]
 fn fgd_typical_pods_of_the_default_trace() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(dir) = openb() else { return };
     let cluster = OpenbCluster::load(&dir.join("openb_node_list_gpu_node.csv")).unwrap();
     assert_eq!(cluster.nodes.len(), 1213);
@@ -233,6 +236,9 @@ fn generated_blocks(doc: &str) -> Vec<&str> {
 /// 1,020 runs, so it runs on the release build (CI's).
 #[test]
 fn the_reproduction_document_is_what_the_study_gives() {
+    if common::skip_slow() {
+        return;
+    }
     let Some(_) = openb() else { return };
     let Some(release) = common::release_bin() else {
         return;
