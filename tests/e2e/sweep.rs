@@ -82,6 +82,18 @@ fn one_and_two_threads_write_identical_tables() {
     }
     assert_eq!(run_log(&one)["threads"], 1);
     assert_eq!(run_log(&two)["threads"], 2);
+    // Run files carry no wall-clock value either: the folder's bytes depend only on the sweep.
+    let runs = |dir: &Path| -> Vec<(std::ffi::OsString, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir.join("runs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.file_name().unwrap().to_owned(), bytes(&p)))
+            .collect();
+        files.sort();
+        files
+    };
+    assert_eq!(runs(&one).len(), 8);
+    assert!(runs(&one) == runs(&two), "runs/ differ");
     // One row per cell and replication, by cell, then replication.
     let cells = read_parquet(&one.join("cells.parquet"));
     assert_eq!(cells.height(), 8);
