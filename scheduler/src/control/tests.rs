@@ -7,9 +7,9 @@ use super::*;
 use crate::generic::fit_error;
 use crate::policy::{DivisionPreference, ReplicaScheduling};
 use sim_core::engine::{EngineConfig, run};
+use sim_core::model::fixture::{self, WorldBuilder};
 use sim_core::model::{
-    Cluster, Component, Fleet, GpuModel, GpuModelSet, GpuRequest, NamespaceId, NodePool, NodeShape,
-    PodRequest,
+    Cluster, Component, GpuModelSet, GpuRequest, NamespaceId, NodePool, NodeShape, PodRequest,
 };
 use sim_core::record::{JobRecord, Preemptor, RescheduleReason, VecSink};
 use std::collections::BTreeMap;
@@ -18,59 +18,35 @@ const GI: u64 = 1 << 30;
 const S: u64 = 1000;
 
 fn pool(count: u32, model: u16) -> NodePool {
-    NodePool {
-        name: "gpu".into(),
+    fixture::pool(
+        "gpu",
         count,
-        shape: NodeShape {
+        NodeShape {
             cpu_milli: 64_000,
             memory: 512 * GI,
             max_pods: 110,
             gpus: 8,
             gpu_model: Some(GpuModelId(model)),
         },
-        labels: Default::default(),
-        taints: Vec::new(),
-    }
+    )
 }
 
 fn cluster(name: &str, pools: Vec<NodePool>) -> Cluster {
     Cluster {
-        name: name.into(),
-        region: None,
-        zone: None,
-        provider: None,
-        labels: Default::default(),
-        taints: Vec::new(),
         node_pools: pools,
+        ..fixture::cluster(name)
     }
 }
 
 /// alpha: 2 nodes of 8 A (reference speed); beta: 1 node of 8 B (twice as fast).
 fn world() -> World {
-    World {
-        fleet: Fleet {
-            gpu_models: vec![
-                GpuModel {
-                    name: "A".into(),
-                    memory: 80 * GI,
-                    speed_milli: 1000,
-                },
-                GpuModel {
-                    name: "B".into(),
-                    memory: 80 * GI,
-                    speed_milli: 2000,
-                },
-            ],
-            clusters: vec![
-                cluster("alpha", vec![pool(2, 0)]),
-                cluster("beta", vec![pool(1, 1)]),
-            ],
-        },
-        namespaces: vec![sim_core::model::Namespace {
-            name: "team".into(),
-        }],
-        priority_classes: Vec::new(),
-    }
+    WorldBuilder::new()
+        .gpu_model("A", 80 * GI, 1000)
+        .gpu_model("B", 80 * GI, 2000)
+        .cluster(cluster("alpha", vec![pool(2, 0)]))
+        .cluster(cluster("beta", vec![pool(1, 1)]))
+        .namespace("team")
+        .build()
 }
 
 fn job(id: u64, submit_s: u64, replicas: u32, gpus: u32, runtime_s: u64, gang: bool) -> Job {
@@ -1248,32 +1224,21 @@ mod rebalancing {
 mod preemption {
     use super::*;
     use crate::control::PreemptionConfig;
-    use sim_core::model::{PriorityClass, PriorityClassId};
+    use sim_core::model::PriorityClassId;
     use sim_core::record::EventKind;
 
     /// One cluster of 2 nodes × 8 GPUs; classes low (0), high (100), high-never (100,
     /// preemptionPolicy Never).
     fn small_world() -> World {
-        let mut w = world();
-        w.fleet.clusters = vec![cluster("alpha", vec![pool(2, 0)])];
-        w.priority_classes = vec![
-            PriorityClass {
-                name: "low".into(),
-                value: 0,
-                never_preempts: false,
-            },
-            PriorityClass {
-                name: "high".into(),
-                value: 100,
-                never_preempts: false,
-            },
-            PriorityClass {
-                name: "high-never".into(),
-                value: 100,
-                never_preempts: true,
-            },
-        ];
-        w
+        WorldBuilder::new()
+            .gpu_model("A", 80 * GI, 1000)
+            .gpu_model("B", 80 * GI, 2000)
+            .cluster(cluster("alpha", vec![pool(2, 0)]))
+            .namespace("team")
+            .priority_class("low", 0, false)
+            .priority_class("high", 100, false)
+            .priority_class("high-never", 100, true)
+            .build()
     }
 
     fn classed(mut job: Job, class: u32) -> Job {
