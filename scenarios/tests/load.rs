@@ -296,3 +296,36 @@ fn clusters_with_more_nodes_than_u32_counts_are_refused() {
         "the cluster's pools have 4294967311 nodes up to this one: expected at most 4294967295 in a cluster",
     );
 }
+
+#[test]
+fn federated_overall_keys_karmada_never_counts_limit_nothing_and_are_named() {
+    // Karmada's binding usage (`CalculateResourceUsage`) is keyed by the request's plain
+    // names and the webhook keeps only overall keys present in it
+    // (`filterResourceListByKeys`): `requests.nvidia.com/gpu` and `pods` never match, while
+    // `cpu` does.
+    let text = std::fs::read_to_string(quickstart()).unwrap();
+    let edited = text.replacen(
+        "  - name: llm\n",
+        "  - name: llm\n    quota: {federated: {overall: {requests.nvidia.com/gpu: \"8\", pods: \"4\", cpu: \"64\"}}}\n",
+        1,
+    );
+    let scenario = scenarios::load_str(&edited, Path::new("edited.yaml")).unwrap();
+    let overall = scenario.quotas.federated[0].overall;
+    assert_eq!(
+        (overall.gpus, overall.pods, overall.cpu_milli),
+        (None, None, Some(64_000))
+    );
+    let named: Vec<&String> = scenario
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with("namespaces[0].quota.federated.overall."))
+        .collect();
+    assert_eq!(named.len(), 2, "{:?}", scenario.warnings);
+    assert!(named[0].contains("\"pods\" limits nothing"), "{}", named[0]);
+    assert!(
+        named[1].contains("\"requests.nvidia.com/gpu\" limits nothing")
+            && named[1].ends_with("write \"nvidia.com/gpu\" to limit it"),
+        "{}",
+        named[1]
+    );
+}

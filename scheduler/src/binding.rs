@@ -15,7 +15,8 @@ static DEFAULT_API_RESOURCE: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("ba
 pub struct ResourceBinding {
     /// The job behind the binding.
     pub job: JobId,
-    /// `spec.resource.uid`; empty when the job has none (breaks Webster ties by smaller name).
+    /// `spec.resource.uid`, the workload's UID: its FNV hash picks the name order of Webster
+    /// ties (`tieBreakerByUID`). Empty breaks every tie toward the smaller name.
     pub uid: String,
     /// `spec.replicas`.
     pub replicas: i64,
@@ -142,6 +143,33 @@ impl ResourceBinding {
             .find(|(id, _)| *id == cluster)
             .map_or(0, |(_, replicas)| *replicas)
     }
+}
+
+/// The UID Kubernetes would give the workload of `job`: 128 bits in the RFC 4122 version 4
+/// layout Kubernetes uses, drawn from the run seed and the job id alone, so a run is
+/// reproducible, whatever the thread count, and Webster ties split as real UIDs split them.
+pub fn workload_uid(seed: u64, job: JobId) -> String {
+    // SplitMix64 (Steele, Lea and Flood): a bijective mixer, so distinct (seed, job, half)
+    // inputs never share a stream position.
+    fn mix(mut z: u64) -> u64 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    let base = mix(seed ^ 0x9e37_79b9_7f4a_7c15).wrapping_add(job.0.wrapping_mul(2));
+    let hi = mix(base.wrapping_add(0x9e37_79b9_7f4a_7c15));
+    let lo = mix(base.wrapping_add(0x3c6e_f372_fe94_f82a));
+    // Version 4 in the 13th hex digit, variant 10xx in the 17th.
+    let hi = (hi & !0xf000) | 0x4000;
+    let lo = (lo & !(0xc << 60)) | (0x8 << 60);
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xffff,
+        hi & 0xffff,
+        lo >> 48,
+        lo & 0xffff_ffff_ffff
+    )
 }
 
 /// What a plugin may read about the binding being scheduled.

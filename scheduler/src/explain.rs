@@ -18,6 +18,8 @@ pub enum Entry {
         job: Box<Job>,
         /// `Kind namespace/name` of the matched policy, or `None` (fallback placement).
         policy: Option<String>,
+        /// The workload's UID, which breaks its Webster ties.
+        uid: String,
     },
     /// No policy selected the job.
     Unmatched,
@@ -182,7 +184,7 @@ impl ExplainLog {
             .iter()
             .filter(|(t, _)| at.is_none_or(|at| *t <= at))
             .collect();
-        let Some((_, Entry::Submitted { job, policy })) = self.entries.first() else {
+        let Some((_, Entry::Submitted { job, policy, uid })) = self.entries.first() else {
             let _ = writeln!(
                 out,
                 "job {} was not submitted before the end of the run",
@@ -190,7 +192,7 @@ impl ExplainLog {
             );
             return out;
         };
-        render_header(&mut out, world, job, policy.as_deref());
+        render_header(&mut out, world, job, policy.as_deref(), uid);
         let _ = writeln!(out, "Events:");
         render_events(&mut out, world, &entries);
         out
@@ -198,7 +200,7 @@ impl ExplainLog {
 }
 
 /// The job's description above its events, `kubectl describe` style.
-fn render_header(out: &mut String, world: &World, job: &Job, policy: Option<&str>) {
+fn render_header(out: &mut String, world: &World, job: &Job, policy: Option<&str>, uid: &str) {
     let template = &job.template;
     let labels: Vec<String> = template
         .labels
@@ -207,6 +209,7 @@ fn render_header(out: &mut String, world: &World, job: &Job, policy: Option<&str
         .collect();
     let _ = writeln!(out, "Name:            {}", job.name);
     let _ = writeln!(out, "Job:             {}", job.id.0);
+    let _ = writeln!(out, "UID:             {uid}");
     let _ = writeln!(
         out,
         "Namespace:       {}",

@@ -109,6 +109,7 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
     let faults = faults::fault_plan(ck, &world, &spec.faults)?;
     let job_defaults = tenants::job_defaults(ck, &spec.namespaces)?;
     warnings.append(&mut trace_warnings);
+    warnings.extend(tenants::federated_key_warnings(&spec));
     warnings.extend(workload::model_warnings(&world, &scheduler, &workload));
     if scheduler.descheduler.is_some() && !scheduler.estimators.iter().any(|e| e == "accurate") {
         warnings.push(

@@ -108,6 +108,67 @@ pub(super) fn job_defaults(
 
 /// Quota `hard` limits from Kubernetes resource names.
 fn limits(ck: &Checker<'_>, map: &BTreeMap<String, Text>, path: &str) -> Result<Limits, Error> {
+    limits_of(ck, map, path, false)
+}
+
+/// A FederatedResourceQuota's `overall`. Karmada counts a binding's usage under the plain
+/// names of its resource request (`cpu`, `memory`, `nvidia.com/gpu`) and matches the overall
+/// keys exactly (`filterResourceListByKeys`), so a `requests.`-prefixed key or `pods` limits
+/// nothing: they are read, checked and left unset ([`federated_key_warnings`] says so).
+fn overall_limits(
+    ck: &Checker<'_>,
+    map: &BTreeMap<String, Text>,
+    path: &str,
+) -> Result<Limits, Error> {
+    limits_of(ck, map, path, true)
+}
+
+/// Warnings for FederatedResourceQuota `overall` keys Karmada never counts.
+pub(super) fn federated_key_warnings(spec: &ScenarioSpec) -> Vec<String> {
+    let mut warnings = Vec::new();
+    // Another quota mode sets the federated quotas aside.
+    if spec
+        .quota_mode
+        .as_ref()
+        .is_some_and(|mode| mode.value != "federated")
+    {
+        return warnings;
+    }
+    for (idx, ns) in spec.namespaces.iter().enumerate() {
+        let Some(frq) = ns.quota.as_ref().and_then(|q| q.federated.as_ref()) else {
+            continue;
+        };
+        for name in frq.overall.keys() {
+            if counted_by_federated_quota(name) {
+                continue;
+            }
+            let field = format!("namespaces[{idx}].quota.federated.overall.{name}");
+            let remedy = match name.trim_start_matches("requests.") {
+                "pods" => "Karmada's binding usage has no pod count".to_owned(),
+                plain => format!("write {plain:?} to limit it"),
+            };
+            warnings.push(format!(
+                "{field}: Karmada counts a binding's usage as cpu, memory and nvidia.com/gpu and \
+                 matches overall keys exactly (filterResourceListByKeys), so {name:?} limits \
+                 nothing; {remedy}"
+            ));
+        }
+    }
+    warnings
+}
+
+/// Whether an `overall` key matches a key of Karmada's binding usage (`CalculateResourceUsage`
+/// lists the resource request's plain names; it never counts pods).
+fn counted_by_federated_quota(name: &str) -> bool {
+    !name.starts_with("requests.") && name != "pods"
+}
+
+fn limits_of(
+    ck: &Checker<'_>,
+    map: &BTreeMap<String, Text>,
+    path: &str,
+    federated: bool,
+) -> Result<Limits, Error> {
     let mut limits = Limits::default();
     for (name, text) in map {
         let field = format!("{path}.{name}");
@@ -126,7 +187,9 @@ fn limits(ck: &Checker<'_>, map: &BTreeMap<String, Text>, path: &str) -> Result<
                 )
             })
         };
+        let counted = !federated || counted_by_federated_quota(name);
         match name.trim_start_matches("requests.") {
+            "cpu" | "memory" | "nvidia.com/gpu" | "pods" if !counted => {}
             "cpu" => limits.cpu_milli = Some(count(quantity.milli_value())?),
             "memory" => limits.memory = Some(count(quantity.value())?),
             "nvidia.com/gpu" => limits.gpus = Some(count(quantity.value())?),
@@ -215,7 +278,8 @@ fn quotas(
                 }
             }
             (None, None, Some(frq)) => {
-                let overall = limits(ck, &frq.overall, &format!("{path}.quota.federated.overall"))?;
+                let overall =
+                    overall_limits(ck, &frq.overall, &format!("{path}.quota.federated.overall"))?;
                 for (cluster, hard) in &frq.static_assignments {
                     let share_path = format!("{path}.quota.federated.static_assignments.{cluster}");
                     let Some(first) = hard.values().next() else {

@@ -38,9 +38,21 @@ impl ControlPlane {
             .iter()
             .map(|pod| self.pod_speed(pod))
             .collect();
+        let remaining: Vec<(ClusterId, i64)> = self.jobs[&job]
+            .binding
+            .clusters
+            .iter()
+            .copied()
+            .filter(|(c, _)| *c != cluster)
+            .collect();
+        // Leaving a cluster only lowers the binding's usage, which the quotas admit; were it
+        // refused, the binding would keep the cluster, as an update Karmada's webhook denies.
+        if let Err(reason) = self.set_clusters(job, remaining) {
+            self.fail(job, reason);
+            return;
+        }
         let active = self.jobs.get_mut(&job).expect("present");
         let replicas = active.wanted_in(cluster);
-        active.binding.clusters.retain(|(c, _)| *c != cluster);
         if !active.binding.evicting_from.contains(&cluster) {
             active.binding.evicting_from.push(cluster);
         }

@@ -255,6 +255,8 @@ pub struct ControlPlane {
     last_progress: SimTime,
     /// The karmada-descheduler, when it runs.
     descheduler: Option<DeschedulerConfig>,
+    /// The run seed, which workload UIDs are drawn from.
+    seed: u64,
     /// Which preemption runs, and the bindings it may run for.
     preemption: preemption::PreemptionState,
     /// How long a gang may hold some of its pods waiting for the rest.
@@ -346,7 +348,13 @@ impl ControlPlane {
             })
             .collect();
         let n_clusters = members.len();
-        let quota = quota::QuotaState::new(quotas, world.namespaces.len(), &mut members);
+        let enforce_federated = !matches!(config.federation, Federation::Direct(_));
+        let quota = quota::QuotaState::new(
+            quotas,
+            world.namespaces.len(),
+            &mut members,
+            enforce_federated,
+        );
         let status = status::StatusState::new(&members, config, resource_models);
         for member in &mut members {
             member.set_node_claims(node_claims);
@@ -358,6 +366,7 @@ impl ControlPlane {
             plugins,
             members,
             queue: SchedulingQueue::new(config.queue),
+            seed,
             jobs: rustc_hash::FxHashMap::default(),
             cycle_armed: false,
             backoff_tick: None,
@@ -467,6 +476,11 @@ impl ControlPlane {
                 if *touched && let Err(message) = self.members[idx].check_invariants() {
                     panic!("invariant broken at {now}: {message}");
                 }
+            }
+            if self.quota.enforces_federated()
+                && let Err(message) = self.check_federated_usage()
+            {
+                panic!("invariant broken at {now}: {message}");
             }
         }
         self.touched.iter_mut().for_each(|t| *t = false);
@@ -643,5 +657,7 @@ fn log_to(
     }
 }
 
+#[cfg(test)]
+mod dynamics_tests;
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@ use sim_core::record::{NamespaceRecord, Record};
 use super::{ControlEvent, ControlPlane};
 use crate::estimator::ResourceList;
 use crate::member::MemberCluster;
-use crate::quota::{FederatedResourceQuota, Quotas};
+use crate::quota::{FederatedResourceQuota, Limits, Quotas};
 
 /// The control plane's quota bookkeeping.
 pub(super) struct QuotaState {
@@ -27,10 +27,13 @@ impl QuotaState {
     /// member admission and read by the ResourceQuota estimator plugin), FederatedResourceQuotas
     /// stay here (enforced when a binding's assignment is admitted), and GPU budgets are kept
     /// for the over-budget report.
+    /// FederatedResourceQuotas are enforced only when `enforce_federated` (Karmada present,
+    /// with overall enforcement); they still count as granted in the budget report.
     pub(super) fn new(
         quotas: Quotas,
         n_namespaces: usize,
         members: &mut [MemberCluster],
+        enforce_federated: bool,
     ) -> QuotaState {
         let mut granted = vec![None::<i64>; n_namespaces];
         for quota in &quotas.resource_quotas {
@@ -54,6 +57,7 @@ impl QuotaState {
             federated: quotas
                 .federated
                 .into_iter()
+                .filter(|_| enforce_federated)
                 .map(|frq| (frq, ResourceList::default()))
                 .collect(),
             namespace_gpus: vec![0; n_namespaces],
@@ -65,67 +69,74 @@ impl QuotaState {
         }
     }
 
-    /// FederatedResourceQuota admission of a change in a namespace's usage (Karmada's
-    /// ResourceBinding webhook): an increase must fit every overall limit; decreases always
-    /// pass. Admitted changes are counted.
-    fn admit(
+    /// FederatedResourceQuota admission of a binding whose usage goes from `old` to `new`
+    /// (Karmada's ResourceBinding webhook): each quota of the namespace keeps the part of the
+    /// change its `overall` names (`filterResourceListByKeys`); one that keeps nothing is
+    /// skipped; otherwise its usage after the change must stay within every limit
+    /// (`isAllowed`), decreases included. All pass, and every quota counts its part, or the
+    /// first refusal is returned and nothing changes.
+    fn transition(
         &mut self,
         namespace: NamespaceId,
-        delta: &ResourceList,
+        old: &ResourceList,
+        new: &ResourceList,
         world: &World,
     ) -> Result<(), String> {
-        let grows = [delta.cpu_milli, delta.memory, delta.gpus]
-            .iter()
-            .any(|d| *d > 0);
-        for (frq, used) in self.federated_of(namespace) {
-            if grows && !frq.overall.admits(used, delta) {
-                let mut total = *used;
-                total.add(delta);
-                return Err(format!(
-                    "FederatedResourceQuota({}) exceeded: requested sum {{cpu: {}m, memory: {}, nvidia.com/gpu: {}}}, limit {:?}",
-                    world.namespace(namespace).name,
-                    total.cpu_milli,
-                    total.memory,
-                    total.gpus,
-                    frq.overall
-                ));
+        let mut delta = *new;
+        delta.sub(old);
+        let mut updates: Vec<(usize, ResourceList)> = Vec::new();
+        for (idx, (frq, used)) in self.federated.iter().enumerate() {
+            if frq.namespace != namespace {
+                continue;
             }
+            let part = counted(&frq.overall, &delta);
+            if part == ResourceList::default() {
+                continue;
+            }
+            let mut next = *used;
+            next.add(&part);
+            if let Some(refusal) = exceeded(frq, &next, world) {
+                return Err(refusal);
+            }
+            updates.push((idx, next));
         }
-        self.account(namespace, delta);
-        debug_assert!(
-            !grows
-                || self
-                    .federated_of(namespace)
-                    .all(|(frq, used)| frq.overall.admits(used, &ResourceList::default()))
-        );
+        for (idx, next) in updates {
+            self.federated[idx].1 = next;
+        }
         Ok(())
     }
 
-    /// A deleted binding's usage leaves the namespace's FederatedResourceQuotas.
+    /// A deleted binding's usage leaves the namespace's FederatedResourceQuotas (the
+    /// enforcement controller recounts on deletion; no admission).
     fn release(&mut self, namespace: NamespaceId, usage: &ResourceList) {
-        let mut delta = ResourceList::default();
-        delta.sub(usage);
-        self.account(namespace, &delta);
-    }
-
-    /// Adds `delta` to the usage every FederatedResourceQuota of `namespace` counts.
-    fn account(&mut self, namespace: NamespaceId, delta: &ResourceList) {
-        for (_, used) in self
-            .federated
-            .iter_mut()
-            .filter(|(frq, _)| frq.namespace == namespace)
-        {
-            used.add(delta);
+        for (frq, used) in &mut self.federated {
+            if frq.namespace == namespace {
+                used.sub(&counted(&frq.overall, usage));
+            }
         }
     }
 
-    fn federated_of(
+    /// Whether any FederatedResourceQuota is enforced.
+    pub(super) fn enforces_federated(&self) -> bool {
+        !self.federated.is_empty()
+    }
+
+    /// Whether every FederatedResourceQuota counts exactly `usage(namespace)`, the sum over
+    /// the namespace's bindings.
+    pub(super) fn federated_matches(
         &self,
-        namespace: NamespaceId,
-    ) -> impl Iterator<Item = &(FederatedResourceQuota, ResourceList)> {
-        self.federated
-            .iter()
-            .filter(move |(frq, _)| frq.namespace == namespace)
+        mut usage: impl FnMut(NamespaceId) -> ResourceList,
+    ) -> Result<(), String> {
+        for (frq, used) in &self.federated {
+            let expected = counted(&frq.overall, &usage(frq.namespace));
+            if *used != expected {
+                return Err(format!(
+                    "FederatedResourceQuota of namespace {} counts {used:?}, its bindings use {expected:?}",
+                    frq.namespace.0
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Adds `delta_milli` to a namespace's GPU use and marks it for a record when it has a
@@ -173,18 +184,78 @@ impl QuotaState {
     }
 }
 
+/// The part of `list` a FederatedResourceQuota with limits `overall` counts: the resources
+/// it names. Karmada's binding usage never includes a pod count.
+fn counted(overall: &Limits, list: &ResourceList) -> ResourceList {
+    let keep = |limit: Option<i64>, value: i64| if limit.is_some() { value } else { 0 };
+    ResourceList {
+        cpu_milli: keep(overall.cpu_milli, list.cpu_milli),
+        memory: keep(overall.memory, list.memory),
+        pods: 0,
+        gpus: keep(overall.gpus, list.gpus),
+    }
+}
+
+/// Karmada's refusal when `used` passes one of `frq`'s limits (resources checked in the order
+/// cpu, memory, nvidia.com/gpu), or `None`.
+fn exceeded(frq: &FederatedResourceQuota, used: &ResourceList, world: &World) -> Option<String> {
+    let checks = [
+        ("cpu", frq.overall.cpu_milli, used.cpu_milli, Unit::Milli),
+        ("memory", frq.overall.memory, used.memory, Unit::Bytes),
+        ("nvidia.com/gpu", frq.overall.gpus, used.gpus, Unit::Count),
+    ];
+    checks.into_iter().find_map(|(name, limit, value, unit)| {
+        let limit = limit?;
+        (value > limit).then(|| {
+            format!(
+                "FederatedResourceQuota({ns}/{ns}) exceeded for resource {name}: requested sum {}, limit {}.",
+                unit.show(value),
+                unit.show(limit),
+                ns = world.namespace(frq.namespace).name,
+            )
+        })
+    })
+}
+
+/// How a quantity prints, as Kubernetes prints it.
+#[derive(Clone, Copy)]
+enum Unit {
+    Milli,
+    Bytes,
+    Count,
+}
+
+impl Unit {
+    fn show(self, value: i64) -> String {
+        const GI: i64 = 1 << 30;
+        const MI: i64 = 1 << 20;
+        match self {
+            Unit::Milli if value % 1000 == 0 => (value / 1000).to_string(),
+            Unit::Milli => format!("{value}m"),
+            Unit::Bytes if value != 0 && value % GI == 0 => format!("{}Gi", value / GI),
+            Unit::Bytes if value != 0 && value % MI == 0 => format!("{}Mi", value / MI),
+            Unit::Bytes | Unit::Count => value.to_string(),
+        }
+    }
+}
+
 impl ControlPlane {
-    /// FederatedResourceQuota admission of a job's new assignment: the change from its current
-    /// one.
-    pub(super) fn admit_federated(
+    /// Writes a binding's `spec.clusters`. Every change of a binding's clusters (a schedule,
+    /// an eviction, clearing after a FitError, the descheduler, a rebalance, a preemption)
+    /// comes through here, so FederatedResourceQuota usage is the sum over bindings at all
+    /// times. A refused change leaves the binding as it was and returns Karmada's message.
+    pub(super) fn set_clusters(
         &mut self,
         job: JobId,
-        assignment: &[(ClusterId, i64)],
+        clusters: Vec<(ClusterId, i64)>,
     ) -> Result<(), String> {
-        let active = &self.jobs[&job];
-        let mut delta = active.binding.usage(assignment);
-        delta.sub(&active.binding.usage(&active.binding.clusters));
-        self.quota.admit(active.job.namespace, &delta, &self.world)
+        let active = self.jobs.get_mut(&job).expect("present");
+        let old = active.binding.usage(&active.binding.clusters);
+        let new = active.binding.usage(&clusters);
+        self.quota
+            .transition(active.job.namespace, &old, &new, &self.world)?;
+        active.binding.clusters = clusters;
+        Ok(())
     }
 
     /// A finished job's binding is deleted: its usage leaves the FederatedResourceQuotas.
@@ -192,5 +263,20 @@ impl ControlPlane {
         let active = &self.jobs[&job];
         let usage = active.binding.usage(&active.binding.clusters);
         self.quota.release(active.job.namespace, &usage);
+    }
+
+    /// Checks that FederatedResourceQuota usage equals the sum over the bindings.
+    pub(super) fn check_federated_usage(&self) -> Result<(), String> {
+        let mut by_namespace: Vec<ResourceList> =
+            vec![ResourceList::default(); self.world.namespaces.len()];
+        let mut ids: Vec<JobId> = self.jobs.keys().copied().collect();
+        ids.sort();
+        for id in ids {
+            let active = &self.jobs[&id];
+            let usage = active.binding.usage(&active.binding.clusters);
+            by_namespace[active.job.namespace.0 as usize].add(&usage);
+        }
+        self.quota
+            .federated_matches(|ns| by_namespace[ns.0 as usize])
     }
 }

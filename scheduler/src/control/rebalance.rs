@@ -150,7 +150,11 @@ impl ControlPlane {
             let before: i64 = active.binding.clusters.iter().map(|(_, r)| r).sum();
             let after: i64 = clusters.iter().map(|(_, r)| r).sum();
             self.now = now;
-            self.apply_assignment(id, clusters);
+            // The descheduler only lowers replicas, which the quotas admit.
+            if let Err(reason) = self.apply_assignment(id, clusters) {
+                self.fail(id, reason);
+                continue;
+            }
             self.queue.add(id, priority, now);
             ctx.record(Record::Event(EventRecord {
                 job: Some(id),

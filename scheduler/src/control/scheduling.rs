@@ -137,11 +137,15 @@ impl ControlPlane {
         active.binding = binding;
         active.binding.observed_affinity = attempt.observed_affinity.clone();
         if attempt.clear {
-            self.apply_assignment(entry.job, Vec::new());
+            // Clearing only lowers usage, which stays within the quotas it was admitted
+            // under; were it refused, the previous assignment would stay, as in Karmada.
+            if let Err(reason) = self.apply_assignment(entry.job, Vec::new()) {
+                self.fail(entry.job, reason);
+            }
         }
         match attempt.outcome {
             Outcome::Scheduled(assignment) => {
-                if let Err(reason) = self.admit_federated(entry.job, &assignment) {
+                if let Err(reason) = self.apply_assignment(entry.job, assignment.clone()) {
                     // QuotaExceeded: the previous assignment stays; retried after a backoff.
                     self.fail(entry.job, reason);
                     self.queue.add_backoff(entry, now);
@@ -154,7 +158,6 @@ impl ControlPlane {
                 if self.status.overcommit_protection {
                     self.assume(entry.job, &assignment);
                 }
-                self.apply_assignment(entry.job, assignment);
             }
             Outcome::NoClusterFit(reason) => self.fail(entry.job, reason),
             Outcome::Unschedulable(reason) => {
@@ -190,12 +193,16 @@ impl ControlPlane {
             || assigned != binding.replicas
     }
 
-    /// Writes a new `spec.clusters` and sends each member cluster the difference in its
-    /// manifest (replicas after overrides).
-    pub(super) fn apply_assignment(&mut self, job: JobId, assignment: Vec<(ClusterId, i64)>) {
+    /// Writes a new `spec.clusters`, if FederatedResourceQuota admission lets it, and sends
+    /// each member cluster the difference in its manifest (replicas after overrides).
+    pub(super) fn apply_assignment(
+        &mut self,
+        job: JobId,
+        assignment: Vec<(ClusterId, i64)>,
+    ) -> Result<(), String> {
+        self.set_clusters(job, assignment.clone())?;
         self.maybe_start.push(job);
         let active = self.jobs.get_mut(&job).expect("present");
-        active.binding.clusters = assignment.clone();
         // A single-template job is one component of `replicas` pods per cluster; a job with
         // components sends each cluster one whole set.
         let parts: Vec<(i64, PodRequest)> = if active.binding.is_multi_component() {
@@ -285,6 +292,7 @@ impl ControlPlane {
                 self.touched[cluster.0 as usize] = true;
             }
         }
+        Ok(())
     }
 
     /// Takes `n_pods` of the pods of `job`'s `component` off `cluster`: waiting pods first,

@@ -38,6 +38,7 @@ impl ControlPlane {
         binding.priority_class = job.priority_class;
         binding.placement = placement;
         binding.priority = schedule_priority;
+        binding.uid = crate::binding::workload_uid(self.seed, job.id);
         let id = job.id;
         let under_budget_at_submit = self.quota.under_budget(job.namespace, job.n_gpus());
         let direct = matches!(self.federation, Federation::Direct(_));
@@ -70,6 +71,7 @@ impl ControlPlane {
         log_to(&mut self.explain, job.id, self.now, || Entry::Submitted {
             job: Box::new(job.clone()),
             policy: policy_name,
+            uid: crate::binding::workload_uid(self.seed, job.id),
         });
         if matched.is_none() {
             log_to(&mut self.explain, job.id, self.now, || Entry::Unmatched);
@@ -95,7 +97,10 @@ impl ControlPlane {
         let replicas = active.binding.replicas;
         let active = self.jobs.get_mut(&job).expect("present");
         active.n_attempts = 1;
-        self.apply_assignment(job, vec![(cluster, replicas)]);
+        // Without Karmada no FederatedResourceQuota is enforced, so nothing refuses this.
+        if let Err(reason) = self.apply_assignment(job, vec![(cluster, replicas)]) {
+            self.fail(job, reason);
+        }
     }
 }
 

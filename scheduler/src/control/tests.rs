@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 const GI: u64 = 1 << 30;
 const S: u64 = 1000;
 
-fn pool(count: u32, model: u16) -> NodePool {
+pub(super) fn pool(count: u32, model: u16) -> NodePool {
     fixture::pool(
         "gpu",
         count,
@@ -31,7 +31,7 @@ fn pool(count: u32, model: u16) -> NodePool {
     )
 }
 
-fn cluster(name: &str, pools: Vec<NodePool>) -> Cluster {
+pub(super) fn cluster(name: &str, pools: Vec<NodePool>) -> Cluster {
     Cluster {
         node_pools: pools,
         ..fixture::cluster(name)
@@ -39,7 +39,7 @@ fn cluster(name: &str, pools: Vec<NodePool>) -> Cluster {
 }
 
 /// alpha: 2 nodes of 8 A (reference speed); beta: 1 node of 8 B (twice as fast).
-fn world() -> World {
+pub(super) fn world() -> World {
     WorldBuilder::new()
         .gpu_model("A", 80 * GI, 1000)
         .gpu_model("B", 80 * GI, 2000)
@@ -49,7 +49,14 @@ fn world() -> World {
         .build()
 }
 
-fn job(id: u64, submit_s: u64, replicas: u32, gpus: u32, runtime_s: u64, gang: bool) -> Job {
+pub(super) fn job(
+    id: u64,
+    submit_s: u64,
+    replicas: u32,
+    gpus: u32,
+    runtime_s: u64,
+    gang: bool,
+) -> Job {
     Job {
         id: JobId(id),
         name: format!("j{id}"),
@@ -100,13 +107,20 @@ fn run_full(
     plan: crate::faults::FaultPlan,
     timeline: Vec<(SimTime, TimelineChange)>,
 ) -> VecSink {
-    let mut control = ControlPlane::new(ControlInputs {
-        check_invariants: true,
-        faults: plan,
-        timeline,
-        ..ControlInputs::new(world, policy_set, config)
-    })
-    .unwrap();
+    run_inputs(
+        ControlInputs {
+            check_invariants: true,
+            faults: plan,
+            timeline,
+            ..ControlInputs::new(world, policy_set, config)
+        },
+        jobs,
+    )
+}
+
+/// Runs `jobs` through a control plane built from `inputs`.
+pub(super) fn run_inputs(inputs: ControlInputs<'_>, jobs: Vec<Job>) -> VecSink {
+    let mut control = ControlPlane::new(inputs).unwrap();
     let mut sink = VecSink::default();
     let engine = EngineConfig {
         horizon: None,
@@ -123,7 +137,7 @@ fn run_full(
     sink
 }
 
-fn by_id(sink: &VecSink, id: u64) -> &JobRecord {
+pub(super) fn by_id(sink: &VecSink, id: u64) -> &JobRecord {
     sink.jobs().find(|j| j.id == JobId(id)).unwrap()
 }
 
@@ -388,7 +402,8 @@ mod karmada_behaviour {
     #[test]
     fn affinity_terms_fall_back_to_the_next_term() {
         // §2.2: terms [A: m1, B: m2 m3]; m1 has an untolerated taint → A is a FitError, B
-        // schedules. est m2 = m3 = 1 → the one seat goes to the smaller name, m2.
+        // schedules. est m2 = m3 = 1 → the one seat is a tie that the workload UID's parity
+        // breaks (`tieBreakerByUID`): m2 when its FNV-1a hash is even, m3 when odd.
         let mut w = world();
         w.fleet.clusters = vec![
             cluster("m1", vec![pool(1, 0)]),
@@ -423,7 +438,12 @@ mod karmada_behaviour {
             Vec::new(),
             Some(0),
         );
-        assert_eq!(by_id(&sink, 0).clusters, vec![(ClusterId(1), 1)]);
+        let uid = crate::binding::workload_uid(0, JobId(0));
+        let winner = match crate::divide::NameOrder::for_uid(&uid) {
+            crate::divide::NameOrder::SmallerFirst => 1,
+            crate::divide::NameOrder::LargerFirst => 2,
+        };
+        assert_eq!(by_id(&sink, 0).clusters, vec![(ClusterId(winner), 1)]);
         let log = control.explanation().unwrap();
         let attempts: Vec<&Attempt> = log
             .entries

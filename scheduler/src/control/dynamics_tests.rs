@@ -1,0 +1,333 @@
+//! What happens between decisions, worked by hand from Karmada's source: FederatedResourceQuota
+//! bookkeeping across evictions, Webster ties broken by the workload's UID, queue events.
+
+use super::tests::{by_id, cluster, job, pool, run_inputs, world};
+use super::*;
+use crate::divide::NameOrder;
+use crate::faults::{FailoverConfig, FaultPlan, FaultTarget, Outage};
+use crate::policy::{DivisionPreference, ReplicaScheduling};
+use crate::quota::{FederatedResourceQuota, Limits};
+use sim_core::model::{GpuModelSet, GpuRequest, NamespaceId, PodRequest};
+use sim_core::record::VecSink;
+
+const S: u64 = 1000;
+
+/// Runs `jobs` with `quotas` and `plan`, invariants (FederatedResourceQuota usage equal to the
+/// sum over bindings included) checked after every event.
+fn run_with(
+    world: World,
+    placement: Placement,
+    config: &SchedulerConfig,
+    quotas: Quotas,
+    plan: FaultPlan,
+    jobs: Vec<Job>,
+    seed: u64,
+) -> VecSink {
+    run_inputs(
+        ControlInputs {
+            check_invariants: true,
+            quotas,
+            faults: plan,
+            seed,
+            ..ControlInputs::new(world, PolicySet::single(placement), config)
+        },
+        jobs,
+    )
+}
+
+/// Namespace 0 limited to `gpus` GPUs across the fleet by a FederatedResourceQuota.
+fn federated_gpus(gpus: i64) -> Quotas {
+    Quotas {
+        federated: vec![FederatedResourceQuota {
+            namespace: NamespaceId(0),
+            overall: Limits {
+                gpus: Some(gpus),
+                ..Limits::default()
+            },
+        }],
+        gpu_budgets: vec![None],
+        ..Quotas::default()
+    }
+}
+
+fn dynamic() -> Placement {
+    Placement {
+        replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
+        ..Placement::default()
+    }
+}
+
+/// member-a: 3 nodes of 8 GPUs, member-b: 2.
+fn a_and_b() -> World {
+    let mut w = world();
+    w.fleet.clusters = vec![
+        cluster("member-a", vec![pool(3, 0)]),
+        cluster("member-b", vec![pool(2, 0)]),
+    ];
+    w
+}
+
+fn no_execute() -> SchedulerConfig {
+    SchedulerConfig {
+        status_period: Duration::ZERO,
+        failover: FailoverConfig {
+            no_execute_eviction: true,
+            ..FailoverConfig::default()
+        },
+        ..SchedulerConfig::default()
+    }
+}
+
+fn lose_a_at(down_s: u64) -> FaultPlan {
+    FaultPlan {
+        outages: vec![Outage {
+            target: FaultTarget::Cluster(ClusterId(0)),
+            down: SimTime(down_s * S),
+            up: None,
+            drain: false,
+            label: "test".into(),
+        }],
+        random: Vec::new(),
+    }
+}
+
+#[test]
+fn an_evicted_binding_gives_its_federated_usage_back() {
+    // overall nvidia.com/gpu 16. j1 (1 × 8 GPUs) goes to member-a (weights 3:2). member-a is
+    // lost at 600 s; with NoExecute eviction and no toleration the taint manager takes the
+    // binding off it (`GracefulEvictCluster` lowers spec.clusters: usage 8 → 0 through the
+    // webhook), and the scheduler puts it on member-b (usage 0 → 8). j2 (8 GPUs) arrives at
+    // 3600 s: 8 + 8 = 16 ≤ 16 (`isAllowed`), so it is admitted and starts at once on
+    // member-b's second node.
+    let jobs = vec![job(1, 0, 1, 8, 36_000, true), job(2, 3600, 1, 8, 600, true)];
+    let sink = run_with(
+        a_and_b(),
+        dynamic(),
+        &no_execute(),
+        federated_gpus(16),
+        lose_a_at(600),
+        jobs,
+        0,
+    );
+    let j1 = by_id(&sink, 1);
+    assert_eq!(j1.clusters, vec![(ClusterId(1), 1)]);
+    assert_eq!(j1.faults.n_evictions, 1);
+    let j2 = by_id(&sink, 2);
+    assert_eq!(j2.start, Some(SimTime(3600 * S)));
+    assert_eq!(j2.last_failure, None);
+}
+
+#[test]
+fn a_third_binding_past_the_overall_limit_is_refused_until_one_ends() {
+    // The same fleet without faults: j1 and j2 (at 60 s) hold 16 GPUs; j3 (8 GPUs) at 460 s
+    // would make 24 > 16 and is refused until j2 ends at 660 s and its binding is deleted.
+    // A refused patch is an error, retried through the backoff queue (1 s, 2 s, ... capped
+    // at 10 s, flushed every second), so j3 starts within 11 s of 660 s.
+    let jobs = vec![
+        job(1, 0, 1, 8, 36_000, true),
+        job(2, 60, 1, 8, 600, true),
+        job(3, 460, 1, 8, 600, true),
+    ];
+    let sink = run_with(
+        a_and_b(),
+        dynamic(),
+        &no_execute(),
+        federated_gpus(16),
+        FaultPlan::default(),
+        jobs,
+        0,
+    );
+    let j3 = by_id(&sink, 3);
+    let start = j3.start.expect("j3 runs").as_millis() / S;
+    assert!((660..=671).contains(&start), "j3 started at {start} s");
+    assert_eq!(by_id(&sink, 2).start, Some(SimTime(60 * S)));
+}
+
+#[test]
+fn karmada_keys_it_does_not_count_limit_nothing() {
+    // A limit on cpu only: the binding usage's nvidia.com/gpu is filtered out
+    // (`filterResourceListByKeys`), and 3 × 8 GPUs = 24 GPUs run at once under a quota
+    // whose cpu (3 × 8 cores = 24 cores) fits its 64 cores.
+    let quotas = Quotas {
+        federated: vec![FederatedResourceQuota {
+            namespace: NamespaceId(0),
+            overall: Limits {
+                cpu_milli: Some(64_000),
+                ..Limits::default()
+            },
+        }],
+        gpu_budgets: vec![None],
+        ..Quotas::default()
+    };
+    let jobs = (1..=3).map(|id| job(id, 0, 1, 8, 600, true)).collect();
+    let sink = run_with(
+        a_and_b(),
+        dynamic(),
+        &no_execute(),
+        quotas,
+        FaultPlan::default(),
+        jobs,
+        0,
+    );
+    for id in 1..=3 {
+        assert_eq!(by_id(&sink, id).start, Some(SimTime::ZERO), "job {id}");
+    }
+}
+
+/// Karmada's `tieBreakerByUID` on the UID fleetsim gives job `id` under `seed`.
+fn larger_name_wins(seed: u64, id: u64) -> bool {
+    NameOrder::for_uid(&crate::binding::workload_uid(seed, JobId(id))) == NameOrder::LargerFirst
+}
+
+#[test]
+fn webster_ties_follow_each_workloads_uid() {
+    // 400 one-replica jobs over two identical clusters with equal static weights: the one
+    // seat is a tie on priority and on seats, so the workload UID's FNV-1a parity picks the
+    // name order (odd: member-b, the larger name). Each job lands where its UID says, and
+    // about half go each way.
+    let mut w = world();
+    w.fleet.clusters = vec![
+        cluster("member-a", vec![pool(2, 0)]),
+        cluster("member-b", vec![pool(2, 0)]),
+    ];
+    let placement = Placement {
+        replica_scheduling: ReplicaScheduling::Divided(
+            DivisionPreference::StaticWeight(Vec::new()),
+        ),
+        ..Placement::default()
+    };
+    let jobs: Vec<Job> = (0..400)
+        .map(|id| {
+            let mut j = job(id, 0, 1, 0, 60, false);
+            j.components[0].request = PodRequest {
+                cpu_milli: 100,
+                memory: 1 << 20,
+                gpu: GpuRequest::whole(0, GpuModelSet::ANY),
+                node_claim: 0,
+            };
+            j
+        })
+        .collect();
+    let seed = 7;
+    let sink = run_with(
+        w,
+        placement,
+        &SchedulerConfig::default(),
+        Quotas::default(),
+        FaultPlan::default(),
+        jobs,
+        seed,
+    );
+    let mut on_b = 0;
+    for id in 0..400 {
+        let expected = if larger_name_wins(seed, id) { 1 } else { 0 };
+        assert_eq!(
+            by_id(&sink, id).clusters,
+            vec![(ClusterId(expected), 1)],
+            "job {id}"
+        );
+        on_b += expected;
+    }
+    assert!((140..=260).contains(&on_b), "{on_b} of 400 on member-b");
+}
+
+#[test]
+fn workload_uids_are_kubernetes_shaped_distinct_and_seeded() {
+    let uid = crate::binding::workload_uid(0, JobId(0));
+    let parts: Vec<&str> = uid.split('-').collect();
+    assert_eq!(
+        parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+        [8, 4, 4, 4, 12]
+    );
+    assert!(parts[2].starts_with('4'), "version 4: {uid}");
+    assert!("89ab".contains(&parts[3][..1]), "RFC 4122 variant: {uid}");
+    assert_eq!(uid, crate::binding::workload_uid(0, JobId(0)));
+    assert_ne!(uid, crate::binding::workload_uid(1, JobId(0)));
+    let mut all: Vec<String> = (0..10_000)
+        .map(|id| crate::binding::workload_uid(3, JobId(id)))
+        .collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 10_000);
+}
+
+mod quota_property {
+    use super::*;
+    use crate::control::DeschedulerConfig;
+    use crate::policy::{ApplicationFailover, ClusterFailover, Failover, PurgeMode};
+    use proptest::prelude::*;
+
+    fn purge(idx: u8) -> PurgeMode {
+        [PurgeMode::Directly, PurgeMode::Gracefully, PurgeMode::Never][idx as usize % 3]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Evictions (cluster loss with NoExecute, application failover), the descheduler,
+        /// FitError clearing and job ends all change bindings' clusters; the run's
+        /// invariant check asserts after every event that each FederatedResourceQuota counts
+        /// exactly the sum over the namespace's bindings, and every job is recorded.
+        #[test]
+        fn federated_usage_is_the_sum_over_bindings(
+            specs in prop::collection::vec((0u64..3600, 1u32..4, 0usize..4, 60u64..4000), 1..14),
+            limit in 8i64..48,
+            lost in 0u32..2,
+            down_s in 1u64..3000,
+            back_after_s in prop::option::of(60u64..5000),
+            purge_idx in 0u8..3,
+            deployments in any::<bool>(),
+        ) {
+            let placement = Placement {
+                failover: Failover {
+                    cluster: Some(ClusterFailover { purge_mode: purge(purge_idx) }),
+                    application: Some(ApplicationFailover {
+                        toleration_seconds: 120,
+                        purge_mode: purge(purge_idx + 1),
+                        grace_period_seconds: 600,
+                    }),
+                },
+                ..dynamic()
+            };
+            let mut config = no_execute();
+            config.descheduler = Some(DeschedulerConfig::default());
+            config.estimators.push("accurate".into());
+            let plan = FaultPlan {
+                outages: vec![Outage {
+                    target: FaultTarget::Cluster(ClusterId(lost)),
+                    down: SimTime(down_s * S),
+                    up: back_after_s.map(|after| SimTime((down_s + after) * S)),
+                    drain: false,
+                    label: "test".into(),
+                }],
+                random: Vec::new(),
+            };
+            let n_jobs = specs.len();
+            let jobs: Vec<Job> = specs
+                .into_iter()
+                .enumerate()
+                .map(|(id, (submit_s, replicas, gpu_idx, runtime_s))| {
+                    let gpus = [1, 2, 4, 8][gpu_idx];
+                    let mut j = job(id as u64, submit_s, replicas, gpus, runtime_s, false);
+                    if deployments {
+                        j.template.kind = std::sync::Arc::from("Deployment");
+                        j.template.api_version = std::sync::Arc::from("apps/v1");
+                    }
+                    j
+                })
+                .collect();
+            let mut jobs = jobs;
+            jobs.sort_by_key(|j| j.submit);
+            let sink = run_with(
+                a_and_b(),
+                placement,
+                &config,
+                federated_gpus(limit),
+                plan,
+                jobs,
+                1,
+            );
+            prop_assert_eq!(sink.jobs().count(), n_jobs);
+        }
+    }
+}
