@@ -66,7 +66,16 @@ pub struct SchedulingQueue {
     unschedulable: BTreeMap<ActiveKey, QueuedBinding>,
     /// The unschedulable set by the time each entry was parked, to find due entries at once.
     unschedulable_since: BTreeSet<(SimTime, ActiveKey)>,
-    queued_jobs: BTreeSet<JobId>,
+    /// Where each queued binding waits.
+    slots: BTreeMap<JobId, Slot>,
+}
+
+/// Which of the three queues holds a binding, and under which key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Active(ActiveKey),
+    Backoff((SimTime, ActiveKey)),
+    Unschedulable(ActiveKey),
 }
 
 impl SchedulingQueue {
@@ -79,7 +88,7 @@ impl SchedulingQueue {
             backoff: BTreeMap::new(),
             unschedulable: BTreeMap::new(),
             unschedulable_since: BTreeSet::new(),
-            queued_jobs: BTreeSet::new(),
+            slots: BTreeMap::new(),
         }
     }
 
@@ -93,10 +102,17 @@ impl SchedulingQueue {
         (Reverse(entry.priority), entry.timestamp, self.seq)
     }
 
-    /// Adds a new or updated binding to the active queue (ignored when already queued).
+    /// An event for the binding (created, its spec changed, a cluster it may use changed):
+    /// Karmada's `Push`, which queues a fresh entry (no attempts, enqueued now) in the active
+    /// queue and takes the binding out of the backoff queue and the unschedulable set
+    /// (`moveToActiveQ`). A binding already in the active queue keeps its place.
     pub fn add(&mut self, job: JobId, priority: i32, now: SimTime) {
-        if !self.queued_jobs.insert(job) {
-            return;
+        match self.slots.get(&job) {
+            Some(Slot::Active(_)) => return,
+            Some(_) => {
+                self.take(job);
+            }
+            None => {}
         }
         let entry = QueuedBinding {
             job,
@@ -104,14 +120,32 @@ impl SchedulingQueue {
             timestamp: now,
             attempts: 0,
         };
+        self.insert_active(entry);
+    }
+
+    fn insert_active(&mut self, entry: QueuedBinding) {
         let key = self.key(&entry);
+        self.slots.insert(entry.job, Slot::Active(key));
         self.active.insert(key, entry);
+    }
+
+    /// Removes `job` from whichever queue holds it.
+    fn take(&mut self, job: JobId) -> Option<QueuedBinding> {
+        match self.slots.remove(&job)? {
+            Slot::Active(key) => self.active.remove(&key),
+            Slot::Backoff(key) => self.backoff.remove(&key),
+            Slot::Unschedulable(key) => {
+                let entry = self.unschedulable.remove(&key)?;
+                self.unschedulable_since.remove(&(entry.timestamp, key));
+                Some(entry)
+            }
+        }
     }
 
     /// Pops the next binding to schedule and counts the attempt.
     pub fn pop(&mut self) -> Option<QueuedBinding> {
         let (_, mut entry) = self.active.pop_first()?;
-        self.queued_jobs.remove(&entry.job);
+        self.slots.remove(&entry.job);
         entry.attempts += 1;
         Some(entry)
     }
@@ -133,22 +167,24 @@ impl SchedulingQueue {
 
     /// After an error other than Unschedulable: wait out the backoff.
     pub fn add_backoff(&mut self, mut entry: QueuedBinding, now: SimTime) {
-        if !self.queued_jobs.insert(entry.job) {
+        if self.slots.contains_key(&entry.job) {
             return;
         }
         entry.timestamp = now;
         let expiry = now.after(self.backoff_duration(entry.attempts));
         let key = self.key(&entry);
+        self.slots.insert(entry.job, Slot::Backoff((expiry, key)));
         self.backoff.insert((expiry, key), entry);
     }
 
     /// After an Unschedulable result: park until the maximum stay passes or an event moves it.
     pub fn add_unschedulable(&mut self, mut entry: QueuedBinding, now: SimTime) {
-        if !self.queued_jobs.insert(entry.job) {
+        if self.slots.contains_key(&entry.job) {
             return;
         }
         entry.timestamp = now;
         let key = self.key(&entry);
+        self.slots.insert(entry.job, Slot::Unschedulable(key));
         self.unschedulable_since.insert((entry.timestamp, key));
         self.unschedulable.insert(key, entry);
     }
@@ -160,13 +196,13 @@ impl SchedulingQueue {
                 break;
             }
             let entry = entry.remove();
-            let key = self.key(&entry);
-            self.active.insert(key, entry);
+            self.insert_active(entry);
         }
     }
 
-    /// The unschedulable flush tick: bindings parked longer than the maximum stay move on, to
-    /// the active queue or, while still backing off, to the backoff queue.
+    /// The unschedulable flush tick (`flushUnschedulableBindingsLeftover`): bindings parked
+    /// longer than the maximum stay move to the active queue, in its order, enqueued now and
+    /// keeping their attempts.
     pub fn flush_unschedulable(&mut self, now: SimTime) {
         let max_stay = self.config.unschedulable_max_stay;
         let mut due: Vec<ActiveKey> = Vec::new();
@@ -177,46 +213,30 @@ impl SchedulingQueue {
             self.unschedulable_since.pop_first();
             due.push(key);
         }
-        // They move in the active queue's order.
         due.sort();
         for key in due {
-            let entry = self.unschedulable.remove(&key).expect("listed");
-            self.requeue(entry, now);
+            let mut entry = self.unschedulable.remove(&key).expect("listed");
+            self.slots.remove(&entry.job);
+            entry.timestamp = now;
+            self.insert_active(entry);
         }
     }
 
     /// Moves one parked binding on, to the active queue or, while still backing off, to the
     /// backoff queue (its room was just made, by preemption).
     pub fn wake(&mut self, job: JobId, now: SimTime) {
-        let Some(key) = self
-            .unschedulable
-            .iter()
-            .find(|(_, entry)| entry.job == job)
-            .map(|(key, _)| *key)
-        else {
+        if !matches!(self.slots.get(&job), Some(Slot::Unschedulable(_))) {
             return;
-        };
-        let entry = self.unschedulable.remove(&key).expect("found");
-        self.unschedulable_since.remove(&(entry.timestamp, key));
-        self.requeue(entry, now);
-    }
-
-    /// Moves every unschedulable binding on (a cluster event that may make them fit).
-    pub fn move_all_to_active(&mut self, now: SimTime) {
-        self.unschedulable_since.clear();
-        let all = std::mem::take(&mut self.unschedulable);
-        for (_, entry) in all {
-            self.requeue(entry, now);
         }
-    }
-
-    fn requeue(&mut self, entry: QueuedBinding, now: SimTime) {
+        let entry = self.take(job).expect("parked");
         let backoff_until = entry.timestamp.after(self.backoff_duration(entry.attempts));
-        let key = self.key(&entry);
         if backoff_until > now {
+            let key = self.key(&entry);
+            self.slots
+                .insert(entry.job, Slot::Backoff((backoff_until, key)));
             self.backoff.insert((backoff_until, key), entry);
         } else {
-            self.active.insert(key, entry);
+            self.insert_active(entry);
         }
     }
 
@@ -239,17 +259,17 @@ impl SchedulingQueue {
 
     /// True when `job` waits in any of the queues.
     pub fn contains(&self, job: JobId) -> bool {
-        self.queued_jobs.contains(&job)
+        self.slots.contains_key(&job)
     }
 
     /// Bindings waiting in all three queues.
     pub fn len(&self) -> usize {
-        self.queued_jobs.len()
+        self.slots.len()
     }
 
     /// True when all three queues are empty.
     pub fn is_empty(&self) -> bool {
-        self.queued_jobs.is_empty()
+        self.slots.is_empty()
     }
 }
 
@@ -317,6 +337,58 @@ mod tests {
         assert!(!q.has_active());
         q.flush_unschedulable(SimTime(330_000));
         assert_eq!(q.pop().map(|e| (e.job, e.attempts)), Some((JobId(1), 2)));
+    }
+
+    #[test]
+    fn an_event_moves_a_parked_binding_to_the_active_queue_afresh() {
+        // `Push` → `moveToActiveQ`: a new QueuedBindingInfo (Attempts 0, Timestamp now) goes
+        // to activeQ and the binding leaves backoffQ and the unschedulable set.
+        let mut q = queue();
+        q.add(JobId(1), 0, SimTime(0));
+        let mut entry = q.pop().unwrap();
+        entry.attempts = 4; // 8 s backoff
+        q.add_backoff(entry, SimTime(1000));
+        q.add(JobId(1), 0, SimTime(2000));
+        assert_eq!(q.next_backoff_expiry(), None);
+        let popped = q.pop().unwrap();
+        assert_eq!((popped.timestamp, popped.attempts), (SimTime(2000), 1));
+        q.add_unschedulable(popped, SimTime(3000));
+        q.add(JobId(1), 0, SimTime(4000));
+        assert_eq!(q.next_unschedulable_due(), None);
+        assert_eq!(
+            q.pop().map(|e| (e.timestamp, e.attempts)),
+            Some((SimTime(4000), 1))
+        );
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn an_event_leaves_an_active_binding_where_it_is() {
+        // activeQ.Push on a key already queued is a no-op: B keeps its enqueue time and
+        // stays behind A.
+        let mut q = queue();
+        q.add(JobId(1), 0, SimTime(1000));
+        q.add(JobId(2), 0, SimTime(2000));
+        q.add(JobId(1), 0, SimTime(3000));
+        let order: Vec<(u64, u64)> = std::iter::from_fn(|| q.pop())
+            .map(|e| (e.job.0, e.timestamp.as_millis()))
+            .collect();
+        assert_eq!(order, vec![(1, 1000), (2, 2000)]);
+    }
+
+    #[test]
+    fn the_unschedulable_flush_enqueues_at_flush_time() {
+        // `flushUnschedulableBindingsLeftover` → `moveToActiveQ` → activeQ.Push sets the
+        // Timestamp to now: a binding parked at 0 and flushed at 330 s queues behind one
+        // added at 320 s.
+        let mut q = queue();
+        q.add(JobId(1), 0, SimTime(0));
+        let entry = q.pop().unwrap();
+        q.add_unschedulable(entry, SimTime(0));
+        q.add(JobId(2), 0, SimTime(320_000));
+        q.flush_unschedulable(SimTime(330_000));
+        let order: Vec<u64> = std::iter::from_fn(|| q.pop()).map(|e| e.job.0).collect();
+        assert_eq!(order, vec![2, 1]);
     }
 
     #[test]

@@ -331,3 +331,83 @@ mod quota_property {
         }
     }
 }
+
+/// j0 may use beta only (policy p0); j1 any cluster (policy p1). One node each.
+fn pinned_and_free() -> (World, PolicySet) {
+    use crate::policy::{ClusterAffinity, PlacementId, PropagationPolicy, ResourceSelector};
+    let mut w = world();
+    w.fleet.clusters = vec![
+        cluster("alpha", vec![pool(1, 0)]),
+        cluster("beta", vec![pool(1, 0)]),
+    ];
+    let to_beta = Placement {
+        cluster_affinity: Some(ClusterAffinity {
+            cluster_names: vec!["beta".into()],
+            ..Default::default()
+        }),
+        ..dynamic()
+    };
+    let policy = |idx: u32| PropagationPolicy {
+        name: format!("p{idx}"),
+        namespace: None,
+        priority: 0,
+        selectors: vec![ResourceSelector {
+            api_version: "batch/v1".into(),
+            kind: "Job".into(),
+            name: format!("j{idx}"),
+            ..Default::default()
+        }],
+        placement: PlacementId(idx),
+        schedule_priority: 0,
+    };
+    let policies = PolicySet {
+        placements: vec![to_beta, dynamic()],
+        policies: vec![policy(0), policy(1)],
+        fallback: None,
+        overrides: Vec::new(),
+    };
+    (w, policies)
+}
+
+#[test]
+fn a_cluster_coming_back_requeues_an_unschedulable_binding_at_once() {
+    // alpha is unreachable from 100 s to 2000 s. j0 holds beta's only node. j1 (8 GPUs)
+    // arrives at 200 s: alpha fails the taint filter, beta estimates 0 → Unschedulable, and
+    // j1 is parked; the 5-minute flush retries it in vain every 330 s. When the control
+    // plane sees alpha Ready again it removes the taint — a cluster spec change, so
+    // `enqueueAffectedBindings` pushes j1 (no affinity) to the active queue
+    // (`moveToActiveQ`), and it starts on alpha right then instead of at the next flush.
+    let (w, policies) = pinned_and_free();
+    let plan = FaultPlan {
+        outages: vec![Outage {
+            target: FaultTarget::Cluster(ClusterId(0)),
+            down: SimTime(100 * S),
+            up: Some(SimTime(2000 * S)),
+            drain: false,
+            label: "test".into(),
+        }],
+        random: Vec::new(),
+    };
+    let config = SchedulerConfig {
+        status_period: Duration::ZERO,
+        ..SchedulerConfig::default()
+    };
+    let sink = run_inputs(
+        ControlInputs {
+            check_invariants: true,
+            faults: plan,
+            ..ControlInputs::new(w, policies, &config)
+        },
+        vec![job(0, 0, 1, 8, 100_000, true), job(1, 200, 1, 8, 600, true)],
+    );
+    let ready: Vec<SimTime> = sink
+        .events()
+        .filter(|e| e.kind == sim_core::record::EventKind::ClusterReady)
+        .map(|e| e.time)
+        .collect();
+    assert_eq!(ready.len(), 1);
+    assert!(ready[0] > SimTime(2000 * S) && ready[0] < SimTime(2100 * S));
+    let j1 = by_id(&sink, 1);
+    assert_eq!(j1.start, Some(ready[0]));
+    assert_eq!(j1.clusters, vec![(ClusterId(0), 1)]);
+}

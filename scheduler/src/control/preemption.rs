@@ -276,8 +276,11 @@ impl ControlPlane {
                     ..EventRecord::new(now, EventKind::Preemption(record::Preemptor::Federation))
                 }));
             }
+            // The preemptor serves what is left of its backoff; it is not a new event.
             self.queue.wake(job, now);
-            self.queue.add(job, priority, now);
+            if !self.queue.contains(job) {
+                self.queue.add(job, priority, now);
+            }
         }
     }
 }

@@ -101,8 +101,12 @@ impl ControlPlane {
         }
     }
 
-    /// Bindings whose active affinity matches the cluster before or after a change to its
-    /// labels or taints, or that have none, are requeued (Karmada's cluster event handler).
+    /// A change to a cluster's labels or spec (its taints) requeues, as Karmada's cluster
+    /// event handler does (`enqueueAffectedBindings`, called with the old and the new
+    /// cluster): every binding whose affinity matches either, or that has none. With
+    /// `clusterAffinities` only the observed term's own affinity counts (not its overflow
+    /// affinities), and a binding whose latest spec has not been scheduled successfully
+    /// (`schedulerObservedGeneration` behind) is requeued whatever it selects.
     pub(super) fn requeue_for_cluster(
         &mut self,
         old: &sim_core::model::Cluster,
@@ -114,9 +118,14 @@ impl ControlPlane {
             .values()
             .filter(|active| {
                 let placement = &self.policy_set.placements[active.binding.placement.0 as usize];
-                let affinities =
-                    active_affinities(placement, active.binding.observed_affinity.as_deref());
-                affinities.is_empty() || affinities.iter().any(|a| a.matches(old) || a.matches(new))
+                let unobserved = active.last_scheduled.is_none()
+                    || active.unschedulable
+                    || active.placement_changed;
+                if !placement.cluster_affinities.is_empty() && unobserved {
+                    return true;
+                }
+                event_affinity(placement, active.binding.observed_affinity.as_deref())
+                    .is_none_or(|a| a.matches(old) || a.matches(new))
             })
             .map(|active| active.job.id)
             .collect();
@@ -126,6 +135,23 @@ impl ControlPlane {
             self.queue.add(id, priority, now);
         }
     }
+}
+
+/// The affinity Karmada's cluster event handler checks: the observed `clusterAffinities`
+/// term's (the first when none is observed or the name is gone, as `getAffinityIndex`
+/// falls back), else `clusterAffinity`.
+fn event_affinity<'p>(
+    placement: &'p Placement,
+    observed: Option<&str>,
+) -> Option<&'p crate::policy::ClusterAffinity> {
+    if placement.cluster_affinities.is_empty() {
+        return placement.cluster_affinity.as_ref();
+    }
+    let terms = &placement.cluster_affinities;
+    let term = observed
+        .and_then(|name| terms.iter().find(|t| t.name == name))
+        .unwrap_or(&terms[0]);
+    Some(&term.affinity)
 }
 
 /// The cluster affinities a binding is filtered by now: `clusterAffinity`, or the observed
