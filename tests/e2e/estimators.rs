@@ -48,16 +48,17 @@ fn row<'a>(jobs: &'a str, name: &str) -> Vec<&'a str> {
 #[test]
 fn general_alone_sends_the_pod_where_no_node_fits() {
     let (summary, jobs) = run("[general]");
-    // frag: 8 free GPUs / 4 = 2, roomy: 8 / 4 = 2; the seat goes to the smaller name, frag,
-    // where every node has 2 free GPUs. The pod waits until the filler ends at 1 day.
+    // frag: 12 free GPUs / 4 = 3, roomy: 8 / 4 = 2; the one seat goes to frag (Webster,
+    // weights 3:2), where every node has 2 free GPUs. The pod waits until the filler ends at
+    // 1 day.
     let needs = row(&jobs, "needs-4");
     assert_eq!(
         (needs[13], needs[6], needs[8]),
         ("frag:1", "86400.000", "86340.000")
     );
-    assert_eq!(summary["member_pods"]["sent"], 5);
+    assert_eq!(summary["member_pods"]["sent"], 7);
     assert_eq!(summary["member_pods"]["waited"], 1);
-    assert_eq!(summary["member_pods"]["waited_share"], 0.2);
+    assert_eq!(summary["member_pods"]["waited_share"], 0.142857);
     // It waited in frag from 60 s until the filler's replicas ended at 86,400 s.
     assert_eq!(summary["member_pods"]["extra_wait_s"], 86340.0);
 }
@@ -81,7 +82,7 @@ fn explain_shows_both_estimators_answers() {
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
-        stdout.contains("frag     passed        0  general=2 accurate=0"),
+        stdout.contains("frag     passed        0  general=3 accurate=0"),
         "{stdout}"
     );
     assert!(

@@ -26,7 +26,9 @@ fn blocked_job_names_the_taint_and_the_spread_constraint() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/explain-blocked.txt"),
     )
     .unwrap();
-    assert_eq!(stdout, snapshot);
+    // The workload's UID comes from the scenario's seed (default 0) and the job id.
+    let uid = scheduler::binding::workload_uid(0, sim_core::model::JobId(0));
+    assert_eq!(stdout, snapshot.replace("{uid}", &uid));
     // The reasons themselves, as Karmada words them, whatever the layout.
     assert!(stdout.contains(
         "0/2 clusters are available: 1 cluster(s) did not have region property, \

@@ -13,6 +13,7 @@ mod compare;
 mod components;
 mod conformance;
 mod dc_loss;
+mod dynamics;
 mod estimators;
 mod explain;
 mod fragmentation;

@@ -362,9 +362,15 @@ pub(super) fn quota_today(
                 .is_some_and(|s| s.text == namespace)
         })?
         .get("quota")?;
-    let amount = |node: &Node| -> Option<u64> {
-        let text = &node.get(resource)?.scalar()?.text;
+    let amount_of = |node: &Node, key: &str| -> Option<u64> {
+        let text = &node.get(key)?.scalar()?.text;
         Quantity::parse(text).ok().map(Quantity::value)
+    };
+    // A member ResourceQuota limits an extended resource as `requests.<name>`; a
+    // FederatedResourceQuota's overall names it plainly.
+    let prefixed = format!("requests.{resource}");
+    let amount = |node: &Node| -> Option<u64> {
+        amount_of(node, resource).or_else(|| amount_of(node, &prefixed))
     };
     let mode = tree
         .get("quota_mode")
@@ -388,7 +394,7 @@ pub(super) fn quota_today(
             };
             Some(clusters.iter().filter_map(|c| amount(&c.value)).sum())
         }
-        "federated" => amount(node.get("overall")?),
+        "federated" => amount_of(node.get("overall")?, resource),
         _ => None,
     }
 }
@@ -404,13 +410,19 @@ mod tests {
 
     #[test]
     fn today_is_the_quota_summed_over_clusters() {
-        let forms = "namespaces:\n  - name: llm\n    quota:\n      duplicated: {requests.nvidia.com/gpu: \"160\"}\n      split: {a: {requests.nvidia.com/gpu: \"64\"}, b: {requests.nvidia.com/gpu: \"48\"}}\n      federated: {overall: {requests.nvidia.com/gpu: \"100\"}}\n";
+        let forms = "namespaces:\n  - name: llm\n    quota:\n      duplicated: {requests.nvidia.com/gpu: \"160\"}\n      split: {a: {requests.nvidia.com/gpu: \"64\"}, b: {requests.nvidia.com/gpu: \"48\"}}\n      federated: {overall: {nvidia.com/gpu: \"100\"}}\n";
         assert_eq!(
             today(&format!("{forms}quota_mode: duplicated\n")),
             Some(480)
         );
         assert_eq!(today(&format!("{forms}quota_mode: split\n")), Some(112));
         assert_eq!(today(&format!("{forms}quota_mode: federated\n")), Some(100));
+        // A federated overall keyed `requests.` is one Karmada never counts: no quota today.
+        let uncounted = forms.replace(
+            "overall: {nvidia.com/gpu",
+            "overall: {requests.nvidia.com/gpu",
+        );
+        assert_eq!(today(&format!("{uncounted}quota_mode: federated\n")), None);
         // Several forms and no mode: ambiguous.
         assert_eq!(today(forms), None);
         let only =

@@ -30,7 +30,7 @@ use crate::variant::{
 };
 
 /// The quota resource a quota dimension sets unless it names another.
-pub const DEFAULT_QUOTA_RESOURCE: &str = "requests.nvidia.com/gpu";
+pub const DEFAULT_QUOTA_RESOURCE: &str = "nvidia.com/gpu";
 
 /// The plan file as written.
 #[derive(Debug, Deserialize)]
@@ -103,7 +103,7 @@ pub struct AddNodesSpec {
 pub struct QuotaSpec {
     /// The namespace.
     pub namespace: Text,
-    /// The resource (default `requests.nvidia.com/gpu`).
+    /// The resource, as a FederatedResourceQuota names it (default `nvidia.com/gpu`).
     pub resource: Option<Text>,
 }
 
