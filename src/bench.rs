@@ -98,6 +98,7 @@ pub fn run_bench(
             quiet: true,
             federation: None,
             format: reports::TableFormat::Parquet,
+            overrides: Default::default(),
         };
         on_variant(&variant);
         reset_peak_rss();

@@ -10,6 +10,7 @@ pub mod bench;
 pub mod experiment;
 mod output_dir;
 pub mod plan;
+pub mod run_record;
 pub mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ pub struct RunConfig {
     pub federation: Option<scheduler::Federation>,
     /// Parquet (the default) or CSV tables.
     pub format: reports::TableFormat,
+    /// The command-line settings behind the fields above, recorded in `run.json`.
+    pub overrides: run_record::Overrides,
 }
 
 /// What a finished run reports back.
@@ -290,6 +293,56 @@ pub struct CompareOutcome {
     pub text: String,
     /// Some metric regressed.
     pub regressed: bool,
+    /// What the reader must know before trusting the verdicts (seed noise).
+    pub warnings: Vec<String>,
+}
+
+/// Which scenario a run folder ran: its name and the SHA-256 of its file, when `run.json`
+/// records one.
+fn scenario_identity(dir: &Path, summary: &reports::Summary) -> (String, Option<String>) {
+    let hash = run_record::read_record(dir)
+        .ok()
+        .map(|r| r.scenario_sha256)
+        .filter(|h| !h.is_empty());
+    (summary.scenario.clone(), hash)
+}
+
+/// Refuses to compare runs of different scenarios (by name, and by content hash where both
+/// record one), on either side or across them.
+fn same_scenario(
+    base: &Path,
+    base_runs: &[reports::Summary],
+    new: &Path,
+    new_runs: &[reports::Summary],
+) -> Result<(), RunError> {
+    let dirs = |dir: &Path| reports::compare::run_dirs(dir).map_err(RunError::from);
+    let mut seen: Vec<(PathBuf, (String, Option<String>))> = Vec::new();
+    for (dir, runs) in [(base, base_runs), (new, new_runs)] {
+        for (run_dir, summary) in dirs(dir)?.into_iter().zip(runs) {
+            seen.push((run_dir.clone(), scenario_identity(&run_dir, summary)));
+        }
+    }
+    let (first_dir, (first_name, first_hash)) = &seen[0];
+    for (dir, (name, hash)) in &seen[1..] {
+        let hashes_differ = matches!((first_hash, hash), (Some(a), Some(b)) if a != b);
+        if name != first_name || hashes_differ {
+            let describe = |name: &str, hash: &Option<String>| match hash {
+                Some(h) => format!("{name:?} (sha256 {})", run_record::short(h)),
+                None => format!("{name:?}"),
+            };
+            return Err(RunError::Output {
+                path: dir.clone(),
+                message: format!(
+                    "ran scenario {}, but {} ran {}: these are different scenarios; pass \
+                     --allow-different-scenarios to compare them anyway",
+                    describe(name, hash),
+                    first_dir.display(),
+                    describe(first_name, first_hash)
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Compares the runs in `base` and `new` (see `fleetsim compare --help`) and writes
@@ -299,10 +352,14 @@ pub fn compare_runs(
     new: &Path,
     thresholds: Option<&Path>,
     out: &Path,
+    allow_different_scenarios: bool,
 ) -> Result<CompareOutcome, RunError> {
     use reports::compare;
     let base_runs = compare::load_runs(base)?;
     let new_runs = compare::load_runs(new)?;
+    if !allow_different_scenarios {
+        same_scenario(base, &base_runs, new, &new_runs)?;
+    }
     let limits = match thresholds {
         None => compare::ThresholdsFile::default(),
         Some(file) => {
@@ -344,6 +401,7 @@ pub fn compare_runs(
         std::fs::rename(&partial, out.join(name)).map_err(fail)?;
     }
     Ok(CompareOutcome {
+        warnings: compare::noise_warnings(base_runs.len(), new_runs.len()),
         text: compare::render_text(&comparisons),
         regressed: comparisons.iter().any(|c| c.failed),
         comparisons,
@@ -418,6 +476,96 @@ pub fn run_scenario(
     run_loaded(&scenario, config, progress)
 }
 
+/// Runs a scenario `n` times with seeds `s, s + 1, …` (`s` the scenario's seed or
+/// `config.seed`) into `config.out/seed-<seed>/`, each a run folder, with `replications.json`
+/// beside them: the folder shape `fleetsim compare` reads as replications.
+pub fn run_replications(
+    config: &RunConfig,
+    n: u32,
+    progress: &mut dyn FnMut(RunProgress),
+) -> Result<Vec<RunOutcome>, RunError> {
+    let scenario = scenarios::load(&config.scenario)?;
+    let first = config.seed.unwrap_or(scenario.seed);
+    let seeds: Vec<u64> = (0..u64::from(n)).map(|i| first + i).collect();
+    let out = OutputDir::begin(&config.out)?;
+    let mut outcomes = Vec::with_capacity(seeds.len());
+    for (idx, &seed) in seeds.iter().enumerate() {
+        let run = RunConfig {
+            out: out.path().join(format!("seed-{seed}")),
+            seed: Some(seed),
+            quiet: config.quiet || idx > 0,
+            overrides: run_record::Overrides {
+                seed: Some(seed),
+                ..config.overrides.clone()
+            },
+            ..config.clone()
+        };
+        outcomes.push(run_loaded(&scenario, &run, progress)?);
+    }
+    let marker = serde_json::json!({
+        "scenario_file": config.scenario.display().to_string(),
+        "scenario": scenario.name,
+        "seeds": seeds,
+    });
+    let mut text =
+        serde_json::to_vec_pretty(&marker).map_err(|e| RunError::Internal(e.to_string()))?;
+    text.push(b'\n');
+    std::fs::write(out.path().join("replications.json"), text).map_err(|e| RunError::Output {
+        path: config.out.clone(),
+        message: e.to_string(),
+    })?;
+    out.commit()?;
+    Ok(outcomes)
+}
+
+/// Makes a run folder again from its `run.json`: the same scenario file (refused if its
+/// content changed), seed and overrides, into `out` (the folder itself when `None`). Every
+/// output is byte-identical to the first run's but `run.json`'s wall-clock figures.
+pub fn run_again(
+    dir: &Path,
+    out: Option<&Path>,
+    quiet: bool,
+    progress: &mut dyn FnMut(RunProgress),
+) -> Result<RunOutcome, RunError> {
+    let record = run_record::read_record(dir)?;
+    let scenario = run_record::unchanged_scenario(dir, &record)?;
+    let overrides = record.overrides.clone();
+    let config = RunConfig {
+        scenario,
+        out: out.unwrap_or(dir).to_owned(),
+        seed: Some(record.seed),
+        check_invariants: overrides.check_invariants,
+        quiet,
+        federation: match overrides.federation.as_deref() {
+            None => None,
+            Some("direct") => Some(scheduler::Federation::Direct(
+                scheduler::DirectSubmission::RoundRobin,
+            )),
+            Some("karmada") => Some(scheduler::Federation::Karmada),
+            Some(other) => {
+                return Err(RunError::Output {
+                    path: dir.join("run.json"),
+                    message: format!(
+                        "overrides.federation is {other:?}; expected karmada or direct"
+                    ),
+                });
+            }
+        },
+        format: match overrides.format.as_deref() {
+            None | Some("parquet") => reports::TableFormat::Parquet,
+            Some("csv") => reports::TableFormat::Csv,
+            Some(other) => {
+                return Err(RunError::Output {
+                    path: dir.join("run.json"),
+                    message: format!("overrides.format is {other:?}; expected parquet or csv"),
+                });
+            }
+        },
+        overrides,
+    };
+    run_scenario(&config, progress)
+}
+
 /// [`run_scenario`] on a scenario already loaded (and possibly changed, as `fleetsim bench`
 /// scales one); `config.scenario` is only reported in `run.json`.
 pub fn run_loaded(
@@ -482,16 +630,21 @@ pub fn run_loaded(
             end: stats.end,
         })
         .map_err(|e| internal(&e))?;
-    let run_json = serde_json::json!({
-        "scenario_file": config.scenario.display().to_string(),
-        "wall_seconds": (wall_seconds * 1000.0).round() / 1000.0,
-        "events": stats.n_events,
-        "events_per_second": (stats.n_events as f64 / wall_seconds.max(1e-9)).round(),
-        "jobs": stats.n_arrived,
-        "peak_rss_mib": bench::peak_rss_mib(),
-        "warnings": scenario.warnings,
-    });
-    let mut run_json = serde_json::to_vec_pretty(&run_json).map_err(|e| internal(&e))?;
+    let record = run_record::RunRecord {
+        scenario_file: config.scenario.display().to_string(),
+        scenario: scenario.name.clone(),
+        // A scenario changed in memory (`fleetsim bench` scales one) has no file of its own.
+        scenario_sha256: run_record::file_sha256(&config.scenario).unwrap_or_default(),
+        seed,
+        overrides: config.overrides.clone(),
+        wall_seconds: (wall_seconds * 1000.0).round() / 1000.0,
+        events: stats.n_events,
+        events_per_second: (stats.n_events as f64 / wall_seconds.max(1e-9)).round(),
+        jobs: stats.n_arrived,
+        peak_rss_mib: bench::peak_rss_mib(),
+        warnings: scenario.warnings.clone(),
+    };
+    let mut run_json = serde_json::to_vec_pretty(&record).map_err(|e| internal(&e))?;
     run_json.push(b'\n');
     std::fs::write(out.path().join("run.json"), run_json).map_err(|e| internal(&e))?;
     reports::render_run(out.path()).map_err(|e| internal(&e))?;

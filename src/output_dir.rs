@@ -15,7 +15,7 @@ pub struct OutputDir {
 impl OutputDir {
     /// Prepares to write `target`. An existing folder is replaced only if it is empty or holds a
     /// previous fleetsim result (it has a `summary.json`, an `experiment.json`, a
-    /// `sweep.json` or a `plan.json`); anything else is refused.
+    /// `sweep.json`, a `plan.json` or a `replications.json`); anything else is refused.
     pub fn begin(target: &Path) -> Result<OutputDir, RunError> {
         let refuse = |message: &str| RunError::Output {
             path: target.to_owned(),
@@ -29,9 +29,15 @@ impl OutputDir {
                 .map_err(|e| refuse(&e.to_string()))?
                 .next()
                 .is_none();
-            let marked = ["summary.json", "experiment.json", "sweep.json", "plan.json"]
-                .iter()
-                .any(|marker| target.join(marker).is_file());
+            let marked = [
+                "summary.json",
+                "experiment.json",
+                "sweep.json",
+                "plan.json",
+                "replications.json",
+            ]
+            .iter()
+            .any(|marker| target.join(marker).is_file());
             if !empty && !marked {
                 return Err(refuse(
                     "exists and is not a fleetsim output folder; refusing to overwrite it",

@@ -230,6 +230,27 @@ pub enum CompareError {
     },
 }
 
+/// The run folders of a folder: itself when it holds a `summary.json`, else its sub-folders
+/// that do, in name order (replications).
+pub fn run_dirs(dir: &Path) -> Result<Vec<PathBuf>, CompareError> {
+    if dir.join("summary.json").is_file() {
+        return Ok(vec![dir.to_owned()]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| CompareError::Unreadable {
+        file: dir.to_owned(),
+        message: e.to_string(),
+    })?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|d| d.join("summary.json").is_file())
+        .collect();
+    dirs.sort();
+    if dirs.is_empty() {
+        return Err(CompareError::NoRuns(dir.to_owned()));
+    }
+    Ok(dirs)
+}
+
 /// The summaries of a run folder: its own `summary.json`, or those of its sub-folders in name
 /// order.
 pub fn load_runs(dir: &Path) -> Result<Vec<Summary>, CompareError> {
@@ -243,23 +264,10 @@ pub fn load_runs(dir: &Path) -> Result<Vec<Summary>, CompareError> {
             message: format!("not a fleetsim summary: {e}"),
         })
     };
-    let own = dir.join("summary.json");
-    if own.is_file() {
-        return Ok(vec![read(own)?]);
-    }
-    let entries = std::fs::read_dir(dir).map_err(|e| CompareError::Unreadable {
-        file: dir.to_owned(),
-        message: e.to_string(),
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path().join("summary.json")))
-        .filter(|f| f.is_file())
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(CompareError::NoRuns(dir.to_owned()));
-    }
-    files.into_iter().map(read).collect()
+    run_dirs(dir)?
+        .into_iter()
+        .map(|d| read(d.join("summary.json")))
+        .collect()
 }
 
 /// One metric compared.
@@ -336,7 +344,12 @@ pub fn compare(
             Better::Higher => base_mean - new_mean,
             Better::Lower => new_mean - base_mean,
         };
-        let interval = welch_half_width(b, n, confidence);
+        let interval = match (b.len(), n.len()) {
+            (1, 1) => None,
+            (1, _) => one_sample_half_width(n, confidence),
+            (_, 1) => one_sample_half_width(b, confidence),
+            _ => welch_half_width(b, n, confidence),
+        };
         let significant = interval.is_none_or(|half| worse_by > half);
         out.push(MetricComparison {
             name: name.clone(),
@@ -376,6 +389,44 @@ fn welch_half_width(a: &[f64], b: &[f64], confidence: f64) -> Option<f64> {
         se2.powi(2) / (va.powi(2) / (a.len() as f64 - 1.0) + vb.powi(2) / (b.len() as f64 - 1.0));
     let t = StudentsT::new(0.0, 1.0, df).ok()?;
     Some(t.inverse_cdf(0.5 + confidence / 2.0) * se2.sqrt())
+}
+
+/// Half-width of the interval of `single − mean(many)` when one side has one run: the single
+/// run is taken to vary from seed to seed as the replicated side does, so the difference has
+/// variance s²(1 + 1/n), tested against Student's t with n − 1 degrees of freedom (a
+/// prediction interval for one more run). `None` with fewer than two runs.
+fn one_sample_half_width(many: &[f64], confidence: f64) -> Option<f64> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let n = many.len();
+    if n < 2 {
+        return None;
+    }
+    let se = (variance(many) * (1.0 + 1.0 / n as f64)).sqrt();
+    if se == 0.0 {
+        return Some(0.0);
+    }
+    let t = StudentsT::new(0.0, 1.0, n as f64 - 1.0).ok()?;
+    Some(t.inverse_cdf(0.5 + confidence / 2.0) * se)
+}
+
+/// What a reader must know about seed noise before trusting the verdicts: with one run per
+/// side no change can be told from noise; with one run on one side the interval assumes it
+/// varies as the other side does.
+pub fn noise_warnings(n_base: usize, n_new: usize) -> Vec<String> {
+    match (n_base, n_new) {
+        (1, 1) => vec![
+            "one run per side: each change includes seed noise that one run cannot measure, so \
+             a threshold may fail on noise alone; run each side with `fleetsim run \
+             --replications 5` and compare the folders"
+                .to_owned(),
+        ],
+        (1, n) | (n, 1) => vec![format!(
+            "one side has a single run: its changes are tested against the seed noise of the \
+             other side's {n} replications (a prediction interval), assuming the single run \
+             varies as they do"
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// Metrics that are fractions, shown in percent and changed in points.
@@ -449,7 +500,7 @@ pub fn render_markdown(
     } else {
         let _ = write!(out, "**Regression** in {}.", failed.join(", "));
     }
-    let intervals = if n_base > 1 && n_new > 1 {
+    let intervals = if n_base > 1 || n_new > 1 {
         // Rounded to hundredths of a percent: 0.9 × 100 is 90.00000000000001 in floating point.
         format!(
             "; means with {} % confidence intervals of the change",
@@ -462,6 +513,9 @@ pub fn render_markdown(
         out,
         " Base: {n_base} run(s), new: {n_new} run(s){intervals}.\n"
     );
+    for warning in noise_warnings(n_base, n_new) {
+        let _ = writeln!(out, "> **Warning:** {warning}.\n");
+    }
     out.push_str("| metric | base | new | change | threshold | verdict |\n");
     out.push_str("|---|---:|---:|---:|---|---|\n");
     for m in comparisons {
@@ -593,5 +647,40 @@ mod tests {
         let half = welch_half_width(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0], 0.95).unwrap();
         assert!((half - 4.16).abs() < 0.02, "{half}");
         assert_eq!(welch_half_width(&[1.0], &[2.0, 3.0], 0.95), None);
+    }
+
+    #[test]
+    fn one_run_against_replications_by_hand() {
+        // many = [10, 12, 14, 16, 18]: mean 14, s² = 10; se = √(10 × 1.2) = √12 = 3.4641;
+        // t(0.975, 4) = 2.776 → half-width 9.617.
+        let half = one_sample_half_width(&[10.0, 12.0, 14.0, 16.0, 18.0], 0.95).unwrap();
+        assert!((half - 9.617).abs() < 0.01, "{half}");
+        assert_eq!(one_sample_half_width(&[3.0], 0.95), None);
+    }
+
+    fn summary_with_wait(mean: f64) -> Summary {
+        let mut summary: Summary =
+            serde_json::from_str(include_str!("../tests/data/summary-minimal.json")).unwrap();
+        summary.waiting_s.mean = mean;
+        summary
+    }
+
+    #[test]
+    fn a_single_run_within_the_replications_noise_does_not_fail() {
+        // Base: five replications of mean wait 10, 12, 14, 16, 18 s (mean 14); new: one run at
+        // 20 s, 43 % worse (past 5 % and 1 s), but within 14 ± 9.6 s of seed noise: no failure.
+        // At 24 s (+10, past 9.6) it fails.
+        let base: Vec<Summary> = [10.0, 12.0, 14.0, 16.0, 18.0]
+            .map(summary_with_wait)
+            .to_vec();
+        let judged = |new: f64| {
+            compare(&base, &[summary_with_wait(new)], &ThresholdsFile::default())
+                .into_iter()
+                .find(|m| m.name == "waiting_s.mean")
+                .unwrap()
+        };
+        let within = judged(20.0);
+        assert!(within.interval.is_some() && !within.failed);
+        assert!(judged(24.0).failed);
     }
 }

@@ -63,10 +63,20 @@ pub struct StudyArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The scenario file (YAML).
-    pub scenario: PathBuf,
-    /// The output folder; written whole or not at all.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(required_unless_present = "again")]
+    pub scenario: Option<PathBuf>,
+    /// The output folder; written whole or not at all (with --again: default the run folder
+    /// itself).
+    #[arg(long, required_unless_present = "again")]
+    pub out: Option<PathBuf>,
+    /// Makes this run folder again from its run.json: the same scenario file (refused if it
+    /// changed since), seed and overrides; every output but run.json's timings byte-identical.
+    #[arg(long, value_name = "RUNDIR", conflicts_with_all = ["scenario", "check_invariants", "federation", "format", "seed", "replications"])]
+    pub again: Option<PathBuf>,
+    /// Runs the scenario N times with seeds s, s+1, … into --out/seed-<seed>/: the folder
+    /// shape `fleetsim compare` reads as replications.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub replications: Option<u32>,
     /// Checks the model's invariants after every event (slower; on by default in debug builds).
     #[arg(long)]
     pub check_invariants: bool,
@@ -74,9 +84,9 @@ pub struct RunArgs {
     /// teams submitting round robin to member clusters (`direct`); default: the scenario's.
     #[arg(long, value_parser = ["karmada", "direct"])]
     pub federation: Option<String>,
-    /// Writes the tables as Parquet (default) or CSV.
-    #[arg(long, value_enum, default_value_t = Format::Parquet)]
-    pub format: Format,
+    /// Writes the tables as Parquet (the default) or CSV.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     #[command(flatten)]
     pub seed: SeedArg,
     #[command(flatten)]
@@ -138,6 +148,10 @@ pub enum Command {
         /// Where comparison.md and comparison.xml go.
         #[arg(long, default_value = "comparison")]
         out: PathBuf,
+        /// Compares runs of different scenarios (by name, or by the content hash run.json
+        /// records), which is otherwise refused.
+        #[arg(long)]
+        allow_different_scenarios: bool,
     },
     /// Runs an experiment: a grid of simulations in parallel, one folder of tables.
     #[command(subcommand)]
@@ -417,7 +431,7 @@ fn compare(
     new: Option<PathBuf>,
     list_metrics: Option<PathBuf>,
     thresholds: Option<PathBuf>,
-    out: PathBuf,
+    (out, allow_different_scenarios): (PathBuf, bool),
     quiet: bool,
 ) -> Result<ExitCode, fleetsim::RunError> {
     if let Some(run) = list_metrics {
@@ -432,7 +446,16 @@ fn compare(
             "compare needs BASE and NEW".to_owned(),
         ));
     };
-    let outcome = fleetsim::compare_runs(&base, &new, thresholds.as_deref(), &out)?;
+    let outcome = fleetsim::compare_runs(
+        &base,
+        &new,
+        thresholds.as_deref(),
+        &out,
+        allow_different_scenarios,
+    )?;
+    for warning in &outcome.warnings {
+        eprintln!("warning: {warning}");
+    }
     if !quiet {
         print!("{}", outcome.text);
     }
@@ -448,12 +471,36 @@ fn run(args: RunArgs, quiet: bool) -> Result<(), fleetsim::RunError> {
     let RunArgs {
         scenario,
         out,
+        again,
+        replications,
         check_invariants,
         federation,
         format,
         seed,
         progress: every,
     } = args;
+    let progress = jobs_progress(quiet, &every);
+    let mut on_progress =
+        |p: fleetsim::RunProgress| progress.update(p.arrived, p.total, Some(p.now));
+    if let Some(dir) = again {
+        let outcome = fleetsim::run_again(&dir, out.as_deref(), quiet, &mut on_progress);
+        progress.finish();
+        let target = out.unwrap_or(dir);
+        report_run(&target, &outcome?, quiet);
+        return Ok(());
+    }
+    // clap requires both without --again.
+    let (Some(scenario), Some(out)) = (scenario, out) else {
+        return Err(fleetsim::RunError::Internal(
+            "run needs SCENARIO and --out".to_owned(),
+        ));
+    };
+    let overrides = fleetsim::run_record::Overrides {
+        seed: seed.seed,
+        federation: federation.clone(),
+        format: format.map(|f| config_format_name(f).to_lowercase()),
+        check_invariants: check_invariants.then_some(true),
+    };
     let config = fleetsim::RunConfig {
         scenario,
         out,
@@ -464,34 +511,54 @@ fn run(args: RunArgs, quiet: bool) -> Result<(), fleetsim::RunError> {
             "direct" => scheduler::Federation::Direct(scheduler::DirectSubmission::RoundRobin),
             _ => scheduler::Federation::Karmada,
         }),
-        format: match format {
+        format: match format.unwrap_or(Format::Parquet) {
             Format::Parquet => reports::TableFormat::Parquet,
             Format::Csv => reports::TableFormat::Csv,
         },
+        overrides,
     };
-    let progress = jobs_progress(config.quiet, &every);
-    let outcome = fleetsim::run_scenario(&config, &mut |p| {
-        progress.update(p.arrived, p.total, Some(p.now))
-    });
-    progress.finish();
-    let outcome = outcome?;
-    if !config.quiet {
-        let jobs = &outcome.summary.jobs;
-        println!(
-            "results in {}: summary.json, report.html, figures/, {} tables ({} jobs: {} completed, {} running, {} queued, {} unschedulable, {} unmatched; GPU utilization {:.1}%; {:.2} s)",
-            config.out.display(),
-            config_format_name(format),
-            jobs.submitted,
-            jobs.completed,
-            jobs.running,
-            jobs.queued,
-            jobs.unschedulable,
-            jobs.unmatched,
-            outcome.summary.gpu_utilization.overall * 100.0,
-            outcome.wall_seconds,
-        );
+    if let Some(n) = replications {
+        let outcomes = fleetsim::run_replications(&config, n, &mut on_progress);
+        progress.finish();
+        let outcomes = outcomes?;
+        if !quiet {
+            println!(
+                "{} replications in {}: seed-*/ (one run folder each), replications.json",
+                outcomes.len(),
+                config.out.display()
+            );
+        }
+        return Ok(());
     }
+    let outcome = fleetsim::run_scenario(&config, &mut on_progress);
+    progress.finish();
+    report_run(&config.out, &outcome?, quiet);
     Ok(())
+}
+
+/// The line `fleetsim run` prints about a finished run.
+fn report_run(out: &std::path::Path, outcome: &fleetsim::RunOutcome, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let jobs = &outcome.summary.jobs;
+    let tables = if out.join("jobs.csv").is_file() {
+        "CSV"
+    } else {
+        "Parquet"
+    };
+    println!(
+        "results in {}: summary.json, report.html, figures/, {tables} tables ({} jobs: {} completed, {} running, {} queued, {} unschedulable, {} unmatched; GPU utilization {:.1}%; {:.2} s)",
+        out.display(),
+        jobs.submitted,
+        jobs.completed,
+        jobs.running,
+        jobs.queued,
+        jobs.unschedulable,
+        jobs.unmatched,
+        outcome.summary.gpu_utilization.overall * 100.0,
+        outcome.wall_seconds,
+    );
 }
 
 /// `fleetsim explain`: prints the job's story.
@@ -597,7 +664,15 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             list_metrics,
             thresholds,
             out,
-        } => match compare(base, new, list_metrics, thresholds, out, quiet) {
+            allow_different_scenarios,
+        } => match compare(
+            base,
+            new,
+            list_metrics,
+            thresholds,
+            (out, allow_different_scenarios),
+            quiet,
+        ) {
             Ok(code) => return code,
             Err(err) => Err(err),
         },

@@ -101,8 +101,9 @@ fn a_worse_policy_fails_and_the_same_run_passes() {
     assert!(markdown.contains("**No regression.**"), "{markdown}");
 
     // Random placement fragments the nodes: jobs wait longer than with BestFit.
+    // The two scenario files differ in their policy: comparing them is asked for.
     let out = tmp.path().join("worse");
-    let output = compare_dirs(&best_fit, &random, &out, &[]);
+    let output = compare_dirs(&best_fit, &random, &out, &["--allow-different-scenarios"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
     let failing: Vec<&str> = stdout
@@ -131,7 +132,11 @@ fn a_worse_policy_fails_and_the_same_run_passes() {
         &best_fit,
         &random,
         &tmp.path().join("loose"),
-        &["--thresholds", thresholds.to_str().unwrap()],
+        &[
+            "--thresholds",
+            thresholds.to_str().unwrap(),
+            "--allow-different-scenarios",
+        ],
     );
     assert_eq!(
         output.status.code(),

@@ -23,6 +23,7 @@ mod plan;
 mod preemption;
 mod quotas;
 mod report;
+mod reproduce;
 mod scale_equivalence;
 mod slow;
 mod summary_structure;
