@@ -411,3 +411,53 @@ fn a_cluster_coming_back_requeues_an_unschedulable_binding_at_once() {
     assert_eq!(j1.start, Some(ready[0]));
     assert_eq!(j1.clusters, vec![(ClusterId(0), 1)]);
 }
+
+#[test]
+fn a_dropped_eviction_task_requeues_the_binding_it_kept_out() {
+    // One cluster, alpha, of two nodes. J (2 × 8 GPUs, gang, 3600 s, checkpoint every 60 s)
+    // runs there from 0 s. Node 1 fails at 100 s (back at 900 s): the recreated pod waits,
+    // and after 120 s unhealthy (220 s) application failover evicts alpha, Gracefully with
+    // a 600-s grace period. alpha is then filtered out (ClusterEviction): a FitError, which
+    // is not retried. At 820 s the task times out and is removed — a spec change, so J is
+    // queued again: alpha has one free node (the other is down), J is Unschedulable, parked,
+    // and the 5-minute flush (due after 1120 s, on the 30-s grid: 1140 s) finds node 1 back.
+    // J resumes from its 60-s checkpoint: 3540 s left, it ends at 1140 + 3540 = 4680 s.
+    use crate::policy::{ApplicationFailover, Failover, PurgeMode};
+    let mut w = world();
+    w.fleet.clusters = vec![cluster("alpha", vec![pool(2, 0)])];
+    let placement = Placement {
+        replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::Aggregated),
+        failover: Failover {
+            cluster: None,
+            application: Some(ApplicationFailover {
+                toleration_seconds: 120,
+                purge_mode: PurgeMode::Gracefully,
+                grace_period_seconds: 600,
+            }),
+        },
+        ..Placement::default()
+    };
+    let config = SchedulerConfig {
+        status_period: Duration::ZERO,
+        ..SchedulerConfig::default()
+    };
+    let plan = FaultPlan {
+        outages: vec![Outage {
+            target: FaultTarget::Nodes {
+                cluster: ClusterId(0),
+                nodes: 1..2,
+            },
+            down: SimTime(100 * S),
+            up: Some(SimTime(900 * S)),
+            drain: false,
+            label: "test".into(),
+        }],
+        random: Vec::new(),
+    };
+    let mut j = job(0, 0, 2, 8, 3600, true);
+    j.checkpoint_interval = Some(Duration(60 * S));
+    let sink = run_with(w, placement, &config, Quotas::default(), plan, vec![j], 0);
+    let record = by_id(&sink, 0);
+    assert_eq!(record.state, sim_core::record::JobState::Completed);
+    assert_eq!(record.end, Some(SimTime(4680 * S)));
+}

@@ -169,9 +169,14 @@ impl ControlPlane {
         removed
     }
 
-    /// Drops a graceful eviction task: the old replicas on its cluster are removed.
+    /// Drops a graceful eviction task: the old replicas on its cluster are removed. Removing
+    /// it changes the binding's spec (`gracefulEvictionTasks`), an update event that queues
+    /// the binding again (`onResourceBindingUpdate`): a binding that found no cluster while the
+    /// task kept its cluster out (ClusterEviction) is tried again.
     pub(super) fn drop_task(&mut self, job: JobId, cluster: ClusterId, now: SimTime) {
         let active = self.jobs.get_mut(&job).expect("present");
+        let priority = active.binding.priority;
+        self.queue.add(job, priority, now);
         active.tasks.retain(|t| t.cluster != cluster);
         active.held.retain(|m| m.cluster != cluster);
         active.binding.evicting_from.retain(|c| *c != cluster);
