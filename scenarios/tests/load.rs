@@ -329,3 +329,19 @@ fn federated_overall_keys_karmada_never_counts_limit_nothing_and_are_named() {
         named[1]
     );
 }
+
+#[test]
+fn priority_classes_without_schedule_priority_are_named() {
+    // dc-loss declares high and low classes but its placement sets no schedulePriority:
+    // Karmada's queue orders every binding alike. karmada-policies sets one: no warning.
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/scenarios");
+    let warned = |file: &str| {
+        scenarios::load(&examples.join(file))
+            .unwrap()
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("priority_classes: no propagation policy sets schedulePriority"))
+    };
+    assert!(warned("dc-loss.yaml"));
+    assert!(!warned("karmada-policies.yaml"));
+}

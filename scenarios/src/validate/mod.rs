@@ -110,6 +110,12 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
     let job_defaults = tenants::job_defaults(ck, &spec.namespaces)?;
     warnings.append(&mut trace_warnings);
     warnings.extend(tenants::federated_key_warnings(&spec));
+    warnings.extend(policies::unused_priority_warning(
+        &world,
+        &policies,
+        &timeline,
+        scheduler.preemption.member,
+    ));
     warnings.extend(workload::model_warnings(&world, &scheduler, &workload));
     if scheduler.descheduler.is_some() && !scheduler.estimators.iter().any(|e| e == "accurate") {
         warnings.push(

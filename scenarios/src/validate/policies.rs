@@ -173,3 +173,40 @@ fn rebalance_change(
     }
     Ok(TimelineChange::Rebalance(workloads))
 }
+
+/// A warning when the scenario declares priority classes but no propagation policy (now or
+/// in the timeline) sets `schedulePriority`: Karmada's scheduling queue then gives every
+/// binding priority 0, so the classes order nothing in the control plane.
+pub(super) fn unused_priority_warning(
+    world: &World,
+    policies: &PolicySet,
+    timeline: &[(SimTime, TimelineChange)],
+    member_preemption: bool,
+) -> Option<String> {
+    if world.priority_classes.is_empty() {
+        return None;
+    }
+    let later = timeline.iter().flat_map(|(_, change)| match change {
+        TimelineChange::Policies(updates) => updates.iter().map(|u| &u.policy).collect(),
+        _ => Vec::new(),
+    });
+    if policies
+        .policies
+        .iter()
+        .chain(later)
+        .any(|p| p.schedule_priority != 0)
+    {
+        return None;
+    }
+    let members = if member_preemption {
+        "the order of pods waiting in member clusters and member preemption"
+    } else {
+        "the order of pods waiting in member clusters (member preemption is off)"
+    };
+    Some(format!(
+        "priority_classes: no propagation policy sets schedulePriority, so Karmada's scheduling \
+         queue gives every binding priority 0 and the classes change only {members}; set \
+         spec.schedulePriority {{priorityClassSource: KubePriorityClass, priorityClassName}} in \
+         the policies whose jobs should go first"
+    ))
+}
