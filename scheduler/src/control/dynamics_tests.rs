@@ -267,7 +267,8 @@ mod quota_property {
         /// Evictions (cluster loss with NoExecute, application failover), the descheduler,
         /// FitError clearing and job ends all change bindings' clusters; the run's
         /// invariant check asserts after every event that each FederatedResourceQuota counts
-        /// exactly the sum over the namespace's bindings, and every job is recorded.
+        /// exactly the sum over the namespace's bindings, and every job is recorded. Reusing
+        /// refusals gives the same records as deciding every retry again.
         #[test]
         fn federated_usage_is_the_sum_over_bindings(
             specs in prop::collection::vec((0u64..3600, 1u32..4, 0usize..4, 60u64..4000), 1..14),
@@ -318,6 +319,16 @@ mod quota_property {
                 .collect();
             let mut jobs = jobs;
             jobs.sort_by_key(|j| j.submit);
+            let [reused, decided] = reused_and_decided(
+                a_and_b(),
+                placement.clone(),
+                &config,
+                federated_gpus(limit),
+                plan.clone(),
+                jobs.clone(),
+            );
+            // Reused refusals change nothing: the same records, attempts and events.
+            prop_assert_eq!(&reused, &decided);
             let sink = run_with(
                 a_and_b(),
                 placement,
@@ -460,4 +471,95 @@ fn a_dropped_eviction_task_requeues_the_binding_it_kept_out() {
     let record = by_id(&sink, 0);
     assert_eq!(record.state, sim_core::record::JobState::Completed);
     assert_eq!(record.end, Some(SimTime(4680 * S)));
+}
+
+/// Runs with refusals reused (as always) and with every retry decided again; returns both
+/// record lists, both attempt totals and both event counts.
+fn reused_and_decided(
+    world: World,
+    placement: Placement,
+    config: &SchedulerConfig,
+    quotas: Quotas,
+    plan: FaultPlan,
+    jobs: Vec<Job>,
+) -> [(String, u64, u64); 2] {
+    [true, false].map(|reuse| {
+        let mut control = ControlPlane::new(ControlInputs {
+            check_invariants: true,
+            quotas: quotas.clone(),
+            faults: plan.clone(),
+            ..ControlInputs::new(world.clone(), PolicySet::single(placement.clone()), config)
+        })
+        .unwrap();
+        if !reuse {
+            control.decide_every_retry();
+        }
+        let mut sink = VecSink::default();
+        let engine = sim_core::engine::EngineConfig {
+            horizon: None,
+            progress_every: 1000,
+        };
+        let stats = sim_core::engine::run::<_, std::convert::Infallible, _>(
+            &engine,
+            jobs.clone().into_iter().map(Ok),
+            &mut control,
+            &mut sink,
+            &mut |_| {},
+        )
+        .unwrap();
+        let reused = control.stats().n_refusals_reused;
+        assert!(reuse || reused == 0);
+        (
+            format!("{:?}", sink.records),
+            control.stats().n_attempts,
+            stats.n_events,
+        )
+    })
+}
+
+#[test]
+fn reused_refusals_change_no_result() {
+    // j1 holds the namespace's 16 GPUs for 10 hours; j2 and j3 (8 GPUs each) are refused from
+    // 60 s on and retried every 10 s for ten hours (about 3,600 retries each) with nothing
+    // changing. Reusing the refusal keeps every retry, record and attempt count.
+    let jobs = vec![
+        job(1, 0, 2, 8, 36_000, true),
+        job(2, 60, 1, 8, 600, true),
+        job(3, 70, 1, 8, 600, true),
+    ];
+    let [reused, decided] = reused_and_decided(
+        a_and_b(),
+        dynamic(),
+        &no_execute(),
+        federated_gpus(16),
+        FaultPlan::default(),
+        jobs.clone(),
+    );
+    assert_eq!(reused, decided);
+    assert!(decided.1 > 7000, "{} attempts", decided.1);
+    // All but the first refusal of each and the admissions were reused: none decided again.
+    let mut control = ControlPlane::new(ControlInputs {
+        quotas: federated_gpus(16),
+        ..ControlInputs::new(a_and_b(), PolicySet::single(dynamic()), &no_execute())
+    })
+    .unwrap();
+    let mut sink = VecSink::default();
+    sim_core::engine::run::<_, std::convert::Infallible, _>(
+        &sim_core::engine::EngineConfig {
+            horizon: None,
+            progress_every: 1000,
+        },
+        jobs.into_iter().map(Ok),
+        &mut control,
+        &mut sink,
+        &mut |_| {},
+    )
+    .unwrap();
+    let stats = control.stats();
+    assert!(
+        stats.n_refusals_reused + 10 > stats.n_attempts,
+        "{} of {} attempts reused",
+        stats.n_refusals_reused,
+        stats.n_attempts
+    );
 }

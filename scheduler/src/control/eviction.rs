@@ -116,7 +116,7 @@ impl ControlPlane {
             cluster,
             reason: reason.to_owned(),
         });
-        self.queue.add(job, priority, now);
+        self.push(job, priority, now);
         self.maybe_start.push(job);
     }
 
@@ -174,9 +174,9 @@ impl ControlPlane {
     /// the binding again (`onResourceBindingUpdate`): a binding that found no cluster while the
     /// task kept its cluster out (ClusterEviction) is tried again.
     pub(super) fn drop_task(&mut self, job: JobId, cluster: ClusterId, now: SimTime) {
+        let priority = self.jobs[&job].binding.priority;
+        self.push(job, priority, now);
         let active = self.jobs.get_mut(&job).expect("present");
-        let priority = active.binding.priority;
-        self.queue.add(job, priority, now);
         active.tasks.retain(|t| t.cluster != cluster);
         active.held.retain(|m| m.cluster != cluster);
         active.binding.evicting_from.retain(|c| *c != cluster);

@@ -61,6 +61,9 @@ pub(super) struct ActiveJob {
     pub(super) under_budget_at_submit: bool,
     /// The change count when the binding was last attempted on a current status.
     pub(super) attempted_at_change: Option<u64>,
+    /// The change counter at a FederatedResourceQuota refusal a retry would repeat; cleared
+    /// by any event for the binding.
+    pub(super) refused_at_change: Option<u64>,
     /// Pods waiting in members: (cluster, when sent, how many).
     pub(super) waiting: Vec<(ClusterId, SimTime, u32)>,
     /// Σ over pods that waited in a member of how long they waited there.
@@ -151,6 +154,7 @@ impl ActiveJob {
             n_pods_waited: 0,
             under_budget_at_submit,
             attempted_at_change: None,
+            refused_at_change: None,
             waiting: Vec::new(),
             member_wait_ms: 0,
             faults: FaultStats::default(),

@@ -34,6 +34,7 @@ mod job;
 mod preemption;
 mod quota;
 mod rebalance;
+mod refusals;
 mod runs;
 mod scheduling;
 mod status;
@@ -165,6 +166,8 @@ pub struct ControlStats {
     pub n_recorded: u64,
     /// Scheduling attempts.
     pub n_attempts: u64,
+    /// Attempts that repeated a FederatedResourceQuota refusal without deciding again.
+    pub n_refusals_reused: u64,
     /// Pods bound to nodes.
     pub n_pods_bound: u64,
 }
@@ -257,6 +260,9 @@ pub struct ControlPlane {
     descheduler: Option<DeschedulerConfig>,
     /// The run seed, which workload UIDs are drawn from.
     seed: u64,
+    /// Whether a retry that can only repeat a quota refusal reuses it (off only in a test
+    /// that checks reuse changes no result).
+    reuse_refusals: bool,
     /// Which preemption runs, and the bindings it may run for.
     preemption: preemption::PreemptionState,
     /// How long a gang may hold some of its pods waiting for the rest.
@@ -367,6 +373,7 @@ impl ControlPlane {
             members,
             queue: SchedulingQueue::new(config.queue),
             seed,
+            reuse_refusals: true,
             jobs: rustc_hash::FxHashMap::default(),
             cycle_armed: false,
             backoff_tick: None,

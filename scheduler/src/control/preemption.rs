@@ -279,7 +279,7 @@ impl ControlPlane {
             // The preemptor serves what is left of its backoff; it is not a new event.
             self.queue.wake(job, now);
             if !self.queue.contains(job) {
-                self.queue.add(job, priority, now);
+                self.push(job, priority, now);
             }
         }
     }

@@ -73,15 +73,15 @@ impl QuotaState {
     /// (Karmada's ResourceBinding webhook): each quota of the namespace keeps the part of the
     /// change its `overall` names (`filterResourceListByKeys`); one that keeps nothing is
     /// skipped; otherwise its usage after the change must stay within every limit
-    /// (`isAllowed`), decreases included. All pass, and every quota counts its part, or the
-    /// first refusal is returned and nothing changes.
+    /// (`isAllowed`), decreases included. All pass, and every quota counts its part (`true`
+    /// when one counted anything), or the first refusal is returned and nothing changes.
     fn transition(
         &mut self,
         namespace: NamespaceId,
         old: &ResourceList,
         new: &ResourceList,
         world: &World,
-    ) -> Result<(), String> {
+    ) -> Result<bool, String> {
         let mut delta = *new;
         delta.sub(old);
         let mut updates: Vec<(usize, ResourceList)> = Vec::new();
@@ -100,10 +100,11 @@ impl QuotaState {
             }
             updates.push((idx, next));
         }
+        let changed = !updates.is_empty();
         for (idx, next) in updates {
             self.federated[idx].1 = next;
         }
-        Ok(())
+        Ok(changed)
     }
 
     /// A deleted binding's usage leaves the namespace's FederatedResourceQuotas (the
@@ -252,9 +253,14 @@ impl ControlPlane {
         let active = self.jobs.get_mut(&job).expect("present");
         let old = active.binding.usage(&active.binding.clusters);
         let new = active.binding.usage(&clusters);
-        self.quota
+        let counted = self
+            .quota
             .transition(active.job.namespace, &old, &new, &self.world)?;
         active.binding.clusters = clusters;
+        // Quota usage moved: a refused binding of the namespace may now be admitted.
+        if counted {
+            self.n_changes += 1;
+        }
         Ok(())
     }
 

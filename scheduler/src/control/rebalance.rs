@@ -64,7 +64,7 @@ impl ControlPlane {
                 }
                 let priority = active.binding.priority;
                 let namespace = active.job.namespace;
-                self.queue.add(id, priority, now);
+                self.push(id, priority, now);
                 ctx.record(Record::Event(EventRecord {
                     job: Some(id),
                     namespace: Some(namespace),
@@ -155,7 +155,7 @@ impl ControlPlane {
                 self.fail(id, reason);
                 continue;
             }
-            self.queue.add(id, priority, now);
+            self.push(id, priority, now);
             ctx.record(Record::Event(EventRecord {
                 job: Some(id),
                 namespace: Some(namespace),

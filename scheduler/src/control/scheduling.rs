@@ -126,6 +126,10 @@ impl ControlPlane {
         let current = self.status.period == Duration::ZERO || self.status.current;
         active.attempted_at_change = current.then_some(self.n_changes);
         self.stats.n_attempts += 1;
+        if self.repeat_refusal(entry, now) {
+            return;
+        }
+        let active = self.jobs.get_mut(&entry.job).expect("present");
         // Lend the binding to the decision rather than copy it: the decision only reads.
         let placeholder =
             ResourceBinding::new(entry.job, 0, PodRequest::default(), active.job.namespace);
@@ -148,6 +152,7 @@ impl ControlPlane {
                 if let Err(reason) = self.apply_assignment(entry.job, assignment.clone()) {
                     // QuotaExceeded: the previous assignment stays; retried after a backoff.
                     self.fail(entry.job, reason);
+                    self.remember_refusal(entry.job);
                     self.queue.add_backoff(entry, now);
                     return;
                 }

@@ -43,7 +43,7 @@ impl ControlPlane {
         let under_budget_at_submit = self.quota.under_budget(job.namespace, job.n_gpus());
         let direct = matches!(self.federation, Federation::Direct(_));
         if !direct {
-            self.queue.add(job.id, binding.priority, ctx.now());
+            self.push(job.id, binding.priority, ctx.now());
         }
         let active = ActiveJob::new(job, binding, under_budget_at_submit, self.now);
         self.jobs.insert(id, Box::new(active));

@@ -83,7 +83,7 @@ impl ControlPlane {
                                 let active = self.jobs.get_mut(&id).expect("listed");
                                 active.placement_changed = true;
                                 let priority = active.binding.priority;
-                                self.queue.add(id, priority, now);
+                                self.push(id, priority, now);
                             }
                         }
                         None => {
@@ -132,7 +132,7 @@ impl ControlPlane {
         ids.sort();
         for id in ids {
             let priority = self.jobs[&id].binding.priority;
-            self.queue.add(id, priority, now);
+            self.push(id, priority, now);
         }
     }
 }
