@@ -428,9 +428,9 @@ fn a_dropped_eviction_task_requeues_the_binding_it_kept_out() {
     // One cluster, alpha, of two nodes. J (2 × 8 GPUs, gang, 3600 s, checkpoint every 60 s)
     // runs there from 0 s. Node 1 fails at 100 s (back at 900 s): the recreated pod waits,
     // and after 120 s unhealthy (220 s) application failover evicts alpha, Gracefully with
-    // a 600-s grace period. alpha is then filtered out (ClusterEviction): a FitError, which
-    // is not retried. At 820 s the task times out and is removed — a spec change, so J is
-    // queued again: alpha has one free node (the other is down), J is Unschedulable, parked,
+    // a 600-s grace period. alpha is then filtered out (ClusterEviction): a FitError, retried
+    // on the backoff schedule in vain while the task lasts. At 820 s the task times out and is
+    // removed — a spec change, so J is queued again at once: alpha has one free node (the other is down), J is Unschedulable, parked,
     // and the 5-minute flush (due after 1120 s, on the 30-s grid: 1140 s) finds node 1 back.
     // J resumes from its 60-s checkpoint: 3540 s left, it ends at 1140 + 3540 = 4680 s.
     use crate::policy::{ApplicationFailover, Failover, PurgeMode};
@@ -562,4 +562,35 @@ fn reused_refusals_change_no_result() {
         stats.n_refusals_reused,
         stats.n_attempts
     );
+}
+
+#[test]
+fn a_fit_error_is_retried_on_the_backoff_schedule() {
+    // `handleErr` sends every error but UnschedulableError to the backoff queue, a FitError
+    // included. alpha, the only cluster, is unreachable from 100 s to 2000 s (NotReady taint
+    // from 140 s). j1 arrives at 200 s: 0/1 clusters fit (attempt 1). Retries at 201, 203,
+    // 207, 215 s (backoff 1, 2, 4, 8 s), then every 10 s from 225 s: 225 + 10k < 2030 for
+    // k = 0 … 180, 181 more. At 2030 s the control plane sees alpha Ready, removes the taint
+    // (a cluster event) and j1 is scheduled: 1 + 4 + 181 + 1 = 187 attempts.
+    let mut w = world();
+    w.fleet.clusters = vec![cluster("alpha", vec![pool(1, 0)])];
+    let config = SchedulerConfig {
+        status_period: Duration::ZERO,
+        ..SchedulerConfig::default()
+    };
+    let plan = FaultPlan {
+        outages: vec![Outage {
+            target: FaultTarget::Cluster(ClusterId(0)),
+            down: SimTime(100 * S),
+            up: Some(SimTime(2000 * S)),
+            drain: false,
+            label: "test".into(),
+        }],
+        random: Vec::new(),
+    };
+    let jobs = vec![job(1, 200, 1, 8, 600, true)];
+    let sink = run_with(w, dynamic(), &config, Quotas::default(), plan, jobs, 0);
+    let j1 = by_id(&sink, 1);
+    assert_eq!(j1.start, Some(SimTime(2030 * S)));
+    assert_eq!(j1.n_attempts, 187);
 }

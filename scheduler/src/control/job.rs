@@ -61,8 +61,8 @@ pub(super) struct ActiveJob {
     pub(super) under_budget_at_submit: bool,
     /// The change count when the binding was last attempted on a current status.
     pub(super) attempted_at_change: Option<u64>,
-    /// The change counter at a FederatedResourceQuota refusal a retry would repeat; cleared
-    /// by any event for the binding.
+    /// The change counter at a failure (FitError, quota refusal) a retry would repeat;
+    /// cleared by any event for the binding.
     pub(super) refused_at_change: Option<u64>,
     /// Pods waiting in members: (cluster, when sent, how many).
     pub(super) waiting: Vec<(ClusterId, SimTime, u32)>,

@@ -166,7 +166,7 @@ pub struct ControlStats {
     pub n_recorded: u64,
     /// Scheduling attempts.
     pub n_attempts: u64,
-    /// Attempts that repeated a FederatedResourceQuota refusal without deciding again.
+    /// Attempts that repeated a FitError or quota refusal without deciding again.
     pub n_refusals_reused: u64,
     /// Pods bound to nodes.
     pub n_pods_bound: u64,

@@ -1,9 +1,10 @@
-//! Retries that can only repeat a refusal are not decided again. A binding whose assignment a
-//! FederatedResourceQuota refused backs off and is retried (1 s, 2 s, … then every 10 s) for
-//! as long as it stays refused. When nothing has changed since the refusal (no pod, quota or
-//! cluster change, on a current status, and no event for the binding), the retry would decide
-//! exactly as before and be refused again: it keeps Karmada's timing and counts as an attempt,
-//! but reuses the refusal instead of filtering, scoring, estimating and dividing again.
+//! Retries that can only repeat a refusal are not decided again. A binding that no cluster
+//! fits (a FitError) or whose assignment a FederatedResourceQuota refused backs off and is
+//! retried (1 s, 2 s, … then every 10 s) for as long as it fails. When nothing has changed
+//! since the failure (no pod, quota or cluster change, on a current status, and no event for
+//! the binding), the retry would decide exactly as before and fail again: it keeps Karmada's
+//! timing and counts as an attempt, but reuses the failure instead of filtering, scoring,
+//! estimating and dividing again.
 
 use sim_core::SimTime;
 use sim_core::model::JobId;
@@ -12,8 +13,8 @@ use super::ControlPlane;
 use crate::queue::QueuedBinding;
 
 impl ControlPlane {
-    /// Remembers a refusal that a retry would repeat: the attempt saw the current status and
-    /// every change so far.
+    /// Remembers a failure (FitError or quota refusal) that a retry would repeat: the attempt
+    /// saw the current status and every change so far.
     pub(super) fn remember_refusal(&mut self, job: JobId) {
         let n_changes = self.n_changes;
         let explained = self.explain.as_ref().is_some_and(|log| log.job == job);
@@ -27,7 +28,7 @@ impl ControlPlane {
         .then_some(n_changes);
     }
 
-    /// A retry that would repeat its refusal: backs off again at once and returns true.
+    /// A retry that would repeat its failure: backs off again at once and returns true.
     pub(super) fn repeat_refusal(&mut self, entry: QueuedBinding, now: SimTime) -> bool {
         let active = &self.jobs[&entry.job];
         if active.refused_at_change != Some(self.n_changes) {

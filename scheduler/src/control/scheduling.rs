@@ -164,7 +164,13 @@ impl ControlPlane {
                     self.assume(entry.job, &assignment);
                 }
             }
-            Outcome::NoClusterFit(reason) => self.fail(entry.job, reason),
+            // A FitError is an error like any other to `handleErr`: it backs off and is
+            // retried (the result was cleared above).
+            Outcome::NoClusterFit(reason) => {
+                self.fail(entry.job, reason);
+                self.remember_refusal(entry.job);
+                self.queue.add_backoff(entry, now);
+            }
             Outcome::Unschedulable(reason) => {
                 self.fail(entry.job, reason);
                 if self.preemption.config.control_plane {
