@@ -143,6 +143,9 @@ impl ControlPlane {
             Outcome::Scheduled(assignment) => {
                 if let Err(reason) = self.admit_federated(entry.job, &assignment) {
                     // QuotaExceeded: the previous assignment stays; retried after a backoff.
+                    self.log(entry.job, now, || Entry::QuotaDenied {
+                        reason: reason.clone(),
+                    });
                     self.fail(entry.job, reason);
                     self.queue.add_backoff(entry, now);
                     return;
