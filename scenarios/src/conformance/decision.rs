@@ -1,328 +1,238 @@
-//! Scheduling decision cases (`fleetsim conformance DIR`): one YAML file per decision with its
-//! expected answer, in the format of the shared conformance README. Each case runs through
-//! the same filters, selection, division and estimators as a simulation.
+//! Decision cases (`divide`, `select`, `estimate`): one scheduling decision with its expected
+//! answer, in the format of the shared conformance README. Each case runs through the same
+//! filters, selection, division and estimators as a simulation.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use scheduler::SchedulerConfig;
 use scheduler::binding::{BindingView, ClusterView, ResourceBinding};
 use scheduler::divide::Mode;
-use scheduler::estimator::{
-    ModelGrade, NodeClaim, NodeSnapshot, ResourceQuota, ResourceSummary, ScopeRequirement,
-    replicas_by_models, replicas_by_quotas, replicas_by_resources, replicas_on_nodes,
-};
-use scheduler::generic::{self, Given, NO_LIMIT, Outcome};
-use scheduler::policy::{Placement, Requirement, SelectorOperator};
+use scheduler::estimator::ResourceSummary;
+use scheduler::generic::{self, Given, Outcome};
+use scheduler::policy::{DivisionPreference, Placement, ReplicaScheduling};
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 use sim_core::model::{Cluster, ClusterId, JobId, NamespaceId, PodRequest};
 use sim_core::quantity::Quantity;
 
+use super::{Answer, CaseResult};
 use crate::check::Checker;
 use crate::error::Error;
 use crate::spec::karmada::{PlacementSpec, RequirementSpec, TolerationSpec};
 use crate::spec::{TaintSpec, Text};
 
-type Quantities = BTreeMap<String, Text>;
+pub(super) type Quantities = BTreeMap<String, Text>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CaseSpec {
-    kind: Text,
-    name: Text,
+pub(super) struct CaseSpec {
+    pub(super) kind: Text,
+    pub(super) name: Text,
     #[allow(dead_code)]
-    source: Option<String>,
+    pub(super) source: Option<String>,
     #[serde(default)]
-    clusters: Vec<CaseCluster>,
-    binding: Option<CaseBinding>,
-    placement: Option<PlacementSpec>,
-    expect: Expect,
+    pub(super) clusters: Vec<CaseCluster>,
+    pub(super) binding: Option<CaseBinding>,
+    pub(super) placement: Option<PlacementSpec>,
+    /// `select` only: `false` runs selection on the placement as written, without the
+    /// webhook's defaults (Karmada's `TestSelectBestClusters` rows); default `true`.
+    pub(super) defaulted: Option<Spanned<bool>>,
+    pub(super) expect: Expect,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CaseCluster {
-    name: Text,
-    region: Option<String>,
-    zone: Option<String>,
-    provider: Option<String>,
+pub(super) struct CaseCluster {
+    pub(super) name: Text,
+    pub(super) region: Option<String>,
+    pub(super) zone: Option<String>,
+    pub(super) provider: Option<String>,
     #[serde(default)]
-    labels: BTreeMap<String, String>,
+    pub(super) labels: BTreeMap<String, String>,
     #[serde(default)]
-    taints: Vec<TaintSpec>,
-    available_replicas: Option<i64>,
-    score: Option<i64>,
-    resource_summary: Option<SummarySpec>,
+    pub(super) taints: Vec<TaintSpec>,
+    pub(super) available_replicas: Option<i64>,
+    pub(super) score: Option<i64>,
+    pub(super) resource_summary: Option<SummarySpec>,
     #[serde(default)]
-    resource_models: Vec<ResourceModelSpec>,
+    pub(super) resource_models: Vec<ResourceModelSpec>,
     #[serde(default)]
-    allocatable_modelings: Vec<ModelingSpec>,
-    nodes: Option<Vec<NodeSpec>>,
-    quotas: Option<Vec<QuotaSpec>>,
+    pub(super) allocatable_modelings: Vec<ModelingSpec>,
+    pub(super) nodes: Option<Vec<NodeSpec>>,
+    pub(super) quotas: Option<Vec<QuotaSpec>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SummarySpec {
+pub(super) struct SummarySpec {
     #[serde(default)]
-    allocatable: Quantities,
+    pub(super) allocatable: Quantities,
     #[serde(default)]
-    allocated: Quantities,
+    pub(super) allocated: Quantities,
     #[serde(default)]
-    allocating: Quantities,
+    pub(super) allocating: Quantities,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ResourceModelSpec {
-    grade: u32,
-    ranges: Vec<RangeSpec>,
+pub(super) struct ResourceModelSpec {
+    pub(super) grade: u32,
+    pub(super) ranges: Vec<RangeSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RangeSpec {
-    name: String,
-    min: Text,
+pub(super) struct RangeSpec {
+    pub(super) name: String,
+    pub(super) min: Text,
     #[allow(dead_code)]
-    max: Option<Text>,
+    pub(super) max: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ModelingSpec {
-    grade: u32,
-    count: i64,
+pub(super) struct ModelingSpec {
+    pub(super) grade: u32,
+    pub(super) count: i64,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NodeSpec {
+pub(super) struct NodeSpec {
     #[serde(default)]
-    allocatable: Quantities,
+    pub(super) allocatable: Quantities,
     #[serde(default)]
-    requested: Quantities,
+    pub(super) requested: Quantities,
     #[serde(default)]
-    pods: i64,
+    pub(super) pods: i64,
     #[serde(default)]
-    labels: BTreeMap<String, String>,
+    pub(super) labels: BTreeMap<String, String>,
     #[serde(default)]
-    taints: Vec<TaintSpec>,
+    pub(super) taints: Vec<TaintSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct QuotaSpec {
-    metadata: Option<QuotaMeta>,
+pub(super) struct QuotaSpec {
+    pub(super) metadata: Option<QuotaMeta>,
     #[serde(default)]
-    spec: QuotaSpecBody,
+    pub(super) spec: QuotaSpecBody,
     #[serde(default)]
-    status: QuotaStatus,
+    pub(super) status: QuotaStatus,
 }
 
 #[derive(Debug, Deserialize)]
-struct QuotaMeta {
+pub(super) struct QuotaMeta {
     #[allow(dead_code)]
-    name: Option<String>,
-    namespace: Option<String>,
+    pub(super) name: Option<String>,
+    pub(super) namespace: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct QuotaSpecBody {
+pub(super) struct QuotaSpecBody {
     #[serde(default)]
     #[allow(dead_code)]
-    hard: Quantities,
+    pub(super) hard: Quantities,
     #[serde(default)]
-    scopes: Vec<String>,
-    scope_selector: Option<ScopeSelectorSpec>,
+    pub(super) scopes: Vec<String>,
+    pub(super) scope_selector: Option<ScopeSelectorSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ScopeSelectorSpec {
+pub(super) struct ScopeSelectorSpec {
     #[serde(default)]
-    match_expressions: Vec<ScopeExpressionSpec>,
+    pub(super) match_expressions: Vec<ScopeExpressionSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ScopeExpressionSpec {
-    scope_name: String,
-    operator: Option<Text>,
+pub(super) struct ScopeExpressionSpec {
+    pub(super) scope_name: String,
+    pub(super) operator: Option<Text>,
     #[serde(default)]
-    values: Vec<String>,
+    pub(super) values: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct QuotaStatus {
+pub(super) struct QuotaStatus {
     #[serde(default)]
-    hard: Quantities,
+    pub(super) hard: Quantities,
     #[serde(default)]
-    used: Quantities,
+    pub(super) used: Quantities,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CaseBinding {
+pub(super) struct CaseBinding {
     #[serde(default)]
-    namespace: String,
+    pub(super) namespace: String,
     #[serde(default)]
-    replicas: i64,
+    pub(super) replicas: i64,
     #[serde(default)]
-    requests: Quantities,
+    pub(super) requests: Quantities,
     #[serde(default)]
-    priority_class: String,
+    pub(super) priority_class: String,
     #[serde(default)]
-    node_claim: NodeClaimSpec,
+    pub(super) node_claim: NodeClaimSpec,
     #[serde(default)]
-    previous: Vec<TargetSpec>,
+    pub(super) previous: Vec<TargetSpec>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NodeClaimSpec {
+pub(super) struct NodeClaimSpec {
     #[serde(default)]
-    node_selector: BTreeMap<String, String>,
+    pub(super) node_selector: BTreeMap<String, String>,
     #[serde(default)]
-    tolerations: Vec<TolerationSpec>,
-    node_affinity: Option<NodeSelectorSpec>,
+    pub(super) tolerations: Vec<TolerationSpec>,
+    pub(super) node_affinity: Option<NodeSelectorSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NodeSelectorSpec {
+pub(super) struct NodeSelectorSpec {
     #[serde(default)]
-    node_selector_terms: Vec<NodeSelectorTermSpec>,
+    pub(super) node_selector_terms: Vec<NodeSelectorTermSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NodeSelectorTermSpec {
+pub(super) struct NodeSelectorTermSpec {
     #[serde(default)]
-    match_expressions: Vec<RequirementSpec>,
+    pub(super) match_expressions: Vec<RequirementSpec>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TargetSpec {
-    name: String,
-    replicas: i64,
+pub(super) struct TargetSpec {
+    pub(super) name: String,
+    pub(super) replicas: i64,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Expect {
-    assignment: Option<Vec<TargetSpec>>,
-    selected: Option<Vec<String>>,
-    max_replicas: Option<BTreeMap<String, i64>>,
-    error: Option<Text>,
+pub(super) struct Expect {
+    pub(super) assignment: Option<Vec<TargetSpec>>,
+    pub(super) selected: Option<Vec<String>>,
+    pub(super) max_replicas: Option<BTreeMap<String, i64>>,
+    pub(super) error: Option<Text>,
 }
 
-/// The answer a case expects or gets.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Answer {
-    /// Replicas per cluster name (0 omitted).
-    Assignment(BTreeMap<String, i64>),
-    /// Selected cluster names.
-    Selected(Vec<String>),
-    /// Max replicas per cluster name.
-    MaxReplicas(BTreeMap<String, i64>),
-    /// The decision fails.
-    Unschedulable,
+/// Runs one decision case from its text.
+pub(super) fn run(ck: &Checker<'_>, text: &str) -> Result<CaseResult, Error> {
+    let spec: CaseSpec = crate::parse_yaml(text, ck.file)?;
+    run_case(ck, &spec)
 }
 
-impl std::fmt::Display for Answer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let join = |map: &BTreeMap<String, i64>| {
-            map.iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        match self {
-            Answer::Assignment(map) => write!(f, "assignment {{{}}}", join(map)),
-            Answer::Selected(names) => write!(f, "selected [{}]", names.join(", ")),
-            Answer::MaxReplicas(map) => write!(f, "max_replicas {{{}}}", join(map)),
-            Answer::Unschedulable => f.write_str("error unschedulable"),
-        }
-    }
-}
-
-/// One case's result.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CaseResult {
-    /// The case's name.
-    pub name: String,
-    /// What the case expects.
-    pub expected: Answer,
-    /// What fleetsim decided.
-    pub got: Answer,
-}
-
-impl CaseResult {
-    /// True when the decision matches the expectation.
-    pub fn passed(&self) -> bool {
-        self.expected == self.got
-    }
-
-    /// `ok NAME` or `FAIL NAME: expected …, got …`.
-    pub fn line(&self) -> String {
-        if self.passed() {
-            format!("ok {}", self.name)
-        } else {
-            format!(
-                "FAIL {}: expected {}, got {}",
-                self.name, self.expected, self.got
-            )
-        }
-    }
-}
-
-/// Runs every `*.yaml` case in `dir`, in file-name order.
-pub fn run_dir(dir: &Path) -> Result<Vec<CaseResult>, Error> {
-    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        file: dir.to_owned(),
-        source,
-    })?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        // A folder with no cases would pass vacuously: a CI step pointed at the wrong path
-        // must fail, not report "0 passed, 0 failed".
-        return Err(Error::Input {
-            position: crate::Position {
-                file: dir.to_owned(),
-                line: 0,
-                column: 0,
-                path: String::new(),
-            },
-            message: "no case files (*.yaml) in this folder: expected at least one".to_owned(),
-        });
-    }
-    files.iter().map(|file| run_file(file)).collect()
-}
-
-/// Runs one case file.
-pub fn run_file(file: &Path) -> Result<CaseResult, Error> {
-    let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
-        file: file.to_owned(),
-        source,
-    })?;
-    let spec: CaseSpec = crate::parse_yaml(&text, file)?;
-    let ck = Checker {
-        file,
-        line_offset: 0,
-    };
-    run_case(&ck, &spec)
-}
-
-fn quantity_value(ck: &Checker<'_>, name: &str, text: &Text, path: &str) -> Result<i64, Error> {
+pub(super) fn quantity_value(
+    ck: &Checker<'_>,
+    name: &str,
+    text: &Text,
+    path: &str,
+) -> Result<i64, Error> {
     let q: Quantity = ck.quantity(text, path)?;
     // cpu is counted in milli-cores, everything else in whole units, as Karmada's estimators do.
     let value = if name
@@ -335,21 +245,6 @@ fn quantity_value(ck: &Checker<'_>, name: &str, text: &Text, path: &str) -> Resu
         q.value()
     };
     Ok(value as i64)
-}
-
-fn resources(ck: &Checker<'_>, map: &Quantities, path: &str) -> Result<Vec<(String, i64)>, Error> {
-    map.iter()
-        .map(|(name, text)| {
-            Ok((
-                name.clone(),
-                quantity_value(ck, name, text, &format!("{path}.{name}"))?,
-            ))
-        })
-        .collect()
-}
-
-fn lookup(list: &[(String, i64)], name: &str) -> i64 {
-    list.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v)
 }
 
 fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
@@ -373,7 +268,6 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
     let binding_spec = spec.binding.as_ref();
     let default_binding = CaseBinding::default();
     let b = binding_spec.unwrap_or(&default_binding);
-    let request = resources(ck, &b.requests, "binding.requests")?;
     let mut binding =
         ResourceBinding::new(JobId(0), b.replicas, PodRequest::default(), NamespaceId(0));
     // A previous target that is not among the clusters has left the candidates; it keeps an id
@@ -392,10 +286,7 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
             .push((ClusterId(id as u32), target.replicas));
     }
     binding.clusters.sort();
-    let placement = match &spec.placement {
-        Some(p) => ck.placement(p, "placement")?,
-        None => Placement::default(),
-    };
+    let placement = placement(ck, spec)?;
     // A case pins one term: the first, as the scheduler observes it on a first schedule.
     binding.observed_affinity = placement.cluster_affinities.first().map(|t| t.name.clone());
     let summaries = vec![ResourceSummary::default(); clusters.len()];
@@ -436,21 +327,12 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
             )
         }
         "select" => select_answer(spec, &clusters, &view, &views),
-        "estimate" => {
-            let mut answers = BTreeMap::new();
-            for (idx, cluster) in spec.clusters.iter().enumerate() {
-                answers.insert(
-                    cluster.name.value.clone(),
-                    estimate(ck, idx, cluster, b, &request)?,
-                );
-            }
-            Answer::MaxReplicas(answers)
-        }
+        "estimate" => Answer::MaxReplicas(super::estimate::estimates(ck, &spec.clusters, b)?),
         other => {
             return ck.at(
                 &spec.kind,
                 "kind",
-                format!("unknown kind {other:?}; expected divide, select or estimate"),
+                format!("unknown kind {other:?}; expected divide, select, estimate or timeline"),
             );
         }
     };
@@ -459,6 +341,43 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
         expected,
         got,
     })
+}
+
+/// The case's placement, with Karmada's webhook defaults unless a `select` case says
+/// `defaulted: false`: then `Divided` without `replicaDivisionPreference` stays unset instead
+/// of becoming Weighted (the only default selection reads).
+fn placement(ck: &Checker<'_>, spec: &CaseSpec) -> Result<Placement, Error> {
+    let mut placement = match &spec.placement {
+        Some(p) => ck.placement(p, "placement")?,
+        None => Placement::default(),
+    };
+    let Some(defaulted) = &spec.defaulted else {
+        return Ok(placement);
+    };
+    if spec.kind.value != "select" {
+        return ck.at(
+            defaulted,
+            "defaulted",
+            format!(
+                "defaulted applies to select cases only, not {:?}",
+                spec.kind.value
+            ),
+        );
+    }
+    let unset = spec
+        .placement
+        .as_ref()
+        .and_then(|p| p.replica_scheduling.as_ref())
+        .is_some_and(|rs| {
+            rs.replica_scheduling_type
+                .as_ref()
+                .is_some_and(|t| t.value == "Divided")
+                && rs.replica_division_preference.is_none()
+        });
+    if !defaulted.value && unset {
+        placement.replica_scheduling = ReplicaScheduling::Divided(DivisionPreference::Unset);
+    }
+    Ok(placement)
 }
 
 /// A `select` case: the clusters the scheduler selects, by name, or unschedulable.
@@ -512,197 +431,6 @@ fn assignment_answer(outcome: Outcome, name_of: &dyn Fn(ClusterId) -> String) ->
     }
 }
 
-fn estimate(
-    ck: &Checker<'_>,
-    idx: usize,
-    cluster: &CaseCluster,
-    binding: &CaseBinding,
-    request: &[(String, i64)],
-) -> Result<i64, Error> {
-    let path = format!("clusters[{idx}]");
-    let mut answers = Vec::new();
-    if let Some(summary) = &cluster.resource_summary {
-        let allocatable = resources(
-            ck,
-            &summary.allocatable,
-            &format!("{path}.resource_summary.allocatable"),
-        )?;
-        let allocated = resources(
-            ck,
-            &summary.allocated,
-            &format!("{path}.resource_summary.allocated"),
-        )?;
-        let allocating = resources(
-            ck,
-            &summary.allocating,
-            &format!("{path}.resource_summary.allocating"),
-        )?;
-        let free = |name: &str| {
-            lookup(&allocatable, name) - lookup(&allocated, name) - lookup(&allocating, name)
-        };
-        let pods_free = free("pods");
-        let general = if pods_free <= 0 {
-            0
-        } else if !cluster.allocatable_modelings.is_empty() {
-            let grades = cluster
-                .resource_models
-                .iter()
-                .enumerate()
-                .map(|(g_idx, model)| {
-                    let minimums = model
-                        .ranges
-                        .iter()
-                        .map(|r| {
-                            Ok((
-                                r.name.clone(),
-                                quantity_value(
-                                    ck,
-                                    &r.name,
-                                    &r.min,
-                                    &format!("{path}.resource_models[{g_idx}].min"),
-                                )?,
-                            ))
-                        })
-                        .collect::<Result<_, Error>>()?;
-                    Ok(ModelGrade {
-                        grade: model.grade,
-                        minimums,
-                    })
-                })
-                .collect::<Result<Vec<_>, Error>>()?;
-            let counts: Vec<(u32, i64)> = cluster
-                .allocatable_modelings
-                .iter()
-                .map(|m| (m.grade, m.count))
-                .collect();
-            pods_free.min(replicas_by_models(&grades, &counts, request))
-        } else {
-            // A requested resource missing from allocatable has nothing free.
-            replicas_by_resources(
-                pods_free,
-                request.iter().map(|(name, amount)| (*amount, free(name))),
-            )
-        };
-        answers.push(general);
-    }
-    if let Some(nodes) = &cluster.nodes {
-        let claim = node_claim(ck, &binding.node_claim)?;
-        let snapshots = nodes
-            .iter()
-            .enumerate()
-            .map(|(n_idx, node)| {
-                let n_path = format!("{path}.nodes[{n_idx}]");
-                let allocatable =
-                    resources(ck, &node.allocatable, &format!("{n_path}.allocatable"))?;
-                let requested = resources(ck, &node.requested, &format!("{n_path}.requested"))?;
-                Ok(NodeSnapshot {
-                    free: allocatable
-                        .iter()
-                        .map(|(name, a)| (name.clone(), a - lookup(&requested, name)))
-                        .collect(),
-                    pod_slots: (lookup(&allocatable, "pods") - node.pods).max(0),
-                    labels: node.labels.clone(),
-                    taints: ck.taints(&node.taints, &format!("{n_path}.taints"))?,
-                })
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        answers.push(replicas_on_nodes(&snapshots, request, &claim));
-    }
-    if let Some(quotas) = &cluster.quotas {
-        let parsed = quotas
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| {
-                q.metadata
-                    .as_ref()
-                    .and_then(|m| m.namespace.as_deref())
-                    .is_none_or(|ns| ns == binding.namespace)
-            })
-            .map(|(q_idx, q)| quota(ck, q, &format!("{path}.quotas[{q_idx}]")))
-            .collect::<Result<Vec<_>, Error>>()?;
-        if let Some(answer) = replicas_by_quotas(&parsed, &binding.priority_class, request) {
-            answers.push(answer);
-        }
-    }
-    if cluster.resource_summary.is_none() && cluster.nodes.is_none() && cluster.quotas.is_none() {
-        // The general estimator alone, and the cluster reports no resource summary.
-        answers.push(0);
-    }
-    Ok(answers.into_iter().min().unwrap_or(NO_LIMIT))
-}
-
-fn quota(ck: &Checker<'_>, spec: &QuotaSpec, path: &str) -> Result<ResourceQuota, Error> {
-    let mut scopes: Vec<ScopeRequirement> = spec
-        .spec
-        .scopes
-        .iter()
-        .map(|s| ScopeRequirement {
-            scope: s.clone(),
-            operator: Some(SelectorOperator::Exists),
-            values: Vec::new(),
-        })
-        .collect();
-    for (idx, e) in spec
-        .spec
-        .scope_selector
-        .iter()
-        .flat_map(|s| &s.match_expressions)
-        .enumerate()
-    {
-        // Karmada skips a requirement whose operator it cannot read, so it matches nothing.
-        let operator = match e.operator.as_ref().map(|o| o.value.as_str()) {
-            None => None,
-            Some("In") => Some(SelectorOperator::In),
-            Some("NotIn") => Some(SelectorOperator::NotIn),
-            Some("Exists") => Some(SelectorOperator::Exists),
-            Some("DoesNotExist") => Some(SelectorOperator::DoesNotExist),
-            Some(other) => {
-                let text = e.operator.as_ref().expect("some");
-                return ck.at(
-                    text,
-                    format!("{path}.spec.scopeSelector.matchExpressions[{idx}].operator"),
-                    format!("unknown operator {other:?}"),
-                );
-            }
-        };
-        scopes.push(ScopeRequirement {
-            scope: e.scope_name.clone(),
-            operator,
-            values: e.values.clone(),
-        });
-    }
-    Ok(ResourceQuota {
-        scopes,
-        hard: resources(ck, &spec.status.hard, &format!("{path}.status.hard"))?,
-        used: resources(ck, &spec.status.used, &format!("{path}.status.used"))?,
-    })
-}
-
-fn node_claim(ck: &Checker<'_>, spec: &NodeClaimSpec) -> Result<NodeClaim, Error> {
-    let tolerations = ck.tolerations(&spec.tolerations, "binding.node_claim.tolerations")?;
-    let mut node_affinity = Vec::new();
-    for (t_idx, term) in spec
-        .node_affinity
-        .iter()
-        .flat_map(|a| &a.node_selector_terms)
-        .enumerate()
-    {
-        let requirements = term
-            .match_expressions
-            .iter()
-            .enumerate()
-            .map(|(r_idx, r)| ck.node_requirement(r, &format!("binding.node_claim.nodeAffinity.nodeSelectorTerms[{t_idx}].matchExpressions[{r_idx}]")))
-            .collect::<Result<Vec<Requirement>, Error>>()?;
-        node_affinity.push(requirements);
-    }
-    Ok(NodeClaim {
-        node_selector: spec.node_selector.clone(),
-        node_affinity,
-        tolerations,
-        per_node_limit: None,
-    })
-}
-
 fn expected_answer(ck: &Checker<'_>, spec: &CaseSpec) -> Result<Answer, Error> {
     let e = &spec.expect;
     let given = [
@@ -744,12 +472,4 @@ fn expected_answer(ck: &Checker<'_>, spec: &CaseSpec) -> Result<Answer, Error> {
         );
     }
     Ok(Answer::Unschedulable)
-}
-
-/// The summary line: `N passed, M failed`.
-pub fn summary_line(results: &[CaseResult]) -> String {
-    let passed = results.iter().filter(|r| r.passed()).count();
-    let mut line = String::new();
-    let _ = write!(line, "{passed} passed, {} failed", results.len() - passed);
-    line
 }
