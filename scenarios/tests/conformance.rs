@@ -179,4 +179,10 @@ fn a_bad_timeline_case_names_file_line_and_field() {
     assert!(err.contains("scenario"), "{err}");
     let err = run_text("name: t\n").unwrap_err();
     assert!(err.contains("kind"), "{err}");
+    let err = run_text(&timeline_case("  events: []\n").replace("kind: timeline", "kind: timline"))
+        .unwrap_err();
+    assert!(
+        err.contains("case.yaml:1:7: kind: unknown kind \"timline\"; expected divide, select, estimate or timeline"),
+        "{err}"
+    );
 }

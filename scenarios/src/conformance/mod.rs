@@ -135,7 +135,17 @@ pub fn run_file(file: &Path) -> Result<CaseResult, Error> {
             "missing field `kind`: expected divide, select, estimate or timeline",
         ),
         Some(kind) if kind.value == "timeline" => timeline::run(&ck, &text),
-        Some(_) => decision::run(&ck, &text),
+        Some(kind) if ["divide", "select", "estimate"].contains(&kind.value.as_str()) => {
+            decision::run(&ck, &text)
+        }
+        Some(kind) => ck.at(
+            &kind,
+            "kind",
+            format!(
+                "unknown kind {:?}; expected divide, select, estimate or timeline",
+                kind.value
+            ),
+        ),
     }
 }
 
