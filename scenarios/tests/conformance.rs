@@ -186,3 +186,44 @@ fn a_bad_timeline_case_names_file_line_and_field() {
         "{err}"
     );
 }
+
+#[test]
+fn an_estimate_case_refuses_what_the_member_cannot_hold() {
+    let case = |nodes: &str, requests: &str| {
+        format!(
+            "kind: estimate
+name: e
+clusters:
+  - name: member1
+    nodes:
+      - {nodes}
+binding: {{replicas: 1, requests: {requests}}}
+expect: {{max_replicas: {{member1: 1}}}}
+"
+        )
+    };
+    let node =
+        "{allocatable: {cpu: '8', memory: 16Gi, pods: '10'}, requested: {cpu: '2'}, pods: 1}";
+    let ok = run_text(&case(node, "{cpu: '6'}")).unwrap();
+    assert!(ok.passed(), "{}", ok.line());
+    let err = run_text(&case(node, "{cpu: '1', example.com/fpga: '1'}")).unwrap_err();
+    assert!(
+        err.contains("binding.requests.example.com/fpga") && err.contains("cannot be estimated"),
+        "{err}"
+    );
+    let err = run_text(&case(
+        "{allocatable: {cpu: '8', memory: 16Gi, pods: '10'}, requested: {cpu: '2'}, pods: 0}",
+        "{cpu: '1'}",
+    ))
+    .unwrap_err();
+    assert!(
+        err.contains("clusters[0].nodes[0].requested") && err.contains("pods ≥ 1"),
+        "{err}"
+    );
+    let err = run_text(&case(
+        "{allocatable: {cpu: '8', memory: 16Gi, pods: '10'}, requested: {cpu: '9'}, pods: 1}",
+        "{cpu: '1'}",
+    ))
+    .unwrap_err();
+    assert!(err.contains("more than its allocatable"), "{err}");
+}
