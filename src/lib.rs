@@ -16,7 +16,7 @@ pub mod sweep;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use scheduler::{ControlInputs, ControlPlane};
+use scheduler::ControlPlane;
 use sim_core::engine::{self, EngineConfig, Progress};
 use sim_core::rng::RngStreams;
 
@@ -213,75 +213,15 @@ fn resolve_job(scenario: &scenarios::Scenario, job: &str) -> Option<u64> {
     id.filter(|id| *id < n_jobs)
 }
 
-/// What a run changes in a scenario's control plane; `None` keeps the scenario's own.
-#[derive(Clone, Debug, Default)]
-pub struct PlaneOptions {
-    /// Federation mode instead of the scenario's.
-    pub federation: Option<scheduler::Federation>,
-    /// Seed of the members' and the faults' random draws instead of the scenario's.
-    pub seed: Option<u64>,
-    /// Per-event invariant checks on or off (default: on in debug builds).
-    pub check_invariants: Option<bool>,
-    /// The job whose story is recorded.
-    pub explain: Option<sim_core::model::JobId>,
-}
+pub use scenarios::simulate::{PlaneOptions, workload_target};
 
 /// The control plane for a scenario, with its timeline, quotas, faults and defaults.
 pub fn control_plane(
     scenario: &scenarios::Scenario,
     options: &PlaneOptions,
 ) -> Result<ControlPlane, RunError> {
-    let mut config = scenario.scheduler.clone();
-    if let Some(federation) = &options.federation {
-        config.federation = federation.clone();
-    }
-    if config.placement_target.types().is_empty() {
-        config.placement_target = std::sync::Arc::new(workload_target(scenario));
-    }
-    let defaults = ControlInputs::new(scenario.world.clone(), scenario.policies.clone(), &config);
-    ControlPlane::new(ControlInputs {
-        node_claims: &scenario.node_claims,
-        resource_models: scenario.resource_models.clone(),
-        quotas: scenario.quotas.clone(),
-        timeline: scenario.timeline.clone(),
-        faults: scenario.faults.clone(),
-        job_defaults: scenario.job_defaults.clone(),
-        seed: options.seed.unwrap_or(scenario.seed),
-        check_invariants: options
-            .check_invariants
-            .unwrap_or(defaults.check_invariants),
-        explain: options.explain,
-        ..defaults
-    })
-    .map_err(|e| RunError::Internal(e.to_string()))
-}
-
-/// Jobs sampled to build a scenario's default fragmentation target.
-const TARGET_SAMPLE_JOBS: usize = 10_000;
-
-/// The typical pods (95 % coverage) of the scenario's first jobs: what FGD and the
-/// fragmentation measure expect when the scenario names no target of its own.
-pub fn workload_target(scenario: &scenarios::Scenario) -> scheduler::member::TargetWorkload {
-    let keys = scenario
-        .workload
-        .jobs(RngStreams::new(scenario.seed))
-        .take(TARGET_SAMPLE_JOBS)
-        .flat_map(|job| {
-            job.components.into_iter().flat_map(|component| {
-                let gpu = component.request.gpu;
-                std::iter::repeat_n(
-                    scheduler::member::fgd::TypeKey {
-                        cpu_milli: component.request.cpu_milli,
-                        gpu_milli: gpu.milli_per_gpu,
-                        num_gpu: gpu.count,
-                        spec: format!("{:?}", gpu.models),
-                        models: gpu.models,
-                    },
-                    component.replicas as usize,
-                )
-            })
-        });
-    scheduler::member::TargetWorkload::typical(keys, 95)
+    scenarios::simulate::control_plane(scenario, options)
+        .map_err(|e| RunError::Internal(e.to_string()))
 }
 
 /// What `fleetsim compare` found.

@@ -20,6 +20,7 @@ pub mod karmada;
 pub mod metric;
 pub mod patch;
 pub mod plan;
+pub mod simulate;
 pub mod spec;
 pub mod sweep;
 pub mod synth;

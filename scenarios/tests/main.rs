@@ -4,6 +4,7 @@
 //! with `FLEETSIM_SLOW=1` ([`common::slow`]).
 
 mod common;
+mod conformance;
 mod karmada_import;
 mod load;
 mod robustness;

@@ -25,6 +25,12 @@ pub enum Entry {
     Unmatched,
     /// A scheduling attempt.
     Attempt(Attempt),
+    /// The assignment an attempt chose was refused by FederatedResourceQuota admission; the
+    /// previous assignment stays and the binding backs off.
+    QuotaDenied {
+        /// Karmada's message.
+        reason: String,
+    },
     /// A member cluster bound one pod to a node.
     Bound {
         /// The cluster.
@@ -280,6 +286,13 @@ fn render_events(out: &mut String, world: &World, entries: &[&(SimTime, Entry)])
                 );
             }
             Entry::Attempt(attempt) => render_attempt(out, world, *time, attempt),
+            Entry::QuotaDenied { reason } => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Warning  QuotaExceeded     {reason}",
+                    time.to_string()
+                );
+            }
             Entry::Bound { cluster, .. } => {
                 // Consecutive bindings at one time in one cluster print as one event.
                 let mut nodes = Vec::new();

@@ -383,7 +383,7 @@ pub fn assign(
 fn divide_error(err: DivideError) -> Outcome {
     match err {
         DivideError::NotEnough { .. } => Outcome::Unschedulable(err.to_string()),
-        DivideError::NoClusters => Outcome::Error(err.to_string()),
+        DivideError::NoClusters | DivideError::Unsupported => Outcome::Error(err.to_string()),
     }
 }
 

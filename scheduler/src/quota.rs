@@ -3,6 +3,7 @@
 use sim_core::model::{ClusterId, NamespaceId, PodRequest, PriorityClassId};
 
 use crate::estimator::ResourceList;
+use crate::policy::SelectorOperator;
 
 /// Hard limits on the resources fleetsim models; `None` = not limited.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -51,15 +52,57 @@ impl Limits {
             (self.memory, used.memory, per_unit.memory),
             (self.gpus, used.gpus, per_unit.gpus),
         ];
+        // More than `MaxInt32` is no constraint, as Karmada's plugin answers.
         asks.iter()
             .filter(|(hard, _, ask)| hard.is_some() && *ask > 0)
             .map(|(hard, used, ask)| (hard.expect("filtered") - used).max(0) / ask)
             .min()
+            .filter(|units| *units <= i64::from(i32::MAX))
     }
 
     /// The GPU limit, for budget reports.
     pub fn gpu_limit(&self) -> Option<i64> {
         self.gpus
+    }
+}
+
+/// One scope of a ResourceQuota: a `spec.scopes` entry (operator `Exists`) or a
+/// `spec.scopeSelector.matchExpressions` requirement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuotaScope {
+    /// Whether the scope is `PriorityClass`; every other scope (`Terminating`, `BestEffort`,
+    /// `CrossNamespacePodAffinity`, ...) concerns pods fleetsim does not tell apart and matches
+    /// no binding, as in Karmada's ResourceQuota plugin (`matchesScope`).
+    pub priority_class: bool,
+    /// The operator; `None` when it cannot be read (the requirement then matches nothing).
+    pub operator: Option<SelectorOperator>,
+    /// The classes `In` and `NotIn` compare with.
+    pub values: Vec<PriorityClassId>,
+}
+
+impl QuotaScope {
+    /// `PriorityClass In classes`.
+    pub fn priority_class_in(classes: Vec<PriorityClassId>) -> QuotaScope {
+        QuotaScope {
+            priority_class: true,
+            operator: Some(SelectorOperator::In),
+            values: classes,
+        }
+    }
+
+    /// Whether a pod of `class` matches the scope: a label selector on `PriorityClass` whose
+    /// value is absent for a pod without a class (`Exists` then fails, `NotIn` holds).
+    pub fn matches(&self, class: Option<PriorityClassId>) -> bool {
+        if !self.priority_class {
+            return false;
+        }
+        match self.operator {
+            None | Some(SelectorOperator::Gt | SelectorOperator::Lt) => false,
+            Some(SelectorOperator::In) => class.is_some_and(|c| self.values.contains(&c)),
+            Some(SelectorOperator::NotIn) => class.is_none_or(|c| !self.values.contains(&c)),
+            Some(SelectorOperator::Exists) => class.is_some(),
+            Some(SelectorOperator::DoesNotExist) => class.is_none(),
+        }
     }
 }
 
@@ -72,18 +115,27 @@ pub struct ResourceQuota {
     pub namespace: NamespaceId,
     /// `spec.hard`.
     pub hard: Limits,
-    /// A PriorityClass scope (`scopeSelector` In these classes); `None` applies to every pod.
-    pub priority_classes: Option<Vec<PriorityClassId>>,
+    /// Its scopes; none counts every pod of the namespace.
+    pub scopes: Vec<QuotaScope>,
 }
 
 impl ResourceQuota {
-    /// Whether the quota counts a pod of `namespace` and `priority_class`.
+    /// Whether quota admission counts a pod of `namespace` and `priority_class`: Kubernetes
+    /// requires every scope to match.
     pub fn applies(&self, namespace: NamespaceId, priority_class: Option<PriorityClassId>) -> bool {
+        self.namespace == namespace && self.scopes.iter().all(|s| s.matches(priority_class))
+    }
+
+    /// Whether Karmada's ResourceQuota estimator plugin counts this quota for a binding of
+    /// `namespace` and `priority_class` (`quotaAppliesToPriority`): no scope, or any one
+    /// matching. With one scope this is [`ResourceQuota::applies`].
+    pub fn constrains(
+        &self,
+        namespace: NamespaceId,
+        priority_class: Option<PriorityClassId>,
+    ) -> bool {
         self.namespace == namespace
-            && self
-                .priority_classes
-                .as_ref()
-                .is_none_or(|classes| priority_class.is_some_and(|c| classes.contains(&c)))
+            && (self.scopes.is_empty() || self.scopes.iter().any(|s| s.matches(priority_class)))
     }
 }
 
@@ -164,12 +216,76 @@ mod tests {
     }
 
     #[test]
+    fn the_plugin_takes_any_scope_admission_every_scope() {
+        // PriorityClass In [2] and PriorityClass NotIn [2]: Karmada's plugin counts the quota
+        // for a binding either selector matches (quotaAppliesToPriority); Kubernetes' quota
+        // admission counts a pod only when every scope matches, here never.
+        let quota = ResourceQuota {
+            cluster: ClusterId(0),
+            namespace: NamespaceId(0),
+            hard: Limits::default(),
+            scopes: vec![
+                QuotaScope::priority_class_in(vec![PriorityClassId(2)]),
+                QuotaScope {
+                    priority_class: true,
+                    operator: Some(SelectorOperator::NotIn),
+                    values: vec![PriorityClassId(2)],
+                },
+            ],
+        };
+        for class in [None, Some(PriorityClassId(1)), Some(PriorityClassId(2))] {
+            assert!(quota.constrains(NamespaceId(0), class), "{class:?}");
+            assert!(!quota.applies(NamespaceId(0), class), "{class:?}");
+        }
+        // A scope other than PriorityClass, or an unreadable operator, matches nothing.
+        let terminating = ResourceQuota {
+            scopes: vec![
+                QuotaScope {
+                    priority_class: false,
+                    operator: Some(SelectorOperator::Exists),
+                    values: Vec::new(),
+                },
+                QuotaScope {
+                    priority_class: true,
+                    operator: None,
+                    values: Vec::new(),
+                },
+            ],
+            ..quota.clone()
+        };
+        assert!(!terminating.constrains(NamespaceId(0), Some(PriorityClassId(1))));
+        // Exists needs a class, DoesNotExist its absence, NotIn holds without one.
+        let scope = |operator| QuotaScope {
+            priority_class: true,
+            operator: Some(operator),
+            values: vec![PriorityClassId(2)],
+        };
+        assert!(!scope(SelectorOperator::Exists).matches(None));
+        assert!(scope(SelectorOperator::DoesNotExist).matches(None));
+        assert!(scope(SelectorOperator::NotIn).matches(None));
+        assert!(!scope(SelectorOperator::In).matches(None));
+    }
+
+    #[test]
+    fn more_than_max_int32_units_is_no_constraint() {
+        let hard = Limits {
+            cpu_milli: Some(1 << 40),
+            ..Limits::default()
+        };
+        let request = ResourceList {
+            cpu_milli: 1,
+            ..ResourceList::default()
+        };
+        assert_eq!(hard.units(&ResourceList::default(), &request), None);
+    }
+
+    #[test]
     fn priority_class_scope_selects_pods() {
         let quota = ResourceQuota {
             cluster: ClusterId(0),
             namespace: NamespaceId(1),
             hard: Limits::default(),
-            priority_classes: Some(vec![PriorityClassId(2)]),
+            scopes: vec![QuotaScope::priority_class_in(vec![PriorityClassId(2)])],
         };
         assert!(quota.applies(NamespaceId(1), Some(PriorityClassId(2))));
         assert!(!quota.applies(NamespaceId(1), Some(PriorityClassId(0))));

@@ -208,7 +208,7 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
                         gpus: Some(gpus),
                         ..Limits::default()
                     },
-                    priority_classes: None,
+                    scopes: Vec::new(),
                 })
                 .collect();
             Quotas {

@@ -100,9 +100,10 @@ pub enum Command {
         after_help = "Example:\n  fleetsim run examples/scenarios/quickstart.yaml --out out/quickstart"
     )]
     Run(RunArgs),
-    /// Runs a folder of scheduling decision cases and compares each with its expected answer.
+    /// Runs a folder of conformance cases (scheduling decisions, or timelines of a small
+    /// scenario) and compares each with its expected answer.
     #[command(
-        after_help = "Prints `ok NAME` or `FAIL NAME: expected ..., got ...` per case and ends with `N passed, M failed`.\nExit code 0 when all pass, 1 when one fails, 2 when a case cannot be read.\n\nExample:\n  fleetsim conformance tests/conformance"
+        after_help = "Prints `ok NAME` or `FAIL NAME: expected ..., got ...` per case and ends with `N passed, M failed`.\nExit code 0 when all pass, 1 when one fails, 2 when a case cannot be read.\nThe case format is in docs/conformance.md.\n\nExamples:\n  fleetsim conformance tests/conformance\n  fleetsim conformance tests/conformance/timeline"
     )]
     Conformance {
         /// The folder of case files (`*.yaml`).

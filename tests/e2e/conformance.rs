@@ -88,3 +88,50 @@ fn a_malformed_case_exits_2_naming_file_and_field() {
     );
     assert!(stderr.contains("binding.replicas"), "{stderr}");
 }
+
+#[test]
+fn bundled_timeline_cases_pass() {
+    assert_all_pass(&bundled().join("timeline"), 15);
+}
+
+#[test]
+fn a_malformed_timeline_case_exits_2_naming_file_line_and_field() {
+    let case = "frq-denial-backs-off-until-usage-frees.yaml";
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(bundled().join("timeline").join(case)).unwrap();
+    let from = "{job: j2, event: quota_denied, at: 1h}";
+    assert!(text.contains(from));
+    let line = text.lines().position(|l| l.contains(from)).unwrap() + 1;
+    std::fs::write(
+        tmp.path().join(case),
+        text.replacen(from, "{job: j2, event: quota_refused, at: 1h}", 1),
+    )
+    .unwrap();
+    let output = conformance(tmp.path());
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{case}:{line}:")), "{stderr}");
+    assert!(stderr.contains("expect.events[2].event"), "{stderr}");
+    assert!(stderr.contains("quota_denied"), "{stderr}");
+}
+
+#[test]
+fn a_timeline_expectation_not_met_fails_with_the_jobs_events() {
+    let case = "unschedulable-flush-after-five-minutes.yaml";
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(bundled().join("timeline").join(case)).unwrap();
+    let from = "cluster: member-a, replicas: 1, at: 6m30s}";
+    assert!(text.contains(from));
+    std::fs::write(
+        tmp.path().join(case),
+        text.replacen(from, "cluster: member-a, replicas: 1, at: 6m}", 1),
+    )
+    .unwrap();
+    let output = conformance(tmp.path());
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("FAIL unschedulable-flush-after-five-minutes: expected event {job j1, scheduled, cluster member-a, replicas 1, at 6m} at or after 1m, got j1: [6m30s scheduled member-a ×1]"),
+        "{stdout}"
+    );
+}

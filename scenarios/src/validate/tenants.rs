@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use scheduler::control::JobDefaults;
-use scheduler::quota::{FederatedResourceQuota, Limits, Quotas, ResourceQuota};
+use scheduler::quota::{FederatedResourceQuota, Limits, QuotaScope, Quotas, ResourceQuota};
 use sim_core::model::{Fleet, Namespace, NamespaceId, PriorityClass, World};
 
 use crate::check::{Checker, priority_class_id};
@@ -304,7 +304,10 @@ fn quotas(
                 cluster,
                 namespace,
                 hard,
-                priority_classes: priority_classes.clone(),
+                scopes: priority_classes
+                    .iter()
+                    .map(|classes| QuotaScope::priority_class_in(classes.clone()))
+                    .collect(),
             });
         }
     }

@@ -125,8 +125,10 @@ impl ControlPlane {
                 let unschedulable: i64 = active
                     .waiting
                     .iter()
+                    // Strictly past the threshold, as the estimator's
+                    // `LastTransitionTime.Add(threshold).Before(now)`.
                     .filter(|(c, since, _)| {
-                        c == cluster && since.after(config.unschedulable_threshold) <= now
+                        c == cluster && since.after(config.unschedulable_threshold) < now
                     })
                     .map(|(_, _, n)| i64::from(*n))
                     .sum();

@@ -151,6 +151,9 @@ impl ControlPlane {
             Outcome::Scheduled(assignment) => {
                 if let Err(reason) = self.apply_assignment(entry.job, assignment.clone()) {
                     // QuotaExceeded: the previous assignment stays; retried after a backoff.
+                    self.log(entry.job, now, || Entry::QuotaDenied {
+                        reason: reason.clone(),
+                    });
                     self.fail(entry.job, reason);
                     self.remember_refusal(entry.job);
                     self.queue.add_backoff(entry, now);

@@ -51,6 +51,9 @@ pub enum DivideError {
     /// No cluster was selected.
     #[error("no clusters available to schedule")]
     NoClusters,
+    /// Divided without a division preference (`assignReplicas` finds no strategy for it).
+    #[error("unsupported replica scheduling strategy: Divided without replicaDivisionPreference")]
+    Unsupported,
     /// The estimators' total is below what must be placed.
     #[error("Clusters available replicas {available} are not enough to schedule.")]
     NotEnough {
@@ -82,6 +85,9 @@ pub fn assign(
         }
         ReplicaScheduling::Divided(DivisionPreference::Aggregated) => {
             dynamic(Strategy::Aggregated, request)?
+        }
+        ReplicaScheduling::Divided(DivisionPreference::Unset) => {
+            return Err(DivideError::Unsupported);
         }
     };
     Ok(result)

@@ -5,19 +5,15 @@ mod accurate;
 mod accurate_live;
 mod general;
 mod registry;
-mod resource_quota;
 mod resource_quota_live;
 
-pub use accurate::{NodeClaim, NodeSnapshot, PerNodeLimit, replicas_on_nodes};
+pub use accurate::{NodeClaim, PerNodeLimit};
 pub use accurate_live::AccurateEstimator;
 pub use general::{
     GeneralEstimator, ModelGrade, default_resource_models, replicas_by_models,
     replicas_by_resources,
 };
 pub use registry::{ESTIMATOR_NAMES, estimator_by_name};
-pub use resource_quota::{
-    ResourceQuota, ScopeRequirement, is_extended_resource, replicas_by_quotas,
-};
 pub use resource_quota_live::ResourceQuotaEstimator;
 
 use sim_core::model::PodRequest;

@@ -13,6 +13,12 @@ impl MemberCluster {
         self.quotas.push((quota, ResourceList::default()));
     }
 
+    /// Adds a ResourceQuota that already counts `used` (`status.used`: pods fleetsim does not
+    /// simulate, such as a conformance case's).
+    pub fn add_quota_in_use(&mut self, quota: ResourceQuota, used: ResourceList) {
+        self.quotas.push((quota, used));
+    }
+
     /// Whether quota admission lets `n_pods` pods of `pods` be created.
     pub(super) fn quota_admits(&self, pods: &PendingPods, n_pods: i64) -> bool {
         let extra = ResourceList::of_pods(&pods.request, n_pods);
@@ -48,7 +54,7 @@ impl MemberCluster {
     ) -> Option<i64> {
         self.quotas
             .iter()
-            .filter(|(quota, _)| quota.applies(namespace, priority_class))
+            .filter(|(quota, _)| quota.constrains(namespace, priority_class))
             .filter_map(|(quota, used)| quota.hard.replicas(used, request))
             .min()
     }
@@ -63,7 +69,7 @@ impl MemberCluster {
     ) -> Option<i64> {
         self.quotas
             .iter()
-            .filter(|(quota, _)| quota.applies(namespace, priority_class))
+            .filter(|(quota, _)| quota.constrains(namespace, priority_class))
             .filter_map(|(quota, used)| quota.hard.units(used, per_set))
             .min()
     }

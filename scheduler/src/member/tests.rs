@@ -327,7 +327,7 @@ fn quota_admission_refuses_pods_until_quota_frees() {
             gpus: Some(8),
             ..Limits::default()
         },
-        priority_classes: None,
+        scopes: Vec::new(),
     });
     let pods = PendingPods {
         job: JobId(1),

@@ -169,6 +169,10 @@ pub enum DivisionPreference {
     StaticWeight(Vec<StaticWeightRule>),
     /// By available replicas (`dynamicWeight: AvailableReplicas`).
     DynamicWeight,
+    /// No `replicaDivisionPreference` at all: a placement Karmada's webhook has not defaulted
+    /// (it makes it Weighted), as Karmada's unit tests give it. Selection then honours spread
+    /// constraints and capacity; division has no rule for it and fails.
+    Unset,
 }
 
 /// One `staticWeightList` entry.
