@@ -486,15 +486,17 @@ workload:
             "openb-pod-0004"
         ]
     );
-    // Pod 1 asks for V100s, which the fleet lacks.
-    assert_eq!(scenario.warnings.len(), 2, "{:?}", scenario.warnings);
+    // Pod 1 asks for V100s, which the fleet lacks; the classes the QoS column maps to order
+    // nothing in Karmada's queue without a schedulePriority.
+    assert_eq!(scenario.warnings.len(), 3, "{:?}", scenario.warnings);
     assert!(
         scenario.warnings[0].starts_with("workload.trace: 1 of 5 pods of "),
         "{:?}",
         scenario.warnings
     );
+    assert!(scenario.warnings[1].starts_with("priority_classes: no propagation policy"));
     assert_eq!(
-        scenario.warnings[1],
+        scenario.warnings[2],
         "workload: 1 jobs ask for GPU models no cluster has; they never run"
     );
     assert_eq!(
