@@ -116,6 +116,11 @@ pub fn metrics_of(summary: &Summary) -> Vec<(String, Better, f64)> {
             summary.gpu_utilization.overall,
         ),
         (
+            "gpu_utilization.of_installed".to_owned(),
+            Better::Higher,
+            summary.gpu_utilization.of_installed,
+        ),
+        (
             "jobs.completed".to_owned(),
             Better::Higher,
             summary.jobs.completed as f64,

@@ -66,6 +66,7 @@ impl DigestSink {
             metrics: Metrics::new(
                 &names,
                 crate::balance::BalanceTracker::new(world, balance_by),
+                crate::metrics::installed_milli(world),
             ),
             names,
             jobs: Vec::new(),

@@ -177,7 +177,17 @@ fn headline_section(body: &mut String, summary: &Summary) {
     card(
         body,
         &percent(summary.gpu_utilization.overall),
-        "GPU utilization",
+        "GPU utilization of the capacity up",
+    );
+    card(
+        body,
+        &percent(summary.gpu_utilization.of_installed),
+        "GPU utilization of the capacity installed",
+    );
+    card(
+        body,
+        &format!("{:.1}", summary.gpu_hours.down),
+        "GPU-hours down (nodes and clusters lost)",
     );
     card(body, &jobs.submitted.to_string(), "jobs submitted");
     card(body, &jobs.completed.to_string(), "completed");
@@ -292,6 +302,38 @@ fn clusters_section(body: &mut String, summary: &Summary) {
 /// Budget, quota and fault costs per namespace.
 fn namespaces_section(body: &mut String, summary: &Summary) {
     body.push_str("<h2 id=\"namespaces\">Namespaces</h2>\n");
+    let rows: Vec<Vec<String>> = summary
+        .teams
+        .iter()
+        .map(|(namespace, team)| {
+            vec![
+                escape(namespace),
+                team.jobs.submitted.to_string(),
+                team.jobs.completed.to_string(),
+                (team.jobs.queued + team.jobs.unschedulable).to_string(),
+                format!("{:.1}", team.gpu_hours),
+                duration(team.waiting_s.p50),
+                duration(team.waiting_s.p95),
+                duration(team.jct_s.p50),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        body.push_str("<p>Each team's jobs, GPU time, waiting and completion time:</p>\n");
+        body.push_str(&table(
+            &[
+                "namespace",
+                "jobs",
+                "completed",
+                "still waiting",
+                "GPU-h used",
+                "waiting p50",
+                "waiting p95",
+                "completion p50",
+            ],
+            &rows,
+        ));
+    }
     let optional = |value: Option<i64>| value.map_or("–".to_owned(), |v| v.to_string());
     let rows: Vec<Vec<String>> = summary
         .namespaces

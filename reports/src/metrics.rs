@@ -45,6 +45,34 @@ pub(crate) struct Metrics {
     budgets: Budgets,
     balance: crate::balance::BalanceTracker,
     faults: FaultTracker,
+    /// Installed milli-GPUs per (cluster, GPU model), as `tracks`.
+    installed_milli: Vec<u64>,
+    /// Per namespace index.
+    teams: Vec<TeamTracker>,
+}
+
+/// One namespace's jobs as their records arrive.
+#[derive(Default)]
+struct TeamTracker {
+    jobs: JobCounts,
+    gpu_milli_ms: u128,
+    waits_ms: Quantiles,
+    jcts_ms: Quantiles,
+}
+
+/// Installed milli-GPUs of `world` per (cluster, GPU model), at `cluster * n_models + model`.
+pub(crate) fn installed_milli(world: &sim_core::model::World) -> Vec<u64> {
+    let n_models = world.fleet.gpu_models.len();
+    let mut out = vec![0; world.fleet.clusters.len() * n_models];
+    for (c, cluster) in world.fleet.clusters.iter().enumerate() {
+        for pool in &cluster.node_pools {
+            if let Some(model) = pool.shape.gpu_model {
+                out[c * n_models + usize::from(model.0)] +=
+                    u64::from(pool.count) * u64::from(pool.shape.gpus) * 1000;
+            }
+        }
+    }
+    out
 }
 
 /// The allocation of one (cluster, GPU model): current values and integrals up to `since`.
@@ -73,6 +101,19 @@ impl Track {
     }
 }
 
+/// Counts one job in `counts` by its final state.
+fn count_state(counts: &mut JobCounts, state: JobState) {
+    counts.submitted += 1;
+    *match state {
+        JobState::Completed => &mut counts.completed,
+        JobState::Running => &mut counts.running,
+        JobState::Queued => &mut counts.queued,
+        JobState::Unschedulable => &mut counts.unschedulable,
+        JobState::Unmatched => &mut counts.unmatched,
+        JobState::Failed => &mut counts.failed,
+    } += 1;
+}
+
 impl GpuTime {
     fn add(self, other: GpuTime) -> GpuTime {
         GpuTime {
@@ -91,7 +132,11 @@ impl GpuTime {
 }
 
 impl Metrics {
-    pub fn new(names: &Names, balance: crate::balance::BalanceTracker) -> Metrics {
+    pub fn new(
+        names: &Names,
+        balance: crate::balance::BalanceTracker,
+        installed_milli: Vec<u64>,
+    ) -> Metrics {
         let n_gpu_models = names.gpu_models.len();
         Metrics {
             n_gpu_models,
@@ -106,6 +151,10 @@ impl Metrics {
             budgets: Budgets::new(names),
             balance,
             faults: FaultTracker::new(names),
+            installed_milli,
+            teams: (0..names.namespaces.len())
+                .map(|_| TeamTracker::default())
+                .collect(),
         }
     }
 
@@ -130,23 +179,21 @@ impl Metrics {
 
     pub fn job(&mut self, record: &JobRecord) {
         let waits = self.waits_ms.entry(record.priority_class).or_default();
+        let team = &mut self.teams[record.namespace.0 as usize];
         if let Some(start) = record.start {
             let wait = start.since(record.submit).as_millis();
             waits.push(wait);
             self.all_waits_ms.push(wait);
+            team.waits_ms.push(wait);
         }
         if let Some(end) = record.end {
-            self.jcts_ms.push(end.since(record.submit).as_millis());
+            let jct = end.since(record.submit).as_millis();
+            self.jcts_ms.push(jct);
+            team.jcts_ms.push(jct);
         }
-        self.jobs.submitted += 1;
-        *match record.state {
-            JobState::Completed => &mut self.jobs.completed,
-            JobState::Running => &mut self.jobs.running,
-            JobState::Queued => &mut self.jobs.queued,
-            JobState::Unschedulable => &mut self.jobs.unschedulable,
-            JobState::Unmatched => &mut self.jobs.unmatched,
-            JobState::Failed => &mut self.jobs.failed,
-        } += 1;
+        team.gpu_milli_ms += record.gpu_milli_ms;
+        count_state(&mut team.jobs, record.state);
+        count_state(&mut self.jobs, record.state);
         self.job_gpu_milli_ms += record.gpu_milli_ms;
         self.faults.job(record);
         self.member_pods.sent += record.n_pods_sent;
@@ -195,6 +242,29 @@ impl Metrics {
         let overall = per_cluster
             .iter()
             .fold(GpuTime::default(), |a, &b| a.add(b));
+        let installed: u128 = self
+            .installed_milli
+            .iter()
+            .map(|&milli| u128::from(milli) * u128::from(end))
+            .sum();
+        let of_installed = GpuTime {
+            allocated: overall.allocated,
+            capacity: installed,
+        };
+        let hours = |milli_ms: u128| micro_gpu_hours(milli_ms) as f64 / 1e6;
+        let teams = std::mem::take(&mut self.teams)
+            .into_iter()
+            .zip(&names.namespaces)
+            .map(|(mut team, name)| {
+                let summary = crate::summary::Team {
+                    jobs: team.jobs,
+                    gpu_hours: hours(team.gpu_milli_ms),
+                    waiting_s: Distribution::of(&mut team.waits_ms),
+                    jct_s: Distribution::of(&mut team.jcts_ms),
+                };
+                (name.clone(), summary)
+            })
+            .collect();
         let by_name = |names: &[String], times: &[GpuTime]| -> BTreeMap<String, f64> {
             names
                 .iter()
@@ -219,6 +289,7 @@ impl Metrics {
             end_s: meta.end.as_secs_f64(),
             gpu_utilization: Utilization {
                 overall: overall.utilization(),
+                of_installed: of_installed.utilization(),
                 per_cluster: by_name(&names.clusters, &per_cluster),
                 per_gpu_model: by_name(&names.gpu_models, &per_model),
             },
@@ -227,8 +298,12 @@ impl Metrics {
             waiting_s_per_priority_class,
             jct_s: Distribution::of(&mut self.jcts_ms),
             gpu_hours: GpuHours {
-                allocated: micro_gpu_hours(self.job_gpu_milli_ms) as f64 / 1e6,
+                allocated: hours(self.job_gpu_milli_ms),
+                installed: hours(installed),
+                available: hours(overall.capacity),
+                down: hours(installed.saturating_sub(overall.capacity)),
             },
+            teams,
             namespaces: self.budgets.summarize(meta.end.as_millis(), names),
             balance: self
                 .balance

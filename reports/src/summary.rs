@@ -63,6 +63,23 @@ pub struct Summary {
     /// namespace.
     #[serde(default)]
     pub faults: crate::faults::Faults,
+    /// Per namespace, every one: its jobs, the GPU time they held, how long they waited and
+    /// took to complete.
+    #[serde(default)]
+    pub teams: BTreeMap<String, Team>,
+}
+
+/// One namespace's jobs and what they got.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct Team {
+    /// Its jobs by final state.
+    pub jobs: JobCounts,
+    /// GPU-hours its pods held.
+    pub gpu_hours: f64,
+    /// Waiting (start − submit) of its jobs that started, in seconds.
+    pub waiting_s: Distribution,
+    /// Completion time (end − submit) of its completed jobs, in seconds.
+    pub jct_s: Distribution,
 }
 
 /// Pods the control plane sent to member clusters, and those no node could take on arrival
@@ -83,8 +100,11 @@ pub struct MemberPods {
 /// Allocated GPU time over capacity GPU time, each integrated over the run.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Utilization {
-    /// The whole fleet.
+    /// The whole fleet, of the capacity that was up (down nodes and clusters left out).
     pub overall: f64,
+    /// The whole fleet, of the capacity installed: a lost data centre counts as idle.
+    #[serde(default)]
+    pub of_installed: f64,
     /// Per cluster name; 0 for a cluster without capacity.
     pub per_cluster: BTreeMap<String, f64>,
     /// Per GPU model name; 0 for a model without capacity.
@@ -131,6 +151,15 @@ pub struct Distribution {
 pub struct GpuHours {
     /// GPU time the jobs' pods held on nodes.
     pub allocated: f64,
+    /// GPU time the fleet's installed GPUs offer over the run.
+    #[serde(default)]
+    pub installed: f64,
+    /// GPU time of the GPUs that were up (installed minus down).
+    #[serde(default)]
+    pub available: f64,
+    /// GPU time lost to down nodes and clusters (installed minus available).
+    #[serde(default)]
+    pub down: f64,
 }
 
 impl Distribution {

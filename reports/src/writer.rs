@@ -64,6 +64,7 @@ impl RunWriter {
             metrics: Metrics::new(
                 &names,
                 crate::balance::BalanceTracker::new(world, config.balance_by),
+                crate::metrics::installed_milli(world),
             ),
             names,
             error: None,

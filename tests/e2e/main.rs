@@ -7,6 +7,7 @@
 //! build) call [`common::skip_slow`] first and run only with `FLEETSIM_SLOW=1`.
 
 mod browser;
+mod capacity;
 mod cli;
 mod common;
 mod compare;
