@@ -14,7 +14,7 @@ fn cluster(taint: Option<TaintEffect>) -> Cluster {
     Cluster {
         name: "cluster1".into(),
         region: Some("r1".into()),
-        zone: None,
+        zones: Vec::new(),
         provider: None,
         labels: Default::default(),
         taints: taint

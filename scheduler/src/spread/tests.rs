@@ -8,7 +8,7 @@ fn cluster(name: &str, region: &str) -> Cluster {
     Cluster {
         name: name.into(),
         region: Some(region.into()),
-        zone: None,
+        zones: Vec::new(),
         provider: None,
         labels: Default::default(),
         taints: Vec::new(),
