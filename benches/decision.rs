@@ -63,6 +63,7 @@ fn bench_decision(c: &mut Criterion, name: &str, n_clusters: usize, spread: Vec<
             api_enablements: None,
             member: None,
             resource_models: None,
+            assumed: &[],
         })
         .collect();
     let placement = Placement {

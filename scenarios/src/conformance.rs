@@ -409,6 +409,7 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
             api_enablements: None,
             member: None,
             resource_models: None,
+            assumed: &[],
         })
         .collect();
     let view = BindingView {

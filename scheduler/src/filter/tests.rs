@@ -71,6 +71,7 @@ impl Case {
             api_enablements: self.apis.as_deref(),
             member: None,
             resource_models: None,
+            assumed: &[],
         };
         let expected = expected.map_or(Verdict::Fits, |r| Verdict::Unschedulable(r.to_owned()));
         assert_eq!(
