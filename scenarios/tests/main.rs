@@ -11,3 +11,4 @@ mod thresholds_inputs;
 mod trace_scenarios;
 mod traces;
 mod variants;
+mod zones_and_weights;

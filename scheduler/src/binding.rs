@@ -124,9 +124,9 @@ impl ResourceBinding {
         }
     }
 
-    /// Karmada's `IsWorkload`: it has replicas to place.
+    /// Karmada's `IsWorkload`: it has replicas to place or `spec.components`.
     pub fn is_workload(&self) -> bool {
-        self.replicas > 0
+        self.replicas > 0 || self.is_multi_component()
     }
 
     /// Whether `cluster` is among `spec.clusters` (Karmada's `TargetContains`): a binding with

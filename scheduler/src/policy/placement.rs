@@ -169,6 +169,11 @@ pub enum DivisionPreference {
     StaticWeight(Vec<StaticWeightRule>),
     /// By available replicas (`dynamicWeight: AvailableReplicas`).
     DynamicWeight,
+    /// A `weightPreference` with neither a static weight nor a dynamic weight (`{}`): the
+    /// assignment weighs every cluster 1 as static weighting does (`getStaticWeightInfoList`),
+    /// but selection does not count it as static (`shouldIgnoreSpreadConstraint`), so spread
+    /// constraints apply.
+    EmptyWeightPreference,
 }
 
 /// One `staticWeightList` entry.
