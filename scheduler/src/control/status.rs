@@ -28,7 +28,9 @@ pub(super) struct Assumption {
 /// The member status one decision reads: each cluster's resource summary and, with overcommit
 /// protection, the workloads assumed onto it (in job order).
 pub(super) struct StatusSnapshot {
+    /// Each cluster's summary, assumptions counted as allocating.
     pub(super) summaries: Vec<ResourceSummary>,
+    /// Each cluster's unexpired assumptions, in job order.
     pub(super) assumed: Vec<Vec<AssumedWorkload>>,
 }
 
