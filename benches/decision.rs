@@ -22,7 +22,7 @@ fn fleet(n_clusters: usize) -> (Vec<Cluster>, Vec<ResourceSummary>) {
         .map(|idx| Cluster {
             name: format!("member-{idx:03}"),
             region: Some(format!("region-{}", idx % 10)),
-            zone: Some(format!("zone-{idx}")),
+            zones: vec![format!("zone-{idx}")],
             provider: Some("onprem".into()),
             labels: [("tier".to_string(), "prod".to_string())].into(),
             taints: Vec::new(),
@@ -63,6 +63,7 @@ fn bench_decision(c: &mut Criterion, name: &str, n_clusters: usize, spread: Vec<
             api_enablements: None,
             member: None,
             resource_models: None,
+            assumed: &[],
         })
         .collect();
     let placement = Placement {
@@ -126,7 +127,7 @@ fn estimators(c: &mut Criterion) {
     let cluster = Cluster {
         name: "big".into(),
         region: None,
-        zone: None,
+        zones: Vec::new(),
         provider: None,
         labels: Default::default(),
         taints: Vec::new(),

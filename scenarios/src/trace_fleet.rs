@@ -147,6 +147,7 @@ pub(crate) fn expand(
             name: spanned(name.to_owned(), at),
             region: attrs.region,
             zone: attrs.zone,
+            zones: attrs.zones,
             provider: attrs.provider,
             labels: attrs.labels,
             taints: attrs.taints,

@@ -12,3 +12,4 @@ mod thresholds_inputs;
 mod trace_scenarios;
 mod traces;
 mod variants;
+mod zones_and_weights;

@@ -135,7 +135,7 @@ fleet_from_trace:
     );
     let fleet = &scenario.world.fleet;
     assert_eq!(fleet.clusters[0].region.as_deref(), Some("us-east"));
-    assert_eq!(fleet.clusters[0].zone.as_deref(), Some("us-east-1a"));
+    assert_eq!(fleet.clusters[0].zones, vec!["us-east-1a".to_owned()]);
     assert_eq!(fleet.clusters[0].labels["tier"], "prod");
     assert_eq!(fleet.clusters[2].provider.as_deref(), Some("cloud"));
     assert_eq!(fleet.clusters[1].region, None);

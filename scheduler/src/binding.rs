@@ -125,9 +125,9 @@ impl ResourceBinding {
         }
     }
 
-    /// Karmada's `IsWorkload`: it has replicas to place.
+    /// Karmada's `IsWorkload`: it has replicas to place or `spec.components`.
     pub fn is_workload(&self) -> bool {
-        self.replicas > 0
+        self.replicas > 0 || self.is_multi_component()
     }
 
     /// Whether `cluster` is among `spec.clusters` (Karmada's `TargetContains`): a binding with
@@ -181,6 +181,21 @@ pub struct BindingView<'a> {
     pub placement: &'a Placement,
 }
 
+impl BindingView<'_> {
+    /// Whether estimators count complete component sets for this binding: it has components
+    /// and the placement puts them in one cluster (Karmada's `isMultiTemplateSchedulingApplicable`,
+    /// whatever the replica scheduling type).
+    pub fn estimates_sets(&self) -> bool {
+        self.binding.is_multi_component() && self.placement.is_multi_template_applicable()
+    }
+
+    /// Whether estimators see no replica requirements: a binding with components off the
+    /// multi-template path is estimated as a single template with `replicaRequirements` nil.
+    pub fn no_requirements(&self) -> bool {
+        self.binding.is_multi_component() && !self.placement.is_multi_template_applicable()
+    }
+}
+
 /// A cluster's resource model grades and the node count published for each grade.
 pub type ResourceModels<'a> = (&'a [crate::estimator::ModelGrade], &'a [(u32, i64)]);
 
@@ -200,4 +215,7 @@ pub struct ClusterView<'a> {
     pub member: Option<&'a crate::member::MemberCluster>,
     /// `spec.resourceModels` and the published `allocatableModelings` (grade, node count).
     pub resource_models: Option<ResourceModels<'a>>,
+    /// Unexpired workloads assumed onto the cluster (overcommit protection on), in job order;
+    /// estimators deduct them. Empty when the protection is off.
+    pub assumed: &'a [crate::estimator::AssumedWorkload],
 }

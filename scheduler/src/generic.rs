@@ -142,14 +142,10 @@ pub fn schedule(
     mode: Mode,
 ) -> Decision {
     let binding = view.binding;
-    // With components on Karmada's multi-template path, estimators count complete sets and the
-    // selected cluster must hold one; Duplicated ignores capacity.
-    let sets_path = binding.is_multi_component()
-        && view.placement.is_multi_template_applicable()
-        && !matches!(
-            view.placement.replica_scheduling,
-            ReplicaScheduling::Duplicated
-        );
+    // With components on Karmada's multi-template path, estimators count complete sets (also
+    // for Duplicated, whose clusters are then sorted by them) and the selected cluster must
+    // hold one; Duplicated selection ignores capacity.
+    let sets_path = view.estimates_sets();
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut diagnoses = Vec::with_capacity(clusters.len());
     let mut feasible = Vec::new();
@@ -194,7 +190,6 @@ pub fn schedule(
             &clusters[idx],
             idx,
             given,
-            sets_path,
             &mut diagnoses[idx],
         );
     }
@@ -241,7 +236,6 @@ fn assess(
     cluster: &ClusterView<'_>,
     idx: usize,
     given: Given<'_>,
-    sets_path: bool,
     diagnosis: &mut ClusterDiagnosis,
 ) {
     let binding = view.binding;
@@ -259,7 +253,7 @@ fn assess(
     };
     diagnosis.allocatable = if let Some(estimate) = given.estimates.get(idx).copied().flatten() {
         estimate
-    } else if !binding.is_workload() && !sets_path {
+    } else if !binding.is_workload() {
         NO_LIMIT
     } else if given.brief {
         plugins
@@ -317,7 +311,9 @@ pub fn assign(
     if selected.is_empty() {
         return Outcome::Error(DivideError::NoClusters.to_string());
     }
-    if !binding.is_workload() {
+    // Karmada's `AssignReplicas`: only a binding with replicas (and at most one component) is
+    // divided; one with components is listed on every selected cluster with 0 replicas.
+    if binding.replicas == 0 || binding.is_multi_component() {
         let mut all: Vec<(ClusterId, i64)> =
             selected.iter().map(|&i| (clusters[i].id, 0)).collect();
         all.sort();

@@ -60,6 +60,18 @@ impl Limits {
             .filter(|units| *units <= i64::from(i32::MAX))
     }
 
+    /// Whether `used` is above a limit on cpu, memory or GPUs (the resources Karmada's
+    /// ResourceQuota plugin considers; pod counts aside).
+    pub fn exceeded_without_pods(&self, used: &ResourceList) -> bool {
+        [
+            (self.cpu_milli, used.cpu_milli),
+            (self.memory, used.memory),
+            (self.gpus, used.gpus),
+        ]
+        .iter()
+        .any(|(hard, value)| hard.is_some_and(|hard| *value > hard))
+    }
+
     /// The GPU limit, for budget reports.
     pub fn gpu_limit(&self) -> Option<i64> {
         self.gpus

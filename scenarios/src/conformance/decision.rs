@@ -257,7 +257,7 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
             Ok(Cluster {
                 name: c.name.value.clone(),
                 region: c.region.clone(),
-                zone: c.zone.clone(),
+                zones: c.zone.iter().cloned().collect(),
                 provider: c.provider.clone(),
                 labels: c.labels.clone(),
                 taints: ck.taints(&c.taints, &format!("clusters[{idx}].taints"))?,
@@ -300,6 +300,7 @@ fn run_case(ck: &Checker<'_>, spec: &CaseSpec) -> Result<CaseResult, Error> {
             api_enablements: None,
             member: None,
             resource_models: None,
+            assumed: &[],
         })
         .collect();
     let view = BindingView {

@@ -169,7 +169,7 @@ fn estimate(
     let description = Cluster {
         name: cluster.name.value.clone(),
         region: None,
-        zone: None,
+        zones: Vec::new(),
         provider: None,
         labels: BTreeMap::new(),
         taints: Vec::new(),
@@ -208,6 +208,7 @@ fn estimate(
         api_enablements: None,
         member: Some(&member),
         resource_models: (!counts.is_empty()).then_some((grades.as_slice(), counts.as_slice())),
+        assumed: &[],
     };
     let mut names = Vec::new();
     if cluster.resource_summary.is_some() || (cluster.nodes.is_none() && cluster.quotas.is_none()) {

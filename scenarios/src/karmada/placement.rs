@@ -440,6 +440,9 @@ impl Checker<'_> {
                     }
                     return Ok(DivisionPreference::DynamicWeight);
                 }
+                if wp.static_weight_list.is_empty() {
+                    return Ok(DivisionPreference::EmptyWeightPreference);
+                }
                 let mut rules = Vec::new();
                 for (idx, rule) in wp.static_weight_list.iter().enumerate() {
                     let r_path = format!("{path}.weightPreference.staticWeightList[{idx}]");

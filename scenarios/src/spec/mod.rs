@@ -262,8 +262,10 @@ pub struct ClusterSpec {
     pub name: Text,
     /// Region.
     pub region: Option<String>,
-    /// Zone.
-    pub zone: Option<String>,
+    /// Zone (Karmada's deprecated `spec.zone`; becomes `zones: [zone]`).
+    pub zone: Option<Text>,
+    /// Failure zones (`spec.zones`).
+    pub zones: Option<Vec<Text>>,
     /// Provider.
     pub provider: Option<String>,
     /// Labels.

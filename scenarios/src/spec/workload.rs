@@ -84,8 +84,10 @@ pub struct ByPhillyVcSpec {
 pub struct TraceClusterSpec {
     /// Region.
     pub region: Option<String>,
-    /// Zone.
-    pub zone: Option<String>,
+    /// Zone (deprecated; becomes `zones: [zone]`).
+    pub zone: Option<Text>,
+    /// Failure zones.
+    pub zones: Option<Vec<Text>>,
     /// Provider.
     pub provider: Option<String>,
     /// Labels.

@@ -143,8 +143,11 @@ fn outage(
                 .cluster_ids()
                 .filter(|id| {
                     let c = world.fleet.cluster(*id);
-                    let value = if zone { &c.zone } else { &c.region };
-                    value.as_deref() == Some(place.value.as_str())
+                    if zone {
+                        c.zones.contains(&place.value)
+                    } else {
+                        c.region.as_deref() == Some(place.value.as_str())
+                    }
                 })
                 .collect();
             if clusters.is_empty() {

@@ -9,7 +9,7 @@ use sim_core::quantity::Quantity;
 use super::ClusterPaths;
 use crate::check::Checker;
 use crate::error::Error;
-use crate::spec::{self, ScenarioSpec};
+use crate::spec::{self, ScenarioSpec, Text};
 
 /// The GPU models and clusters of `spec`, trace-generated clusters included.
 pub(super) fn fleet(
@@ -34,7 +34,7 @@ pub(super) fn fleet(
         fleet.clusters.push(Cluster {
             name,
             region: c.region.clone(),
-            zone: c.zone.clone(),
+            zones: zones(ck, c, &path)?,
             provider: c.provider.clone(),
             labels: c.labels.clone(),
             taints: ck.taints(&c.taints, &format!("{path}.taints"))?,
@@ -45,6 +45,48 @@ pub(super) fn fleet(
         return ck.error(0, 0, "clusters", "a scenario needs at least one cluster");
     }
     Ok(fleet)
+}
+
+/// A cluster's `zones`: the list, or the deprecated `zone` as a one-element list (Karmada's
+/// cluster mutation copies `spec.zone` into `spec.zones` when the list is empty). Zones must
+/// be non-empty and distinct; giving both fields is an error.
+fn zones(ck: &Checker<'_>, c: &spec::ClusterSpec, path: &str) -> Result<Vec<String>, Error> {
+    let list: Vec<&Text> = match (&c.zone, &c.zones) {
+        (Some(zone), Some(_)) => {
+            return ck.at(
+                zone,
+                format!("{path}.zone"),
+                "give `zones` only: `zone` is Karmada's deprecated single zone, \
+                 expected a list such as `zones: [eu-west-1a, eu-west-1b]`",
+            );
+        }
+        (Some(zone), None) => vec![zone],
+        (None, Some(zones)) => zones.iter().collect(),
+        (None, None) => Vec::new(),
+    };
+    let field = if c.zone.is_some() { "zone" } else { "zones" };
+    let mut seen = BTreeSet::new();
+    for (idx, zone) in list.iter().enumerate() {
+        let at = if c.zone.is_some() {
+            format!("{path}.{field}")
+        } else {
+            format!("{path}.{field}[{idx}]")
+        };
+        if zone.value.trim().is_empty() {
+            return ck.at(zone, at, "expected a zone name, found an empty string");
+        }
+        if !seen.insert(zone.value.as_str()) {
+            return ck.at(
+                zone,
+                at,
+                format!(
+                    "zone {:?} is listed twice; expected distinct zones",
+                    zone.value
+                ),
+            );
+        }
+    }
+    Ok(list.iter().map(|z| z.value.clone()).collect())
 }
 
 fn gpu_models(ck: &Checker<'_>, specs: &[spec::GpuModelSpec]) -> Result<Vec<GpuModel>, Error> {

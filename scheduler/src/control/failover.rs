@@ -10,7 +10,7 @@ use sim_core::{Duration, SimTime};
 use super::job::Loss;
 use super::{ControlEvent, ControlPlane};
 use crate::faults::{FailoverConfig, FaultPlan, FaultTarget, UNREACHABLE_TAINT};
-use crate::policy::PurgeMode;
+use crate::policy::{PurgeMode, Toleration};
 
 /// The fault plan, and what failover knows of each cluster's health.
 pub(super) struct FailoverState {
@@ -355,7 +355,8 @@ impl ControlPlane {
     }
 
     /// Karmada's taint manager for one cluster: every binding there is evicted now when it
-    /// does not tolerate a NoExecute taint, else when its shortest toleration runs out.
+    /// does not tolerate a NoExecute taint, else when the shortest of the tolerations it uses
+    /// runs out (see [`toleration_wait`]).
     pub(super) fn run_taint_manager(
         &mut self,
         cluster: ClusterId,
@@ -384,27 +385,8 @@ impl ControlPlane {
         for job in on_cluster {
             let placement =
                 &self.policy_set.placements[self.jobs[&job].binding.placement.0 as usize];
-            // For each taint, the longest time a matching toleration allows; untolerated = 0.
-            let mut wait: Option<Option<u64>> = None;
-            for taint in &no_execute {
-                let allowed = placement
-                    .cluster_tolerations
-                    .iter()
-                    .filter(|t| t.tolerates(taint))
-                    .map(|t| t.toleration_seconds)
-                    .max_by_key(|s| s.map_or(u64::MAX, |s| s));
-                let this = match allowed {
-                    None => Some(0),
-                    Some(seconds) => seconds,
-                };
-                wait = Some(match (wait, this) {
-                    (None, this) => this,
-                    (Some(None), this) => this,
-                    (Some(Some(a)), Some(b)) => Some(a.min(b)),
-                    (Some(Some(a)), None) => Some(a),
-                });
-            }
-            match wait.flatten() {
+            let wait = toleration_wait(&placement.cluster_tolerations, &no_execute);
+            match wait {
                 None => {}
                 Some(0) => self.evict_by_taint(job, cluster, ctx),
                 Some(seconds) => {
@@ -550,4 +532,21 @@ impl ControlPlane {
             ctx,
         );
     }
+}
+
+/// How long a binding with `tolerations` may stay on a cluster with the NoExecute `taints`:
+/// `Some(0)` when a taint is not tolerated, `None` when it may stay forever. Karmada's
+/// `GetMatchingTolerations` uses, per taint, the first toleration in list order that tolerates
+/// it; `GetMinTolerationTimeWithCurrentTime` then takes the smallest `tolerationSeconds` among
+/// those used (every taint counted from when the taint manager sees it), and a used
+/// toleration without seconds tolerates forever.
+pub(super) fn toleration_wait(tolerations: &[Toleration], taints: &[Taint]) -> Option<u64> {
+    let mut used: Vec<&Toleration> = Vec::with_capacity(taints.len());
+    for taint in taints {
+        match tolerations.iter().find(|t| t.tolerates(taint)) {
+            Some(toleration) => used.push(toleration),
+            None => return Some(0),
+        }
+    }
+    used.iter().filter_map(|t| t.toleration_seconds).min()
 }

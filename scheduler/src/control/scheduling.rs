@@ -199,12 +199,15 @@ impl ControlPlane {
     pub(super) fn needs_scheduling(&self, active: &ActiveJob) -> bool {
         let placement = &self.policy_set.placements[active.binding.placement.0 as usize];
         let binding = &active.binding;
-        let assigned: i64 = binding.clusters.iter().map(|(_, r)| r).sum();
-        // Karmada schedules a binding without replicas (components) every time, as Duplicated.
+        let duplicated = matches!(placement.replica_scheduling, ReplicaScheduling::Duplicated);
+        // `doScheduleBinding`: placement changed, replicas changed, then (after the reschedule
+        // trigger, handled by the caller) every time for a non-workload or Duplicated. A
+        // binding with components is a workload (`IsWorkload`), so once scheduled it is left
+        // alone until its clusters are emptied.
         active.placement_changed
-            || matches!(placement.replica_scheduling, ReplicaScheduling::Duplicated)
-            || binding.replicas == 0
-            || assigned != binding.replicas
+            || replicas_changed(binding, duplicated)
+            || !binding.is_workload()
+            || duplicated
     }
 
     /// Writes a new `spec.clusters`, if FederatedResourceQuota admission lets it, and sends
@@ -432,4 +435,17 @@ impl ControlPlane {
             }
         }
     }
+}
+
+/// Karmada's `IsBindingReplicasChanged`: a binding with components whose clusters were all
+/// taken away; Duplicated, a target whose replicas differ from `spec.replicas`; Divided, a sum
+/// that differs from it (0 for components, whose targets carry 0).
+fn replicas_changed(binding: &crate::binding::ResourceBinding, duplicated: bool) -> bool {
+    if binding.is_multi_component() && binding.clusters.is_empty() {
+        return true;
+    }
+    if duplicated {
+        return binding.clusters.iter().any(|(_, r)| *r != binding.replicas);
+    }
+    binding.clusters.iter().map(|(_, r)| r).sum::<i64>() != binding.replicas
 }

@@ -12,8 +12,27 @@ use sim_core::{Duration, SimTime};
 use super::{ControlEvent, ControlPlane};
 use crate::binding::ClusterView;
 use crate::config::SchedulerConfig;
-use crate::estimator::{ModelGrade, ResourceList, ResourceSummary};
+use crate::estimator::{AssumedWorkload, ModelGrade, ResourceList, ResourceSummary};
 use crate::member::MemberCluster;
+
+/// One binding's assumption on one cluster.
+pub(super) struct Assumption {
+    /// What it adds to the cluster's `allocating`.
+    pub(super) footprint: ResourceList,
+    /// The workload, for the estimators that place it.
+    pub(super) workload: AssumedWorkload,
+    /// When it lapses unconfirmed.
+    pub(super) expiry: SimTime,
+}
+
+/// The member status one decision reads: each cluster's resource summary and, with overcommit
+/// protection, the workloads assumed onto it (in job order).
+pub(super) struct StatusSnapshot {
+    /// Each cluster's summary, assumptions counted as allocating.
+    pub(super) summaries: Vec<ResourceSummary>,
+    /// Each cluster's unexpired assumptions, in job order.
+    pub(super) assumed: Vec<Vec<AssumedWorkload>>,
+}
 
 /// What the control plane knows of the members between status ticks.
 pub(super) struct StatusState {
@@ -24,8 +43,9 @@ pub(super) struct StatusState {
     /// The published status reflects every change so far.
     pub(super) current: bool,
     pub(super) overcommit_protection: bool,
-    /// Assumed replicas per (cluster, job): (replicas, per-replica request, expiry).
-    pub(super) assumed: BTreeMap<(ClusterId, JobId), (ResourceList, SimTime)>,
+    /// Assumed workloads per (cluster, job): the footprint, the workload as estimators get it,
+    /// and the expiry.
+    pub(super) assumed: BTreeMap<(ClusterId, JobId), Assumption>,
     /// Each cluster's resource models (`spec.resourceModels`), if it has any.
     pub(super) resource_models: Vec<Vec<ModelGrade>>,
     /// The published grade counts (`allocatableModelings`) of each cluster.
@@ -60,11 +80,14 @@ impl StatusState {
 }
 
 impl ControlPlane {
-    /// The resource summaries the control plane decides on: the last published status of each
-    /// member (live when the status period is zero), with the replicas it has assumed onto each
-    /// cluster added as allocating when overcommit protection is on.
-    pub(super) fn summaries(&self) -> Vec<ResourceSummary> {
-        self.members
+    /// The status the control plane decides on: the last published summary of each member
+    /// (live when the status period is zero), with the replicas it has assumed onto each
+    /// cluster added as allocating and listed for the estimators that place them, when
+    /// overcommit protection is on.
+    pub(super) fn summaries(&self) -> StatusSnapshot {
+        let mut assumed = vec![Vec::new(); self.members.len()];
+        let summaries = self
+            .members
             .iter()
             .map(|member| {
                 let id = member.id();
@@ -75,32 +98,31 @@ impl ControlPlane {
                     self.status.published[id.0 as usize]
                 };
                 if self.status.overcommit_protection {
-                    for ((_, _), (footprint, expiry)) in self
+                    for (_, assumption) in self
                         .status
                         .assumed
                         .range((id, JobId(0))..=(id, JobId(u64::MAX)))
                     {
-                        if *expiry > self.now {
-                            summary.allocating.add(footprint);
+                        if assumption.expiry > self.now {
+                            summary.allocating.add(&assumption.footprint);
+                            assumed[id.0 as usize].push(assumption.workload.clone());
                         }
                     }
                 }
                 summary
             })
-            .collect()
+            .collect();
+        StatusSnapshot { summaries, assumed }
     }
 
-    /// Views of every member cluster over `summaries`.
-    pub(super) fn cluster_views<'a>(
-        &'a self,
-        summaries: &'a [ResourceSummary],
-    ) -> Vec<ClusterView<'a>> {
+    /// Views of every member cluster over `status`.
+    pub(super) fn cluster_views<'a>(&'a self, status: &'a StatusSnapshot) -> Vec<ClusterView<'a>> {
         self.members
             .iter()
             .map(|member| ClusterView {
                 id: member.id(),
                 cluster: self.world.fleet.cluster(member.id()),
-                summary: &summaries[member.id().0 as usize],
+                summary: &status.summaries[member.id().0 as usize],
                 api_enablements: None,
                 member: Some(member),
                 resource_models: Some((
@@ -108,6 +130,7 @@ impl ControlPlane {
                     self.status.models[member.id().0 as usize].as_slice(),
                 ))
                 .filter(|(grades, _)| !grades.is_empty()),
+                assumed: &status.assumed[member.id().0 as usize],
             })
             .collect()
     }
@@ -149,7 +172,7 @@ impl ControlPlane {
             return;
         }
         let jobs = &self.jobs;
-        self.status.assumed.retain(|(cluster, job), (_, expiry)| {
+        self.status.assumed.retain(|(cluster, job), assumption| {
             let Some(active) = jobs.get(job) else {
                 return false;
             };
@@ -158,7 +181,7 @@ impl ControlPlane {
                 .iter()
                 .filter(|p| p.cluster == *cluster && !p.released)
                 .count() as i64;
-            *expiry > now && running < active.wanted_in(*cluster)
+            assumption.expiry > now && running < active.wanted_in(*cluster)
         });
     }
 
@@ -169,10 +192,25 @@ impl ControlPlane {
         let expiry = self.now.after(ASSUMPTION_TTL);
         let binding = &self.jobs[&job].binding;
         for &entry in assignment {
-            let footprint = binding.usage(&[entry]);
-            self.status
-                .assumed
-                .insert((entry.0, job), (footprint, expiry));
+            let components = if binding.is_multi_component() {
+                binding
+                    .components
+                    .iter()
+                    .map(|c| (c.replicas, c.request))
+                    .collect()
+            } else {
+                vec![(entry.1, binding.request)]
+            };
+            let assumption = Assumption {
+                footprint: binding.usage(&[entry]),
+                workload: AssumedWorkload {
+                    namespace: binding.namespace,
+                    priority_class: binding.priority_class,
+                    components,
+                },
+                expiry,
+            };
+            self.status.assumed.insert((entry.0, job), assumption);
         }
     }
 

@@ -1669,11 +1669,13 @@ mod components {
     fn a_lost_cluster_loses_the_whole_set_to_the_other() {
         // A launcher and one 8-GPU worker: alpha (2 sets) is chosen over beta (1). alpha is
         // lost at 1000 s (its pods with it: no checkpoint, 1000 s × 8 GPUs lost) and marked
-        // unreachable at 1040 s. The taint requeues the bindings on alpha, and one with
-        // components (no replicas) is scheduled again whenever it is dequeued: alpha still
-        // passes the filters and scores for locality (it is listed there, with 0 replicas), but
-        // holds no set now, so the set moves whole to beta at 1040 s, before the NoExecute
-        // eviction was due (1340 s). Twice as fast there, it ends at 1040 + 1800 = 2840 s.
+        // unreachable at 1040 s. The taint requeues the bindings on alpha, but one with
+        // components is a workload (`IsWorkload` counts components) whose replicas did not
+        // change (`IsBindingReplicasChanged`: it still lists alpha), so `doScheduleBinding`
+        // leaves it alone. The NoExecute eviction is due 300 s after the taint, at 1340 s: it
+        // empties `spec.clusters`, which does count as a change for components, and the set
+        // moves whole to beta (alpha is refused by ClusterEviction). Twice as fast there, it
+        // ends at 1340 + 1800 = 3140 s.
         use crate::faults::FailoverConfig;
         use crate::policy::{Toleration, TolerationOperator};
         let mut small = launcher_and_workers(0, 0);
@@ -1715,11 +1717,13 @@ mod components {
             Vec::new(),
         );
         let j = by_id(&sink, 0);
-        assert_eq!(j.faults.n_evictions, 0);
+        assert_eq!(j.faults.n_evictions, 1);
         assert_eq!(j.faults.n_restarts, 1);
         assert_eq!(j.faults.lost_gpu_milli_ms, 8_000 * 1000 * u128::from(S));
-        assert_eq!(j.faults.recovery_ms, 40 * S);
+        assert_eq!(j.faults.recovery_ms, 340 * S);
         assert_eq!(j.clusters, vec![(ClusterId(1), 2)]);
-        assert_eq!(j.end, Some(SimTime(2840 * S)));
+        assert_eq!(j.end, Some(SimTime(3140 * S)));
     }
 }
+
+mod dynamics;

@@ -80,6 +80,9 @@ pub fn assign(
         ReplicaScheduling::Divided(DivisionPreference::StaticWeight(rules)) => {
             static_weight(rules, request)
         }
+        ReplicaScheduling::Divided(DivisionPreference::EmptyWeightPreference) => {
+            static_weight(&[], request)
+        }
         ReplicaScheduling::Divided(DivisionPreference::DynamicWeight) => {
             dynamic(Strategy::DynamicWeight, request)?
         }

@@ -1,3 +1,5 @@
+use sim_core::model::PodRequest;
+
 use super::ReplicaEstimator;
 use crate::binding::{BindingView, ClusterView};
 
@@ -20,15 +22,18 @@ impl ReplicaEstimator for AccurateEstimator {
     fn max_replicas(&self, binding: &BindingView<'_>, cluster: &ClusterView<'_>) -> Option<i64> {
         let b = binding.binding;
         cluster.member.map(|member| {
-            if b.is_multi_component() {
+            if binding.no_requirements() {
+                // No requirements: every node the (empty) claim admits, by its pod slots.
+                member.accurate_replicas_assumed(&PodRequest::default(), cluster.assumed)
+            } else if b.is_multi_component() {
                 let components: Vec<(i64, _)> = b
                     .components
                     .iter()
                     .map(|c| (c.replicas, c.request))
                     .collect();
-                member.accurate_sets(&components)
+                member.accurate_sets_assumed(&components, cluster.assumed)
             } else {
-                member.accurate_replicas(&b.request)
+                member.accurate_replicas_assumed(&b.request, cluster.assumed)
             }
         })
     }

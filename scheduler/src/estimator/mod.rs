@@ -10,13 +10,13 @@ mod resource_quota_live;
 pub use accurate::{NodeClaim, PerNodeLimit};
 pub use accurate_live::AccurateEstimator;
 pub use general::{
-    GeneralEstimator, ModelGrade, default_resource_models, replicas_by_models,
-    replicas_by_resources,
+    GeneralEstimator, ModelGrade, ModelNodes, default_resource_models, replicas_by_models,
+    replicas_by_resources, sets_by_models,
 };
 pub use registry::{ESTIMATOR_NAMES, estimator_by_name};
 pub use resource_quota_live::ResourceQuotaEstimator;
 
-use sim_core::model::PodRequest;
+use sim_core::model::{NamespaceId, PodRequest, PriorityClassId};
 
 use crate::binding::{BindingView, ClusterView};
 
@@ -41,7 +41,7 @@ impl ResourceList {
             cpu_milli: request.cpu_milli as i64 * n_pods,
             memory: request.memory as i64 * n_pods,
             pods: n_pods,
-            gpus: i64::from(request.gpu.devices()) * n_pods,
+            gpus: gpu_request(request) * n_pods,
         }
     }
 
@@ -89,4 +89,33 @@ pub trait ReplicaEstimator {
     fn name(&self) -> &'static str;
     /// Max replicas, or `None` for "no opinion" (Karmada's -1).
     fn max_replicas(&self, binding: &BindingView<'_>, cluster: &ClusterView<'_>) -> Option<i64>;
+}
+
+/// The `nvidia.com/gpu` a pod requests as Kubernetes sees it, which every estimator, quota
+/// and summary counts: whole devices for a pod asking for whole GPUs, and **0 for a share of
+/// one** (`milli_per_gpu` below 1000). An extended resource only takes integers, so a pod
+/// cannot ask Kubernetes for half an `nvidia.com/gpu`; GPU sharing as in the openb trace's
+/// cluster carries the share in pod annotations (`alibabacloud.com/gpu-milli`), leaving cpu and
+/// memory as the pod's only resource requests, and the share is placed by the member's own
+/// scheduler.
+pub fn gpu_request(request: &PodRequest) -> i64 {
+    if request.gpu.milli_per_gpu >= 1000 {
+        i64::from(request.gpu.count)
+    } else {
+        0
+    }
+}
+
+/// A workload the scheduler assumed onto a cluster and the cluster has not confirmed yet
+/// (overcommit protection, Karmada's `AssumedWorkload`): its whole footprint there as
+/// components, each (replicas, per-replica request). A single-template binding is one
+/// component of the replicas assigned to the cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssumedWorkload {
+    /// The binding's namespace.
+    pub namespace: NamespaceId,
+    /// The binding's priority class (ResourceQuota scopes match on it).
+    pub priority_class: Option<PriorityClassId>,
+    /// (replicas, request) per component, in component order.
+    pub components: Vec<(i64, PodRequest)>,
 }

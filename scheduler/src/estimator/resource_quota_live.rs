@@ -1,4 +1,4 @@
-use super::ReplicaEstimator;
+use super::{ReplicaEstimator, ResourceList};
 use crate::binding::{BindingView, ClusterView};
 
 /// Karmada's ResourceQuota estimator plugin (gate `ResourceQuotaEstimate`): the replicas the
@@ -18,11 +18,29 @@ impl ReplicaEstimator for ResourceQuotaEstimator {
 
     fn max_replicas(&self, binding: &BindingView<'_>, cluster: &ClusterView<'_>) -> Option<i64> {
         let b = binding.binding;
+        // Without replica requirements the plugin finds no quota constraint.
+        if binding.no_requirements() {
+            return None;
+        }
         cluster.member.and_then(|member| {
-            if b.is_multi_component() {
-                member.quota_sets(b.namespace, b.priority_class, &b.set_resources())
+            let per_unit = if b.is_multi_component() {
+                b.set_resources()
             } else {
-                member.quota_replicas(b.namespace, b.priority_class, &b.request)
+                ResourceList::of_pods(&b.request, 1)
+            };
+            if cluster.assumed.is_empty() {
+                if b.is_multi_component() {
+                    member.quota_sets(b.namespace, b.priority_class, &per_unit)
+                } else {
+                    member.quota_replicas(b.namespace, b.priority_class, &b.request)
+                }
+            } else {
+                member.quota_units_assumed(
+                    b.namespace,
+                    b.priority_class,
+                    &per_unit,
+                    cluster.assumed,
+                )
             }
         })
     }

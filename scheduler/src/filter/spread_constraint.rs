@@ -23,7 +23,7 @@ impl FilterPlugin for SpreadConstraintFilter {
             let lacking = match constraint.field {
                 SpreadField::Provider if missing(&c.provider) => "provider",
                 SpreadField::Region if missing(&c.region) => "region",
-                SpreadField::Zone if missing(&c.zone) => "zones",
+                SpreadField::Zone if c.zones.is_empty() => "zones",
                 _ => continue,
             };
             return Verdict::Unschedulable(format!("cluster(s) did not have {lacking} property"));

@@ -14,7 +14,7 @@ fn cluster(taint: Option<TaintEffect>) -> Cluster {
     Cluster {
         name: "cluster1".into(),
         region: Some("r1".into()),
-        zone: None,
+        zones: Vec::new(),
         provider: None,
         labels: Default::default(),
         taints: taint
@@ -71,6 +71,7 @@ impl Case {
             api_enablements: self.apis.as_deref(),
             member: None,
             resource_models: None,
+            assumed: &[],
         };
         let expected = expected.map_or(Verdict::Fits, |r| Verdict::Unschedulable(r.to_owned()));
         assert_eq!(

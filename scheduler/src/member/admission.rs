@@ -376,7 +376,7 @@ impl MemberCluster {
         free.memory -= pod.memory;
         free.pods -= 1;
         free.devices.take(devices, pod.gpu.milli_per_gpu);
-        free.gpus = free.devices.n_whole_free();
+        free.gpus -= crate::estimator::gpu_request(pod) as u32;
         debug_assert!(self.below_limit(node, pod), "per-node limit exceeded");
         self.count_claim(node, pod, 1);
         let tag = devices::gpu_tag(&pod.gpu);
@@ -411,7 +411,7 @@ impl MemberCluster {
         free.memory += pod.memory;
         free.pods += 1;
         free.devices.give(devices, pod.gpu.milli_per_gpu);
-        free.gpus = free.devices.n_whole_free();
+        free.gpus += crate::estimator::gpu_request(pod) as u32;
         self.count_claim(node, pod, -1);
         let tag = devices::gpu_tag(&pod.gpu);
         if tag != 0

@@ -275,7 +275,7 @@ fn random_draws_only_among_nodes_that_fit() {
         &sim_core::model::Cluster {
             name: "c".into(),
             region: None,
-            zone: None,
+            zones: Vec::new(),
             provider: None,
             labels: Default::default(),
             taints: Vec::new(),
@@ -309,7 +309,7 @@ fn tags_follow_the_pods_on_a_node() {
         &sim_core::model::Cluster {
             name: "c".into(),
             region: None,
-            zone: None,
+            zones: Vec::new(),
             provider: None,
             labels: Default::default(),
             taints: Vec::new(),

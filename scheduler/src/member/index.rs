@@ -5,7 +5,26 @@
 use sim_core::model::{GpuModelId, PodRequest};
 
 use super::{MemberCluster, NodeFree, Pool, TargetWorkload, within_shape};
-use crate::estimator::{ModelGrade, ResourceList};
+use crate::estimator::{AssumedWorkload, ModelGrade, ResourceList, gpu_request};
+
+/// Per node, what a simulation has left of (cpu, memory, pod slots, `nvidia.com/gpu`); `None`
+/// until the simulation touches the node.
+type Left = Vec<Option<[u64; 4]>>;
+
+/// What one pod of `pod` takes of (cpu, memory, pod slots, `nvidia.com/gpu`).
+fn need_of(pod: &PodRequest) -> [u64; 4] {
+    [pod.cpu_milli, pod.memory, 1, gpu_request(pod) as u64]
+}
+
+/// Karmada's `MaxDivided` on one node's leftovers: how many pods needing `need` still fit.
+fn fit_on(free: &[u64; 4], need: &[u64; 4]) -> i64 {
+    free.iter()
+        .zip(need)
+        .filter(|(_, n)| **n > 0)
+        .map(|(f, n)| f / n)
+        .min()
+        .unwrap_or(0) as i64
+}
 
 impl MemberCluster {
     /// Takes `node` down for one more fault. Its pods must have been released first (they
@@ -169,22 +188,52 @@ impl MemberCluster {
         }
     }
 
+    /// Karmada's accurate estimator with assumed workloads (`noderesource` `Estimate`): one set
+    /// of each assumed workload is placed first on a copy of the live nodes (Karmada's
+    /// `SimulateScheduling` with bound 1, nothing rolled back when a workload only partly
+    /// fits), then Σ over the nodes that can take the pod of `min(free pod slots, free /
+    /// request)` on what is left.
+    pub fn accurate_replicas_assumed(&self, pod: &PodRequest, assumed: &[AssumedWorkload]) -> i64 {
+        let base = self.accurate_replicas(pod);
+        if assumed.is_empty() {
+            return base;
+        }
+        let mut left: Left = vec![None; self.node_free.len()];
+        self.deduct_assumed(&mut left, assumed);
+        let mut total = base;
+        for (node, state) in left.iter().enumerate() {
+            let Some(state) = state else { continue };
+            let pool = &self.pools[usize::from(self.node_pool[node])];
+            if !pool.takes(pod) {
+                continue;
+            }
+            total -= replicas_on_node(pool, &self.node_free[node], pod);
+            total += fit_on(state, &need_of(pod));
+        }
+        total
+    }
+
     /// Karmada's accurate estimator for `spec.components` (`scheduling_simulator_components`):
     /// complete sets placed one at a time on a copy of the live nodes, each component's
     /// replicas first-fit over the nodes in index order (only nodes its node claim and GPU
     /// models admit), until a set does not fit; the sets that fitted.
     pub fn accurate_sets(&self, components: &[(i64, PodRequest)]) -> i64 {
+        self.accurate_sets_assumed(components, &[])
+    }
+
+    /// `accurate_sets` after one set of each assumed workload is placed (`noderesource`
+    /// `EstimateComponents`).
+    pub fn accurate_sets_assumed(
+        &self,
+        components: &[(i64, PodRequest)],
+        assumed: &[AssumedWorkload],
+    ) -> i64 {
         // (cpu, memory, pods, gpus) left on each node as the simulation fills it.
-        let mut left: Vec<Option<[u64; 4]>> = vec![None; self.node_free.len()];
+        let mut left: Left = vec![None; self.node_free.len()];
+        self.deduct_assumed(&mut left, assumed);
         let mut eligible: Vec<Vec<u32>> = Vec::with_capacity(components.len());
         for (_, pod) in components {
-            let nodes = (0..self.node_free.len() as u32)
-                .filter(|&node| {
-                    !self.is_down(node)
-                        && self.pools[usize::from(self.node_pool[node as usize])].takes(pod)
-                })
-                .collect();
-            eligible.push(nodes);
+            eligible.push(self.eligible_nodes(pod).collect());
         }
         // Free only shrinks during the simulation, so a node that could not take a component's
         // pod never can again: each component's search resumes where it stopped.
@@ -192,17 +241,14 @@ impl MemberCluster {
         let mut sets = 0;
         loop {
             for (idx, (replicas, pod)) in components.iter().enumerate() {
-                let need = [pod.cpu_milli, pod.memory, 1, u64::from(pod.gpu.count)];
+                let need = need_of(pod);
                 for _ in 0..*replicas {
                     let nodes = &eligible[idx];
                     loop {
                         let Some(&node) = nodes.get(cursor[idx]) else {
                             return sets;
                         };
-                        let free = left[node as usize].get_or_insert_with(|| {
-                            let f = &self.node_free[node as usize];
-                            [f.cpu_milli, f.memory, u64::from(f.pods), u64::from(f.gpus)]
-                        });
+                        let free = self.left_of(&mut left, node);
                         if free.iter().zip(&need).all(|(f, n)| f >= n) {
                             for (f, n) in free.iter_mut().zip(&need) {
                                 *f -= n;
@@ -214,6 +260,55 @@ impl MemberCluster {
                 }
             }
             sets += 1;
+        }
+    }
+
+    /// Up nodes whose pool can take `pod`, in index order.
+    fn eligible_nodes<'a>(&'a self, pod: &'a PodRequest) -> impl Iterator<Item = u32> + 'a {
+        (0..self.node_free.len() as u32).filter(move |&node| {
+            !self.is_down(node) && self.pools[usize::from(self.node_pool[node as usize])].takes(pod)
+        })
+    }
+
+    /// What the simulation has left on `node`, from its live state the first time.
+    fn left_of<'a>(&self, left: &'a mut Left, node: u32) -> &'a mut [u64; 4] {
+        left[node as usize].get_or_insert_with(|| {
+            let f = &self.node_free[node as usize];
+            [f.cpu_milli, f.memory, u64::from(f.pods), u64::from(f.gpus)]
+        })
+    }
+
+    /// Karmada's `scheduleComponent` on the live nodes: over the eligible nodes in index order,
+    /// each takes as many of the `replicas` as fit; whether all were placed.
+    fn place_live(&self, left: &mut Left, replicas: i64, pod: &PodRequest) -> bool {
+        let need = need_of(pod);
+        let mut remaining = replicas.max(0) as u64;
+        if remaining == 0 {
+            return true;
+        }
+        for node in self.eligible_nodes(pod) {
+            let free = self.left_of(left, node);
+            let taken = fit_on(free, &need).min(remaining as i64) as u64;
+            for (f, n) in free.iter_mut().zip(&need) {
+                *f -= n * taken;
+            }
+            remaining -= taken;
+            if remaining == 0 {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// One set of each assumed workload, components in order, placed on `left`; a workload
+    /// stops at its first component that does not fit, keeping what it placed.
+    fn deduct_assumed(&self, left: &mut Left, assumed: &[AssumedWorkload]) {
+        for workload in assumed {
+            for (replicas, pod) in &workload.components {
+                if !self.place_live(left, *replicas, pod) {
+                    break;
+                }
+            }
         }
     }
 
@@ -295,7 +390,7 @@ fn replicas_on_node(pool: &Pool, free: &NodeFree, pod: &PodRequest) -> i64 {
     for (request, available) in [
         (pod.cpu_milli, free.cpu_milli),
         (pod.memory, free.memory),
-        (u64::from(pod.gpu.count), u64::from(free.gpus)),
+        (gpu_request(pod) as u64, u64::from(free.gpus)),
     ] {
         // A resource the pod does not request does not bound it.
         if let Some(fit) = available.checked_div(request) {

@@ -61,7 +61,10 @@ pub struct NodeFree {
     pub memory: u64,
     /// Pod slots.
     pub pods: u32,
-    /// Whole free GPU devices (the `nvidia.com/gpu` count the estimators see).
+    /// `nvidia.com/gpu` not requested by the node's pods, as Kubernetes accounts it (the
+    /// count the estimators see): devices minus the whole GPUs pods asked for; a pod with a
+    /// share of a device requests none ([`crate::estimator::gpu_request`]). At least the whole
+    /// free devices.
     pub gpus: u32,
     /// Free milli-GPU of each device.
     pub devices: Devices,
@@ -375,7 +378,7 @@ fn within_shape(free: &NodeFree, shape: &NodeShape) -> bool {
         && free.pods <= shape.max_pods
         && free.gpus <= shape.gpus
         && free.devices.len() == shape.gpus as usize
-        && free.gpus == free.devices.n_whole_free()
+        && free.gpus >= free.devices.n_whole_free()
 }
 
 /// Whether `pod` fits a node of `shape` with `free` left: CPU, memory and a pod slot, and for
@@ -394,3 +397,6 @@ mod tests;
 
 #[cfg(test)]
 mod gpu_tests;
+
+#[cfg(test)]
+mod estimate_tests;

@@ -210,7 +210,7 @@ fn give_back(free: &mut NodeFree, pod: &VictimPod) {
     free.pods += 1;
     free.devices
         .give(pod.devices, pod.request.gpu.milli_per_gpu);
-    free.gpus = free.devices.n_whole_free();
+    free.gpus += crate::estimator::gpu_request(&pod.request) as u32;
 }
 
 /// `free` after `pod` comes back onto the same devices.
@@ -220,7 +220,7 @@ fn take_again(free: &mut NodeFree, pod: &VictimPod) {
     free.pods -= 1;
     free.devices
         .take(pod.devices, pod.request.gpu.milli_per_gpu);
-    free.gpus = free.devices.n_whole_free();
+    free.gpus -= crate::estimator::gpu_request(&pod.request) as u32;
 }
 
 #[cfg(test)]

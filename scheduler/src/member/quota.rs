@@ -4,7 +4,7 @@
 use sim_core::model::{NamespaceId, PodRequest, PriorityClassId};
 
 use super::{MemberCluster, PendingPods};
-use crate::estimator::ResourceList;
+use crate::estimator::{AssumedWorkload, ResourceList};
 use crate::quota::ResourceQuota;
 
 impl MemberCluster {
@@ -71,6 +71,40 @@ impl MemberCluster {
             .iter()
             .filter(|(quota, _)| quota.constrains(namespace, priority_class))
             .filter_map(|(quota, used)| quota.hard.units(used, per_set))
+            .min()
+    }
+
+    /// The ResourceQuota plugin with assumed workloads deducted (Karmada's
+    /// `evaluateReplicasAgainstQuota` / `evaluateComponentsAgainstQuota`): per applicable
+    /// quota, the components of `assumed` workloads in the same namespace that the quota's
+    /// scope matches are taken off hard − used first; a quota a deduction drives below zero on
+    /// any resource it limits (pods aside) allows 0. `per_unit` is one replica or one set.
+    pub fn quota_units_assumed(
+        &self,
+        namespace: NamespaceId,
+        priority_class: Option<PriorityClassId>,
+        per_unit: &ResourceList,
+        assumed: &[AssumedWorkload],
+    ) -> Option<i64> {
+        self.quotas
+            .iter()
+            .filter(|(quota, _)| quota.applies(namespace, priority_class))
+            .filter_map(|(quota, used)| {
+                let mut deducted = *used;
+                let mut matched = false;
+                for workload in assumed.iter().filter(|w| {
+                    w.namespace == namespace && quota.applies(w.namespace, w.priority_class)
+                }) {
+                    for (replicas, request) in &workload.components {
+                        deducted.add(&ResourceList::of_pods(request, *replicas));
+                        matched = true;
+                    }
+                }
+                if matched && quota.hard.exceeded_without_pods(&deducted) {
+                    return Some(0);
+                }
+                quota.hard.units(&deducted, per_unit)
+            })
             .min()
     }
 

@@ -9,7 +9,7 @@ fn cluster(pools: &[(u32, u64, u32, Option<u16>)]) -> MemberCluster {
     let cluster = Cluster {
         name: "c".into(),
         region: None,
-        zone: None,
+        zones: Vec::new(),
         provider: None,
         labels: Default::default(),
         taints: Vec::new(),

@@ -100,7 +100,7 @@ impl ClusterAffinity {
         if let Some(fields) = &self.field_selector {
             for requirement in fields {
                 let ok = match requirement.key.as_str() {
-                    "zone" => zones_match(requirement, cluster.zone.as_slice()),
+                    "zone" => zones_match(requirement, &cluster.zones),
                     "provider" => {
                         requirement.matches(cluster.provider.as_deref().filter(|v| !v.is_empty()))
                     }
@@ -144,7 +144,7 @@ mod tests {
         Cluster {
             name: name.into(),
             region: region.map(Into::into),
-            zone: zone.map(Into::into),
+            zones: zone.into_iter().map(Into::into).collect(),
             provider: Some("aws".into()),
             labels: labels
                 .iter()

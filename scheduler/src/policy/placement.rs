@@ -173,6 +173,11 @@ pub enum DivisionPreference {
     /// (it makes it Weighted), as Karmada's unit tests give it. Selection then honours spread
     /// constraints and capacity; division has no rule for it and fails.
     Unset,
+    /// A `weightPreference` with neither a static weight nor a dynamic weight (`{}`): the
+    /// assignment weighs every cluster 1 as static weighting does (`getStaticWeightInfoList`),
+    /// but selection does not count it as static (`shouldIgnoreSpreadConstraint`), so spread
+    /// constraints apply.
+    EmptyWeightPreference,
 }
 
 /// One `staticWeightList` entry.

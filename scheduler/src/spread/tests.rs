@@ -8,7 +8,7 @@ fn cluster(name: &str, region: &str) -> Cluster {
     Cluster {
         name: name.into(),
         region: Some(region.into()),
-        zone: None,
+        zones: Vec::new(),
         provider: None,
         labels: Default::default(),
         taints: Vec::new(),
@@ -198,4 +198,21 @@ fn dfs_prefers_the_highest_total_score() {
         2,
     );
     assert_eq!(chosen, vec!["a".to_owned()]);
+}
+
+#[test]
+fn an_empty_weight_preference_keeps_the_spread_constraints() {
+    // `shouldIgnoreSpreadConstraint` ignores spread constraints only for Weighted with a nil
+    // `weightPreference` or a static weight list and no dynamic weight. `weightPreference: {}`
+    // is neither, so a cluster constraint of at most 1 group picks one cluster (m2, the most
+    // available), where static weighting takes all three.
+    let clusters = [("m1", "r", 0, 4), ("m2", "r", 0, 9), ("m3", "r", 0, 6)];
+    let mut p = placement(&[(SpreadField::Cluster, 1, 1)]);
+    p.replica_scheduling = ReplicaScheduling::Divided(DivisionPreference::EmptyWeightPreference);
+    assert_eq!(select(&p, &clusters, 5), Ok(vec!["m2".to_owned()]));
+    p.replica_scheduling = ReplicaScheduling::Divided(DivisionPreference::StaticWeight(vec![]));
+    assert_eq!(
+        select(&p, &clusters, 5),
+        Ok(vec!["m1".to_owned(), "m2".to_owned(), "m3".to_owned()])
+    );
 }

@@ -44,8 +44,8 @@ pub struct Cluster {
     pub name: String,
     /// Region (`cluster.spec.region`), if any.
     pub region: Option<String>,
-    /// Zone (`cluster.spec.zones`), if any.
-    pub zone: Option<String>,
+    /// Failure zones (`cluster.spec.zones`); empty when none. A cluster may span several.
+    pub zones: Vec<String>,
     /// Provider (`cluster.spec.provider`), if any.
     pub provider: Option<String>,
     /// Cluster labels.

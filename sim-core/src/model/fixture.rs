@@ -86,7 +86,7 @@ pub fn cluster(name: &str) -> Cluster {
     Cluster {
         name: name.to_owned(),
         region: None,
-        zone: None,
+        zones: Vec::new(),
         provider: None,
         labels: Default::default(),
         taints: Vec::new(),

@@ -34,8 +34,7 @@ impl GpuRequest {
         u64::from(self.count) * u64::from(self.milli_per_gpu)
     }
 
-    /// The `nvidia.com/gpu` extended-resource value Kubernetes sees: whole devices, a share
-    /// counting as one.
+    /// Devices the pod's GPUs sit on: one for a share, `count` otherwise.
     pub fn devices(&self) -> u32 {
         self.count
     }
