@@ -160,6 +160,8 @@ impl Metrics {
 
     pub fn allocation(&mut self, record: &AllocationRecord) {
         let idx = record.cluster.0 as usize * self.n_gpu_models + usize::from(record.gpu_model.0);
+        // A world read without its pools (a table replayed) still has the capacity it reports.
+        self.installed_milli[idx] = self.installed_milli[idx].max(record.capacity_milli);
         let track = &mut self.tracks[idx];
         let time = record.time.as_millis();
         debug_assert!(time >= track.since, "allocation records out of time order");

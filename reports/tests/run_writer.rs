@@ -185,7 +185,8 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
          0.000,east,A100,0.000,16.000,0.000\n\
          0.000,east,A100,8.000,16.000,0.000\n"
     );
-    // 800 GPU·s = 0.2222… GPU-hours; west and H100 have no capacity, so 0. With capacity in
+    // 800 GPU·s = 0.2222… GPU-hours of 1600 installed and available (east's 16 GPUs, all up
+    // for 100 s): 0.4444…, none down; west and H100 have no capacity, so 0. With capacity in
     // east only, no two clusters are compared: balance 0.
     let zeros = r#"{
       "count": 0,
@@ -204,6 +205,7 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
   "end_s": 100.0,
   "gpu_utilization": {{
     "overall": 0.5,
+    "of_installed": 0.5,
     "per_cluster": {{
       "east": 0.5,
       "west": 0.0
@@ -228,7 +230,10 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
   }},
   "jct_s": {jct},
   "gpu_hours": {{
-    "allocated": 0.222222
+    "allocated": 0.222222,
+    "installed": 0.444444,
+    "available": 0.444444,
+    "down": 0.0
   }},
   "member_pods": {{
     "sent": 0,
@@ -254,12 +259,30 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
 {ns_faults}
       }}
     }}
+  }},
+  "teams": {{
+    "team-a": {{
+      "jobs": {{
+        "submitted": 1,
+        "completed": 0,
+        "running": 1,
+        "queued": 0,
+        "unschedulable": 0,
+        "unmatched": 0,
+        "failed": 0
+      }},
+      "gpu_hours": 0.222222,
+      "waiting_s": {team_wait},
+      "jct_s": {team_jct}
+    }}
   }}
 }}
 "#,
         wait = one_zero_wait.replace("\n    ", "\n  "),
         class_wait = one_zero_wait,
         jct = zeros.replace("\n    ", "\n  "),
+        team_wait = one_zero_wait.replace('\n', "\n  "),
+        team_jct = zeros.replace('\n', "\n  "),
         no_faults = NO_FAULTS,
         ns_faults = NO_FAULTS
             .replace("\n", "\n    ")
