@@ -161,15 +161,29 @@ pub(crate) fn read_trace(
             }
         }
     }
+    let compression_milli = time_compression(ck, spec, path)?;
     let file = base.join(&spec.file.value);
     let mut warnings = Vec::new();
     let source = JobSource {
         ck,
         spec,
         file: &file,
-        horizon,
+        // In the trace's own time, the horizon is that much later.
+        horizon: horizon.map(|h| {
+            SimTime(
+                u64::try_from(u128::from(h.0) * u128::from(compression_milli) / 1000)
+                    .unwrap_or(u64::MAX),
+            )
+        }),
     };
     let mut jobs = (format.read)(&source, &mut warnings)?;
+    if compression_milli != 1000 {
+        for job in &mut jobs {
+            job.submit_ms =
+                u64::try_from(u128::from(job.submit_ms) * 1000 / u128::from(compression_milli))
+                    .unwrap_or(u64::MAX);
+        }
+    }
     // The trace may be unsorted (Philly is); the job stream must be in submit order.
     jobs.sort_by_key(|job| job.submit_ms);
     if let Some(limit) = &spec.limit {
@@ -184,6 +198,36 @@ pub(crate) fn read_trace(
         jobs,
         warnings,
     })
+}
+
+/// `time_compression` in thousandths (1000 when absent): a number ≥ 1 with at most three
+/// decimals, so submit times divide exactly the same on every machine.
+fn time_compression(ck: &Checker<'_>, spec: &TraceWorkloadSpec, path: &str) -> Result<u64, Error> {
+    let Some(text) = &spec.time_compression else {
+        return Ok(1000);
+    };
+    let field = format!("{path}.time_compression");
+    let value = text.value.trim();
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let milli = (digits(whole) && (fraction.is_empty() || digits(fraction)) && fraction.len() <= 3)
+        .then(|| {
+            let whole: u64 = whole.parse().ok()?;
+            let fraction: u64 = format!("{fraction:0<3}").parse().ok()?;
+            whole.checked_mul(1000)?.checked_add(fraction)
+        })
+        .flatten();
+    match milli {
+        Some(milli) if milli >= 1000 => Ok(milli),
+        _ => ck.at(
+            text,
+            field,
+            format!(
+                "{:?} is not a compression factor: expected a number ≥ 1 with at most three decimals (2 makes arrivals twice as dense)",
+                text.value
+            ),
+        ),
+    }
 }
 
 impl TraceJobs {

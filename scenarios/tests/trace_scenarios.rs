@@ -573,6 +573,40 @@ workload:
 }
 
 #[test]
+fn time_compression_divides_submit_times() {
+    // openb creation times 0, 427061, 500000, 600000 (never deleted: left out), 700000 s;
+    // compressed 4×: 0, 106765.25, 125000, 175000 s. Runtimes stay (pod 4: 700600 − 700060).
+    let files = Files::new();
+    files.write("pods.csv", PODS);
+    let load = |factor: &str| {
+        format!(
+            "name: t
+{FLEET}
+namespaces: [{{name: all}}]
+workload:
+  trace: {{format: openb, file: pods.csv, namespace: {{default: all}}, time_compression: {factor}}}
+"
+        )
+    };
+    let scenario = files.load(&load("4"));
+    let submits: Vec<u64> = jobs(&scenario)
+        .iter()
+        .map(|j| j.submit.as_millis())
+        .collect();
+    assert_eq!(submits, [0, 106_765_250, 125_000_000, 175_000_000]);
+    assert_eq!(jobs(&scenario)[3].runtime.as_millis(), 540_000);
+    for bad in ["0.5", "-2", "two", "1.2345"] {
+        let err = files.error(&load(bad));
+        assert_eq!(
+            err.position().unwrap().path,
+            "workload.trace.time_compression",
+            "{bad}: {err}"
+        );
+        assert!(err.to_string().contains("expected a number ≥ 1"), "{err}");
+    }
+}
+
+#[test]
 fn pod_lists_without_times_are_refused() {
     let files = Files::new();
     files.write(

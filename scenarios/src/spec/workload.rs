@@ -116,6 +116,9 @@ pub struct TraceWorkloadSpec {
     pub priority_class: Option<Spanned<FieldMapSpec>>,
     /// Keep only the first N jobs in submit order.
     pub limit: Option<Spanned<u64>>,
+    /// Arrivals this many times as dense: each submit time (since the trace's start) divided
+    /// by it, runtimes unchanged, so the same jobs load the fleet this much more (default 1).
+    pub time_compression: Option<Text>,
     /// `philly`: largest replica in GPUs (default 8); bigger jobs are split.
     pub gpus_per_replica: Option<Spanned<u32>>,
     /// `philly`: CPU per GPU (a quantity; default 0, the trace gives none).
