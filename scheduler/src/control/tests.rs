@@ -682,7 +682,10 @@ mod status_and_assumptions {
             ..Placement::default()
         };
         let config = SchedulerConfig {
-            overcommit_protection,
+            feature_gates: crate::FeatureGates {
+                scheduling_overcommit_protection: overcommit_protection,
+                ..crate::FeatureGates::default()
+            },
             ..SchedulerConfig::default()
         };
         let mut control = ControlPlane::new(ControlInputs {
@@ -822,6 +825,11 @@ mod faults {
             failover: FailoverConfig {
                 no_execute_eviction: true,
                 ..FailoverConfig::default()
+            },
+            // The taint manager runs only with the Failover gate.
+            feature_gates: crate::FeatureGates {
+                failover: true,
+                ..crate::FeatureGates::default()
             },
             ..SchedulerConfig::default()
         };
@@ -1151,6 +1159,11 @@ mod rebalancing {
                 no_execute_eviction: true,
                 ..FailoverConfig::default()
             },
+            // The taint manager runs only with the Failover gate.
+            feature_gates: crate::FeatureGates {
+                failover: true,
+                ..crate::FeatureGates::default()
+            },
             ..SchedulerConfig::default()
         };
         let plan = FaultPlan {
@@ -1390,6 +1403,14 @@ mod binding_preemption {
     /// priorities 0..3) fill it; j4 (5 replicas, priority 10) arrives at 10 s. Each job has
     /// its own policy giving its priority.
     fn run_case(control_plane: bool) -> VecSink {
+        run_case_with(control_plane, crate::FeatureGates::default())
+    }
+
+    /// The same, with `feature_gates`.
+    pub(super) fn run_case_with(
+        control_plane: bool,
+        feature_gates: crate::FeatureGates,
+    ) -> VecSink {
         let mut w = world();
         let mut one_gpu = pool(10, 0);
         one_gpu.shape.gpus = 1;
@@ -1428,6 +1449,7 @@ mod binding_preemption {
                 member: false,
                 control_plane,
             },
+            feature_gates,
             ..SchedulerConfig::default()
         };
         let jobs = vec![
@@ -1697,6 +1719,11 @@ mod components {
                 no_execute_eviction: true,
                 ..FailoverConfig::default()
             },
+            // The taint manager runs only with the Failover gate.
+            feature_gates: crate::FeatureGates {
+                failover: true,
+                ..crate::FeatureGates::default()
+            },
             ..SchedulerConfig::default()
         };
         let plan = FaultPlan {
@@ -1727,3 +1754,4 @@ mod components {
 }
 
 mod dynamics;
+mod gates;
