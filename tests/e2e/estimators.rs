@@ -96,7 +96,12 @@ fn hand_worked_with_models(models: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/hand-worked.yaml");
     let text = std::fs::read_to_string(original).unwrap();
+    // The file opts out of resource models; these cases turn the gate back on.
     let edited = text
+        .replace(
+            "CustomizedClusterResourceModeling: false",
+            "CustomizedClusterResourceModeling: true",
+        )
         .replace(
             "  - name: alpha\n",
             &format!("  - name: alpha\n    resource_models: {models}\n"),
