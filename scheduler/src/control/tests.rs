@@ -924,6 +924,14 @@ mod faults {
     /// failover evicts alpha. gamma is full, so J waits in the unschedulable queue until the
     /// flush at 540 s (220 + 300 on the 30 s grid), then runs its 3540 s left on gamma.
     fn failover_case(purge: PurgeMode) -> VecSink {
+        failover_case_with(purge, crate::FeatureGates::default())
+    }
+
+    /// The same, with `feature_gates`.
+    pub(super) fn failover_case_with(
+        purge: PurgeMode,
+        feature_gates: crate::FeatureGates,
+    ) -> VecSink {
         let placement = Placement {
             replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::Aggregated),
             failover: Failover {
@@ -938,6 +946,7 @@ mod faults {
         };
         let config = SchedulerConfig {
             status_period: Duration::ZERO,
+            feature_gates,
             ..SchedulerConfig::default()
         };
         let plan = FaultPlan {

@@ -194,3 +194,23 @@ fn default_resource_models_estimate_no_gpu_job_only_with_their_gate() {
     assert_eq!(by_id(&off, 0).start, Some(SimTime::ZERO));
     assert_eq!(by_id(&off, 0).clusters, vec![(ClusterId(0), 1)]);
 }
+
+#[test]
+fn graceful_application_failover_needs_graceful_eviction() {
+    // pkg/controllers/applicationfailover/common.go `buildTaskOptions` refuses purgeMode
+    // Gracefully without GracefulEviction (on in v1.19), so the controller never evicts: in
+    // the failover case J keeps alpha, its lost pod waits for node 1's return at 10,000 s,
+    // and the gang runs its 3540 s left from then: it ends at 13,540 s.
+    let gates = FeatureGates {
+        graceful_eviction: false,
+        ..FeatureGates::default()
+    };
+    let sink = super::faults::failover_case_with(crate::policy::PurgeMode::Gracefully, gates);
+    let j = by_id(&sink, 0);
+    assert_eq!(j.faults.n_evictions, 0);
+    assert!(sink.events().all(|e| e.kind != EventKind::Eviction));
+    assert_eq!(j.end, Some(SimTime(13_540 * S)));
+    // Directly needs no task options the gate governs: alpha is left at 220 s as before.
+    let sink = super::faults::failover_case_with(crate::policy::PurgeMode::Directly, gates);
+    assert_eq!(by_id(&sink, 0).faults.n_evictions, 1);
+}
