@@ -2,11 +2,12 @@
 //! switches that name one gate; and the warnings for a scenario that relies on behaviour behind
 //! a gate that is off.
 
-use scheduler::control::PolicySet;
+use scheduler::control::{PolicySet, TimelineChange};
 use scheduler::estimator::ModelGrade;
 use scheduler::features::{FeatureGates, GATES, GateSupport};
 use scheduler::quota::Quotas;
 use scheduler::{Federation, SchedulerConfig};
+use sim_core::SimTime;
 use sim_core::model::World;
 
 use crate::check::Checker;
@@ -104,6 +105,7 @@ pub(super) struct GateInputs<'a> {
     pub(super) spec: &'a spec::ScenarioSpec,
     pub(super) world: &'a World,
     pub(super) policies: &'a PolicySet,
+    pub(super) timeline: &'a [(SimTime, TimelineChange)],
     pub(super) quotas: &'a Quotas,
     pub(super) scheduler: &'a SchedulerConfig,
     pub(super) workload: &'a Workload,
@@ -136,10 +138,15 @@ pub(super) fn gate_warnings(inputs: &GateInputs<'_>) -> Vec<String> {
             turn_on(FeatureGates::MULTIPLE_POD_TEMPLATES_SCHEDULING)
         ));
     }
+    let later = inputs.timeline.iter().flat_map(|(_, change)| match change {
+        TimelineChange::Policies(updates) => updates.iter().map(|u| &u.policy).collect(),
+        _ => Vec::new(),
+    });
     let prioritized = inputs
         .policies
         .policies
         .iter()
+        .chain(later)
         .filter(|p| p.schedule_priority != 0)
         .count();
     if !gates.priority_based_scheduling && prioritized > 0 {

@@ -125,6 +125,7 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
         spec: &spec,
         world: &world,
         policies: &policies,
+        timeline: &timeline,
         quotas: &quotas,
         scheduler: &scheduler,
         workload: &workload,
