@@ -239,8 +239,11 @@ fn has_components(workload: &Workload) -> bool {
 fn requests_gpus(workload: &Workload) -> bool {
     match workload {
         Workload::Synthetic(synthetic) => synthetic.gpu_mix.iter().any(|(g, w)| *g > 0 && *w > 0),
-        Workload::Jobs(jobs) => jobs
-            .iter()
-            .any(|j| j.components.iter().any(|c| c.request.gpu.count > 0)),
+        // A share of a device requests no `nvidia.com/gpu` (`estimator::gpu_request`).
+        Workload::Jobs(jobs) => jobs.iter().any(|j| {
+            j.components
+                .iter()
+                .any(|c| scheduler::estimator::gpu_request(&c.request) > 0)
+        }),
     }
 }
