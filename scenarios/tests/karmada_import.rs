@@ -35,6 +35,9 @@ priority_classes:
   - {name: training-high, value: 1000}
   - {name: batch-low, value: 10}
 namespaces: [{name: llm}, {name: vision}, {name: default}]
+# No resource models: the GPU jobs are estimated on the resource summary (Karmada's default
+# models describe no GPUs).
+scheduler: {feature_gates: {CustomizedClusterResourceModeling: false}}
 "#;
 
 /// One job: a `batch/v1` `Job` called `trainer` in `llm`, labelled `app: trainer`.

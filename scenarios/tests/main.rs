@@ -5,6 +5,7 @@
 
 mod common;
 mod conformance;
+mod gates;
 mod karmada_import;
 mod load;
 mod robustness;

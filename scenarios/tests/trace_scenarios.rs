@@ -467,6 +467,8 @@ fn openb_pods_become_one_replica_jobs() {
 {FLEET}
 namespaces: [{{name: online}}, {{name: batch}}, {{name: other}}]
 priority_classes: [{{name: high, value: 100}}, {{name: low, value: 0}}]
+# The general estimator on the resource summary, as these warnings were worked out.
+scheduler: {{feature_gates: {{CustomizedClusterResourceModeling: false}}}}
 workload:
   trace:
     format: openb

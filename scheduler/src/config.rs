@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sim_core::model::ClusterId;
 
 use crate::Error;
-use crate::estimator::{ReplicaEstimator, estimator_by_name};
+use crate::estimator::{ReplicaEstimator, ResourceQuotaEstimator, estimator_by_name};
 use crate::filter::{FILTER_NAMES, FilterPlugin, filter_by_name};
 use crate::member::{LeastAllocated, PlacementPolicy, TargetWorkload, placement_by_name};
 use crate::queue::QueueConfig;
@@ -32,9 +32,8 @@ pub struct SchedulerConfig {
     /// How often member clusters publish their resource summary (Karmada's
     /// `--cluster-status-update-frequency`, 10 s); the general estimator decides on the last one.
     pub status_period: sim_core::Duration,
-    /// Karmada's `SchedulingOvercommitProtection` gate: deduct replicas just sent to a cluster
-    /// until its status shows them running, or 5 minutes pass.
-    pub overcommit_protection: bool,
+    /// Karmada's feature gates (`--feature-gates`), v1.19's defaults unless a scenario says.
+    pub feature_gates: crate::features::FeatureGates,
     /// How cluster health is noticed and what failover does.
     pub failover: crate::faults::FailoverConfig,
     /// The karmada-descheduler, if deployed.
@@ -78,7 +77,7 @@ impl Default for SchedulerConfig {
             queue: QueueConfig::default(),
             federation: Federation::Karmada,
             status_period: sim_core::Duration::from_secs(10),
-            overcommit_protection: false,
+            feature_gates: crate::features::FeatureGates::default(),
             failover: crate::faults::FailoverConfig::default(),
             descheduler: None,
             preemption: crate::control::PreemptionConfig::default(),
@@ -107,6 +106,18 @@ impl Plugins {
 }
 
 impl SchedulerConfig {
+    /// The estimators that run: those listed, and the ResourceQuota plugin when the
+    /// `ResourceQuotaEstimate` gate is on (in Karmada it runs inside the scheduler-estimator).
+    pub fn estimator_names(&self) -> impl Iterator<Item = &str> {
+        let quota = ResourceQuotaEstimator::NAME;
+        let add_quota = self.feature_gates.resource_quota_estimate
+            && !self.estimators.iter().any(|e| e == quota);
+        self.estimators
+            .iter()
+            .map(String::as_str)
+            .chain(add_quota.then_some(quota))
+    }
+
     /// Builds the plugins for a fleet of `n_clusters`; an unknown name is an error listing the
     /// known ones.
     pub fn resolve(&self, n_clusters: usize) -> Result<Plugins, Error> {
@@ -149,9 +160,8 @@ impl SchedulerConfig {
             .map(|n| score_by_name(n))
             .collect::<Result<_, _>>()?;
         let estimators = self
-            .estimators
-            .iter()
-            .map(|n| estimator_by_name(n))
+            .estimator_names()
+            .map(estimator_by_name)
             .collect::<Result<_, _>>()?;
         Ok(Plugins {
             filters,
@@ -217,6 +227,23 @@ mod tests {
             names(&["-*", "TaintToleration"]).unwrap(),
             vec!["TaintToleration"]
         );
+    }
+
+    #[test]
+    fn resource_quota_estimate_adds_the_quota_plugin() {
+        // The plugin answers only with ResourceQuotaEstimate (resourcequota.go `New` and
+        // `Estimate`: disabled, it returns Noopperation, which the framework ignores).
+        let mut config = SchedulerConfig::default();
+        let names =
+            |c: &SchedulerConfig| c.estimator_names().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(names(&config), ["general"]);
+        config.feature_gates.resource_quota_estimate = true;
+        assert_eq!(names(&config), ["general", "resource-quota"]);
+        let resolved = config.resolve(0).unwrap();
+        assert_eq!(resolved.estimators.len(), 2);
+        // Listed already: not twice.
+        config.estimators.push("resource-quota".into());
+        assert_eq!(names(&config), ["general", "resource-quota"]);
     }
 
     #[test]

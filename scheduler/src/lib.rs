@@ -18,6 +18,7 @@ pub mod error;
 pub mod estimator;
 pub mod explain;
 pub mod faults;
+pub mod features;
 pub mod filter;
 pub mod generic;
 pub mod member;
@@ -29,6 +30,7 @@ pub mod score;
 pub mod spread;
 
 pub use error::Error;
+pub use features::FeatureGates;
 pub mod config;
 pub mod control;
 

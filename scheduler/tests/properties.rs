@@ -161,7 +161,11 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
     let (_, no_execute_eviction, _) = input.failover;
     let mut config = SchedulerConfig {
         status_period: Duration::from_secs(u64::from(status_s)),
-        overcommit_protection: overcommit,
+        feature_gates: scheduler::FeatureGates {
+            scheduling_overcommit_protection: overcommit,
+            failover: no_execute_eviction,
+            ..scheduler::FeatureGates::default()
+        },
         failover: FailoverConfig {
             no_execute_eviction,
             ..FailoverConfig::default()

@@ -54,7 +54,7 @@ pub fn rows(file: &Path) -> Vec<csv::StringRecord> {
 /// ends, at 60·(k − 80) + 5000 = 60·k + 200 at the earliest: it waits at least 200 s.
 pub fn constant_stream_scenario(n_jobs: u32, n_nodes: u32) -> String {
     let mut text = format!(
-        "name: constant-stream\nseed: 1\ngpu_models: [{{name: H100}}]\nclusters:\n  - name: c1\n    node_pools: [{{name: gpu, count: {n_nodes}, cpu: \"96\", memory: 1Ti, gpus: 8, gpu_model: H100}}]\nnamespaces: [{{name: team}}]\nscheduler: {{status_period: 0}}\nworkload:\n  jobs:\n"
+        "name: constant-stream\nseed: 1\ngpu_models: [{{name: H100}}]\nclusters:\n  - name: c1\n    node_pools: [{{name: gpu, count: {n_nodes}, cpu: \"96\", memory: 1Ti, gpus: 8, gpu_model: H100}}]\nnamespaces: [{{name: team}}]\nscheduler: {{status_period: 0, feature_gates: {{CustomizedClusterResourceModeling: false}}}}\nworkload:\n  jobs:\n"
     );
     for k in 0..n_jobs {
         text.push_str(&format!(

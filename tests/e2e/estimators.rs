@@ -91,20 +91,28 @@ fn explain_shows_both_estimators_answers() {
     );
 }
 
-/// Runs the hand-worked scenario with both clusters given `models` and returns jobs.csv.
-fn hand_worked_with_models(models: &str) -> String {
+/// Runs the hand-worked scenario with both clusters given `models` (none: the clusters
+/// declare none) and returns jobs.csv.
+fn hand_worked_with_models(models: Option<&str>) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let original = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/hand-worked.yaml");
     let text = std::fs::read_to_string(original).unwrap();
-    let edited = text
-        .replace(
-            "  - name: alpha\n",
-            &format!("  - name: alpha\n    resource_models: {models}\n"),
-        )
-        .replace(
-            "  - name: beta\n",
-            &format!("  - name: beta\n    resource_models: {models}\n"),
-        );
+    // The file opts out of resource models; these cases turn the gate back on.
+    let mut edited = text.replace(
+        "CustomizedClusterResourceModeling: false",
+        "CustomizedClusterResourceModeling: true",
+    );
+    if let Some(models) = models {
+        edited = edited
+            .replace(
+                "  - name: alpha\n",
+                &format!("  - name: alpha\n    resource_models: {models}\n"),
+            )
+            .replace(
+                "  - name: beta\n",
+                &format!("  - name: beta\n    resource_models: {models}\n"),
+            );
+    }
     let scenario = tmp.path().join("models.yaml");
     std::fs::write(&scenario, edited).unwrap();
     let (_run, out) = common::run_quiet(&scenario);
@@ -115,7 +123,24 @@ fn hand_worked_with_models(models: &str) -> String {
 fn default_resource_models_know_no_gpus() {
     // Karmada's default grades describe cpu and memory only: a GPU request fits no model node,
     // so the general estimator answers 0 everywhere and every job stays unschedulable.
-    let jobs = hand_worked_with_models("default");
+    let jobs = hand_worked_with_models(Some("default"));
+    assert_eq!(
+        jobs.lines()
+            .skip(1)
+            .filter(|l| l.contains(",unschedulable,"))
+            .count(),
+        4,
+        "{jobs}"
+    );
+}
+
+#[test]
+fn clusters_without_models_get_the_defaults_under_v1_19s_gates() {
+    // With CustomizedClusterResourceModeling on (v1.19's default) a Cluster without models
+    // gets the default grades at creation (pkg/registry/cluster/strategy.go
+    // `PrepareForCreate`), so the hand-worked jobs, all GPU jobs, estimate 0 on the model path
+    // (general.go `getMaximumReplicasBasedOnResourceModels`) and none ever runs.
+    let jobs = hand_worked_with_models(None);
     assert_eq!(
         jobs.lines()
             .skip(1)
@@ -144,7 +169,7 @@ fn resource_models_with_a_gpu_range_schedule_by_grade() {
         grade(2, "64", "512Gi", "8")
     );
     let grades = grades.as_str();
-    let jobs = hand_worked_with_models(grades);
+    let jobs = hand_worked_with_models(Some(grades));
     let j0 = jobs.lines().find(|l| l.contains(",j0,")).unwrap();
     assert!(j0.contains(",completed,0.000,0.000,3600.000,"), "{j0}");
     assert!(j0.contains(",alpha:1,"), "{j0}");

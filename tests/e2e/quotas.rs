@@ -53,7 +53,10 @@ fn the_quota_plugin_keeps_jobs_away_from_a_cluster_without_quota() {
     let (with_plugin, jobs, _) = run("examples/scenarios/quota-plugin.yaml", &[]);
     let (without, jobs_without, _) = run(
         "examples/scenarios/quota-plugin.yaml",
-        &[("quota_plugin: true", "quota_plugin: false")],
+        &[(
+            "ResourceQuotaEstimate: true",
+            "ResourceQuotaEstimate: false",
+        )],
     );
     for name in ["train-1", "train-2", "train-3"] {
         assert_eq!(column(&jobs, name, 13), "dc-02:1");

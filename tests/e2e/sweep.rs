@@ -17,6 +17,8 @@ clusters:
   - {name: dc-2, node_pools: [{name: h100, count: 2, cpu: \"96\", memory: 1Ti, gpus: 8, gpu_model: H100}]}
 priority_classes: [{name: high, value: 1000}, {name: low, value: 10}]
 namespaces: [{name: a}, {name: b}]
+# No resource models: the general estimator divides the resource summary.
+scheduler: {feature_gates: {CustomizedClusterResourceModeling: false}}
 workload:
   synthetic:
     jobs: 60

@@ -434,12 +434,14 @@ pub struct SchedulerSpec {
     pub direct_clusters: Option<Spanned<BTreeMap<String, String>>>,
     /// How often members publish their resource summary (default 10s; 0 = always current).
     pub status_period: Option<Text>,
-    /// Karmada's SchedulingOvercommitProtection gate (default false).
-    #[serde(default)]
-    pub overcommit_protection: bool,
-    /// Adds Karmada's ResourceQuota estimator plugin to the estimators (default false).
-    #[serde(default)]
-    pub quota_plugin: bool,
+    /// Karmada's `--feature-gates`: gate name to on or off; unnamed gates keep Karmada v1.19's
+    /// defaults.
+    pub feature_gates: Option<Spanned<BTreeMap<String, Spanned<bool>>>>,
+    /// `true`: same as `feature_gates: {SchedulingOvercommitProtection: true}` (an older
+    /// spelling).
+    pub overcommit_protection: Option<Spanned<bool>>,
+    /// `true`: same as `feature_gates: {ResourceQuotaEstimate: true}` (an older spelling).
+    pub quota_plugin: Option<Spanned<bool>>,
     /// Cluster health and failover.
     #[serde(default)]
     pub failover: FailoverSettingsSpec,

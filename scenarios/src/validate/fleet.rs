@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use scheduler::FeatureGates;
 use scheduler::estimator::{ModelGrade, default_resource_models};
 use sim_core::model::{Cluster, Fleet, GpuModel, GpuModelSet, NodePool, NodeShape};
 use sim_core::quantity::Quantity;
@@ -213,23 +214,47 @@ fn node_pools(
     Ok(node_pools)
 }
 
-/// Each cluster's resource models, in cluster order.
+/// Each cluster's resource models, in cluster order. With the CustomizedClusterResourceModeling
+/// gate on, a cluster that declares none gets Karmada's default grades, as Karmada's Cluster
+/// registry strategy gives every Cluster at creation (`PrepareForCreate`); with it off, no
+/// cluster has models the control plane uses (declared ones are still checked).
 pub(super) fn all_resource_models(
     ck: &Checker<'_>,
     clusters: &[spec::ClusterSpec],
     paths: &ClusterPaths,
+    gates: &FeatureGates,
 ) -> Result<Vec<Vec<ModelGrade>>, Error> {
+    let modelling = gates.customized_cluster_resource_modeling;
     clusters
         .iter()
         .enumerate()
         .map(|(idx, c)| {
-            resource_models(
+            let declared = resource_models(
                 ck,
                 c,
                 &format!("{}.resource_models", paths.path(idx, &c.name.value)),
-            )
+            )?;
+            Ok(if !modelling {
+                Vec::new()
+            } else if declared.is_empty() {
+                default_resource_models()
+            } else {
+                standardized(declared)
+            })
         })
         .collect()
+}
+
+/// Declared grades as Karmada stores them (`StandardizeClusterResourceModels`): sorted by
+/// grade, with the first grade's lower bounds at 0.
+fn standardized(mut grades: Vec<ModelGrade>) -> Vec<ModelGrade> {
+    grades.sort_by_key(|g| g.grade);
+    if let Some(first) = grades.first_mut() {
+        for (_, min) in &mut first.minimums {
+            *min = 0;
+        }
+    }
+    grades
 }
 
 fn resource_models(

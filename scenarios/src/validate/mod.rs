@@ -7,6 +7,7 @@
 
 mod faults;
 mod fleet;
+mod gates;
 mod policies;
 mod scheduler;
 mod synthetic;
@@ -48,7 +49,9 @@ pub struct Scenario {
     pub timeline: Vec<(SimTime, TimelineChange)>,
     /// Quotas and budgets.
     pub quotas: Quotas,
-    /// Each cluster's resource models (empty: none).
+    /// Each cluster's resource models (empty: none): those declared, else Karmada's default
+    /// grades while the CustomizedClusterResourceModeling gate is on, as Karmada gives every
+    /// Cluster at creation.
     pub resource_models: Vec<Vec<ModelGrade>>,
     /// Node claims pods refer to by index; the first is the empty claim.
     pub node_claims: Vec<NodeClaim>,
@@ -101,8 +104,9 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
     let world = tenants::world(ck, fleet::fleet(ck, &spec, &paths)?, &spec)?;
     let (policies, mut warnings) = policies::policy_set(ck, base, &world, &spec)?;
     let quotas = tenants::scenario_quotas(ck, &world, &spec)?;
-    let resource_models = fleet::all_resource_models(ck, &spec.clusters, &paths)?;
-    let scheduler = scheduler::scheduler(ck, &world, &spec, &paths)?;
+    let feature_gates = gates::feature_gates(ck, &spec.scheduler, &mut warnings)?;
+    let resource_models = fleet::all_resource_models(ck, &spec.clusters, &paths, &feature_gates)?;
+    let scheduler = scheduler::scheduler(ck, &world, &spec, &paths, feature_gates)?;
     let timeline = policies::timeline(ck, base, &world, &spec.timeline, &mut warnings)?;
     let mut claims = ClaimTable::new();
     let workload = workload::workload(ck, &world, &spec.workload, trace_jobs, &mut claims)?;
@@ -117,6 +121,16 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
         scheduler.preemption.member,
     ));
     warnings.extend(workload::model_warnings(&world, &scheduler, &workload));
+    warnings.extend(gates::gate_warnings(&gates::GateInputs {
+        spec: &spec,
+        world: &world,
+        policies: &policies,
+        timeline: &timeline,
+        quotas: &quotas,
+        scheduler: &scheduler,
+        workload: &workload,
+        resource_models: &resource_models,
+    }));
     if scheduler.descheduler.is_some() && !scheduler.estimators.iter().any(|e| e == "accurate") {
         warnings.push(
             "scheduler.descheduler: only the accurate estimator reports unschedulable \

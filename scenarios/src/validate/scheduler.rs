@@ -4,7 +4,7 @@
 use scheduler::control::{DeschedulerConfig, PreemptionConfig};
 use scheduler::faults::FailoverConfig;
 use scheduler::queue::QueueConfig;
-use scheduler::{DirectSubmission, Federation, SchedulerConfig};
+use scheduler::{DirectSubmission, FeatureGates, Federation, SchedulerConfig};
 use sim_core::Duration;
 use sim_core::model::{ClusterId, World};
 
@@ -19,11 +19,10 @@ pub(super) fn scheduler(
     world: &World,
     spec: &ScenarioSpec,
     paths: &ClusterPaths,
+    feature_gates: FeatureGates,
 ) -> Result<SchedulerConfig, Error> {
     let mut scheduler = scheduler_config(ck, &spec.scheduler)?;
-    if spec.scheduler.quota_plugin {
-        scheduler.estimators.push("resource-quota".to_owned());
-    }
+    scheduler.feature_gates = feature_gates;
     scheduler.federation = federation(ck, world, &spec.scheduler)?;
     for (idx, cluster) in spec.clusters.iter().enumerate() {
         let Some(text) = &cluster.member_placement else {
@@ -79,7 +78,7 @@ fn scheduler_config(
             "scheduler.status_period",
             defaults.status_period,
         )?,
-        overcommit_protection: spec.overcommit_protection,
+        feature_gates: FeatureGates::default(),
         plugins: texts(&spec.plugins, defaults.plugins),
         estimators: texts(&spec.estimators, defaults.estimators),
         member_placement: spec

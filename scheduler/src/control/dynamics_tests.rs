@@ -67,12 +67,19 @@ fn a_and_b() -> World {
     w
 }
 
+/// NoExecute eviction and FederatedResourceQuota enforcement, with the gates both need
+/// (Failover, FederatedQuotaEnforcement: off by default in v1.19).
 fn no_execute() -> SchedulerConfig {
     SchedulerConfig {
         status_period: Duration::ZERO,
         failover: FailoverConfig {
             no_execute_eviction: true,
             ..FailoverConfig::default()
+        },
+        feature_gates: crate::FeatureGates {
+            failover: true,
+            federated_quota_enforcement: true,
+            ..crate::FeatureGates::default()
         },
         ..SchedulerConfig::default()
     }

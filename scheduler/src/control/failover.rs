@@ -465,6 +465,12 @@ impl ControlPlane {
         let Some(app) = placement.failover.application else {
             return;
         };
+        // Without GracefulEviction, Karmada's application failover controller cannot build a
+        // `Gracefully` eviction task (`buildTaskOptions` errors) and retries forever: the
+        // binding is never evicted.
+        if app.purge_mode == PurgeMode::Gracefully && !self.gates.graceful_eviction {
+            return;
+        }
         let wanted = active.wanted_in(cluster);
         let running = active.running_in(cluster, None);
         if running >= wanted || active.unhealthy.iter().any(|(c, _)| *c == cluster) {

@@ -270,6 +270,8 @@ pub struct ControlPlane {
     /// Evictions since a job last completed, and when that was.
     evictions_since_progress: u64,
     last_completion: SimTime,
+    /// Karmada's feature gates.
+    gates: crate::FeatureGates,
 }
 
 /// Everything a control plane is built from, given at once.
@@ -354,7 +356,10 @@ impl ControlPlane {
             })
             .collect();
         let n_clusters = members.len();
-        let enforce_federated = !matches!(config.federation, Federation::Direct(_));
+        // FRQ overall admission runs in Karmada's webhook, and only with the
+        // FederatedQuotaEnforcement gate (`validateFederatedResourceQuota`).
+        let enforce_federated = !matches!(config.federation, Federation::Direct(_))
+            && config.feature_gates.federated_quota_enforcement;
         let quota = quota::QuotaState::new(
             quotas,
             world.namespaces.len(),
@@ -396,7 +401,12 @@ impl ControlPlane {
             timeline,
             round_robin: Vec::new(),
             federation: config.federation.clone(),
-            failover: failover::FailoverState::new(faults, config.failover, &streams, n_clusters),
+            failover: failover::FailoverState::new(
+                faults,
+                failover_settings(config),
+                &streams,
+                n_clusters,
+            ),
             node_pods: BTreeSet::new(),
             n_fault_timers: 0,
             evicting: BTreeSet::new(),
@@ -412,6 +422,7 @@ impl ControlPlane {
             gang_timeout: config.gang_timeout,
             evictions_since_progress: 0,
             last_completion: SimTime::ZERO,
+            gates: config.feature_gates,
         })
     }
 
@@ -668,3 +679,13 @@ fn log_to(
 mod dynamics_tests;
 #[cfg(test)]
 mod tests;
+
+/// The failover settings the controllers run with: Karmada starts the taint manager only with
+/// the `Failover` gate (`startClusterController`), so NoExecute eviction needs both the gate
+/// and `--enable-no-execute-taint-eviction`.
+fn failover_settings(config: &SchedulerConfig) -> crate::faults::FailoverConfig {
+    crate::faults::FailoverConfig {
+        no_execute_eviction: config.failover.no_execute_eviction && config.feature_gates.failover,
+        ..config.failover
+    }
+}

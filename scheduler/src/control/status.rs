@@ -66,10 +66,18 @@ impl StatusState {
             period: config.status_period,
             next: SimTime::ZERO,
             current: true,
-            overcommit_protection: config.overcommit_protection,
+            overcommit_protection: config.feature_gates.scheduling_overcommit_protection,
             assumed: BTreeMap::new(),
             resource_models: vec![Vec::new(); n_clusters],
             models: vec![Vec::new(); n_clusters],
+        };
+        // Without CustomizedClusterResourceModeling members publish no grade counts
+        // (`getAllocatableModelings` is skipped) and the general estimator never takes the
+        // model path, whatever models the clusters have.
+        let models = if config.feature_gates.customized_cluster_resource_modeling {
+            models
+        } else {
+            Vec::new()
         };
         for (idx, grades) in models.into_iter().enumerate().take(n_clusters) {
             status.models[idx] = members[idx].grade_counts(&grades);

@@ -37,7 +37,13 @@ impl ControlPlane {
         let mut binding = binding_of(&job);
         binding.priority_class = job.priority_class;
         binding.placement = placement;
-        binding.priority = schedule_priority;
+        // The detector copies the policy's schedulePriority only with PriorityBasedScheduling;
+        // without it every binding has priority 0 and the queue is first come, first served.
+        binding.priority = if self.gates.priority_based_scheduling {
+            schedule_priority
+        } else {
+            0
+        };
         binding.uid = crate::binding::workload_uid(self.seed, job.id);
         let id = job.id;
         let under_budget_at_submit = self.quota.under_budget(job.namespace, job.n_gpus());

@@ -682,7 +682,10 @@ mod status_and_assumptions {
             ..Placement::default()
         };
         let config = SchedulerConfig {
-            overcommit_protection,
+            feature_gates: crate::FeatureGates {
+                scheduling_overcommit_protection: overcommit_protection,
+                ..crate::FeatureGates::default()
+            },
             ..SchedulerConfig::default()
         };
         let mut control = ControlPlane::new(ControlInputs {
@@ -823,6 +826,11 @@ mod faults {
                 no_execute_eviction: true,
                 ..FailoverConfig::default()
             },
+            // The taint manager runs only with the Failover gate.
+            feature_gates: crate::FeatureGates {
+                failover: true,
+                ..crate::FeatureGates::default()
+            },
             ..SchedulerConfig::default()
         };
         let plan = FaultPlan {
@@ -916,6 +924,14 @@ mod faults {
     /// failover evicts alpha. gamma is full, so J waits in the unschedulable queue until the
     /// flush at 540 s (220 + 300 on the 30 s grid), then runs its 3540 s left on gamma.
     fn failover_case(purge: PurgeMode) -> VecSink {
+        failover_case_with(purge, crate::FeatureGates::default())
+    }
+
+    /// The same, with `feature_gates`.
+    pub(super) fn failover_case_with(
+        purge: PurgeMode,
+        feature_gates: crate::FeatureGates,
+    ) -> VecSink {
         let placement = Placement {
             replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::Aggregated),
             failover: Failover {
@@ -930,6 +946,7 @@ mod faults {
         };
         let config = SchedulerConfig {
             status_period: Duration::ZERO,
+            feature_gates,
             ..SchedulerConfig::default()
         };
         let plan = FaultPlan {
@@ -1150,6 +1167,11 @@ mod rebalancing {
             failover: FailoverConfig {
                 no_execute_eviction: true,
                 ..FailoverConfig::default()
+            },
+            // The taint manager runs only with the Failover gate.
+            feature_gates: crate::FeatureGates {
+                failover: true,
+                ..crate::FeatureGates::default()
             },
             ..SchedulerConfig::default()
         };
@@ -1390,6 +1412,14 @@ mod binding_preemption {
     /// priorities 0..3) fill it; j4 (5 replicas, priority 10) arrives at 10 s. Each job has
     /// its own policy giving its priority.
     fn run_case(control_plane: bool) -> VecSink {
+        run_case_with(control_plane, crate::FeatureGates::default())
+    }
+
+    /// The same, with `feature_gates`.
+    pub(super) fn run_case_with(
+        control_plane: bool,
+        feature_gates: crate::FeatureGates,
+    ) -> VecSink {
         let mut w = world();
         let mut one_gpu = pool(10, 0);
         one_gpu.shape.gpus = 1;
@@ -1428,6 +1458,7 @@ mod binding_preemption {
                 member: false,
                 control_plane,
             },
+            feature_gates,
             ..SchedulerConfig::default()
         };
         let jobs = vec![
@@ -1697,6 +1728,11 @@ mod components {
                 no_execute_eviction: true,
                 ..FailoverConfig::default()
             },
+            // The taint manager runs only with the Failover gate.
+            feature_gates: crate::FeatureGates {
+                failover: true,
+                ..crate::FeatureGates::default()
+            },
             ..SchedulerConfig::default()
         };
         let plan = FaultPlan {
@@ -1727,3 +1763,4 @@ mod components {
 }
 
 mod dynamics;
+mod gates;

@@ -120,7 +120,10 @@ fn the_accurate_estimator_deducts_assumed_workloads_until_the_status_confirms_th
         ..Placement::default()
     };
     let config = SchedulerConfig {
-        overcommit_protection: true,
+        feature_gates: crate::FeatureGates {
+            scheduling_overcommit_protection: true,
+            ..crate::FeatureGates::default()
+        },
         estimators: vec!["general".into(), "accurate".into()],
         ..SchedulerConfig::default()
     };
