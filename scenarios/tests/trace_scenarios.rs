@@ -899,8 +899,9 @@ fn philly_vcs_example() {
     assert_eq!(nodes, 552);
     // cluster_machine_list: 321 × 2 + 231 × 8 GPUs.
     assert_eq!(scenario.world.fleet.total_gpus(), 321 * 2 + 231 * 8);
+    // The whole trace: philly.csv's 82,247 rows, each a job.
     let jobs = jobs(&scenario);
-    assert_eq!(jobs.len(), 2000);
+    assert_eq!(jobs.len(), 82_247);
     assert!(jobs.windows(2).all(|w| w[0].submit <= w[1].submit));
     assert_eq!(jobs[0].submit, SimTime(0));
 }
