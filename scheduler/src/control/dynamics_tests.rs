@@ -1,7 +1,7 @@
 //! What happens between decisions, worked by hand from Karmada's source: FederatedResourceQuota
 //! bookkeeping across evictions, Webster ties broken by the workload's UID, queue events.
 
-use super::tests::{by_id, cluster, job, pool, run_inputs, world};
+use super::tests::{by_id, cluster, drive, job, pool, run_inputs, world};
 use super::*;
 use crate::divide::NameOrder;
 use crate::faults::{FailoverConfig, FaultPlan, FaultTarget, Outage};
@@ -501,19 +501,7 @@ fn reused_and_decided(
         if !reuse {
             control.decide_every_retry();
         }
-        let mut sink = VecSink::default();
-        let engine = sim_core::engine::EngineConfig {
-            horizon: None,
-            progress_every: 1000,
-        };
-        let stats = sim_core::engine::run::<_, std::convert::Infallible, _>(
-            &engine,
-            jobs.clone().into_iter().map(Ok),
-            &mut control,
-            &mut sink,
-            &mut |_| {},
-        )
-        .unwrap();
+        let (sink, stats) = drive(&mut control, jobs.clone(), None);
         let reused = control.stats().n_refusals_reused;
         assert!(reuse || reused == 0);
         (

@@ -120,21 +120,30 @@ fn run_full(
 
 /// Runs `jobs` through a control plane built from `inputs`.
 pub(super) fn run_inputs(inputs: ControlInputs<'_>, jobs: Vec<Job>) -> VecSink {
-    let mut control = ControlPlane::new(inputs).unwrap();
+    drive(&mut ControlPlane::new(inputs).unwrap(), jobs, None).0
+}
+
+/// Runs `jobs` through `control` up to `horizon` (or until settled); the records and the
+/// engine's totals.
+pub(super) fn drive(
+    control: &mut ControlPlane,
+    jobs: Vec<Job>,
+    horizon: Option<SimTime>,
+) -> (VecSink, sim_core::engine::RunStats) {
     let mut sink = VecSink::default();
     let engine = EngineConfig {
-        horizon: None,
+        horizon,
         progress_every: 1000,
     };
-    run::<_, std::convert::Infallible, _>(
+    let stats = run::<_, std::convert::Infallible, _>(
         &engine,
         jobs.into_iter().map(Ok),
-        &mut control,
+        control,
         &mut sink,
         &mut |_| {},
     )
     .unwrap();
-    sink
+    (sink, stats)
 }
 
 pub(super) fn by_id(sink: &VecSink, id: u64) -> &JobRecord {
@@ -260,19 +269,7 @@ fn horizon_leaves_jobs_running_queued_or_unschedulable() {
         &config,
     ))
     .unwrap();
-    let mut sink = VecSink::default();
-    let config = EngineConfig {
-        horizon: Some(SimTime(100 * S)),
-        progress_every: 1000,
-    };
-    run::<_, std::convert::Infallible, _>(
-        &config,
-        jobs.into_iter().map(Ok),
-        &mut control,
-        &mut sink,
-        &mut |_| {},
-    )
-    .unwrap();
+    let (sink, _) = drive(&mut control, jobs, Some(SimTime(100 * S)));
     let states: Vec<(u64, JobState)> = sink.jobs().map(|j| (j.id.0, j.state)).collect();
     assert_eq!(
         states,
@@ -354,19 +351,7 @@ mod karmada_behaviour {
             ..ControlInputs::new(world, policy_set, &config)
         })
         .unwrap();
-        let mut sink = VecSink::default();
-        let engine = EngineConfig {
-            horizon: None,
-            progress_every: 1000,
-        };
-        run::<_, std::convert::Infallible, _>(
-            &engine,
-            jobs.into_iter().map(Ok),
-            &mut control,
-            &mut sink,
-            &mut |_| {},
-        )
-        .unwrap();
+        let (sink, _) = drive(&mut control, jobs, None);
         (sink, control)
     }
 
@@ -693,25 +678,12 @@ mod status_and_assumptions {
             ..ControlInputs::new(w, PolicySet::single(placement), &config)
         })
         .unwrap();
-        let mut sink = VecSink::default();
         let jobs = vec![
             job(0, 1, 1, 4, 3600, true),
             job(1, 2, 1, 4, 3600, true),
             job(2, 3, 1, 4, 3600, true),
         ];
-        let engine = EngineConfig {
-            horizon: Some(SimTime(60 * S)),
-            progress_every: 1000,
-        };
-        run::<_, std::convert::Infallible, _>(
-            &engine,
-            jobs.into_iter().map(Ok),
-            &mut control,
-            &mut sink,
-            &mut |_| {},
-        )
-        .unwrap();
-        sink
+        drive(&mut control, jobs, Some(SimTime(60 * S))).0
     }
 
     #[test]

@@ -132,20 +132,8 @@ fn the_accurate_estimator_deducts_assumed_workloads_until_the_status_confirms_th
         ..ControlInputs::new(w, PolicySet::single(placement), &config)
     })
     .unwrap();
-    let mut sink = VecSink::default();
-    let engine = EngineConfig {
-        horizon: Some(SimTime(5 * S)),
-        progress_every: 1000,
-    };
     let jobs = vec![job(0, 1, 1, 4, 3600, true), job(1, 2, 1, 4, 3600, true)];
-    run::<_, std::convert::Infallible, _>(
-        &engine,
-        jobs.into_iter().map(Ok),
-        &mut control,
-        &mut sink,
-        &mut |_| {},
-    )
-    .unwrap();
+    let (sink, _) = super::drive(&mut control, jobs, Some(SimTime(5 * S)));
     let by_job: Vec<(u64, JobState)> = sink.jobs().map(|j| (j.n_pods_sent, j.state)).collect();
     assert_eq!(
         by_job,

@@ -17,25 +17,13 @@ fn dynamic() -> Placement {
 }
 
 fn run_inputs(inputs: ControlInputs<'_>, jobs: Vec<Job>) -> VecSink {
-    let mut control = ControlPlane::new(ControlInputs {
-        check_invariants: true,
-        ..inputs
-    })
-    .unwrap();
-    let mut sink = VecSink::default();
-    let engine = EngineConfig {
-        horizon: None,
-        progress_every: 1000,
-    };
-    run::<_, std::convert::Infallible, _>(
-        &engine,
-        jobs.into_iter().map(Ok),
-        &mut control,
-        &mut sink,
-        &mut |_| {},
+    super::run_inputs(
+        ControlInputs {
+            check_invariants: true,
+            ..inputs
+        },
+        jobs,
     )
-    .unwrap();
-    sink
 }
 
 /// alpha alone (2 nodes of 8 GPUs); the namespace's FederatedResourceQuota allows 8 GPUs
