@@ -63,6 +63,10 @@ pub struct SchedulingQueue {
     seq: u64,
     active: BTreeMap<ActiveKey, QueuedBinding>,
     backoff: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
+    /// Backoff entries whose retries can only repeat their refusal (see
+    /// `control::refusals`): no flush tick is armed for them; their retries are replayed in
+    /// bulk when time moves past them, or they join `backoff` when something changes.
+    dormant: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
     unschedulable: BTreeMap<ActiveKey, QueuedBinding>,
     /// The unschedulable set by the time each entry was parked, to find due entries at once.
     unschedulable_since: BTreeSet<(SimTime, ActiveKey)>,
@@ -75,6 +79,7 @@ pub struct SchedulingQueue {
 enum Slot {
     Active(ActiveKey),
     Backoff((SimTime, ActiveKey)),
+    Dormant((SimTime, ActiveKey)),
     Unschedulable(ActiveKey),
 }
 
@@ -86,6 +91,7 @@ impl SchedulingQueue {
             seq: 0,
             active: BTreeMap::new(),
             backoff: BTreeMap::new(),
+            dormant: BTreeMap::new(),
             unschedulable: BTreeMap::new(),
             unschedulable_since: BTreeSet::new(),
             slots: BTreeMap::new(),
@@ -134,6 +140,7 @@ impl SchedulingQueue {
         match self.slots.remove(&job)? {
             Slot::Active(key) => self.active.remove(&key),
             Slot::Backoff(key) => self.backoff.remove(&key),
+            Slot::Dormant(key) => self.dormant.remove(&key),
             Slot::Unschedulable(key) => {
                 let entry = self.unschedulable.remove(&key)?;
                 self.unschedulable_since.remove(&(entry.timestamp, key));
@@ -166,15 +173,74 @@ impl SchedulingQueue {
     }
 
     /// After an error other than Unschedulable: wait out the backoff.
-    pub fn add_backoff(&mut self, mut entry: QueuedBinding, now: SimTime) {
+    pub fn add_backoff(&mut self, entry: QueuedBinding, now: SimTime) {
+        self.insert_backoff(entry, now, false);
+    }
+
+    /// Like [`add_backoff`](Self::add_backoff), for a binding whose retries can only repeat
+    /// its refusal until something changes: no tick is armed for it
+    /// ([`next_backoff_expiry`](Self::next_backoff_expiry) does not see it).
+    pub fn add_dormant(&mut self, entry: QueuedBinding, now: SimTime) {
+        self.insert_backoff(entry, now, true);
+    }
+
+    fn insert_backoff(&mut self, mut entry: QueuedBinding, now: SimTime, dormant: bool) {
         if self.slots.contains_key(&entry.job) {
             return;
         }
         entry.timestamp = now;
         let expiry = now.after(self.backoff_duration(entry.attempts));
-        let key = self.key(&entry);
-        self.slots.insert(entry.job, Slot::Backoff((expiry, key)));
-        self.backoff.insert((expiry, key), entry);
+        let key = (expiry, self.key(&entry));
+        if dormant {
+            self.slots.insert(entry.job, Slot::Dormant(key));
+            self.dormant.insert(key, entry);
+        } else {
+            self.slots.insert(entry.job, Slot::Backoff(key));
+            self.backoff.insert(key, entry);
+        }
+    }
+
+    /// True when some binding backs off dormant.
+    pub fn has_dormant(&self) -> bool {
+        !self.dormant.is_empty()
+    }
+
+    /// Something changed: dormant bindings back off like any other, under the keys they had.
+    pub fn wake_dormant(&mut self) {
+        for (key, entry) in std::mem::take(&mut self.dormant) {
+            self.slots.insert(entry.job, Slot::Backoff(key));
+            self.backoff.insert(key, entry);
+        }
+    }
+
+    /// Replays the retries of dormant bindings at every backoff tick before `before`, as the
+    /// full simulation would make them with nothing else happening: the tick flushes the due
+    /// entries in key order, the cycle pops them in active order (priority, enqueue time,
+    /// flush order), and each fails again and backs off from the tick. Each retried binding is
+    /// pushed to `retried`, once per retry.
+    pub fn replay_dormant(&mut self, before: SimTime, retried: &mut Vec<JobId>) {
+        let period = self.config.backoff_flush;
+        let mut due = Vec::new();
+        while let Some(&(expiry, _)) = self.dormant.keys().next() {
+            let tick = next_tick(expiry, period);
+            if tick >= before {
+                break;
+            }
+            while let Some(first) = self.dormant.first_entry() {
+                if first.key().0 > tick {
+                    break;
+                }
+                due.push(first.remove());
+            }
+            // Stable: equal priority and enqueue time keep the flush order.
+            due.sort_by_key(|entry| (Reverse(entry.priority), entry.timestamp));
+            for mut entry in due.drain(..) {
+                self.slots.remove(&entry.job);
+                entry.attempts += 1;
+                retried.push(entry.job);
+                self.insert_backoff(entry, tick, true);
+            }
+        }
     }
 
     /// After an Unschedulable result: park until the maximum stay passes or an event moves it.
@@ -190,12 +256,22 @@ impl SchedulingQueue {
     }
 
     /// The backoff flush tick: expired backoffs move to the active queue.
+    /// Dormant entries due are flushed with the others, in one key order.
     pub fn flush_backoff(&mut self, now: SimTime) {
-        while let Some(entry) = self.backoff.first_entry() {
-            if entry.key().0 > now {
+        loop {
+            let live = self.backoff.first_key_value().map(|(k, _)| *k);
+            let dormant = self.dormant.first_key_value().map(|(k, _)| *k);
+            let map = match (live, dormant) {
+                (Some(l), Some(d)) if d < l => &mut self.dormant,
+                (Some(_), _) => &mut self.backoff,
+                (None, Some(_)) => &mut self.dormant,
+                (None, None) => break,
+            };
+            let first = map.first_entry().expect("peeked");
+            if first.key().0 > now {
                 break;
             }
-            let entry = entry.remove();
+            let entry = first.remove();
             self.insert_active(entry);
         }
     }
@@ -245,7 +321,7 @@ impl SchedulingQueue {
         !self.active.is_empty()
     }
 
-    /// The earliest backoff expiry, if any binding backs off.
+    /// The earliest backoff expiry, if any binding backs off and is not dormant.
     pub fn next_backoff_expiry(&self) -> Option<SimTime> {
         self.backoff.keys().next().map(|(expiry, _)| *expiry)
     }

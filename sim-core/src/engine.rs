@@ -1,4 +1,5 @@
-//! The engine loop: pops events in (time, sequence) order and hands each to a [`Handler`].
+//! The engine loop: pops events in (time, lateness, sequence) order and hands each to a
+//! [`Handler`].
 //!
 //! Jobs are pulled lazily from their stream: exactly one future arrival is queued at a time, so
 //! a ten-million-job trace runs in memory bounded by the jobs in flight, not the trace length.
@@ -19,6 +20,8 @@ enum Item<E> {
 /// The handler's window on the engine while it handles one event.
 pub struct Context<'a, E> {
     now: SimTime,
+    /// In `on_end`: the run went on to its horizon (it did not settle or finish early).
+    at_horizon: bool,
     queue: &'a mut EventQueue<Item<E>>,
     sink: &'a mut dyn RecordSink,
 }
@@ -29,10 +32,23 @@ impl<E> Context<'_, E> {
         self.now
     }
 
+    /// In `on_end`, true when the run ends at its horizon: every event up to and including
+    /// that time was due to happen (the handler may owe some it skipped).
+    pub fn at_horizon(&self) -> bool {
+        self.at_horizon
+    }
+
     /// Queues `event` at `time` (never earlier than now).
     pub fn schedule(&mut self, time: SimTime, event: E) {
         debug_assert!(time >= self.now, "event scheduled in the past");
         self.queue.push(time.max(self.now), Item::Event(event));
+    }
+
+    /// Queues `event` at `time`, after every event of that time that is not late, whenever
+    /// those were queued: periodic work that must see every change of its millisecond.
+    pub fn schedule_late(&mut self, time: SimTime, event: E) {
+        debug_assert!(time >= self.now, "event scheduled in the past");
+        self.queue.push_late(time.max(self.now), Item::Event(event));
     }
 
     /// Queues `event` after `delay`.
@@ -160,11 +176,13 @@ where
         };
     handler.on_start(&mut Context {
         now: SimTime::ZERO,
+        at_horizon: false,
         queue: &mut queue,
         sink,
     });
     let mut stream_done = !pull(&mut queue, &mut last_submit)?;
     let mut now = SimTime::ZERO;
+    let mut stopped_early = false;
     let mut n_arrived = 0;
     let mut n_events = 0;
     let every = config.progress_every.max(1);
@@ -177,6 +195,7 @@ where
         n_events += 1;
         let mut ctx = Context {
             now,
+            at_horizon: false,
             queue: &mut queue,
             sink,
         };
@@ -192,6 +211,7 @@ where
             break;
         }
         if handler.is_done() {
+            stopped_early = true;
             break;
         }
         if n_events % every == 0 {
@@ -215,6 +235,7 @@ where
     };
     let mut ctx = Context {
         now: end,
+        at_horizon: config.horizon.is_some() && !stopped_early,
         queue: &mut queue,
         sink,
     };

@@ -1,7 +1,12 @@
-//! The event queue: pops events by (time, insertion sequence).
+//! The event queue: pops events by (time, lateness, insertion sequence).
 //!
 //! Equal times pop in the order they were pushed (FIFO), so the outcome never depends on heap
-//! layout, and a run is reproducible event by event.
+//! layout, and a run is reproducible event by event. The one exception is documented and
+//! deliberate: an event pushed as *late* pops after every event of its millisecond that is
+//! not late. The scheduler's periodic work (queue flushes, scheduling cycles) is late, so it
+//! always sees every change of its millisecond, whenever that change was queued; that makes
+//! the order of a tick against a change independent of when the tick was armed, which lets
+//! the control plane skip ticks that can only repeat a refusal without changing any outcome.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -10,13 +15,14 @@ use crate::time::SimTime;
 
 struct Entry<E> {
     time: SimTime,
+    late: bool,
     seq: u64,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
+        (self.time, self.late, self.seq) == (other.time, other.late, other.seq)
     }
 }
 
@@ -29,13 +35,14 @@ impl<E> PartialOrd for Entry<E> {
 }
 
 impl<E> Ord for Entry<E> {
-    /// Reversed so that `BinaryHeap`, a max-heap, pops the earliest (time, seq) first.
+    /// Reversed so that `BinaryHeap`, a max-heap, pops the earliest (time, late, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        (other.time, other.late, other.seq).cmp(&(self.time, self.late, self.seq))
     }
 }
 
-/// A priority queue of future events, earliest first, FIFO among equal times.
+/// A priority queue of future events, earliest first, late ones after the others of their
+/// time, FIFO otherwise.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
@@ -58,8 +65,19 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`; it pops after every event already queued for the same time.
     pub fn push(&mut self, time: SimTime, event: E) {
+        self.push_entry(time, false, event);
+    }
+
+    /// Schedules `event` at `time`, after every event of that time that is not late (queued
+    /// before or after it), and after the late ones already queued.
+    pub fn push_late(&mut self, time: SimTime, event: E) {
+        self.push_entry(time, true, event);
+    }
+
+    fn push_entry(&mut self, time: SimTime, late: bool, event: E) {
         self.heap.push(Entry {
             time,
+            late,
             seq: self.next_seq,
             event,
         });
@@ -122,6 +140,18 @@ mod tests {
             order,
             vec!["early", "first", "second", "third", "fourth", "fifth"]
         );
+    }
+
+    #[test]
+    fn late_events_pop_after_the_others_of_their_time() {
+        let mut queue = EventQueue::new();
+        queue.push_late(SimTime(5), "tick");
+        queue.push(SimTime(5), "change");
+        queue.push_late(SimTime(5), "cycle");
+        queue.push(SimTime(4), "before");
+        queue.push(SimTime(6), "after");
+        let order: Vec<_> = std::iter::from_fn(|| queue.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, vec!["before", "change", "tick", "cycle", "after"]);
     }
 
     #[test]

@@ -79,6 +79,9 @@ pub enum ControlEvent {
         /// The job.
         job: JobId,
     },
+    /// Waiting jobs may have seen no progress for [`QUIESCENCE`]: a run without a horizon
+    /// checks whether it is over at this moment, whatever else is queued.
+    Quiesce,
     /// A scheduled outage or drain begins (index into the fault plan's outages).
     OutageDown(u32),
     /// A scheduled outage or drain ends.
@@ -224,6 +227,14 @@ pub struct ControlPlane {
     /// Changes to pods or quota usage so far; a binding attempted after the last one on a
     /// current status would get the same answer again.
     n_changes: u64,
+    /// `n_changes` when the dormant bindings in the queue were refused (see `refusals`).
+    dormant_epoch: u64,
+    /// Bindings whose dormant retries were just replayed (a buffer kept between events).
+    replayed: Vec<JobId>,
+    /// When the armed [`ControlEvent::Quiesce`] fires.
+    quiesce_tick: Option<SimTime>,
+    /// The event being handled is a [`ControlEvent::Quiesce`], which must not end the run.
+    quiesce_probe: bool,
     /// Finish events queued and not yet handled (stale ones included).
     n_finish_events: u64,
     /// Federated quota usage and each namespace's GPU use against its budget.
@@ -396,6 +407,10 @@ impl ControlPlane {
             }),
             status,
             n_changes: 0,
+            dormant_epoch: 0,
+            replayed: Vec::new(),
+            quiesce_tick: None,
+            quiesce_probe: false,
             n_finish_events: 0,
             quota,
             timeline,
@@ -520,15 +535,26 @@ impl Handler for ControlPlane {
 
     fn on_arrival(&mut self, job: Job, ctx: &mut Context<'_, ControlEvent>) {
         self.now = ctx.now();
+        self.quiesce_probe = false;
+        self.replay_dormant(false);
         self.arrive(job, ctx);
     }
 
     fn on_event(&mut self, event: ControlEvent, ctx: &mut Context<'_, ControlEvent>) {
         let now = ctx.now();
         self.now = now;
+        self.quiesce_probe = false;
+        let late = matches!(
+            event,
+            ControlEvent::SchedulingCycle
+                | ControlEvent::BackoffFlush
+                | ControlEvent::UnschedulableFlush
+        );
+        self.replay_dormant(late);
         self.refresh_status(now);
         match event {
             ControlEvent::SchedulingCycle => self.scheduling_cycle(ctx),
+            ControlEvent::Quiesce => self.quiesce(),
             ControlEvent::BackoffFlush => self.flush_backoff(now),
             ControlEvent::Timeline(idx) => {
                 let change = self.timeline[idx as usize].1.clone();
@@ -589,6 +615,9 @@ impl Handler for ControlPlane {
     }
 
     fn is_settled(&self) -> bool {
+        if self.quiesce_probe {
+            return false;
+        }
         // No pod runs (no finish is coming), the published status is current, no assumption
         // or timeline change is still ahead: retries would find the same answers forever.
         // Cheap tests first: this runs after every event once the job stream is exhausted.
@@ -624,6 +653,8 @@ impl Handler for ControlPlane {
 
     fn on_end(&mut self, ctx: &mut Context<'_, ControlEvent>) {
         let now = ctx.now();
+        self.now = now;
+        self.replay_dormant_to_end(ctx.at_horizon());
         let mut ids: Vec<JobId> = self.jobs.keys().copied().collect();
         ids.sort();
         for id in ids {
@@ -651,6 +682,45 @@ impl Handler for ControlPlane {
 /// A run whose waiting jobs saw no pod bound for this long ends even though node repairs or
 /// failover timers are still ahead.
 const QUIESCENCE: Duration = Duration::from_mins(24 * 60);
+
+impl ControlPlane {
+    /// The first moment the run may be quiet (see `is_settled`).
+    fn quiet_from(&self) -> SimTime {
+        let mut from = self.last_progress.after(QUIESCENCE);
+        if self.evictions_since_progress > 0 {
+            from = from.min(self.last_completion.after(QUIESCENCE));
+        }
+        SimTime(from.0 + 1)
+    }
+
+    /// While bindings back off dormant, a [`ControlEvent::Quiesce`] at the first quiet moment.
+    /// A run without a horizon ends at the first event that finds it quiet; that would be a
+    /// retry of a dormant binding, which is not simulated, so this event makes the next one
+    /// real (see [`quiesce`](Self::quiesce)).
+    fn arm_quiesce(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        if !self.queue.has_dormant() {
+            return;
+        }
+        let from = self.quiet_from();
+        if from <= self.now || self.quiesce_tick.is_some_and(|t| t > self.now && t <= from) {
+            return;
+        }
+        self.quiesce_tick = Some(from);
+        ctx.schedule(from, ControlEvent::Quiesce);
+    }
+
+    /// The first quiet moment: the dormant bindings' next retry becomes a real event, where
+    /// the run may end as it would have in the full simulation; this event itself never ends it.
+    fn quiesce(&mut self) {
+        if self.quiesce_tick == Some(self.now) {
+            self.quiesce_tick = None;
+        }
+        self.quiesce_probe = true;
+        if self.quiet_from() <= self.now {
+            self.queue.wake_dormant();
+        }
+    }
+}
 
 /// What a namespace's jobs get when they do not say.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -5,6 +5,15 @@
 //! the binding), the retry would decide exactly as before and fail again: it keeps Karmada's
 //! timing and counts as an attempt, but reuses the failure instead of filtering, scoring,
 //! estimating and dividing again.
+//!
+//! Nor is it simulated at all. Such a binding backs off *dormant*: no flush tick is armed for
+//! it. When time moves on (any event), its retries up to then are replayed in bulk, each
+//! counted as an attempt; when something changes, it backs off like any other binding under
+//! the key it would have had. Because the scheduler's flushes and cycles run after every other
+//! event of their millisecond (they are late events), a change and a retry in the same
+//! millisecond meet in the same order whether the retry was simulated or replayed: results,
+//! attempt counts and timings are those of the full simulation (a property test compares the
+//! two), with none of its events.
 
 use sim_core::SimTime;
 use sim_core::model::JobId;
@@ -35,8 +44,72 @@ impl ControlPlane {
             return false;
         }
         self.stats.n_refusals_reused += 1;
-        self.queue.add_backoff(entry, now);
+        self.back_off(entry, now);
         true
+    }
+
+    /// After a failure that `handleErr` backs off: dormant when only the same refusal can
+    /// follow, otherwise on the flush ticks.
+    pub(super) fn back_off(&mut self, entry: QueuedBinding, now: SimTime) {
+        if self.jobs[&entry.job].refused_at_change != Some(self.n_changes) {
+            self.queue.add_backoff(entry, now);
+            return;
+        }
+        if self.dormant_epoch != self.n_changes {
+            self.queue.wake_dormant();
+            self.dormant_epoch = self.n_changes;
+        }
+        self.queue.add_dormant(entry, now);
+    }
+
+    /// Something changed since the dormant bindings were refused: they back off for real.
+    pub(super) fn wake_if_changed(&mut self) {
+        if self.dormant_epoch != self.n_changes {
+            self.queue.wake_dormant();
+            self.dormant_epoch = self.n_changes;
+        }
+    }
+
+    /// Before an event at `self.now`: replays the dormant retries of every earlier tick; before
+    /// a late event (a flush or cycle, which runs after the other events of its millisecond),
+    /// also moves the dormant bindings due at this tick to the active queue, as the tick's
+    /// flush would have done first.
+    pub(super) fn replay_dormant(&mut self, late: bool) {
+        if !self.queue.has_dormant() {
+            return;
+        }
+        debug_assert_eq!(
+            self.dormant_epoch, self.n_changes,
+            "a change left bindings dormant"
+        );
+        self.replay_before(self.now);
+        if late {
+            self.queue.flush_backoff(self.now);
+        }
+    }
+
+    /// At the end of the run: the retries up to its horizon (and, when it stopped earlier,
+    /// only those before its last event, all already replayed).
+    pub(super) fn replay_dormant_to_end(&mut self, at_horizon: bool) {
+        if at_horizon && self.queue.has_dormant() {
+            self.replay_before(SimTime(self.now.0 + 1));
+        }
+    }
+
+    fn replay_before(&mut self, before: SimTime) {
+        let mut replayed = std::mem::take(&mut self.replayed);
+        self.queue.replay_dormant(before, &mut replayed);
+        // Nothing changed since the refusal, so the status the retries saw is current (a
+        // change makes it stale and wakes the dormant bindings).
+        let attempted = Some(self.n_changes);
+        for job in replayed.drain(..) {
+            let active = self.jobs.get_mut(&job).expect("queued bindings are active");
+            active.n_attempts += 1;
+            active.attempted_at_change = attempted;
+            self.stats.n_attempts += 1;
+            self.stats.n_refusals_reused += 1;
+        }
+        self.replayed = replayed;
     }
 
     /// Karmada's `Push` for an event about the binding (created, its spec or placement

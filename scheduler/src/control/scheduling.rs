@@ -156,7 +156,7 @@ impl ControlPlane {
                     });
                     self.fail(entry.job, reason);
                     self.remember_refusal(entry.job);
-                    self.queue.add_backoff(entry, now);
+                    self.back_off(entry, now);
                     return;
                 }
                 let active = self.jobs.get_mut(&entry.job).expect("present");
@@ -172,7 +172,7 @@ impl ControlPlane {
             Outcome::NoClusterFit(reason) => {
                 self.fail(entry.job, reason);
                 self.remember_refusal(entry.job);
-                self.queue.add_backoff(entry, now);
+                self.back_off(entry, now);
             }
             Outcome::Unschedulable(reason) => {
                 self.fail(entry.job, reason);
@@ -415,23 +415,25 @@ impl ControlPlane {
     }
 
     pub(super) fn arm_timers(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        self.wake_if_changed();
+        self.arm_quiesce(ctx);
         let config = *self.queue.config();
         if self.queue.has_active() && !self.cycle_armed {
             self.cycle_armed = true;
-            ctx.schedule(ctx.now(), ControlEvent::SchedulingCycle);
+            ctx.schedule_late(ctx.now(), ControlEvent::SchedulingCycle);
         }
         if let Some(expiry) = self.queue.next_backoff_expiry() {
             let tick = next_tick(expiry.max(ctx.now()), config.backoff_flush);
             if self.backoff_tick.is_none_or(|armed| tick < armed) {
                 self.backoff_tick = Some(tick);
-                ctx.schedule(tick, ControlEvent::BackoffFlush);
+                ctx.schedule_late(tick, ControlEvent::BackoffFlush);
             }
         }
         if let Some(due) = self.queue.next_unschedulable_due() {
             let tick = next_tick(due.max(ctx.now()), config.unschedulable_flush);
             if self.unschedulable_tick.is_none_or(|armed| tick < armed) {
                 self.unschedulable_tick = Some(tick);
-                ctx.schedule(tick, ControlEvent::UnschedulableFlush);
+                ctx.schedule_late(tick, ControlEvent::UnschedulableFlush);
             }
         }
     }
