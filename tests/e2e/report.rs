@@ -120,6 +120,16 @@ fn report_on_an_experiment_draws_one_figure_per_workload() {
          w 2,FGD,50,2,,,,,\n",
     )
     .unwrap();
+    std::fs::write(
+        dir.join("runs.csv"),
+        "workload,policy,seed,pods,pods_failed,arrived_pct,gpu_allocation_pct,fragment_pct\n\
+         w1,BestFit,1,10,1,60.0,90.0,4.0\n\
+         w1,BestFit,2,10,3,60.0,92.0,6.0\n\
+         w1,FGD,1,10,0,60.0,95.0,2.0\n\
+         w1,FGD,2,10,1,60.0,97.0,3.0\n\
+         w 2,FGD,1,10,0,60.0,50.0,1.0\n",
+    )
+    .unwrap();
     let output = fleetsim(&["report", dir.to_str().unwrap(), "--quiet"]);
     assert!(
         output.status.success(),
@@ -138,6 +148,24 @@ fn report_on_an_experiment_draws_one_figure_per_workload() {
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(page.contains("id=\"fig-policy-curves-w1\""));
     assert!(page.contains("BestFit, FGD"));
+    // The summary: on w1, BestFit ends at (90 + 92) / 2 = 91 % allocated, (4 + 6) / 2 = 5 %
+    // fragmented, 2 pods failed on average; FGD at 96 %, 2.5 %, 0.5: FGD allocates the most.
+    // No means.csv row at 100 % arrived: that column is empty.
+    let body = &page[page.find("<body>").unwrap() + "<body>".len()..];
+    assert!(
+        body.trim_start().starts_with(
+            "<p class=\"answer\" id=\"answer\">On w1, FGD allocates the most GPUs by the last arrival (96.00 %, 2.50 % fragmented); on w 2, FGD allocates the most GPUs by the last arrival (50.00 %, 1.00 % fragmented).</p>"
+        ),
+        "{body}"
+    );
+    assert!(
+        page.contains("<tr><td>w1</td><td>BestFit</td><td>2</td><td>91.00</td><td>–</td><td>5.00</td><td>2.0</td></tr>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<tr><td>w1</td><td>FGD</td><td>2</td><td>96.00</td><td>–</td><td>2.50</td><td>0.5</td></tr>"),
+        "{page}"
+    );
 
     std::fs::remove_file(dir.join("means.csv")).unwrap();
     let output = fleetsim(&["report", dir.to_str().unwrap()]);
