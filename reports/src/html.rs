@@ -185,8 +185,18 @@ fn run_answer(summary: &Summary) -> String {
         (n, 0) => format!("{n} still waiting"),
         (n, u) => format!("{n} still waiting ({u} of them unschedulable)"),
     };
+    let mut others = String::new();
+    for (count, what) in [
+        (jobs.running, "still running"),
+        (jobs.failed, "failed"),
+        (jobs.unmatched, "unmatched"),
+    ] {
+        if count > 0 {
+            others.push_str(&format!(", {count} {what}"));
+        }
+    }
     format!(
-        "{}: {} of {} jobs completed, {still}; started jobs waited {} at p95; GPU utilization {} of the capacity up.",
+        "{}: {} of {} jobs completed{others}, {still}; started jobs waited {} at p95; GPU utilization {} of the capacity up.",
         summary.scenario,
         jobs.completed,
         jobs.submitted,
