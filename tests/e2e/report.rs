@@ -173,3 +173,37 @@ fn report_on_an_experiment_draws_one_figure_per_workload() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("means.csv"), "{stderr}");
 }
+
+#[test]
+fn waiting_jobs_are_counted_once_as_schedulable_or_unschedulable() {
+    // The constant stream on 11 nodes, where every one of its 120 jobs starts at once, and
+    // one more job asking for 2,000 CPUs, more than the 11 × 96 = 1,056 the cluster has in
+    // all: the control plane finds no cluster for it, so it is the one job still waiting,
+    // unschedulable, and no job is waiting otherwise.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("stream.yaml");
+    let mut text = common::constant_stream_scenario(120, 11);
+    text.push_str(
+        "    - {name: big, submit: 0s, namespace: team, gpus: 1, cpu: \"2000\", memory: 1Gi, runtime: 5000s}\n",
+    );
+    std::fs::write(&scenario, text).unwrap();
+    let (_out_tmp, out) = common::run_quiet(&scenario);
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let card = |label: &str| -> String {
+        let end = page
+            .find(&format!("<div class=\"label\">{label}</div>"))
+            .unwrap_or_else(|| panic!("no card {label}"));
+        let value = &page[..end];
+        let value = &value[value.rfind("<div class=\"value\">").unwrap() + 19..];
+        value[..value.find('<').unwrap()].to_owned()
+    };
+    assert_eq!(card("jobs submitted"), "121");
+    assert_eq!(card("completed"), "120");
+    assert_eq!(card("still waiting, schedulable"), "0");
+    assert_eq!(card("still waiting, unschedulable"), "1");
+    // The namespace's row: 121 jobs, 120 completed, 0 waiting schedulable, 1 unschedulable.
+    assert!(
+        page.contains("<tr><td>team</td><td>121</td><td>120</td><td>0</td><td>1</td>"),
+        "{page}"
+    );
+}
