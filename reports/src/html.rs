@@ -94,14 +94,20 @@ fn percent(fraction: f64) -> String {
 
 /// Seconds in the largest unit that keeps the number readable.
 pub(crate) fn duration(secs: f64) -> String {
+    let (unit, name) = duration_unit(secs);
+    format!("{:.1} {name}", secs / unit)
+}
+
+/// The unit [`duration`] writes `secs` in: seconds per unit, and its name.
+pub(crate) fn duration_unit(secs: f64) -> (f64, &'static str) {
     if secs >= 2.0 * 86_400.0 {
-        format!("{:.1} d", secs / 86_400.0)
+        (86_400.0, "d")
     } else if secs >= 2.0 * 3_600.0 {
-        format!("{:.1} h", secs / 3_600.0)
+        (3_600.0, "h")
     } else if secs >= 120.0 {
-        format!("{:.1} min", secs / 60.0)
+        (60.0, "min")
     } else {
-        format!("{secs:.1} s")
+        (1.0, "s")
     }
 }
 

@@ -14,6 +14,8 @@ mod waits;
 pub(crate) use csv_input::CsvInput;
 pub(crate) use experiment::policy_curves;
 pub(crate) use run::run_figures;
+#[cfg(test)]
+pub(crate) use sweep::AxisInfo;
 pub(crate) use sweep::{CellStat, SweepData, load_sweep, sweep_figures};
 
 /// One drawn figure.
