@@ -1,6 +1,7 @@
 //! The headline table of a fragmentation experiment's report: per pod list and policy, the
-//! means over seeds of where the runs ended (from `runs.csv`) and the unallocated share at
-//! 100 % arrived demand (from `means.csv`), with a sentence naming the best policy per list.
+//! means over seeds of how full the cluster was when the first pod failed and where the runs
+//! ended (from `runs.csv`) and the unallocated share at 100 % arrived demand (from
+//! `means.csv`), with a sentence naming the best policy per list.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,6 +18,9 @@ pub(crate) struct PolicyRow {
     pub workload: String,
     pub policy: String,
     pub seeds: usize,
+    /// GPUs allocated when the first pod failed (%), over the seeds where one failed; `None`
+    /// when none did (or the folder predates the column).
+    pub allocated_first_failure_pct: Option<f64>,
     /// GPUs allocated when the last pod arrived (% of the cluster's GPUs).
     pub allocated_end_pct: f64,
     /// GPUs left unallocated at [`FIXED_LOAD_PCT`] arrived demand; `None` if no run got there.
@@ -34,6 +38,8 @@ struct Sums {
     allocated: f64,
     fragment: f64,
     failed: f64,
+    /// Sum and count over the seeds where a pod failed.
+    first_failure: (f64, usize),
 }
 
 /// The rows, in the order `runs.csv` first shows each pod list and policy.
@@ -46,6 +52,8 @@ pub(crate) fn policy_rows(dir: &Path) -> Result<Vec<PolicyRow>, Error> {
         input.column("gpu_allocation_pct")?,
         input.column("fragment_pct")?,
     );
+    // Folders written before the column have no first-failure figure.
+    let first_failure_idx = input.column("first_failure_gpu_allocation_pct").ok();
     let mut order: Vec<(String, String)> = Vec::new();
     let mut sums: BTreeMap<(String, String), Sums> = BTreeMap::new();
     input.for_each_row(|row| {
@@ -61,6 +69,12 @@ pub(crate) fn policy_rows(dir: &Path) -> Result<Vec<PolicyRow>, Error> {
         sum.allocated += row.number(allocated_idx)?.unwrap_or(0.0);
         sum.fragment += row.number(fragment_idx)?.unwrap_or(0.0);
         sum.failed += row.number(failed_idx)?.unwrap_or(0.0);
+        if let Some(idx) = first_failure_idx {
+            if let Some(value) = row.number(idx)? {
+                sum.first_failure.0 += value;
+                sum.first_failure.1 += 1;
+            }
+        }
         Ok(())
     })?;
     let at_load = allocation_at_load(dir)?;
@@ -74,6 +88,10 @@ pub(crate) fn policy_rows(dir: &Path) -> Result<Vec<PolicyRow>, Error> {
                 workload: key.0,
                 policy: key.1,
                 seeds: sum.seeds,
+                allocated_first_failure_pct: match sum.first_failure {
+                    (_, 0) => None,
+                    (total, count) => Some(total / count as f64),
+                },
                 allocated_end_pct: sum.allocated / n,
                 fragment_end_pct: sum.fragment / n,
                 pods_failed: sum.failed / n,
@@ -147,11 +165,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("runs.csv"),
-            "workload,policy,seed,pods,pods_failed,arrived_pct,gpu_allocation_pct,fragment_pct\n\
-             default,Random,1,100,10,130.0,80.0,12.0\n\
-             default,Random,2,100,20,130.0,84.0,10.0\n\
-             default,FGD,1,100,2,130.0,95.0,3.0\n\
-             default,FGD,2,100,4,130.0,96.0,5.0\n",
+            "workload,policy,seed,pods,pods_failed,arrived_pct,gpu_allocation_pct,fragment_pct,first_failure_gpu_allocation_pct\n\
+             default,Random,1,100,10,130.0,80.0,12.0,70.0\n\
+             default,Random,2,100,20,130.0,84.0,10.0,73.0\n\
+             default,FGD,1,100,2,130.0,95.0,3.0,91.0\n\
+             default,FGD,2,100,0,130.0,96.0,5.0,\n",
         )
         .unwrap();
         std::fs::write(
@@ -163,8 +181,9 @@ mod tests {
         )
         .unwrap();
         let rows = policy_rows(dir.path()).unwrap();
-        // Random: allocation (80 + 84) / 2 = 82, fragmentation (12 + 10) / 2 = 11, failed
-        // (10 + 20) / 2 = 15, unallocated at 100 % 100 − 75.5 = 24.5. FGD: 95.5, 4, 3, 7.75.
+        // Random: allocation (80 + 84) / 2 = 82, at the first failure (70 + 73) / 2 = 71.5,
+        // fragmentation (12 + 10) / 2 = 11, failed (10 + 20) / 2 = 15, unallocated at 100 %
+        // 100 − 75.5 = 24.5. FGD: 95.5; 91 (seed 2 had no failure); 4; 1; 7.75.
         assert_eq!(
             rows,
             [
@@ -172,6 +191,7 @@ mod tests {
                     workload: "default".into(),
                     policy: "Random".into(),
                     seeds: 2,
+                    allocated_first_failure_pct: Some(71.5),
                     allocated_end_pct: 82.0,
                     unallocated_at_load_pct: Some(24.5),
                     fragment_end_pct: 11.0,
@@ -181,10 +201,11 @@ mod tests {
                     workload: "default".into(),
                     policy: "FGD".into(),
                     seeds: 2,
+                    allocated_first_failure_pct: Some(91.0),
                     allocated_end_pct: 95.5,
                     unallocated_at_load_pct: Some(7.75),
                     fragment_end_pct: 4.0,
-                    pods_failed: 3.0,
+                    pods_failed: 1.0,
                 },
             ]
         );

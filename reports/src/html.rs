@@ -509,7 +509,7 @@ pub(crate) fn experiment_report(
     body.push_str("<h2 id=\"summary\">Summary</h2>\n");
     let _ = writeln!(
         body,
-        "<p>Means over seeds: GPUs allocated and fragmented when the last pod arrived, GPUs left unallocated at {FIXED_LOAD_PCT:.0} % arrived demand, and pods that could not be placed.</p>"
+        "<p>Means over seeds: GPUs allocated when the first pod could not be placed (over the seeds where one could not), GPUs allocated and fragmented when the last pod arrived, GPUs left unallocated at {FIXED_LOAD_PCT:.0} % arrived demand, and pods that could not be placed.</p>"
     );
     let table_rows: Vec<Vec<String>> = rows
         .iter()
@@ -518,6 +518,8 @@ pub(crate) fn experiment_report(
                 escape(&r.workload),
                 escape(&r.policy),
                 r.seeds.to_string(),
+                r.allocated_first_failure_pct
+                    .map_or("–".to_owned(), |v| format!("{v:.2}")),
                 format!("{:.2}", r.allocated_end_pct),
                 r.unallocated_at_load_pct
                     .map_or("–".to_owned(), |v| format!("{v:.2}")),
@@ -531,6 +533,7 @@ pub(crate) fn experiment_report(
             "pod list",
             "policy",
             "seeds",
+            "GPUs allocated at the first failed pod (%)",
             "GPUs allocated at the end (%)",
             "unallocated at 100 % arrived (%)",
             "fragmented at the end (%)",

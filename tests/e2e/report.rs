@@ -122,12 +122,12 @@ fn report_on_an_experiment_draws_one_figure_per_workload() {
     .unwrap();
     std::fs::write(
         dir.join("runs.csv"),
-        "workload,policy,seed,pods,pods_failed,arrived_pct,gpu_allocation_pct,fragment_pct\n\
-         w1,BestFit,1,10,1,60.0,90.0,4.0\n\
-         w1,BestFit,2,10,3,60.0,92.0,6.0\n\
-         w1,FGD,1,10,0,60.0,95.0,2.0\n\
-         w1,FGD,2,10,1,60.0,97.0,3.0\n\
-         w 2,FGD,1,10,0,60.0,50.0,1.0\n",
+        "workload,policy,seed,pods,pods_failed,arrived_pct,gpu_allocation_pct,fragment_pct,first_failure_gpu_allocation_pct\n\
+         w1,BestFit,1,10,1,60.0,90.0,4.0,88.0\n\
+         w1,BestFit,2,10,3,60.0,92.0,6.0,85.0\n\
+         w1,FGD,1,10,0,60.0,95.0,2.0,\n\
+         w1,FGD,2,10,1,60.0,97.0,3.0,96.0\n\
+         w 2,FGD,1,10,0,60.0,50.0,1.0,\n",
     )
     .unwrap();
     let output = fleetsim(&["report", dir.to_str().unwrap(), "--quiet"]);
@@ -148,9 +148,10 @@ fn report_on_an_experiment_draws_one_figure_per_workload() {
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(page.contains("id=\"fig-policy-curves-w1\""));
     assert!(page.contains("BestFit, FGD"));
-    // The summary: on w1, BestFit ends at (90 + 92) / 2 = 91 % allocated, (4 + 6) / 2 = 5 %
-    // fragmented, 2 pods failed on average; FGD at 96 %, 2.5 %, 0.5: FGD allocates the most.
-    // No means.csv row at 100 % arrived: that column is empty.
+    // The summary: on w1, BestFit's first pod failed at (88 + 85) / 2 = 86.5 % allocated, it
+    // ends at (90 + 92) / 2 = 91 %, (4 + 6) / 2 = 5 % fragmented, 2 pods failed on average;
+    // FGD failed once, at 96 %, and ends at 96 %, 2.5 %, 0.5: FGD allocates the most. No
+    // means.csv row at 100 % arrived: that column is empty.
     let body = &page[page.find("<body>").unwrap() + "<body>".len()..];
     assert!(
         body.trim_start().starts_with(
@@ -159,11 +160,11 @@ fn report_on_an_experiment_draws_one_figure_per_workload() {
         "{body}"
     );
     assert!(
-        page.contains("<tr><td>w1</td><td>BestFit</td><td>2</td><td>91.00</td><td>–</td><td>5.00</td><td>2.0</td></tr>"),
+        page.contains("<tr><td>w1</td><td>BestFit</td><td>2</td><td>86.50</td><td>91.00</td><td>–</td><td>5.00</td><td>2.0</td></tr>"),
         "{page}"
     );
     assert!(
-        page.contains("<tr><td>w1</td><td>FGD</td><td>2</td><td>96.00</td><td>–</td><td>2.50</td><td>0.5</td></tr>"),
+        page.contains("<tr><td>w1</td><td>FGD</td><td>2</td><td>96.00</td><td>96.00</td><td>–</td><td>2.50</td><td>0.5</td></tr>"),
         "{page}"
     );
 
