@@ -8,9 +8,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use crate::experiment_summary::{FIXED_LOAD_PCT, PolicyRow, best_policies};
 use crate::figures::Figure;
 use crate::report::RunData;
-use crate::summary::{Distribution, Summary};
+use crate::summary::{Distribution, JobCounts, Summary};
 
 /// `text` with the five HTML-special characters replaced by entities.
 pub(crate) fn escape(text: &str) -> String {
@@ -46,10 +47,11 @@ figure { margin: 1.2rem 0; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { color: #555; font-size: 0.9rem; }
 .warnings li { margin: 0.2rem 0; }
+.answer { font-size: 1.2rem; margin: 0.4rem 0 1rem; padding: 0.6rem 0.9rem; border-left: 5px solid #0072B2; background: #f3f8fc; }
 footer { margin-top: 2.5rem; color: #777; font-size: 0.8rem; }
 ";
 
-fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
@@ -73,7 +75,7 @@ fn figure_html(figure: &Figure) -> String {
     )
 }
 
-fn figures_html(figures: &[Figure]) -> String {
+pub(crate) fn figures_html(figures: &[Figure]) -> String {
     figures.iter().map(figure_html).collect()
 }
 
@@ -91,20 +93,26 @@ fn percent(fraction: f64) -> String {
 }
 
 /// Seconds in the largest unit that keeps the number readable.
-fn duration(secs: f64) -> String {
+pub(crate) fn duration(secs: f64) -> String {
+    let (unit, name) = duration_unit(secs);
+    format!("{:.1} {name}", secs / unit)
+}
+
+/// The unit [`duration`] writes `secs` in: seconds per unit, and its name.
+pub(crate) fn duration_unit(secs: f64) -> (f64, &'static str) {
     if secs >= 2.0 * 86_400.0 {
-        format!("{:.1} d", secs / 86_400.0)
+        (86_400.0, "d")
     } else if secs >= 2.0 * 3_600.0 {
-        format!("{:.1} h", secs / 3_600.0)
+        (3_600.0, "h")
     } else if secs >= 120.0 {
-        format!("{:.1} min", secs / 60.0)
+        (60.0, "min")
     } else {
-        format!("{secs:.1} s")
+        (1.0, "s")
     }
 }
 
 /// A table: header cells, then rows of already escaped cells.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::from("<table>\n<tr>");
     for cell in header {
         let _ = write!(out, "<th>{}</th>", escape(cell));
@@ -138,6 +146,11 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
     let mut body = String::new();
     let _ = writeln!(
         body,
+        "<p class=\"answer\" id=\"answer\">{}</p>",
+        escape(&run_answer(summary))
+    );
+    let _ = writeln!(
+        body,
         "<h1>{}</h1>\n<p class=\"meta\">seed {} · simulated {}{} · fleetsim {} · tables in {}</p>",
         escape(&summary.scenario),
         summary.seed,
@@ -169,6 +182,35 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
     page(&format!("fleetsim: {}", summary.scenario), &body)
 }
 
+/// What a run came to, in one sentence: jobs done and waiting, waiting time, utilization.
+fn run_answer(summary: &Summary) -> String {
+    let jobs = &summary.jobs;
+    let waiting = jobs.queued + jobs.unschedulable;
+    let still = match (waiting, jobs.unschedulable) {
+        (0, _) => "none still waiting".to_owned(),
+        (n, 0) => format!("{n} still waiting"),
+        (n, u) => format!("{n} still waiting ({u} of them unschedulable)"),
+    };
+    let mut others = String::new();
+    for (count, what) in [
+        (jobs.running, "still running"),
+        (jobs.failed, "failed"),
+        (jobs.unmatched, "unmatched"),
+    ] {
+        if count > 0 {
+            others.push_str(&format!(", {count} {what}"));
+        }
+    }
+    format!(
+        "{}: {} of {} jobs completed{others}, {still}; started jobs waited {} at p95; GPU utilization {} of the capacity up.",
+        summary.scenario,
+        jobs.completed,
+        jobs.submitted,
+        duration(summary.waiting_s.p95),
+        percent(summary.gpu_utilization.overall)
+    )
+}
+
 /// Headline cards: the numbers a reader looks for first.
 fn headline_section(body: &mut String, summary: &Summary) {
     body.push_str("<h2 id=\"headline\">Headline numbers</h2>\n<div class=\"cards\">\n");
@@ -189,17 +231,7 @@ fn headline_section(body: &mut String, summary: &Summary) {
         &format!("{:.1}", summary.gpu_hours.down),
         "GPU-hours down (nodes and clusters lost)",
     );
-    card(body, &jobs.submitted.to_string(), "jobs submitted");
-    card(body, &jobs.completed.to_string(), "completed");
-    card(body, &jobs.running.to_string(), "still running");
-    card(
-        body,
-        &(jobs.queued + jobs.unschedulable).to_string(),
-        "still waiting",
-    );
-    card(body, &jobs.unschedulable.to_string(), "unschedulable");
-    card(body, &jobs.unmatched.to_string(), "unmatched");
-    card(body, &jobs.failed.to_string(), "failed");
+    job_cards(body, jobs);
     card(body, &duration(summary.waiting_s.p50), "waiting, median");
     card(body, &duration(summary.waiting_s.p95), "waiting, p95");
     card(
@@ -225,6 +257,21 @@ fn headline_section(body: &mut String, summary: &Summary) {
         "GPU-hours lost to restarts",
     );
     body.push_str("</div>\n");
+}
+
+/// The jobs submitted, then cards that partition them: each job is counted in exactly one.
+fn job_cards(body: &mut String, jobs: &JobCounts) {
+    card(body, &jobs.submitted.to_string(), "jobs submitted");
+    card(body, &jobs.completed.to_string(), "completed");
+    card(body, &jobs.running.to_string(), "still running");
+    card(body, &jobs.queued.to_string(), "still waiting, schedulable");
+    card(
+        body,
+        &jobs.unschedulable.to_string(),
+        "still waiting, unschedulable",
+    );
+    card(body, &jobs.unmatched.to_string(), "unmatched");
+    card(body, &jobs.failed.to_string(), "failed");
 }
 
 /// Validation warnings and the reasons jobs are still unschedulable; nothing when there are none.
@@ -310,7 +357,8 @@ fn namespaces_section(body: &mut String, summary: &Summary) {
                 escape(namespace),
                 team.jobs.submitted.to_string(),
                 team.jobs.completed.to_string(),
-                (team.jobs.queued + team.jobs.unschedulable).to_string(),
+                team.jobs.queued.to_string(),
+                team.jobs.unschedulable.to_string(),
                 format!("{:.1}", team.gpu_hours),
                 duration(team.waiting_s.p50),
                 duration(team.waiting_s.p95),
@@ -325,7 +373,8 @@ fn namespaces_section(body: &mut String, summary: &Summary) {
                 "namespace",
                 "jobs",
                 "completed",
-                "still waiting",
+                "waiting, schedulable",
+                "waiting, unschedulable",
                 "GPU-h used",
                 "waiting p50",
                 "waiting p95",
@@ -425,9 +474,18 @@ fn waiting_section(body: &mut String, summary: &Summary) {
 }
 
 /// The report of an experiment: its description and the policy curves.
-pub(crate) fn experiment_report(description: &serde_json::Value, figures: &[Figure]) -> String {
+pub(crate) fn experiment_report(
+    description: &serde_json::Value,
+    rows: &[PolicyRow],
+    figures: &[Figure],
+) -> String {
     let name = description["experiment"].as_str().unwrap_or("experiment");
     let mut body = String::new();
+    let _ = writeln!(
+        body,
+        "<p class=\"answer\" id=\"answer\">{}</p>",
+        escape(&best_policies(rows))
+    );
     let _ = writeln!(body, "<h1>Experiment: {}</h1>", escape(name));
     let list = |key: &str| -> String {
         description[key].as_array().map_or(String::new(), |items| {
@@ -448,79 +506,44 @@ pub(crate) fn experiment_report(description: &serde_json::Value, figures: &[Figu
         list("seeds"),
         escape(description["fleetsim_version"].as_str().unwrap_or("")),
     );
+    body.push_str("<h2 id=\"summary\">Summary</h2>\n");
+    let _ = writeln!(
+        body,
+        "<p>Means over seeds: GPUs allocated when the first pod could not be placed (over the seeds where one could not), GPUs allocated and fragmented when the last pod arrived, GPUs left unallocated at {FIXED_LOAD_PCT:.0} % arrived demand, and pods that could not be placed.</p>"
+    );
+    let table_rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                escape(&r.workload),
+                escape(&r.policy),
+                r.seeds.to_string(),
+                r.allocated_first_failure_pct
+                    .map_or("–".to_owned(), |v| format!("{v:.2}")),
+                format!("{:.2}", r.allocated_end_pct),
+                r.unallocated_at_load_pct
+                    .map_or("–".to_owned(), |v| format!("{v:.2}")),
+                format!("{:.2}", r.fragment_end_pct),
+                format!("{:.1}", r.pods_failed),
+            ]
+        })
+        .collect();
+    body.push_str(&table(
+        &[
+            "pod list",
+            "policy",
+            "seeds",
+            "GPUs allocated at the first failed pod (%)",
+            "GPUs allocated at the end (%)",
+            "unallocated at 100 % arrived (%)",
+            "fragmented at the end (%)",
+            "pods failed",
+        ],
+        &table_rows,
+    ));
     body.push_str("<h2 id=\"figures\">Figures</h2>\n");
     body.push_str(&figures_html(figures));
     page(&format!("fleetsim experiment: {name}"), &body)
-}
-
-/// Most cells the report's tables list.
-const MAX_TABLE_CELLS: usize = 500;
-
-/// The report of a sweep: what was swept, the figures, and per reported metric a table of
-/// every cell's mean and interval.
-pub(crate) fn sweep_report(data: &crate::figures::SweepData, figures: &[Figure]) -> String {
-    let description = &data.description;
-    let mut body = String::new();
-    let _ = writeln!(body, "<h1>Sweep: {}</h1>", escape(&data.name));
-    let text = |key: &str| {
-        description[key]
-            .as_str()
-            .map_or_else(|| description[key].to_string(), str::to_owned)
-    };
-    let _ = writeln!(
-        body,
-        "<p class=\"meta\">base scenario {} · {} cells × {} replications · seed {} · fleetsim {}</p>",
-        escape(&text("scenario")),
-        escape(&text("n_cells")),
-        escape(&text("replications")),
-        escape(&text("seed")),
-        escape(&text("fleetsim_version")),
-    );
-    body.push_str("<h2 id=\"axes\">Axes</h2>\n");
-    let axis_rows: Vec<Vec<String>> = data
-        .axes
-        .iter()
-        .map(|axis| vec![escape(&axis.name), escape(&axis.labels.join(", "))])
-        .collect();
-    body.push_str(&table(&["axis", "values"], &axis_rows));
-    body.push_str("<h2 id=\"figures\">Figures</h2>\n");
-    body.push_str(
-        "<p>Each point is the mean over the replications of a cell; the bar is the 95 % confidence interval of that mean (Student's t).</p>\n",
-    );
-    body.push_str(&figures_html(figures));
-    for metric in &data.report_metrics {
-        let _ = writeln!(body, "<h2>{}</h2>", escape(metric));
-        let mut header: Vec<&str> = data.axes.iter().map(|a| a.name.as_str()).collect();
-        header.extend(["n", "mean", "95 % interval"]);
-        let rows: Vec<Vec<String>> = data
-            .cells
-            .iter()
-            .take(MAX_TABLE_CELLS)
-            .map(|(&cell, labels)| {
-                let mut row: Vec<String> = labels.iter().map(|l| escape(l)).collect();
-                match data.stats.get(&(cell, metric.clone())) {
-                    Some(stat) => {
-                        row.push(stat.n.to_string());
-                        row.push(format!("{:.4}", stat.mean));
-                        row.push(stat.ci95.map_or_else(String::new, |(low, high)| {
-                            format!("{low:.4} – {high:.4}")
-                        }));
-                    }
-                    None => row.extend([String::new(), String::new(), String::new()]),
-                }
-                row
-            })
-            .collect();
-        body.push_str(&table(&header, &rows));
-        if data.cells.len() > MAX_TABLE_CELLS {
-            let _ = writeln!(
-                body,
-                "<p>The first {MAX_TABLE_CELLS} of {} cells; <code>stats.csv</code> has them all.</p>",
-                data.cells.len()
-            );
-        }
-    }
-    page(&format!("fleetsim sweep: {}", data.name), &body)
 }
 
 #[cfg(test)]
@@ -533,6 +556,32 @@ mod tests {
             escape(r#"<a href="x">Tom & 'Jerry'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn job_cards_count_each_job_once() {
+        // 20 jobs: 10 completed, 2 running, 1 queued, 5 unschedulable, 1 unmatched, 1 failed.
+        // The cards after "jobs submitted" must add up to 20; counting the unschedulable both
+        // as waiting and as unschedulable gave 25.
+        let jobs = JobCounts {
+            submitted: 20,
+            completed: 10,
+            running: 2,
+            queued: 1,
+            unschedulable: 5,
+            unmatched: 1,
+            failed: 1,
+        };
+        let mut body = String::new();
+        job_cards(&mut body, &jobs);
+        let values: Vec<u64> = body
+            .split("<div class=\"value\">")
+            .skip(1)
+            .map(|rest| rest.split('<').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(values[0], 20);
+        assert_eq!(values[1..].iter().sum::<u64>(), 20, "{body}");
+        assert_eq!(values[1..], [10, 2, 1, 5, 1, 1]);
     }
 
     #[test]

@@ -19,14 +19,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod answer;
 mod balance;
 mod budget;
 pub mod compare;
 mod digest;
 mod error;
+mod experiment_summary;
 mod faults;
 mod figures;
 mod html;
+mod html_sweep;
 mod load;
 mod metrics;
 mod names;
@@ -49,8 +52,9 @@ pub use budget::NamespaceBudget;
 pub use digest::{DigestSink, JobTimes, RunDigest};
 pub use error::Error;
 pub use faults::{FaultCosts, Faults, Preemptions, RecoveryTimes};
+pub use html_sweep::plan_report;
 pub use report::{Rendered, render_experiment, render_run, render_sweep};
-pub use stats::Estimate;
+pub use stats::{Estimate, INTERVAL_METHOD};
 pub use summary::{
     Distribution, GpuHours, JobCounts, MemberPods, RunMeta, Summary, Utilization, nearest_rank,
 };

@@ -94,7 +94,8 @@ pub fn render_run(dir: &Path) -> Result<Rendered, Error> {
 pub fn render_experiment(dir: &Path) -> Result<Rendered, Error> {
     let description = read_json(&dir.join("experiment.json"))?;
     let figures = figures::policy_curves(dir)?;
-    let page = html::experiment_report(&description, &figures);
+    let rows = crate::experiment_summary::policy_rows(dir)?;
+    let page = html::experiment_report(&description, &rows, &figures);
     write(dir, &figures, &page)
 }
 
@@ -104,7 +105,7 @@ pub fn render_sweep(dir: &Path) -> Result<Rendered, Error> {
     let description = read_json(&dir.join("sweep.json"))?;
     let data = figures::load_sweep(dir, description)?;
     let figures = figures::sweep_figures(&data)?;
-    let page = html::sweep_report(&data, &figures);
+    let page = crate::html_sweep::sweep_report(&data, &figures);
     write(dir, &figures, &page)
 }
 

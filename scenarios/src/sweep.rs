@@ -17,6 +17,7 @@ use crate::check::Checker;
 use crate::error::{Error, Position};
 use crate::metric::{Group, MetricKey, MetricKind};
 use crate::patch::{FieldPath, Patch, PatchOp};
+use crate::plan::{Constraint, ConstraintSpec, read_constraint};
 use crate::spec::Text;
 use crate::tree::{Node, NodeKind, Number};
 use crate::validate::Scenario;
@@ -69,6 +70,10 @@ pub struct SweepSpec {
     /// The axes.
     #[serde(default)]
     pub axes: Vec<AxisSpec>,
+    /// What the sweep asks: constraints shaped as a plan's `objective` entries. The report
+    /// opens with which cells meet them and draws each target on its metric's figures.
+    #[serde(default)]
+    pub target: Vec<ConstraintSpec>,
 }
 
 /// One axis as written: exactly one of `values`, `variants` or `conditions`.
@@ -127,6 +132,8 @@ pub struct Sweep {
     pub metrics: Vec<MetricKey>,
     /// Metrics the report draws.
     pub report_metrics: Vec<MetricKey>,
+    /// What the sweep asks (its `target`); the report answers it.
+    pub targets: Vec<Constraint>,
 }
 
 /// One axis.
@@ -335,6 +342,17 @@ pub fn load_sweep_str(text: &str, file: &Path, seed: Option<u64>) -> Result<Swee
             MetricKey::new(MetricKind::GpuUtilization, Group::All, None),
         ];
     }
+    let targets = spec
+        .target
+        .iter()
+        .enumerate()
+        .map(|(idx, c)| read_constraint(&ck, &base.names, c, format!("target[{idx}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    for target in &targets {
+        if !report_metrics.contains(&target.metric) {
+            report_metrics.push(target.metric.clone());
+        }
+    }
     for key in &report_metrics {
         if !metrics.contains(key) {
             metrics.push(key.clone());
@@ -383,6 +401,7 @@ pub fn load_sweep_str(text: &str, file: &Path, seed: Option<u64>) -> Result<Swee
         axes,
         metrics,
         report_metrics,
+        targets,
     })
 }
 

@@ -161,7 +161,7 @@ pub enum Command {
     /// on an experiment folder, its policy curves; on a sweep folder, its metrics against its
     /// axes.
     #[command(
-        after_help = "Reads summary.json, run.json and the tables (Parquet or CSV) of a run folder, means.csv and\nexperiment.json of an experiment folder, or stats.csv and sweep.json of a sweep folder; writes figures/*.svg and report.html into it, each whole.\nExit code 2 when a file is missing or unreadable.\n\nExample:\n  fleetsim report out/quickstart"
+        after_help = "Reads summary.json, run.json and the tables (Parquet or CSV) of a run folder, means.csv,\nruns.csv and experiment.json of an experiment folder, or stats.csv and sweep.json of a sweep folder; writes figures/*.svg and report.html into it, each whole.\nExit code 2 when a file is missing or unreadable.\n\nExample:\n  fleetsim report out/quickstart"
     )]
     Report {
         /// The run or experiment folder.
@@ -202,7 +202,7 @@ pub enum Command {
     /// Finds the cheapest change (nodes added, quota set) that meets a service objective under
     /// every condition.
     #[command(
-        after_help = "Writes into --out: plan.json (the recommendation, the objective at it and one step below it),\nrecommendation.txt (what is printed), points.csv (every point evaluated), runs.parquet (every run behind them), run.json.\n\nExample:\n  fleetsim plan examples/plans/federated-quota.yaml --out out/federated-quota"
+        after_help = "Writes into --out: plan.json (the recommendation, the objective at it and one step below it),\nrecommendation.txt (what is printed, the answer first), report.html (the same as a page), points.csv (every point evaluated), runs.parquet (every run behind them), run.json.\n\nExample:\n  fleetsim plan examples/plans/federated-quota.yaml --out out/federated-quota"
     )]
     Plan {
         /// The plan file (YAML, docs/sweeps.md).
@@ -385,7 +385,7 @@ fn run_plan(
     if !quiet {
         print!("{}", outcome.text);
         println!(
-            "results in {}: plan.json, recommendation.txt, points.csv, runs.parquet",
+            "results in {}: plan.json, recommendation.txt, report.html, points.csv, runs.parquet",
             config.out.display()
         );
     }

@@ -251,6 +251,9 @@ pub struct CellResult {
     pub allocated_milli: u64,
     /// Cluster fragmentation at the end, milli-GPU.
     pub fragment_milli: f64,
+    /// Allocated GPU when the first pod failed, milli-GPU: how full the cluster got before it
+    /// turned a pod away; `None` when none failed.
+    pub first_failure_allocated_milli: Option<u64>,
 }
 
 /// The arrival order of one seed: indices into `list.pods`. The name-sorted list is shuffled;
@@ -365,6 +368,7 @@ pub fn run_cell(
     let mut allocation = Bins::new();
     let mut fragmentation = Bins::new();
     let (mut arrived, mut allocated, mut n_failed) = (0u64, 0u64, 0u64);
+    let mut first_failure = None;
     for &idx in &order {
         let pod = &list.pods[idx as usize];
         arrived += pod.request.gpu.total_milli();
@@ -373,7 +377,10 @@ pub fn run_cell(
                 fragment.refresh(&member, node);
                 allocated += pod.request.gpu.total_milli();
             }
-            None => n_failed += 1,
+            None => {
+                first_failure.get_or_insert(allocated);
+                n_failed += 1;
+            }
         }
         let x = round_half_even(u128::from(arrived) * 100, u128::from(capacity)) as usize;
         let y =
@@ -393,6 +400,7 @@ pub fn run_cell(
         arrived_milli: arrived,
         allocated_milli: allocated,
         fragment_milli: fragment.total,
+        first_failure_allocated_milli: first_failure,
     })
 }
 

@@ -159,6 +159,7 @@ fn write_runs(
         "arrived_pct",
         "gpu_allocation_pct",
         "fragment_pct",
+        "first_failure_gpu_allocation_pct",
     ])
     .map_err(fail)?;
     let capacity = cluster.capacity_milli as f64;
@@ -172,6 +173,10 @@ fn write_runs(
             format!("{:.4}", cell.arrived_milli as f64 * 100.0 / capacity),
             format!("{:.4}", cell.allocated_milli as f64 * 100.0 / capacity),
             format!("{:.4}", cell.fragment_milli * 100.0 / capacity),
+            cell.first_failure_allocated_milli
+                .map_or_else(String::new, |a| {
+                    format!("{:.4}", a as f64 * 100.0 / capacity)
+                }),
         ])
         .map_err(fail)?;
     }

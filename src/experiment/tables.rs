@@ -140,6 +140,7 @@ mod tests {
             arrived_milli: 0,
             allocated_milli: 0,
             fragment_milli: 0.0,
+            first_failure_allocated_milli: None,
         }
     }
 

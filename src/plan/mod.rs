@@ -9,11 +9,12 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use reports::Estimate;
 use reports::{ColumnType, TableFormat, TableWriter, Value};
-use scenarios::plan::{DimensionKind, Plan};
+use scenarios::plan::{Bound, Constraint, DecideBy, DimensionKind, Plan};
 use serde_json::json;
 
-pub use search::{Evaluation, SearchResult, Status};
+pub use search::{Evaluation, Judgement, SearchResult, Status};
 
 use crate::sweep::store::{output_error, to_json, write_atomically};
 use crate::{OutputDir, RunError};
@@ -47,8 +48,9 @@ pub struct PlanOutcome {
     pub n_runs: usize,
 }
 
-/// Loads the plan, searches, and writes `plan.json`, `recommendation.txt`, `points.csv`,
-/// `runs.parquet` and `run.json` into `config.out`. `progress(points, runs)` is called as
+/// Loads the plan, searches, and writes `plan.json`, `recommendation.txt`, `report.html`
+/// (the same text, its answer first), `points.csv`, `runs.parquet` and `run.json` into
+/// `config.out`. `progress(points, runs)` is called as
 /// runs finish.
 pub fn run_plan(
     config: &PlanConfig,
@@ -70,6 +72,8 @@ pub fn run_plan(
         &to_json(&plan_json(&plan, &result))?,
     )?;
     write_atomically(&dir.join("recommendation.txt"), text.as_bytes())?;
+    let page = reports::plan_report(&file_name(&plan.file), &text);
+    write_atomically(&dir.join("report.html"), page.as_bytes())?;
     write_points(&dir.join("points.csv"), &plan, &result)?;
     write_runs(&dir.join("runs.parquet"), &plan, &result)?;
     let wall_seconds = started.elapsed().as_secs_f64();
@@ -244,10 +248,84 @@ fn judgement_lines(out: &mut String, plan: &Plan, evaluation: &Evaluation, inden
         );
         let _ = writeln!(
             out,
-            "{indent}{} under {condition}: mean {}, {interval} → {verdict}",
+            "{indent}{} under {condition}: mean {}, {interval}; {} → {verdict}",
             constraint.describe(),
-            number(estimate.mean)
+            number(estimate.mean),
+            tested(plan, constraint, estimate, j)
         );
+    }
+}
+
+/// What was compared with the target: `tested: upper 95 % bound 3400 ≤ 3600`.
+fn tested(plan: &Plan, constraint: &Constraint, estimate: Estimate, j: &Judgement) -> String {
+    let judged = j.judged.unwrap_or(estimate.mean);
+    let what = match (plan.decide_by, estimate.ci95, constraint.bound) {
+        (DecideBy::Ci95, Some(_), Bound::AtMost(_)) => "upper 95 % bound",
+        (DecideBy::Ci95, Some(_), Bound::AtLeast(_)) => "lower 95 % bound",
+        _ => "mean",
+    };
+    let sign = match (constraint.bound, j.met) {
+        (Bound::AtMost(_), true) => "≤",
+        (Bound::AtMost(_), false) => ">",
+        (Bound::AtLeast(_), true) => "≥",
+        (Bound::AtLeast(_), false) => "<",
+    };
+    format!(
+        "tested: {what} {} {sign} {}",
+        number(judged),
+        number(constraint.effective_target())
+    )
+}
+
+/// The answer in one sentence, the first line of the recommendation.
+fn answer_sentence(plan: &Plan, result: &SearchResult, values: &[String]) -> String {
+    let recommendation = &result.recommendation;
+    let objective: Vec<String> = plan.constraints.iter().map(|c| c.describe()).collect();
+    let objective = objective.join(" and ");
+    let conditions: Vec<String> = plan.conditions.iter().map(|c| c.label()).collect();
+    let judged_by = match plan.decide_by {
+        DecideBy::Ci95 => {
+            "the pessimistic end of each 95 % interval (upper for at most, lower for at least)"
+        }
+        DecideBy::Mean => "the mean",
+    };
+    let first_failure = || {
+        recommendation
+            .judgements
+            .iter()
+            .find(|j| !j.met)
+            .map_or_else(String::new, |j| {
+                let constraint = &plan.constraints[j.constraint];
+                let condition = plan.conditions[j.condition].label();
+                match j.estimate {
+                    Some(estimate) => format!(
+                        " ({} under {condition}: {})",
+                        constraint.metric,
+                        tested(plan, constraint, estimate, j).trim_start_matches("tested: ")
+                    ),
+                    None => format!(" ({} under {condition}: no value)", constraint.metric),
+                }
+            })
+    };
+    match result.status {
+        Status::Met => format!(
+            "Answer: {} (cost {}) is the cheapest change that meets {objective} under every condition ({}), judged by {judged_by}.",
+            values.join(", "),
+            number(recommendation.cost),
+            conditions.join(", ")
+        ),
+        Status::Unreachable => format!(
+            "Answer: nothing within the dimensions' ranges meets {objective} under every condition: even {} (cost {}) does not{}.",
+            values.join(", "),
+            number(recommendation.cost),
+            first_failure()
+        ),
+        Status::Conflict => format!(
+            "Answer: no point meets {objective} together: {} (cost {}) meets those more capacity helps with and fails another{}.",
+            values.join(", "),
+            number(recommendation.cost),
+            first_failure()
+        ),
     }
 }
 
@@ -256,6 +334,13 @@ fn recommendation_text(plan: &Plan, result: &SearchResult) -> String {
     let mut out = String::new();
     let recommendation = &result.recommendation;
     let conditions: Vec<String> = plan.conditions.iter().map(|c| c.label()).collect();
+    let values: Vec<String> = plan
+        .dimensions
+        .iter()
+        .zip(&recommendation.values)
+        .map(|(d, v)| format!("{} = {v}", d.name))
+        .collect();
+    let _ = writeln!(out, "{}", answer_sentence(plan, result, &values));
     let _ = writeln!(
         out,
         "plan {} on {}: {} replications per condition, conditions: {}",
@@ -264,12 +349,6 @@ fn recommendation_text(plan: &Plan, result: &SearchResult) -> String {
         plan.replications,
         conditions.join(", ")
     );
-    let values: Vec<String> = plan
-        .dimensions
-        .iter()
-        .zip(&recommendation.values)
-        .map(|(d, v)| format!("{} = {v}", d.name))
-        .collect();
     match result.status {
         Status::Met => {
             let _ = writeln!(

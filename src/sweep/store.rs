@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use scenarios::plan::Bound;
 use scenarios::sweep::Sweep;
 use serde::{Deserialize, Serialize};
 
@@ -71,6 +72,22 @@ pub struct SweepDescription {
     pub metrics: Vec<String>,
     /// Metrics the report draws.
     pub report_metrics: Vec<String>,
+    /// What the sweep asks (its `target`); absent when it asks nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target: Vec<TargetDescription>,
+}
+
+/// One target in `sweep.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TargetDescription {
+    /// The metric, as in `stats.csv`'s `metric` column.
+    pub metric: String,
+    /// `at_most` or `at_least`.
+    pub bound: String,
+    /// The target as written.
+    pub value: f64,
+    /// The target once the margin tightens it: what a cell is judged against.
+    pub effective: f64,
 }
 
 /// One axis in `sweep.json`.
@@ -138,6 +155,22 @@ impl SweepDescription {
                 .report_metrics
                 .iter()
                 .map(ToString::to_string)
+                .collect(),
+            target: sweep
+                .targets
+                .iter()
+                .map(|t| {
+                    let (bound, value) = match t.bound {
+                        Bound::AtMost(v) => ("at_most", v),
+                        Bound::AtLeast(v) => ("at_least", v),
+                    };
+                    TargetDescription {
+                        metric: t.metric.to_string(),
+                        bound: bound.to_owned(),
+                        value,
+                        effective: t.effective_target(),
+                    }
+                })
                 .collect(),
         }
     }

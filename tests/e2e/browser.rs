@@ -1,12 +1,14 @@
 //! report.html in a real browser: the quickstart's report loaded in headless Chromium shows no
 //! console message, makes no network request, and has every figure in its DOM; a screenshot
-//! is taken.
+//! is taken. The reports of a small run, sweep and plan each open with their answer: it is the
+//! first element of the body, so the first screen shows it.
 //!
 //! Needs Chromium (`/usr/bin/chromium`, or the path in `FLEETSIM_CHROMIUM`). Without it the
 //! test says so and passes, unless `FLEETSIM_REQUIRE_CHROMIUM=1` (set by `.ci/run`), when a
 //! missing browser fails it.
 
 use crate::common;
+use crate::common::{constant_stream_scenario, fleetsim_ok, stream_plan};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -204,4 +206,97 @@ fn the_quickstart_report_renders_offline_without_console_messages() {
     if let Some(keep) = std::env::var_os("FLEETSIM_KEEP_SCREENSHOT") {
         std::fs::copy(&screenshot, keep).unwrap();
     }
+}
+
+/// The body of a page as Chromium serialized it, from its first element on.
+fn body_of(dom: &str) -> &str {
+    let start = dom.find("<body>").expect("a body") + "<body>".len();
+    dom[start..].trim_start()
+}
+
+/// Loads `report` in Chromium, checks its body opens with the answer paragraph starting with
+/// `answer`, and takes a screenshot of the first screen.
+fn assert_answer_first(browser: &Path, report: &Path, answer: &str) {
+    let loaded = open(browser, report, &["--dump-dom".to_owned()]);
+    assert_eq!(console_lines(&loaded.stderr), Vec::<&str>::new());
+    let body = body_of(&loaded.stdout);
+    let opening = format!("<p class=\"answer\" id=\"answer\">{answer}");
+    assert!(
+        body.starts_with(&opening),
+        "{} does not open with {opening:?}: {}",
+        report.display(),
+        &body[..body.len().min(300)]
+    );
+    let screenshot = report.with_extension("png");
+    open(
+        browser,
+        report,
+        &[
+            format!("--screenshot={}", screenshot.display()),
+            "--window-size=1280,800".to_owned(),
+        ],
+    );
+    let png = std::fs::read(&screenshot).unwrap();
+    assert_eq!(png_size(&png), (1280, 800));
+    // A blank screen compresses to about 1 kB; a screen with text takes several.
+    assert!(png.len() > 4_000, "{} bytes", png.len());
+}
+
+#[test]
+fn run_sweep_and_plan_reports_open_with_the_answer() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    // The constant stream of tests/e2e/common.rs: 11 nodes are the fewest with no job
+    // waiting, 7 more than the 4 the plan starts from (at 3 a node, cost 21).
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("stream.yaml"), constant_stream_scenario(120, 4)).unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+
+    std::fs::write(dir.join("eleven.yaml"), constant_stream_scenario(120, 11)).unwrap();
+    fleetsim_ok(&[
+        "run",
+        &path("eleven.yaml"),
+        "--out",
+        &path("run"),
+        "--quiet",
+    ]);
+    assert_answer_first(
+        &browser,
+        &dir.join("run/report.html"),
+        "constant-stream: 120 of 120 jobs completed, none still waiting; started jobs waited 0.0 s at p95;",
+    );
+
+    std::fs::write(
+        dir.join("sweep.yaml"),
+        "scenario: stream.yaml\nreplications: 2\naxes:\n  - {name: nodes, path: \"clusters[name=c1].node_pools[0].count\", values: [10, 11]}\ntarget:\n  - {metric: wait_p95_s, at_most: 60s}\n",
+    )
+    .unwrap();
+    fleetsim_ok(&[
+        "sweep",
+        &path("sweep.yaml"),
+        "--out",
+        &path("sweep"),
+        "--quiet",
+    ]);
+    assert_answer_first(
+        &browser,
+        &dir.join("sweep/report.html"),
+        "nodes = 11 is the smallest value that keeps wait_p95_s at most 60.0 s in every cell",
+    );
+
+    std::fs::write(dir.join("plan.yaml"), stream_plan(1, "mean", 8)).unwrap();
+    fleetsim_ok(&[
+        "plan",
+        &path("plan.yaml"),
+        "--out",
+        &path("plan"),
+        "--quiet",
+    ]);
+    assert_answer_first(
+        &browser,
+        &dir.join("plan/report.html"),
+        "Answer: added = 7 (cost 21) is the cheapest change that meets wait_p95_s ≤ 60",
+    );
 }

@@ -65,6 +65,23 @@ pub fn constant_stream_scenario(n_jobs: u32, n_nodes: u32) -> String {
     text
 }
 
+/// A plan on `stream.yaml` (a [`constant_stream_scenario`] with 4 nodes): 8-GPU nodes at 3
+/// a node added to c1, up to `max`, until p95 waiting is at most 60 s.
+pub fn stream_plan(replications: u32, decide_by: &str, max: u32) -> String {
+    format!(
+        "scenario: stream.yaml
+replications: {replications}
+decide_by: {decide_by}
+shapes:
+  gpu8: {{cpu: \"96\", memory: 1Ti, gpus: 8, gpu_model: H100, cost: 3}}
+dimensions:
+  - {{name: added, add_nodes: {{shape: gpu8, clusters: [c1]}}, max: {max}}}
+objective:
+  - {{metric: wait_p95_s, at_most: 60s}}
+"
+    )
+}
+
 /// Runs the binary with `args`.
 pub fn fleetsim(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_fleetsim"))

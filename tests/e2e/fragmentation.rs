@@ -46,6 +46,50 @@ fn tiny(dir: &Path, policies: &str, target_pct: u32) -> PathBuf {
     )
 }
 
+#[test]
+fn the_allocation_at_the_first_failed_pod_is_recorded() {
+    // One node with one GPU and two one-GPU pods, 200 % of capacity as the target, so neither
+    // is dropped: whichever comes first is placed (100 % allocated), the other fails then.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(
+        dir,
+        "nodes.csv",
+        "sn,cpu_milli,memory_mib,gpu,model\nnode-a,8000,16384,1,A\n",
+    );
+    write(
+        dir,
+        "pods.csv",
+        "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n\
+         pod-1,1000,1024,1,1000,,LS,Running,0,10,0\n\
+         pod-2,1000,1024,1,1000,,LS,Running,0,10,0\n",
+    );
+    let experiment = write(
+        dir,
+        "experiment.yaml",
+        "experiment: fragmentation\nnodes: nodes.csv\npod_lists: [pods.csv]\npolicies: [FGD]\nseeds: [1, 2]\ntarget_pct: 200\n",
+    );
+    let out = dir.join("out");
+    let output = run(&experiment, &out, "1");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    for line in runs.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        // pods, pods_failed, arrived, allocated, ..., allocated at the first failure.
+        assert_eq!(fields[3..7], ["2", "1", "200.0000", "100.0000"], "{line}");
+        assert_eq!(fields.last(), Some(&"100.0000"), "{line}");
+    }
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("<td>FGD</td><td>2</td><td>100.00</td><td>100.00</td>"),
+        "{report}"
+    );
+}
+
 fn run(experiment: &Path, out: &Path, threads: &str) -> Output {
     fleetsim(&[
         "--quiet",
@@ -101,6 +145,15 @@ fn a_tiny_cluster_worked_by_hand() {
         runs.lines()
             .skip(1)
             .all(|l| l.contains(",2,0,100.0000,100.0000,")),
+        "{runs}"
+    );
+    // No pod failed, so no run has an allocation at its first failure.
+    assert!(
+        runs.lines()
+            .next()
+            .unwrap()
+            .ends_with(",first_failure_gpu_allocation_pct")
+            && runs.lines().skip(1).all(|l| l.ends_with(',')),
         "{runs}"
     );
     // Same tables whatever the thread count.

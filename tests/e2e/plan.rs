@@ -5,7 +5,7 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{constant_stream_scenario, fleetsim_ok};
+use crate::common::{constant_stream_scenario, fleetsim_ok, stream_plan};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -32,20 +32,7 @@ fn the_planner_finds_the_node_count_worked_out_by_hand() {
     // least 200 s, so p95 waiting exceeds 60 s. The base has 4 nodes: 7 must be added.
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path(), "stream.yaml", &constant_stream_scenario(120, 4));
-    let file = write(
-        tmp.path(),
-        "plan.yaml",
-        "scenario: stream.yaml
-replications: 1
-decide_by: mean
-shapes:
-  gpu8: {cpu: \"96\", memory: 1Ti, gpus: 8, gpu_model: H100, cost: 3}
-dimensions:
-  - {name: added, add_nodes: {shape: gpu8, clusters: [c1]}, max: 16}
-objective:
-  - {metric: wait_p95_s, at_most: 60s}
-",
-    );
+    let file = write(tmp.path(), "plan.yaml", &stream_plan(1, "mean", 16));
     let out = tmp.path().join("out");
     let (json, stdout) = plan(&file, &out);
     assert_eq!(json["status"], "met");
@@ -66,6 +53,40 @@ objective:
     let runs = common::read_parquet(&out.join("runs.parquet"));
     assert_eq!(runs.height(), points.len());
     assert_eq!(json["points_evaluated"].as_u64(), Some(points.len() as u64));
+}
+
+#[test]
+fn the_recommendation_opens_with_the_answer_and_names_the_bound_tested() {
+    // The case above, judged by the interval over two replications. The jobs are listed, not
+    // drawn, so both replications agree and every interval has zero width: 7 nodes added
+    // (cost 21) give waits of 0, and one step below, waits of at least 200 s > 60 s.
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "stream.yaml", &constant_stream_scenario(120, 4));
+    let file = write(tmp.path(), "plan.yaml", &stream_plan(2, "ci95", 16));
+    let out = tmp.path().join("out");
+    let (json, stdout) = plan(&file, &out);
+    assert_eq!(json["recommendation"]["values"]["added"], 7);
+    let first = stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "Answer: added = 7 (cost 21) is the cheapest change that meets wait_p95_s ≤ 60 under every condition (nominal)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("tested: upper 95 % bound 0 ≤ 60 → met"),
+        "{stdout}"
+    );
+    let below = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("one step below"))
+        .nth(1)
+        .unwrap();
+    assert!(below.contains("tested: upper 95 % bound "), "{below}");
+    assert!(below.ends_with(" > 60 → NOT met"), "{below}");
+    let written = std::fs::read_to_string(out.join("recommendation.txt")).unwrap();
+    assert!(stdout.starts_with(&written), "{written}");
+    assert!(written.starts_with(first));
 }
 
 #[test]

@@ -291,6 +291,34 @@ fn metrics_of_a_constant_stream_are_the_hand_worked_ones() {
 }
 
 #[test]
+fn the_report_opens_with_the_answer_to_the_target() {
+    // As above: with 10 nodes p95 waiting is at least 200 s, with 11 or 12 no job waits, and
+    // both replications agree (zero-width intervals). The smallest count keeping p95 waiting
+    // at most 60 s is 11.
+    let scenario = constant_stream_scenario(120, 10);
+    let sweep_text = "scenario: fleet.yaml\nreplications: 2\naxes:\n  - {name: nodes, path: \"clusters[name=c1].node_pools[0].count\", values: [10, 11, 12]}\ntarget:\n  - {metric: wait_p95_s, at_most: 60s}\n";
+    let (tmp, sweep_file) = setup(&scenario, sweep_text);
+    let out = tmp.path().join("out");
+    sweep(&sweep_file, &out, &[]);
+    let html = String::from_utf8(bytes(&out.join("report.html"))).unwrap();
+    let body = &html[html.find("<body>").unwrap() + "<body>".len()..];
+    let first = body.trim_start();
+    assert!(
+        first.starts_with(
+            "<p class=\"answer\" id=\"answer\">nodes = 11 is the smallest value that keeps wait_p95_s at most 60.0 s in every cell: wait_p95_s upper 95 % bound 0.0 s. At nodes = 10 it fails (wait_p95_s upper 95 % bound "
+        ),
+        "{}",
+        &first[..400.min(first.len())]
+    );
+    // The target is drawn, labelled, on the metric's figure.
+    let figure = String::from_utf8(bytes(&out.join("figures/wait_p95_s-by-nodes.svg"))).unwrap();
+    assert!(figure.contains(">\ntarget ≤ 60.0 s\n</text>"), "{figure}");
+    let description: serde_json::Value =
+        serde_json::from_slice(&bytes(&out.join("sweep.json"))).unwrap();
+    assert_eq!(description["target"][0]["effective"], 60.0);
+}
+
+#[test]
 fn a_cell_without_changes_is_the_scenario_run_with_its_seed() {
     let (tmp, sweep_file) = setup(
         SMALL_FLEET,

@@ -32,11 +32,16 @@ impl PixelCounts {
     }
 
     /// The staircase of the cumulative share in % at up to [`CDF_POINTS`] + 1 evenly spaced
-    /// ranks, from (0, 0) to (`x_end`, 100), each value divided by `scale`. Every x is a value
-    /// of the pixel column where the value of that rank in sorted order falls.
-    pub fn staircase(&self, scale: f64, x_end: f64) -> Vec<(f64, f64)> {
+    /// ranks, from (`x_start`, 0) to (`x_end`, 100), each value drawn at `to_x(value)`. Every x
+    /// is drawn from a value of the pixel column where the value of that rank in sorted order
+    /// falls.
+    pub fn staircase(
+        &self,
+        to_x: impl Fn(f64) -> f64,
+        (x_start, x_end): (f64, f64),
+    ) -> Vec<(f64, f64)> {
         let n = self.total;
-        let mut points = vec![(0.0, 0.0)];
+        let mut points = vec![(x_start, 0.0)];
         if n == 0 {
             return points;
         }
@@ -53,7 +58,7 @@ impl PixelCounts {
                     None => break,
                 }
             }
-            let x = column.1 / scale;
+            let x = to_x(column.1);
             points.push((x, points.last().map_or(0.0, |p| p.1)));
             points.push((x, 100.0 * (rank + 1) as f64 / n as f64));
         }
@@ -79,7 +84,7 @@ mod tests {
     #[test]
     fn few_values_step_at_each_of_them() {
         // Four jobs waited 0, 12, 12 and 35 s; in minutes, over an axis ending at 1 min.
-        let points = counted(&[12.0, 0.0, 35.0, 12.0]).staircase(60.0, 1.0);
+        let points = counted(&[12.0, 0.0, 35.0, 12.0]).staircase(|v| v / 60.0, (0.0, 1.0));
         assert_eq!(
             points,
             [
@@ -100,10 +105,10 @@ mod tests {
     #[test]
     fn values_of_one_pixel_column_are_drawn_at_its_first_value() {
         // 17 and 13 s share the column 10–20 s: both ranks are drawn at 17 s, counted first.
-        let points = counted(&[17.0, 13.0, 25.0]).staircase(1.0, 30.0);
+        let points = counted(&[17.0, 13.0, 25.0]).staircase(|v| v, (0.0, 30.0));
         let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
         assert_eq!(xs, [0.0, 17.0, 17.0, 17.0, 17.0, 25.0, 25.0, 30.0]);
-        assert_eq!(counted(&[]).staircase(1.0, 30.0), [(0.0, 0.0)]);
+        assert_eq!(counted(&[]).staircase(|v| v, (0.0, 30.0)), [(0.0, 0.0)]);
     }
 
     #[test]
@@ -119,7 +124,7 @@ mod tests {
         for &value in &values {
             counts.add(x_pixel(value), value);
         }
-        let drawn = counts.staircase(1.0, 7.3);
+        let drawn = counts.staircase(|v| v, (0.0, 7.3));
         let mut sorted = values.clone();
         sorted.sort_by(f64::total_cmp);
         let n = sorted.len();
@@ -135,7 +140,7 @@ mod tests {
     fn many_values_are_drawn_at_a_thousand_and_one_ranks() {
         // 100,001 jobs waiting 0..=100,000 s: rank k·100 holds k·100 s, in column k·10.
         let values: Vec<f64> = (0..=100_000).map(f64::from).collect();
-        let points = counted(&values).staircase(1.0, 100_000.0);
+        let points = counted(&values).staircase(|v| v, (0.0, 100_000.0));
         assert_eq!(points.len(), 2 + 2 * (CDF_POINTS + 1));
         for k in 0..=CDF_POINTS {
             let (x, share) = points[2 + 2 * k];

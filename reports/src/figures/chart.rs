@@ -1,9 +1,11 @@
 //! One chart drawn with plotters into an SVG string: lines, filled areas and shaded windows
-//! over two linear axes, with a legend.
+//! over two axes (linear, or logarithmic by drawing log₁₀ of the values), with a legend to the
+//! right of the plotting area, where it cannot cover data.
 
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::Error;
 use crate::figures::style::{apply_dashes, colour};
@@ -13,6 +15,13 @@ pub(crate) const WIDTH: u32 = 900;
 pub(crate) const HEIGHT: u32 = 420;
 /// Pixel columns of the plotting area, roughly: the resolution series are reduced to.
 pub(crate) const PLOT_COLUMNS: usize = 800;
+/// Pixels right of the plotting area kept for the legend, whatever it holds, so where data
+/// lands never depends on the legend.
+const LEGEND_WIDTH: u32 = 230;
+/// Characters of a legend label that fit in [`LEGEND_WIDTH`]; longer ones are cut.
+const LEGEND_CHARS: usize = 26;
+/// Pixels between legend rows.
+const LEGEND_ROW: i32 = 18;
 
 /// Two linear axes of floats: data coordinates to pixels.
 type Axes = Cartesian2d<RangedCoordf64, RangedCoordf64>;
@@ -42,6 +51,12 @@ pub(crate) struct Interval {
     pub series_idx: usize,
 }
 
+/// A horizontal line across the chart at `y` (a target), black and dashed, labelled.
+pub(crate) struct Threshold {
+    pub y: f64,
+    pub label: String,
+}
+
 /// What to draw.
 pub(crate) struct Chart {
     pub title: String,
@@ -62,6 +77,19 @@ pub(crate) struct Chart {
     pub intervals: Vec<Interval>,
     /// Names of the x positions 0, 1, 2, ... when the x-axis is categorical.
     pub x_categories: Option<Vec<String>>,
+    /// Targets drawn across the chart.
+    pub thresholds: Vec<Threshold>,
+    /// The x coordinates are log₁₀ of the values: ticks are labelled with powers of ten.
+    pub x_log: bool,
+    /// The same for y.
+    pub y_log: bool,
+}
+
+/// One legend row: how its sample is drawn and its label.
+enum Sample {
+    Line(RGBColor),
+    Dashed(RGBColor),
+    Fill(RGBAColor),
 }
 
 impl Chart {
@@ -81,16 +109,15 @@ impl Chart {
             dash_by_series: true,
             intervals: Vec::new(),
             x_categories: None,
+            thresholds: Vec::new(),
+            x_log: false,
+            y_log: false,
         }
     }
 
-    /// Sets the y range from 0 to above the highest value drawn, leaving room at the top for
-    /// the legend, which grows with its entries.
+    /// Sets the y range from 0 to a little above the highest value drawn (the legend is
+    /// outside the plotting area and needs no room in it).
     pub fn fit_y(&mut self, minimum_top: f64) {
-        let n_entries = self.lines.len()
-            + self.dashed_lines.len()
-            + self.areas.iter().filter(|a| a.name.is_some()).count()
-            + usize::from(!self.bands.is_empty());
         let highest = self
             .lines
             .iter()
@@ -101,9 +128,17 @@ impl Chart {
                     .iter()
                     .flat_map(|a| a.polygon.iter().map(|p| p.1)),
             )
+            .chain(self.thresholds.iter().map(|t| t.y))
             .fold(minimum_top, f64::max);
-        let headroom = (0.07 * n_entries as f64).max(0.3);
-        self.y_range = (0.0, highest * (1.0 + headroom));
+        self.y_range = (0.0, highest * 1.05);
+    }
+
+    /// Where the plotting area ends on the right, in pixels of the figure: the legend is
+    /// drawn right of it.
+    #[cfg(test)]
+    pub fn plot_right(&self) -> Result<i32, Error> {
+        let pixel = self.x_pixels()?;
+        Ok(pixel(self.x_range.1))
     }
 
     /// The chart as SVG text.
@@ -125,7 +160,8 @@ impl Chart {
         let mut scratch = String::new();
         let coord = {
             let root = SVGBackend::with_string(&mut scratch, (WIDTH, HEIGHT)).into_drawing_area();
-            let chart = self.layout(&root).map_err(|e| {
+            let (plot, _) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+            let chart = self.layout(&plot).map_err(|e| {
                 Error::Invariant(format!("cannot lay out the figure {:?}: {e}", self.title))
             })?;
             chart.as_coord_spec().clone()
@@ -133,14 +169,15 @@ impl Chart {
         Ok(move |x: f64| coord.translate(&(x, 0.0)).0)
     }
 
-    /// The caption, axes and plotting area over the chart's ranges, on `root`.
+    /// The caption, axes and plotting area over the chart's ranges, on `area` (the figure
+    /// less the legend's column).
     fn layout<'a, DB: DrawingBackend>(
         &self,
-        root: &'a DrawingArea<DB, Shift>,
+        area: &'a DrawingArea<DB, Shift>,
     ) -> Result<ChartContext<'a, DB, Axes>, DrawingAreaErrorKind<DB::ErrorType>> {
         let (x0, x1) = self.x_range;
         let (y0, y1) = self.y_range;
-        ChartBuilder::on(root)
+        ChartBuilder::on(area)
             .caption(&self.title, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(44)
@@ -148,11 +185,86 @@ impl Chart {
             .build_cartesian_2d(x0..x1.max(x0 + f64::EPSILON), y0..y1.max(y0 + f64::EPSILON))
     }
 
+    /// The legend's rows in drawing order: outages, named areas, lines, targets.
+    fn legend_rows(&self) -> Vec<(Sample, String)> {
+        let mut rows = Vec::new();
+        if !self.bands.is_empty() {
+            let grey = RGBColor(120, 120, 120).mix(0.25);
+            rows.push((Sample::Fill(grey), self.band_label.clone()));
+        }
+        for area in &self.areas {
+            if let Some(name) = &area.name {
+                let fill = colour(area.series_idx).mix(area.opacity);
+                rows.push((Sample::Fill(fill), name.clone()));
+            }
+        }
+        for line in &self.lines {
+            rows.push((Sample::Line(colour(line.series_idx)), line.name.clone()));
+        }
+        for line in &self.dashed_lines {
+            rows.push((Sample::Dashed(colour(line.series_idx)), line.name.clone()));
+        }
+        for threshold in &self.thresholds {
+            rows.push((Sample::Dashed(BLACK), threshold.label.clone()));
+        }
+        rows
+    }
+
+    /// The legend in its own column, top-aligned with the plotting area; rows that do not fit
+    /// are counted in a last row.
+    fn draw_legend<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let rows = self.legend_rows();
+        let font = ("sans-serif", 13).into_font().color(&BLACK);
+        let fits = ((HEIGHT as i32 - 80) / LEGEND_ROW).max(1) as usize;
+        let shown = if rows.len() > fits {
+            fits - 1
+        } else {
+            rows.len()
+        };
+        for (idx, (sample, label)) in rows.iter().take(shown).enumerate() {
+            let y = 48 + idx as i32 * LEGEND_ROW;
+            let (x, end) = (8, 30);
+            match sample {
+                Sample::Line(c) => {
+                    area.draw(&PathElement::new(vec![(x, y), (end, y)], c.stroke_width(2)))?;
+                }
+                Sample::Dashed(c) => {
+                    area.draw(&plotters::element::DashedPathElement::new(
+                        vec![(x, y), (end, y)],
+                        6,
+                        3,
+                        c.stroke_width(2),
+                    ))?;
+                }
+                Sample::Fill(c) => {
+                    area.draw(&Rectangle::new([(x, y - 6), (end, y + 6)], c.filled()))?;
+                }
+            }
+            let text = if label.chars().count() > LEGEND_CHARS {
+                let cut: String = label.chars().take(LEGEND_CHARS - 1).collect();
+                format!("{cut}…")
+            } else {
+                label.clone()
+            };
+            area.draw(&Text::new(text, (end + 6, y - 7), font.clone()))?;
+        }
+        if shown < rows.len() {
+            let y = 48 + shown as i32 * LEGEND_ROW;
+            let more = format!("and {} more", rows.len() - shown);
+            area.draw(&Text::new(more, (8, y - 7), font))?;
+        }
+        Ok(())
+    }
+
     fn draw(&self, svg: &mut String) -> Result<(), Box<dyn std::error::Error + '_>> {
         let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
         let (y0, y1) = self.y_range;
-        let mut chart = self.layout(&root)?;
+        let (plot, legend) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let mut chart = self.layout(&plot)?;
         let categories = self.x_categories.clone().unwrap_or_default();
         let category = |x: &f64| -> String {
             let idx = x.round();
@@ -162,11 +274,18 @@ impl Chart {
                 String::new()
             }
         };
+        let power_label = |v: &f64| power_of_ten(*v);
         let mut mesh = chart.configure_mesh();
         if self.x_categories.is_some() {
             mesh.x_labels(categories.len().max(2) * 4)
                 .x_label_formatter(&category)
                 .disable_x_mesh();
+        }
+        if self.x_log {
+            mesh.x_labels(24).x_label_formatter(&power_label);
+        }
+        if self.y_log {
+            mesh.y_labels(24).y_label_formatter(&power_label);
         }
         mesh.x_desc(&self.x_label)
             .y_desc(&self.y_label)
@@ -176,52 +295,46 @@ impl Chart {
             .bold_line_style(RGBColor(210, 210, 210))
             .draw()?;
         let grey = RGBColor(120, 120, 120).mix(0.25);
-        for (idx, &(start, end)) in self.bands.iter().enumerate() {
-            let band = chart.draw_series(std::iter::once(Rectangle::new(
+        for &(start, end) in &self.bands {
+            chart.draw_series(std::iter::once(Rectangle::new(
                 [(start, y0), (end, y1)],
                 grey.filled(),
             )))?;
-            if idx == 0 {
-                band.label(&self.band_label).legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 20, y + 6)], grey.filled())
-                });
-            }
         }
         for area in &self.areas {
             let fill = colour(area.series_idx).mix(area.opacity);
-            let drawn =
-                chart.draw_series(std::iter::once(Polygon::new(area.polygon.clone(), fill)))?;
-            if let Some(name) = &area.name {
-                drawn.label(name).legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 6), (x + 20, y + 6)], fill.filled())
-                });
-            }
+            chart.draw_series(std::iter::once(Polygon::new(area.polygon.clone(), fill)))?;
         }
         for line in &self.lines {
             let style = colour(line.series_idx).stroke_width(2);
-            chart
-                .draw_series(LineSeries::new(line.points.iter().copied(), style))?
-                .label(&line.name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            chart.draw_series(LineSeries::new(line.points.iter().copied(), style))?;
         }
         for line in &self.dashed_lines {
             let style = colour(line.series_idx).stroke_width(2);
-            chart
-                .draw_series(DashedLineSeries::new(
-                    line.points.iter().copied(),
-                    8,
-                    5,
-                    style,
-                ))?
-                .label(&line.name)
-                .legend(move |(x, y)| {
-                    plotters::element::DashedPathElement::new(
-                        vec![(x, y), (x + 20, y)],
-                        6,
-                        3,
-                        style,
-                    )
-                });
+            chart.draw_series(DashedLineSeries::new(
+                line.points.iter().copied(),
+                8,
+                5,
+                style,
+            ))?;
+        }
+        for threshold in &self.thresholds {
+            let (x0, x1) = self.x_range;
+            let style = BLACK.stroke_width(2);
+            chart.draw_series(DashedLineSeries::new(
+                [(x0, threshold.y), (x1, threshold.y)],
+                10,
+                5,
+                style,
+            ))?;
+            chart.draw_series(std::iter::once(Text::new(
+                threshold.label.clone(),
+                (x0, threshold.y),
+                ("sans-serif", 12)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Bottom)),
+            )))?;
         }
         let (x0, x1) = self.x_range;
         let cap = (x1 - x0) * 0.006;
@@ -239,14 +352,79 @@ impl Chart {
                 colour(interval.series_idx).filled(),
             )))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
-            .label_font(("sans-serif", 13))
-            .draw()?;
+        self.draw_legend(&legend)?;
         root.present()?;
         Ok(())
+    }
+}
+
+/// A tick of a log axis: the power of ten at integer exponents, nothing between them.
+pub(crate) fn power_of_ten(exponent: f64) -> String {
+    let k = exponent.round();
+    if (exponent - k).abs() > 1e-6 {
+        return String::new();
+    }
+    if k >= 0.0 {
+        format!("{}", 10f64.powi(k as i32))
+    } else {
+        format!("{:.*}", (-k) as usize, 10f64.powi(k as i32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The x attributes of the SVG's `<text>` elements showing `label`.
+    fn text_x(svg: &str, label: &str) -> Vec<i32> {
+        svg.split("<text")
+            .skip(1)
+            .filter(|element| element.contains(&format!(">\n{label}\n</text>")))
+            .map(|element| {
+                let rest = &element[element.find(" x=\"").unwrap() + 4..];
+                rest[..rest.find('"').unwrap()].parse().unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_legend_sits_right_of_the_plotting_area() {
+        // Two lines filling the whole plotting area, corner to corner: a legend inside it, in
+        // any corner, would cover them.
+        let mut chart = Chart::new("full", "x", "y");
+        chart.x_range = (0.0, 10.0);
+        chart.y_range = (0.0, 10.0);
+        for (idx, points) in [
+            vec![(0.0, 0.0), (10.0, 10.0)],
+            vec![(0.0, 10.0), (10.0, 0.0)],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            chart.lines.push(Line {
+                name: format!("series {idx}"),
+                points,
+                series_idx: idx,
+            });
+        }
+        let right = chart.plot_right().unwrap();
+        let svg = chart.render().unwrap();
+        for label in ["series 0", "series 1"] {
+            let xs = text_x(&svg, label);
+            assert_eq!(xs.len(), 1, "{label}");
+            assert!(
+                xs[0] > right,
+                "{label} at x {} inside the plot ending at {right}",
+                xs[0]
+            );
+        }
+    }
+
+    #[test]
+    fn log_ticks_are_powers_of_ten() {
+        assert_eq!(power_of_ten(0.0), "1");
+        assert_eq!(power_of_ten(3.0), "1000");
+        assert_eq!(power_of_ten(-2.0), "0.01");
+        assert_eq!(power_of_ten(0.5), "");
     }
 }

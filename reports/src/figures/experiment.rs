@@ -49,7 +49,7 @@ pub(crate) fn policy_curves(dir: &Path) -> Result<Vec<Figure>, Error> {
                 .flat_map(|(_, p)| p.iter().map(|q| q.0))
                 .fold(1.0, f64::max);
             chart.x_range = (0.0, x_max);
-            chart.y_range = (0.0, 130.0);
+            chart.y_range = (0.0, 100.0);
             chart.lines = policies
                 .into_iter()
                 .enumerate()

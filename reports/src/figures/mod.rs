@@ -9,10 +9,14 @@ mod run;
 mod steps;
 mod style;
 mod sweep;
+mod waits;
 
+pub(crate) use csv_input::CsvInput;
 pub(crate) use experiment::policy_curves;
 pub(crate) use run::run_figures;
-pub(crate) use sweep::{SweepData, load_sweep, sweep_figures};
+#[cfg(test)]
+pub(crate) use sweep::AxisInfo;
+pub(crate) use sweep::{CellStat, SweepData, load_sweep, sweep_figures};
 
 /// One drawn figure.
 pub(crate) struct Figure {

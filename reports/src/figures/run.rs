@@ -16,6 +16,7 @@ use crate::figures::cdf::PixelCounts;
 use crate::figures::chart::{Area, Chart, Line, PLOT_COLUMNS};
 use crate::figures::steps::Steps;
 use crate::figures::style::{TimeUnit, time_unit};
+use crate::figures::waits::WaitRange;
 use crate::load::{Row, Table, open_table};
 use crate::names::NO_PRIORITY_CLASS;
 use crate::summary::Summary;
@@ -496,7 +497,7 @@ fn time_chart(title: &str, y_label: &str, end_s: f64, unit: TimeUnit) -> Chart {
 struct LinesOverTime {
     title: &'static str,
     y_label: &'static str,
-    /// The values are percentages: the y axis is fixed, with room for the legend above 100.
+    /// The values are percentages: the y axis runs from 0 to 100.
     percent: bool,
 }
 
@@ -509,7 +510,7 @@ fn lines_over_time(
     let mut chart = time_chart(what.title, what.y_label, end_s, unit);
     chart.lines = lines(series, unit);
     if what.percent {
-        chart.y_range = (0.0, 130.0);
+        chart.y_range = (0.0, 100.0);
     } else {
         chart.fit_y(1.0);
     }
@@ -576,34 +577,33 @@ struct Jobs {
 /// the waits per priority class counted per pixel column of that axis, and the last failures
 /// of the jobs still unschedulable.
 fn read_jobs(table: &Table) -> Result<Jobs, Error> {
-    let (mut waited, mut longest) = (false, 0.0_f64);
+    let mut waits = WaitRange::default();
     table.for_each_row(&["wait_s"], |row| {
         if let Some(wait) = row.number(0) {
-            waited = true;
-            longest = longest.max(wait);
+            waits.add(wait);
         }
     })?;
-    let waiting = if waited {
-        let longest = longest.max(1.0);
-        let unit = time_unit(longest);
-        let mut chart = Chart::new(
-            "Waiting time (submit to start), cumulative share per priority class",
-            &format!("waiting time ({})", unit.name),
-            "jobs that waited at most this long (%)",
-        );
-        chart.x_range = (0.0, longest / unit.secs);
-        chart.y_range = (0.0, 130.0);
-        Some((chart.x_pixels()?, chart, unit))
-    } else {
-        None
+    let waiting = match waits.axis() {
+        Some(axis) => {
+            let mut chart = Chart::new(
+                "Waiting time (submit to start), cumulative share per priority class",
+                &axis.label,
+                "jobs that waited at most this long (%)",
+            );
+            chart.x_range = (axis.to_x(axis.start), axis.to_x(axis.end));
+            chart.x_log = axis.log;
+            chart.y_range = (0.0, 100.0);
+            Some((chart.x_pixels()?, chart, axis))
+        }
+        None => None,
     };
 
     let mut per_class: BTreeMap<String, PixelCounts> = BTreeMap::new();
     let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
     table.for_each_row(&JOBS_COLUMNS, |row| {
-        if let (Some(wait), Some((x_pixel, _, unit))) = (row.number(1), &waiting) {
+        if let (Some(wait), Some((x_pixel, _, axis))) = (row.number(1), &waiting) {
             let class = row.text(0).unwrap_or(NO_PRIORITY_CLASS);
-            let pixel = x_pixel(wait / unit.secs);
+            let pixel = x_pixel(axis.to_x(wait));
             match per_class.get_mut(class) {
                 Some(counts) => counts.add(pixel, wait),
                 None => {
@@ -624,11 +624,11 @@ fn read_jobs(table: &Table) -> Result<Jobs, Error> {
         }
     })?;
 
-    let waiting_cdf = waiting.map(|(_, mut chart, unit)| {
+    let waiting_cdf = waiting.map(|(_, mut chart, axis)| {
         for (idx, (class, counts)) in per_class.iter().enumerate() {
             chart.lines.push(Line {
                 name: format!("{class} ({} jobs)", counts.len()),
-                points: counts.staircase(unit.secs, chart.x_range.1),
+                points: counts.staircase(|v| axis.to_x(v), chart.x_range),
                 series_idx: idx,
             });
         }

@@ -221,3 +221,14 @@ fn jobs_give_waits_per_class_and_unschedulable_reasons_most_common_first() {
         ]
     );
 }
+
+#[test]
+fn utilization_axes_stop_at_one_hundred_percent() {
+    let what = LinesOverTime {
+        title: "GPU utilization",
+        y_label: "%",
+        percent: true,
+    };
+    let chart = lines_over_time(what, BTreeMap::new(), 100.0, time_unit(100.0));
+    assert_eq!(chart.y_range, (0.0, 100.0));
+}

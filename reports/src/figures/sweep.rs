@@ -5,11 +5,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::answer::{Target, value_text};
 use crate::error::Error;
 use crate::figures::Figure;
-use crate::figures::chart::{Chart, Interval, Line};
+use crate::figures::chart::{Chart, Interval, Line, Threshold};
 use crate::figures::csv_input::CsvInput;
 use crate::figures::style::time_unit;
+use crate::figures::waits::LOG_SPAN;
 
 /// Most series one figure draws; more would be unreadable.
 pub(crate) const MAX_SERIES: usize = 8;
@@ -24,6 +26,8 @@ pub(crate) struct SweepData {
     pub stats: BTreeMap<(usize, String), CellStat>,
     /// Labels per cell, one per axis, by cell index.
     pub cells: BTreeMap<usize, Vec<String>>,
+    /// What the sweep asks, drawn as lines on its metrics' figures.
+    pub targets: Vec<Target>,
 }
 
 /// One axis: name and value labels, with numbers when every value is one.
@@ -122,6 +126,7 @@ pub(crate) fn load_sweep(dir: &Path, description: serde_json::Value) -> Result<S
     })?;
     Ok(SweepData {
         name: description["sweep"].as_str().unwrap_or("sweep").to_owned(),
+        targets: Target::list(&description),
         description,
         axes,
         report_metrics,
@@ -147,6 +152,25 @@ fn metric_against_axis(
     axis_idx: usize,
     axis: &AxisInfo,
 ) -> Result<Figure, Error> {
+    let (chart, title) = metric_chart(data, metric, axis_idx, axis);
+    Ok(Figure {
+        stem: format!(
+            "{}-by-{}",
+            super::experiment::file_safe(metric),
+            super::experiment::file_safe(&axis.name)
+        ),
+        title,
+        svg: chart.render()?,
+    })
+}
+
+/// The chart of `metric` against one axis, and its caption.
+fn metric_chart(
+    data: &SweepData,
+    metric: &str,
+    axis_idx: usize,
+    axis: &AxisInfo,
+) -> (Chart, String) {
     let (series, order) = series_along(data, metric, axis_idx, axis);
     let n_series = order.len();
     let shown = &order[..n_series.min(MAX_SERIES)];
@@ -230,8 +254,24 @@ fn metric_against_axis(
             });
         }
     }
+    for target in data.targets.iter().filter(|t| t.metric == metric) {
+        let sense = if target.at_most { "≤" } else { "≥" };
+        let y = target.effective / scale;
+        highest = highest.max(y);
+        chart.thresholds.push(Threshold {
+            y,
+            label: format!("target {sense} {}", value_text(metric, target.effective)),
+        });
+    }
     chart.fit_y(highest.max(1e-9));
     chart.y_range.0 = lowest.min(0.0);
+    if is_share(metric) && highest <= 1.0 {
+        // A share cannot exceed 1: the axis stops there.
+        chart.y_range.1 = 1.0;
+    }
+    if is_seconds {
+        log_y_if_wide(&mut chart);
+    }
     let mut title = chart.title.clone();
     if n_series > shown.len() {
         title.push_str(&format!(
@@ -239,15 +279,57 @@ fn metric_against_axis(
             shown.len()
         ));
     }
-    Ok(Figure {
-        stem: format!(
-            "{}-by-{}",
-            super::experiment::file_safe(metric),
-            super::experiment::file_safe(&axis.name)
-        ),
-        title,
-        svg: chart.render()?,
-    })
+    (chart, title)
+}
+
+/// Metrics that are shares of something, in [0, 1].
+fn is_share(metric: &str) -> bool {
+    let name = metric.split('{').next().unwrap_or(metric);
+    name == "gpu_utilization" || name.ends_with("_share")
+}
+
+/// Draws y on a log axis when the positive values drawn span more than [`LOG_SPAN`] (a
+/// linear axis would flatten all but the largest to 0). The axis starts at the power of ten
+/// at or below the smallest positive value; values below it (zeros) are drawn on its bottom
+/// edge, and the axis label says so.
+fn log_y_if_wide(chart: &mut Chart) {
+    let values = chart
+        .intervals
+        .iter()
+        .flat_map(|i| [i.mean, i.low, i.high])
+        .chain(chart.thresholds.iter().map(|t| t.y));
+    let (lowest, highest) = values
+        .filter(|v| *v > 0.0)
+        .fold((f64::INFINITY, 0.0_f64), |(a, b), v| (a.min(v), b.max(v)));
+    if highest <= 0.0 || highest / lowest <= LOG_SPAN {
+        return;
+    }
+    let floor = lowest.log10().floor();
+    let to_log = |v: f64| if v > 0.0 { v.log10().max(floor) } else { floor };
+    let mut clipped = false;
+    for interval in &mut chart.intervals {
+        clipped |= interval.low < 10f64.powf(floor);
+        interval.mean = to_log(interval.mean);
+        interval.low = to_log(interval.low);
+        interval.high = to_log(interval.high);
+    }
+    for line in &mut chart.lines {
+        for point in &mut line.points {
+            point.1 = to_log(point.1);
+        }
+    }
+    for threshold in &mut chart.thresholds {
+        threshold.y = to_log(threshold.y);
+    }
+    chart.y_log = true;
+    chart.y_range = (floor, highest.log10() + 0.1);
+    chart.y_label.push_str(", log scale");
+    if clipped {
+        chart.y_label.push_str(&format!(
+            "; below {} (0 included) drawn at the bottom",
+            super::chart::power_of_ten(floor)
+        ));
+    }
 }
 
 /// Per series (the other axes' labels), this axis's value index → statistics.
@@ -296,4 +378,107 @@ fn fit_x(chart: &mut Chart, xs: &[f64]) -> f64 {
         1.0
     };
     spacing * 0.06
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sweep over `added` (0, 4, 8) of one metric, with the given means and intervals.
+    fn sweep(metric: &str, stats: &[(f64, Option<(f64, f64)>)], targets: Vec<Target>) -> SweepData {
+        let labels = ["0", "4", "8"];
+        SweepData {
+            name: "s.yaml".into(),
+            description: serde_json::Value::Null,
+            axes: vec![AxisInfo {
+                name: "added".into(),
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+                numbers: Some(vec![0.0, 4.0, 8.0]),
+            }],
+            report_metrics: vec![metric.into()],
+            stats: stats
+                .iter()
+                .enumerate()
+                .map(|(cell, &(mean, ci95))| {
+                    ((cell, metric.to_owned()), CellStat { n: 3, mean, ci95 })
+                })
+                .collect(),
+            cells: (0..stats.len())
+                .map(|c| (c, vec![labels[c].to_owned()]))
+                .collect(),
+            targets,
+        }
+    }
+
+    fn chart_of(data: &SweepData) -> Chart {
+        metric_chart(data, &data.report_metrics[0], 0, &data.axes[0]).0
+    }
+
+    #[test]
+    fn waits_spanning_orders_of_magnitude_are_drawn_on_a_log_axis() {
+        // Means 100,000 s, 1,000 s and 0 s; the smallest positive value drawn is 10 s (a lower
+        // bound), 12,000 times below the largest (120,000 s): a log axis. The largest is 33 h,
+        // so the axis is in hours, and 10 s = 0.0028 h: it starts at 10^-3 h.
+        let data = sweep(
+            "wait_p95_s",
+            &[
+                (100_000.0, Some((80_000.0, 120_000.0))),
+                (1_000.0, Some((10.0, 3_000.0))),
+                (0.0, Some((0.0, 0.0))),
+            ],
+            Vec::new(),
+        );
+        let chart = chart_of(&data);
+        assert!(chart.y_log);
+        assert!(chart.y_label.contains("log scale"), "{}", chart.y_label);
+        assert!(
+            chart.y_label.contains("drawn at the bottom"),
+            "{}",
+            chart.y_label
+        );
+        assert_eq!(chart.y_range.0, -3.0);
+        // The zero mean sits on the bottom edge; 100,000 s = 27.8 h at log10(27.78) = 1.44.
+        assert_eq!(chart.intervals[2].mean, -3.0);
+        assert!((chart.intervals[0].mean - (100_000.0f64 / 3_600.0).log10()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn waits_of_one_order_of_magnitude_stay_linear() {
+        let data = sweep(
+            "wait_p95_s",
+            &[(600.0, None), (300.0, None), (100.0, None)],
+            Vec::new(),
+        );
+        assert!(!chart_of(&data).y_log);
+    }
+
+    #[test]
+    fn a_utilization_axis_stops_at_one() {
+        let data = sweep(
+            "gpu_utilization",
+            &[(0.9, Some((0.85, 0.95))), (0.7, None), (0.5, None)],
+            Vec::new(),
+        );
+        assert_eq!(chart_of(&data).y_range, (0.0, 1.0));
+    }
+
+    #[test]
+    fn the_target_is_a_labelled_line_on_its_metric() {
+        // at most 2 h = 7200 s; the values are at most 3 h, so the axis is in hours.
+        let target = Target {
+            metric: "wait_p95_s".into(),
+            at_most: true,
+            effective: 7_200.0,
+        };
+        let data = sweep(
+            "wait_p95_s",
+            &[(10_800.0, None), (7_000.0, None), (3_600.0, None)],
+            vec![target],
+        );
+        let chart = chart_of(&data);
+        assert_eq!(chart.thresholds.len(), 1);
+        assert_eq!(chart.thresholds[0].y, 2.0);
+        let svg = chart.render().unwrap();
+        assert!(svg.contains(">\ntarget ≤ 2.0 h\n</text>"), "{svg}");
+    }
 }

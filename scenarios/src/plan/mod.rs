@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_saphyr::Spanned;
 use sim_core::Duration;
+use sim_core::model::WorldNames;
 
 use crate::check::Checker;
 use crate::error::{Error, Position};
@@ -281,7 +282,7 @@ pub fn load_plan_str(text: &str, file: &Path, seed: Option<u64>) -> Result<Plan,
         .objective
         .iter()
         .enumerate()
-        .map(|(idx, c)| read_constraint(&ck, &base, c, idx))
+        .map(|(idx, c)| read_constraint(&ck, &base.names, c, format!("objective[{idx}]")))
         .collect::<Result<Vec<_>, _>>()?;
     let mut conditions = Vec::new();
     for (idx, text) in spec.conditions.iter().enumerate() {
@@ -384,16 +385,17 @@ fn read_dimensions(
     Ok(dimensions)
 }
 
-fn read_constraint(
+/// One constraint of a plan's objective or a sweep's target, checked against the base's
+/// names; `field` names it in errors (`objective[0]`).
+pub(crate) fn read_constraint(
     ck: &Checker<'_>,
-    base: &BaseScenario,
+    names: &WorldNames,
     spec: &ConstraintSpec,
-    idx: usize,
+    field: String,
 ) -> Result<Constraint, Error> {
-    let field = format!("objective[{idx}]");
     let metric = MetricKey::parse(&spec.metric.value)
         .or_else(|e| ck.at(&spec.metric, format!("{field}.metric"), e))?;
-    check_metric_names(&metric, &base.names)
+    check_metric_names(&metric, names)
         .or_else(|e| ck.at(&spec.metric, format!("{field}.metric"), e))?;
     let number = |text: &Text, key: &str| -> Result<f64, Error> {
         let path = format!("{field}.{key}");
