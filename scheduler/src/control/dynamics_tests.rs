@@ -579,3 +579,44 @@ fn a_fit_error_is_retried_on_the_backoff_schedule() {
     assert_eq!(j1.start, Some(SimTime(2030 * S)));
     assert_eq!(j1.n_attempts, 187);
 }
+
+#[test]
+fn dormant_retries_under_random_failures_match_every_retry_decided() {
+    // No horizon, random node failures on member-b (pods lost, restarts, repairs: changes that
+    // wake dormant bindings at arbitrary moments). j1 holds 16 of the namespace's 24 GPUs;
+    // j2 asks for 16 and is refused (16 + 16 > 24) while j1 holds them; j3 asks for 32, more
+    // than the limit, and is refused for ever. Records and attempts must match deciding every
+    // retry, with a tenth of the events.
+    use crate::faults::{DurationDist, RandomFailures};
+    let plan = FaultPlan {
+        outages: Vec::new(),
+        random: vec![RandomFailures {
+            clusters: vec![ClusterId(1)],
+            between_failures: DurationDist::Exponential {
+                mean: Duration(20 * 3600 * S),
+            },
+            repair: DurationDist::Constant(Duration(3600 * S)),
+        }],
+    };
+    let jobs = vec![
+        job(1, 0, 2, 8, 48 * 3600, true),
+        job(2, 30, 2, 8, 600, true),
+        job(3, 45, 4, 8, 600, true),
+    ];
+    let [(reused, n_reused), (decided, _)] = reused_and_decided(
+        a_and_b(),
+        dynamic(),
+        &no_execute(),
+        federated_gpus(24),
+        plan,
+        jobs,
+    );
+    assert_eq!((&reused.0, reused.1), (&decided.0, decided.1));
+    assert!(n_reused > 10_000, "{n_reused} reused");
+    assert!(
+        reused.2 * 10 < decided.2,
+        "{} events of {}",
+        reused.2,
+        decided.2
+    );
+}
