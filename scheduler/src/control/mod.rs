@@ -171,6 +171,8 @@ pub struct ControlStats {
     pub n_attempts: u64,
     /// Attempts that repeated a FitError or quota refusal without deciding again.
     pub n_refusals_reused: u64,
+    /// Attempts that took the failure of an identical binding decided at the same moment.
+    pub n_failures_shared: u64,
     /// Pods bound to nodes.
     pub n_pods_bound: u64,
 }
@@ -227,6 +229,8 @@ pub struct ControlPlane {
     /// Changes to pods or quota usage so far; a binding attempted after the last one on a
     /// current status would get the same answer again.
     n_changes: u64,
+    /// Failures shared by identical bindings decided at one moment.
+    memo: refusals::FailureMemo,
     /// `n_changes` when the dormant bindings in the queue were refused (see `refusals`).
     dormant_epoch: u64,
     /// Bindings whose dormant retries were just replayed (a buffer kept between events).
@@ -408,6 +412,7 @@ impl ControlPlane {
             status,
             n_changes: 0,
             dormant_epoch: 0,
+            memo: refusals::FailureMemo::default(),
             replayed: Vec::new(),
             quiesce_tick: None,
             quiesce_probe: false,

@@ -18,8 +18,55 @@
 use sim_core::SimTime;
 use sim_core::model::JobId;
 
-use super::ControlPlane;
+use super::{Attempt, ControlPlane};
+use crate::binding::ResourceBinding;
+use crate::divide::Mode;
+use crate::generic::Outcome;
 use crate::queue::QueuedBinding;
+
+/// Failed decisions of the current moment (same time, no change since, same published
+/// status), shared by bindings that differ only in job and UID: the unschedulable flush moves
+/// every binding parked five minutes to the active queue at once, and in a saturated fleet
+/// hundreds of them ask for the same shape and fail for the same reason. Only failures are
+/// kept: a success's division may depend on the UID (Webster ties), a failure does not.
+#[derive(Debug, Default)]
+pub(super) struct FailureMemo {
+    at: Option<(SimTime, u64, SimTime)>,
+    entries: Vec<(ResourceBinding, Mode, Attempt)>,
+}
+
+/// At most this many distinct failures are kept per moment (a linear scan finds them).
+const MEMO_ENTRIES: usize = 32;
+
+/// True when `a` and `b` give the same decision whatever their job and UID.
+fn same_inputs(a: &ResourceBinding, b: &ResourceBinding) -> bool {
+    let ResourceBinding {
+        job: _,
+        uid: _,
+        replicas,
+        request,
+        namespace,
+        priority_class,
+        priority,
+        clusters,
+        placement,
+        api_resource,
+        observed_affinity,
+        evicting_from,
+        components,
+    } = a;
+    *replicas == b.replicas
+        && *request == b.request
+        && *namespace == b.namespace
+        && *priority_class == b.priority_class
+        && *priority == b.priority
+        && *clusters == b.clusters
+        && *placement == b.placement
+        && *api_resource == b.api_resource
+        && *observed_affinity == b.observed_affinity
+        && *evicting_from == b.evicting_from
+        && *components == b.components
+}
 
 impl ControlPlane {
     /// Remembers a failure (FitError or quota refusal) that a retry would repeat: the attempt
@@ -110,6 +157,40 @@ impl ControlPlane {
             self.stats.n_refusals_reused += 1;
         }
         self.replayed = replayed;
+    }
+
+    /// One scheduling attempt, reusing the failure of an identical binding decided at this
+    /// very moment.
+    pub(super) fn decide_shared(&mut self, binding: &ResourceBinding, mode: Mode) -> Attempt {
+        // Assumptions are per job; `explain` wants every plugin's answer.
+        if !self.reuse_refusals || self.explain.is_some() || self.status.overcommit_protection {
+            return self.decide(binding, mode);
+        }
+        let at = (self.now, self.n_changes, self.status.next);
+        if self.memo.at != Some(at) {
+            self.memo.at = Some(at);
+            self.memo.entries.clear();
+        }
+        if let Some((_, _, attempt)) = self
+            .memo
+            .entries
+            .iter()
+            .find(|(b, m, _)| *m == mode && same_inputs(b, binding))
+        {
+            self.stats.n_failures_shared += 1;
+            return attempt.clone();
+        }
+        let attempt = self.decide(binding, mode);
+        let failed = matches!(
+            attempt.outcome,
+            Outcome::NoClusterFit(_) | Outcome::Unschedulable(_)
+        );
+        if failed && self.memo.entries.len() < MEMO_ENTRIES {
+            self.memo
+                .entries
+                .push((binding.clone(), mode, attempt.clone()));
+        }
+        attempt
     }
 
     /// Karmada's `Push` for an event about the binding (created, its spec or placement

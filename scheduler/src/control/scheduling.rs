@@ -135,7 +135,7 @@ impl ControlPlane {
             ResourceBinding::new(entry.job, 0, PodRequest::default(), active.job.namespace);
         let binding = std::mem::replace(&mut active.binding, placeholder);
         let mode = if fresh { Mode::Fresh } else { Mode::Steady };
-        let attempt = self.decide(&binding, mode);
+        let attempt = self.decide_shared(&binding, mode);
         self.log(entry.job, now, || Entry::Attempt(attempt.clone()));
         let active = self.jobs.get_mut(&entry.job).expect("present");
         active.binding = binding;
