@@ -16,6 +16,7 @@ mod conformance;
 mod dc_loss;
 mod dynamics;
 mod estimators;
+mod examples;
 mod explain;
 mod fragmentation;
 mod hand_worked;

@@ -3,6 +3,10 @@
 //! follows from the trace itself, not from fleetsim's output: a pod that asks for particular
 //! GPU models runs only where they are, and the one pod no node can hold (8 G2 GPUs with 120
 //! CPU cores, on G2 nodes of 96) is the one unschedulable job.
+//!
+//! These claims are about where pods may run, not about load: the tests replay the pod list as
+//! recorded, over its 149 days (the example compresses it to load the fleet, and stops after an
+//! hour, with pods still running), so every pod that can run completes.
 
 use crate::common;
 
@@ -15,6 +19,27 @@ fn example() -> PathBuf {
 
 fn traces() -> Option<PathBuf> {
     common::shared_or_skip("traces")
+}
+
+/// The example as recorded (no `time_compression`, no horizon) with `estimators`, written
+/// into `dir` with the traces' paths made absolute.
+fn as_recorded(dir: &Path, traces: &Path, estimators: &str) -> PathBuf {
+    let text = std::fs::read_to_string(example()).unwrap();
+    let shared = traces.parent().unwrap().to_str().unwrap().to_owned();
+    for line in ["horizon: 1h\n", "    time_compression: 100000\n"] {
+        assert!(text.contains(line), "the example no longer has {line:?}");
+    }
+    let text = text
+        .replace("../../../shared", &shared)
+        .replace("horizon: 1h\n", "")
+        .replace("    time_compression: 100000\n", "")
+        .replace(
+            "estimators: [general, accurate]",
+            &format!("estimators: {estimators}"),
+        );
+    let scenario = dir.join("as-recorded.yaml");
+    std::fs::write(&scenario, text).unwrap();
+    scenario
 }
 
 /// The cluster each family of the node list went to, as the example's split says.
@@ -110,7 +135,9 @@ fn with_the_accurate_estimator_pods_run_only_where_they_fit() {
     }
     let Some(traces) = traces() else { return };
     let (pods, nodes) = (pods(&traces), nodes(&traces));
-    let (_tmp, out) = common::run_quiet(&example());
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = as_recorded(tmp.path(), &traces, "[general, accurate]");
+    let (_run, out) = common::run_quiet(&scenario);
     let jobs = jobs(&out);
     assert_eq!(jobs.len(), 8152, "every pod of the list is a job");
     let unschedulable: Vec<&str> = jobs
@@ -145,13 +172,7 @@ fn with_the_general_estimator_alone_pods_wait_where_they_cannot_fit() {
     let Some(traces) = traces() else { return };
     let (pods, nodes) = (pods(&traces), nodes(&traces));
     let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(example()).unwrap();
-    let shared = traces.parent().unwrap().to_str().unwrap().to_owned();
-    let text = text
-        .replace("../../../shared", &shared)
-        .replace("estimators: [general, accurate]", "estimators: [general]");
-    let scenario = tmp.path().join("general.yaml");
-    std::fs::write(&scenario, text).unwrap();
+    let scenario = as_recorded(tmp.path(), &traces, "[general]");
     let (_run, out) = common::run_quiet(&scenario);
     let (mut wrong_model, mut too_small) = (0, 0);
     for (name, state, clusters) in jobs(&out) {
