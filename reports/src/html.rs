@@ -254,7 +254,7 @@ fn headline_section(body: &mut String, summary: &Summary) {
     card(
         body,
         &format!("{:.1}", faults.lost_gpu_hours),
-        "GPU-hours lost to restarts",
+        "GPU-hours of work lost (restarts, evictions)",
     );
     body.push_str("</div>\n");
 }
