@@ -102,10 +102,7 @@ impl ControlPlane {
             self.queue.add_backoff(entry, now);
             return;
         }
-        if self.dormant_epoch != self.n_changes {
-            self.queue.wake_dormant();
-            self.dormant_epoch = self.n_changes;
-        }
+        self.wake_if_changed();
         self.queue.add_dormant(entry, now);
     }
 
