@@ -542,6 +542,7 @@ impl Handler for ControlPlane {
         self.now = ctx.now();
         self.quiesce_probe = false;
         self.replay_dormant(false);
+        self.memo.forget();
         self.arrive(job, ctx);
     }
 
@@ -556,6 +557,9 @@ impl Handler for ControlPlane {
                 | ControlEvent::UnschedulableFlush
         );
         self.replay_dormant(late);
+        if !late {
+            self.memo.forget();
+        }
         self.refresh_status(now);
         match event {
             ControlEvent::SchedulingCycle => self.scheduling_cycle(ctx),

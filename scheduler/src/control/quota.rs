@@ -7,6 +7,7 @@ use sim_core::model::{ClusterId, JobId, NamespaceId, World};
 use sim_core::record::{NamespaceRecord, Record};
 
 use super::{ControlEvent, ControlPlane};
+use crate::binding::ResourceBinding;
 use crate::estimator::ResourceList;
 use crate::member::MemberCluster;
 use crate::quota::{FederatedResourceQuota, Limits, Quotas};
@@ -82,6 +83,23 @@ impl QuotaState {
         new: &ResourceList,
         world: &World,
     ) -> Result<bool, String> {
+        let updates = self.admit(namespace, old, new, world)?;
+        let changed = !updates.is_empty();
+        for (idx, next) in updates {
+            self.federated[idx].1 = next;
+        }
+        Ok(changed)
+    }
+
+    /// The admission of [`QuotaState::transition`] without its effect: each counting quota's
+    /// usage after the change, or the first refusal.
+    pub(super) fn admit(
+        &self,
+        namespace: NamespaceId,
+        old: &ResourceList,
+        new: &ResourceList,
+        world: &World,
+    ) -> Result<Vec<(usize, ResourceList)>, String> {
         let mut delta = *new;
         delta.sub(old);
         let mut updates: Vec<(usize, ResourceList)> = Vec::new();
@@ -100,11 +118,7 @@ impl QuotaState {
             }
             updates.push((idx, next));
         }
-        let changed = !updates.is_empty();
-        for (idx, next) in updates {
-            self.federated[idx].1 = next;
-        }
-        Ok(changed)
+        Ok(updates)
     }
 
     /// A deleted binding's usage leaves the namespace's FederatedResourceQuotas (the
@@ -262,6 +276,20 @@ impl ControlPlane {
             self.n_changes += 1;
         }
         Ok(())
+    }
+
+    /// Whether FederatedResourceQuota admission would refuse `binding` the clusters
+    /// `assignment` (without changing anything).
+    pub(super) fn quota_refuses(
+        &self,
+        binding: &ResourceBinding,
+        assignment: &[(ClusterId, i64)],
+    ) -> bool {
+        let old = binding.usage(&binding.clusters);
+        let new = binding.usage(assignment);
+        self.quota
+            .admit(binding.namespace, &old, &new, &self.world)
+            .is_err()
     }
 
     /// A finished job's binding is deleted: its usage leaves the FederatedResourceQuotas.

@@ -24,15 +24,32 @@ use crate::divide::Mode;
 use crate::generic::Outcome;
 use crate::queue::QueuedBinding;
 
-/// Failed decisions of the current moment (same time, no change since, same published
-/// status), shared by bindings that differ only in job and UID: the unschedulable flush moves
-/// every binding parked five minutes to the active queue at once, and in a saturated fleet
-/// hundreds of them ask for the same shape and fail for the same reason. Only failures are
-/// kept: a success's division may depend on the UID (Webster ties), a failure does not.
+/// Decisions since the last change (no change since, same published status) that identical
+/// bindings (differing only in job and UID) share. The unschedulable flush moves every binding
+/// parked five minutes to the active queue at once, and in a saturated fleet hundreds of them
+/// ask for the same shape and fail for the same reason; under a FederatedResourceQuota, every
+/// binding of a namespace at its limit wakes at each change and is refused again. A failure
+/// does not depend on the UID, so it is shared as it is. A success's division may (Webster
+/// ties follow the UID), but its total does not, so a single-template success is shared only
+/// when quota admission refuses it, which depends on the total alone.
+///
+/// Decisions are shared only among the scheduler's own flushes and cycles: any other event
+/// (an arrival, a pod's end, a fault, a health check, an eviction timeout, a timeline change)
+/// forgets them, as does a change made by a decision (pods bound, quota counted) or a new
+/// published status. What remains between two such moments is time alone, and nothing in a
+/// decision reads the time (assumed workloads, which expire with it, turn sharing off).
 #[derive(Debug, Default)]
 pub(super) struct FailureMemo {
-    at: Option<(SimTime, u64, SimTime)>,
+    at: Option<(u64, SimTime)>,
     entries: Vec<(ResourceBinding, Mode, Attempt)>,
+}
+
+impl FailureMemo {
+    /// Something other than the scheduler happened: no decision is shared past it.
+    pub(super) fn forget(&mut self) {
+        self.at = None;
+        self.entries.clear();
+    }
 }
 
 /// At most this many distinct failures are kept per moment (a linear scan finds them).
@@ -156,14 +173,14 @@ impl ControlPlane {
         self.replayed = replayed;
     }
 
-    /// One scheduling attempt, reusing the failure of an identical binding decided at this
-    /// very moment.
+    /// One scheduling attempt, reusing the decision of an identical binding made since the
+    /// last change when it is a failure, or a success that quota admission refuses.
     pub(super) fn decide_shared(&mut self, binding: &ResourceBinding, mode: Mode) -> Attempt {
         // Assumptions are per job; `explain` wants every plugin's answer.
         if !self.reuse_refusals || self.explain.is_some() || self.status.overcommit_protection {
             return self.decide(binding, mode);
         }
-        let at = (self.now, self.n_changes, self.status.next);
+        let at = (self.n_changes, self.status.next);
         if self.memo.at != Some(at) {
             self.memo.at = Some(at);
             self.memo.entries.clear();
@@ -174,15 +191,31 @@ impl ControlPlane {
             .iter()
             .find(|(b, m, _)| *m == mode && same_inputs(b, binding))
         {
-            self.stats.n_failures_shared += 1;
-            return attempt.clone();
+            let shared = match &attempt.outcome {
+                Outcome::Scheduled(assignment) => self.quota_refuses(binding, assignment),
+                _ => true,
+            };
+            if shared {
+                self.stats.n_failures_shared += 1;
+                return attempt.clone();
+            }
         }
         let attempt = self.decide(binding, mode);
-        let failed = matches!(
-            attempt.outcome,
-            Outcome::NoClusterFit(_) | Outcome::Unschedulable(_)
-        );
-        if failed && self.memo.entries.len() < MEMO_ENTRIES {
+        let keep = match &attempt.outcome {
+            Outcome::NoClusterFit(_) | Outcome::Unschedulable(_) => true,
+            Outcome::Scheduled(_) => {
+                !binding.is_multi_component() && self.quota.enforces_federated()
+            }
+            Outcome::Error(_) => false,
+        };
+        if keep
+            && self.memo.entries.len() < MEMO_ENTRIES
+            && !self
+                .memo
+                .entries
+                .iter()
+                .any(|(b, m, _)| *m == mode && same_inputs(b, binding))
+        {
             self.memo
                 .entries
                 .push((binding.clone(), mode, attempt.clone()));
