@@ -6,62 +6,19 @@ use scheduler::policy::{
     OverridePolicy, OverrideRule, Overrider, Placement, PlacementId, PropagationPolicy,
     ResourceSelector,
 };
-use serde::Deserialize;
 use sim_core::model::World;
 
 use crate::check::Checker;
 use crate::error::Error;
 use crate::spec::Text;
 
+mod paste;
 mod placement;
+
+pub(crate) use paste::{Paste, Pasted, PastedObject, read_paste};
 
 // Kept at their old paths for callers of this module.
 pub use crate::spec::karmada::*;
-
-/// Just the kinds of an object and of a List's items.
-#[derive(Debug, Deserialize)]
-struct KindHeader {
-    kind: Text,
-    #[serde(default)]
-    items: Vec<KindHeader>,
-}
-
-const POLICY_KINDS: [&str; 5] = [
-    "PropagationPolicy",
-    "ClusterPropagationPolicy",
-    "OverridePolicy",
-    "ClusterOverridePolicy",
-    "List",
-];
-
-impl Checker<'_> {
-    fn check_kinds(&self, header: &KindHeader, path: &str) -> Result<(), Error> {
-        let kind_path = if path.is_empty() {
-            "kind".to_owned()
-        } else {
-            format!("{path}.kind")
-        };
-        if !POLICY_KINDS.contains(&header.kind.value.as_str()) {
-            return self.at(
-                &header.kind,
-                kind_path,
-                format!(
-                    "unknown kind {:?}; expected PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy or List",
-                    header.kind.value
-                ),
-            );
-        }
-        for (idx, item) in header.items.iter().enumerate() {
-            let item_path = if path.is_empty() {
-                format!("items[{idx}]")
-            } else {
-                format!("{path}.items[{idx}]")
-            };
-            self.check_kinds(item, &item_path)?;
-        }
-        Ok(())
-    }
-}
 
 /// Policies read from Karmada YAML, ready for the control plane.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,56 +33,36 @@ pub struct ImportedPolicies {
     pub warnings: Vec<String>,
 }
 
-/// Splits a multi-document YAML text at `---` lines, keeping each document's first line number.
-fn documents(text: &str) -> Vec<(usize, String)> {
-    let mut docs = Vec::new();
-    let mut current = String::new();
-    let mut start = 1;
-    for (idx, line) in text.lines().enumerate() {
-        let trimmed = line.trim_end();
-        if trimmed == "---" || trimmed.starts_with("--- ") || trimmed.starts_with("---#") {
-            docs.push((start, std::mem::take(&mut current)));
-            start = idx + 2;
-            continue;
+/// Imports the policies of one include into `out`, with the warnings reading it gave.
+pub(crate) fn import_paste(
+    paste: &Paste,
+    world: &World,
+    out: &mut ImportedPolicies,
+) -> Result<(), Error> {
+    let first = out.warnings.len();
+    out.warnings.extend(paste.warnings.iter().cloned());
+    for object in &paste.objects {
+        if let PastedObject::Policy(policy) = &object.object {
+            paste
+                .checker(object)
+                .import_object(policy, &object.path, world, out)?;
         }
-        current.push_str(line);
-        current.push('\n');
     }
-    docs.push((start, current));
-    docs.into_iter()
-        .filter(|(_, doc)| {
-            doc.lines()
-                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        })
-        .collect()
+    // Skipped kinds are counted over the whole file: their warnings join the policies' in
+    // line order, so the file reads top to bottom.
+    let prefix = format!("{}:", paste.file.display());
+    let line = |warning: &String| {
+        warning
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split(':').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    out.warnings[first..].sort_by_key(line);
+    Ok(())
 }
 
 impl Checker<'_> {
-    /// Reads every policy object of one Karmada YAML file (single documents, several
-    /// documents, or `List`s) into `out`.
-    pub(crate) fn import_karmada(
-        &self,
-        text: &str,
-        world: &World,
-        out: &mut ImportedPolicies,
-    ) -> Result<(), Error> {
-        for (first_line, doc) in documents(text) {
-            let shifted = Checker {
-                file: self.file,
-                line_offset: first_line as u64 - 1,
-            };
-            // The kind decides what a spec may hold, so an unknown kind is named before the
-            // spec's fields are checked against a policy's.
-            let header: KindHeader = crate::parse_yaml(&doc, self.file)
-                .map_err(|err| shift_lines(err, first_line - 1))?;
-            shifted.check_kinds(&header, "")?;
-            let object: ObjectSpec = crate::parse_yaml(&doc, self.file)
-                .map_err(|err| shift_lines(err, first_line - 1))?;
-            shifted.import_object(&object, "", world, out)?;
-        }
-        Ok(())
-    }
-
     fn import_object(
         &self,
         object: &ObjectSpec,
@@ -141,12 +78,6 @@ impl Checker<'_> {
                 format!("{path}.{field}")
             }
         };
-        if kind == "List" {
-            for (idx, item) in object.items.iter().enumerate() {
-                self.import_object(item, &here(&format!("items[{idx}]")), world, out)?;
-            }
-            return Ok(());
-        }
         let namespaced = match kind {
             "PropagationPolicy" | "OverridePolicy" => true,
             "ClusterPropagationPolicy" | "ClusterOverridePolicy" => false,
@@ -154,7 +85,7 @@ impl Checker<'_> {
                 return self.at(
                     &object.kind,
                     here("kind"),
-                    format!("unknown kind {other:?}; expected PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy or List"),
+                    format!("unknown policy kind {other:?}"),
                 );
             }
         };
@@ -195,6 +126,13 @@ impl Checker<'_> {
         }
         let mut placement = match &spec.placement {
             Some(p) => {
+                if let Some(affinity) = &p.workload_affinity {
+                    out.warnings.push(format!(
+                        "{}:{}: {display}: spec.placement.workloadAffinity is not modelled and was ignored",
+                        self.file.display(),
+                        affinity.referenced.line() + self.line_offset
+                    ));
+                }
                 let placement = self.placement(p, &here("spec.placement"))?;
                 self.admit_placement(p, &placement, &here("spec.placement"))?;
                 placement
@@ -259,15 +197,20 @@ impl Checker<'_> {
                 .find(|c| c.name == sp.priority_class_name.value)
             {
                 Some(class) => class.value,
+                // The API server takes the policy; Karmada's detector then fails to build a
+                // binding for what it selects (`GetPriorityClassByName` in
+                // `BuildResourceBinding`) until the class exists.
                 None => {
-                    return self.at(
-                        &sp.priority_class_name,
+                    out.warnings.push(format!(
+                        "{}:{}: {display}: {} {:?} is defined neither in the scenario's \
+                         priority_classes nor in an include; Karmada builds no binding for the \
+                         workloads it selects until the class exists, fleetsim uses priority 0",
+                        self.file.display(),
+                        sp.priority_class_name.referenced.line() + self.line_offset,
                         here("spec.schedulePriority.priorityClassName"),
-                        format!(
-                            "unknown priority class {:?}; declare it under priority_classes",
-                            sp.priority_class_name.value
-                        ),
-                    );
+                        sp.priority_class_name.value
+                    ));
+                    0
                 }
             },
         })
@@ -412,8 +355,11 @@ impl Checker<'_> {
             );
         };
         let text = match &value.value {
-            PlainValue::Number(n) => n.to_string(),
-            PlainValue::Text(t) => t.clone(),
+            JsonValue::Number(n) => n.to_string(),
+            JsonValue::Float(f) => f.to_string(),
+            JsonValue::Text(t) => t.clone(),
+            // Karmada takes any JSON; only a number or a quantity changes what a pod needs.
+            _ => return Ok(None),
         };
         let bad = |what: &str| {
             self.at(
@@ -440,20 +386,5 @@ impl Checker<'_> {
             },
             _ => None,
         })
-    }
-}
-
-fn shift_lines(err: Error, offset: usize) -> Error {
-    match err {
-        Error::Input {
-            mut position,
-            message,
-        } => {
-            if position.line > 0 {
-                position.line += offset as u64;
-            }
-            Error::Input { position, message }
-        }
-        other => other,
     }
 }
