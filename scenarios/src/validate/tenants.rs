@@ -596,21 +596,7 @@ fn pasted_scopes(
         let path = object.field(&format!(
             "spec.scopeSelector.matchExpressions[{idx}].operator"
         ));
-        let operator = match e.operator.value.as_str() {
-            "In" => SelectorOperator::In,
-            "NotIn" => SelectorOperator::NotIn,
-            "Exists" => SelectorOperator::Exists,
-            "DoesNotExist" => SelectorOperator::DoesNotExist,
-            other => {
-                return ck.at(
-                    &e.operator,
-                    path,
-                    format!(
-                        "unknown operator {other:?}; expected In, NotIn, Exists or DoesNotExist"
-                    ),
-                );
-            }
-        };
+        let operator = ck.scope_operator(&e.operator, &path)?;
         // A class that does not exist matches no pod: leaving it out changes nothing.
         let values = e
             .values
