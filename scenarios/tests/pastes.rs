@@ -401,6 +401,8 @@ spec:
       - {path: /spec/suspend, operator: replace, value: true}
       - {path: /metadata/annotations, operator: replace, value: null}
       - {path: /spec/replicas, operator: replace, value: 3}
+      - {path: /spec/parallelism, operator: replace, value: {min: 2}}
+      - {path: /spec/template/spec/containers/0/resources/requests/cpu, operator: replace, value: lots}
 ";
     let (_dir, _file, scenario) = imported(text);
     let rules = &scenario.policies.overrides[0].rules;
@@ -411,6 +413,14 @@ spec:
     );
     let ignored = warnings_with(&scenario.warnings, "is not modelled and was ignored");
     assert_eq!(ignored.len(), 4, "{:#?}", scenario.warnings);
+    // Karmada's webhook takes any value; the member cluster refuses what it cannot use.
+    let unusable = warnings_with(&scenario.warnings, "which the member cluster would refuse");
+    assert_eq!(unusable.len(), 2, "{:#?}", scenario.warnings);
+    assert!(
+        unusable[1].contains("\"lots\", not a quantity"),
+        "{}",
+        unusable[1]
+    );
 }
 
 #[test]

@@ -267,11 +267,11 @@ impl Checker<'_> {
             for (p_idx, patch) in o.plaintext.iter().enumerate() {
                 let p_path = format!("{r_path}.overriders.plaintext[{p_idx}]");
                 match self.plaintext(patch, &p_path)? {
-                    Some(overrider) => overriders.push(overrider),
-                    None => warn(
+                    Ok(overrider) => overriders.push(overrider),
+                    Err(why) => warn(
                         out,
                         format!(
-                            "plaintext {} {:?} is not modelled and was ignored",
+                            "plaintext {} {:?} {why} and was ignored",
                             patch.operator.value, patch.path.value
                         ),
                     ),
@@ -320,8 +320,13 @@ impl Checker<'_> {
         Ok(selectors)
     }
 
-    /// A plaintext patch fleetsim models: replicas or a container's cpu, memory or GPU request.
-    fn plaintext(&self, patch: &PlaintextSpec, path: &str) -> Result<Option<Overrider>, Error> {
+    /// A plaintext patch as an overrider, or why it is ignored: only replicas and a container's
+    /// cpu, memory or GPU request change what the simulation places.
+    fn plaintext(
+        &self,
+        patch: &PlaintextSpec,
+        path: &str,
+    ) -> Result<Result<Overrider, String>, Error> {
         let pointer = patch.path.value.as_str();
         let operator = patch.operator.value.as_str();
         if !["add", "replace", "remove"].contains(&operator) {
@@ -331,60 +336,54 @@ impl Checker<'_> {
                 format!("unknown operator {operator:?}; expected add, replace or remove"),
             );
         }
+        let unmodelled = || Ok(Err("is not modelled".to_owned()));
         let resource = pointer
             .strip_prefix("/spec/template/spec/containers/")
             .and_then(|rest| rest.split_once("/resources/requests/"))
             .map(|(_, resource)| resource.replace("~1", "/"));
         let is_replicas = pointer == "/spec/replicas" || pointer == "/spec/parallelism";
         if !is_replicas && resource.is_none() {
-            return Ok(None);
+            return unmodelled();
         }
         if operator == "remove" {
-            return Ok(match resource.as_deref() {
-                Some("cpu") => Some(Overrider::CpuRequest(0)),
-                Some("memory") => Some(Overrider::MemoryRequest(0)),
-                Some("nvidia.com/gpu") => Some(Overrider::GpuRequest(0)),
-                _ => None,
-            });
+            return match resource.as_deref() {
+                Some("cpu") => Ok(Ok(Overrider::CpuRequest(0))),
+                Some("memory") => Ok(Ok(Overrider::MemoryRequest(0))),
+                Some("nvidia.com/gpu") => Ok(Ok(Overrider::GpuRequest(0))),
+                _ => unmodelled(),
+            };
         }
-        let Some(value) = &patch.value else {
-            return self.at(
-                &patch.path,
-                format!("{path}.value"),
-                format!("{operator} needs a value"),
-            );
+        // Karmada's webhook does not check a plaintext value (`ValidateOverrideRules`); a value
+        // the member cannot use fails there, when the patched manifest is applied.
+        let unusable = |what: &str| {
+            Ok(Err(format!(
+                "sets {what}, which the member cluster would refuse,"
+            )))
         };
-        let text = match &value.value {
-            JsonValue::Number(n) => n.to_string(),
-            JsonValue::Float(f) => f.to_string(),
-            JsonValue::Text(t) => t.clone(),
-            // Karmada takes any JSON; only a number or a quantity changes what a pod needs.
-            _ => return Ok(None),
-        };
-        let bad = |what: &str| {
-            self.at(
-                value,
-                format!("{path}.value"),
-                format!("{text:?} is not {what}"),
-            )
+        let text = match patch.value.as_ref().map(|v| &v.value) {
+            Some(JsonValue::Number(n)) => n.to_string(),
+            Some(JsonValue::Float(f)) => f.to_string(),
+            Some(JsonValue::Text(t)) => t.clone(),
+            None => return unusable("no value"),
+            Some(_) => return unusable("a value that is neither a number nor a quantity"),
         };
         if is_replicas {
             return match text.parse::<i64>() {
-                Ok(n) if n >= 0 => Ok(Some(Overrider::Replicas(n))),
-                _ => bad("a replica count"),
+                Ok(n) if n >= 0 => Ok(Ok(Overrider::Replicas(n))),
+                _ => unusable(&format!("{text:?}, not a replica count")),
             };
         }
         let Ok(quantity) = sim_core::quantity::Quantity::parse(&text) else {
-            return bad("a quantity");
+            return unusable(&format!("{text:?}, not a quantity"));
         };
-        Ok(match resource.as_deref() {
-            Some("cpu") => Some(Overrider::CpuRequest(quantity.milli_value())),
-            Some("memory") => Some(Overrider::MemoryRequest(quantity.value())),
+        match resource.as_deref() {
+            Some("cpu") => Ok(Ok(Overrider::CpuRequest(quantity.milli_value()))),
+            Some("memory") => Ok(Ok(Overrider::MemoryRequest(quantity.value()))),
             Some("nvidia.com/gpu") => match u32::try_from(quantity.value()) {
-                Ok(gpus) => Some(Overrider::GpuRequest(gpus)),
-                Err(_) => return bad("a GPU count of at most 4294967295"),
+                Ok(gpus) => Ok(Ok(Overrider::GpuRequest(gpus))),
+                Err(_) => unusable(&format!("{text:?}, not a GPU count")),
             },
-            _ => None,
-        })
+            _ => unmodelled(),
+        }
     }
 }
