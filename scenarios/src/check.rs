@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use scheduler::estimator::{NodeClaim, PerNodeLimit};
-use scheduler::policy::{Toleration, TolerationOperator};
+use scheduler::policy::{SelectorOperator, Toleration, TolerationOperator};
 use serde_saphyr::Spanned;
 use sim_core::Duration;
 use sim_core::model::{Fleet, GpuModelId, NamespaceId, PriorityClassId, Taint, TaintEffect, World};
@@ -162,6 +162,25 @@ impl Checker<'_> {
             });
         }
         Ok(tolerations)
+    }
+
+    /// A ResourceQuota `scopeSelector` requirement's operator.
+    pub(crate) fn scope_operator(
+        &self,
+        text: &Text,
+        path: &str,
+    ) -> Result<SelectorOperator, Error> {
+        match text.value.as_str() {
+            "In" => Ok(SelectorOperator::In),
+            "NotIn" => Ok(SelectorOperator::NotIn),
+            "Exists" => Ok(SelectorOperator::Exists),
+            "DoesNotExist" => Ok(SelectorOperator::DoesNotExist),
+            other => self.at(
+                text,
+                path,
+                format!("unknown operator {other:?}; expected In, NotIn, Exists or DoesNotExist"),
+            ),
+        }
     }
 
     pub(crate) fn taint_effect(&self, text: &Text, path: &str) -> Result<TaintEffect, Error> {

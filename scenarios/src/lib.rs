@@ -78,24 +78,48 @@ pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
             err.into_inner()
         })
     });
-    parsed.map_err(|err| {
-        let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
-        let mut message = err.to_string();
-        // The location is reported separately.
-        if let Some(cut) = message.rfind(" at line ") {
-            message.truncate(cut);
-        }
-        if message.starts_with("invalid u32") || message.starts_with("invalid u64") {
-            message = format!("{message}: expected a whole number ≥ 0");
-        }
-        Error::Input {
-            position: Position {
-                file: file.to_owned(),
-                line,
-                column,
-                path: if path == "." { String::new() } else { path },
-            },
-            message,
-        }
-    })
+    parsed.map_err(|err| input_error(&err, path, file))
+}
+
+/// [`parse_yaml`] with a seed: for a document whose items' shapes depend on their kinds.
+pub(crate) fn parse_yaml_seed<'a, S, V>(text: &'a str, file: &Path, seed: S) -> Result<V, Error>
+where
+    S: serde::de::DeserializeSeed<'a, Value = V> + Clone,
+{
+    let mut options = serde_saphyr::Options::default();
+    options.with_snippet = false;
+    let untracked = seed.clone();
+    if let Ok(parsed) =
+        serde_saphyr::with_deserializer_from_str_with_options(text, options.clone(), |de| {
+            untracked.deserialize(de)
+        })
+    {
+        return Ok(parsed);
+    }
+    let mut track = serde_path_to_error::Track::new();
+    let parsed = serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+        seed.deserialize(serde_path_to_error::Deserializer::new(de, &mut track))
+    });
+    parsed.map_err(|err| input_error(&err, track.path().to_string(), file))
+}
+
+fn input_error(err: &serde_saphyr::Error, path: String, file: &Path) -> Error {
+    let (line, column) = err.location().map_or((0, 0), |l| (l.line(), l.column()));
+    let mut message = err.to_string();
+    // The location is reported separately.
+    if let Some(cut) = message.rfind(" at line ") {
+        message.truncate(cut);
+    }
+    if message.starts_with("invalid u32") || message.starts_with("invalid u64") {
+        message = format!("{message}: expected a whole number ≥ 0");
+    }
+    Error::Input {
+        position: Position {
+            file: file.to_owned(),
+            line,
+            column,
+            path: if path == "." { String::new() } else { path },
+        },
+        message,
+    }
 }

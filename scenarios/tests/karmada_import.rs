@@ -18,7 +18,7 @@ use sim_core::model::Job;
 use tempfile::TempDir;
 
 /// Everything a scenario needs except `policies`, `placement` and `workload`.
-const HEAD: &str = r#"name: karmada-import
+pub(crate) const HEAD: &str = r#"name: karmada-import
 seed: 7
 gpu_models:
   - {name: H100, memory: 80Gi}
@@ -41,7 +41,7 @@ scheduler: {feature_gates: {CustomizedClusterResourceModeling: false}}
 "#;
 
 /// One job: a `batch/v1` `Job` called `trainer` in `llm`, labelled `app: trainer`.
-const ONE_JOB: &str = "workload:
+pub(crate) const ONE_JOB: &str = "workload:
   jobs:
     - {name: trainer, submit: 0s, namespace: llm, replicas: 2, gpus: 8, runtime: 1h, labels: {app: trainer}}
 ";
@@ -49,32 +49,37 @@ const ONE_JOB: &str = "workload:
 const POLICY_FILE: &str = "karmada/policies.yaml";
 
 /// A scenario directory: the scenario file and its Karmada files.
-struct Fixture {
+pub(crate) struct Fixture {
     dir: TempDir,
 }
 
 impl Fixture {
-    fn new() -> Fixture {
+    pub(crate) fn new() -> Fixture {
         Fixture {
             dir: tempfile::tempdir().unwrap(),
         }
     }
 
     /// Writes `text` at `rel` (relative to the scenario file) and returns its path.
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
+    pub(crate) fn write(&self, rel: &str, text: &str) -> PathBuf {
         let path = self.dir.path().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, text).unwrap();
         path
     }
 
-    fn scenario_path(&self) -> PathBuf {
+    pub(crate) fn scenario_path(&self) -> PathBuf {
         self.dir.path().join("scenario.yaml")
     }
 
     /// Writes the scenario (with `includes`, then `extra` top-level text, then `workload`) and
     /// loads it.
-    fn load(&self, includes: &[&str], extra: &str, workload: &str) -> Result<Scenario, Error> {
+    pub(crate) fn load(
+        &self,
+        includes: &[&str],
+        extra: &str,
+        workload: &str,
+    ) -> Result<Scenario, Error> {
         let text = scenario_text(includes, extra, workload);
         self.write("scenario.yaml", &text);
         // HEAD declares priority classes most cases never name in a schedulePriority; the
@@ -88,7 +93,7 @@ impl Fixture {
     }
 }
 
-fn scenario_text(includes: &[&str], extra: &str, workload: &str) -> String {
+pub(crate) fn scenario_text(includes: &[&str], extra: &str, workload: &str) -> String {
     let mut text = HEAD.to_owned();
     if !includes.is_empty() {
         text.push_str("policies:\n");
@@ -103,20 +108,20 @@ fn scenario_text(includes: &[&str], extra: &str, workload: &str) -> String {
 
 /// Loads the minimal scenario with `policies` as its only Karmada file; returns the fixture (to
 /// keep the directory), the policy file's path and the result.
-fn import(policies: &str) -> (Fixture, PathBuf, Result<Scenario, Error>) {
+pub(crate) fn import(policies: &str) -> (Fixture, PathBuf, Result<Scenario, Error>) {
     let fixture = Fixture::new();
     let file = fixture.write(POLICY_FILE, policies);
     let result = fixture.load(&[POLICY_FILE], "", ONE_JOB);
     (fixture, file, result)
 }
 
-fn imported(policies: &str) -> (Fixture, PathBuf, Scenario) {
+pub(crate) fn imported(policies: &str) -> (Fixture, PathBuf, Scenario) {
     let (fixture, file, result) = import(policies);
     let scenario = result.unwrap_or_else(|err| panic!("{err}"));
     (fixture, file, scenario)
 }
 
-fn import_error(policies: &str) -> (Fixture, PathBuf, Error) {
+pub(crate) fn import_error(policies: &str) -> (Fixture, PathBuf, Error) {
     let (fixture, file, result) = import(policies);
     match result {
         Ok(_) => panic!("the policies were accepted:\n{policies}"),
@@ -135,7 +140,7 @@ fn nth_line_of(text: &str, needle: &str, nth: usize) -> u64 {
         + 1
 }
 
-fn line_of(text: &str, needle: &str) -> u64 {
+pub(crate) fn line_of(text: &str, needle: &str) -> u64 {
     assert_eq!(
         text.lines().filter(|l| l.contains(needle)).count(),
         1,
@@ -145,7 +150,7 @@ fn line_of(text: &str, needle: &str) -> u64 {
 }
 
 /// Asserts an `Error::Input` at `file`, `line`, `path` whose message contains `fragment`.
-fn assert_input_error(err: &Error, file: &Path, line: u64, path: &str, fragment: &str) {
+pub(crate) fn assert_input_error(err: &Error, file: &Path, line: u64, path: &str, fragment: &str) {
     let Error::Input { position, message } = err else {
         panic!("not an input error: {err}");
     };
@@ -165,7 +170,7 @@ fn placement_of<'s>(scenario: &'s Scenario, policy: &PropagationPolicy) -> &'s P
     &scenario.policies.placements[policy.placement.0 as usize]
 }
 
-fn policy<'s>(scenario: &'s Scenario, name: &str) -> &'s PropagationPolicy {
+pub(crate) fn policy<'s>(scenario: &'s Scenario, name: &str) -> &'s PropagationPolicy {
     let found: Vec<_> = scenario
         .policies
         .policies
@@ -176,7 +181,7 @@ fn policy<'s>(scenario: &'s Scenario, name: &str) -> &'s PropagationPolicy {
     found[0]
 }
 
-fn names(scenario: &Scenario) -> Vec<&str> {
+pub(crate) fn names(scenario: &Scenario) -> Vec<&str> {
     scenario
         .policies
         .policies
@@ -804,7 +809,7 @@ spec:
 // --- Errors ----------------------------------------------------------------------------------
 
 #[test]
-fn unknown_kind_in_the_third_document_is_refused() {
+fn kind_of_the_third_document_is_skipped_with_a_warning() {
     let text = "\
 apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
@@ -822,15 +827,22 @@ apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: llm}
 ";
-    let (_dir, file, err) = import_error(text);
+    let (_dir, file, scenario) = imported(text);
+    assert_eq!(names(&scenario), ["one", "two"]);
     assert_eq!(line_of(text, "kind: Deployment"), 14);
-    assert_input_error(&err, &file, 14, "kind", "\"Deployment\"");
+    assert_eq!(
+        scenario.warnings,
+        [format!(
+            "{}:14: skipped 1 object of kind Deployment (apps/v1): not modelled in a policy include",
+            file.display()
+        )]
+    );
 }
 
 #[test]
-fn deployment_with_its_spec_is_refused_for_its_kind() {
-    // What `kubectl get deploy,pp -o yaml` mixes in: the object's own spec must not hide the
-    // real mistake, its kind.
+fn deployment_spec_is_not_read_as_a_policy_spec() {
+    // What `kubectl get deploy,pp -o yaml` mixes in: the Deployment's own spec holds fields no
+    // policy has, and must not be checked against a policy's.
     let text = "\
 apiVersion: apps/v1
 kind: Deployment
@@ -843,8 +855,10 @@ spec:
     spec:
       containers: [{name: web, image: nginx}]
 ";
-    let (_dir, file, err) = import_error(text);
-    assert_input_error(&err, &file, 2, "kind", "\"Deployment\"");
+    let (_dir, _file, scenario) = imported(text);
+    assert!(names(&scenario).is_empty());
+    assert_eq!(scenario.warnings.len(), 1, "{:#?}", scenario.warnings);
+    assert!(scenario.warnings[0].contains(":2: skipped 1 object of kind Deployment"));
 }
 
 #[test]
@@ -906,8 +920,9 @@ spec:
 }
 
 #[test]
-fn undeclared_priority_class_is_refused() {
-    // The second document is a List; the line counts from the top of the file.
+fn undeclared_priority_class_is_a_warning_and_priority_zero() {
+    // Karmada's API server takes the policy (the class is looked up only when a binding is
+    // built). The second document is a List; the line counts from the top of the file.
     let text = "\
 apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
@@ -932,15 +947,16 @@ items:
       priorityClassSource: KubePriorityClass
       priorityClassName: no-such-class
 ";
-    let (_dir, file, err) = import_error(text);
+    let (_dir, file, scenario) = imported(text);
+    assert_eq!(policy(&scenario, "urgent").schedule_priority, 0);
     assert_eq!(line_of(text, "priorityClassName: no-such-class"), 22);
-    assert_input_error(
-        &err,
-        &file,
-        22,
-        "items[1].spec.schedulePriority.priorityClassName",
-        "\"no-such-class\"",
+    assert_eq!(scenario.warnings.len(), 1, "{:#?}", scenario.warnings);
+    let warning = &scenario.warnings[0];
+    let at = format!(
+        "{}:22: PropagationPolicy vision/urgent: items[1].spec.schedulePriority.priorityClassName \"no-such-class\"",
+        file.display()
     );
+    assert!(warning.starts_with(&at), "{at} not in {warning}");
 }
 
 #[test]

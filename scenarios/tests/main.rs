@@ -8,6 +8,7 @@ mod conformance;
 mod gates;
 mod karmada_import;
 mod load;
+mod pastes;
 mod robustness;
 mod thresholds_inputs;
 mod trace_scenarios;

@@ -231,6 +231,65 @@ fn bad_scenarios_exit_2_naming_file_line_and_field() {
     }
 }
 
+/// The quickstart including `paste` (written beside it); `validate`'s exit code and stderr.
+fn validate_including(paste: &str) -> (Option<i32>, String, PathBuf, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("paste.yaml");
+    std::fs::write(&file, paste).unwrap();
+    let mut text = std::fs::read_to_string(quickstart()).unwrap();
+    text.push_str("policies: [{include: paste.yaml}]\n");
+    let scenario = tmp.path().join("quickstart.yaml");
+    std::fs::write(&scenario, text).unwrap();
+    let output = fleetsim(&["validate", scenario.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr, file, tmp)
+}
+
+#[test]
+fn a_karmada_paste_validates_with_warnings_and_a_misplaced_field_exits_2() {
+    let paste = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {replicas: 2}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web}
+spec:
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]
+  placement:
+    workloadAffinity: {affinity: {groupByLabelKey: app.group}}
+";
+    let (code, stderr, file, _tmp) = validate_including(paste);
+    assert_eq!(code, Some(0), "{stderr}");
+    for warning in [
+        format!(
+            "warning: {}:2: skipped 1 object of kind Deployment (apps/v1)",
+            file.display()
+        ),
+        format!(
+            "warning: {}:12: PropagationPolicy default/web: spec.placement.workloadAffinity is not modelled",
+            file.display()
+        ),
+    ] {
+        assert!(stderr.contains(&warning), "{warning} not in {stderr}");
+    }
+    // clusterAffinity one level too high: Karmada's CRD has no spec.clusterAffinity, and
+    // kubectl's strict field validation refuses it.
+    let misplaced = paste.replace(
+        "    workloadAffinity: {affinity: {groupByLabelKey: app.group}}\n",
+        "  clusterAffinity: {clusterNames: [dc-east-1]}\n",
+    );
+    let (code, stderr, file, _tmp) = validate_including(&misplaced);
+    assert_eq!(code, Some(2), "{stderr}");
+    let want = format!(
+        "error: {}:12:3: spec.clusterAffinity: unknown field `clusterAffinity`",
+        file.display()
+    );
+    assert!(stderr.starts_with(&want), "got {stderr}want {want}");
+}
+
 #[test]
 fn validate_accepts_the_quickstart() {
     let output = fleetsim(&["validate", quickstart().to_str().unwrap()]);

@@ -381,23 +381,16 @@ fn member_quota(
         .enumerate()
     {
         // Karmada skips a requirement whose operator it cannot read, so it matches nothing.
-        let operator = match e.operator.as_ref().map(|o| o.value.as_str()) {
-            None => None,
-            Some("In") => Some(SelectorOperator::In),
-            Some("NotIn") => Some(SelectorOperator::NotIn),
-            Some("Exists") => Some(SelectorOperator::Exists),
-            Some("DoesNotExist") => Some(SelectorOperator::DoesNotExist),
-            Some(other) => {
-                let text = e.operator.as_ref().expect("some");
-                return ck.at(
+        let operator = e
+            .operator
+            .as_ref()
+            .map(|text| {
+                ck.scope_operator(
                     text,
-                    format!("{path}.spec.scopeSelector.matchExpressions[{idx}].operator"),
-                    format!(
-                        "unknown operator {other:?}; expected In, NotIn, Exists or DoesNotExist"
-                    ),
-                );
-            }
-        };
+                    &format!("{path}.spec.scopeSelector.matchExpressions[{idx}].operator"),
+                )
+            })
+            .transpose()?;
         scopes.push(QuotaScope {
             priority_class: e.scope_name == "PriorityClass",
             operator,

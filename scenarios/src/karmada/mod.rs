@@ -6,62 +6,19 @@ use scheduler::policy::{
     OverridePolicy, OverrideRule, Overrider, Placement, PlacementId, PropagationPolicy,
     ResourceSelector,
 };
-use serde::Deserialize;
 use sim_core::model::World;
 
 use crate::check::Checker;
 use crate::error::Error;
 use crate::spec::Text;
 
+mod paste;
 mod placement;
+
+pub(crate) use paste::{Paste, Pasted, PastedObject, read_paste};
 
 // Kept at their old paths for callers of this module.
 pub use crate::spec::karmada::*;
-
-/// Just the kinds of an object and of a List's items.
-#[derive(Debug, Deserialize)]
-struct KindHeader {
-    kind: Text,
-    #[serde(default)]
-    items: Vec<KindHeader>,
-}
-
-const POLICY_KINDS: [&str; 5] = [
-    "PropagationPolicy",
-    "ClusterPropagationPolicy",
-    "OverridePolicy",
-    "ClusterOverridePolicy",
-    "List",
-];
-
-impl Checker<'_> {
-    fn check_kinds(&self, header: &KindHeader, path: &str) -> Result<(), Error> {
-        let kind_path = if path.is_empty() {
-            "kind".to_owned()
-        } else {
-            format!("{path}.kind")
-        };
-        if !POLICY_KINDS.contains(&header.kind.value.as_str()) {
-            return self.at(
-                &header.kind,
-                kind_path,
-                format!(
-                    "unknown kind {:?}; expected PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy or List",
-                    header.kind.value
-                ),
-            );
-        }
-        for (idx, item) in header.items.iter().enumerate() {
-            let item_path = if path.is_empty() {
-                format!("items[{idx}]")
-            } else {
-                format!("{path}.items[{idx}]")
-            };
-            self.check_kinds(item, &item_path)?;
-        }
-        Ok(())
-    }
-}
 
 /// Policies read from Karmada YAML, ready for the control plane.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,56 +33,36 @@ pub struct ImportedPolicies {
     pub warnings: Vec<String>,
 }
 
-/// Splits a multi-document YAML text at `---` lines, keeping each document's first line number.
-fn documents(text: &str) -> Vec<(usize, String)> {
-    let mut docs = Vec::new();
-    let mut current = String::new();
-    let mut start = 1;
-    for (idx, line) in text.lines().enumerate() {
-        let trimmed = line.trim_end();
-        if trimmed == "---" || trimmed.starts_with("--- ") || trimmed.starts_with("---#") {
-            docs.push((start, std::mem::take(&mut current)));
-            start = idx + 2;
-            continue;
+/// Imports the policies of one include into `out`, with the warnings reading it gave.
+pub(crate) fn import_paste(
+    paste: &Paste,
+    world: &World,
+    out: &mut ImportedPolicies,
+) -> Result<(), Error> {
+    let first = out.warnings.len();
+    out.warnings.extend(paste.warnings.iter().cloned());
+    for object in &paste.objects {
+        if let PastedObject::Policy(policy) = &object.object {
+            paste
+                .checker(object)
+                .import_object(policy, &object.path, world, out)?;
         }
-        current.push_str(line);
-        current.push('\n');
     }
-    docs.push((start, current));
-    docs.into_iter()
-        .filter(|(_, doc)| {
-            doc.lines()
-                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        })
-        .collect()
+    // Skipped kinds are counted over the whole file: their warnings join the policies' in
+    // line order, so the file reads top to bottom.
+    let prefix = format!("{}:", paste.file.display());
+    let line = |warning: &String| {
+        warning
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split(':').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    out.warnings[first..].sort_by_key(line);
+    Ok(())
 }
 
 impl Checker<'_> {
-    /// Reads every policy object of one Karmada YAML file (single documents, several
-    /// documents, or `List`s) into `out`.
-    pub(crate) fn import_karmada(
-        &self,
-        text: &str,
-        world: &World,
-        out: &mut ImportedPolicies,
-    ) -> Result<(), Error> {
-        for (first_line, doc) in documents(text) {
-            let shifted = Checker {
-                file: self.file,
-                line_offset: first_line as u64 - 1,
-            };
-            // The kind decides what a spec may hold, so an unknown kind is named before the
-            // spec's fields are checked against a policy's.
-            let header: KindHeader = crate::parse_yaml(&doc, self.file)
-                .map_err(|err| shift_lines(err, first_line - 1))?;
-            shifted.check_kinds(&header, "")?;
-            let object: ObjectSpec = crate::parse_yaml(&doc, self.file)
-                .map_err(|err| shift_lines(err, first_line - 1))?;
-            shifted.import_object(&object, "", world, out)?;
-        }
-        Ok(())
-    }
-
     fn import_object(
         &self,
         object: &ObjectSpec,
@@ -141,12 +78,6 @@ impl Checker<'_> {
                 format!("{path}.{field}")
             }
         };
-        if kind == "List" {
-            for (idx, item) in object.items.iter().enumerate() {
-                self.import_object(item, &here(&format!("items[{idx}]")), world, out)?;
-            }
-            return Ok(());
-        }
         let namespaced = match kind {
             "PropagationPolicy" | "OverridePolicy" => true,
             "ClusterPropagationPolicy" | "ClusterOverridePolicy" => false,
@@ -154,7 +85,7 @@ impl Checker<'_> {
                 return self.at(
                     &object.kind,
                     here("kind"),
-                    format!("unknown kind {other:?}; expected PropagationPolicy, ClusterPropagationPolicy, OverridePolicy, ClusterOverridePolicy or List"),
+                    format!("unknown policy kind {other:?}"),
                 );
             }
         };
@@ -195,6 +126,13 @@ impl Checker<'_> {
         }
         let mut placement = match &spec.placement {
             Some(p) => {
+                if let Some(affinity) = &p.workload_affinity {
+                    out.warnings.push(format!(
+                        "{}:{}: {display}: spec.placement.workloadAffinity is not modelled and was ignored",
+                        self.file.display(),
+                        affinity.referenced.line() + self.line_offset
+                    ));
+                }
                 let placement = self.placement(p, &here("spec.placement"))?;
                 self.admit_placement(p, &placement, &here("spec.placement"))?;
                 placement
@@ -259,15 +197,20 @@ impl Checker<'_> {
                 .find(|c| c.name == sp.priority_class_name.value)
             {
                 Some(class) => class.value,
+                // The API server takes the policy; Karmada's detector then fails to build a
+                // binding for what it selects (`GetPriorityClassByName` in
+                // `BuildResourceBinding`) until the class exists.
                 None => {
-                    return self.at(
-                        &sp.priority_class_name,
+                    out.warnings.push(format!(
+                        "{}:{}: {display}: {} {:?} is defined neither in the scenario's \
+                         priority_classes nor in an include; Karmada builds no binding for the \
+                         workloads it selects until the class exists, fleetsim uses priority 0",
+                        self.file.display(),
+                        sp.priority_class_name.referenced.line() + self.line_offset,
                         here("spec.schedulePriority.priorityClassName"),
-                        format!(
-                            "unknown priority class {:?}; declare it under priority_classes",
-                            sp.priority_class_name.value
-                        ),
-                    );
+                        sp.priority_class_name.value
+                    ));
+                    0
                 }
             },
         })
@@ -324,11 +267,11 @@ impl Checker<'_> {
             for (p_idx, patch) in o.plaintext.iter().enumerate() {
                 let p_path = format!("{r_path}.overriders.plaintext[{p_idx}]");
                 match self.plaintext(patch, &p_path)? {
-                    Some(overrider) => overriders.push(overrider),
-                    None => warn(
+                    Ok(overrider) => overriders.push(overrider),
+                    Err(why) => warn(
                         out,
                         format!(
-                            "plaintext {} {:?} is not modelled and was ignored",
+                            "plaintext {} {:?} {why} and was ignored",
                             patch.operator.value, patch.path.value
                         ),
                     ),
@@ -377,8 +320,13 @@ impl Checker<'_> {
         Ok(selectors)
     }
 
-    /// A plaintext patch fleetsim models: replicas or a container's cpu, memory or GPU request.
-    fn plaintext(&self, patch: &PlaintextSpec, path: &str) -> Result<Option<Overrider>, Error> {
+    /// A plaintext patch as an overrider, or why it is ignored: only replicas and a container's
+    /// cpu, memory or GPU request change what the simulation places.
+    fn plaintext(
+        &self,
+        patch: &PlaintextSpec,
+        path: &str,
+    ) -> Result<Result<Overrider, String>, Error> {
         let pointer = patch.path.value.as_str();
         let operator = patch.operator.value.as_str();
         if !["add", "replace", "remove"].contains(&operator) {
@@ -388,72 +336,54 @@ impl Checker<'_> {
                 format!("unknown operator {operator:?}; expected add, replace or remove"),
             );
         }
+        let unmodelled = || Ok(Err("is not modelled".to_owned()));
         let resource = pointer
             .strip_prefix("/spec/template/spec/containers/")
             .and_then(|rest| rest.split_once("/resources/requests/"))
             .map(|(_, resource)| resource.replace("~1", "/"));
         let is_replicas = pointer == "/spec/replicas" || pointer == "/spec/parallelism";
         if !is_replicas && resource.is_none() {
-            return Ok(None);
+            return unmodelled();
         }
         if operator == "remove" {
-            return Ok(match resource.as_deref() {
-                Some("cpu") => Some(Overrider::CpuRequest(0)),
-                Some("memory") => Some(Overrider::MemoryRequest(0)),
-                Some("nvidia.com/gpu") => Some(Overrider::GpuRequest(0)),
-                _ => None,
-            });
+            return match resource.as_deref() {
+                Some("cpu") => Ok(Ok(Overrider::CpuRequest(0))),
+                Some("memory") => Ok(Ok(Overrider::MemoryRequest(0))),
+                Some("nvidia.com/gpu") => Ok(Ok(Overrider::GpuRequest(0))),
+                _ => unmodelled(),
+            };
         }
-        let Some(value) = &patch.value else {
-            return self.at(
-                &patch.path,
-                format!("{path}.value"),
-                format!("{operator} needs a value"),
-            );
+        // Karmada's webhook does not check a plaintext value (`ValidateOverrideRules`); a value
+        // the member cannot use fails there, when the patched manifest is applied.
+        let unusable = |what: &str| {
+            Ok(Err(format!(
+                "sets {what}, which the member cluster would refuse,"
+            )))
         };
-        let text = match &value.value {
-            PlainValue::Number(n) => n.to_string(),
-            PlainValue::Text(t) => t.clone(),
-        };
-        let bad = |what: &str| {
-            self.at(
-                value,
-                format!("{path}.value"),
-                format!("{text:?} is not {what}"),
-            )
+        let text = match patch.value.as_ref().map(|v| &v.value) {
+            Some(JsonValue::Number(n)) => n.to_string(),
+            Some(JsonValue::Float(f)) => f.to_string(),
+            Some(JsonValue::Text(t)) => t.clone(),
+            None => return unusable("no value"),
+            Some(_) => return unusable("a value that is neither a number nor a quantity"),
         };
         if is_replicas {
             return match text.parse::<i64>() {
-                Ok(n) if n >= 0 => Ok(Some(Overrider::Replicas(n))),
-                _ => bad("a replica count"),
+                Ok(n) if n >= 0 => Ok(Ok(Overrider::Replicas(n))),
+                _ => unusable(&format!("{text:?}, not a replica count")),
             };
         }
         let Ok(quantity) = sim_core::quantity::Quantity::parse(&text) else {
-            return bad("a quantity");
+            return unusable(&format!("{text:?}, not a quantity"));
         };
-        Ok(match resource.as_deref() {
-            Some("cpu") => Some(Overrider::CpuRequest(quantity.milli_value())),
-            Some("memory") => Some(Overrider::MemoryRequest(quantity.value())),
+        match resource.as_deref() {
+            Some("cpu") => Ok(Ok(Overrider::CpuRequest(quantity.milli_value()))),
+            Some("memory") => Ok(Ok(Overrider::MemoryRequest(quantity.value()))),
             Some("nvidia.com/gpu") => match u32::try_from(quantity.value()) {
-                Ok(gpus) => Some(Overrider::GpuRequest(gpus)),
-                Err(_) => return bad("a GPU count of at most 4294967295"),
+                Ok(gpus) => Ok(Ok(Overrider::GpuRequest(gpus))),
+                Err(_) => unusable(&format!("{text:?}, not a GPU count")),
             },
-            _ => None,
-        })
-    }
-}
-
-fn shift_lines(err: Error, offset: usize) -> Error {
-    match err {
-        Error::Input {
-            mut position,
-            message,
-        } => {
-            if position.line > 0 {
-                position.line += offset as u64;
-            }
-            Error::Input { position, message }
+            _ => unmodelled(),
         }
-        other => other,
     }
 }

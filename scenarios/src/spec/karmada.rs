@@ -1,5 +1,10 @@
-//! Karmada objects in their own camelCase shape, as `kubectl get -o yaml` prints them: the
-//! PropagationPolicy and OverridePolicy fields fleetsim reads, and `placement` in a scenario.
+//! Karmada and Kubernetes objects in their own camelCase shape, as `kubectl get -o yaml` prints
+//! them: the PropagationPolicy and OverridePolicy fields fleetsim reads, `placement` in a
+//! scenario, and the FederatedResourceQuota, PriorityClass and ResourceQuota a policy include may
+//! hold.
+//!
+//! Every field of Karmada v1.19's API is named here, modelled or not, so that a name Karmada does
+//! not know stays an error (`deny_unknown_fields`) while one it knows is at most a warning.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +30,8 @@ pub struct PlacementSpec {
     pub spread_constraints: Vec<SpreadConstraintSpec>,
     /// `replicaScheduling`.
     pub replica_scheduling: Option<ReplicaSchedulingSpec>,
+    /// `workloadAffinity`: not modelled; warned about where it is set.
+    pub workload_affinity: Option<Spanned<IgnoredAny>>,
 }
 
 /// A `ClusterAffinity`.
@@ -181,7 +188,8 @@ pub struct StaticWeightSpec {
     pub weight: Spanned<i64>,
 }
 
-/// A Karmada object as `kubectl get -o yaml` prints it, or a `List` of them.
+/// A PropagationPolicy, ClusterPropagationPolicy, OverridePolicy or ClusterOverridePolicy as
+/// `kubectl get -o yaml` prints it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ObjectSpec {
@@ -194,11 +202,143 @@ pub struct ObjectSpec {
     pub metadata: MetadataSpec,
     /// `spec` of a policy.
     pub spec: Option<PolicySpec>,
-    /// `items` of a `List`.
-    #[serde(default)]
-    pub items: Vec<ObjectSpec>,
     /// `status`, ignored.
     pub status: Option<IgnoredAny>,
+}
+
+/// A FederatedResourceQuota (`policy.karmada.io/v1alpha1`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FederatedQuotaObject {
+    /// `apiVersion`.
+    pub api_version: Text,
+    /// `kind`.
+    pub kind: Text,
+    /// `metadata`.
+    #[serde(default)]
+    pub metadata: MetadataSpec,
+    /// `spec`.
+    pub spec: FederatedQuotaObjectSpec,
+    /// `status`, ignored: the simulation counts its own usage.
+    pub status: Option<IgnoredAny>,
+}
+
+/// `spec` of a FederatedResourceQuota.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FederatedQuotaObjectSpec {
+    /// `overall`.
+    pub overall: BTreeMap<String, Spanned<Quantity>>,
+    /// `staticAssignments`.
+    #[serde(default)]
+    pub static_assignments: Vec<StaticAssignmentSpec>,
+}
+
+/// One `staticAssignments` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StaticAssignmentSpec {
+    /// `clusterName`.
+    pub cluster_name: Text,
+    /// `hard`.
+    pub hard: BTreeMap<String, Spanned<Quantity>>,
+}
+
+/// A Kubernetes quantity as written: a string or a bare number (`cpu: 100`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Quantity {
+    /// A whole number.
+    Number(i64),
+    /// A decimal number.
+    Float(f64),
+    /// Text (`500m`, `80Gi`).
+    Text(String),
+}
+
+impl Quantity {
+    /// The quantity as Kubernetes would print it back.
+    pub fn text(&self) -> String {
+        match self {
+            Quantity::Number(n) => n.to_string(),
+            Quantity::Float(f) => f.to_string(),
+            Quantity::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// A PriorityClass (`scheduling.k8s.io/v1`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PriorityClassObject {
+    /// `apiVersion`.
+    pub api_version: Text,
+    /// `kind`.
+    pub kind: Text,
+    /// `metadata`.
+    #[serde(default)]
+    pub metadata: MetadataSpec,
+    /// `value`.
+    pub value: Spanned<i32>,
+    /// `preemptionPolicy`.
+    pub preemption_policy: Option<Text>,
+    /// `globalDefault`: not modelled (jobs name their class); warned about when true.
+    pub global_default: Option<Spanned<bool>>,
+    /// `description`.
+    pub description: Option<IgnoredAny>,
+}
+
+/// A ResourceQuota (`v1`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceQuotaObject {
+    /// `apiVersion`.
+    pub api_version: Text,
+    /// `kind`.
+    pub kind: Text,
+    /// `metadata`.
+    #[serde(default)]
+    pub metadata: MetadataSpec,
+    /// `spec`.
+    #[serde(default)]
+    pub spec: ResourceQuotaObjectSpec,
+    /// `status`, ignored.
+    pub status: Option<IgnoredAny>,
+}
+
+/// `spec` of a ResourceQuota.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceQuotaObjectSpec {
+    /// `hard`.
+    #[serde(default)]
+    pub hard: BTreeMap<String, Spanned<Quantity>>,
+    /// `scopes` (`BestEffort`, `Terminating`, `PriorityClass`, ...).
+    pub scopes: Option<Vec<Text>>,
+    /// `scopeSelector`.
+    pub scope_selector: Option<ScopeSelectorSpec>,
+}
+
+/// A ResourceQuota's `scopeSelector`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScopeSelectorSpec {
+    /// `matchExpressions`.
+    #[serde(default)]
+    pub match_expressions: Vec<ScopeRequirementSpec>,
+}
+
+/// A `scopeSelector` requirement.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScopeRequirementSpec {
+    /// `scopeName`.
+    pub scope_name: Text,
+    /// `operator`.
+    pub operator: Text,
+    /// `values`.
+    #[serde(default)]
+    pub values: Vec<Text>,
 }
 
 /// The parts of `metadata` fleetsim reads; server-set fields are ignored.
@@ -236,7 +376,7 @@ pub struct PolicySpec {
     activation_preference: Option<IgnoredAny>,
     suspension: Option<IgnoredAny>,
     preserve_resources_on_deletion: Option<IgnoredAny>,
-    workload_affinity: Option<IgnoredAny>,
+    association: Option<IgnoredAny>,
     /// `overrideRules` of an OverridePolicy.
     pub override_rules: Option<Vec<OverrideRuleSpec>>,
     target_cluster: Option<IgnoredAny>,
@@ -258,7 +398,7 @@ impl PolicySpec {
                 "preserveResourcesOnDeletion",
                 self.preserve_resources_on_deletion.is_some(),
             ),
-            ("workloadAffinity", self.workload_affinity.is_some()),
+            ("association", self.association.is_some()),
             ("targetCluster", self.target_cluster.is_some()),
             ("overriders", self.overriders.is_some()),
         ]
@@ -344,8 +484,28 @@ pub struct PlaintextSpec {
     pub path: Text,
     /// add, replace or remove.
     pub operator: Text,
-    /// The new value.
-    pub value: Option<Spanned<PlainValue>>,
+    /// The new value: any JSON (Karmada's `apiextensionsv1.JSON`).
+    pub value: Option<Spanned<JsonValue>>,
+}
+
+/// Any JSON value, as a plaintext overrider's `value` may be.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum JsonValue {
+    /// `null`.
+    Null(()),
+    /// `true` or `false`.
+    Bool(bool),
+    /// A whole number.
+    Number(i64),
+    /// A decimal number.
+    Float(f64),
+    /// A string.
+    Text(String),
+    /// A list.
+    List(Vec<JsonValue>),
+    /// An object.
+    Map(BTreeMap<String, JsonValue>),
 }
 
 /// A plaintext overrider's value.

@@ -101,9 +101,11 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
         declared: spec.clusters.len(),
     };
     let (trace_jobs, mut trace_warnings) = read_traces(ck, base, &mut spec, horizon)?;
-    let world = tenants::world(ck, fleet::fleet(ck, &spec, &paths)?, &spec)?;
-    let (policies, mut warnings) = policies::policy_set(ck, base, &world, &spec)?;
-    let quotas = tenants::scenario_quotas(ck, &world, &spec)?;
+    let fleet = fleet::fleet(ck, &spec, &paths)?;
+    let pastes = policies::read_includes(ck, base, &spec)?;
+    let world = tenants::world(ck, fleet, &spec, &pastes)?;
+    let (policies, mut warnings) = policies::policy_set(ck, &pastes, &world, &spec)?;
+    let quotas = tenants::scenario_quotas(ck, &world, &spec, &pastes, &mut warnings)?;
     let feature_gates = gates::feature_gates(ck, &spec.scheduler, &mut warnings)?;
     let resource_models = fleet::all_resource_models(ck, &spec.clusters, &paths, &feature_gates)?;
     let scheduler = scheduler::scheduler(ck, &world, &spec, &paths, feature_gates)?;

@@ -10,18 +10,16 @@ use sim_core::model::{NamespaceId, World};
 
 use crate::check::Checker;
 use crate::error::Error;
-use crate::karmada::ImportedPolicies;
+use crate::karmada::{ImportedPolicies, Paste, PastedObject, import_paste, read_paste};
 use crate::spec::{self, ScenarioSpec, Text};
 
-/// Reads the Karmada file `include` names (relative to `base`); `path` names the field.
-fn import_file(
+/// Reads the file `include` names (relative to `base`); `path` names the field.
+fn read_include(
     ck: &Checker<'_>,
     base: &Path,
     include: &Text,
     path: String,
-    world: &World,
-    out: &mut ImportedPolicies,
-) -> Result<(), Error> {
+) -> Result<Paste, Error> {
     let policy_file = base.join(&include.value);
     let text = std::fs::read_to_string(&policy_file).or_else(|err| {
         ck.at(
@@ -30,34 +28,51 @@ fn import_file(
             format!("cannot read {}: {err}", policy_file.display()),
         )
     })?;
-    Checker {
-        file: &policy_file,
-        line_offset: 0,
-    }
-    .import_karmada(&text, world, out)
+    read_paste(&policy_file, &text)
+}
+
+/// The scenario's policy includes, read before the tenants: the PriorityClasses and quotas
+/// they hold join the scenario's own.
+pub(super) fn read_includes(
+    ck: &Checker<'_>,
+    base: &Path,
+    spec: &ScenarioSpec,
+) -> Result<Vec<Paste>, Error> {
+    spec.policies
+        .iter()
+        .enumerate()
+        .map(|(idx, include)| {
+            read_include(
+                ck,
+                base,
+                &include.include,
+                format!("policies[{idx}].include"),
+            )
+        })
+        .collect()
 }
 
 /// The policies of the included files and the scenario's own placement (the fallback),
 /// with the warnings met on the way.
 pub(super) fn policy_set(
     ck: &Checker<'_>,
-    base: &Path,
+    pastes: &[Paste],
     world: &World,
     spec: &ScenarioSpec,
 ) -> Result<(PolicySet, Vec<String>), Error> {
     let mut imported = ImportedPolicies::default();
-    for (idx, include) in spec.policies.iter().enumerate() {
-        import_file(
-            ck,
-            base,
-            &include.include,
-            format!("policies[{idx}].include"),
-            world,
-            &mut imported,
-        )?;
+    for paste in pastes {
+        import_paste(paste, world, &mut imported)?;
     }
     let fallback = match &spec.placement {
         Some(p) => {
+            if let Some(affinity) = &p.workload_affinity {
+                imported.warnings.push(format!(
+                    "{}:{}: placement.workloadAffinity is not modelled and was ignored",
+                    ck.file.display(),
+                    affinity.referenced.line()
+                ));
+            }
             let mut placement = ck.placement(p, "placement")?;
             ck.admit_placement(p, &placement, "placement")?;
             if let Some(failover) = &spec.failover {
@@ -113,14 +128,23 @@ pub(super) fn timeline(
             }
             (None, Some(include), None) => {
                 let mut updates = ImportedPolicies::default();
-                import_file(
+                let paste = read_include(
                     ck,
                     base,
                     &include.include,
                     format!("{path}.policies.include"),
-                    world,
-                    &mut updates,
                 )?;
+                import_paste(&paste, world, &mut updates)?;
+                for object in &paste.objects {
+                    if !matches!(object.object, PastedObject::Policy(_)) {
+                        updates.warnings.push(format!(
+                            "{}:{}: {}: a timeline include changes policies only; this object was ignored",
+                            paste.file.display(),
+                            object.line_offset + 1,
+                            object.field("kind"),
+                        ));
+                    }
+                }
                 warnings.append(&mut updates.warnings);
                 let placements = updates.placements;
                 TimelineChange::Policies(

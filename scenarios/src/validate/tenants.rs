@@ -3,15 +3,24 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use scheduler::control::JobDefaults;
+use scheduler::policy::SelectorOperator;
 use scheduler::quota::{FederatedResourceQuota, Limits, QuotaScope, Quotas, ResourceQuota};
-use sim_core::model::{Fleet, Namespace, NamespaceId, PriorityClass, World};
+use serde_saphyr::Spanned;
+use sim_core::model::{Fleet, Namespace, NamespaceId, PriorityClass, PriorityClassId, World};
 
 use crate::check::{Checker, priority_class_id};
 use crate::error::Error;
-use crate::spec::{self, ScenarioSpec, Text};
+use crate::karmada::{Paste, Pasted, PastedObject};
+use crate::spec::{self, ScenarioSpec, Text, karmada};
 
-/// The world: `fleet` with the scenario's priority classes and namespaces.
-pub(super) fn world(ck: &Checker<'_>, fleet: Fleet, spec: &ScenarioSpec) -> Result<World, Error> {
+/// The world: `fleet` with the priority classes of the scenario and of its includes, and the
+/// scenario's namespaces.
+pub(super) fn world(
+    ck: &Checker<'_>,
+    fleet: Fleet,
+    spec: &ScenarioSpec,
+    pastes: &[Paste],
+) -> Result<World, Error> {
     let mut world = World {
         fleet,
         ..World::default()
@@ -24,23 +33,18 @@ pub(super) fn world(ck: &Checker<'_>, fleet: Fleet, spec: &ScenarioSpec) -> Resu
             &format!("priority_classes[{idx}].name"),
             "priority class",
         )?;
-        let never_preempts = match class.preemption_policy.as_ref().map(|t| t.value.as_str()) {
-            None | Some("PreemptLowerPriority") => false,
-            Some("Never") => true,
-            Some(other) => {
-                return ck.at(
-                    class.preemption_policy.as_ref().expect("some"),
-                    format!("priority_classes[{idx}].preemption_policy"),
-                    format!("unknown preemption policy {other:?}; expected PreemptLowerPriority or Never"),
-                );
-            }
-        };
+        let never_preempts = never_preempts(
+            ck,
+            class.preemption_policy.as_ref(),
+            &format!("priority_classes[{idx}].preemption_policy"),
+        )?;
         world.priority_classes.push(PriorityClass {
             name,
             value: class.value,
             never_preempts,
         });
     }
+    pasted_priority_classes(ck, spec, pastes, &mut world)?;
     let mut seen = BTreeSet::new();
     for (idx, ns) in spec.namespaces.iter().enumerate() {
         let name = ck.unique_name(
@@ -62,11 +66,112 @@ pub(super) fn world(ck: &Checker<'_>, fleet: Fleet, spec: &ScenarioSpec) -> Resu
     Ok(world)
 }
 
-/// The quotas and budgets of the namespaces, under the scenario's `quota_mode`.
+/// `preemptionPolicy`: whether the class never preempts.
+fn never_preempts(ck: &Checker<'_>, policy: Option<&Text>, path: &str) -> Result<bool, Error> {
+    match policy.map(|t| (t, t.value.as_str())) {
+        None | Some((_, "PreemptLowerPriority")) => Ok(false),
+        Some((_, "Never")) => Ok(true),
+        Some((text, other)) => ck.at(
+            text,
+            path,
+            format!("unknown preemption policy {other:?}; expected PreemptLowerPriority or Never"),
+        ),
+    }
+}
+
+/// Where a scenario value is, for an error about something defined twice.
+fn scenario_place(ck: &Checker<'_>, at: &Text, path: &str) -> String {
+    format!(
+        "{}:{}:{} ({path})",
+        ck.file.display(),
+        at.referenced.line(),
+        at.referenced.column()
+    )
+}
+
+/// Where a pasted value is, for an error about something defined twice.
+fn pasted_place(paste: &Paste, object: &Pasted, at: &Text, field: &str) -> String {
+    format!(
+        "{}:{}:{} ({})",
+        paste.file.display(),
+        at.referenced.line() + object.line_offset,
+        at.referenced.column(),
+        object.field(field)
+    )
+}
+
+/// The PriorityClasses of the includes join the scenario's; a name defined twice is an error
+/// naming both places, since which value wins would be a guess.
+fn pasted_priority_classes(
+    ck: &Checker<'_>,
+    spec: &ScenarioSpec,
+    pastes: &[Paste],
+    world: &mut World,
+) -> Result<(), Error> {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for paste in pastes {
+        for object in &paste.objects {
+            let PastedObject::PriorityClass(class) = &object.object else {
+                continue;
+            };
+            let pck = paste.checker(object);
+            let Some(name) = &class.metadata.name else {
+                return pck.at(
+                    &class.kind,
+                    object.field("metadata.name"),
+                    "a PriorityClass needs metadata.name",
+                );
+            };
+            let here = object.field("metadata.name");
+            let earlier = spec
+                .priority_classes
+                .iter()
+                .enumerate()
+                .find(|(_, c)| c.name.value == name.value)
+                .map(|(idx, c)| {
+                    scenario_place(ck, &c.name, &format!("priority_classes[{idx}].name"))
+                });
+            if let Some(place) = earlier.or_else(|| {
+                seen.iter()
+                    .find(|(n, _)| *n == name.value)
+                    .map(|(_, place)| place.clone())
+            }) {
+                return pck.at(
+                    name,
+                    here,
+                    format!(
+                        "priority class {:?} is defined twice: here and at {place}",
+                        name.value
+                    ),
+                );
+            }
+            let never_preempts = never_preempts(
+                &pck,
+                class.preemption_policy.as_ref(),
+                &object.field("preemptionPolicy"),
+            )?;
+            seen.push((
+                name.value.clone(),
+                pasted_place(paste, object, name, "metadata.name"),
+            ));
+            world.priority_classes.push(PriorityClass {
+                name: name.value.clone(),
+                value: class.value.value,
+                never_preempts,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The quotas and budgets of the namespaces, under the scenario's `quota_mode`, with the
+/// FederatedResourceQuotas and ResourceQuotas of the includes.
 pub(super) fn scenario_quotas(
     ck: &Checker<'_>,
     world: &World,
     spec: &ScenarioSpec,
+    pastes: &[Paste],
+    warnings: &mut Vec<String>,
 ) -> Result<Quotas, Error> {
     let quota_mode = match spec.quota_mode.as_ref().map(|t| t.value.as_str()) {
         None => None,
@@ -79,7 +184,9 @@ pub(super) fn scenario_quotas(
             );
         }
     };
-    quotas(ck, world, &spec.namespaces, quota_mode)
+    let mut quotas = quotas(ck, world, &spec.namespaces, quota_mode)?;
+    pasted_quotas(ck, world, spec, quota_mode, pastes, &mut quotas, warnings)?;
+    Ok(quotas)
 }
 
 /// Per namespace: the checkpoint interval and restart limit of jobs that give none.
@@ -312,4 +419,201 @@ fn quotas(
         }
     }
     Ok(quotas)
+}
+
+/// The quotas of the includes. A FederatedResourceQuota is its namespace's `quota.federated`; a
+/// ResourceQuota its namespace's `quota.duplicated` (one in every member cluster, as when a
+/// policy propagates it to all of them). A namespace whose quota the scenario also gives is an
+/// error naming both places; a namespace or cluster the scenario does not declare, a quota
+/// `quota_mode` sets aside and a resource fleetsim does not count are warnings, since Karmada
+/// would take them all.
+fn pasted_quotas(
+    ck: &Checker<'_>,
+    world: &World,
+    spec: &ScenarioSpec,
+    mode: Option<&str>,
+    pastes: &[Paste],
+    quotas: &mut Quotas,
+    warnings: &mut Vec<String>,
+) -> Result<(), Error> {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for paste in pastes {
+        for object in &paste.objects {
+            let (kind, metadata, form) = match &object.object {
+                PastedObject::FederatedQuota(q) => (&q.kind, &q.metadata, "federated"),
+                PastedObject::ResourceQuota(q) => (&q.kind, &q.metadata, "duplicated"),
+                _ => continue,
+            };
+            let pck = paste.checker(object);
+            let Some(name) = &metadata.name else {
+                return pck.at(
+                    kind,
+                    object.field("metadata.name"),
+                    format!("a {} needs metadata.name", kind.value),
+                );
+            };
+            let ns_name = metadata.namespace.as_deref().unwrap_or("default");
+            let display = format!("{} {ns_name}/{}", kind.value, name.value);
+            if let Some((_, place)) = seen.iter().find(|(d, _)| *d == display) {
+                return pck.at(
+                    name,
+                    object.field("metadata.name"),
+                    format!("{display} is defined twice: here and at {place}"),
+                );
+            }
+            seen.push((
+                display.clone(),
+                pasted_place(paste, object, name, "metadata.name"),
+            ));
+            let line = name.referenced.line() + object.line_offset;
+            let at = |what: String| format!("{}:{line}: {display}: {what}", paste.file.display());
+            let Some(ns_idx) = world.namespaces.iter().position(|n| n.name == ns_name) else {
+                warnings.push(at(format!(
+                    "namespace {ns_name:?} is not declared under namespaces; ignored"
+                )));
+                continue;
+            };
+            let ns_spec = &spec.namespaces[ns_idx];
+            if ns_spec.quota.is_some() {
+                let place = scenario_place(ck, &ns_spec.name, &format!("namespaces[{ns_idx}]"));
+                return pck.at(
+                    name,
+                    object.field("metadata.namespace"),
+                    format!(
+                        "namespace {ns_name:?} is given a quota twice: here and by its quota at {place}"
+                    ),
+                );
+            }
+            if let Some(mode) = mode.filter(|m| *m != form) {
+                warnings.push(at(format!("quota_mode {mode} sets this quota aside")));
+                continue;
+            }
+            let namespace = NamespaceId(ns_idx as u32);
+            match &object.object {
+                PastedObject::FederatedQuota(q) => {
+                    let path = object.field("spec.overall");
+                    let overall = pasted_limits(&pck, &q.spec.overall, &path, true, &at, warnings)?;
+                    quotas
+                        .federated
+                        .push(FederatedResourceQuota { namespace, overall });
+                    for (a_idx, a) in q.spec.static_assignments.iter().enumerate() {
+                        let path = object.field(&format!("spec.staticAssignments[{a_idx}]"));
+                        let Some(cluster) = world.fleet.cluster_id(&a.cluster_name.value) else {
+                            warnings.push(at(format!(
+                                "{path}.clusterName {:?} is not a cluster of the scenario; ignored",
+                                a.cluster_name.value
+                            )));
+                            continue;
+                        };
+                        let hard = pasted_limits(
+                            &pck,
+                            &a.hard,
+                            &format!("{path}.hard"),
+                            false,
+                            &at,
+                            warnings,
+                        )?;
+                        quotas.resource_quotas.push(ResourceQuota {
+                            cluster,
+                            namespace,
+                            hard,
+                            scopes: Vec::new(),
+                        });
+                    }
+                }
+                PastedObject::ResourceQuota(q) => {
+                    let path = object.field("spec.hard");
+                    let hard = pasted_limits(&pck, &q.spec.hard, &path, false, &at, warnings)?;
+                    let scopes = pasted_scopes(&pck, world, object, &q.spec)?;
+                    for cluster in world.fleet.cluster_ids() {
+                        quotas.resource_quotas.push(ResourceQuota {
+                            cluster,
+                            namespace,
+                            hard,
+                            scopes: scopes.clone(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A pasted `hard` or `overall`: the resources fleetsim counts, and a warning for each other.
+fn pasted_limits(
+    ck: &Checker<'_>,
+    map: &BTreeMap<String, Spanned<karmada::Quantity>>,
+    path: &str,
+    federated: bool,
+    at: &dyn Fn(String) -> String,
+    warnings: &mut Vec<String>,
+) -> Result<Limits, Error> {
+    let mut counted = BTreeMap::new();
+    for (name, quantity) in map {
+        let plain = name.strip_prefix("requests.").unwrap_or(name);
+        let known = ["cpu", "memory", "nvidia.com/gpu"].contains(&plain) || name == "pods";
+        if !known || (federated && !counted_by_federated_quota(name)) {
+            warnings.push(at(format!(
+                "{path}.{name} is not counted by fleetsim's model and was ignored"
+            )));
+            continue;
+        }
+        counted.insert(
+            name.clone(),
+            Spanned::new(quantity.value.text(), quantity.referenced, quantity.defined),
+        );
+    }
+    limits_of(ck, &counted, path, federated)
+}
+
+/// A pasted ResourceQuota's `scopes` and `scopeSelector`: a `PriorityClass` requirement is
+/// modelled; every other scope concerns pods fleetsim does not tell apart and matches none,
+/// as in Karmada's ResourceQuota plugin (`matchesScope`).
+fn pasted_scopes(
+    ck: &Checker<'_>,
+    world: &World,
+    object: &Pasted,
+    spec: &karmada::ResourceQuotaObjectSpec,
+) -> Result<Vec<QuotaScope>, Error> {
+    let mut scopes: Vec<QuotaScope> = spec
+        .scopes
+        .iter()
+        .flatten()
+        .map(|scope| QuotaScope {
+            priority_class: scope.value == "PriorityClass",
+            operator: Some(SelectorOperator::Exists),
+            values: Vec::new(),
+        })
+        .collect();
+    for (idx, e) in spec
+        .scope_selector
+        .iter()
+        .flat_map(|s| &s.match_expressions)
+        .enumerate()
+    {
+        let path = object.field(&format!(
+            "spec.scopeSelector.matchExpressions[{idx}].operator"
+        ));
+        let operator = ck.scope_operator(&e.operator, &path)?;
+        // A class that does not exist matches no pod: leaving it out changes nothing.
+        let values = e
+            .values
+            .iter()
+            .filter_map(|v| {
+                world
+                    .priority_classes
+                    .iter()
+                    .position(|c| c.name == v.value)
+                    .map(|idx| PriorityClassId(idx as u32))
+            })
+            .collect();
+        scopes.push(QuotaScope {
+            priority_class: e.scope_name.value == "PriorityClass",
+            operator: Some(operator),
+            values,
+        });
+    }
+    Ok(scopes)
 }
