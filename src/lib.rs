@@ -595,3 +595,26 @@ pub fn run_loaded(
         wall_seconds,
     })
 }
+
+/// `fleetsim import`: reads the snapshot folder `snapshot`, writes its scenario to `out`
+/// (atomically) and checks that it validates.
+pub fn import_snapshot(
+    snapshot: &Path,
+    out: &Path,
+    name: Option<String>,
+) -> Result<scenarios::import::Imported, RunError> {
+    let name = name.unwrap_or_else(|| {
+        snapshot.file_name().map_or_else(
+            || "imported".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    });
+    let imported = scenarios::import::import_snapshot(snapshot, &name)?;
+    sweep::store::write_atomically(out, imported.scenario.as_bytes())?;
+    if let Err(err) = validate_scenario(out) {
+        return Err(RunError::Internal(format!(
+            "the imported scenario does not validate: {err}"
+        )));
+    }
+    Ok(imported)
+}

@@ -16,6 +16,7 @@ mod check;
 pub mod conformance;
 mod error;
 pub mod experiment;
+pub mod import;
 pub mod karmada;
 pub mod metric;
 pub mod patch;

@@ -219,6 +219,21 @@ pub enum Command {
         /// The scenario file (YAML).
         scenario: PathBuf,
     },
+    /// Turns a snapshot of a real fleet (`kubectl get nodes -o yaml` per member cluster, and
+    /// Karmada's `Cluster` objects) into a scenario: identical nodes become node pools.
+    #[command(
+        after_help = "The snapshot folder holds one sub-folder (or file) per member cluster, named after it, with its\nNode objects; a sub-folder `karmada` holds the control plane's Cluster objects. Files are YAML or JSON,\nsingle objects, several documents or Lists, as kubectl prints them (docs/import.md).\nPrints what was read, modelled and skipped per kind. The written scenario validates as it is;\nits workload is a placeholder to replace.\n\nExample:\n  fleetsim import examples/snapshots/three-clusters --out imported.yaml"
+    )]
+    Import {
+        /// The snapshot folder.
+        snapshot: PathBuf,
+        /// The scenario file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The scenario's name (default: the snapshot folder's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Measures how wall time and peak memory grow with jobs and with nodes: runs the scenario
     /// with each job count, then scaled to each node count at the same load.
     #[command(
@@ -655,6 +670,28 @@ fn validate(scenario: &std::path::Path, quiet: bool) -> Result<(), fleetsim::Run
     Ok(())
 }
 
+fn import(
+    snapshot: &std::path::Path,
+    out: &std::path::Path,
+    name: Option<String>,
+    quiet: bool,
+) -> Result<(), fleetsim::RunError> {
+    let imported = fleetsim::import_snapshot(snapshot, out, name)?;
+    if !quiet {
+        for warning in &imported.warnings {
+            eprintln!("warning: {warning}");
+        }
+        for (kind, count) in &imported.counts {
+            println!(
+                "{kind}: {} read, {} modelled, {} skipped",
+                count.read, count.modelled, count.skipped
+            );
+        }
+        println!("scenario written to {}", out.display());
+    }
+    Ok(())
+}
+
 /// Runs the parsed command line and returns the process exit code.
 pub fn dispatch(cli: Cli) -> ExitCode {
     let quiet = cli.quiet;
@@ -763,6 +800,11 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             &study.progress,
         ),
         Command::Validate { scenario } => validate(&scenario, quiet),
+        Command::Import {
+            snapshot,
+            out,
+            name,
+        } => import(&snapshot, &out, name, quiet),
         Command::Run(args) => run(args, quiet),
     };
     match result {

@@ -20,6 +20,7 @@ mod examples;
 mod explain;
 mod fragmentation;
 mod hand_worked;
+mod import;
 mod node_claims;
 mod plan;
 mod preemption;

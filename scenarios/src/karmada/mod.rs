@@ -15,7 +15,7 @@ use crate::spec::Text;
 mod paste;
 mod placement;
 
-pub(crate) use paste::{Paste, Pasted, PastedObject, read_paste};
+pub(crate) use paste::{Paste, Pasted, PastedObject, documents, read_paste, shift_lines};
 
 // Kept at their old paths for callers of this module.
 pub use crate::spec::karmada::*;

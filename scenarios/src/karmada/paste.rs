@@ -349,7 +349,7 @@ impl<'de> DeserializeSeed<'de> for ItemSeed {
 }
 
 /// Splits a multi-document YAML text at `---` lines, keeping each document's first line number.
-fn documents(text: &str) -> Vec<(usize, String)> {
+pub(crate) fn documents(text: &str) -> Vec<(usize, String)> {
     let mut docs = Vec::new();
     let mut current = String::new();
     let mut start = 1;
@@ -372,7 +372,7 @@ fn documents(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-fn shift_lines(err: Error, offset: u64) -> Error {
+pub(crate) fn shift_lines(err: Error, offset: u64) -> Error {
     match err {
         Error::Input {
             mut position,

@@ -1,0 +1,174 @@
+//! `fleetsim import`: a kubectl snapshot becomes a scenario whose fleet is the snapshot's.
+
+use std::path::Path;
+
+use crate::common::{fleetsim, fleetsim_ok, shared_or_skip};
+
+fn example() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/snapshots/three-clusters"
+    ))
+}
+
+#[test]
+fn a_snapshot_becomes_a_scenario_with_pools_of_identical_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("imported.yaml");
+    let output = fleetsim_ok(&[
+        "import",
+        example().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // dc-01: 5 H100 nodes and 2 CPU nodes; dc-02: 7 A100 nodes (JSON); dc-03: 3 L40S nodes
+    // and a Pod, in separate documents; the control plane: 3 Clusters in a List.
+    for line in [
+        "cluster.karmada.io/v1alpha1/Cluster: 3 read, 3 modelled, 0 skipped",
+        "v1/Node: 17 read, 17 modelled, 0 skipped",
+        "v1/Pod: 1 read, 0 modelled, 1 skipped",
+    ] {
+        assert!(stdout.contains(line), "{line:?} in {stdout}");
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("skipped 1 object(s) of kind v1/Pod"),
+        "{stderr}"
+    );
+
+    let scenario = fleetsim::validate_scenario(&out).unwrap();
+    let fleet = &scenario.world.fleet;
+    let names: Vec<&str> = fleet.clusters.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["dc-01", "dc-02", "dc-03"]);
+    // 5 × 8 + (6 × 8 + 4) + 3 × 4 GPUs.
+    assert_eq!(fleet.total_gpus(), 104);
+
+    let dc01 = &fleet.clusters[0];
+    assert_eq!(dc01.region.as_deref(), Some("us-east"));
+    assert_eq!(dc01.zones, ["us-east-1a"]);
+    assert_eq!(dc01.provider.as_deref(), Some("onprem"));
+    // Host names and feature flags do not split pools: the four schedulable H100 nodes are one
+    // pool, the cordoned one another (with Kubernetes' unschedulable taint), the CPU nodes a
+    // third with their allocatable pods.
+    let mut pools: Vec<(u32, u32, u64, u32, bool)> = dc01
+        .node_pools
+        .iter()
+        .map(|p| {
+            let cordoned = p
+                .taints
+                .iter()
+                .any(|t| t.key == "node.kubernetes.io/unschedulable");
+            (
+                p.count,
+                p.shape.gpus,
+                p.shape.cpu_milli,
+                p.shape.max_pods,
+                cordoned,
+            )
+        })
+        .collect();
+    pools.sort();
+    assert_eq!(
+        pools,
+        [
+            (1, 8, 96_000, 110, true),
+            (2, 0, 31_850, 58, false),
+            (4, 8, 96_000, 110, false)
+        ]
+    );
+
+    let dc02 = &fleet.clusters[1];
+    assert_eq!(dc02.zones, ["us-east-1b"], "spec.zone becomes zones");
+    let mut counts: Vec<(u32, u32)> = dc02
+        .node_pools
+        .iter()
+        .map(|p| (p.count, p.shape.gpus))
+        .collect();
+    counts.sort();
+    assert_eq!(counts, [(1, 4), (6, 8)]);
+
+    let dc03 = &fleet.clusters[2];
+    assert_eq!(dc03.taints.len(), 1, "the Cluster's taint");
+    assert_eq!(dc03.taints[0].key, "maintenance");
+    assert_eq!(dc03.node_pools.len(), 1);
+    assert_eq!(dc03.node_pools[0].count, 3);
+    assert_eq!(dc03.node_pools[0].taints[0].key, "nvidia.com/gpu");
+    let model = dc03.node_pools[0].shape.gpu_model.expect("a GPU model");
+    assert_eq!(scenario.world.fleet.gpu_model(model).name, "NVIDIA-L40S");
+}
+
+#[test]
+fn a_malformed_node_exits_2_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let member = dir.path().join("snap/east");
+    std::fs::create_dir_all(&member).unwrap();
+    let file = member.join("nodes.yaml");
+    std::fs::write(
+        &file,
+        "# header\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {allocatable: {cpu: \"8\", memory: 16Gi}}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n2}\nspec:\n  taints:\n  - {key: gpu}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("imported.yaml");
+    let output = fleetsim(&[
+        "import",
+        dir.path().join("snap").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    // The second document starts on line 7; its taint has no effect.
+    assert!(stderr.contains("nodes.yaml:7"), "{stderr}");
+    assert!(stderr.contains("spec.taints[0]"), "{stderr}");
+    assert!(stderr.contains("effect"), "{stderr}");
+    assert!(!out.exists(), "no scenario written");
+}
+
+#[test]
+fn an_empty_snapshot_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("imported.yaml");
+    let output = fleetsim(&[
+        "import",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no Node objects found"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn the_openb_node_list_imports_every_node() {
+    // The FGD study's 1,213 openb nodes (a multi-document stream of Node objects; GPUs as
+    // alibabacloud.com/gpu-count, models as alibabacloud.com/gpu-card-model).
+    let Some(list) = shared_or_skip(
+        "third-party/k8s-objects/nodes__hkust-adsl-kss__openb_node_list_gpu_node-1213nodes.yaml",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("openb")).unwrap();
+    std::fs::copy(&list, dir.path().join("openb/nodes.yaml")).unwrap();
+    let out = dir.path().join("imported.yaml");
+    let output = fleetsim_ok(&[
+        "import",
+        dir.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("v1/Node: 1213 read, 1213 modelled, 0 skipped"),
+        "{stdout}"
+    );
+    let scenario = fleetsim::validate_scenario(&out).unwrap();
+    let nodes: u32 = scenario.world.fleet.clusters[0]
+        .node_pools
+        .iter()
+        .map(|p| p.count)
+        .sum();
+    assert_eq!(nodes, 1213);
+}
