@@ -133,12 +133,7 @@ impl SchedulerConfig {
     pub fn resolve_with(&self, registry: &Registry, n_clusters: usize) -> Result<Plugins, Error> {
         let filter_names = registry.filter_names();
         let score_names = registry.score_names();
-        let mut known: Vec<&str> = filter_names.clone();
-        for name in &score_names {
-            if !known.contains(name) {
-                known.push(name);
-            }
-        }
+        let known = registry.plugin_names();
         let mut enabled: Vec<&str> = Vec::new();
         for entry in &self.plugins {
             let (disable, name) = match entry.strip_prefix('-') {
@@ -149,7 +144,7 @@ impl SchedulerConfig {
                 if disable {
                     enabled.clear();
                 } else {
-                    enabled.extend(&known);
+                    enabled.extend(known);
                 }
                 continue;
             }

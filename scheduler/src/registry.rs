@@ -68,6 +68,8 @@ pub struct Registry {
     scores: Vec<(&'static str, SharedScore)>,
     estimators: Vec<(&'static str, SharedEstimator)>,
     queue_sorts: Vec<(&'static str, SharedQueueSort)>,
+    /// Filter and score names in registration order: what `--plugins` names.
+    plugins: Vec<&'static str>,
 }
 
 static BUILTIN: LazyLock<Arc<Registry>> = LazyLock::new(|| Arc::new(Registry::builtin()));
@@ -81,6 +83,7 @@ impl Registry {
             scores: Vec::new(),
             estimators: Vec::new(),
             queue_sorts: Vec::new(),
+            plugins: Vec::new(),
         }
     }
 
@@ -125,6 +128,7 @@ impl Registry {
         plugin: impl FilterPlugin + Send + Sync + 'static,
     ) -> Result<&mut Self, Error> {
         add(&mut self.filters, "filter", name, Arc::new(plugin))?;
+        self.add_plugin_name(name);
         Ok(self)
     }
 
@@ -135,6 +139,7 @@ impl Registry {
         plugin: impl ScorePlugin + Send + Sync + 'static,
     ) -> Result<&mut Self, Error> {
         add(&mut self.scores, "score", name, Arc::new(plugin))?;
+        self.add_plugin_name(name);
         Ok(self)
     }
 
@@ -157,6 +162,19 @@ impl Registry {
     ) -> Result<&mut Self, Error> {
         add(&mut self.queue_sorts, "queue sort", name, Arc::new(plugin))?;
         Ok(self)
+    }
+
+    fn add_plugin_name(&mut self, name: &'static str) {
+        if !self.plugins.contains(&name) {
+            self.plugins.push(name);
+        }
+    }
+
+    /// The names Karmada's `--plugins` (`scheduler.plugins`) takes: filters and score plugins,
+    /// in registration order (the built-in filters, the built-in score plugins, then the
+    /// user's), a name registered as both once.
+    pub fn plugin_names(&self) -> &[&'static str] {
+        &self.plugins
     }
 
     /// The registered spelling of a placement policy name: matching ignores case, `-` and
@@ -382,8 +400,20 @@ mod tests {
                 .is_err()
         );
         r.register_score("B", ClusterLocality).unwrap();
+        r.register_filter("C", TaintToleration).unwrap();
         r.register_score("A", ClusterLocality).unwrap();
+        r.register_filter("A", TaintToleration).unwrap();
         assert_eq!(r.score_names(), ["ClusterLocality", "B", "A"]);
+        // `--plugins` names: the built-in filters and score plugins, then the user's in
+        // registration order, whatever their kind, once each.
+        let builtin = Registry::builtin();
+        let (builtins, user) = r.plugin_names().split_at(6);
+        assert_eq!(builtins, builtin.plugin_names());
+        assert_eq!(
+            builtin.plugin_names(),
+            [builtin.filter_names(), builtin.score_names()].concat()
+        );
+        assert_eq!(user, ["B", "C", "A"]);
         let err = r.score("C").err().unwrap();
         assert_eq!(
             err.to_string(),

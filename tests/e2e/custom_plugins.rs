@@ -313,7 +313,7 @@ fn an_unregistered_name_is_an_input_error_listing_the_registered_ones() {
             "  plugins: ['*', '-NoSuchFilter']",
             "scheduler.plugins[1]",
             "APIEnablement, TaintToleration, ClusterAffinity, SpreadConstraint, \
-             ClusterEviction, ExcludeCluster, ClusterLocality",
+             ClusterEviction, ClusterLocality, ExcludeCluster",
         ),
         (
             "  queue_sort: Fifo",
