@@ -10,6 +10,7 @@ pub mod bench;
 pub mod experiment;
 mod output_dir;
 pub mod plan;
+pub mod plugins;
 pub mod run_record;
 pub mod sweep;
 
@@ -17,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use scheduler::ControlPlane;
+use scheduler::registry::Registry;
 use sim_core::engine::{self, EngineConfig, Progress};
 use sim_core::rng::RngStreams;
 
@@ -138,7 +140,16 @@ pub fn explain_job(
     config: &ExplainConfig,
     progress: &mut dyn FnMut(RunProgress),
 ) -> Result<Explained, RunError> {
-    let scenario = scenarios::load(&config.scenario)?;
+    explain_job_with(config, Registry::builtin_ref(), progress)
+}
+
+/// [`explain_job`] with the scenario's plugin names looked up in `plugins`.
+pub fn explain_job_with(
+    config: &ExplainConfig,
+    plugins: &Registry,
+    progress: &mut dyn FnMut(RunProgress),
+) -> Result<Explained, RunError> {
+    let scenario = scenarios::load_with(&config.scenario, plugins)?;
     let job_id = resolve_job(&scenario, &config.job).ok_or_else(|| RunError::Output {
         path: config.scenario.clone(),
         message: format!(
@@ -403,7 +414,16 @@ pub fn run_conformance(dir: &Path) -> Result<Vec<scenarios::conformance::CaseRes
 
 /// Loads and validates a scenario without running it.
 pub fn validate_scenario(path: &Path) -> Result<scenarios::Scenario, RunError> {
-    Ok(scenarios::load(path)?)
+    validate_scenario_with(path, Registry::builtin_ref())
+}
+
+/// [`validate_scenario`] with plugin names checked against `plugins` (an unknown one is an
+/// input error, exit code 2, listing the registered names).
+pub fn validate_scenario_with(
+    path: &Path,
+    plugins: &Registry,
+) -> Result<scenarios::Scenario, RunError> {
+    Ok(scenarios::load_with(path, plugins)?)
 }
 
 /// Runs a scenario and writes `summary.json`, `run.json`, the tables (Parquet or CSV),
@@ -412,7 +432,17 @@ pub fn run_scenario(
     config: &RunConfig,
     progress: &mut dyn FnMut(RunProgress),
 ) -> Result<RunOutcome, RunError> {
-    let scenario = scenarios::load(&config.scenario)?;
+    run_scenario_with(config, Registry::builtin_ref(), progress)
+}
+
+/// [`run_scenario`] with the plugins the scenario names taken from `plugins`: the built-ins
+/// and whatever a user of the library registered (see [`plugins`]).
+pub fn run_scenario_with(
+    config: &RunConfig,
+    plugins: &Registry,
+    progress: &mut dyn FnMut(RunProgress),
+) -> Result<RunOutcome, RunError> {
+    let scenario = scenarios::load_with(&config.scenario, plugins)?;
     run_loaded(&scenario, config, progress)
 }
 
@@ -424,7 +454,17 @@ pub fn run_replications(
     n: u32,
     progress: &mut dyn FnMut(RunProgress),
 ) -> Result<Vec<RunOutcome>, RunError> {
-    let scenario = scenarios::load(&config.scenario)?;
+    run_replications_with(config, n, Registry::builtin_ref(), progress)
+}
+
+/// [`run_replications`] with the plugins the scenario names taken from `plugins`.
+pub fn run_replications_with(
+    config: &RunConfig,
+    n: u32,
+    plugins: &Registry,
+    progress: &mut dyn FnMut(RunProgress),
+) -> Result<Vec<RunOutcome>, RunError> {
+    let scenario = scenarios::load_with(&config.scenario, plugins)?;
     let first = config.seed.unwrap_or(scenario.seed);
     let seeds: Vec<u64> = (0..u64::from(n)).map(|i| first + i).collect();
     let out = OutputDir::begin(&config.out)?;

@@ -3,6 +3,9 @@
 //! to a share of the cluster's GPU capacity, with each placement policy and seed.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use scheduler::registry::Registry;
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -36,7 +39,7 @@ pub struct ExperimentSpec {
 }
 
 /// A validated fragmentation experiment.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct FragmentationExperiment {
     /// The file it was read from.
     pub source: PathBuf,
@@ -52,21 +55,41 @@ pub struct FragmentationExperiment {
     pub target_pct: u32,
     /// FGD typical-pod coverage in percent.
     pub coverage_pct: u32,
+    /// The placement policies `policies` were checked against, and that its runs use.
+    pub plugins: Arc<Registry>,
 }
 
-/// Reads and checks an experiment file. The node list is read whole here and each pod list up
-/// to its first GPU pod; the runner reads them again.
+/// Reads and checks an experiment file against the in-tree placement policies. The node list
+/// is read whole here and each pod list up to its first GPU pod; the runner reads them again.
 pub fn load_experiment(file: &Path) -> Result<FragmentationExperiment, Error> {
+    load_experiment_with(file, Registry::builtin_ref())
+}
+
+/// [`load_experiment`] with `policies` checked against the placement policies of `plugins`,
+/// which its runs then use.
+pub fn load_experiment_with(
+    file: &Path,
+    plugins: &Registry,
+) -> Result<FragmentationExperiment, Error> {
     let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
         file: file.to_owned(),
         source,
     })?;
-    load_experiment_str(&text, file)
+    load_experiment_str_with(&text, file, plugins)
 }
 
 /// Parses and checks experiment text as if read from `file`: `file` names it in errors, and
 /// the trace files are resolved against its folder.
 pub fn load_experiment_str(text: &str, file: &Path) -> Result<FragmentationExperiment, Error> {
+    load_experiment_str_with(text, file, Registry::builtin_ref())
+}
+
+/// [`load_experiment_str`] against the placement policies of `plugins`.
+pub fn load_experiment_str_with(
+    text: &str,
+    file: &Path,
+    plugins: &Registry,
+) -> Result<FragmentationExperiment, Error> {
     let spec: ExperimentSpec = crate::parse_yaml(text, file)?;
     let ck = Checker {
         file,
@@ -109,7 +132,7 @@ pub fn load_experiment_str(text: &str, file: &Path) -> Result<FragmentationExper
         .collect::<Result<Vec<_>, Error>>()?;
     let mut policies = Vec::new();
     for (idx, text) in spec.policies.iter().enumerate() {
-        match scheduler::member::canonical_placement_name(&text.value) {
+        match plugins.placement_name(&text.value) {
             Some(name) if !policies.contains(&name) => policies.push(name),
             Some(name) => {
                 return ck.at(
@@ -125,7 +148,7 @@ pub fn load_experiment_str(text: &str, file: &Path) -> Result<FragmentationExper
                     format!(
                         "unknown placement policy `{}`: expected one of {}",
                         text.value,
-                        scheduler::member::PLACEMENT_NAMES.join(", ")
+                        plugins.placement_names().join(", ")
                     ),
                 );
             }
@@ -166,6 +189,7 @@ pub fn load_experiment_str(text: &str, file: &Path) -> Result<FragmentationExper
         seeds,
         target_pct,
         coverage_pct,
+        plugins: Arc::new(plugins.clone()),
     })
 }
 

@@ -34,24 +34,43 @@ pub mod variant;
 pub mod workload;
 
 use std::path::Path;
+use std::sync::Arc;
+
+use scheduler::registry::Registry;
 
 pub use error::{Error, Position};
 pub use validate::Scenario;
 pub use workload::Workload;
 
-/// Reads, parses and validates a scenario file.
+/// Reads, parses and validates a scenario file against the in-tree plugins.
 pub fn load(file: &Path) -> Result<Scenario, Error> {
+    load_shared(file, Registry::shared_builtin())
+}
+
+/// Reads, parses and validates a scenario file whose plugin names (`scheduler.plugins`,
+/// `estimators`, `member_placement`, `queue_sort`, clusters' `member_placement`) are checked
+/// against `plugins`; its runs use them.
+pub fn load_with(file: &Path, plugins: &Registry) -> Result<Scenario, Error> {
+    load_shared(file, Arc::new(plugins.clone()))
+}
+
+fn load_shared(file: &Path, plugins: Arc<Registry>) -> Result<Scenario, Error> {
     let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
         file: file.to_owned(),
         source,
     })?;
-    load_str(&text, file)
+    validate::validate_with(parse(&text, file)?, file, plugins)
 }
 
-/// Parses and validates scenario text; `file` is used in error messages.
+/// Parses and validates scenario text against the in-tree plugins; `file` is used in error
+/// messages.
 pub fn load_str(text: &str, file: &Path) -> Result<Scenario, Error> {
-    let spec = parse(text, file)?;
-    validate::validate(spec, file)
+    validate::validate(parse(text, file)?, file)
+}
+
+/// [`load_str`] against `plugins`, as [`load_with`].
+pub fn load_str_with(text: &str, file: &Path, plugins: &Registry) -> Result<Scenario, Error> {
+    validate::validate_with(parse(text, file)?, file, Arc::new(plugins.clone()))
 }
 
 fn parse(text: &str, file: &Path) -> Result<spec::ScenarioSpec, Error> {

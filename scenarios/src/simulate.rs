@@ -24,7 +24,8 @@ pub struct PlaneOptions {
     pub explain: Option<JobId>,
 }
 
-/// The control plane for a scenario, with its timeline, quotas, faults and defaults.
+/// The control plane for a scenario, with its timeline, quotas, faults and defaults, and the
+/// plugins it was validated against.
 pub fn control_plane(
     scenario: &Scenario,
     options: &PlaneOptions,
@@ -38,6 +39,7 @@ pub fn control_plane(
     }
     let defaults = ControlInputs::new(scenario.world.clone(), scenario.policies.clone(), &config);
     ControlPlane::new(ControlInputs {
+        registry: &scenario.plugins,
         node_claims: &scenario.node_claims,
         resource_models: scenario.resource_models.clone(),
         quotas: scenario.quotas.clone(),

@@ -5,11 +5,10 @@ use std::sync::Arc;
 use sim_core::model::ClusterId;
 
 use crate::Error;
-use crate::estimator::{ReplicaEstimator, ResourceQuotaEstimator, estimator_by_name};
-use crate::filter::{FILTER_NAMES, FilterPlugin, filter_by_name};
-use crate::member::{LeastAllocated, PlacementPolicy, TargetWorkload, placement_by_name};
-use crate::queue::QueueConfig;
-use crate::score::{SCORE_NAMES, ScorePlugin, score_by_name};
+use crate::estimator::ResourceQuotaEstimator;
+use crate::member::{LeastAllocated, Normalization, PlacementPolicy, TargetWorkload};
+use crate::queue::{PrioritySort, QueueConfig};
+use crate::registry::{Registry, SharedEstimator, SharedFilter, SharedQueueSort, SharedScore};
 
 /// Scheduler settings; every default is Karmada's.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +26,8 @@ pub struct SchedulerConfig {
     pub placement_target: Arc<TargetWorkload>,
     /// Scheduling queue timings.
     pub queue: QueueConfig,
+    /// The active queue's order, a registered queue sort (Karmada's `PrioritySort`).
+    pub queue_sort: String,
     /// Whether jobs go through Karmada or straight to member clusters.
     pub federation: Federation,
     /// How often member clusters publish their resource summary (Karmada's
@@ -75,6 +76,7 @@ impl Default for SchedulerConfig {
             cluster_placement: Vec::new(),
             placement_target: Arc::default(),
             queue: QueueConfig::default(),
+            queue_sort: PrioritySort::NAME.to_owned(),
             federation: Federation::Karmada,
             status_period: sim_core::Duration::from_secs(10),
             feature_gates: crate::features::FeatureGates::default(),
@@ -89,13 +91,15 @@ impl Default for SchedulerConfig {
 /// The plugins a configuration resolves to.
 pub struct Plugins {
     /// Filters, in registry order.
-    pub filters: Vec<Box<dyn FilterPlugin>>,
+    pub filters: Vec<SharedFilter>,
     /// Score plugins, in registry order.
-    pub scores: Vec<Box<dyn ScorePlugin>>,
+    pub scores: Vec<SharedScore>,
     /// Estimators, in the order given.
-    pub estimators: Vec<Box<dyn ReplicaEstimator>>,
+    pub estimators: Vec<SharedEstimator>,
     /// Member placement, per cluster (by id).
     pub placements: Vec<Box<dyn PlacementPolicy>>,
+    /// The scheduling queue's order.
+    pub queue_sort: SharedQueueSort,
 }
 
 impl Plugins {
@@ -118,10 +122,18 @@ impl SchedulerConfig {
             .chain(add_quota.then_some(quota))
     }
 
-    /// Builds the plugins for a fleet of `n_clusters`; an unknown name is an error listing the
-    /// known ones.
+    /// Builds the in-tree plugins for a fleet of `n_clusters` ([`SchedulerConfig::resolve_with`]
+    /// over [`Registry::builtin`]).
     pub fn resolve(&self, n_clusters: usize) -> Result<Plugins, Error> {
-        let known: Vec<&str> = FILTER_NAMES.iter().chain(SCORE_NAMES).copied().collect();
+        self.resolve_with(Registry::builtin_ref(), n_clusters)
+    }
+
+    /// Builds the plugins registered in `registry` for a fleet of `n_clusters`; an unknown name
+    /// is an error listing the registered ones.
+    pub fn resolve_with(&self, registry: &Registry, n_clusters: usize) -> Result<Plugins, Error> {
+        let filter_names = registry.filter_names();
+        let score_names = registry.score_names();
+        let known = registry.plugin_names();
         let mut enabled: Vec<&str> = Vec::new();
         for entry in &self.plugins {
             let (disable, name) = match entry.strip_prefix('-') {
@@ -132,7 +144,7 @@ impl SchedulerConfig {
                 if disable {
                     enabled.clear();
                 } else {
-                    enabled.extend(&known);
+                    enabled.extend(known);
                 }
                 continue;
             }
@@ -149,24 +161,25 @@ impl SchedulerConfig {
                 enabled.push(name);
             }
         }
-        let filters = FILTER_NAMES
+        let filters = filter_names
             .iter()
             .filter(|n| enabled.contains(n))
-            .map(|n| filter_by_name(n))
+            .map(|n| registry.filter(n))
             .collect::<Result<_, _>>()?;
-        let scores = SCORE_NAMES
+        let scores = score_names
             .iter()
             .filter(|n| enabled.contains(n))
-            .map(|n| score_by_name(n))
+            .map(|n| registry.score(n))
             .collect::<Result<_, _>>()?;
         let estimators = self
             .estimator_names()
-            .map(estimator_by_name)
+            .map(|n| registry.estimator(n))
             .collect::<Result<_, _>>()?;
         Ok(Plugins {
             filters,
             scores,
             estimators,
+            queue_sort: registry.queue_sort(&self.queue_sort)?,
             placements: (0..n_clusters.max(1))
                 .map(|idx| {
                     let name = self
@@ -174,7 +187,7 @@ impl SchedulerConfig {
                         .iter()
                         .find(|(id, _)| id.0 as usize == idx)
                         .map_or(&self.member_placement, |(_, name)| name);
-                    placement_by_name(name, &self.placement_target)
+                    registry.placement(name, &self.placement_target, Normalization::NodeCapacity)
                 })
                 .collect::<Result<_, _>>()?,
         })
@@ -244,6 +257,38 @@ mod tests {
         // Listed already: not twice.
         config.estimators.push("resource-quota".into());
         assert_eq!(names(&config), ["general", "resource-quota"]);
+    }
+
+    #[test]
+    fn names_resolve_against_the_registry_given() {
+        let config = SchedulerConfig {
+            queue_sort: "Fifo".into(),
+            ..SchedulerConfig::default()
+        };
+        let err = config.resolve(0).err().unwrap();
+        assert_eq!(
+            err.to_string(),
+            "unknown queue sort \"Fifo\" (known: PrioritySort)"
+        );
+        let mut registry = Registry::builtin();
+        registry
+            .register_queue_sort("Fifo", PrioritySort)
+            .unwrap()
+            .register_score("Last", crate::score::ClusterLocality)
+            .unwrap();
+        let resolved = config.resolve_with(&registry, 0).unwrap();
+        assert_eq!(resolved.queue_sort.name(), "PrioritySort");
+        // `*` enables the user's score plugin after the in-tree one.
+        assert_eq!(resolved.scores.len(), 2);
+        let only_last = SchedulerConfig {
+            plugins: vec!["-*".into(), "Last".into()],
+            ..config
+        };
+        assert_eq!(
+            only_last.resolve_with(&registry, 0).unwrap().scores.len(),
+            1
+        );
+        assert!(only_last.resolve(0).is_err());
     }
 
     #[test]

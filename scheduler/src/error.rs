@@ -6,11 +6,20 @@ pub enum Error {
     /// A plugin, estimator or placement policy name is not registered.
     #[error("unknown {kind} {name:?} (known: {known})")]
     UnknownPlugin {
-        /// Plugin kind ("filter", "score", "estimator", "member placement").
+        /// Plugin kind ("plugin", "filter", "score", "estimator", "member placement", "queue
+        /// sort").
         kind: &'static str,
         /// The name given.
         name: String,
         /// The registered names.
         known: String,
+    },
+    /// A plugin was registered under a name its kind already has.
+    #[error("{kind} {name:?} is already registered")]
+    DuplicatePlugin {
+        /// Plugin kind ("filter", "score", "estimator", "member placement", "queue sort").
+        kind: &'static str,
+        /// The name given.
+        name: String,
     },
 }

@@ -26,11 +26,13 @@ pub mod policy;
 pub mod preemption;
 pub mod queue;
 pub mod quota;
+pub mod registry;
 pub mod score;
 pub mod spread;
 
 pub use error::Error;
 pub use features::FeatureGates;
+pub use registry::Registry;
 pub mod config;
 pub mod control;
 

@@ -1,14 +1,14 @@
 //! Karmada's scheduling queue (`pkg/scheduler/internal/queue/scheduling_queue.go`): an active
-//! heap by priority then enqueue time, a backoff queue, and an unschedulable set flushed back
-//! after a maximum stay.
+//! heap in its queue sort's order (Karmada's: priority then enqueue time, [`PrioritySort`]), a
+//! backoff queue, and an unschedulable set flushed back after a maximum stay.
 //!
 //! Periodic flushes are modelled as ticks on a fixed grid from time zero (every
 //! `backoff_flush` and every `unschedulable_flush`), as a free-running ticker would fire;
 //! the control plane only schedules a tick when something waits for it, so an idle queue
 //! costs no events.
 
-use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use sim_core::model::JobId;
 use sim_core::{Duration, SimTime};
@@ -40,8 +40,40 @@ impl Default for QueueConfig {
     }
 }
 
-/// Active-queue order: higher priority, then earlier enqueue time, then push order.
-type ActiveKey = (Reverse<i32>, SimTime, u64);
+/// A binding's place in the active queue: lower pops first. Bindings with equal keys pop in
+/// the order they were queued.
+pub type QueueKey = (i64, i64);
+
+/// The order of the active queue (Karmada's `QueueSort` plugin): a key per queued binding,
+/// computed whenever it is (re)queued.
+pub trait QueueSort {
+    /// The order's registered name.
+    fn name(&self) -> &'static str;
+    /// The binding's key; lower pops first, equal keys in queueing order.
+    fn key(&self, entry: &QueuedBinding) -> QueueKey;
+}
+
+/// Karmada's order: higher `schedulePriority` first, then earlier enqueue time.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PrioritySort;
+
+impl PrioritySort {
+    /// Registered name.
+    pub const NAME: &'static str = "PrioritySort";
+}
+
+impl QueueSort for PrioritySort {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn key(&self, entry: &QueuedBinding) -> QueueKey {
+        (-i64::from(entry.priority), entry.timestamp.0 as i64)
+    }
+}
+
+/// Active-queue order: the sort's key, then push order.
+type ActiveKey = (QueueKey, u64);
 
 /// A binding waiting in the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,12 +86,14 @@ pub struct QueuedBinding {
     pub timestamp: SimTime,
     /// Scheduling attempts so far.
     pub attempts: u32,
+    /// Milli-GPU the job asks for over all its replicas.
+    pub gpu_milli: u64,
 }
 
 /// The three queues.
-#[derive(Debug)]
 pub struct SchedulingQueue {
     config: QueueConfig,
+    sort: Arc<dyn QueueSort + Send + Sync>,
     seq: u64,
     active: BTreeMap<ActiveKey, QueuedBinding>,
     backoff: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
@@ -83,11 +117,29 @@ enum Slot {
     Unschedulable(ActiveKey),
 }
 
+impl std::fmt::Debug for SchedulingQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchedulingQueue")
+            .field("sort", &self.sort.name())
+            .field("active", &self.active)
+            .field("backoff", &self.backoff)
+            .field("dormant", &self.dormant)
+            .field("unschedulable", &self.unschedulable)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SchedulingQueue {
-    /// Empty queues with these timings.
+    /// Empty queues with these timings, in Karmada's order ([`PrioritySort`]).
     pub fn new(config: QueueConfig) -> Self {
+        SchedulingQueue::with_sort(config, Arc::new(PrioritySort))
+    }
+
+    /// Empty queues with these timings whose active queue pops in `sort`'s order.
+    pub fn with_sort(config: QueueConfig, sort: Arc<dyn QueueSort + Send + Sync>) -> Self {
         SchedulingQueue {
             config,
+            sort,
             seq: 0,
             active: BTreeMap::new(),
             backoff: BTreeMap::new(),
@@ -105,14 +157,15 @@ impl SchedulingQueue {
 
     fn key(&mut self, entry: &QueuedBinding) -> ActiveKey {
         self.seq += 1;
-        (Reverse(entry.priority), entry.timestamp, self.seq)
+        (self.sort.key(entry), self.seq)
     }
 
     /// An event for the binding (created, its spec changed, a cluster it may use changed):
     /// Karmada's `Push`, which queues a fresh entry (no attempts, enqueued now) in the active
     /// queue and takes the binding out of the backoff queue and the unschedulable set
-    /// (`moveToActiveQ`). A binding already in the active queue keeps its place.
-    pub fn add(&mut self, job: JobId, priority: i32, now: SimTime) {
+    /// (`moveToActiveQ`). A binding already in the active queue keeps its place. `gpu_milli` is
+    /// what the job asks for, for queue sorts that order by size.
+    pub fn add(&mut self, job: JobId, priority: i32, gpu_milli: u64, now: SimTime) {
         match self.slots.get(&job) {
             Some(Slot::Active(_)) => return,
             Some(_) => {
@@ -125,6 +178,7 @@ impl SchedulingQueue {
             priority,
             timestamp: now,
             attempts: 0,
+            gpu_milli,
         };
         self.insert_active(entry);
     }
@@ -215,7 +269,7 @@ impl SchedulingQueue {
 
     /// Replays the retries of dormant bindings at every backoff tick before `before`, as the
     /// full simulation would make them with nothing else happening: the tick flushes the due
-    /// entries in key order, the cycle pops them in active order (priority, enqueue time,
+    /// entries in key order, the cycle pops them in active order (the sort's key, then
     /// flush order), and each fails again and backs off from the tick. Each retried binding is
     /// pushed to `retried`, once per retry.
     pub fn replay_dormant(&mut self, before: SimTime, retried: &mut Vec<JobId>) {
@@ -232,8 +286,8 @@ impl SchedulingQueue {
                 }
                 due.push(first.remove());
             }
-            // Stable: equal priority and enqueue time keep the flush order.
-            due.sort_by_key(|entry| (Reverse(entry.priority), entry.timestamp));
+            // Stable: equal keys keep the flush order.
+            due.sort_by_key(|entry| self.sort.key(entry));
             for mut entry in due.drain(..) {
                 self.slots.remove(&entry.job);
                 entry.attempts += 1;
@@ -367,11 +421,46 @@ mod tests {
     fn pops_by_priority_then_enqueue_time() {
         // E7.1: A(p=0, t=1), B(p=10, t=2), C(p=10, t=3) → B, C, A.
         let mut q = queue();
-        q.add(JobId(0), 0, SimTime(1000));
-        q.add(JobId(1), 10, SimTime(2000));
-        q.add(JobId(2), 10, SimTime(3000));
+        q.add(JobId(0), 0, 0, SimTime(1000));
+        q.add(JobId(1), 10, 0, SimTime(2000));
+        q.add(JobId(2), 10, 0, SimTime(3000));
         let order: Vec<u64> = std::iter::from_fn(|| q.pop()).map(|e| e.job.0).collect();
         assert_eq!(order, vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn another_sort_orders_the_active_queue_and_dormant_replays() {
+        // Fewest GPUs first, priority ignored: C (1 GPU), B (2), A (4); pushes tie-break.
+        struct FewestGpus;
+        impl QueueSort for FewestGpus {
+            fn name(&self) -> &'static str {
+                "FewestGpus"
+            }
+            fn key(&self, entry: &QueuedBinding) -> QueueKey {
+                (entry.gpu_milli as i64, 0)
+            }
+        }
+        let mut q = SchedulingQueue::with_sort(QueueConfig::default(), Arc::new(FewestGpus));
+        q.add(JobId(0), 10, 4000, SimTime(1000));
+        q.add(JobId(1), 0, 2000, SimTime(2000));
+        q.add(JobId(2), 5, 1000, SimTime(3000));
+        q.add(JobId(3), 5, 1000, SimTime(0));
+        let order: Vec<u64> = std::iter::from_fn(|| q.pop()).map(|e| e.job.0).collect();
+        assert_eq!(order, vec![2, 3, 1, 0]);
+        // Dormant retries due at one tick replay in the sort's order too: A (4 GPUs, backing
+        // off until 1.2 s) and B (2 GPUs, until 1.8 s) are both retried at the 2-s tick, B
+        // first (PrioritySort would take A, enqueued first).
+        let mut q = SchedulingQueue::with_sort(QueueConfig::default(), Arc::new(FewestGpus));
+        q.add(JobId(0), 0, 4000, SimTime(0));
+        q.add(JobId(1), 0, 2000, SimTime(0));
+        let b = q.pop().unwrap();
+        let a = q.pop().unwrap();
+        assert_eq!((a.job, b.job), (JobId(0), JobId(1)));
+        q.add_dormant(a, SimTime(200));
+        q.add_dormant(b, SimTime(800));
+        let mut retried = Vec::new();
+        q.replay_dormant(SimTime(2001), &mut retried);
+        assert_eq!(retried, [JobId(1), JobId(0)]);
     }
 
     #[test]
@@ -386,7 +475,7 @@ mod tests {
     #[test]
     fn backoff_entries_wait_for_expiry() {
         let mut q = queue();
-        q.add(JobId(7), 0, SimTime(0));
+        q.add(JobId(7), 0, 0, SimTime(0));
         let mut entry = q.pop().unwrap();
         entry.attempts = 3; // 4 s backoff
         q.add_backoff(entry, SimTime(500));
@@ -400,7 +489,7 @@ mod tests {
     #[test]
     fn unschedulable_waits_longer_than_max_stay() {
         let mut q = queue();
-        q.add(JobId(1), 0, SimTime(0));
+        q.add(JobId(1), 0, 0, SimTime(0));
         let entry = q.pop().unwrap();
         q.add_unschedulable(entry, SimTime(10_000));
         // Due strictly after 10 s + 300 s; the 30-s grid then fires at 330 s.
@@ -420,16 +509,16 @@ mod tests {
         // `Push` → `moveToActiveQ`: a new QueuedBindingInfo (Attempts 0, Timestamp now) goes
         // to activeQ and the binding leaves backoffQ and the unschedulable set.
         let mut q = queue();
-        q.add(JobId(1), 0, SimTime(0));
+        q.add(JobId(1), 0, 0, SimTime(0));
         let mut entry = q.pop().unwrap();
         entry.attempts = 4; // 8 s backoff
         q.add_backoff(entry, SimTime(1000));
-        q.add(JobId(1), 0, SimTime(2000));
+        q.add(JobId(1), 0, 0, SimTime(2000));
         assert_eq!(q.next_backoff_expiry(), None);
         let popped = q.pop().unwrap();
         assert_eq!((popped.timestamp, popped.attempts), (SimTime(2000), 1));
         q.add_unschedulable(popped, SimTime(3000));
-        q.add(JobId(1), 0, SimTime(4000));
+        q.add(JobId(1), 0, 0, SimTime(4000));
         assert_eq!(q.next_unschedulable_due(), None);
         assert_eq!(
             q.pop().map(|e| (e.timestamp, e.attempts)),
@@ -443,9 +532,9 @@ mod tests {
         // activeQ.Push on a key already queued is a no-op: B keeps its enqueue time and
         // stays behind A.
         let mut q = queue();
-        q.add(JobId(1), 0, SimTime(1000));
-        q.add(JobId(2), 0, SimTime(2000));
-        q.add(JobId(1), 0, SimTime(3000));
+        q.add(JobId(1), 0, 0, SimTime(1000));
+        q.add(JobId(2), 0, 0, SimTime(2000));
+        q.add(JobId(1), 0, 0, SimTime(3000));
         let order: Vec<(u64, u64)> = std::iter::from_fn(|| q.pop())
             .map(|e| (e.job.0, e.timestamp.as_millis()))
             .collect();
@@ -458,10 +547,10 @@ mod tests {
         // Timestamp to now: a binding parked at 0 and flushed at 330 s queues behind one
         // added at 320 s.
         let mut q = queue();
-        q.add(JobId(1), 0, SimTime(0));
+        q.add(JobId(1), 0, 0, SimTime(0));
         let entry = q.pop().unwrap();
         q.add_unschedulable(entry, SimTime(0));
-        q.add(JobId(2), 0, SimTime(320_000));
+        q.add(JobId(2), 0, 0, SimTime(320_000));
         q.flush_unschedulable(SimTime(330_000));
         let order: Vec<u64> = std::iter::from_fn(|| q.pop()).map(|e| e.job.0).collect();
         assert_eq!(order, vec![2, 1]);
@@ -470,8 +559,8 @@ mod tests {
     #[test]
     fn a_job_is_queued_once() {
         let mut q = queue();
-        q.add(JobId(1), 0, SimTime(0));
-        q.add(JobId(1), 5, SimTime(1));
+        q.add(JobId(1), 0, 0, SimTime(0));
+        q.add(JobId(1), 5, 0, SimTime(1));
         assert_eq!(q.len(), 1);
     }
 }

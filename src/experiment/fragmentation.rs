@@ -18,9 +18,8 @@ use rayon::prelude::*;
 use scenarios::experiment::FragmentationExperiment;
 use scenarios::traces::openb::{OpenbNodes, OpenbPods};
 use scheduler::member::fgd::TypeKey;
-use scheduler::member::{
-    MemberCluster, Normalization, PlacementPolicy, TargetWorkload, devices, placement_with,
-};
+use scheduler::member::{MemberCluster, Normalization, PlacementPolicy, TargetWorkload, devices};
+use scheduler::registry::Registry;
 use sim_core::model::{GpuModelId, GpuModelSet, GpuRequest, NodeShape, PodRequest};
 use sim_core::rng::RngStreams;
 
@@ -335,7 +334,7 @@ impl Bins {
 }
 
 /// Runs one cell: `list` inflated to `target_pct` of the cluster's GPU capacity, placed by
-/// `policy_name`, with `seed`.
+/// the in-tree policy `policy_name`, with `seed`.
 pub fn run_cell(
     cluster: &OpenbCluster,
     list: &PodList,
@@ -344,9 +343,46 @@ pub fn run_cell(
     seed: u64,
     target_pct: u32,
 ) -> Result<CellResult, RunError> {
+    let cell = Cell {
+        workload,
+        policy: policy_name,
+        seed,
+        target_pct,
+    };
+    run_cell_with(Registry::builtin_ref(), cluster, list, &cell)
+}
+
+/// One cell of the grid: a workload (by index), a registered placement policy, a seed and the
+/// inflation target in percent of GPU capacity.
+#[derive(Clone, Copy, Debug)]
+pub struct Cell {
+    /// Index of the pod list.
+    pub workload: usize,
+    /// The placement policy's registered name.
+    pub policy: &'static str,
+    /// The seed of the arrival and node priority orders.
+    pub seed: u64,
+    /// Arrived GPU demand, in percent of the cluster's GPU capacity.
+    pub target_pct: u32,
+}
+
+/// [`run_cell`] with the policy taken from `plugins`.
+pub fn run_cell_with(
+    plugins: &Registry,
+    cluster: &OpenbCluster,
+    list: &PodList,
+    cell: &Cell,
+) -> Result<CellResult, RunError> {
+    let &Cell {
+        workload,
+        policy: policy_name,
+        seed,
+        target_pct,
+    } = cell;
     // The study's simulator divides by fixed maxima (128 cores, 8 GPUs); so does its
     // reproduction, whatever the node shapes.
-    let policy = placement_with(policy_name, &list.target, Normalization::STUDY)
+    let policy = plugins
+        .placement(policy_name, &list.target, Normalization::STUDY)
         .map_err(|e| RunError::Internal(e.to_string()))?;
     let streams = RngStreams::new(seed);
     let capacity = cluster.capacity_milli;
@@ -535,14 +571,13 @@ pub fn run_fragmentation(
     let cells: Vec<CellResult> = grid
         .par_iter()
         .map(|&(workload, policy, seed)| {
-            let result = run_cell(
-                &cluster,
-                &lists[workload],
+            let cell = Cell {
                 workload,
                 policy,
                 seed,
-                experiment.target_pct,
-            );
+                target_pct: experiment.target_pct,
+            };
+            let result = run_cell_with(&experiment.plugins, &cluster, &lists[workload], &cell);
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(n, total);
             result

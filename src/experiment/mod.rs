@@ -6,6 +6,6 @@ mod outputs;
 pub mod tables;
 
 pub use fragmentation::{
-    CellResult, FragmentationOutcome, OpenbCluster, PodList, SeedStats, arrival_order, run_cell,
-    run_fragmentation,
+    Cell, CellResult, FragmentationOutcome, OpenbCluster, PodList, SeedStats, arrival_order,
+    run_cell, run_cell_with, run_fragmentation,
 };

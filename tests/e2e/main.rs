@@ -13,6 +13,7 @@ mod common;
 mod compare;
 mod components;
 mod conformance;
+mod custom_plugins;
 mod dc_loss;
 mod dynamics;
 mod estimators;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use scheduler::binding::{BindingView, ClusterView, ResourceBinding};
 use scheduler::estimator::{
     AccurateEstimator, GeneralEstimator, ModelGrade, NodeClaim, ResourceList,
-    ResourceQuotaEstimator, ResourceSummary, estimator_by_name,
+    ResourceQuotaEstimator, ResourceSummary,
 };
 use scheduler::generic::NO_LIMIT;
 use scheduler::member::MemberCluster;
@@ -222,7 +222,9 @@ fn estimate(
     }
     let mut answer = None::<i64>;
     for name in names {
-        let estimator = estimator_by_name(name).expect("in-tree estimator");
+        let estimator = scheduler::Registry::builtin_ref()
+            .estimator(name)
+            .expect("in-tree estimator");
         if let Some(n) = estimator.max_replicas(&view, &cluster_view) {
             answer = Some(answer.map_or(n, |a| a.min(n)));
         }

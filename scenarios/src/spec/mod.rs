@@ -428,6 +428,8 @@ pub struct SchedulerSpec {
     /// Scheduling queue timings.
     #[serde(default)]
     pub queue: QueueSpec,
+    /// The active queue's order, a registered queue sort (default `PrioritySort`).
+    pub queue_sort: Option<Text>,
     /// `karmada` (default) or `direct`: teams submit to member clusters themselves.
     pub federation: Option<Text>,
     /// With `direct`: each namespace's cluster; without it, round robin over the clusters.

@@ -15,12 +15,14 @@ mod tenants;
 mod workload;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ::scheduler::SchedulerConfig;
 use ::scheduler::control::{JobDefaults, PolicySet, TimelineChange};
 use ::scheduler::estimator::{ModelGrade, NodeClaim};
 use ::scheduler::faults::FaultPlan;
 use ::scheduler::quota::Quotas;
+use ::scheduler::registry::Registry;
 use serde_saphyr::Spanned;
 use sim_core::SimTime;
 use sim_core::model::World;
@@ -67,6 +69,8 @@ pub struct Scenario {
     pub faults: FaultPlan,
     /// Per namespace: the checkpoint interval and restart limit of jobs that give none.
     pub job_defaults: Vec<JobDefaults>,
+    /// The plugins the scenario's names were checked against, and that its runs use.
+    pub plugins: Arc<Registry>,
 }
 
 /// Field paths of clusters: generated clusters have no place in the file's `clusters` list.
@@ -85,8 +89,18 @@ impl ClusterPaths {
     }
 }
 
-/// Checks `spec` (read from `file`) and builds the scenario.
-pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
+/// Checks `spec` (read from `file`) against the in-tree plugins and builds the scenario.
+pub fn validate(spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> {
+    validate_with(spec, file, Registry::shared_builtin())
+}
+
+/// Checks `spec` (read from `file`), its plugin names against `plugins`, and builds the
+/// scenario, whose runs use `plugins`.
+pub fn validate_with(
+    mut spec: ScenarioSpec,
+    file: &Path,
+    plugins: Arc<Registry>,
+) -> Result<Scenario, Error> {
     let checker = Checker {
         file,
         line_offset: 0,
@@ -108,7 +122,7 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
     let quotas = tenants::scenario_quotas(ck, &world, &spec, &pastes, &mut warnings)?;
     let feature_gates = gates::feature_gates(ck, &spec.scheduler, &mut warnings)?;
     let resource_models = fleet::all_resource_models(ck, &spec.clusters, &paths, &feature_gates)?;
-    let scheduler = scheduler::scheduler(ck, &world, &spec, &paths, feature_gates)?;
+    let scheduler = scheduler::scheduler(ck, &plugins, &world, &spec, &paths, feature_gates)?;
     let timeline = policies::timeline(ck, base, &world, &spec.timeline, &mut warnings)?;
     let mut claims = ClaimTable::new();
     let workload = workload::workload(ck, &world, &spec.workload, trace_jobs, &mut claims)?;
@@ -157,6 +171,7 @@ pub fn validate(mut spec: ScenarioSpec, file: &Path) -> Result<Scenario, Error> 
         balance_by: spec.balance_by,
         faults,
         job_defaults,
+        plugins,
     })
 }
 

@@ -4,6 +4,7 @@
 use scheduler::control::{DeschedulerConfig, PreemptionConfig};
 use scheduler::faults::FailoverConfig;
 use scheduler::queue::QueueConfig;
+use scheduler::registry::Registry;
 use scheduler::{DirectSubmission, FeatureGates, Federation, SchedulerConfig};
 use sim_core::Duration;
 use sim_core::model::{ClusterId, World};
@@ -16,26 +17,27 @@ use crate::spec::{self, ScenarioSpec, Text};
 /// The scheduler settings of `spec`, resolved against the world.
 pub(super) fn scheduler(
     ck: &Checker<'_>,
+    plugins: &Registry,
     world: &World,
     spec: &ScenarioSpec,
     paths: &ClusterPaths,
     feature_gates: FeatureGates,
 ) -> Result<SchedulerConfig, Error> {
-    let mut scheduler = scheduler_config(ck, &spec.scheduler)?;
+    let mut scheduler = scheduler_config(ck, plugins, &spec.scheduler)?;
     scheduler.feature_gates = feature_gates;
     scheduler.federation = federation(ck, world, &spec.scheduler)?;
     for (idx, cluster) in spec.clusters.iter().enumerate() {
         let Some(text) = &cluster.member_placement else {
             continue;
         };
-        let Some(name) = scheduler::member::canonical_placement_name(&text.value) else {
+        let Some(name) = plugins.placement_name(&text.value) else {
             return ck.at(
                 text,
                 format!("{}.member_placement", paths.path(idx, &cluster.name.value)),
                 format!(
                     "unknown member placement policy {:?}: expected one of {}",
                     text.value,
-                    scheduler::member::PLACEMENT_NAMES.join(", ")
+                    plugins.placement_names().join(", ")
                 ),
             );
         };
@@ -48,6 +50,7 @@ pub(super) fn scheduler(
 
 fn scheduler_config(
     ck: &Checker<'_>,
+    plugins: &Registry,
     spec: &spec::SchedulerSpec,
 ) -> Result<SchedulerConfig, Error> {
     let defaults = SchedulerConfig::default();
@@ -88,8 +91,12 @@ fn scheduler_config(
         cluster_placement: Vec::new(),
         placement_target: defaults.placement_target,
         queue: queue(ck, &spec.queue)?,
+        queue_sort: spec
+            .queue_sort
+            .as_ref()
+            .map_or(defaults.queue_sort, |t| t.value.clone()),
     };
-    if let Err(err) = config.resolve(0) {
+    if let Err(err) = config.resolve_with(plugins, 0) {
         // Point at the entry that names the unknown plugin.
         let entries = [("plugins", &spec.plugins), ("estimators", &spec.estimators)];
         for (field, list) in entries {
@@ -99,6 +106,17 @@ fn scheduler_config(
                     return ck.at(text, format!("scheduler.{field}[{idx}]"), err.to_string());
                 }
             }
+        }
+        if let Some(text) = &spec.queue_sort
+            && matches!(
+                &err,
+                scheduler::Error::UnknownPlugin {
+                    kind: "queue sort",
+                    ..
+                }
+            )
+        {
+            return ck.at(text, "scheduler.queue_sort", err.to_string());
         }
         if let Some(text) = &spec.member_placement {
             return ck.at(text, "scheduler.member_placement", err.to_string());

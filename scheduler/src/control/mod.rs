@@ -10,6 +10,7 @@
 //! routes events to them.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use sim_core::engine::{Context, Handler};
 use sim_core::model::{ClusterId, GpuModelId, Job, JobId, World};
@@ -27,6 +28,7 @@ use crate::member::{Binding, MemberCluster};
 use crate::policy::{OverridePolicy, Placement, PlacementId, PropagationPolicy};
 use crate::queue::SchedulingQueue;
 use crate::quota::Quotas;
+use crate::registry::Registry;
 
 mod eviction;
 mod failover;
@@ -297,6 +299,8 @@ pub struct ControlInputs<'a> {
     pub policies: PolicySet,
     /// Plugins, queue and failover settings.
     pub config: &'a SchedulerConfig,
+    /// Where the plugins `config` names are registered.
+    pub registry: &'a Registry,
     /// Node claims pods refer to (`PodRequest::node_claim`; index 0 is the empty one).
     pub node_claims: &'a [NodeClaim],
     /// Each cluster's resource models (`spec.resourceModels`), by cluster index.
@@ -318,12 +322,14 @@ pub struct ControlInputs<'a> {
 }
 
 impl<'a> ControlInputs<'a> {
-    /// Inputs with no claims, models, quotas, timeline, faults or defaults, and seed 0.
+    /// Inputs with the in-tree plugins, no claims, models, quotas, timeline, faults or
+    /// defaults, and seed 0.
     pub fn new(world: World, policies: PolicySet, config: &'a SchedulerConfig) -> Self {
         ControlInputs {
             world,
             policies,
             config,
+            registry: Registry::builtin_ref(),
             node_claims: &[],
             resource_models: Vec::new(),
             quotas: Quotas::default(),
@@ -344,6 +350,7 @@ impl ControlPlane {
             world,
             policies,
             config,
+            registry,
             node_claims,
             resource_models,
             quotas,
@@ -355,7 +362,7 @@ impl ControlPlane {
             explain,
         } = inputs;
         let n_models = world.fleet.gpu_models.len();
-        let plugins = config.resolve(world.fleet.clusters.len())?;
+        let plugins = config.resolve_with(registry, world.fleet.clusters.len())?;
         let streams = RngStreams::new(seed);
         let mut members: Vec<MemberCluster> = world
             .fleet
@@ -386,12 +393,13 @@ impl ControlPlane {
             member.set_node_claims(node_claims);
         }
         timeline.sort_by_key(|(time, _)| *time);
+        let queue = SchedulingQueue::with_sort(config.queue, Arc::clone(&plugins.queue_sort));
         Ok(ControlPlane {
             world,
             policy_set: policies,
             plugins,
             members,
-            queue: SchedulingQueue::new(config.queue),
+            queue,
             seed,
             reuse_refusals: true,
             jobs: rustc_hash::FxHashMap::default(),

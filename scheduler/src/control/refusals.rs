@@ -226,10 +226,12 @@ impl ControlPlane {
     /// Karmada's `Push` for an event about the binding (created, its spec or placement
     /// changed, a cluster it may use changed): it may decide differently now.
     pub(super) fn push(&mut self, job: JobId, priority: i32, now: SimTime) {
+        let mut gpu_milli = 0;
         if let Some(active) = self.jobs.get_mut(&job) {
             active.refused_at_change = None;
+            gpu_milli = active.job.gpu_milli();
         }
-        self.queue.add(job, priority, now);
+        self.queue.add(job, priority, gpu_milli, now);
     }
 
     /// Decides every retry again (to check that reusing refusals changes no result).

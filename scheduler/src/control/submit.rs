@@ -48,11 +48,12 @@ impl ControlPlane {
         let id = job.id;
         let under_budget_at_submit = self.quota.under_budget(job.namespace, job.n_gpus());
         let direct = matches!(self.federation, Federation::Direct(_));
-        if !direct {
-            self.push(job.id, binding.priority, ctx.now());
-        }
+        let priority = binding.priority;
         let active = ActiveJob::new(job, binding, under_budget_at_submit, self.now);
         self.jobs.insert(id, Box::new(active));
+        if !direct {
+            self.push(id, priority, ctx.now());
+        }
         if let Federation::Direct(submission) = &self.federation {
             let submission = submission.clone();
             self.submit_directly(id, &submission);

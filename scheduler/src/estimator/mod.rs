@@ -4,7 +4,6 @@
 mod accurate;
 mod accurate_live;
 mod general;
-mod registry;
 mod resource_quota_live;
 
 pub use accurate::{NodeClaim, PerNodeLimit};
@@ -13,7 +12,6 @@ pub use general::{
     GeneralEstimator, ModelGrade, ModelNodes, default_resource_models, replicas_by_models,
     replicas_by_resources, sets_by_models,
 };
-pub use registry::{ESTIMATOR_NAMES, estimator_by_name};
 pub use resource_quota_live::ResourceQuotaEstimator;
 
 use sim_core::model::{NamespaceId, PodRequest, PriorityClassId};

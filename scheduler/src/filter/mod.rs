@@ -4,14 +4,12 @@
 mod api_enablement;
 mod cluster_affinity;
 mod cluster_eviction;
-mod registry;
 mod spread_constraint;
 mod taint_toleration;
 
 pub use api_enablement::ApiEnablement;
 pub use cluster_affinity::ClusterAffinityFilter;
 pub use cluster_eviction::ClusterEviction;
-pub use registry::{FILTER_NAMES, filter_by_name};
 pub use spread_constraint::SpreadConstraintFilter;
 pub use taint_toleration::TaintToleration;
 

@@ -103,8 +103,11 @@ fn choice(policy: &dyn PlacementPolicy, pod: &PodRequest) -> Option<(u32, Device
 #[test]
 fn a_model_constraint_leaves_one_node_for_every_policy() {
     let target = Arc::new(TargetWorkload::default());
-    for name in PLACEMENT_NAMES {
-        let policy = placement_by_name(name, &target).unwrap();
+    let registry = crate::Registry::builtin();
+    for name in registry.placement_names() {
+        let policy = registry
+            .placement(name, &target, Normalization::NodeCapacity)
+            .unwrap();
         assert_eq!(
             choice(policy.as_ref(), &model_b()),
             Some((1, 0b1)),

@@ -7,8 +7,8 @@
 //!
 //! `MemberCluster` is one type whose methods live by concern: `index.rs` the free-capacity
 //! index and the estimates read from it, `admission.rs` pods arriving, waiting, placed and
-//! released, `quota.rs` ResourceQuotas; `policy.rs` holds the placement trait and its registry,
-//! one file per policy beside it.
+//! released, `quota.rs` ResourceQuotas; `policy.rs` holds the placement trait (the registry of
+//! policies is `crate::registry`), one file per policy beside it.
 
 mod admission;
 mod best_fit;
@@ -34,8 +34,7 @@ pub use gpu_packing::GpuPacking;
 pub use least_allocated::LeastAllocated;
 pub use most_allocated::MostAllocated;
 pub use policy::{
-    Choice, NORM_CPU_MILLI, NORM_GPU_MILLI, Normalization, PLACEMENT_NAMES, PlacementPolicy,
-    best_node, canonical_placement_name, placement_by_name, placement_with,
+    Choice, NORM_CPU_MILLI, NORM_GPU_MILLI, Normalization, PlacementPolicy, best_node,
     resource_allocation_score,
 };
 pub use random::Random;

@@ -1,16 +1,11 @@
-//! What a placement policy is, the arithmetic several policies share, how scores become the
-//! choice of a node, and the registry of in-tree policies by name.
+//! What a placement policy is, the arithmetic several policies share, and how scores become the
+//! choice of a node. Policies are registered by name in [`crate::registry`].
 
 use std::cmp::Reverse;
-use std::sync::Arc;
 
 use sim_core::model::{NodeShape, PodRequest};
 
-use super::{
-    BestFit, DotProd, Fgd, GpuClustering, GpuPacking, LeastAllocated, MostAllocated, NodeFree,
-    Random, TargetWorkload, devices,
-};
-use crate::error::Error;
+use super::{NodeFree, devices};
 
 /// CPU that the FGD study's dot-product and best-fit policies divide by (128 cores).
 pub const NORM_CPU_MILLI: u64 = 128_000;
@@ -68,7 +63,8 @@ pub enum Choice {
 }
 
 /// Chooses nodes (and devices inside them) for pods: one member cluster's kube-scheduler score
-/// plugin. A new policy is one type implementing this trait plus one line in the registry.
+/// plugin. A new policy is one type implementing this trait plus one line in the registry
+/// ([`crate::registry::Registry`]).
 pub trait PlacementPolicy {
     /// The policy's registered name.
     fn name(&self) -> &'static str;
@@ -158,70 +154,4 @@ pub fn best_node(candidates: impl Iterator<Item = (i64, u32)>, normalize: bool) 
         })
         .max_by_key(|(score, node)| (*score, Reverse(*node)))
         .map(|(_, node)| node)
-}
-
-/// Every in-tree member placement policy.
-pub const PLACEMENT_NAMES: &[&str] = &[
-    LeastAllocated::NAME,
-    MostAllocated::NAME,
-    Random::NAME,
-    DotProd::NAME,
-    GpuClustering::NAME,
-    GpuPacking::NAME,
-    BestFit::NAME,
-    Fgd::NAME,
-];
-
-/// The registered spelling of a policy name: matching ignores case, `-` and `_`, so
-/// `best-fit`, `bestfit` and `BestFit` are one policy.
-pub fn canonical_placement_name(name: &str) -> Option<&'static str> {
-    let folded = fold(name);
-    PLACEMENT_NAMES
-        .iter()
-        .copied()
-        .find(|known| fold(known) == folded)
-}
-
-fn fold(name: &str) -> String {
-    name.chars()
-        .filter(|c| *c != '-' && *c != '_')
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
-}
-
-/// The member placement policy registered as `name`. FGD measures fragmentation against
-/// `target` (an empty target makes it score every node alike); DotProd, BestFit and
-/// GpuClustering divide by each node's own capacity.
-pub fn placement_by_name(
-    name: &str,
-    target: &Arc<TargetWorkload>,
-) -> Result<Box<dyn PlacementPolicy>, Error> {
-    placement_with(name, target, Normalization::NodeCapacity)
-}
-
-/// As [`placement_by_name`], with DotProd, BestFit and GpuClustering dividing by `norm`
-/// (the FGD study's reproduction uses [`Normalization::STUDY`]).
-pub fn placement_with(
-    name: &str,
-    target: &Arc<TargetWorkload>,
-    norm: Normalization,
-) -> Result<Box<dyn PlacementPolicy>, Error> {
-    let policy: Box<dyn PlacementPolicy> = match canonical_placement_name(name) {
-        Some(LeastAllocated::NAME) => Box::new(LeastAllocated),
-        Some(MostAllocated::NAME) => Box::new(MostAllocated),
-        Some(Random::NAME) => Box::new(Random),
-        Some(DotProd::NAME) => Box::new(DotProd { norm }),
-        Some(GpuClustering::NAME) => Box::new(GpuClustering { norm }),
-        Some(GpuPacking::NAME) => Box::new(GpuPacking),
-        Some(BestFit::NAME) => Box::new(BestFit { norm }),
-        Some(Fgd::NAME) => Box::new(Fgd::new(Arc::clone(target))),
-        _ => {
-            return Err(Error::UnknownPlugin {
-                kind: "member placement",
-                name: name.to_owned(),
-                known: PLACEMENT_NAMES.join(", "),
-            });
-        }
-    };
-    Ok(policy)
 }

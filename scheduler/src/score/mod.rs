@@ -1,10 +1,8 @@
 //! Cluster score plugins: each returns an integer in `0..=100`; the totals order candidates.
 
 mod cluster_locality;
-mod registry;
 
 pub use cluster_locality::ClusterLocality;
-pub use registry::{SCORE_NAMES, score_by_name};
 
 use crate::binding::{BindingView, ClusterView};
 
