@@ -130,7 +130,7 @@ pub fn import_snapshot(dir: &Path, name: &str) -> Result<Imported, Error> {
             match (object.api_kind.as_str(), member.as_deref()) {
                 ("v1/Node", Some(member)) => {
                     let node: Node = from_value(object.value, &object.position)?;
-                    match pool_key(&node, &object.position) {
+                    match pool_key(&node) {
                         Ok(key) => {
                             *members
                                 .entry(member.to_owned())
@@ -139,9 +139,12 @@ pub fn import_snapshot(dir: &Path, name: &str) -> Result<Imported, Error> {
                                 .or_default() += 1;
                             count.modelled += 1;
                         }
-                        Err(reason) => {
+                        Err(Unusable::Skipped(reason)) => {
                             count.skipped += 1;
                             warnings.push(format!("{}: node skipped: {reason}", object.position));
+                        }
+                        Err(Unusable::Invalid { field, message }) => {
+                            return Err(input(&object.position, &field, &message));
                         }
                     }
                 }
@@ -313,26 +316,87 @@ fn input(at: &Position, field: &str, message: &str) -> Error {
     }
 }
 
+/// Why a node does not become part of a pool.
+enum Unusable {
+    /// It says too little (no status: a node that never registered); skipped with a warning.
+    Skipped(String),
+    /// A value the API server would refuse: an input error.
+    Invalid { field: String, message: String },
+}
+
+impl From<&str> for Unusable {
+    fn from(reason: &str) -> Self {
+        Unusable::Skipped(reason.to_owned())
+    }
+}
+
+fn invalid(field: &str, message: String) -> Unusable {
+    Unusable::Invalid {
+        field: field.to_owned(),
+        message,
+    }
+}
+
 /// A node's pool: its allocatable resources, GPU model, kept labels and taints (a cordoned
 /// node carries Kubernetes' `node.kubernetes.io/unschedulable` taint).
-fn pool_key(node: &Node, at: &Position) -> Result<PoolKey, String> {
+fn pool_key(node: &Node) -> Result<PoolKey, Unusable> {
+    let spec = node.spec.as_ref();
+    let mut taints: Vec<(String, String, String)> = Vec::new();
+    for (idx, taint) in spec
+        .and_then(|s| s.taints.as_deref())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        if !matches!(
+            taint.effect.as_str(),
+            "NoSchedule" | "PreferNoSchedule" | "NoExecute"
+        ) {
+            return Err(invalid(
+                &format!("spec.taints[{idx}].effect"),
+                format!(
+                    "expected NoSchedule, PreferNoSchedule or NoExecute, got {:?}",
+                    taint.effect
+                ),
+            ));
+        }
+        taints.push((
+            taint.key.clone(),
+            taint.value.clone().unwrap_or_default(),
+            taint.effect.clone(),
+        ));
+    }
     let status = node.status.as_ref().ok_or("no status")?;
     let allocatable = status.allocatable.as_ref().ok_or("no status.allocatable")?;
     let get = |name: &str| allocatable.get(name).map(|q| q.0.clone());
     let cpu = get("cpu").ok_or("no allocatable cpu")?;
     let memory = get("memory").ok_or("no allocatable memory")?;
+    for (name, value) in [("cpu", &cpu), ("memory", &memory)] {
+        if let Err(err) = sim_core::quantity::Quantity::parse(value) {
+            return Err(invalid(
+                &format!("status.allocatable.{name}"),
+                format!("expected a Kubernetes quantity, got {value:?}: {err}"),
+            ));
+        }
+    }
     let pods = match get("pods") {
-        Some(p) => p
-            .parse::<u32>()
-            .map_err(|_| format!("allocatable pods {p:?} is not a count"))?,
+        Some(p) => p.parse::<u32>().map_err(|_| {
+            invalid(
+                "status.allocatable.pods",
+                format!("expected a count of pods, got {p:?}"),
+            )
+        })?,
         None => 110,
     };
-    let gpus = match GPU_RESOURCES.iter().find_map(|r| get(r)) {
-        Some(g) => g
-            .parse::<u32>()
-            .map_err(|_| format!("allocatable GPUs {g:?} is not a count"))?,
-        None => 0,
-    };
+    let mut gpus = 0;
+    if let Some((resource, g)) = GPU_RESOURCES.iter().find_map(|r| get(r).map(|g| (*r, g))) {
+        gpus = g.parse::<u32>().map_err(|_| {
+            invalid(
+                &format!("status.allocatable.{resource}"),
+                format!("expected a count of GPUs, got {g:?}"),
+            )
+        })?;
+    }
     let labels = node.metadata.labels.clone().unwrap_or_default();
     let gpu_model = (gpus > 0).then(|| {
         GPU_MODEL_LABELS
@@ -345,21 +409,6 @@ fn pool_key(node: &Node, at: &Position) -> Result<PoolKey, String> {
         .filter(|(k, _)| KEPT_NODE_LABELS.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let spec = node.spec.as_ref();
-    let mut taints: Vec<(String, String, String)> = spec
-        .and_then(|s| s.taints.as_ref())
-        .map(|ts| {
-            ts.iter()
-                .map(|t| {
-                    (
-                        t.key.clone(),
-                        t.value.clone().unwrap_or_default(),
-                        t.effect.clone(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     let cordoned = spec.and_then(|s| s.unschedulable).unwrap_or(false);
     let unschedulable = "node.kubernetes.io/unschedulable";
     if cordoned && !taints.iter().any(|(k, _, _)| k == unschedulable) {
@@ -370,7 +419,6 @@ fn pool_key(node: &Node, at: &Position) -> Result<PoolKey, String> {
         ));
     }
     taints.sort();
-    let _ = at;
     Ok(PoolKey {
         cpu,
         memory,

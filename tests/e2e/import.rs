@@ -100,29 +100,14 @@ fn a_snapshot_becomes_a_scenario_with_pools_of_identical_nodes() {
 
 #[test]
 fn a_malformed_node_exits_2_naming_file_line_and_field() {
-    let dir = tempfile::tempdir().unwrap();
-    let member = dir.path().join("snap/east");
-    std::fs::create_dir_all(&member).unwrap();
-    let file = member.join("nodes.yaml");
-    std::fs::write(
-        &file,
+    let stderr = import_refused(
+        "east/nodes.yaml",
         "# header\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {allocatable: {cpu: \"8\", memory: 16Gi}}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n2}\nspec:\n  taints:\n  - {key: gpu}\n",
-    )
-    .unwrap();
-    let out = dir.path().join("imported.yaml");
-    let output = fleetsim(&[
-        "import",
-        dir.path().join("snap").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    );
     // The second document starts on line 7; its taint has no effect.
     assert!(stderr.contains("nodes.yaml:7"), "{stderr}");
     assert!(stderr.contains("spec.taints[0]"), "{stderr}");
     assert!(stderr.contains("effect"), "{stderr}");
-    assert!(!out.exists(), "no scenario written");
 }
 
 #[test]
@@ -171,4 +156,40 @@ fn the_openb_node_list_imports_every_node() {
         .map(|p| p.count)
         .sum();
     assert_eq!(nodes, 1213);
+}
+
+#[test]
+fn a_node_with_a_bad_quantity_exits_2_naming_the_resource() {
+    let stderr = import_refused(
+        "west/nodes.json",
+        r#"{"apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"},
+   "status": {"allocatable": {"cpu": "lots", "memory": "16Gi"}}}]}"#,
+    );
+    assert!(stderr.contains("nodes.json"), "{stderr}");
+    assert!(
+        stderr.contains("items[0].status.allocatable.cpu"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"lots\""), "{stderr}");
+}
+
+/// Imports a snapshot holding the one member file `member/file` with `text`, expecting exit
+/// code 2 and no scenario written; returns stderr.
+fn import_refused(file: &str, text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snap").join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    let out = dir.path().join("imported.yaml");
+    let output = fleetsim(&[
+        "import",
+        dir.path().join("snap").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!out.exists(), "no scenario written");
+    stderr
 }
