@@ -636,8 +636,8 @@ pub fn run_loaded(
     })
 }
 
-/// `fleetsim import`: reads the snapshot folder `snapshot`, writes its scenario to `out`
-/// (atomically) and checks that it validates.
+/// `fleetsim import`: reads the snapshot folder `snapshot` and writes its scenario to `out`,
+/// only once it validates (beside `out` first, so that its includes resolve as they will).
 pub fn import_snapshot(
     snapshot: &Path,
     out: &Path,
@@ -649,12 +649,30 @@ pub fn import_snapshot(
             |n| n.to_string_lossy().into_owned(),
         )
     });
-    let imported = scenarios::import::import_snapshot(snapshot, &name)?;
-    sweep::store::write_atomically(out, imported.scenario.as_bytes())?;
-    if let Err(err) = validate_scenario(out) {
-        return Err(RunError::Internal(format!(
-            "the imported scenario does not validate: {err}"
-        )));
+    let dir = match out.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| RunError::Output {
+        path: dir.clone(),
+        message: e.to_string(),
+    })?;
+    let mut imported = scenarios::import::import_snapshot(snapshot, &name, &dir)?;
+    let file = out
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let staged = dir.join(format!(".{file}.partial-{}", std::process::id()));
+    sweep::store::write_atomically(&staged, imported.scenario.as_bytes())?;
+    match validate_scenario(&staged) {
+        Ok(scenario) => imported.warnings.extend(scenario.warnings),
+        Err(err) => {
+            let _ = std::fs::remove_file(&staged);
+            return Err(err);
+        }
     }
+    std::fs::rename(&staged, out).map_err(|e| RunError::Output {
+        path: out.to_owned(),
+        message: e.to_string(),
+    })?;
     Ok(imported)
 }

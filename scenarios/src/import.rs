@@ -61,6 +61,16 @@ pub struct Imported {
     pub warnings: Vec<String>,
 }
 
+/// Karmada's objects a control-plane file may hold that the scenario includes as they are
+/// (see `docs/scenario.md`, policy includes).
+const INCLUDED_KINDS: &[&str] = &[
+    "policy.karmada.io/v1alpha1/PropagationPolicy",
+    "policy.karmada.io/v1alpha1/ClusterPropagationPolicy",
+    "policy.karmada.io/v1alpha1/OverridePolicy",
+    "policy.karmada.io/v1alpha1/ClusterOverridePolicy",
+    "policy.karmada.io/v1alpha1/FederatedResourceQuota",
+];
+
 /// One pool of identical nodes of a member.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct PoolKey {
@@ -117,14 +127,34 @@ struct Object {
     value: serde_json::Value,
 }
 
-/// Reads the snapshot in `dir` and writes a scenario named `name` around its fleet.
-pub fn import_snapshot(dir: &Path, name: &str) -> Result<Imported, Error> {
+/// Reads the snapshot in `dir` and writes a scenario named `name` around its fleet, for a
+/// scenario file in the folder `scenario_dir` (control-plane files holding policies or
+/// FederatedResourceQuotas are included by their path from there).
+pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Imported, Error> {
     let mut counts: BTreeMap<String, KindCount> = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut members: BTreeMap<String, BTreeMap<PoolKey, u32>> = BTreeMap::new();
     let mut control: Vec<(String, ClusterObject)> = Vec::new();
+    let mut includes: Vec<PathBuf> = Vec::new();
+    let mut namespaces: std::collections::BTreeSet<String> = ["default".to_owned()].into();
     for (member, file) in snapshot_files(dir)? {
         for object in read_objects(&file)? {
+            if member.is_none() && INCLUDED_KINDS.contains(&object.api_kind.as_str()) {
+                let count = counts.entry(object.api_kind.clone()).or_default();
+                count.read += 1;
+                count.modelled += 1;
+                if let Some(ns) = object
+                    .value
+                    .pointer("/metadata/namespace")
+                    .and_then(|n| n.as_str())
+                {
+                    namespaces.insert(ns.to_owned());
+                }
+                if !includes.contains(&file) {
+                    includes.push(file.clone());
+                }
+                continue;
+            }
             let count = counts.entry(object.api_kind.clone()).or_default();
             count.read += 1;
             match (object.api_kind.as_str(), member.as_deref()) {
@@ -192,7 +222,11 @@ pub fn import_snapshot(dir: &Path, name: &str) -> Result<Imported, Error> {
             "no Node objects found: expected one folder (or file) per member cluster holding `kubectl get nodes -o yaml` output",
         ));
     }
-    let scenario = write_scenario(name, &members, &control);
+    let includes: Vec<String> = includes
+        .iter()
+        .map(|file| relative_path(file, scenario_dir))
+        .collect();
+    let scenario = write_scenario(name, &members, &control, &includes, &namespaces);
     Ok(Imported {
         scenario,
         counts,
@@ -435,10 +469,37 @@ fn quoted(text: &str) -> String {
     serde_json::to_string(text).expect("a string serializes")
 }
 
+/// `file` as a path from the folder `from` (absolute when they share no root).
+fn relative_path(file: &Path, from: &Path) -> String {
+    let (Ok(file), Ok(from)) = (file.canonicalize(), from.canonicalize()) else {
+        return file.display().to_string();
+    };
+    let file_parts: Vec<_> = file.components().collect();
+    let from_parts: Vec<_> = from.components().collect();
+    let common = file_parts
+        .iter()
+        .zip(&from_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        return file.display().to_string();
+    }
+    let mut path = PathBuf::new();
+    for _ in common..from_parts.len() {
+        path.push("..");
+    }
+    for part in &file_parts[common..] {
+        path.push(part);
+    }
+    path.display().to_string()
+}
+
 fn write_scenario(
     name: &str,
     members: &BTreeMap<String, BTreeMap<PoolKey, u32>>,
     control: &BTreeMap<String, ClusterObject>,
+    includes: &[String],
+    namespaces: &std::collections::BTreeSet<String>,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -507,8 +568,27 @@ fn write_scenario(
          # cluster's resource summary instead, and the accurate estimator\n\
          # (karmada-scheduler-estimator) counts node by node, as GPU fleets on Karmada run them.\n\
          scheduler: {estimators: [general, accurate], feature_gates: {CustomizedClusterResourceModeling: false}}\n\
-         namespaces: [{name: default}]\n\
-         workload:\n  synthetic:\n    jobs: 100\n    arrivals: {rate: 10/h}\n    runtime: {lognormal: {median: 1h, sigma: 0.5}}\n    gpus: [{gpus: 1, weight: 1}]\n    namespaces: [{name: default, weight: 1}]\n",
+         ",
+    );
+    if !includes.is_empty() {
+        out.push_str("policies:\n");
+        for file in includes {
+            let _ = writeln!(out, "  - include: {}", quoted(file));
+        }
+    }
+    // Every namespace is declared, and the placeholder workload draws from each alike.
+    let each = |entry: &str| -> String {
+        namespaces
+            .iter()
+            .map(|n| format!("{{name: {}{entry}}}", quoted(n)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(out, "namespaces: [{}]", each(""));
+    let _ = writeln!(
+        out,
+        "workload:\n  synthetic:\n    jobs: 100\n    arrivals: {{rate: 10/h}}\n    runtime: {{lognormal: {{median: 1h, sigma: 0.5}}}}\n    gpus: [{{gpus: 1, weight: 1}}]\n    namespaces: [{}]",
+        each(", weight: 1")
     );
     out
 }

@@ -28,6 +28,8 @@ fn a_snapshot_becomes_a_scenario_with_pools_of_identical_nodes() {
         "cluster.karmada.io/v1alpha1/Cluster: 3 read, 3 modelled, 0 skipped",
         "v1/Node: 17 read, 17 modelled, 0 skipped",
         "v1/Pod: 1 read, 0 modelled, 1 skipped",
+        "policy.karmada.io/v1alpha1/PropagationPolicy: 1 read, 1 modelled, 0 skipped",
+        "policy.karmada.io/v1alpha1/FederatedResourceQuota: 1 read, 1 modelled, 0 skipped",
     ] {
         assert!(stdout.contains(line), "{line:?} in {stdout}");
     }
@@ -37,7 +39,24 @@ fn a_snapshot_becomes_a_scenario_with_pools_of_identical_nodes() {
         "{stderr}"
     );
 
+    // The control plane's policies are included from where they are, and their namespaces
+    // declared: the research policy and its FederatedResourceQuota of 32 GPUs.
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("three-clusters/karmada/policies.yaml"),
+        "{text}"
+    );
+    assert!(stderr.contains("FederatedQuotaEnforcement"), "{stderr}");
+
     let scenario = fleetsim::validate_scenario(&out).unwrap();
+    let names: Vec<&str> = scenario
+        .world
+        .namespaces
+        .iter()
+        .map(|n| n.name.as_str())
+        .collect();
+    assert_eq!(names, ["default", "research"]);
+    assert_eq!(scenario.policies.policies.len(), 1);
     let fleet = &scenario.world.fleet;
     let names: Vec<&str> = fleet.clusters.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["dc-01", "dc-02", "dc-03"]);
