@@ -1,5 +1,6 @@
 //! Command-line parsing: clap structs, resolved once into the library's configs.
 
+mod inputs;
 mod progress;
 
 use std::path::PathBuf;
@@ -591,25 +592,6 @@ fn explain(
     explained.map(|explained| print!("{}", explained.text))
 }
 
-/// `fleetsim conformance`: one line per case (only the failures with `--quiet`); exit code 1
-/// when any case fails.
-fn conformance(dir: &std::path::Path, quiet: bool) -> Result<ExitCode, fleetsim::RunError> {
-    let results = fleetsim::run_conformance(dir)?;
-    for result in &results {
-        if !quiet || !result.passed() {
-            println!("{}", result.line());
-        }
-    }
-    if !quiet {
-        println!("{}", scenarios::conformance::summary_line(&results));
-    }
-    Ok(if results.iter().all(|r| r.passed()) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
 /// `fleetsim bench`: a line per variant on stderr as it finishes, the table on stdout.
 fn bench(
     config: &fleetsim::bench::BenchConfig,
@@ -648,46 +630,6 @@ fn merge(dirs: &[PathBuf], out: &std::path::Path, quiet: bool) -> Result<(), fle
             outcome.n_runs,
             dirs.len()
         );
-    }
-    Ok(())
-}
-
-/// `fleetsim validate`: the warnings, then one line on what the scenario holds.
-fn validate(scenario: &std::path::Path, quiet: bool) -> Result<(), fleetsim::RunError> {
-    let s = fleetsim::validate_scenario(scenario)?;
-    if !quiet {
-        for warning in &s.warnings {
-            eprintln!("warning: {warning}");
-        }
-        println!(
-            "{}: ok ({} clusters, {} GPUs, {} jobs)",
-            scenario.display(),
-            s.world.fleet.clusters.len(),
-            s.world.fleet.total_gpus(),
-            s.workload.n_jobs()
-        );
-    }
-    Ok(())
-}
-
-fn import(
-    snapshot: &std::path::Path,
-    out: &std::path::Path,
-    name: Option<String>,
-    quiet: bool,
-) -> Result<(), fleetsim::RunError> {
-    let imported = fleetsim::import_snapshot(snapshot, out, name)?;
-    if !quiet {
-        for warning in &imported.warnings {
-            eprintln!("warning: {warning}");
-        }
-        for (kind, count) in &imported.counts {
-            println!(
-                "{kind}: {} read, {} modelled, {} skipped",
-                count.read, count.modelled, count.skipped
-            );
-        }
-        println!("scenario written to {}", out.display());
     }
     Ok(())
 }
@@ -740,7 +682,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             quiet,
             &progress,
         ),
-        Command::Conformance { dir } => match conformance(&dir, quiet) {
+        Command::Conformance { dir } => match inputs::conformance(&dir, quiet) {
             Ok(code) => return code,
             Err(err) => Err(err),
         },
@@ -799,12 +741,12 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             quiet,
             &study.progress,
         ),
-        Command::Validate { scenario } => validate(&scenario, quiet),
+        Command::Validate { scenario } => inputs::validate(&scenario, quiet),
         Command::Import {
             snapshot,
             out,
             name,
-        } => import(&snapshot, &out, name, quiet),
+        } => inputs::import(&snapshot, &out, name, quiet),
         Command::Run(args) => run(args, quiet),
     };
     match result {

@@ -1,0 +1,67 @@
+//! Commands that read inputs without running a study: a scenario checked, a snapshot
+//! imported, conformance cases compared with their answers.
+
+use std::process::ExitCode;
+
+/// `fleetsim conformance`: one line per case (only the failures with `--quiet`); exit code 1
+/// when any case fails.
+pub(super) fn conformance(
+    dir: &std::path::Path,
+    quiet: bool,
+) -> Result<ExitCode, fleetsim::RunError> {
+    let results = fleetsim::run_conformance(dir)?;
+    for result in &results {
+        if !quiet || !result.passed() {
+            println!("{}", result.line());
+        }
+    }
+    if !quiet {
+        println!("{}", scenarios::conformance::summary_line(&results));
+    }
+    Ok(if results.iter().all(|r| r.passed()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `fleetsim validate`: the warnings, then one line on what the scenario holds.
+pub(super) fn validate(scenario: &std::path::Path, quiet: bool) -> Result<(), fleetsim::RunError> {
+    let s = fleetsim::validate_scenario(scenario)?;
+    if !quiet {
+        for warning in &s.warnings {
+            eprintln!("warning: {warning}");
+        }
+        println!(
+            "{}: ok ({} clusters, {} GPUs, {} jobs)",
+            scenario.display(),
+            s.world.fleet.clusters.len(),
+            s.world.fleet.total_gpus(),
+            s.workload.n_jobs()
+        );
+    }
+    Ok(())
+}
+
+/// `fleetsim import`: the warnings, what was read per kind, and where the scenario went.
+pub(super) fn import(
+    snapshot: &std::path::Path,
+    out: &std::path::Path,
+    name: Option<String>,
+    quiet: bool,
+) -> Result<(), fleetsim::RunError> {
+    let imported = fleetsim::import_snapshot(snapshot, out, name)?;
+    if !quiet {
+        for warning in &imported.warnings {
+            eprintln!("warning: {warning}");
+        }
+        for (kind, count) in &imported.counts {
+            println!(
+                "{kind}: {} read, {} modelled, {} skipped",
+                count.read, count.modelled, count.skipped
+            );
+        }
+        println!("scenario written to {}", out.display());
+    }
+    Ok(())
+}
