@@ -22,7 +22,7 @@ fn fleet_scale(c: &mut Criterion) {
     let scenario = scenarios::load(&path).expect("bundled scenario");
     let mut group = c.benchmark_group("fleet_scale");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(scenario.workload.n_jobs()));
+    group.throughput(Throughput::Elements(scenario.n_jobs()));
     group.bench_function("10x1000x8_100k_jobs", |b| {
         b.iter(|| {
             let options = fleetsim::PlaneOptions {
@@ -31,7 +31,6 @@ fn fleet_scale(c: &mut Criterion) {
             };
             let mut control = fleetsim::control_plane(&scenario, &options).expect("valid");
             let jobs = scenario
-                .workload
                 .jobs(RngStreams::new(scenario.seed))
                 .map(Ok::<_, std::convert::Infallible>);
             let config = EngineConfig {

@@ -155,7 +155,7 @@ pub fn explain_job_with(
         message: format!(
             "no job {:?} in the workload (give its id, 0 to {}, or its name)",
             config.job,
-            scenario.workload.n_jobs().saturating_sub(1)
+            scenario.n_jobs().saturating_sub(1)
         ),
     })?;
     let seed = config.seed.unwrap_or(scenario.seed);
@@ -173,14 +173,13 @@ pub fn explain_job_with(
         (h, at) => h.or(at),
     };
     let jobs = scenario
-        .workload
         .jobs(RngStreams::new(seed))
         .map(Ok::<_, std::convert::Infallible>);
     let engine_config = EngineConfig {
         horizon,
         progress_every: PROGRESS_EVERY,
     };
-    let total = scenario.workload.n_jobs();
+    let total = scenario.n_jobs();
     let stats = engine::run(
         &engine_config,
         jobs,
@@ -211,7 +210,7 @@ fn run_progress(p: Progress, total: u64) -> RunProgress {
 
 /// A job by id, or by name in a listed or synthetic workload.
 fn resolve_job(scenario: &scenarios::Scenario, job: &str) -> Option<u64> {
-    let n_jobs = scenario.workload.n_jobs();
+    let n_jobs = scenario.n_jobs();
     let id = match job.parse::<u64>() {
         Ok(id) => Some(id),
         Err(_) => match &scenario.workload {
@@ -583,10 +582,9 @@ pub fn run_loaded(
         .map_err(|e| internal(&e))?,
     );
     let jobs = scenario
-        .workload
         .jobs(RngStreams::new(seed))
         .map(Ok::<_, std::convert::Infallible>);
-    let total = scenario.workload.n_jobs();
+    let total = scenario.n_jobs();
     let started = Instant::now();
     let engine_config = EngineConfig {
         horizon: scenario.horizon,

@@ -51,6 +51,7 @@ pub fn control_plane(
             .check_invariants
             .unwrap_or(defaults.check_invariants),
         explain: options.explain,
+        initial: scenario.initial.placements.clone(),
         ..defaults
     })
 }
@@ -62,7 +63,6 @@ const TARGET_SAMPLE_JOBS: usize = 10_000;
 /// fragmentation measure expect when the scenario names no target of its own.
 pub fn workload_target(scenario: &Scenario) -> scheduler::member::TargetWorkload {
     let keys = scenario
-        .workload
         .jobs(RngStreams::new(scenario.seed))
         .take(TARGET_SAMPLE_JOBS)
         .flat_map(|job| {
@@ -106,7 +106,6 @@ pub fn run(scenario: &Scenario, explain: Option<JobId>) -> Result<Outcome, Strin
     )
     .map_err(|e| e.to_string())?;
     let jobs = scenario
-        .workload
         .jobs(RngStreams::new(scenario.seed))
         .map(Ok::<_, std::convert::Infallible>);
     let config = EngineConfig {

@@ -10,6 +10,7 @@ use std::collections::btree_map::Entry;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use scheduler::control::InitialPlacement;
 use scheduler::estimator::PerNodeLimit;
 use serde_saphyr::Spanned;
 use sim_core::model::{
@@ -70,6 +71,56 @@ impl Iterator for WorkloadJobs<'_> {
             WorkloadJobs::Synthetic(jobs) => jobs.next(),
             WorkloadJobs::Listed(jobs) => jobs.next().cloned(),
         }
+    }
+}
+
+/// Jobs that exist when the run begins (a snapshot of a fleet): the first jobs of the stream,
+/// all submitted at time 0, before any of the workload's.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InitialState {
+    /// The jobs, numbered from 0; `runtime` is the time left, zero here when it is drawn.
+    pub jobs: Vec<Job>,
+    /// Where each job stood (same order as `jobs`).
+    pub placements: Vec<InitialPlacement>,
+    /// Whether each job's remaining run time is drawn from `remaining`.
+    pub drawn: Vec<bool>,
+    /// The remaining-run-time assumption for jobs that give none.
+    pub remaining: Option<RemainingRuntime>,
+}
+
+/// A lognormal remaining run time, clamped to `[min, max]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RemainingRuntime {
+    /// Median.
+    pub median: Duration,
+    /// Sigma of the underlying normal.
+    pub sigma: f64,
+    /// Shortest.
+    pub min: Duration,
+    /// Longest.
+    pub max: Duration,
+}
+
+impl InitialState {
+    /// The initial jobs for a seed: remaining run times are drawn in job order from the
+    /// `initial/remaining` stream, so the workload's draws do not move when a snapshot does.
+    pub fn jobs(&self, streams: RngStreams) -> impl Iterator<Item = Job> + '_ {
+        let mut rng = streams.stream("initial/remaining");
+        let dist = self.remaining.map(|r| {
+            (
+                rand_distr::LogNormal::new((r.median.as_millis() as f64).ln(), r.sigma)
+                    .expect("validated sigma"),
+                r,
+            )
+        });
+        self.jobs.iter().zip(&self.drawn).map(move |(job, &drawn)| {
+            let mut job = job.clone();
+            if let (true, Some((dist, r))) = (drawn, &dist) {
+                let raw = rand::distr::Distribution::sample(dist, &mut rng).round() as u64;
+                job.runtime = Duration(raw.clamp(r.min.as_millis(), r.max.as_millis()));
+            }
+            job
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 mod common;
 mod conformance;
 mod gates;
+mod initial_state;
 mod karmada_import;
 mod load;
 mod pastes;

@@ -830,7 +830,7 @@ fn scenario_loader_never_panics(half: u32) {
                 let scenario = scenarios::load_str(&text, path)?;
                 // The synthetic generator is built on first use: draw a few jobs.
                 let streams = sim_core::rng::RngStreams::new(scenario.seed);
-                for job in scenario.workload.jobs(streams).take(20) {
+                for job in scenario.jobs(streams).take(20) {
                     std::hint::black_box(job);
                 }
                 Ok::<_, scenarios::Error>(())

@@ -23,6 +23,11 @@ pub enum Entry {
     },
     /// No policy selected the job.
     Unmatched,
+    /// The snapshot the run starts from had the job scheduled to `cluster` already.
+    Existing {
+        /// The cluster.
+        cluster: ClusterId,
+    },
     /// A scheduling attempt.
     Attempt(Attempt),
     /// The assignment an attempt chose was refused by FederatedResourceQuota admission; the
@@ -283,6 +288,14 @@ fn render_events(out: &mut String, world: &World, entries: &[&(SimTime, Entry)])
                     out,
                     "  {:>12}  Warning  NoPolicy          no PropagationPolicy or ClusterPropagationPolicy selects the job",
                     time.to_string()
+                );
+            }
+            Entry::Existing { cluster } => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Normal   Existing          scheduled to {} before the run began (initial state)",
+                    time.to_string(),
+                    world.fleet.cluster(*cluster).name
                 );
             }
             Entry::Attempt(attempt) => render_attempt(out, world, *time, attempt),

@@ -37,7 +37,7 @@ pub(super) fn validate(scenario: &std::path::Path, quiet: bool) -> Result<(), fl
             scenario.display(),
             s.world.fleet.clusters.len(),
             s.world.fleet.total_gpus(),
-            s.workload.n_jobs()
+            s.n_jobs()
         );
     }
     Ok(())

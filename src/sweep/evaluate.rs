@@ -18,7 +18,6 @@ pub(crate) fn run_digest(scenario: &Scenario, seed: u64) -> Result<reports::RunD
     let mut control = crate::control_plane(scenario, &options)?;
     let mut sink = reports::DigestSink::new(&scenario.world, scenario.balance_by.as_deref());
     let jobs = scenario
-        .workload
         .jobs(RngStreams::new(seed))
         .map(Ok::<_, std::convert::Infallible>);
     let engine_config = EngineConfig {

@@ -49,6 +49,7 @@ const RECORD_EVENTS: &[&str] = &[
 const STORY_EVENTS: &[&str] = &[
     "submitted",
     "unmatched",
+    "existing",
     "scheduled",
     "unschedulable",
     "no_cluster_fit",
@@ -243,7 +244,7 @@ impl Names {
     fn of(scenario: &Scenario) -> Names {
         let mut jobs = BTreeMap::new();
         let mut job_names = BTreeMap::new();
-        for job in scenario.workload.jobs(RngStreams::new(scenario.seed)) {
+        for job in scenario.jobs(RngStreams::new(scenario.seed)) {
             jobs.entry(job.name.clone()).or_insert(job.id);
             job_names.insert(job.id, job.name);
         }
@@ -447,7 +448,7 @@ fn simulate<'a>(
         }
     }
     if every_story {
-        stories.extend((0..scenario.workload.n_jobs()).map(JobId));
+        stories.extend((0..scenario.n_jobs()).map(JobId));
     }
     let outcome = crate::simulate::run(scenario, None).map_err(internal)?;
     let mut events: Vec<Event> = outcome
@@ -491,6 +492,10 @@ fn story_events(log: &ExplainLog) -> Vec<Event> {
         match entry {
             Entry::Submitted { .. } => out.push(event(*time, "submitted")),
             Entry::Unmatched => out.push(event(*time, "unmatched")),
+            Entry::Existing { cluster } => out.push(Event {
+                cluster: Some(*cluster),
+                ..event(*time, "existing")
+            }),
             Entry::Attempt(attempt) => {
                 let denied = matches!(
                     log.entries.get(idx + 1),

@@ -53,6 +53,8 @@ pub struct ScenarioSpec {
     pub scheduler: SchedulerSpec,
     /// What is submitted.
     pub workload: WorkloadSpec,
+    /// Jobs that exist when the run begins (a snapshot of a fleet).
+    pub initial_state: Option<InitialStateSpec>,
     /// Changes to clusters and policies during the run.
     #[serde(default)]
     pub timeline: Vec<TimelineEntrySpec>,

@@ -16,7 +16,7 @@ pub struct WorkloadSpec {
     /// A synthetic workload.
     pub synthetic: Option<SyntheticSpec>,
     /// An explicit list of jobs.
-    pub jobs: Option<Vec<JobSpec>>,
+    pub jobs: Option<Vec<Spanned<JobSpec>>>,
     /// Jobs replayed from a trace file.
     pub trace: Option<TraceWorkloadSpec>,
 }
@@ -163,8 +163,9 @@ pub struct FieldMapSpec {
 pub struct JobSpec {
     /// Job name.
     pub name: String,
-    /// Submission time (a duration since the start).
-    pub submit: Text,
+    /// Submission time (a duration since the start); required in `workload.jobs`, absent in
+    /// `initial_state.jobs` (they exist at time 0).
+    pub submit: Option<Text>,
     /// Namespace.
     pub namespace: Text,
     /// Priority class.
@@ -182,8 +183,15 @@ pub struct JobSpec {
     /// Allowed GPU models; empty = any.
     #[serde(default)]
     pub gpu_models: Vec<Text>,
-    /// Run time at reference speed.
-    pub runtime: Text,
+    /// Run time at reference speed; in `initial_state.jobs` the time left, drawn from
+    /// `initial_state.remaining_runtime` when absent.
+    pub runtime: Option<Text>,
+    /// `initial_state.jobs` only: the cluster Karmada has scheduled the job to; absent, the
+    /// job is still to be scheduled.
+    pub cluster: Option<Text>,
+    /// `initial_state.jobs` only: replicas running at time 0, and on which nodes.
+    #[serde(default)]
+    pub running: Vec<Spanned<RunningSpec>>,
     /// Whether replicas start together (default true).
     #[serde(default = "default_true")]
     pub gang: bool,
@@ -210,6 +218,32 @@ pub struct JobSpec {
     /// exclusive with the job-level `replicas`, `gpus`, `cpu`, `memory` and `gpu_models`.
     #[serde(default)]
     pub components: Vec<Spanned<ComponentSpec>>,
+}
+
+/// Replicas of an initial job running on one node at time 0.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunningSpec {
+    /// The node pool of the job's cluster.
+    pub pool: Text,
+    /// The node's index in the pool, from 0.
+    pub node: Spanned<u32>,
+    /// How many replicas run there (default 1).
+    #[serde(default = "default_one")]
+    pub replicas: Spanned<u32>,
+    /// The component they belong to, for a job with components.
+    pub component: Option<Text>,
+}
+
+/// The state the run starts from: jobs that exist at time 0, scheduled or running.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialStateSpec {
+    /// What a running job's remaining run time is drawn from when it gives none.
+    pub remaining_runtime: Option<RuntimeSpec>,
+    /// The jobs, each as in `workload.jobs` without `submit`.
+    #[serde(default)]
+    pub jobs: Vec<Spanned<JobSpec>>,
 }
 
 /// One component of an explicitly listed job.

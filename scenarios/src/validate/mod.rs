@@ -8,6 +8,7 @@
 mod faults;
 mod fleet;
 mod gates;
+mod initial;
 mod policies;
 mod scheduler;
 mod synthetic;
@@ -30,7 +31,7 @@ use sim_core::model::World;
 use crate::check::{Checker, ClaimTable};
 use crate::error::Error;
 use crate::spec::{self, ScenarioSpec};
-use crate::workload::{TraceJobs, Workload, read_trace};
+use crate::workload::{InitialState, TraceJobs, Workload, read_trace};
 
 /// A validated scenario: everything a run needs, already checked.
 #[derive(Clone, Debug)]
@@ -61,6 +62,8 @@ pub struct Scenario {
     pub scheduler: SchedulerConfig,
     /// The workload.
     pub workload: Workload,
+    /// Jobs that exist at time 0; they come before the workload's.
+    pub initial: InitialState,
     /// The file it was read from.
     pub source: PathBuf,
     /// Cluster label grouping clusters for the balance metric; `None`: all clusters, one group.
@@ -71,6 +74,28 @@ pub struct Scenario {
     pub job_defaults: Vec<JobDefaults>,
     /// The plugins the scenario's names were checked against, and that its runs use.
     pub plugins: Arc<Registry>,
+}
+
+impl Scenario {
+    /// Jobs the stream yields: the initial state's, then the workload's.
+    pub fn n_jobs(&self) -> u64 {
+        self.initial.jobs.len() as u64 + self.workload.n_jobs()
+    }
+
+    /// The job stream for a seed, in submit order: the initial state's jobs at time 0, then
+    /// the workload's, numbered after them.
+    pub fn jobs(
+        &self,
+        streams: sim_core::rng::RngStreams,
+    ) -> impl Iterator<Item = sim_core::model::Job> + '_ {
+        let offset = self.initial.jobs.len() as u64;
+        self.initial
+            .jobs(streams)
+            .chain(self.workload.jobs(streams).map(move |mut job| {
+                job.id = sim_core::model::JobId(job.id.0 + offset);
+                job
+            }))
+    }
 }
 
 /// Field paths of clusters: generated clusters have no place in the file's `clusters` list.
@@ -126,6 +151,7 @@ pub fn validate_with(
     let timeline = policies::timeline(ck, base, &world, &spec.timeline, &mut warnings)?;
     let mut claims = ClaimTable::new();
     let workload = workload::workload(ck, &world, &spec.workload, trace_jobs, &mut claims)?;
+    let initial = initial::initial_state(ck, &world, spec.initial_state.as_ref(), &mut claims)?;
     let faults = faults::fault_plan(ck, &world, &spec.faults)?;
     let job_defaults = tenants::job_defaults(ck, &spec.namespaces)?;
     warnings.append(&mut trace_warnings);
@@ -167,6 +193,7 @@ pub fn validate_with(
         node_claims: claims.into_inner(),
         scheduler,
         workload,
+        initial,
         source: file.to_owned(),
         balance_by: spec.balance_by,
         faults,

@@ -24,7 +24,8 @@ pub(super) fn synthetic(
 ) -> Result<SyntheticWorkload, Error> {
     let path = PATH;
     let arrivals = arrivals(ck, &spec.arrivals)?;
-    let (runtime_median, sigma, runtime_min, runtime_max) = runtime(ck, &spec.runtime)?;
+    let (runtime_median, sigma, runtime_min, runtime_max) =
+        runtime(ck, &spec.runtime, &format!("{PATH}.runtime"))?;
     let (gpu_mix, gpus_per_replica) = gpu_mix(ck, spec)?;
     let (cpu_per_gpu, memory_per_gpu) = per_gpu(ck, spec, &gpu_mix, gpus_per_replica)?;
     let mut models = Vec::new();
@@ -91,19 +92,17 @@ fn arrivals(ck: &Checker<'_>, spec: &spec::ArrivalsSpec) -> Result<ArrivalProces
 }
 
 /// The runtime distribution: median, sigma, min and max.
-fn runtime(
+pub(super) fn runtime(
     ck: &Checker<'_>,
     spec: &spec::RuntimeSpec,
+    path: &str,
 ) -> Result<(Duration, f64, Duration, Duration), Error> {
-    let path = PATH;
-    let runtime_median = ck.duration(
-        &spec.lognormal.median,
-        &format!("{path}.runtime.lognormal.median"),
-    )?;
+    let runtime_median =
+        ck.duration(&spec.lognormal.median, &format!("{path}.lognormal.median"))?;
     if runtime_median == Duration::ZERO {
         return ck.at(
             &spec.lognormal.median,
-            format!("{path}.runtime.lognormal.median"),
+            format!("{path}.lognormal.median"),
             "median must be above 0",
         );
     }
@@ -111,25 +110,25 @@ fn runtime(
     if !(sigma.value >= 0.0 && sigma.value.is_finite()) {
         return ck.at(
             sigma,
-            format!("{path}.runtime.lognormal.sigma"),
+            format!("{path}.lognormal.sigma"),
             "sigma must be a number ≥ 0",
         );
     }
     let runtime_min = ck.optional_duration(
         spec.min.as_ref(),
-        &format!("{path}.runtime.min"),
+        &format!("{path}.min"),
         Duration::from_mins(1),
     )?;
     let runtime_max = ck.optional_duration(
         spec.max.as_ref(),
-        &format!("{path}.runtime.max"),
+        &format!("{path}.max"),
         Duration::from_mins(30 * 24 * 60),
     )?;
     if runtime_min > runtime_max {
         return ck.error(
             0,
             0,
-            format!("{path}.runtime"),
+            path.to_owned(),
             format!("min ({runtime_min}) is above max ({runtime_max})"),
         );
     }

@@ -110,71 +110,105 @@ pub(super) fn model_warnings(
 fn job_list(
     ck: &Checker<'_>,
     world: &World,
-    specs: &[spec::JobSpec],
+    specs: &[Spanned<spec::JobSpec>],
     claims: &mut ClaimTable,
 ) -> Result<Vec<Job>, Error> {
     let mut jobs = Vec::with_capacity(specs.len());
-    for (idx, job) in specs.iter().enumerate() {
+    for (idx, spanned) in specs.iter().enumerate() {
         let path = format!("workload.jobs[{idx}]");
-        let components = if job.components.is_empty() {
-            let request = pod_request(
-                ck,
-                world,
-                claims,
-                &path,
-                RequestFields {
-                    replicas: &job.replicas,
-                    gpus: job.gpus,
-                    cpu: &job.cpu,
-                    memory: &job.memory,
-                    gpu_models: &job.gpu_models,
-                    node_selector: &job.node_selector,
-                    tolerations: &job.tolerations,
-                },
-            )?;
-            vec![Component {
-                name: WORKER.to_owned(),
-                replicas: job.replicas.value,
-                request,
-            }]
-        } else {
-            components(ck, world, claims, job, &path)?
+        let job = &spanned.value;
+        let (Some(submit), Some(runtime)) = (&job.submit, &job.runtime) else {
+            let missing = if job.submit.is_none() {
+                "submit"
+            } else {
+                "runtime"
+            };
+            return ck.at(
+                spanned,
+                format!("{path}.{missing}"),
+                format!("a listed job needs `{missing}`"),
+            );
         };
-        jobs.push(Job {
-            id: JobId(0),
-            name: job.name.clone(),
-            namespace: namespace_id(ck, world, &job.namespace, &format!("{path}.namespace"))?,
-            priority_class: match &job.priority_class {
-                Some(text) => Some(priority_class_id(
-                    ck,
-                    world,
-                    text,
-                    &format!("{path}.priority_class"),
-                )?),
-                None => None,
-            },
-            submit: SimTime(
-                ck.duration(&job.submit, &format!("{path}.submit"))?
-                    .as_millis(),
-            ),
-            components,
-            runtime: ck.duration(&job.runtime, &format!("{path}.runtime"))?,
-            gang: job.gang,
-            checkpoint_interval: match &job.checkpoint_interval {
-                Some(text) => Some(ck.duration(text, &format!("{path}.checkpoint_interval"))?),
-                None => None,
-            },
-            max_restarts: job.max_restarts,
-            max_unavailable: job.max_unavailable,
-            template: template(
-                job.api_version.as_deref(),
-                job.kind.as_deref(),
-                job.labels.clone(),
-            ),
-        });
+        if job.cluster.is_some() || !job.running.is_empty() {
+            return ck.at(
+                spanned,
+                path,
+                "`cluster` and `running` belong to initial_state.jobs: a listed job is \
+                 submitted during the run and scheduled then",
+            );
+        }
+        let submit = SimTime(ck.duration(submit, &format!("{path}.submit"))?.as_millis());
+        let runtime = ck.duration(runtime, &format!("{path}.runtime"))?;
+        jobs.push(listed_job(ck, world, job, &path, claims, submit, runtime)?);
     }
     number_in_submit_order(&mut jobs);
     Ok(jobs)
+}
+
+/// One job as a list gives it (`workload.jobs`, `initial_state.jobs`), submitted at `submit`
+/// and running for `runtime`; `path` names it in errors.
+pub(super) fn listed_job(
+    ck: &Checker<'_>,
+    world: &World,
+    job: &spec::JobSpec,
+    path: &str,
+    claims: &mut ClaimTable,
+    submit: SimTime,
+    runtime: sim_core::Duration,
+) -> Result<Job, Error> {
+    let components = if job.components.is_empty() {
+        let request = pod_request(
+            ck,
+            world,
+            claims,
+            path,
+            RequestFields {
+                replicas: &job.replicas,
+                gpus: job.gpus,
+                cpu: &job.cpu,
+                memory: &job.memory,
+                gpu_models: &job.gpu_models,
+                node_selector: &job.node_selector,
+                tolerations: &job.tolerations,
+            },
+        )?;
+        vec![Component {
+            name: WORKER.to_owned(),
+            replicas: job.replicas.value,
+            request,
+        }]
+    } else {
+        components(ck, world, claims, job, path)?
+    };
+    Ok(Job {
+        id: JobId(0),
+        name: job.name.clone(),
+        namespace: namespace_id(ck, world, &job.namespace, &format!("{path}.namespace"))?,
+        priority_class: match &job.priority_class {
+            Some(text) => Some(priority_class_id(
+                ck,
+                world,
+                text,
+                &format!("{path}.priority_class"),
+            )?),
+            None => None,
+        },
+        submit,
+        components,
+        runtime,
+        gang: job.gang,
+        checkpoint_interval: match &job.checkpoint_interval {
+            Some(text) => Some(ck.duration(text, &format!("{path}.checkpoint_interval"))?),
+            None => None,
+        },
+        max_restarts: job.max_restarts,
+        max_unavailable: job.max_unavailable,
+        template: template(
+            job.api_version.as_deref(),
+            job.kind.as_deref(),
+            job.labels.clone(),
+        ),
+    })
 }
 
 /// The components of a job that lists them, each with its own request.

@@ -289,6 +289,10 @@ pub struct ControlPlane {
     last_completion: SimTime,
     /// Karmada's feature gates.
     gates: crate::FeatureGates,
+    /// Where the first jobs stood at time 0 (index = job id).
+    initial: Vec<InitialPlacement>,
+    /// Running pods the assignment being applied binds where the snapshot has them.
+    pins: Vec<RunningPods>,
 }
 
 /// Everything a control plane is built from, given at once.
@@ -319,6 +323,30 @@ pub struct ControlInputs<'a> {
     pub check_invariants: bool,
     /// The job whose story to record, for [`ControlPlane::explanation`].
     pub explain: Option<JobId>,
+    /// Where the first jobs stood at time 0 (index = job id), when the run starts from a
+    /// snapshot of the fleet; jobs past the end arrive as new.
+    pub initial: Vec<InitialPlacement>,
+}
+
+/// Where a job stood when the run began: scheduled by Karmada to a cluster, some of its pods
+/// perhaps already running on given nodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InitialPlacement {
+    /// The cluster its binding names; `None`: not yet scheduled (it arrives as new).
+    pub cluster: Option<ClusterId>,
+    /// Its pods running there at time 0.
+    pub running: Vec<RunningPods>,
+}
+
+/// Pods of one component running on one node at time 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunningPods {
+    /// The component (0 for a single-template job).
+    pub component: u8,
+    /// The node, as an index into the cluster's nodes (pools in order).
+    pub node: u32,
+    /// How many.
+    pub n_pods: u32,
 }
 
 impl<'a> ControlInputs<'a> {
@@ -339,6 +367,7 @@ impl<'a> ControlInputs<'a> {
             seed: 0,
             check_invariants: cfg!(debug_assertions),
             explain: None,
+            initial: Vec::new(),
         }
     }
 }
@@ -360,6 +389,7 @@ impl ControlPlane {
             seed,
             check_invariants,
             explain,
+            initial,
         } = inputs;
         let n_models = world.fleet.gpu_models.len();
         let plugins = config.resolve_with(registry, world.fleet.clusters.len())?;
@@ -451,6 +481,8 @@ impl ControlPlane {
             evictions_since_progress: 0,
             last_completion: SimTime::ZERO,
             gates: config.feature_gates,
+            initial,
+            pins: Vec::new(),
         })
     }
 

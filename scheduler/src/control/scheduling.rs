@@ -382,20 +382,27 @@ impl ControlPlane {
         let (namespace, priority_class) = (active.job.namespace, active.job.priority_class);
         let priority = self.world.priority_value(priority_class);
         let member = &mut self.members[cluster.0 as usize];
+        let policy = self.plugins.placement(cluster);
         let mut bound = Vec::new();
-        member.submit(
-            PendingPods {
-                job,
-                namespace,
-                priority_class,
-                n_pods,
-                request,
-                component,
-            },
-            priority,
-            self.plugins.placement(cluster),
-            &mut bound,
-        );
+        let mut pods = PendingPods {
+            job,
+            namespace,
+            priority_class,
+            n_pods,
+            request,
+            component,
+        };
+        // Pods of the initial state go back to the nodes they run on.
+        for pin in self.pins.iter().filter(|p| p.component == component) {
+            let on_node = PendingPods {
+                n_pods: pin.n_pods.min(pods.n_pods),
+                ..pods
+            };
+            pods.n_pods -= member.bind_existing(pin.node, &on_node, policy, &mut bound);
+        }
+        if pods.n_pods > 0 {
+            member.submit(pods, priority, policy, &mut bound);
+        }
         let n_waiting = n_pods - bound.len() as u32;
         if n_waiting > 0 {
             let now = self.now;

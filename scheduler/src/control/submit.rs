@@ -5,7 +5,7 @@ use sim_core::engine::Context;
 use sim_core::model::{ClusterId, Job, JobId};
 use sim_core::record::{FaultStats, JobRecord, JobState, QueueRecord, Record};
 
-use super::{ActiveJob, ControlEvent, ControlPlane, log_to};
+use super::{ActiveJob, ControlEvent, ControlPlane, RunningPods, log_to};
 use crate::binding::{BindingComponent, ResourceBinding};
 use crate::config::{DirectSubmission, Federation};
 use crate::explain::Entry;
@@ -47,18 +47,47 @@ impl ControlPlane {
         binding.uid = crate::binding::workload_uid(self.seed, job.id);
         let id = job.id;
         let under_budget_at_submit = self.quota.under_budget(job.namespace, job.n_gpus());
-        let direct = matches!(self.federation, Federation::Direct(_));
         let priority = binding.priority;
         let active = ActiveJob::new(job, binding, under_budget_at_submit, self.now);
         self.jobs.insert(id, Box::new(active));
-        if !direct {
-            self.push(id, priority, ctx.now());
-        }
-        if let Federation::Direct(submission) = &self.federation {
+        let existing = self
+            .initial
+            .get(id.0 as usize)
+            .and_then(|i| i.cluster.map(|c| (c, i.running.clone())));
+        if let Some((cluster, running)) = existing {
+            self.place_existing(id, cluster, running, ctx.now());
+        } else if let Federation::Direct(submission) = &self.federation {
             let submission = submission.clone();
             self.submit_directly(id, &submission);
+        } else {
+            self.push(id, priority, ctx.now());
         }
         self.settle(ctx);
+    }
+
+    /// A job the run's initial state has scheduled to `cluster` before time 0: its binding
+    /// names the cluster without an attempt, its running pods are bound where they run and
+    /// the rest wait in the member. Should FederatedResourceQuota admission refuse what
+    /// existed (a snapshot taken while a quota was being lowered), the binding is scheduled
+    /// anew instead.
+    fn place_existing(
+        &mut self,
+        job: JobId,
+        cluster: ClusterId,
+        running: Vec<RunningPods>,
+        now: sim_core::SimTime,
+    ) {
+        log_to(&mut self.explain, job, self.now, || Entry::Existing {
+            cluster,
+        });
+        let active = &self.jobs[&job];
+        let (replicas, priority) = (active.binding.replicas, active.binding.priority);
+        self.pins = running;
+        let applied = self.apply_assignment(job, vec![(cluster, replicas)]);
+        self.pins.clear();
+        if applied.is_err() {
+            self.push(job, priority, now);
+        }
     }
 
     /// The placement and schedule priority of the policy that selects `job`, else of the

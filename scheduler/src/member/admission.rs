@@ -76,6 +76,42 @@ impl MemberCluster {
         }
     }
 
+    /// Binds pods that a snapshot shows running before time 0: up to `pods.n_pods` of them
+    /// on `node`, with no placement decision (the kube-scheduler made it then). Quota is
+    /// admitted and charged as for new pods, so a snapshot never breaks the member's quotas;
+    /// a pod the node or the quota cannot take is left to the caller, who submits it as
+    /// new. Returns how many were bound.
+    pub fn bind_existing(
+        &mut self,
+        node: u32,
+        pods: &PendingPods,
+        policy: &dyn PlacementPolicy,
+        bound: &mut Vec<Binding>,
+    ) -> u32 {
+        let pod = pods.request;
+        let mut n_bound = 0;
+        while n_bound < pods.n_pods
+            && (node as usize) < self.node_free.len()
+            && !self.is_down(node)
+            && fits(&pod, self.node_shape(node), &self.node_free[node as usize])
+            && self.below_limit(node, &pod)
+            && self.quota_admits(pods, 1)
+        {
+            self.charge_quota(pods.namespace, pods.priority_class, &pod, 1);
+            let devices = self.devices_for(node, &pod, policy);
+            self.bind(node, &pod, devices);
+            bound.push(Binding {
+                job: pods.job,
+                node,
+                devices,
+                request: pod,
+                component: pods.component,
+            });
+            n_bound += 1;
+        }
+        n_bound
+    }
+
     /// Retries waiting pods in priority order after capacity freed; a request that failed once
     /// in this pass is not tried again for later identical pods.
     pub fn retry_pending(&mut self, policy: &dyn PlacementPolicy, bound: &mut Vec<Binding>) {
@@ -351,6 +387,19 @@ impl MemberCluster {
         score: impl FnMut(u32, &NodeShape, &NodeFree) -> i64,
     ) -> Option<(u32, DeviceMask)> {
         let node = self.choose_node_scored(pod, policy.choice(), score)?;
+        let mask = self.devices_for(node, pod, policy);
+        self.bind(node, pod, mask);
+        Some((node, mask))
+    }
+
+    /// The devices of `node` that `pod` takes: whole free devices, or for a fraction of one
+    /// GPU the device `policy` shares.
+    fn devices_for(
+        &mut self,
+        node: u32,
+        pod: &PodRequest,
+        policy: &dyn PlacementPolicy,
+    ) -> DeviceMask {
         let free = self.node_free[node as usize];
         let shape = *self.node_shape(node);
         let share =
@@ -359,9 +408,7 @@ impl MemberCluster {
                 let mut draw = |n: u32| rand::RngExt::random_range(rng, 0..n);
                 policy.share_device(pod, &shape, &free, &mut draw)
             });
-        let mask = free.devices.mask_for(&pod.gpu, share);
-        self.bind(node, pod, mask);
-        Some((node, mask))
+        free.devices.mask_for(&pod.gpu, share)
     }
 
     /// Binds `pod` to `node` (which must fit it), on the devices in `devices`.
