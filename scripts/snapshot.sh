@@ -20,6 +20,16 @@ kubectl --context "$karmada" get clusters.cluster.karmada.io -o yaml >"$out/karm
 kubectl --context "$karmada" get propagationpolicies,overridepolicies -A -o yaml >"$out/karmada/policies.yaml"
 kubectl --context "$karmada" get clusterpropagationpolicies,clusteroverridepolicies -o yaml >"$out/karmada/cluster-policies.yaml"
 kubectl --context "$karmada" get federatedresourcequotas -A -o yaml >"$out/karmada/quotas.yaml"
+kubectl --context "$karmada" get deployments,statefulsets,jobs.batch -A -o yaml >"$out/karmada/workloads.yaml"
+kubectl --context "$karmada" get resourcebindings -A -o yaml >"$out/karmada/bindings.yaml"
+# Training operators' kinds, where their CRDs are installed.
+for kind in pytorchjobs.kubeflow.org mpijobs.kubeflow.org tfjobs.kubeflow.org jobs.batch.volcano.sh; do
+    if kubectl --context "$karmada" get "$kind" -A -o yaml >"$out/karmada/$kind.yaml.part" 2>/dev/null; then
+        mv "$out/karmada/$kind.yaml.part" "$out/karmada/$kind.yaml"
+    else
+        rm -f "$out/karmada/$kind.yaml.part"
+    fi
+done
 for member in "$@"; do
     mkdir -p "$out/$member"
     kubectl --context "$member" get nodes -o yaml >"$out/$member/nodes.yaml"

@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod experiment;
+pub mod forecast;
 mod output_dir;
 pub mod plan;
 pub mod plugins;
@@ -211,13 +212,21 @@ fn run_progress(p: Progress, total: u64) -> RunProgress {
 /// A job by id, or by name in a listed or synthetic workload.
 fn resolve_job(scenario: &scenarios::Scenario, job: &str) -> Option<u64> {
     let n_jobs = scenario.n_jobs();
+    // The initial state's jobs come first; the workload's are numbered after them.
+    let offset = scenario.initial.jobs.len() as u64;
     let id = match job.parse::<u64>() {
         Ok(id) => Some(id),
-        Err(_) => match &scenario.workload {
-            scenarios::Workload::Jobs(list) => list.iter().find(|j| j.name == job).map(|j| j.id.0),
-            scenarios::Workload::Synthetic(_) => {
-                job.strip_prefix("job-").and_then(|n| n.parse().ok())
-            }
+        Err(_) => match scenario.initial.jobs.iter().find(|j| j.name == job) {
+            Some(initial) => Some(initial.id.0),
+            None => match &scenario.workload {
+                scenarios::Workload::Jobs(list) => {
+                    list.iter().find(|j| j.name == job).map(|j| j.id.0 + offset)
+                }
+                scenarios::Workload::Synthetic(_) => job
+                    .strip_prefix("job-")
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .map(|n| n + offset),
+            },
         },
     };
     id.filter(|id| *id < n_jobs)
@@ -400,7 +409,7 @@ pub fn render_report(dir: &Path) -> Result<reports::Rendered, RunError> {
 }
 
 /// A sink for runs whose records nobody reads.
-struct Discard;
+pub(crate) struct Discard;
 
 impl sim_core::record::RecordSink for Discard {
     fn record(&mut self, _: sim_core::record::Record) {}

@@ -17,6 +17,18 @@ pub struct Position {
     pub path: String,
 }
 
+impl Position {
+    /// The whole of `file`, no line known.
+    pub fn of_file(file: &std::path::Path) -> Position {
+        Position {
+            file: file.to_owned(),
+            line: 0,
+            column: 0,
+            path: String::new(),
+        }
+    }
+}
+
 impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;

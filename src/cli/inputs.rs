@@ -1,5 +1,5 @@
 //! Commands that read inputs without running a study: a scenario checked, a snapshot
-//! imported, conformance cases compared with their answers.
+//! imported, conformance cases compared with their answers, a forecast for jobs to submit.
 
 use std::process::ExitCode;
 
@@ -62,6 +62,22 @@ pub(super) fn import(
             );
         }
         println!("scenario written to {}", out.display());
+    }
+    Ok(())
+}
+
+/// `fleetsim forecast`: the text (or JSON) forecast on stdout.
+pub(super) fn forecast(
+    config: &fleetsim::forecast::ForecastConfig,
+    json: bool,
+) -> Result<(), fleetsim::RunError> {
+    let forecast = fleetsim::forecast::forecast(config, scheduler::Registry::builtin_ref())?;
+    if json {
+        let text = serde_json::to_string_pretty(&forecast)
+            .map_err(|e| fleetsim::RunError::Internal(e.to_string()))?;
+        println!("{text}");
+    } else {
+        print!("{}", fleetsim::forecast::render(&forecast));
     }
     Ok(())
 }

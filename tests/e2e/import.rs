@@ -22,22 +22,33 @@ fn a_snapshot_becomes_a_scenario_with_pools_of_identical_nodes() {
         out.to_str().unwrap(),
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    // dc-01: 5 H100 nodes and 2 CPU nodes; dc-02: 7 A100 nodes (JSON); dc-03: 3 L40S nodes
-    // and a Pod, in separate documents; the control plane: 3 Clusters in a List.
+    // dc-01: 5 H100 nodes and 2 CPU nodes, 8 pods (4 of a PyTorchJob, a pending Job's, a
+    // Deployment's, a DaemonSet's, a finished one), a PriorityClass and a ResourceQuota;
+    // dc-02: 7 A100 nodes (JSON); dc-03: 3 L40S nodes and a bare Pod, in separate documents;
+    // the control plane: 3 Clusters in a List, the policies, the PyTorchJob with its binding,
+    // and a Job not yet scheduled.
     for line in [
         "cluster.karmada.io/v1alpha1/Cluster: 3 read, 3 modelled, 0 skipped",
         "v1/Node: 17 read, 17 modelled, 0 skipped",
-        "v1/Pod: 1 read, 0 modelled, 1 skipped",
+        "v1/Pod: 9 read, 7 modelled, 2 skipped",
+        "scheduling.k8s.io/v1/PriorityClass: 1 read, 1 modelled, 0 skipped",
+        "v1/ResourceQuota: 1 read, 0 modelled, 1 skipped",
+        "batch/v1/Job: 1 read, 1 modelled, 0 skipped",
+        "kubeflow.org/v1/PyTorchJob: 1 read, 1 modelled, 0 skipped",
+        "work.karmada.io/v1alpha2/ResourceBinding: 1 read, 1 modelled, 0 skipped",
         "policy.karmada.io/v1alpha1/PropagationPolicy: 1 read, 1 modelled, 0 skipped",
         "policy.karmada.io/v1alpha1/FederatedResourceQuota: 1 read, 1 modelled, 0 skipped",
     ] {
         assert!(stdout.contains(line), "{line:?} in {stdout}");
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("skipped 1 object(s) of kind v1/Pod"),
-        "{stderr}"
-    );
+    for warning in [
+        "nvidia-device-plugin-h7k2p belongs to DaemonSet",
+        "prep-1-abcde has finished (Succeeded)",
+        "skipped 1 object(s) of kind v1/ResourceQuota",
+    ] {
+        assert!(stderr.contains(warning), "{warning:?} in {stderr}");
+    }
 
     // The control plane's policies are included from where they are, and their namespaces
     // declared: the research policy and its FederatedResourceQuota of 32 GPUs.
@@ -211,4 +222,131 @@ fn import_refused(file: &str, text: &str) -> String {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(!out.exists(), "no scenario written");
     stderr
+}
+
+/// The imported example, run: the PyTorchJob holds the four schedulable H100 nodes of dc-01
+/// from time 0 for the 6 h its annotation gives, so the evaluation Job waiting in dc-01 for a
+/// whole H100 node starts at exactly 6 h, when those pods end, and not before; the Job Karmada
+/// had not scheduled is scheduled at time 0 to dc-02, where A100 nodes are free.
+#[test]
+fn an_imported_snapshot_runs_from_its_occupied_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("imported.yaml");
+    fleetsim_ok(&[
+        "import",
+        example().to_str().unwrap(),
+        "--out",
+        scenario.to_str().unwrap(),
+    ]);
+    let loaded = fleetsim::validate_scenario(&scenario).unwrap();
+    // notebook, llm-pretrain and trainer-0 run; eval-7 waits in dc-01; sweep-12 is new.
+    let names: Vec<&str> = loaded
+        .initial
+        .jobs
+        .iter()
+        .map(|j| j.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "notebook",
+            "llm-pretrain",
+            "trainer-0",
+            "eval-7",
+            "sweep-12"
+        ]
+    );
+    let story = |job: &str| {
+        let out = fleetsim_ok(&[
+            "explain",
+            scenario.to_str().unwrap(),
+            "--job",
+            job,
+            "--at",
+            "7h",
+        ]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let pretrain = story("llm-pretrain");
+    assert!(
+        pretrain.contains("Existing          scheduled to dc-01")
+            && pretrain.contains("0s  Normal   Started")
+            && pretrain.contains("6h  Normal   Completed"),
+        "{pretrain}"
+    );
+    let eval = story("eval-7");
+    assert!(
+        eval.contains("6h  Normal   Bound             1 pod(s) on dc-01/pool-1-")
+            && eval.contains("6h  Normal   Started"),
+        "{eval}"
+    );
+    let sweep = story("sweep-12");
+    assert!(
+        sweep.contains("0s  Normal   Scheduled         replicas divided {dc-02: 2}"),
+        "{sweep}"
+    );
+}
+
+/// `fleetsim forecast` on the example: the new Job wants two H100 nodes, held for 6 h; it is
+/// scheduled to dc-01 (dc-02 has no H100, dc-03 is tainted), and starts after 6 h: at 6 h the
+/// four nodes free, eval-7 takes one, and Karmada's retry of the unschedulable binding comes
+/// within the 5-minute flush. Every run time that matters is annotated, so the replications
+/// agree: p10 = p90.
+#[test]
+fn forecast_names_the_cluster_and_the_start_quantiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("imported.yaml");
+    fleetsim_ok(&[
+        "import",
+        example().to_str().unwrap(),
+        "--out",
+        scenario.to_str().unwrap(),
+    ]);
+    let job = example().parent().unwrap().join("new-job.yaml");
+    let out = fleetsim_ok(&[
+        "forecast",
+        scenario.to_str().unwrap(),
+        job.to_str().unwrap(),
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["replications"], 20);
+    let forecast = &json["jobs"][0];
+    assert_eq!(forecast["job"], "research/finetune-3");
+    assert_eq!(forecast["cluster"], "dc-01");
+    assert_eq!(forecast["started"], 20);
+    let start = forecast["start_s"].as_array().unwrap();
+    let p10 = start[0].as_f64().unwrap();
+    assert!((21_600.0..=21_600.0 + 360.0).contains(&p10), "{p10}");
+    assert_eq!(start[0], start[2], "no spread: every run time is given");
+    let text = fleetsim_ok(&[
+        "forecast",
+        scenario.to_str().unwrap(),
+        job.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("Cluster:  dc-01 (picked in 20 of 20 replications)")
+            && text.contains("Starts:   p10 6h")
+            && text.contains("Policy:          PropagationPolicy research/training"),
+        "{text}"
+    );
+    // A manifest that is not a workload is an input error naming it.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    )
+    .unwrap();
+    let out = fleetsim(&[
+        "forecast",
+        scenario.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.yaml") && stderr.contains("v1/ConfigMap"),
+        "{stderr}"
+    );
 }

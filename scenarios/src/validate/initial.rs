@@ -117,7 +117,32 @@ pub(super) fn initial_state(
         state.placements.push(InitialPlacement { cluster, running });
         state.drawn.push(drawn);
     }
-    Ok(state)
+    // Running pods go back to their nodes before any waiting pod is placed, or a waiting pod
+    // could take a node a later job is running on: jobs whose replicas all run come first,
+    // then those partly running, then the rest, each group in file order.
+    let group = |idx: usize| {
+        let running: u32 = state.placements[idx].running.iter().map(|r| r.n_pods).sum();
+        match running {
+            0 => 2,
+            n if u64::from(n) == state.jobs[idx].n_replicas() => 0,
+            _ => 1,
+        }
+    };
+    let mut order: Vec<usize> = (0..state.jobs.len()).collect();
+    order.sort_by_key(|&idx| group(idx));
+    let mut sorted = InitialState {
+        remaining: state.remaining,
+        ..InitialState::default()
+    };
+    for (id, idx) in order.into_iter().enumerate() {
+        sorted.jobs.push(Job {
+            id: JobId(id as u64),
+            ..state.jobs[idx].clone()
+        });
+        sorted.placements.push(state.placements[idx].clone());
+        sorted.drawn.push(state.drawn[idx]);
+    }
+    Ok(sorted)
 }
 
 /// One `running` entry as pods on a node of `cluster`.

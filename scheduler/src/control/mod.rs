@@ -293,6 +293,8 @@ pub struct ControlPlane {
     initial: Vec<InitialPlacement>,
     /// Running pods the assignment being applied binds where the snapshot has them.
     pins: Vec<RunningPods>,
+    /// The run stops once the explained job has started (a forecast).
+    explain_until_start: bool,
 }
 
 /// Everything a control plane is built from, given at once.
@@ -483,7 +485,13 @@ impl ControlPlane {
             gates: config.feature_gates,
             initial,
             pins: Vec::new(),
+            explain_until_start: false,
         })
+    }
+
+    /// Ends the run once the explained job has started: a forecast asks no more.
+    pub fn stop_when_explained_job_starts(&mut self) {
+        self.explain_until_start = true;
     }
 
     /// What happened to the explained job so far.
@@ -660,7 +668,11 @@ impl Handler for ControlPlane {
     }
 
     fn is_done(&self) -> bool {
-        self.explain.as_ref().is_some_and(ExplainLog::ended)
+        self.explain.as_ref().is_some_and(|log| {
+            log.ended()
+                || (self.explain_until_start
+                    && log.entries.iter().any(|(_, e)| matches!(e, Entry::Started)))
+        })
     }
 
     fn is_settled(&self) -> bool {

@@ -65,6 +65,13 @@ impl ControlPlane {
         self.settle(ctx);
     }
 
+    /// Whether the initial state has `job` in a member already.
+    fn is_existing(&self, job: JobId) -> bool {
+        self.initial
+            .get(job.0 as usize)
+            .is_some_and(|i| i.cluster.is_some())
+    }
+
     /// A job the run's initial state has scheduled to `cluster` before time 0: its binding
     /// names the cluster without an attempt, its running pods are bound where they run and
     /// the rest wait in the member. Should FederatedResourceQuota admission refuse what
@@ -103,7 +110,11 @@ impl ControlPlane {
             .map(|policy| (policy.placement, policy.schedule_priority))
             .or(self.policy_set.fallback.map(|placement| (placement, 0)))
             // Without federation no policy is consulted; the placement is never read.
-            .or(direct.then_some((PlacementId(0), 0)));
+            .or(direct.then_some((PlacementId(0), 0)))
+            // A job the initial state has in a member although no policy selects it was
+            // created there directly: it holds its nodes all the same (a placement always
+            // exists: policies, or the fallback).
+            .or(self.is_existing(job.id).then_some((PlacementId(0), 0)));
         log_to(&mut self.explain, job.id, self.now, || Entry::Submitted {
             job: Box::new(job.clone()),
             policy: policy_name,

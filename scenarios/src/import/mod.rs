@@ -10,6 +10,10 @@
 //! Other kinds are counted and skipped, never dropped silently: the report says per kind how
 //! many objects were read, modelled and skipped.
 
+mod jobs;
+
+pub use jobs::{REMAINING_ANNOTATION, RUNTIME_ANNOTATION, manifest_jobs};
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -121,10 +125,61 @@ struct ClusterTaint {
 }
 
 /// One object of a file: its kind, where it starts, and its content.
-struct Object {
-    api_kind: String,
-    position: Position,
-    value: serde_json::Value,
+pub(super) struct Object {
+    pub(super) api_kind: String,
+    pub(super) position: Position,
+    pub(super) value: serde_json::Value,
+}
+
+/// The scenario in `file` with jobs `entries` (see [`manifest_jobs`]) added after its own
+/// initial jobs, submitted at time 0; returns it and the new jobs' ids. `file` itself must
+/// already have been validated, so that errors in it point into it.
+pub fn with_initial_jobs(
+    file: &Path,
+    entries: Vec<serde_json::Value>,
+    plugins: &scheduler::Registry,
+) -> Result<(crate::Scenario, Vec<sim_core::model::JobId>), Error> {
+    let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+        file: file.to_owned(),
+        source,
+    })?;
+    let mut value: serde_json::Value = crate::parse_yaml(&text, file)?;
+    let root = value
+        .as_object_mut()
+        .ok_or_else(|| input(&Position::of_file(file), "", "a scenario is a mapping"))?;
+    let initial = root
+        .entry("initial_state")
+        .or_insert_with(|| serde_json::json!({}));
+    if initial.is_null() {
+        *initial = serde_json::json!({});
+    }
+    let jobs = initial
+        .as_object_mut()
+        .ok_or_else(|| {
+            input(
+                &Position::of_file(file),
+                "initial_state",
+                "expected a mapping",
+            )
+        })?
+        .entry("jobs")
+        .or_insert_with(|| serde_json::json!([]));
+    let list = jobs.as_array_mut().ok_or_else(|| {
+        input(
+            &Position::of_file(file),
+            "initial_state.jobs",
+            "expected a list",
+        )
+    })?;
+    let first = list.len() as u64;
+    let n = entries.len() as u64;
+    list.extend(entries);
+    let json = serde_json::to_string_pretty(&value).expect("JSON serializes");
+    let scenario = crate::load_str_with(&json, file, plugins)?;
+    Ok((
+        scenario,
+        (first..first + n).map(sim_core::model::JobId).collect(),
+    ))
 }
 
 /// Reads the snapshot in `dir` and writes a scenario named `name` around its fleet, for a
@@ -133,7 +188,13 @@ struct Object {
 pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Imported, Error> {
     let mut counts: BTreeMap<String, KindCount> = BTreeMap::new();
     let mut warnings = Vec::new();
-    let mut members: BTreeMap<String, BTreeMap<PoolKey, u32>> = BTreeMap::new();
+    // Per member, each pool's node names.
+    let mut members: BTreeMap<String, BTreeMap<PoolKey, Vec<String>>> = BTreeMap::new();
+    let mut pods = jobs::PodGroups::default();
+    let mut workloads: Vec<Object> = Vec::new();
+    // (namespace, kind, name) of workloads whose ResourceBinding names clusters.
+    let mut scheduled: std::collections::BTreeSet<(String, String, String)> = Default::default();
+    let mut classes: BTreeMap<String, (i64, Option<String>)> = BTreeMap::new();
     let mut control: Vec<(String, ClusterObject)> = Vec::new();
     let mut includes: Vec<PathBuf> = Vec::new();
     let mut namespaces: std::collections::BTreeSet<String> = ["default".to_owned()].into();
@@ -160,13 +221,17 @@ pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Im
             match (object.api_kind.as_str(), member.as_deref()) {
                 ("v1/Node", Some(member)) => {
                     let node: Node = from_value(object.value, &object.position)?;
+                    let node_name = node.metadata.name.clone().ok_or_else(|| {
+                        input(&object.position, "metadata.name", "a Node needs a name")
+                    })?;
                     match pool_key(&node) {
                         Ok(key) => {
-                            *members
+                            members
                                 .entry(member.to_owned())
                                 .or_default()
                                 .entry(key)
-                                .or_default() += 1;
+                                .or_default()
+                                .push(node_name);
                             count.modelled += 1;
                         }
                         Err(Unusable::Skipped(reason)) => {
@@ -190,10 +255,122 @@ pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Im
                     count.modelled += 1;
                     control.push((cluster_name, cluster));
                 }
+                ("v1/Pod", Some(member)) => match pods.add(member, object)? {
+                    jobs::PodFate::Modelled => count.modelled += 1,
+                    jobs::PodFate::Skipped(reason) => {
+                        count.skipped += 1;
+                        warnings.push(format!("pod skipped: {reason}"));
+                    }
+                },
+                ("scheduling.k8s.io/v1/PriorityClass", _) => {
+                    let class: k8s_openapi::api::scheduling::v1::PriorityClass =
+                        from_value(object.value, &object.position)?;
+                    let class_name = class.metadata.name.clone().unwrap_or_default();
+                    let value = (i64::from(class.value), class.preemption_policy.clone());
+                    match classes.get(&class_name) {
+                        Some(seen) if *seen != value => warnings.push(format!(
+                            "{}: PriorityClass {class_name} differs from one read before; the \
+                             first is kept",
+                            object.position
+                        )),
+                        _ => {
+                            classes.insert(class_name, value);
+                        }
+                    }
+                    count.modelled += 1;
+                }
+                ("work.karmada.io/v1alpha2/ResourceBinding", None) => {
+                    let v = &object.value;
+                    let field = |p: &str| v.pointer(p).and_then(|x| x.as_str()).unwrap_or("");
+                    let has_clusters = v
+                        .pointer("/spec/clusters")
+                        .and_then(|c| c.as_array())
+                        .is_some_and(|c| !c.is_empty());
+                    if has_clusters {
+                        let namespace = match field("/spec/resource/namespace") {
+                            "" => field("/metadata/namespace"),
+                            ns => ns,
+                        };
+                        scheduled.insert((
+                            namespace.to_owned(),
+                            field("/spec/resource/kind").to_owned(),
+                            field("/spec/resource/name").to_owned(),
+                        ));
+                    }
+                    count.modelled += 1;
+                }
+                (kind, None) if jobs::WORKLOAD_KINDS.contains(&kind) => {
+                    count.modelled += 1;
+                    workloads.push(object);
+                }
                 _ => count.skipped += 1,
             }
         }
     }
+    // Nodes in a pool in name order: a node's index is its place there.
+    let mut nodes: BTreeMap<(String, String), (usize, u32)> = BTreeMap::new();
+    for (member, pools) in &mut members {
+        for (pool_idx, names) in pools.values_mut().enumerate() {
+            names.sort();
+            for (idx, node) in names.iter().enumerate() {
+                nodes.insert((member.clone(), node.clone()), (pool_idx, idx as u32));
+            }
+        }
+    }
+    let mut imported_jobs = pods.into_jobs(&nodes, &mut warnings);
+    for object in &workloads {
+        let key = |p: &str| {
+            object
+                .value
+                .pointer(p)
+                .and_then(|x| x.as_str())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let id = (
+            match key("/metadata/namespace").as_str() {
+                "" => "default".to_owned(),
+                ns => ns.to_owned(),
+            },
+            object.api_kind.rsplit('/').next().unwrap_or("").to_owned(),
+            key("/metadata/name"),
+        );
+        // A scheduled workload's pods are read from the members.
+        if !scheduled.contains(&id) {
+            imported_jobs.push(jobs::pending_workload(object)?);
+        }
+    }
+    for job in &mut imported_jobs {
+        if let Some(pc) = &job.priority_class
+            && !classes.contains_key(pc)
+        {
+            warnings.push(format!(
+                "{}/{}: PriorityClass {pc} is not in the snapshot; the job gets none (priority 0)",
+                job.namespace, job.name
+            ));
+            job.priority_class = None;
+        }
+    }
+    for job in &mut imported_jobs {
+        // Pools keep only placement labels; a selector on another would match no pool.
+        let dropped: Vec<String> = job
+            .node_selector
+            .keys()
+            .filter(|k| !KEPT_NODE_LABELS.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        for key in dropped {
+            warnings.push(format!(
+                "{}/{}: nodeSelector {key} is dropped: node pools keep only the labels {}",
+                job.namespace,
+                job.name,
+                KEPT_NODE_LABELS.join(", ")
+            ));
+            job.node_selector.remove(&key);
+        }
+    }
+    let (job_namespaces, _) = jobs::names(&imported_jobs);
+    namespaces.extend(job_namespaces);
     for (kind, count) in &counts {
         if count.skipped > 0 && count.modelled == 0 {
             warnings.push(format!(
@@ -226,7 +403,13 @@ pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Im
         .iter()
         .map(|file| relative_path(file, scenario_dir))
         .collect();
-    let scenario = write_scenario(name, &members, &control, &includes, &namespaces);
+    let mut scenario = write_scenario(name, &members, &control, &includes, &namespaces, &classes);
+    jobs::write_initial_state(
+        &mut scenario,
+        &imported_jobs,
+        &nodes,
+        "{lognormal: {median: 4h, sigma: 1.0}, min: 5m, max: 7d}",
+    );
     Ok(Imported {
         scenario,
         counts,
@@ -327,7 +510,7 @@ fn api_kind(value: &serde_json::Value) -> String {
     format!("{}/{}", field("apiVersion"), field("kind"))
 }
 
-fn from_value<T: serde::de::DeserializeOwned>(
+pub(super) fn from_value<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
     at: &Position,
 ) -> Result<T, Error> {
@@ -337,7 +520,7 @@ fn from_value<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn input(at: &Position, field: &str, message: &str) -> Error {
+pub(super) fn input(at: &Position, field: &str, message: &str) -> Error {
     let mut position = at.clone();
     position.path = match (position.path.is_empty(), field.is_empty()) {
         (_, true) => position.path,
@@ -351,7 +534,7 @@ fn input(at: &Position, field: &str, message: &str) -> Error {
 }
 
 /// Why a node does not become part of a pool.
-enum Unusable {
+pub(super) enum Unusable {
     /// It says too little (no status: a node that never registered); skipped with a warning.
     Skipped(String),
     /// A value the API server would refuse: an input error.
@@ -364,7 +547,7 @@ impl From<&str> for Unusable {
     }
 }
 
-fn invalid(field: &str, message: String) -> Unusable {
+pub(super) fn invalid(field: &str, message: String) -> Unusable {
     Unusable::Invalid {
         field: field.to_owned(),
         message,
@@ -465,7 +648,7 @@ fn pool_key(node: &Node) -> Result<PoolKey, Unusable> {
 }
 
 /// A YAML scalar that reads back as exactly this string.
-fn quoted(text: &str) -> String {
+pub(super) fn quoted(text: &str) -> String {
     serde_json::to_string(text).expect("a string serializes")
 }
 
@@ -496,10 +679,11 @@ fn relative_path(file: &Path, from: &Path) -> String {
 
 fn write_scenario(
     name: &str,
-    members: &BTreeMap<String, BTreeMap<PoolKey, u32>>,
+    members: &BTreeMap<String, BTreeMap<PoolKey, Vec<String>>>,
     control: &BTreeMap<String, ClusterObject>,
     includes: &[String],
     namespaces: &std::collections::BTreeSet<String>,
+    classes: &BTreeMap<String, (i64, Option<String>)>,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -549,9 +733,10 @@ fn write_scenario(
             write_taints(&mut out, "    ", &taints);
         }
         out.push_str("    node_pools:\n");
-        for (idx, (key, count)) in pools.iter().enumerate() {
+        for (idx, (key, names)) in pools.iter().enumerate() {
             let _ = writeln!(out, "      - name: pool-{idx}");
-            let _ = writeln!(out, "        count: {count}");
+            let _ = writeln!(out, "        count: {}", names.len());
+            let _ = writeln!(out, "        # nodes, by index: {}", names.join(", "));
             let _ = writeln!(out, "        cpu: {}", quoted(&key.cpu));
             let _ = writeln!(out, "        memory: {}", quoted(&key.memory));
             let _ = writeln!(out, "        max_pods: {}", key.pods);
@@ -574,6 +759,20 @@ fn write_scenario(
         out.push_str("policies:\n");
         for file in includes {
             let _ = writeln!(out, "  - include: {}", quoted(file));
+        }
+    }
+    if !classes.is_empty() {
+        out.push_str("priority_classes:\n");
+        for (class, (value, preemption)) in classes {
+            let policy = preemption
+                .as_deref()
+                .map(|p| format!(", preemption_policy: {}", quoted(p)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  - {{name: {}, value: {value}{policy}}}",
+                quoted(class)
+            );
         }
     }
     // Every namespace is declared, and the placeholder workload draws from each alike.
