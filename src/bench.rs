@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use scheduler::registry::Registry;
+
 use crate::{RunConfig, RunError};
 
 /// What `fleetsim bench` runs.
@@ -65,7 +67,36 @@ pub fn run_bench(
     progress: &mut dyn FnMut(crate::RunProgress),
     on_row: &mut dyn FnMut(&BenchRow),
 ) -> Result<Vec<BenchRow>, RunError> {
-    let base = scenarios::load(&config.scenario)?;
+    let callbacks = BenchCallbacks {
+        on_variant,
+        progress,
+        on_row,
+    };
+    run_bench_with(config, Registry::builtin_ref(), callbacks)
+}
+
+/// What [`run_bench_with`] reports as it goes.
+pub struct BenchCallbacks<'a> {
+    /// Told which variant starts.
+    pub on_variant: &'a mut dyn FnMut(&str),
+    /// Told how far the variant has got.
+    pub progress: &'a mut dyn FnMut(crate::RunProgress),
+    /// Sees each result as it comes.
+    pub on_row: &'a mut dyn FnMut(&BenchRow),
+}
+
+/// [`run_bench`] with the plugins of `plugins`, which the scenario may name.
+pub fn run_bench_with(
+    config: &BenchConfig,
+    plugins: &Registry,
+    callbacks: BenchCallbacks<'_>,
+) -> Result<Vec<BenchRow>, RunError> {
+    let BenchCallbacks {
+        on_variant,
+        progress,
+        on_row,
+    } = callbacks;
+    let base = scenarios::load_with(&config.scenario, plugins)?;
     let scenarios::Workload::Synthetic(_) = &base.workload else {
         return Err(RunError::Output {
             path: config.scenario.clone(),

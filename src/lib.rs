@@ -515,6 +515,17 @@ pub fn run_again(
     quiet: bool,
     progress: &mut dyn FnMut(RunProgress),
 ) -> Result<RunOutcome, RunError> {
+    run_again_with(dir, out, quiet, Registry::builtin_ref(), progress)
+}
+
+/// [`run_again`] with the plugins of `plugins`, which the recorded scenario may name.
+pub fn run_again_with(
+    dir: &Path,
+    out: Option<&Path>,
+    quiet: bool,
+    plugins: &Registry,
+    progress: &mut dyn FnMut(RunProgress),
+) -> Result<RunOutcome, RunError> {
     let record = run_record::read_record(dir)?;
     let scenario = run_record::unchanged_scenario(dir, &record)?;
     let overrides = record.overrides.clone();
@@ -551,7 +562,7 @@ pub fn run_again(
         },
         overrides,
     };
-    run_scenario(&config, progress)
+    run_scenario_with(&config, plugins, progress)
 }
 
 /// [`run_scenario`] on a scenario already loaded (and possibly changed, as `fleetsim bench`

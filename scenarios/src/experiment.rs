@@ -48,7 +48,7 @@ pub struct FragmentationExperiment {
     /// Pod lists, one workload each.
     pub pod_lists: Vec<PathBuf>,
     /// Placement policies, registered names.
-    pub policies: Vec<&'static str>,
+    pub policies: Vec<String>,
     /// Seeds.
     pub seeds: Vec<u64>,
     /// Inflation target in percent of GPU capacity.
@@ -133,7 +133,9 @@ pub fn load_experiment_str_with(
     let mut policies = Vec::new();
     for (idx, text) in spec.policies.iter().enumerate() {
         match plugins.placement_name(&text.value) {
-            Some(name) if !policies.contains(&name) => policies.push(name),
+            Some(name) if !policies.iter().any(|known| known == name) => {
+                policies.push(name.to_owned());
+            }
             Some(name) => {
                 return ck.at(
                     text,

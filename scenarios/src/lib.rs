@@ -73,6 +73,15 @@ pub fn load_str_with(text: &str, file: &Path, plugins: &Registry) -> Result<Scen
     validate::validate_with(parse(text, file)?, file, Arc::new(plugins.clone()))
 }
 
+/// [`load_str_with`] sharing `plugins` instead of copying them.
+pub(crate) fn load_str_shared(
+    text: &str,
+    file: &Path,
+    plugins: Arc<Registry>,
+) -> Result<Scenario, Error> {
+    validate::validate_with(parse(text, file)?, file, plugins)
+}
+
 fn parse(text: &str, file: &Path) -> Result<spec::ScenarioSpec, Error> {
     parse_yaml(text, file)
 }

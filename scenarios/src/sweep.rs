@@ -7,6 +7,9 @@
 //! that cannot run.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use scheduler::registry::Registry;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -315,19 +318,38 @@ pub(crate) fn metric_list(
 
 /// Reads and checks a sweep file; `seed` overrides the file's.
 pub fn load_sweep(file: &Path, seed: Option<u64>) -> Result<Sweep, Error> {
+    load_sweep_with(file, seed, Registry::shared_builtin())
+}
+
+/// [`load_sweep`] with plugin names checked against `plugins`, which its runs then use.
+pub fn load_sweep_with(
+    file: &Path,
+    seed: Option<u64>,
+    plugins: Arc<Registry>,
+) -> Result<Sweep, Error> {
     let text = read_text(file)?;
-    load_sweep_str(&text, file, seed)
+    load_sweep_str_with(&text, file, seed, plugins)
 }
 
 /// Parses and checks sweep text as if read from `file`: `file` names it in errors, and the
 /// base scenario is resolved against its folder; `seed` overrides the file's.
 pub fn load_sweep_str(text: &str, file: &Path, seed: Option<u64>) -> Result<Sweep, Error> {
+    load_sweep_str_with(text, file, seed, Registry::shared_builtin())
+}
+
+/// [`load_sweep_str`] against `plugins`, as [`load_sweep_with`].
+pub fn load_sweep_str_with(
+    text: &str,
+    file: &Path,
+    seed: Option<u64>,
+    plugins: Arc<Registry>,
+) -> Result<Sweep, Error> {
     let StudyFile { text, spec, tree } = read_study_file::<SweepSpec>(text, file)?;
     let ck = Checker {
         file,
         line_offset: 0,
     };
-    let base = load_base(&ck, file, &spec.scenario, &tree)?;
+    let base = load_base(&ck, file, &spec.scenario, &tree, &plugins)?;
     let replications = replications(&ck, spec.replications.as_ref(), 3)?;
     let mut metrics = default_metrics(&base.names);
     for key in metric_list(&ck, &spec.metrics, "metrics", &base.names)? {

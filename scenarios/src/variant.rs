@@ -6,6 +6,9 @@
 //! was written (the sweep or plan file's line), with the field the scenario check named.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use scheduler::registry::Registry;
 
 use rand::Rng;
 use sim_core::model::WorldNames;
@@ -31,6 +34,8 @@ pub struct BaseScenario {
     pub tree: Node,
     /// Names in the validated base, for default metrics and condition checks.
     pub names: WorldNames,
+    /// The plugins the base and every variant of it are checked against and run with.
+    pub plugins: Arc<Registry>,
 }
 
 /// A patch and where it was written, for errors.
@@ -112,14 +117,25 @@ pub fn parse_condition(text: &str, names: &WorldNames) -> Result<Vec<Condition>,
 }
 
 impl BaseScenario {
-    /// Reads `file`, applies the study's common changes and validates the result.
+    /// Reads `file`, applies the study's common changes and validates the result against
+    /// the in-tree plugins.
     pub fn load(file: &Path, common: &[PlacedPatch]) -> Result<BaseScenario, Error> {
+        BaseScenario::load_with(file, common, Registry::shared_builtin())
+    }
+
+    /// [`BaseScenario::load`] with plugin names checked against `plugins`, which the
+    /// variants' runs then use.
+    pub fn load_with(
+        file: &Path,
+        common: &[PlacedPatch],
+        plugins: Arc<Registry>,
+    ) -> Result<BaseScenario, Error> {
         let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
             file: file.to_owned(),
             source,
         })?;
         // Checked as written first, so a mistake in the base points at its own line.
-        let as_written = crate::load_str(&text, file)?;
+        let as_written = crate::load_str_shared(&text, file, Arc::clone(&plugins))?;
         let mut tree = tree::parse(&text, file)?;
         for placed in common {
             apply(&mut tree, placed)?;
@@ -127,7 +143,7 @@ impl BaseScenario {
         let scenario = if common.is_empty() {
             as_written
         } else {
-            validate_tree(&tree, file, common.last().map(|p| &p.origin))?
+            validate_tree(&tree, file, common.last().map(|p| &p.origin), &plugins)?
         };
         let names = WorldNames::new(&scenario.world);
         Ok(BaseScenario {
@@ -135,6 +151,7 @@ impl BaseScenario {
             text,
             tree,
             names,
+            plugins,
         })
     }
 
@@ -156,7 +173,7 @@ impl BaseScenario {
                 message: format!("cannot apply condition {}: {message}", condition.label()),
             })?;
         }
-        validate_tree(&tree, &self.file, Some(origin))
+        validate_tree(&tree, &self.file, Some(origin), &self.plugins)
     }
 }
 
@@ -175,9 +192,14 @@ fn apply(tree: &mut Node, placed: &PlacedPatch) -> Result<(), Error> {
 /// Validates a changed tree as a scenario read from `file` (relative paths resolve against
 /// it). An input error moves to `origin`, keeping the scenario's field path in the message,
 /// because line numbers in the written-back text mean nothing to the user.
-fn validate_tree(tree: &Node, file: &Path, origin: Option<&Position>) -> Result<Scenario, Error> {
+fn validate_tree(
+    tree: &Node,
+    file: &Path,
+    origin: Option<&Position>,
+    plugins: &Arc<Registry>,
+) -> Result<Scenario, Error> {
     let text = tree.to_yaml();
-    crate::load_str(&text, file).map_err(|err| match (err, origin) {
+    crate::load_str_shared(&text, file, Arc::clone(plugins)).map_err(|err| match (err, origin) {
         (Error::Input { position, message }, Some(origin)) => {
             let field = if position.path.is_empty() {
                 String::new()
@@ -214,6 +236,7 @@ pub(crate) fn load_base(
     file: &Path,
     scenario: &Text,
     tree: &Node,
+    plugins: &Arc<Registry>,
 ) -> Result<BaseScenario, Error> {
     let base_file = file
         .parent()
@@ -230,7 +253,7 @@ pub(crate) fn load_base(
         Some(node) => patches_of(node, PatchOp::Set, file, "set")?,
         None => Vec::new(),
     };
-    BaseScenario::load(&base_file, &common)
+    BaseScenario::load_with(&base_file, &common, Arc::clone(plugins))
 }
 
 /// A sweep or plan file: its text, its typed form and its tree (for raw values).

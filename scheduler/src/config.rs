@@ -144,7 +144,7 @@ impl SchedulerConfig {
                 if disable {
                     enabled.clear();
                 } else {
-                    enabled.extend(known);
+                    enabled.extend(known.iter().copied());
                 }
                 continue;
             }

@@ -60,16 +60,17 @@ pub type SharedEstimator = Arc<dyn ReplicaEstimator + Send + Sync>;
 /// A scheduling queue order, shared by every run.
 pub type SharedQueueSort = Arc<dyn QueueSort + Send + Sync>;
 
-/// Registered plugins of the five kinds, by name, in registration order.
+/// Registered plugins of the five kinds, by name, in registration order. Names are owned: a
+/// library user, or a Python session, registers plugins under names made at run time.
 #[derive(Clone)]
 pub struct Registry {
-    placements: Vec<(&'static str, PlacementFactory)>,
-    filters: Vec<(&'static str, SharedFilter)>,
-    scores: Vec<(&'static str, SharedScore)>,
-    estimators: Vec<(&'static str, SharedEstimator)>,
-    queue_sorts: Vec<(&'static str, SharedQueueSort)>,
+    placements: Vec<(Arc<str>, PlacementFactory)>,
+    filters: Vec<(Arc<str>, SharedFilter)>,
+    scores: Vec<(Arc<str>, SharedScore)>,
+    estimators: Vec<(Arc<str>, SharedEstimator)>,
+    queue_sorts: Vec<(Arc<str>, SharedQueueSort)>,
     /// Filter and score names in registration order: what `--plugins` names.
-    plugins: Vec<&'static str>,
+    plugins: Vec<Arc<str>>,
 }
 
 static BUILTIN: LazyLock<Arc<Registry>> = LazyLock::new(|| Arc::new(Registry::builtin()));
@@ -109,11 +110,12 @@ impl Registry {
     /// that folds to a registered name is a duplicate.
     pub fn register_placement(
         &mut self,
-        name: &'static str,
+        name: impl Into<Arc<str>>,
         factory: impl Fn(&PlacementContext<'_>) -> Box<dyn PlacementPolicy> + Send + Sync + 'static,
     ) -> Result<&mut Self, Error> {
-        if self.placement_name(name).is_some() {
-            return Err(duplicate("member placement", name));
+        let name = name.into();
+        if self.placement_name(&name).is_some() {
+            return Err(duplicate("member placement", &name));
         }
         self.placements.push((name, Arc::new(factory)));
         Ok(self)
@@ -124,10 +126,16 @@ impl Registry {
     /// order.
     pub fn register_filter(
         &mut self,
-        name: &'static str,
+        name: impl Into<Arc<str>>,
         plugin: impl FilterPlugin + Send + Sync + 'static,
     ) -> Result<&mut Self, Error> {
-        add(&mut self.filters, "filter", name, Arc::new(plugin))?;
+        let name = name.into();
+        add(
+            &mut self.filters,
+            "filter",
+            Arc::clone(&name),
+            Arc::new(plugin),
+        )?;
         self.add_plugin_name(name);
         Ok(self)
     }
@@ -135,10 +143,16 @@ impl Registry {
     /// Registers a cluster score plugin, enabled as a filter is; scores are summed.
     pub fn register_score(
         &mut self,
-        name: &'static str,
+        name: impl Into<Arc<str>>,
         plugin: impl ScorePlugin + Send + Sync + 'static,
     ) -> Result<&mut Self, Error> {
-        add(&mut self.scores, "score", name, Arc::new(plugin))?;
+        let name = name.into();
+        add(
+            &mut self.scores,
+            "score",
+            Arc::clone(&name),
+            Arc::new(plugin),
+        )?;
         self.add_plugin_name(name);
         Ok(self)
     }
@@ -146,10 +160,15 @@ impl Registry {
     /// Registers a replica estimator (`scheduler.estimators` names it).
     pub fn register_estimator(
         &mut self,
-        name: &'static str,
+        name: impl Into<Arc<str>>,
         plugin: impl ReplicaEstimator + Send + Sync + 'static,
     ) -> Result<&mut Self, Error> {
-        add(&mut self.estimators, "estimator", name, Arc::new(plugin))?;
+        add(
+            &mut self.estimators,
+            "estimator",
+            name.into(),
+            Arc::new(plugin),
+        )?;
         Ok(self)
     }
 
@@ -157,14 +176,19 @@ impl Registry {
     /// names it).
     pub fn register_queue_sort(
         &mut self,
-        name: &'static str,
+        name: impl Into<Arc<str>>,
         plugin: impl QueueSort + Send + Sync + 'static,
     ) -> Result<&mut Self, Error> {
-        add(&mut self.queue_sorts, "queue sort", name, Arc::new(plugin))?;
+        add(
+            &mut self.queue_sorts,
+            "queue sort",
+            name.into(),
+            Arc::new(plugin),
+        )?;
         Ok(self)
     }
 
-    fn add_plugin_name(&mut self, name: &'static str) {
+    fn add_plugin_name(&mut self, name: Arc<str>) {
         if !self.plugins.contains(&name) {
             self.plugins.push(name);
         }
@@ -173,41 +197,41 @@ impl Registry {
     /// The names Karmada's `--plugins` (`scheduler.plugins`) takes: filters and score plugins,
     /// in registration order (the built-in filters, the built-in score plugins, then the
     /// user's), a name registered as both once.
-    pub fn plugin_names(&self) -> &[&'static str] {
-        &self.plugins
+    pub fn plugin_names(&self) -> Vec<&str> {
+        self.plugins.iter().map(|name| &**name).collect()
     }
 
     /// The registered spelling of a placement policy name: matching ignores case, `-` and
     /// `_`, so `best-fit`, `bestfit` and `BestFit` are one policy.
-    pub fn placement_name(&self, name: &str) -> Option<&'static str> {
+    pub fn placement_name(&self, name: &str) -> Option<&str> {
         self.placements
             .iter()
-            .map(|(known, _)| *known)
+            .map(|(known, _)| &**known)
             .find(|known| folded_eq(known, name))
     }
 
     /// Placement policy names, built-ins first.
-    pub fn placement_names(&self) -> Vec<&'static str> {
+    pub fn placement_names(&self) -> Vec<&str> {
         names(&self.placements)
     }
 
     /// Filter names, in the order filters run.
-    pub fn filter_names(&self) -> Vec<&'static str> {
+    pub fn filter_names(&self) -> Vec<&str> {
         names(&self.filters)
     }
 
     /// Score plugin names.
-    pub fn score_names(&self) -> Vec<&'static str> {
+    pub fn score_names(&self) -> Vec<&str> {
         names(&self.scores)
     }
 
     /// Estimator names.
-    pub fn estimator_names(&self) -> Vec<&'static str> {
+    pub fn estimator_names(&self) -> Vec<&str> {
         names(&self.estimators)
     }
 
     /// Queue sort names.
-    pub fn queue_sort_names(&self) -> Vec<&'static str> {
+    pub fn queue_sort_names(&self) -> Vec<&str> {
         names(&self.queue_sorts)
     }
 
@@ -294,30 +318,30 @@ impl std::fmt::Debug for Registry {
 }
 
 fn add<T>(
-    list: &mut Vec<(&'static str, T)>,
+    list: &mut Vec<(Arc<str>, T)>,
     kind: &'static str,
-    name: &'static str,
+    name: Arc<str>,
     plugin: T,
 ) -> Result<(), Error> {
     if list.iter().any(|(known, _)| *known == name) {
-        return Err(duplicate(kind, name));
+        return Err(duplicate(kind, &name));
     }
     list.push((name, plugin));
     Ok(())
 }
 
-fn find<T: Clone>(list: &[(&'static str, T)], kind: &'static str, name: &str) -> Result<T, Error> {
+fn find<T: Clone>(list: &[(Arc<str>, T)], kind: &'static str, name: &str) -> Result<T, Error> {
     list.iter()
-        .find(|(known, _)| *known == name)
+        .find(|(known, _)| &**known == name)
         .map(|(_, plugin)| plugin.clone())
         .ok_or_else(|| unknown(kind, name, list))
 }
 
-fn names<T>(list: &[(&'static str, T)]) -> Vec<&'static str> {
-    list.iter().map(|(name, _)| *name).collect()
+fn names<T>(list: &[(Arc<str>, T)]) -> Vec<&str> {
+    list.iter().map(|(name, _)| &**name).collect()
 }
 
-fn unknown<T>(kind: &'static str, name: &str, list: &[(&'static str, T)]) -> Error {
+fn unknown<T>(kind: &'static str, name: &str, list: &[(Arc<str>, T)]) -> Error {
     Error::UnknownPlugin {
         kind,
         name: name.to_owned(),
@@ -407,7 +431,8 @@ mod tests {
         // `--plugins` names: the built-in filters and score plugins, then the user's in
         // registration order, whatever their kind, once each.
         let builtin = Registry::builtin();
-        let (builtins, user) = r.plugin_names().split_at(6);
+        let all = r.plugin_names();
+        let (builtins, user) = all.split_at(6);
         assert_eq!(builtins, builtin.plugin_names());
         assert_eq!(
             builtin.plugin_names(),

@@ -232,7 +232,7 @@ pub struct CellResult {
     /// Pod list index in the experiment.
     pub workload: usize,
     /// Policy name.
-    pub policy: &'static str,
+    pub policy: Arc<str>,
     /// Seed.
     pub seed: u64,
     /// Mean GPU allocation (percent of capacity) per whole percent of arrived GPU demand,
@@ -339,7 +339,7 @@ pub fn run_cell(
     cluster: &OpenbCluster,
     list: &PodList,
     workload: usize,
-    policy_name: &'static str,
+    policy_name: &str,
     seed: u64,
     target_pct: u32,
 ) -> Result<CellResult, RunError> {
@@ -355,11 +355,11 @@ pub fn run_cell(
 /// One cell of the grid: a workload (by index), a registered placement policy, a seed and the
 /// inflation target in percent of GPU capacity.
 #[derive(Clone, Copy, Debug)]
-pub struct Cell {
+pub struct Cell<'a> {
     /// Index of the pod list.
     pub workload: usize,
     /// The placement policy's registered name.
-    pub policy: &'static str,
+    pub policy: &'a str,
     /// The seed of the arrival and node priority orders.
     pub seed: u64,
     /// Arrived GPU demand, in percent of the cluster's GPU capacity.
@@ -371,7 +371,7 @@ pub fn run_cell_with(
     plugins: &Registry,
     cluster: &OpenbCluster,
     list: &PodList,
-    cell: &Cell,
+    cell: &Cell<'_>,
 ) -> Result<CellResult, RunError> {
     let &Cell {
         workload,
@@ -427,7 +427,7 @@ pub fn run_cell_with(
     debug_assert_eq!(allocated_milli(&member), allocated, "GPU accounting");
     Ok(CellResult {
         workload,
-        policy: policy_name,
+        policy: Arc::from(policy_name),
         seed,
         allocation: allocation.curve(),
         fragmentation: fragmentation.curve(),
@@ -562,7 +562,7 @@ pub fn run_fragmentation(
     for workload in 0..lists.len() {
         for policy in &experiment.policies {
             for seed in &seeds {
-                grid.push((workload, *policy, *seed));
+                grid.push((workload, policy.as_str(), *seed));
             }
         }
     }

@@ -25,8 +25,8 @@ pub(super) fn write_outputs(
     write_means(&staging, experiment, outcome)?;
     write_runs(&staging, cluster, outcome)?;
     write_description(&staging, experiment, cluster, lists, outcome)?;
-    let tables =
-        super::tables::tables_markdown(outcome, &experiment.policies, experiment.target_pct);
+    let policies: Vec<&str> = experiment.policies.iter().map(String::as_str).collect();
+    let tables = super::tables::tables_markdown(outcome, &policies, experiment.target_pct);
     std::fs::write(dir.join("tables.md"), tables).map_err(|e| staging.error(&e))
 }
 
@@ -76,7 +76,7 @@ fn write_curves(staging: &Staging, outcome: &FragmentationOutcome) -> Result<(),
         for x in 0..=MAX_ARRIVED_PCT {
             let key = [
                 stem.clone(),
-                cell.policy.to_owned(),
+                cell.policy.to_string(),
                 cell.seed.to_string(),
                 x.to_string(),
             ];
@@ -118,7 +118,7 @@ fn write_means(
             let runs: Vec<&CellResult> = outcome
                 .cells
                 .iter()
-                .filter(|c| c.workload == workload && c.policy == *policy)
+                .filter(|c| c.workload == workload && *c.policy == **policy)
                 .collect();
             for x in 0..=MAX_ARRIVED_PCT {
                 let values: Vec<f64> = runs.iter().filter_map(|c| c.allocation[x]).collect();
@@ -166,7 +166,7 @@ fn write_runs(
     for cell in &outcome.cells {
         runs.write_record([
             outcome.workloads[cell.workload].clone(),
-            cell.policy.to_owned(),
+            cell.policy.to_string(),
             cell.seed.to_string(),
             cell.n_pods.to_string(),
             cell.n_failed.to_string(),

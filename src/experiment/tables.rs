@@ -26,7 +26,7 @@ fn runs<'a>(
     outcome
         .cells
         .iter()
-        .filter(move |c| c.workload == workload && c.policy == policy)
+        .filter(move |c| c.workload == workload && &*c.policy == policy)
 }
 
 /// Statistics over seeds of `f(allocation)` at arrived demand `x`.
@@ -124,14 +124,14 @@ pub fn tables_markdown(
 mod tests {
     use super::*;
 
-    fn cell(workload: usize, policy: &'static str, seed: u64, at: &[(usize, f64)]) -> CellResult {
+    fn cell(workload: usize, policy: &str, seed: u64, at: &[(usize, f64)]) -> CellResult {
         let mut allocation = vec![None; MAX_ARRIVED_PCT + 1];
         for (x, a) in at {
             allocation[*x] = Some(*a);
         }
         CellResult {
             workload,
-            policy,
+            policy: policy.into(),
             seed,
             allocation,
             fragmentation: vec![None; MAX_ARRIVED_PCT + 1],

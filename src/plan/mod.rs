@@ -7,11 +7,13 @@ pub mod search;
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use reports::Estimate;
 use reports::{ColumnType, TableFormat, TableWriter, Value};
 use scenarios::plan::{Bound, Constraint, DecideBy, DimensionKind, Plan};
+use scheduler::registry::Registry;
 use serde_json::json;
 
 pub use search::{Evaluation, Judgement, SearchResult, Status};
@@ -56,8 +58,17 @@ pub fn run_plan(
     config: &PlanConfig,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<PlanOutcome, RunError> {
+    run_plan_with(config, &Registry::shared_builtin(), progress)
+}
+
+/// [`run_plan`] with the plugins of `plugins`, which the plan's scenario may name.
+pub fn run_plan_with(
+    config: &PlanConfig,
+    plugins: &Arc<Registry>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<PlanOutcome, RunError> {
     let started = Instant::now();
-    let plan = scenarios::plan::load_plan(&config.file, config.seed)?;
+    let plan = scenarios::plan::load_plan_with(&config.file, config.seed, Arc::clone(plugins))?;
     let out = OutputDir::begin(&config.out)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads.unwrap_or(0))

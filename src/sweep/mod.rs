@@ -13,11 +13,13 @@ pub mod store;
 mod tables;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
 use scenarios::sweep::Sweep;
+use scheduler::registry::Registry;
 use serde::{Deserialize, Serialize};
 
 pub use merge::{MergeOutcome, merge_sweeps};
@@ -98,8 +100,17 @@ pub fn run_sweep(
     config: &SweepConfig,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<SweepOutcome, RunError> {
+    run_sweep_with(config, &Registry::shared_builtin(), progress)
+}
+
+/// [`run_sweep`] with the plugins of `plugins`, which the sweep's scenarios may name.
+pub fn run_sweep_with(
+    config: &SweepConfig,
+    plugins: &Arc<Registry>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<SweepOutcome, RunError> {
     let started = Instant::now();
-    let sweep = scenarios::sweep::load_sweep(&config.file, config.seed)?;
+    let sweep = scenarios::sweep::load_sweep_with(&config.file, config.seed, Arc::clone(plugins))?;
     let description = SweepDescription::of(&sweep);
     let store = SweepStore::open(&config.out, description)?;
     let pool = rayon::ThreadPoolBuilder::new()

@@ -413,3 +413,36 @@ fn an_experiment_runs_a_registered_placement_policy_by_name() {
         "{runs}"
     );
 }
+
+#[test]
+fn sweeps_and_plans_name_a_registered_policy_when_given_the_registry() {
+    // The base scenario names FirstFit: unknown to the built-ins, so only the `_with` loaders
+    // accept it, and a cell's scenario (validated again after its patches) keeps it.
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = [job("j0", "0s", 1, "1h")];
+    let base = scenario("", &[jobs[0].as_str()], "  member_placement: FirstFit");
+    std::fs::write(dir.path().join("base.yaml"), base).unwrap();
+    let sweep = "scenario: base.yaml\nreplications: 1\naxes:\n  - name: added\n    \
+                 path: clusters[*].node_pools[name=a].count\n    op: add\n    values: [0, 1]\n";
+    let file = dir.path().join("sweep.yaml");
+    std::fs::write(&file, sweep).unwrap();
+    let err = scenarios::sweep::load_sweep(&file, None).unwrap_err();
+    assert!(err.to_string().contains("FirstFit"), "{err}");
+    let plugins = std::sync::Arc::new(with_first_fit());
+    let loaded = scenarios::sweep::load_sweep_with(&file, None, plugins).unwrap();
+    assert_eq!(loaded.n_cells(), 2);
+    let cell = loaded.cell_scenario(1).unwrap();
+    assert_eq!(cell.scheduler.member_placement, "FirstFit");
+}
+
+#[test]
+fn names_made_at_run_time_register_and_resolve() {
+    let mut plugins = Registry::builtin();
+    let name = ["Py", "First", "Fit"].concat();
+    plugins
+        .register_placement(name.clone(), |_| Box::new(FirstFit))
+        .unwrap();
+    drop(name);
+    assert_eq!(plugins.placement_name("py_first_fit"), Some("PyFirstFit"));
+    assert_eq!(plugins.placement_names().last(), Some(&"PyFirstFit"));
+}

@@ -5,6 +5,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use scheduler::registry::Registry;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -240,19 +243,38 @@ impl Plan {
 
 /// Reads and checks a plan file; `seed` overrides the file's.
 pub fn load_plan(file: &Path, seed: Option<u64>) -> Result<Plan, Error> {
+    load_plan_with(file, seed, Registry::shared_builtin())
+}
+
+/// [`load_plan`] with plugin names checked against `plugins`, which its runs then use.
+pub fn load_plan_with(
+    file: &Path,
+    seed: Option<u64>,
+    plugins: Arc<Registry>,
+) -> Result<Plan, Error> {
     let text = read_text(file)?;
-    load_plan_str(&text, file, seed)
+    load_plan_str_with(&text, file, seed, plugins)
 }
 
 /// Parses and checks plan text as if read from `file`: `file` names it in errors, and the base
 /// scenario is resolved against its folder; `seed` overrides the file's.
 pub fn load_plan_str(text: &str, file: &Path, seed: Option<u64>) -> Result<Plan, Error> {
+    load_plan_str_with(text, file, seed, Registry::shared_builtin())
+}
+
+/// [`load_plan_str`] against `plugins`, as [`load_plan_with`].
+pub fn load_plan_str_with(
+    text: &str,
+    file: &Path,
+    seed: Option<u64>,
+    plugins: Arc<Registry>,
+) -> Result<Plan, Error> {
     let StudyFile { spec, tree, .. } = read_study_file::<PlanSpec>(text, file)?;
     let ck = Checker {
         file,
         line_offset: 0,
     };
-    let mut base = load_base(&ck, file, &spec.scenario, &tree)?;
+    let mut base = load_base(&ck, file, &spec.scenario, &tree, &plugins)?;
     let replications = replications(&ck, spec.replications.as_ref(), 5)?;
     let decide_by = match spec.decide_by.as_ref().map(|t| (t, t.value.as_str())) {
         None | Some((_, "ci95")) => DecideBy::Ci95,
