@@ -13,6 +13,8 @@ use k8s_openapi::api::core::v1::{Pod, PodSpec, PodTemplateSpec};
 use sim_core::quantity::Quantity;
 
 use super::{Object, Unusable, from_value, input, invalid, quoted};
+use std::path::Path;
+
 use crate::error::{Error, Position};
 
 /// A pod's annotation giving its remaining run time (a duration such as `3h20m`).
@@ -742,3 +744,54 @@ pub fn manifest_jobs(
 
 /// A manifest's annotation giving its run time, for `fleetsim forecast`.
 pub const RUNTIME_ANNOTATION: &str = "fleetsim.io/runtime";
+
+/// The scenario in `file` with jobs `entries` (see [`manifest_jobs`]) added after its own
+/// initial jobs, submitted at time 0; returns it and the new jobs' ids. `file` itself must
+/// already have been validated, so that errors in it point into it.
+pub fn with_initial_jobs(
+    file: &Path,
+    entries: Vec<serde_json::Value>,
+    plugins: &scheduler::Registry,
+) -> Result<(crate::Scenario, Vec<sim_core::model::JobId>), Error> {
+    let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
+        file: file.to_owned(),
+        source,
+    })?;
+    let mut value: serde_json::Value = crate::parse_yaml(&text, file)?;
+    let root = value
+        .as_object_mut()
+        .ok_or_else(|| input(&Position::of_file(file), "", "a scenario is a mapping"))?;
+    let initial = root
+        .entry("initial_state")
+        .or_insert_with(|| serde_json::json!({}));
+    if initial.is_null() {
+        *initial = serde_json::json!({});
+    }
+    let jobs = initial
+        .as_object_mut()
+        .ok_or_else(|| {
+            input(
+                &Position::of_file(file),
+                "initial_state",
+                "expected a mapping",
+            )
+        })?
+        .entry("jobs")
+        .or_insert_with(|| serde_json::json!([]));
+    let list = jobs.as_array_mut().ok_or_else(|| {
+        input(
+            &Position::of_file(file),
+            "initial_state.jobs",
+            "expected a list",
+        )
+    })?;
+    let first = list.len() as u64;
+    let n = entries.len() as u64;
+    list.extend(entries);
+    let json = serde_json::to_string_pretty(&value).expect("JSON serializes");
+    let scenario = crate::load_str_with(&json, file, plugins)?;
+    Ok((
+        scenario,
+        (first..first + n).map(sim_core::model::JobId).collect(),
+    ))
+}

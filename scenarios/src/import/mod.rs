@@ -12,7 +12,7 @@
 
 mod jobs;
 
-pub use jobs::{REMAINING_ANNOTATION, RUNTIME_ANNOTATION, manifest_jobs};
+pub use jobs::{REMAINING_ANNOTATION, RUNTIME_ANNOTATION, manifest_jobs, with_initial_jobs};
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -129,57 +129,6 @@ pub(super) struct Object {
     pub(super) api_kind: String,
     pub(super) position: Position,
     pub(super) value: serde_json::Value,
-}
-
-/// The scenario in `file` with jobs `entries` (see [`manifest_jobs`]) added after its own
-/// initial jobs, submitted at time 0; returns it and the new jobs' ids. `file` itself must
-/// already have been validated, so that errors in it point into it.
-pub fn with_initial_jobs(
-    file: &Path,
-    entries: Vec<serde_json::Value>,
-    plugins: &scheduler::Registry,
-) -> Result<(crate::Scenario, Vec<sim_core::model::JobId>), Error> {
-    let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
-        file: file.to_owned(),
-        source,
-    })?;
-    let mut value: serde_json::Value = crate::parse_yaml(&text, file)?;
-    let root = value
-        .as_object_mut()
-        .ok_or_else(|| input(&Position::of_file(file), "", "a scenario is a mapping"))?;
-    let initial = root
-        .entry("initial_state")
-        .or_insert_with(|| serde_json::json!({}));
-    if initial.is_null() {
-        *initial = serde_json::json!({});
-    }
-    let jobs = initial
-        .as_object_mut()
-        .ok_or_else(|| {
-            input(
-                &Position::of_file(file),
-                "initial_state",
-                "expected a mapping",
-            )
-        })?
-        .entry("jobs")
-        .or_insert_with(|| serde_json::json!([]));
-    let list = jobs.as_array_mut().ok_or_else(|| {
-        input(
-            &Position::of_file(file),
-            "initial_state.jobs",
-            "expected a list",
-        )
-    })?;
-    let first = list.len() as u64;
-    let n = entries.len() as u64;
-    list.extend(entries);
-    let json = serde_json::to_string_pretty(&value).expect("JSON serializes");
-    let scenario = crate::load_str_with(&json, file, plugins)?;
-    Ok((
-        scenario,
-        (first..first + n).map(sim_core::model::JobId).collect(),
-    ))
 }
 
 /// Reads the snapshot in `dir` and writes a scenario named `name` around its fleet, for a

@@ -45,6 +45,7 @@ mod timeline;
 
 pub use preemption::PreemptionConfig;
 pub use rebalance::DeschedulerConfig;
+pub use submit::{InitialPlacement, RunningPods};
 pub use timeline::{PolicyUpdate, TimelineChange, WorkloadRef};
 
 use job::{ActiveJob, job_record};
@@ -325,30 +326,8 @@ pub struct ControlInputs<'a> {
     pub check_invariants: bool,
     /// The job whose story to record, for [`ControlPlane::explanation`].
     pub explain: Option<JobId>,
-    /// Where the first jobs stood at time 0 (index = job id), when the run starts from a
-    /// snapshot of the fleet; jobs past the end arrive as new.
+    /// Where the first jobs stood at time 0 (index = job id); the others arrive as new.
     pub initial: Vec<InitialPlacement>,
-}
-
-/// Where a job stood when the run began: scheduled by Karmada to a cluster, some of its pods
-/// perhaps already running on given nodes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct InitialPlacement {
-    /// The cluster its binding names; `None`: not yet scheduled (it arrives as new).
-    pub cluster: Option<ClusterId>,
-    /// Its pods running there at time 0.
-    pub running: Vec<RunningPods>,
-}
-
-/// Pods of one component running on one node at time 0.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RunningPods {
-    /// The component (0 for a single-template job).
-    pub component: u8,
-    /// The node, as an index into the cluster's nodes (pools in order).
-    pub node: u32,
-    /// How many.
-    pub n_pods: u32,
 }
 
 impl<'a> ControlInputs<'a> {
@@ -487,11 +466,6 @@ impl ControlPlane {
             pins: Vec::new(),
             explain_until_start: false,
         })
-    }
-
-    /// Ends the run once the explained job has started: a forecast asks no more.
-    pub fn stop_when_explained_job_starts(&mut self) {
-        self.explain_until_start = true;
     }
 
     /// What happened to the explained job so far.

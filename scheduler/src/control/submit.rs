@@ -5,7 +5,7 @@ use sim_core::engine::Context;
 use sim_core::model::{ClusterId, Job, JobId};
 use sim_core::record::{FaultStats, JobRecord, JobState, QueueRecord, Record};
 
-use super::{ActiveJob, ControlEvent, ControlPlane, RunningPods, log_to};
+use super::{ActiveJob, ControlEvent, ControlPlane, log_to};
 use crate::binding::{BindingComponent, ResourceBinding};
 use crate::config::{DirectSubmission, Federation};
 use crate::explain::Entry;
@@ -63,6 +63,11 @@ impl ControlPlane {
             self.push(id, priority, ctx.now());
         }
         self.settle(ctx);
+    }
+
+    /// Ends the run once the explained job has started: a forecast asks no more.
+    pub fn stop_when_explained_job_starts(&mut self) {
+        self.explain_until_start = true;
     }
 
     /// Whether the initial state has `job` in a member already.
@@ -201,4 +206,25 @@ fn unmatched_record(job: &Job) -> JobRecord {
         waited_under_budget: false,
         faults: FaultStats::default(),
     }
+}
+
+/// Where a job stood when the run began: scheduled by Karmada to a cluster, some of its pods
+/// perhaps already running on given nodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InitialPlacement {
+    /// The cluster its binding names; `None`: not yet scheduled (it arrives as new).
+    pub cluster: Option<ClusterId>,
+    /// Its pods running there at time 0.
+    pub running: Vec<RunningPods>,
+}
+
+/// Pods of one component running on one node at time 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunningPods {
+    /// The component (0 for a single-template job).
+    pub component: u8,
+    /// The node, as an index into the cluster's nodes (pools in order).
+    pub node: u32,
+    /// How many.
+    pub n_pods: u32,
 }
