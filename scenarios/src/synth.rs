@@ -83,6 +83,10 @@ pub struct SyntheticWorkload {
     pub launcher: Option<(u64, u64)>,
     /// Namespace mix.
     pub namespaces: Vec<NamespaceMix>,
+    /// Job templates with their weights: when given, each arrival is a copy of one drawn by
+    /// weight (its own requests, namespace and object), and the size and namespace mixes are
+    /// not used.
+    pub templates: Vec<(u32, Job)>,
 }
 
 impl SyntheticWorkload {
@@ -90,10 +94,10 @@ impl SyntheticWorkload {
     pub fn jobs(&self, streams: RngStreams) -> SyntheticJobs {
         let rate_max = self.arrivals.jobs_per_ms * (1.0 + self.arrivals.daily_amplitude);
         SyntheticJobs {
-            sizes: WeightedIndex::new(self.gpu_mix.iter().map(|(_, w)| *w))
-                .expect("validated weights"),
-            namespace_weights: WeightedIndex::new(self.namespaces.iter().map(|n| n.weight))
-                .expect("validated weights"),
+            sizes: WeightedIndex::new(self.gpu_mix.iter().map(|(_, w)| *w)).ok(),
+            namespace_weights: WeightedIndex::new(self.namespaces.iter().map(|n| n.weight)).ok(),
+            template_weights: WeightedIndex::new(self.templates.iter().map(|(w, _)| *w)).ok(),
+            template_rng: streams.stream("synthetic/templates"),
             interarrival: Exp::new(rate_max).expect("validated rate"),
             runtime: LogNormal::new(
                 (self.runtime_median.as_millis() as f64).ln(),
@@ -116,8 +120,12 @@ impl SyntheticWorkload {
 /// The lazy job stream of a [`SyntheticWorkload`].
 pub struct SyntheticJobs {
     spec: SyntheticWorkload,
-    sizes: WeightedIndex<u32>,
-    namespace_weights: WeightedIndex<u32>,
+    /// The mixes; `None` with templates.
+    sizes: Option<WeightedIndex<u32>>,
+    namespace_weights: Option<WeightedIndex<u32>>,
+    /// `None` without templates.
+    template_weights: Option<WeightedIndex<u32>>,
+    template_rng: StreamRng,
     interarrival: Exp<f64>,
     runtime: LogNormal<f64>,
     arrival_rng: StreamRng,
@@ -146,6 +154,17 @@ impl SyntheticJobs {
     }
 }
 
+impl SyntheticJobs {
+    /// A run time from the lognormal, clamped.
+    fn draw_runtime(&mut self) -> Duration {
+        let raw_runtime = self.runtime.sample(&mut self.runtime_rng).round();
+        Duration((raw_runtime as u64).clamp(
+            self.spec.runtime_min.as_millis(),
+            self.spec.runtime_max.as_millis(),
+        ))
+    }
+}
+
 impl Iterator for SyntheticJobs {
     type Item = Job;
 
@@ -156,13 +175,23 @@ impl Iterator for SyntheticJobs {
         let id = self.next_id;
         self.next_id += 1;
         let submit = SimTime(self.next_arrival().round() as u64);
-        let gpus = self.spec.gpu_mix[self.sizes.sample(&mut self.size_rng)].0;
-        let raw_runtime = self.runtime.sample(&mut self.runtime_rng).round();
-        let runtime = Duration((raw_runtime as u64).clamp(
-            self.spec.runtime_min.as_millis(),
-            self.spec.runtime_max.as_millis(),
-        ));
-        let mix = &self.spec.namespaces[self.namespace_weights.sample(&mut self.namespace_rng)];
+        if let Some(weights) = &self.template_weights {
+            let idx = weights.sample(&mut self.template_rng);
+            let runtime = self.draw_runtime();
+            let template = &self.spec.templates[idx].1;
+            return Some(Job {
+                id: JobId(id),
+                name: format!("{}-{id:07}", template.name),
+                submit,
+                runtime,
+                ..template.clone()
+            });
+        }
+        let sizes = self.sizes.as_ref().expect("a size mix without templates");
+        let gpus = self.spec.gpu_mix[sizes.sample(&mut self.size_rng)].0;
+        let runtime = self.draw_runtime();
+        let namespaces = self.namespace_weights.as_ref().expect("a namespace mix");
+        let mix = &self.spec.namespaces[namespaces.sample(&mut self.namespace_rng)];
         let per_replica = gpus.min(self.spec.gpus_per_replica);
         let replicas = gpus / per_replica;
         let mut components = Vec::with_capacity(2);
@@ -244,6 +273,7 @@ mod tests {
                     node_claim: 0,
                 },
             ],
+            templates: Vec::new(),
         }
     }
 

@@ -154,6 +154,7 @@ pub(crate) fn expand(
             node_pools,
             resource_models: attrs.resource_models,
             member_placement: attrs.member_placement,
+            resource_quotas: Vec::new(),
         });
     }
     Ok(TraceFleet {

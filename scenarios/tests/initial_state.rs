@@ -202,3 +202,34 @@ fn bad_initial_states_name_the_field() {
         "{err}"
     );
 }
+
+/// A member's own ResourceQuota (`clusters[].resource_quotas`, what `fleetsim import` writes
+/// from a member's quotas) holds in that member only, beside the namespace's quota forms: with
+/// 8 GPUs for `team` in c1, the second of two 8-GPU jobs Karmada sends there is refused by
+/// quota admission until the first ends at 1 h, although a node is free.
+#[test]
+fn a_members_own_quota_holds_there() {
+    let text = text("", r#"[{name: a, submit: 0s, namespace: team, gpus: 8, cpu: "8", memory: 64Gi, runtime: 1h},
+        {name: b, submit: 0s, namespace: team, gpus: 8, cpu: "8", memory: 64Gi, runtime: 1h}]"#)
+    .replace(
+        "gpu_model: H100}]\n",
+        "gpu_model: H100}]\n    resource_quotas: [{namespace: team, hard: {requests.nvidia.com/gpu: \"8\"}}]\n",
+    );
+    let scenario = scenarios::load_str(&text, Path::new("initial.yaml")).unwrap();
+    assert_eq!(scenario.quotas.resource_quotas.len(), 1);
+    let jobs = records(&scenario);
+    assert_eq!(jobs[0].start, Some(SimTime::ZERO));
+    let b = jobs[1].start.unwrap().0;
+    assert!((H..=H + 60_000).contains(&b), "{b}");
+    // An unknown namespace names the field.
+    let err = scenarios::load_str(
+        &text.replace("{namespace: team,", "{namespace: nobody,"),
+        Path::new("initial.yaml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("clusters[0].resource_quotas[0].namespace"),
+        "{err}"
+    );
+}

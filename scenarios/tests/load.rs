@@ -345,3 +345,62 @@ fn priority_classes_without_schedule_priority_are_named() {
     assert!(warned("dc-loss.yaml"));
     assert!(!warned("karmada-policies.yaml"));
 }
+
+/// `workload.synthetic.templates`: each arrival copies a template drawn by weight (here 1 : 3,
+/// so about a quarter of 4,000 arrivals are `small`), keeping its namespace, object and
+/// components, with its run time from the generator; a size mix beside templates is refused.
+#[test]
+fn synthetic_templates_are_drawn_by_weight() {
+    let text = |extra: &str| {
+        format!(
+            r#"name: templates
+gpu_models: [{{name: H100}}]
+clusters:
+  - name: c1
+    node_pools: [{{name: gpu, count: 2, cpu: "96", memory: 1Ti, gpus: 8, gpu_model: H100}}]
+namespaces: [{{name: a}}, {{name: b}}]
+workload:
+  synthetic:
+    jobs: 4000
+    arrivals: {{rate: 60/h}}
+    runtime: {{lognormal: {{median: 1h, sigma: 0}}}}{extra}
+    templates:
+      - {{weight: 1, job: {{name: small, namespace: a, gpus: 1, cpu: "2", kind: Deployment, api_version: apps/v1, gang: false}}}}
+      - {{weight: 3, job: {{name: big, namespace: b, components: [{{name: launcher, cpu: "1"}}, {{name: worker, replicas: 2, gpus: 8}}]}}}}
+"#
+        )
+    };
+    let scenario = scenarios::load_str(&text(""), Path::new("t.yaml")).unwrap();
+    let jobs: Vec<_> = scenario.jobs(sim_core::rng::RngStreams::new(7)).collect();
+    assert_eq!(jobs.len(), 4000);
+    let small = jobs.iter().filter(|j| j.name.starts_with("small-")).count();
+    assert!((900..=1100).contains(&small), "{small}");
+    let big = jobs.iter().find(|j| j.name.starts_with("big-")).unwrap();
+    assert_eq!(big.components.len(), 2);
+    assert_eq!(big.n_gpus(), 16);
+    assert_eq!(big.namespace.0, 1);
+    assert_eq!(big.runtime, Duration::from_mins(60), "sigma 0: the median");
+    let first_small = jobs.iter().find(|j| j.name.starts_with("small-")).unwrap();
+    assert_eq!(&*first_small.template.kind, "Deployment");
+    assert!(!first_small.gang);
+    let err = scenarios::load_str(
+        &text("\n    gpus: [{gpus: 1, weight: 1}]"),
+        Path::new("t.yaml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("workload.synthetic.gpus") && err.contains("with `templates`"),
+        "{err}"
+    );
+    let err = scenarios::load_str(
+        &text("").replace("name: small,", "name: small, runtime: 1h,"),
+        Path::new("t.yaml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("workload.synthetic.templates[0].job.runtime"),
+        "{err}"
+    );
+}

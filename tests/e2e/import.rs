@@ -32,7 +32,7 @@ fn a_snapshot_becomes_a_scenario_with_pools_of_identical_nodes() {
         "v1/Node: 17 read, 17 modelled, 0 skipped",
         "v1/Pod: 9 read, 7 modelled, 2 skipped",
         "scheduling.k8s.io/v1/PriorityClass: 1 read, 1 modelled, 0 skipped",
-        "v1/ResourceQuota: 1 read, 0 modelled, 1 skipped",
+        "v1/ResourceQuota: 1 read, 1 modelled, 0 skipped",
         "batch/v1/Job: 1 read, 1 modelled, 0 skipped",
         "kubeflow.org/v1/PyTorchJob: 1 read, 1 modelled, 0 skipped",
         "work.karmada.io/v1alpha2/ResourceBinding: 1 read, 1 modelled, 0 skipped",
@@ -45,7 +45,10 @@ fn a_snapshot_becomes_a_scenario_with_pools_of_identical_nodes() {
     for warning in [
         "nvidia-device-plugin-h7k2p belongs to DaemonSet",
         "prep-1-abcde has finished (Succeeded)",
-        "skipped 1 object(s) of kind v1/ResourceQuota",
+        // dc-02's published summary counts a node the snapshot lacks.
+        "Cluster dc-02: status.resourceSummary.allocatable differs from the nodes read \
+         (nvidia.com/gpu 60 published, 52 in the snapshot's nodes; pods 880 published, 770 in \
+         the snapshot's nodes)",
     ] {
         assert!(stderr.contains(warning), "{warning:?} in {stderr}");
     }
@@ -59,7 +62,49 @@ fn a_snapshot_becomes_a_scenario_with_pools_of_identical_nodes() {
     );
     assert!(stderr.contains("FederatedQuotaEnforcement"), "{stderr}");
 
+    // New arrivals are drawn from the snapshot's five jobs as templates, each its own shape
+    // (weight 1); one pod start time only, so the rate is the stated placeholder.
+    for line in [
+        "    arrivals: {rate: 10/h}",
+        "    templates:",
+        "      - {namespace: \"research\", hard: {\"requests.nvidia.com/gpu\": \"48\"}}",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} in {text}");
+    }
+    let templates: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("      - {weight: "))
+        .collect();
+    assert_eq!(templates.len(), 5, "{text}");
+    assert!(
+        templates
+            .iter()
+            .all(|t| t.starts_with("      - {weight: 1, job: {"))
+    );
+    let pretrain = templates
+        .iter()
+        .find(|t| t.contains("\"name\":\"research-pytorchjob\""))
+        .unwrap();
+    assert!(
+        pretrain.contains("\"components\":[") && !pretrain.contains("job-name"),
+        "{pretrain}"
+    );
+    assert!(
+        text.contains("resource_models:\n      - {\"grade\":0,"),
+        "{text}"
+    );
+
     let scenario = fleetsim::validate_scenario(&out).unwrap();
+    // dc-01's own ResourceQuota holds in dc-01 only.
+    let research = sim_core::model::NamespaceId(1);
+    let own: Vec<_> = scenario
+        .quotas
+        .resource_quotas
+        .iter()
+        .filter(|q| q.namespace == research)
+        .map(|q| (q.cluster.0, q.hard.gpus))
+        .collect();
+    assert_eq!(own, [(0, Some(48))]);
     let names: Vec<&str> = scenario
         .world
         .namespaces

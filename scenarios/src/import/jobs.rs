@@ -7,13 +7,12 @@
 //! roles become its components.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 
 use k8s_openapi::api::core::v1::{Pod, PodSpec, PodTemplateSpec};
 use sim_core::quantity::Quantity;
 
-use super::{Object, Unusable, from_value, input, invalid, quoted};
-use std::path::Path;
+use super::nodes::{Unusable, invalid};
+use super::{Object, from_value, input};
 
 use crate::error::{Error, Position};
 
@@ -33,9 +32,9 @@ const GANG_KINDS: &[&str] = &["PyTorchJob", "MPIJob", "TFJob", "Job.batch.volcan
 /// What one pod asks for.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Request {
-    cpu_milli: u64,
-    memory: u64,
-    gpus: u32,
+    pub(super) cpu_milli: u64,
+    pub(super) memory: u64,
+    pub(super) gpus: u32,
 }
 
 /// The parts of a pod a job is built from.
@@ -49,6 +48,8 @@ pub(super) struct PodInfo {
     tolerations: Vec<[String; 4]>,
     labels: BTreeMap<String, String>,
     remaining: Option<String>,
+    /// `status.startTime`, seconds since the epoch.
+    started: Option<i64>,
     position: Position,
 }
 
@@ -58,18 +59,20 @@ pub(super) struct ImportedJob {
     pub(super) name: String,
     pub(super) namespace: String,
     /// `apiVersion` and `kind` of the workload the pods belong to.
-    api_version: String,
-    kind: String,
+    pub(super) api_version: String,
+    pub(super) kind: String,
     /// The member it runs in; `None`: Karmada has not scheduled it yet.
     pub(super) cluster: Option<String>,
     /// (role, request, pods in all, nodes of its running pods).
-    components: Vec<(String, Request, u32, Vec<String>)>,
-    gang: bool,
+    pub(super) components: Vec<(String, Request, u32, Vec<String>)>,
+    pub(super) gang: bool,
     pub(super) priority_class: Option<String>,
     pub(super) node_selector: BTreeMap<String, String>,
-    tolerations: Vec<[String; 4]>,
-    labels: BTreeMap<String, String>,
-    remaining: Option<String>,
+    pub(super) tolerations: Vec<[String; 4]>,
+    pub(super) labels: BTreeMap<String, String>,
+    pub(super) remaining: Option<String>,
+    /// The earliest start of its pods, seconds since the epoch.
+    pub(super) started: Option<i64>,
 }
 
 /// (member, namespace, controller kind, controller name): the job a pod belongs to.
@@ -172,6 +175,11 @@ impl PodGroups {
                 .annotations
                 .as_ref()
                 .and_then(|a| a.get(REMAINING_ANNOTATION).cloned()),
+            started: pod
+                .status
+                .as_ref()
+                .and_then(|s| s.start_time.as_ref())
+                .map(|t| t.0.as_second()),
             position,
         };
         let kind_key = if api_version.starts_with("batch.volcano.sh") {
@@ -210,6 +218,7 @@ impl PodGroups {
                 tolerations: first.tolerations.clone(),
                 labels: first.labels.clone(),
                 remaining: pods.iter().find_map(|p| p.remaining.clone()),
+                started: pods.iter().filter_map(|p| p.started).min(),
                 components: Vec::new(),
             };
             for pod in &pods {
@@ -485,138 +494,6 @@ fn prefix(err: Error, field: &str) -> Error {
     }
 }
 
-/// The `initial_state` section for `jobs`; `pools` gives each running pod's node as (pool
-/// index, index in the pool) by (member, node name).
-pub(super) fn write_initial_state(
-    out: &mut String,
-    jobs: &[ImportedJob],
-    nodes: &BTreeMap<(String, String), (usize, u32)>,
-    remaining: &str,
-) {
-    if jobs.is_empty() {
-        return;
-    }
-    let _ = writeln!(
-        out,
-        "# The snapshot's work: running pods hold their nodes from time 0; pods sent to a member\n\
-         # and not yet bound wait there; workloads Karmada has not scheduled are scheduled at time 0.\n\
-         # Run time left: the pod annotation {REMAINING_ANNOTATION} where present, else drawn from\n\
-         # remaining_runtime below, an assumption to replace with your fleet's own."
-    );
-    out.push_str("initial_state:\n");
-    let _ = writeln!(out, "  remaining_runtime: {remaining}");
-    out.push_str("  jobs:\n");
-    let mut names: BTreeSet<(String, String)> = BTreeSet::new();
-    for job in jobs {
-        // Names are unique per namespace, as the objects' are; a pending workload and the
-        // pods of one with the same name in another member are kept apart.
-        let mut name = job.name.clone();
-        let mut n = 1;
-        while !names.insert((job.namespace.clone(), name.clone())) {
-            n += 1;
-            name = format!("{}-{n}", job.name);
-        }
-        let _ = writeln!(out, "    - name: {}", quoted(&name));
-        let _ = writeln!(out, "      namespace: {}", quoted(&job.namespace));
-        if let Some(pc) = &job.priority_class {
-            let _ = writeln!(out, "      priority_class: {}", quoted(pc));
-        }
-        let _ = writeln!(out, "      api_version: {}", quoted(&job.api_version));
-        let _ = writeln!(out, "      kind: {}", quoted(&job.kind));
-        if !job.labels.is_empty() {
-            let labels: Vec<String> = job
-                .labels
-                .iter()
-                .map(|(k, v)| format!("{}: {}", quoted(k), quoted(v)))
-                .collect();
-            let _ = writeln!(out, "      labels: {{{}}}", labels.join(", "));
-        }
-        if !job.node_selector.is_empty() {
-            let sel: Vec<String> = job
-                .node_selector
-                .iter()
-                .map(|(k, v)| format!("{}: {}", quoted(k), quoted(v)))
-                .collect();
-            let _ = writeln!(out, "      node_selector: {{{}}}", sel.join(", "));
-        }
-        if !job.tolerations.is_empty() {
-            out.push_str("      tolerations:\n");
-            for [key, operator, value, effect] in &job.tolerations {
-                let mut fields = vec![format!("operator: {}", quoted(operator))];
-                if !key.is_empty() {
-                    fields.push(format!("key: {}", quoted(key)));
-                }
-                if !value.is_empty() {
-                    fields.push(format!("value: {}", quoted(value)));
-                }
-                if !effect.is_empty() {
-                    fields.push(format!("effect: {}", quoted(effect)));
-                }
-                let _ = writeln!(out, "        - {{{}}}", fields.join(", "));
-            }
-        }
-        let _ = writeln!(out, "      gang: {}", job.gang);
-        if let Some(remaining) = &job.remaining {
-            let _ = writeln!(out, "      runtime: {}", quoted(remaining));
-        }
-        if let Some(cluster) = &job.cluster {
-            let _ = writeln!(out, "      cluster: {}", quoted(cluster));
-        }
-        let request_fields = |r: &Request| {
-            let mut f = vec![
-                format!("cpu: {}", quoted(&format!("{}m", r.cpu_milli))),
-                format!("memory: {}", quoted(&r.memory.to_string())),
-            ];
-            if r.gpus > 0 {
-                f.push(format!("gpus: {}", r.gpus));
-            }
-            f.join(", ")
-        };
-        let single = job.components.len() == 1;
-        if single {
-            let (_, request, replicas, _) = &job.components[0];
-            let _ = writeln!(out, "      replicas: {replicas}");
-            let _ = writeln!(
-                out,
-                "      {}",
-                request_fields(request).replace(", ", "\n      ")
-            );
-        } else {
-            out.push_str("      components:\n");
-            for (role, request, replicas, _) in &job.components {
-                let _ = writeln!(
-                    out,
-                    "        - {{name: {}, replicas: {replicas}, {}}}",
-                    quoted(role),
-                    request_fields(request)
-                );
-            }
-        }
-        let mut running: BTreeMap<(String, usize, u32), u32> = BTreeMap::new();
-        for (role, _, _, on) in &job.components {
-            for node in on {
-                let cluster = job.cluster.clone().unwrap_or_default();
-                let (pool, idx) = nodes[&(cluster, node.clone())];
-                *running.entry((role.clone(), pool, idx)).or_default() += 1;
-            }
-        }
-        if !running.is_empty() {
-            out.push_str("      running:\n");
-            for ((role, pool, idx), n) in running {
-                let component = if single {
-                    String::new()
-                } else {
-                    format!(", component: {}", quoted(&role))
-                };
-                let _ = writeln!(
-                    out,
-                    "        - {{pool: pool-{pool}, node: {idx}, replicas: {n}{component}}}"
-                );
-            }
-        }
-    }
-}
-
 /// Namespaces and priority classes the jobs name.
 pub(super) fn names(jobs: &[ImportedJob]) -> (BTreeSet<String>, BTreeSet<String>) {
     let namespaces = jobs.iter().map(|j| j.namespace.clone()).collect();
@@ -625,173 +502,4 @@ pub(super) fn names(jobs: &[ImportedJob]) -> (BTreeSet<String>, BTreeSet<String>
         .filter_map(|j| j.priority_class.clone())
         .collect();
     (namespaces, classes)
-}
-
-impl ImportedJob {
-    /// The job as an `initial_state.jobs` entry (JSON, which a scenario file may hold).
-    pub(super) fn entry(&self, name: &str, runtime: &str) -> serde_json::Value {
-        let mut job = serde_json::json!({
-            "name": name,
-            "namespace": self.namespace,
-            "api_version": self.api_version,
-            "kind": self.kind,
-            "gang": self.gang,
-            "runtime": self.remaining.as_deref().unwrap_or(runtime),
-        });
-        let map = job.as_object_mut().expect("an object");
-        if let Some(pc) = &self.priority_class {
-            map.insert("priority_class".into(), pc.as_str().into());
-        }
-        if !self.labels.is_empty() {
-            map.insert("labels".into(), serde_json::json!(self.labels));
-        }
-        if !self.node_selector.is_empty() {
-            map.insert(
-                "node_selector".into(),
-                serde_json::json!(self.node_selector),
-            );
-        }
-        if !self.tolerations.is_empty() {
-            let list: Vec<serde_json::Value> = self
-                .tolerations
-                .iter()
-                .map(|[key, operator, value, effect]| {
-                    let mut t = serde_json::json!({"operator": operator});
-                    for (field, text) in [("key", key), ("value", value), ("effect", effect)] {
-                        if !text.is_empty() {
-                            t[field] = text.as_str().into();
-                        }
-                    }
-                    t
-                })
-                .collect();
-            map.insert("tolerations".into(), list.into());
-        }
-        if let Some(cluster) = &self.cluster {
-            map.insert("cluster".into(), cluster.as_str().into());
-        }
-        let request = |r: &Request, into: &mut serde_json::Map<String, serde_json::Value>| {
-            into.insert("cpu".into(), format!("{}m", r.cpu_milli).into());
-            into.insert("memory".into(), r.memory.to_string().into());
-            into.insert("gpus".into(), r.gpus.into());
-        };
-        if let [(_, r, replicas, _)] = self.components.as_slice() {
-            map.insert("replicas".into(), (*replicas).into());
-            request(r, map);
-        } else {
-            let components: Vec<serde_json::Value> = self
-                .components
-                .iter()
-                .map(|(role, r, replicas, _)| {
-                    let mut c = serde_json::Map::new();
-                    c.insert("name".into(), role.as_str().into());
-                    c.insert("replicas".into(), (*replicas).into());
-                    request(r, &mut c);
-                    c.into()
-                })
-                .collect();
-            map.insert("components".into(), components.into());
-        }
-        job
-    }
-}
-
-/// Jobs to submit now, from workload manifests (`Deployment`, `Job`, `PyTorchJob`, a bare
-/// `Pod`…): each becomes an `initial_state.jobs` entry Karmada schedules at time 0. A manifest
-/// without the `fleetsim.io/runtime` annotation runs for `runtime`.
-pub fn manifest_jobs(
-    files: &[std::path::PathBuf],
-    runtime: &str,
-) -> Result<Vec<(String, serde_json::Value)>, Error> {
-    let mut out = Vec::new();
-    for file in files {
-        for object in super::read_objects(file)? {
-            let mut object = object;
-            if object.api_kind == "v1/Pod" {
-                // A bare Pod is its own template.
-                let spec = object.value.get("spec").cloned().unwrap_or_default();
-                let metadata = object.value.get("metadata").cloned().unwrap_or_default();
-                object.value = serde_json::json!({
-                    "metadata": metadata,
-                    "spec": {"template": {"spec": spec}},
-                });
-                object.api_kind = "v1/Pod".to_owned();
-            } else if !WORKLOAD_KINDS.contains(&object.api_kind.as_str()) {
-                return Err(input(
-                    &object.position,
-                    "kind",
-                    &format!(
-                        "expected a workload to submit ({}, or v1/Pod), got {}",
-                        WORKLOAD_KINDS.join(", "),
-                        object.api_kind
-                    ),
-                ));
-            }
-            let mut job = pending_workload(&object)?;
-            job.remaining = object
-                .value
-                .pointer("/metadata/annotations")
-                .and_then(|a| a.get(RUNTIME_ANNOTATION))
-                .and_then(|r| r.as_str())
-                .map(str::to_owned);
-            let name = format!("{}/{}", job.namespace, job.name);
-            let entry = job.entry(&job.name, runtime);
-            out.push((name, entry));
-        }
-    }
-    Ok(out)
-}
-
-/// A manifest's annotation giving its run time, for `fleetsim forecast`.
-pub const RUNTIME_ANNOTATION: &str = "fleetsim.io/runtime";
-
-/// The scenario in `file` with jobs `entries` (see [`manifest_jobs`]) added after its own
-/// initial jobs, submitted at time 0; returns it and the new jobs' ids. `file` itself must
-/// already have been validated, so that errors in it point into it.
-pub fn with_initial_jobs(
-    file: &Path,
-    entries: Vec<serde_json::Value>,
-    plugins: &scheduler::Registry,
-) -> Result<(crate::Scenario, Vec<sim_core::model::JobId>), Error> {
-    let text = std::fs::read_to_string(file).map_err(|source| Error::Io {
-        file: file.to_owned(),
-        source,
-    })?;
-    let mut value: serde_json::Value = crate::parse_yaml(&text, file)?;
-    let root = value
-        .as_object_mut()
-        .ok_or_else(|| input(&Position::of_file(file), "", "a scenario is a mapping"))?;
-    let initial = root
-        .entry("initial_state")
-        .or_insert_with(|| serde_json::json!({}));
-    if initial.is_null() {
-        *initial = serde_json::json!({});
-    }
-    let jobs = initial
-        .as_object_mut()
-        .ok_or_else(|| {
-            input(
-                &Position::of_file(file),
-                "initial_state",
-                "expected a mapping",
-            )
-        })?
-        .entry("jobs")
-        .or_insert_with(|| serde_json::json!([]));
-    let list = jobs.as_array_mut().ok_or_else(|| {
-        input(
-            &Position::of_file(file),
-            "initial_state.jobs",
-            "expected a list",
-        )
-    })?;
-    let first = list.len() as u64;
-    let n = entries.len() as u64;
-    list.extend(entries);
-    let json = serde_json::to_string_pretty(&value).expect("JSON serializes");
-    let scenario = crate::load_str_with(&json, file, plugins)?;
-    Ok((
-        scenario,
-        (first..first + n).map(sim_core::model::JobId).collect(),
-    ))
 }

@@ -1,47 +1,38 @@
-//! `fleetsim import`: a fleet as `kubectl get -o yaml` prints it becomes a scenario's fleet.
+//! `fleetsim import`: a fleet as `kubectl get -o yaml` prints it becomes a scenario.
 //!
 //! A snapshot is a folder: each sub-folder (or top-level file) is one member cluster, named
-//! after it, holding its `Node` objects; a sub-folder named `karmada` holds the control
-//! plane's `Cluster` objects (region, zones, provider, labels, taints). Files are YAML (one or
-//! more `---` documents) or JSON, each document an object or a `List`. Identical nodes become
-//! one node pool: same allocatable CPU, memory, pods and GPUs, same GPU model, same kept labels
-//! and taints, cordoned or not. Nodes are read with `k8s-openapi`'s types.
+//! after it, holding its Nodes, Pods, ResourceQuotas and PriorityClasses; a sub-folder named
+//! `karmada` holds the control plane's Clusters, policies, workloads and ResourceBindings.
+//! Files are YAML (one or more `---` documents) or JSON, each document an object or a `List`.
+//! Kubernetes kinds are read with `k8s-openapi`'s types.
 //!
-//! Other kinds are counted and skipped, never dropped silently: the report says per kind how
-//! many objects were read, modelled and skipped.
+//! This file reads the files and routes each object by kind; `nodes` groups identical nodes
+//! into pools, `clusters` reads Clusters and member quotas, `jobs` groups Pods into jobs and
+//! reads workloads, `sections` and `write` write the scenario's text, and `manifests` serves
+//! `fleetsim forecast`. Other kinds are counted and skipped, never dropped silently: the report
+//! says per kind how many objects were read, modelled and skipped.
 
+mod clusters;
 mod jobs;
+mod manifests;
+mod nodes;
+mod sections;
+mod write;
 
-pub use jobs::{REMAINING_ANNOTATION, RUNTIME_ANNOTATION, manifest_jobs, with_initial_jobs};
+pub use jobs::REMAINING_ANNOTATION;
+pub use manifests::{RUNTIME_ANNOTATION, manifest_jobs, with_initial_jobs};
+pub use nodes::KEPT_NODE_LABELS;
+
+use clusters::{ClusterObject, MemberQuota, member_quota, summary_mismatch};
+use nodes::{PoolKey, Unusable, pool_key};
+use write::{Fleet, write_scenario};
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::core::v1::Node;
-use serde::Deserialize;
 
 use crate::error::{Error, Position};
-
-/// Node labels kept on pools: those that place pods or name hardware. Any other label (host
-/// names, feature-discovery flags, timestamps) would split identical nodes into pools of one.
-pub const KEPT_NODE_LABELS: &[&str] = &[
-    "topology.kubernetes.io/region",
-    "topology.kubernetes.io/zone",
-    "node.kubernetes.io/instance-type",
-    "nvidia.com/gpu.product",
-    "nvidia.com/gpu.memory",
-];
-
-/// The GPU count a node offers, by the first of these allocatable resources it has.
-const GPU_RESOURCES: &[&str] = &["nvidia.com/gpu", "alibabacloud.com/gpu-count"];
-
-/// The GPU model of a node, from the first of these labels it has.
-const GPU_MODEL_LABELS: &[&str] = &[
-    "nvidia.com/gpu.product",
-    "alibabacloud.com/gpu-card-model",
-    "node.kubernetes.io/instance-type",
-];
 
 /// How many objects of one kind the snapshot held and what became of them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -75,55 +66,6 @@ const INCLUDED_KINDS: &[&str] = &[
     "policy.karmada.io/v1alpha1/FederatedResourceQuota",
 ];
 
-/// One pool of identical nodes of a member.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct PoolKey {
-    cpu: String,
-    memory: String,
-    pods: u32,
-    gpus: u32,
-    gpu_model: Option<String>,
-    labels: BTreeMap<String, String>,
-    taints: Vec<(String, String, String)>,
-}
-
-/// A Karmada `Cluster` object, as far as fleetsim models it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ClusterObject {
-    #[serde(default)]
-    metadata: ClusterMeta,
-    #[serde(default)]
-    spec: ClusterObjectSpec,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ClusterMeta {
-    name: Option<String>,
-    #[serde(default)]
-    labels: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ClusterObjectSpec {
-    region: Option<String>,
-    zone: Option<String>,
-    #[serde(default)]
-    zones: Vec<String>,
-    provider: Option<String>,
-    #[serde(default)]
-    taints: Vec<ClusterTaint>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ClusterTaint {
-    key: String,
-    #[serde(default)]
-    value: String,
-    effect: String,
-}
-
 /// One object of a file: its kind, where it starts, and its content.
 pub(super) struct Object {
     pub(super) api_kind: String,
@@ -144,6 +86,7 @@ pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Im
     // (namespace, kind, name) of workloads whose ResourceBinding names clusters.
     let mut scheduled: std::collections::BTreeSet<(String, String, String)> = Default::default();
     let mut classes: BTreeMap<String, (i64, Option<String>)> = BTreeMap::new();
+    let mut member_quotas: BTreeMap<String, Vec<MemberQuota>> = BTreeMap::new();
     let mut control: Vec<(String, ClusterObject)> = Vec::new();
     let mut includes: Vec<PathBuf> = Vec::new();
     let mut namespaces: std::collections::BTreeSet<String> = ["default".to_owned()].into();
@@ -211,6 +154,35 @@ pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Im
                         warnings.push(format!("pod skipped: {reason}"));
                     }
                 },
+                ("v1/ResourceQuota", Some(member)) => {
+                    let quota: k8s_openapi::api::core::v1::ResourceQuota =
+                        from_value(object.value, &object.position)?;
+                    match member_quota(&quota) {
+                        Ok((kept, dropped)) => {
+                            for key in dropped {
+                                warnings.push(format!(
+                                    "{}: ResourceQuota {}/{}: {key} is not counted by fleetsim \
+                                     (only cpu, memory, pods and nvidia.com/gpu are)",
+                                    object.position,
+                                    kept.namespace,
+                                    quota.metadata.name.as_deref().unwrap_or("")
+                                ));
+                            }
+                            member_quotas
+                                .entry(member.to_owned())
+                                .or_default()
+                                .push(kept);
+                            count.modelled += 1;
+                        }
+                        Err(reason) => {
+                            count.skipped += 1;
+                            warnings.push(format!(
+                                "{}: ResourceQuota skipped: {reason}",
+                                object.position
+                            ));
+                        }
+                    }
+                }
                 ("scheduling.k8s.io/v1/PriorityClass", _) => {
                     let class: k8s_openapi::api::scheduling::v1::PriorityClass =
                         from_value(object.value, &object.position)?;
@@ -264,6 +236,11 @@ pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Im
             for (idx, node) in names.iter().enumerate() {
                 nodes.insert((member.clone(), node.clone()), (pool_idx, idx as u32));
             }
+        }
+    }
+    for (member, cluster) in &control {
+        if let Some(pools) = members.get(member) {
+            warnings.extend(summary_mismatch(member, cluster, pools));
         }
     }
     let mut imported_jobs = pods.into_jobs(&nodes, &mut warnings);
@@ -352,8 +329,40 @@ pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Im
         .iter()
         .map(|file| relative_path(file, scenario_dir))
         .collect();
-    let mut scenario = write_scenario(name, &members, &control, &includes, &namespaces, &classes);
-    jobs::write_initial_state(
+    for quotas in member_quotas.values_mut() {
+        // A quota scoped to classes no pod can have constrains nothing.
+        quotas.retain(|q| {
+            q.priority_classes.is_empty()
+                || q.priority_classes.iter().any(|pc| classes.contains_key(pc))
+        });
+        for quota in quotas.iter_mut() {
+            quota.priority_classes.retain(|pc| {
+                let known = classes.contains_key(pc);
+                if !known {
+                    warnings.push(format!(
+                        "ResourceQuota in {}: PriorityClass {pc} is not in the snapshot; the \
+                         scope leaves it out",
+                        quota.namespace
+                    ));
+                }
+                known
+            });
+            namespaces.insert(quota.namespace.clone());
+        }
+    }
+    let mut scenario = write_scenario(
+        name,
+        &Fleet {
+            members: &members,
+            control: &control,
+            quotas: &member_quotas,
+        },
+        &includes,
+        &namespaces,
+        &classes,
+        &sections::workload_section(&imported_jobs),
+    );
+    sections::write_initial_state(
         &mut scenario,
         &imported_jobs,
         &nodes,
@@ -482,120 +491,6 @@ pub(super) fn input(at: &Position, field: &str, message: &str) -> Error {
     }
 }
 
-/// Why a node does not become part of a pool.
-pub(super) enum Unusable {
-    /// It says too little (no status: a node that never registered); skipped with a warning.
-    Skipped(String),
-    /// A value the API server would refuse: an input error.
-    Invalid { field: String, message: String },
-}
-
-impl From<&str> for Unusable {
-    fn from(reason: &str) -> Self {
-        Unusable::Skipped(reason.to_owned())
-    }
-}
-
-pub(super) fn invalid(field: &str, message: String) -> Unusable {
-    Unusable::Invalid {
-        field: field.to_owned(),
-        message,
-    }
-}
-
-/// A node's pool: its allocatable resources, GPU model, kept labels and taints (a cordoned
-/// node carries Kubernetes' `node.kubernetes.io/unschedulable` taint).
-fn pool_key(node: &Node) -> Result<PoolKey, Unusable> {
-    let spec = node.spec.as_ref();
-    let mut taints: Vec<(String, String, String)> = Vec::new();
-    for (idx, taint) in spec
-        .and_then(|s| s.taints.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        if !matches!(
-            taint.effect.as_str(),
-            "NoSchedule" | "PreferNoSchedule" | "NoExecute"
-        ) {
-            return Err(invalid(
-                &format!("spec.taints[{idx}].effect"),
-                format!(
-                    "expected NoSchedule, PreferNoSchedule or NoExecute, got {:?}",
-                    taint.effect
-                ),
-            ));
-        }
-        taints.push((
-            taint.key.clone(),
-            taint.value.clone().unwrap_or_default(),
-            taint.effect.clone(),
-        ));
-    }
-    let status = node.status.as_ref().ok_or("no status")?;
-    let allocatable = status.allocatable.as_ref().ok_or("no status.allocatable")?;
-    let get = |name: &str| allocatable.get(name).map(|q| q.0.clone());
-    let cpu = get("cpu").ok_or("no allocatable cpu")?;
-    let memory = get("memory").ok_or("no allocatable memory")?;
-    for (name, value) in [("cpu", &cpu), ("memory", &memory)] {
-        if let Err(err) = sim_core::quantity::Quantity::parse(value) {
-            return Err(invalid(
-                &format!("status.allocatable.{name}"),
-                format!("expected a Kubernetes quantity, got {value:?}: {err}"),
-            ));
-        }
-    }
-    let pods = match get("pods") {
-        Some(p) => p.parse::<u32>().map_err(|_| {
-            invalid(
-                "status.allocatable.pods",
-                format!("expected a count of pods, got {p:?}"),
-            )
-        })?,
-        None => 110,
-    };
-    let mut gpus = 0;
-    if let Some((resource, g)) = GPU_RESOURCES.iter().find_map(|r| get(r).map(|g| (*r, g))) {
-        gpus = g.parse::<u32>().map_err(|_| {
-            invalid(
-                &format!("status.allocatable.{resource}"),
-                format!("expected a count of GPUs, got {g:?}"),
-            )
-        })?;
-    }
-    let labels = node.metadata.labels.clone().unwrap_or_default();
-    let gpu_model = (gpus > 0).then(|| {
-        GPU_MODEL_LABELS
-            .iter()
-            .find_map(|l| labels.get(*l).cloned())
-            .unwrap_or_else(|| "unknown".to_owned())
-    });
-    let kept = labels
-        .iter()
-        .filter(|(k, _)| KEPT_NODE_LABELS.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let cordoned = spec.and_then(|s| s.unschedulable).unwrap_or(false);
-    let unschedulable = "node.kubernetes.io/unschedulable";
-    if cordoned && !taints.iter().any(|(k, _, _)| k == unschedulable) {
-        taints.push((
-            unschedulable.to_owned(),
-            String::new(),
-            "NoSchedule".to_owned(),
-        ));
-    }
-    taints.sort();
-    Ok(PoolKey {
-        cpu,
-        memory,
-        pods,
-        gpus,
-        gpu_model,
-        labels: kept,
-        taints,
-    })
-}
-
 /// A YAML scalar that reads back as exactly this string.
 pub(super) fn quoted(text: &str) -> String {
     serde_json::to_string(text).expect("a string serializes")
@@ -624,145 +519,4 @@ fn relative_path(file: &Path, from: &Path) -> String {
         path.push(part);
     }
     path.display().to_string()
-}
-
-fn write_scenario(
-    name: &str,
-    members: &BTreeMap<String, BTreeMap<PoolKey, Vec<String>>>,
-    control: &BTreeMap<String, ClusterObject>,
-    includes: &[String],
-    namespaces: &std::collections::BTreeSet<String>,
-    classes: &BTreeMap<String, (i64, Option<String>)>,
-) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Imported by `fleetsim import` from a snapshot of {} member cluster(s).\n\
-         # Node pools group identical nodes; the workload below is a placeholder: replace it.",
-        members.len()
-    );
-    let _ = writeln!(out, "name: {}", quoted(name));
-    let mut models: Vec<&str> = members
-        .values()
-        .flat_map(|pools| pools.keys().filter_map(|k| k.gpu_model.as_deref()))
-        .collect();
-    models.sort_unstable();
-    models.dedup();
-    if !models.is_empty() {
-        out.push_str("gpu_models:\n");
-        for model in &models {
-            let _ = writeln!(out, "  - {{name: {}}}", quoted(model));
-        }
-    }
-    out.push_str("clusters:\n");
-    for (member, pools) in members {
-        let _ = writeln!(out, "  - name: {}", quoted(member));
-        if let Some(cluster) = control.get(member) {
-            let spec = &cluster.spec;
-            if let Some(region) = &spec.region {
-                let _ = writeln!(out, "    region: {}", quoted(region));
-            }
-            let mut zones = spec.zones.clone();
-            if zones.is_empty() {
-                zones.extend(spec.zone.clone());
-            }
-            if !zones.is_empty() {
-                let list: Vec<String> = zones.iter().map(|z| quoted(z)).collect();
-                let _ = writeln!(out, "    zones: [{}]", list.join(", "));
-            }
-            if let Some(provider) = &spec.provider {
-                let _ = writeln!(out, "    provider: {}", quoted(provider));
-            }
-            write_labels(&mut out, "    ", &cluster.metadata.labels);
-            let taints: Vec<(String, String, String)> = spec
-                .taints
-                .iter()
-                .map(|t| (t.key.clone(), t.value.clone(), t.effect.clone()))
-                .collect();
-            write_taints(&mut out, "    ", &taints);
-        }
-        out.push_str("    node_pools:\n");
-        for (idx, (key, names)) in pools.iter().enumerate() {
-            let _ = writeln!(out, "      - name: pool-{idx}");
-            let _ = writeln!(out, "        count: {}", names.len());
-            let _ = writeln!(out, "        # nodes, by index: {}", names.join(", "));
-            let _ = writeln!(out, "        cpu: {}", quoted(&key.cpu));
-            let _ = writeln!(out, "        memory: {}", quoted(&key.memory));
-            let _ = writeln!(out, "        max_pods: {}", key.pods);
-            if let Some(model) = &key.gpu_model {
-                let _ = writeln!(out, "        gpus: {}", key.gpus);
-                let _ = writeln!(out, "        gpu_model: {}", quoted(model));
-            }
-            write_labels(&mut out, "        ", &key.labels);
-            write_taints(&mut out, "        ", &key.taints);
-        }
-    }
-    out.push_str(
-        "# Karmada's default resource models describe no GPUs: the general estimator divides each\n\
-         # cluster's resource summary instead, and the accurate estimator\n\
-         # (karmada-scheduler-estimator) counts node by node, as GPU fleets on Karmada run them.\n\
-         scheduler: {estimators: [general, accurate], feature_gates: {CustomizedClusterResourceModeling: false}}\n\
-         ",
-    );
-    if !includes.is_empty() {
-        out.push_str("policies:\n");
-        for file in includes {
-            let _ = writeln!(out, "  - include: {}", quoted(file));
-        }
-    }
-    if !classes.is_empty() {
-        out.push_str("priority_classes:\n");
-        for (class, (value, preemption)) in classes {
-            let policy = preemption
-                .as_deref()
-                .map(|p| format!(", preemption_policy: {}", quoted(p)))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  - {{name: {}, value: {value}{policy}}}",
-                quoted(class)
-            );
-        }
-    }
-    // Every namespace is declared, and the placeholder workload draws from each alike.
-    let each = |entry: &str| -> String {
-        namespaces
-            .iter()
-            .map(|n| format!("{{name: {}{entry}}}", quoted(n)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let _ = writeln!(out, "namespaces: [{}]", each(""));
-    let _ = writeln!(
-        out,
-        "workload:\n  synthetic:\n    jobs: 100\n    arrivals: {{rate: 10/h}}\n    runtime: {{lognormal: {{median: 1h, sigma: 0.5}}}}\n    gpus: [{{gpus: 1, weight: 1}}]\n    namespaces: [{}]",
-        each(", weight: 1")
-    );
-    out
-}
-
-fn write_labels(out: &mut String, indent: &str, labels: &BTreeMap<String, String>) {
-    if labels.is_empty() {
-        return;
-    }
-    let _ = writeln!(out, "{indent}labels:");
-    for (k, v) in labels {
-        let _ = writeln!(out, "{indent}  {}: {}", quoted(k), quoted(v));
-    }
-}
-
-fn write_taints(out: &mut String, indent: &str, taints: &[(String, String, String)]) {
-    if taints.is_empty() {
-        return;
-    }
-    let _ = writeln!(out, "{indent}taints:");
-    for (key, value, effect) in taints {
-        let _ = writeln!(
-            out,
-            "{indent}  - {{key: {}, value: {}, effect: {}}}",
-            quoted(key),
-            quoted(value),
-            quoted(effect)
-        );
-    }
 }

@@ -283,6 +283,22 @@ pub struct ClusterSpec {
     /// This cluster's pod placement policy, when it differs from `scheduler.member_placement`.
     #[serde(default)]
     pub member_placement: Option<Text>,
+    /// ResourceQuotas this member has of its own (a snapshot's), whatever the namespaces'
+    /// quota forms: each holds in this cluster only.
+    #[serde(default)]
+    pub resource_quotas: Vec<MemberQuotaSpec>,
+}
+
+/// One ResourceQuota of a member cluster.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberQuotaSpec {
+    /// Its namespace.
+    pub namespace: Text,
+    /// `spec.hard`.
+    pub hard: BTreeMap<String, Text>,
+    /// PriorityClass scope (`scopeSelector` In), if any.
+    pub priority_classes: Option<Vec<Text>>,
 }
 
 /// Resource models of a cluster.

@@ -289,7 +289,8 @@ pub struct SyntheticSpec {
     pub arrivals: ArrivalsSpec,
     /// Run time distribution at reference speed.
     pub runtime: RuntimeSpec,
-    /// GPUs per job, as a weighted mix.
+    /// GPUs per job, as a weighted mix (not with `templates`).
+    #[serde(default)]
     pub gpus: Vec<GpuMixSpec>,
     /// Largest replica: bigger jobs are split into replicas of this many GPUs (default 8).
     pub gpus_per_replica: Option<Spanned<u32>>,
@@ -308,7 +309,23 @@ pub struct SyntheticSpec {
     /// The object jobs are submitted as (default `batch/v1` `Job`).
     pub template: Option<TemplateSpec>,
     /// Which namespace submits, as a weighted mix.
+    #[serde(default)]
     pub namespaces: Vec<NamespaceMixSpec>,
+    /// Job templates drawn by weight for each arrival, instead of `gpus` and `namespaces`
+    /// (`fleetsim import` writes them from a snapshot's jobs).
+    #[serde(default)]
+    pub templates: Vec<TemplateEntrySpec>,
+}
+
+/// A job template a synthetic workload draws arrivals from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateEntrySpec {
+    /// Relative weight (default 1).
+    #[serde(default = "default_one")]
+    pub weight: Spanned<u32>,
+    /// The job, as in `workload.jobs` without `submit` and `runtime`.
+    pub job: Spanned<JobSpec>,
 }
 
 /// A synthetic job's launcher: one CPU-only replica.

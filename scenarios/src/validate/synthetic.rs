@@ -26,6 +26,25 @@ pub(super) fn synthetic(
     let arrivals = arrivals(ck, &spec.arrivals)?;
     let (runtime_median, sigma, runtime_min, runtime_max) =
         runtime(ck, &spec.runtime, &format!("{PATH}.runtime"))?;
+    if !spec.templates.is_empty() {
+        return Ok(SyntheticWorkload {
+            n_jobs: spec.jobs,
+            arrivals,
+            runtime_median,
+            runtime_sigma: sigma,
+            runtime_min,
+            runtime_max,
+            gpu_mix: Vec::new(),
+            gpus_per_replica: 8,
+            cpu_per_gpu: 0,
+            memory_per_gpu: 0,
+            gpu_models: GpuModelSet::ANY,
+            gang: spec.gang,
+            launcher: None,
+            namespaces: Vec::new(),
+            templates: templates(ck, world, spec, claims)?,
+        });
+    }
     let (gpu_mix, gpus_per_replica) = gpu_mix(ck, spec)?;
     let (cpu_per_gpu, memory_per_gpu) = per_gpu(ck, spec, &gpu_mix, gpus_per_replica)?;
     let mut models = Vec::new();
@@ -61,6 +80,7 @@ pub(super) fn synthetic(
         gang: spec.gang,
         launcher,
         namespaces,
+        templates: Vec::new(),
     })
 }
 
@@ -89,6 +109,75 @@ fn arrivals(ck: &Checker<'_>, spec: &spec::ArrivalsSpec) -> Result<ArrivalProces
             }
         }
     })
+}
+
+/// `templates`: jobs drawn by weight, each with its own requests, namespace and object; the
+/// size and namespace mixes and what shapes them cannot be given beside them.
+fn templates(
+    ck: &Checker<'_>,
+    world: &World,
+    spec: &spec::SyntheticSpec,
+    claims: &mut ClaimTable,
+) -> Result<Vec<(u32, sim_core::model::Job)>, Error> {
+    let path = format!("{PATH}.templates");
+    let beside = [
+        ("gpus", !spec.gpus.is_empty()),
+        ("namespaces", !spec.namespaces.is_empty()),
+        ("gpus_per_replica", spec.gpus_per_replica.is_some()),
+        ("cpu_per_gpu", spec.cpu_per_gpu.is_some()),
+        ("memory_per_gpu", spec.memory_per_gpu.is_some()),
+        ("gpu_models", !spec.gpu_models.is_empty()),
+        ("launcher", spec.launcher.is_some()),
+        ("template", spec.template.is_some()),
+    ];
+    if let Some((field, _)) = beside.iter().find(|(_, given)| *given) {
+        return ck.error(
+            0,
+            0,
+            format!("{PATH}.{field}"),
+            format!(
+                "`{field}` shapes generated jobs; with `templates` each template gives its own"
+            ),
+        );
+    }
+    let mut out = Vec::with_capacity(spec.templates.len());
+    for (idx, entry) in spec.templates.iter().enumerate() {
+        let t_path = format!("{path}[{idx}].job");
+        let job = &entry.job.value;
+        let misplaced = [
+            ("submit", job.submit.is_some()),
+            ("runtime", job.runtime.is_some()),
+            ("cluster", job.cluster.is_some()),
+            ("running", !job.running.is_empty()),
+        ];
+        if let Some((field, _)) = misplaced.iter().find(|(_, given)| *given) {
+            return ck.at(
+                &entry.job,
+                format!("{t_path}.{field}"),
+                format!(
+                    "a template has no `{field}`: arrivals and run times come from the generator"
+                ),
+            );
+        }
+        if entry.weight.value == 0 {
+            return ck.at(
+                &entry.weight,
+                format!("{path}[{idx}].weight"),
+                "a weight is at least 1",
+            );
+        }
+        let built = super::workload::listed_job(
+            ck,
+            world,
+            job,
+            &t_path,
+            claims,
+            sim_core::SimTime::ZERO,
+            Duration::ZERO,
+        )?;
+        out.push((entry.weight.value, built));
+    }
+    Ok(out)
 }
 
 /// The runtime distribution: median, sigma, min and max.

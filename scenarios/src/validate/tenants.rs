@@ -8,7 +8,7 @@ use scheduler::quota::{FederatedResourceQuota, Limits, QuotaScope, Quotas, Resou
 use serde_saphyr::Spanned;
 use sim_core::model::{Fleet, Namespace, NamespaceId, PriorityClass, PriorityClassId, World};
 
-use crate::check::{Checker, priority_class_id};
+use crate::check::{Checker, namespace_id, priority_class_id};
 use crate::error::Error;
 use crate::karmada::{Paste, Pasted, PastedObject};
 use crate::spec::{self, ScenarioSpec, Text, karmada};
@@ -186,7 +186,54 @@ pub(super) fn scenario_quotas(
     };
     let mut quotas = quotas(ck, world, &spec.namespaces, quota_mode)?;
     pasted_quotas(ck, world, spec, quota_mode, pastes, &mut quotas, warnings)?;
+    member_quotas(ck, world, spec, &mut quotas)?;
     Ok(quotas)
+}
+
+/// The members' own ResourceQuotas (`clusters[].resource_quotas`): real objects in one
+/// member, so they hold whatever `quota_mode` says, beside the namespaces' quota forms.
+fn member_quotas(
+    ck: &Checker<'_>,
+    world: &World,
+    spec: &ScenarioSpec,
+    quotas: &mut Quotas,
+) -> Result<(), Error> {
+    for (c_idx, cluster_spec) in spec.clusters.iter().enumerate() {
+        let Some(cluster) = world.fleet.cluster_id(&cluster_spec.name.value) else {
+            continue;
+        };
+        for (q_idx, quota) in cluster_spec.resource_quotas.iter().enumerate() {
+            let path = format!("clusters[{c_idx}].resource_quotas[{q_idx}]");
+            let namespace =
+                namespace_id(ck, world, &quota.namespace, &format!("{path}.namespace"))?;
+            let hard = limits(ck, &quota.hard, &format!("{path}.hard"))?;
+            let scopes = match &quota.priority_classes {
+                None => Vec::new(),
+                Some(list) => {
+                    let classes = list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, text)| {
+                            priority_class_id(
+                                ck,
+                                world,
+                                text,
+                                &format!("{path}.priority_classes[{i}]"),
+                            )
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    vec![QuotaScope::priority_class_in(classes)]
+                }
+            };
+            quotas.resource_quotas.push(ResourceQuota {
+                cluster,
+                namespace,
+                hard,
+                scopes,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Per namespace: the checkpoint interval and restart limit of jobs that give none.
