@@ -86,14 +86,29 @@ fn parse(text: &str, file: &Path) -> Result<spec::ScenarioSpec, Error> {
     parse_yaml(text, file)
 }
 
+/// How YAML is read. The parser's default budget (250,000 nodes, a million events) guards
+/// against hostile input; fleetsim reads a user's own files, and a real fleet's
+/// `kubectl get pods -A -o yaml` holds a few hundred nodes per pod, so the limits are raised
+/// to what fits in memory comfortably.
+fn yaml_options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 200_000_000;
+    budget.max_events = 400_000_000;
+    budget.max_total_scalar_bytes = 8 << 30;
+    budget.max_documents = 10_000_000;
+    let mut options = serde_saphyr::Options::default();
+    options.with_snippet = false;
+    options.budget = Some(budget);
+    options
+}
+
 /// Deserializes one YAML document, turning any failure into an error with line, column and
 /// field path.
 pub(crate) fn parse_yaml<T: serde::de::DeserializeOwned>(
     text: &str,
     file: &Path,
 ) -> Result<T, Error> {
-    let mut options = serde_saphyr::Options::default();
-    options.with_snippet = false;
+    let options = yaml_options();
     // Tracking the field path costs more than the parse itself; the path matters only for an
     // error, so a document that reads is read untracked, and one that does not is read again
     // with the path tracked.
@@ -115,8 +130,7 @@ pub(crate) fn parse_yaml_seed<'a, S, V>(text: &'a str, file: &Path, seed: S) -> 
 where
     S: serde::de::DeserializeSeed<'a, Value = V> + Clone,
 {
-    let mut options = serde_saphyr::Options::default();
-    options.with_snippet = false;
+    let options = yaml_options();
     let untracked = seed.clone();
     if let Ok(parsed) =
         serde_saphyr::with_deserializer_from_str_with_options(text, options.clone(), |de| {

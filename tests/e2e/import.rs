@@ -395,3 +395,56 @@ fn forecast_names_the_cluster_and_the_start_quantiles() {
         "{stderr}"
     );
 }
+
+/// References to what the snapshot lacks are warnings with a stated fallback, never a failed
+/// import: a pod on a node not in the snapshot waits in its member, a member with pods and no
+/// nodes is left out with its pods, and a PriorityClass no object defines gives priority 0.
+#[test]
+fn missing_references_are_warnings_with_a_fallback() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap");
+    std::fs::create_dir_all(snap.join("a")).unwrap();
+    std::fs::create_dir_all(snap.join("b")).unwrap();
+    std::fs::write(
+        snap.join("a/nodes.yaml"),
+        "apiVersion: v1\nkind: Node\nmetadata: {name: n1}\nstatus: {allocatable: {cpu: \"8\", memory: 32Gi, pods: \"110\"}}\n",
+    )
+    .unwrap();
+    let pod = |name: &str, node: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: t}}\nspec:\n  nodeName: {node}\n  priorityClassName: gone\n  containers: [{{name: c, resources: {{requests: {{cpu: \"1\"}}}}}}]\nstatus: {{phase: Running}}\n"
+        )
+    };
+    std::fs::write(
+        snap.join("a/pods.yaml"),
+        format!("{}---\n{}", pod("p1", "n1"), pod("p2", "n9")),
+    )
+    .unwrap();
+    std::fs::write(snap.join("b/pods.yaml"), pod("p3", "m1")).unwrap();
+    let out = dir.path().join("imported.yaml");
+    let output = fleetsim_ok(&[
+        "import",
+        snap.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for warning in [
+        "pod on node \"n9\", which the snapshot of a does not hold; it waits in a instead",
+        "b: 1 pod(s) skipped: the snapshot holds no nodes of b",
+        "t/p1: PriorityClass gone is not in the snapshot; the job gets none (priority 0)",
+    ] {
+        assert!(stderr.contains(warning), "{warning:?} in {stderr}");
+    }
+    let scenario = fleetsim::validate_scenario(&out).unwrap();
+    let names: Vec<&str> = scenario
+        .initial
+        .jobs
+        .iter()
+        .map(|j| j.name.as_str())
+        .collect();
+    // p1 runs on n1 (numbered first); p2 waits in a.
+    assert_eq!(names, ["p1", "p2"]);
+    assert_eq!(scenario.initial.placements[0].running.len(), 1);
+    assert!(scenario.initial.placements[1].running.is_empty());
+}

@@ -203,7 +203,14 @@ impl PodGroups {
         warnings: &mut Vec<String>,
     ) -> Vec<ImportedJob> {
         let mut jobs = Vec::new();
+        let mut without_nodes: BTreeMap<String, usize> = BTreeMap::new();
+        let with_nodes: BTreeSet<&str> = nodes.keys().map(|(m, _)| m.as_str()).collect();
         for ((member, namespace, kind_key, owner), (api_version, pods)) in self.groups {
+            // A member whose nodes the snapshot lacks is not a cluster of the scenario.
+            if !with_nodes.contains(member.as_str()) {
+                *without_nodes.entry(member).or_default() += pods.len();
+                continue;
+            }
             let kind = kind_key.split('.').next().unwrap_or(&kind_key).to_owned();
             let first = &pods[0];
             let mut job = ImportedJob {
@@ -259,6 +266,12 @@ impl PodGroups {
                 *n += 1;
             }
             jobs.push(job);
+        }
+        for (member, n) in without_nodes {
+            warnings.push(format!(
+                "{member}: {n} pod(s) skipped: the snapshot holds no nodes of {member}, so it is \
+                 not a cluster of the scenario"
+            ));
         }
         jobs
     }

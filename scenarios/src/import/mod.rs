@@ -425,15 +425,34 @@ fn read_objects(file: &Path) -> Result<Vec<Object>, Error> {
         source,
     })?;
     let mut objects = Vec::new();
-    for (line, doc) in crate::karmada::documents(&text) {
+    // JSON is YAML, but a JSON reader is several times faster on a large fleet's pods.
+    let is_json = file.extension().is_some_and(|e| e == "json");
+    let docs = if is_json {
+        vec![(1, text)]
+    } else {
+        crate::karmada::documents(&text)
+    };
+    for (line, doc) in docs {
         let at = Position {
             file: file.to_owned(),
             line: line as u64,
             column: 1,
             path: String::new(),
         };
-        let value: serde_json::Value = crate::parse_yaml(&doc, file)
-            .map_err(|err| crate::karmada::shift_lines(err, line as u64 - 1))?;
+        let value: serde_json::Value = if is_json {
+            serde_json::from_str(&doc).map_err(|err| Error::Input {
+                position: Position {
+                    file: file.to_owned(),
+                    line: err.line() as u64,
+                    column: err.column() as u64,
+                    path: String::new(),
+                },
+                message: format!("not valid JSON: {err}"),
+            })?
+        } else {
+            crate::parse_yaml(&doc, file)
+                .map_err(|err| crate::karmada::shift_lines(err, line as u64 - 1))?
+        };
         if value.is_null() {
             continue;
         }
