@@ -398,7 +398,8 @@ fn forecast_names_the_cluster_and_the_start_quantiles() {
 
 /// References to what the snapshot lacks are warnings with a stated fallback, never a failed
 /// import: a pod on a node not in the snapshot waits in its member, a member with pods and no
-/// nodes is left out with its pods, and a PriorityClass no object defines gives priority 0.
+/// nodes is left out with its pods, a PriorityClass no object defines gives priority 0, and a
+/// binding to a cluster without nodes is noted.
 #[test]
 fn missing_references_are_warnings_with_a_fallback() {
     let dir = tempfile::tempdir().unwrap();
@@ -421,6 +422,12 @@ fn missing_references_are_warnings_with_a_fallback() {
     )
     .unwrap();
     std::fs::write(snap.join("b/pods.yaml"), pod("p3", "m1")).unwrap();
+    std::fs::create_dir_all(snap.join("karmada")).unwrap();
+    std::fs::write(
+        snap.join("karmada/bindings.yaml"),
+        "apiVersion: work.karmada.io/v1alpha2\nkind: ResourceBinding\nmetadata: {name: x, namespace: t}\nspec:\n  resource: {apiVersion: batch/v1, kind: Job, name: x}\n  clusters: [{name: zz, replicas: 1}]\n",
+    )
+    .unwrap();
     let out = dir.path().join("imported.yaml");
     let output = fleetsim_ok(&[
         "import",
@@ -433,6 +440,8 @@ fn missing_references_are_warnings_with_a_fallback() {
         "pod on node \"n9\", which the snapshot of a does not hold; it waits in a instead",
         "b: 1 pod(s) skipped: the snapshot holds no nodes of b",
         "t/p1: PriorityClass gone is not in the snapshot; the job gets none (priority 0)",
+        "bindings.yaml:1:1: the ResourceBinding names cluster zz, whose nodes the snapshot does \
+         not hold",
     ] {
         assert!(stderr.contains(warning), "{warning:?} in {stderr}");
     }
@@ -447,4 +456,19 @@ fn missing_references_are_warnings_with_a_fallback() {
     assert_eq!(names, ["p1", "p2"]);
     assert_eq!(scenario.initial.placements[0].running.len(), 1);
     assert!(scenario.initial.placements[1].running.is_empty());
+}
+
+/// A Pod the API server would refuse is an input error naming the file, the line of its
+/// document and the field.
+#[test]
+fn a_malformed_pod_exits_2_naming_file_line_and_field() {
+    let stderr = import_refused(
+        "m/pods.yaml",
+        "# pods\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: t}\nspec:\n  nodeName: n1\n  containers: [{name: c, resources: {requests: {cpu: lots}}}]\n",
+    );
+    assert!(stderr.contains("pods.yaml:3"), "{stderr}");
+    assert!(
+        stderr.contains("spec.containers[0].resources.requests.cpu") && stderr.contains("\"lots\""),
+        "{stderr}"
+    );
 }

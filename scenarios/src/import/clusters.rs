@@ -154,3 +154,40 @@ pub(super) fn member_quota(
         dropped,
     ))
 }
+
+/// A Karmada `ResourceBinding` (work.karmada.io/v1alpha2), as far as import reads it: which
+/// workload it binds and whether it names clusters (the workload is scheduled already).
+#[derive(Debug, Deserialize)]
+pub(super) struct ResourceBinding {
+    #[serde(default)]
+    pub(super) metadata: BindingMeta,
+    pub(super) spec: BindingSpec,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct BindingMeta {
+    pub(super) namespace: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct BindingSpec {
+    /// `spec.resource`: the workload.
+    pub(super) resource: ObjectReference,
+    /// `spec.clusters`: the scheduling result.
+    #[serde(default)]
+    pub(super) clusters: Vec<TargetCluster>,
+}
+
+/// Karmada's `ObjectReference`.
+#[derive(Debug, Deserialize)]
+pub(super) struct ObjectReference {
+    pub(super) kind: String,
+    pub(super) name: String,
+    pub(super) namespace: Option<String>,
+}
+
+/// Karmada's `TargetCluster` (its `replicas` are not needed: the pods are read).
+#[derive(Debug, Deserialize)]
+pub(super) struct TargetCluster {
+    pub(super) name: String,
+}

@@ -87,6 +87,8 @@ pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Im
     let mut scheduled: std::collections::BTreeSet<(String, String, String)> = Default::default();
     let mut classes: BTreeMap<String, (i64, Option<String>)> = BTreeMap::new();
     let mut member_quotas: BTreeMap<String, Vec<MemberQuota>> = BTreeMap::new();
+    // The clusters ResourceBindings name, with where each binding is.
+    let mut bound_to: Vec<(Position, String)> = Vec::new();
     let mut control: Vec<(String, ClusterObject)> = Vec::new();
     let mut includes: Vec<PathBuf> = Vec::new();
     let mut namespaces: std::collections::BTreeSet<String> = ["default".to_owned()].into();
@@ -201,22 +203,18 @@ pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Im
                     count.modelled += 1;
                 }
                 ("work.karmada.io/v1alpha2/ResourceBinding", None) => {
-                    let v = &object.value;
-                    let field = |p: &str| v.pointer(p).and_then(|x| x.as_str()).unwrap_or("");
-                    let has_clusters = v
-                        .pointer("/spec/clusters")
-                        .and_then(|c| c.as_array())
-                        .is_some_and(|c| !c.is_empty());
-                    if has_clusters {
-                        let namespace = match field("/spec/resource/namespace") {
-                            "" => field("/metadata/namespace"),
-                            ns => ns,
-                        };
-                        scheduled.insert((
-                            namespace.to_owned(),
-                            field("/spec/resource/kind").to_owned(),
-                            field("/spec/resource/name").to_owned(),
-                        ));
+                    let binding: clusters::ResourceBinding =
+                        from_value(object.value, &object.position)?;
+                    for target in &binding.spec.clusters {
+                        bound_to.push((object.position.clone(), target.name.clone()));
+                    }
+                    if !binding.spec.clusters.is_empty() {
+                        let resource = binding.spec.resource;
+                        let namespace = resource
+                            .namespace
+                            .or(binding.metadata.namespace)
+                            .unwrap_or_else(|| "default".to_owned());
+                        scheduled.insert((namespace, resource.kind, resource.name));
                     }
                     count.modelled += 1;
                 }
@@ -241,6 +239,14 @@ pub fn import_snapshot(dir: &Path, name: &str, scenario_dir: &Path) -> Result<Im
     for (member, cluster) in &control {
         if let Some(pools) = members.get(member) {
             warnings.extend(summary_mismatch(member, cluster, pools));
+        }
+    }
+    for (at, cluster) in &bound_to {
+        if !members.contains_key(cluster) {
+            warnings.push(format!(
+                "{at}: the ResourceBinding names cluster {cluster}, whose nodes the snapshot \
+                 does not hold; its pods there are not in the scenario"
+            ));
         }
     }
     let mut imported_jobs = pods.into_jobs(&nodes, &mut warnings);
