@@ -1,0 +1,175 @@
+"""Tests of the fleetsim Python package: entry points, errors and Python policies, on inputs
+small enough that the right answers are worked out by hand."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fleetsim
+
+ROOT = Path(__file__).resolve().parents[2]
+TRACES = ROOT / ".." / "shared" / "traces" / "alibaba-gpu-v2023"
+
+
+def two_node_experiment(folder: Path, policy: str, seeds=(1, 2, 3, 4)) -> Path:
+    """Two nodes of 2 GPUs; two 1-GPU pods and one 2-GPU pod (4 GPUs asked, 4 free)."""
+    (folder / "nodes.csv").write_text(
+        "sn,cpu_milli,memory_mib,gpu,model\nn0,8000,16384,2,A\nn1,8000,16384,2,A\n"
+    )
+    (folder / "pods.csv").write_text(
+        "name,cpu_milli,memory_mib,num_gpu,gpu_milli\n"
+        "p1,1000,1024,1,1000\np2,1000,1024,1,1000\np3,1000,1024,2,1000\n"
+    )
+    file = folder / "experiment.yaml"
+    file.write_text(
+        "experiment: fragmentation\nnodes: nodes.csv\npod_lists: [pods.csv]\n"
+        f"policies: [{policy}]\nseeds: [{', '.join(map(str, seeds))}]\ntarget_pct: 100\n"
+    )
+    return file
+
+
+class Packing(fleetsim.PlacementPolicy):
+    """Fewest free GPUs first: both 1-GPU pods share a node, whatever the arrival order."""
+
+    def score(self, pod, nodes):
+        return -nodes.gpu_free_total
+
+
+class Spreading(fleetsim.PlacementPolicy):
+    """Most free GPUs first: the two 1-GPU pods take a node each."""
+
+    def score(self, pod, nodes):
+        return nodes.gpu_free_total
+
+
+class Failing(fleetsim.PlacementPolicy):
+    def score(self, pod, nodes):
+        raise ZeroDivisionError("no score today")
+
+
+class Recording(fleetsim.PlacementPolicy):
+    """Scores at random (from its seeded generator) and records what it was shown."""
+
+    seen = []
+
+    def score(self, pod, nodes):
+        Recording.seen.append((pod.gpu_count, pod.gpu_milli, nodes.gpu_free.copy()))
+        return [self.rng.randrange(100) for _ in range(len(nodes))]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def registered():
+    for policy in (Packing, Spreading, Failing, Recording):
+        if policy.__name__ not in fleetsim.placement_policies():
+            fleetsim.register(policy)
+
+
+def test_registered_names_follow_the_builtins():
+    names = fleetsim.placement_policies()
+    assert names[:8] == [
+        "least-allocated",
+        "most-allocated",
+        "Random",
+        "DotProd",
+        "GpuClustering",
+        "GpuPacking",
+        "BestFit",
+        "FGD",
+    ]
+    assert {"Packing", "Spreading", "Failing", "Recording"} <= set(names[8:])
+
+
+def test_a_name_taken_is_refused_ignoring_case_and_dashes():
+    class Other(fleetsim.PlacementPolicy):
+        def score(self, pod, nodes):
+            return nodes.cpu_free
+
+    with pytest.raises(ValueError, match="best_fit"):
+        fleetsim.register(Other, name="best_fit")
+
+
+def test_packing_places_every_pod(tmp_path):
+    result = fleetsim.fragmentation(two_node_experiment(tmp_path, "Packing"), progress=False)
+    runs = result.runs
+    assert runs.height == 4
+    assert runs["n_pods"].to_list() == [3, 3, 3, 3]
+    assert runs["n_failed"].to_list() == [0, 0, 0, 0]
+
+
+def test_spreading_strands_the_two_gpu_pod_when_it_comes_last(tmp_path):
+    # Spread, the 1-GPU pods leave one free GPU on each node: the 2-GPU pod fits only if it
+    # arrives before the second of them, i.e. not last.
+    file = two_node_experiment(tmp_path, "Spreading")
+    result = fleetsim.fragmentation(file, progress=False)
+    runs = result.runs
+    assert set(runs["n_failed"].to_list()) <= {0, 1}
+    for row in runs.iter_rows(named=True):
+        # 4 GPUs; a failed run placed only the two 1-GPU pods: 50 % allocated.
+        assert row["n_failed"] in (0, 1)
+
+
+def test_policies_and_seeds_replace_the_files(tmp_path):
+    file = two_node_experiment(tmp_path, "Spreading")
+    result = fleetsim.fragmentation(file, policies=["Packing"], seeds=[7], progress=False)
+    assert result.runs["policy"].to_list() == ["Packing"]
+    assert result.runs["seed"].to_list() == [7]
+
+
+def test_a_batch_holds_one_row_per_distinct_state(tmp_path):
+    Recording.seen.clear()
+    file = two_node_experiment(tmp_path, "Recording", seeds=[5])
+    fleetsim.fragmentation(file, progress=False)
+    # The first pod sees two identical idle nodes: one row, 2 devices of 1000 milli free.
+    count, milli, gpu_free = Recording.seen[0]
+    assert gpu_free.tolist() == [[1000, 1000]]
+    assert (count, milli) in ((1, 1000), (2, 1000))
+
+
+def test_the_same_seed_gives_the_same_draws(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = fleetsim.fragmentation(
+        two_node_experiment(tmp_path / "a", "Recording"), progress=False
+    )
+    second = fleetsim.fragmentation(
+        two_node_experiment(tmp_path / "b", "Recording"), progress=False
+    )
+    assert first.allocation.equals(second.allocation)
+
+
+def test_a_python_exception_is_a_policy_error_with_its_traceback(tmp_path):
+    file = two_node_experiment(tmp_path, "Failing")
+    with pytest.raises(fleetsim.PolicyError) as caught:
+        fleetsim.fragmentation(file, out=tmp_path / "out", progress=False)
+    err = caught.value
+    assert err.policy == "Failing"
+    assert "ZeroDivisionError: no score today" in err.traceback
+    assert isinstance(err.__cause__, ZeroDivisionError)
+    # The output folder is created whole or not at all.
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_policy_is_a_scenario_error_with_its_position(tmp_path):
+    file = two_node_experiment(tmp_path, "NoSuchPolicy")
+    with pytest.raises(fleetsim.ScenarioError) as caught:
+        fleetsim.fragmentation(file, progress=False)
+    err = caught.value
+    assert err.file == str(file)
+    # experiment.yaml: line 4 is `policies: [NoSuchPolicy]`, the name at column 12.
+    assert (err.line, err.column) == (4, 12)
+    assert err.field == "policies[0]"
+
+
+SCENARIO = ROOT / "examples" / "scenarios" / "quickstart.yaml"
+
+
+def test_validate_returns_warnings_and_positions_errors(tmp_path):
+    assert isinstance(fleetsim.validate(SCENARIO), list)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SCENARIO.read_text().replace("seed:", "sed:", 1))
+    with pytest.raises(fleetsim.ScenarioError) as caught:
+        fleetsim.validate(bad)
+    assert caught.value.file == str(bad)
+    assert caught.value.line is not None
