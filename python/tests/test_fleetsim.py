@@ -218,3 +218,82 @@ def test_validate_returns_warnings_and_positions_errors(tmp_path):
         fleetsim.validate(bad)
     assert caught.value.file == str(bad)
     assert caught.value.line is not None
+
+
+def small_scenario(placement: str = "least-allocated") -> dict:
+    """One cluster of two 8-GPU nodes and three jobs of 4 GPUs."""
+    jobs = [
+        {
+            "name": f"j{idx}",
+            "submit": f"{idx * 10}s",
+            "namespace": "team",
+            "replicas": 1,
+            "gpus": 4,
+            "cpu": "8",
+            "memory": "8Gi",
+            "runtime": "1h",
+        }
+        for idx in range(3)
+    ]
+    return {
+        "name": "small",
+        "seed": 1,
+        "gpu_models": [{"name": "A100"}],
+        "clusters": [
+            {
+                "name": "alpha",
+                "node_pools": [
+                    {
+                        "name": "a",
+                        "count": 2,
+                        "cpu": "64",
+                        "memory": "512Gi",
+                        "gpus": 8,
+                        "gpu_model": "A100",
+                    }
+                ],
+            }
+        ],
+        "namespaces": [{"name": "team"}],
+        "workload": {"jobs": jobs},
+        "scheduler": {"member_placement": placement},
+    }
+
+
+def test_run_takes_a_dict_and_returns_its_tables(tmp_path):
+    run = fleetsim.run(small_scenario(), out=tmp_path / "run", progress=False)
+    assert run.jobs.height == 3
+    assert run.jobs["name"].to_list() == ["j0", "j1", "j2"]
+    assert run.report().name == "report.html"
+
+
+def test_a_scenario_names_a_python_policy(tmp_path):
+    run = fleetsim.run(small_scenario("Packing"), out=tmp_path / "run", progress=False)
+    assert run.jobs.height == 3
+    with pytest.raises(fleetsim.ScenarioError) as caught:
+        fleetsim.validate(small_scenario("NoSuchPolicy"))
+    assert caught.value.field == "scheduler.member_placement"
+
+
+def test_compare_finds_no_regression_between_identical_runs(tmp_path):
+    base = fleetsim.run(small_scenario(), out=tmp_path / "base", progress=False)
+    new = fleetsim.run(small_scenario(), out=tmp_path / "new", progress=False)
+    comparison = fleetsim.compare(base.out, new.out, out=tmp_path / "cmp")
+    assert comparison.regressed is False
+    assert (tmp_path / "cmp" / "comparison.md").is_file()
+
+
+def test_a_sweep_runs_every_cell_with_a_python_policy(tmp_path):
+    import json
+
+    (tmp_path / "base.yaml").write_text(json.dumps(small_scenario("Packing")))
+    (tmp_path / "sweep.yaml").write_text(
+        "scenario: base.yaml\nreplications: 2\naxes:\n  - name: added\n"
+        "    path: clusters[*].node_pools[name=a].count\n    op: add\n    values: [0, 1]\n"
+    )
+    result = fleetsim.sweep(tmp_path / "sweep.yaml", out=tmp_path / "out", progress=False)
+    # Two cells (0 and 1 node added) of two replications: a row of cells.parquet per run,
+    # each of the scenario's three jobs.
+    cells = result.cells
+    assert cells["cell"].to_list() == [0, 0, 1, 1]
+    assert cells["jobs_submitted"].to_list() == [3, 3, 3, 3]
