@@ -423,7 +423,7 @@ fn sweeps_and_plans_name_a_registered_policy_when_given_the_registry() {
     let base = scenario("", &[jobs[0].as_str()], "  member_placement: FirstFit");
     std::fs::write(dir.path().join("base.yaml"), base).unwrap();
     let sweep = "scenario: base.yaml\nreplications: 1\naxes:\n  - name: added\n    \
-                 path: clusters[*].node_pools[name=a].count\n    op: add\n    values: [0, 1]\n";
+                 path: clusters[name=alpha].node_pools[name=a].count\n    op: add\n    values: [0, 1]\n";
     let file = dir.path().join("sweep.yaml");
     std::fs::write(&file, sweep).unwrap();
     let err = scenarios::sweep::load_sweep(&file, None).unwrap_err();
