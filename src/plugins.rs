@@ -22,8 +22,10 @@
 //! ```
 //!
 //! Entry points taking a registry: [`crate::run_scenario_with`],
-//! [`crate::run_replications_with`], [`crate::explain_job_with`],
-//! [`crate::validate_scenario_with`], `scenarios::load_with`, and
+//! [`crate::run_replications_with`], [`crate::run_again_with`], [`crate::explain_job_with`],
+//! [`crate::validate_scenario_with`], [`crate::sweep::run_sweep_with`],
+//! [`crate::plan::run_plan_with`], [`crate::bench::run_bench_with`], `scenarios::load_with`,
+//! and
 //! `scenarios::experiment::load_experiment_with` (whose experiment then runs its policies from
 //! it in [`crate::experiment::run_fragmentation`]).
 

@@ -2,13 +2,17 @@
 
 use std::sync::Arc;
 
+use rand::Rng;
 use sim_core::model::ClusterId;
+use sim_core::rng::RngStreams;
 
 use crate::Error;
 use crate::estimator::ResourceQuotaEstimator;
 use crate::member::{LeastAllocated, Normalization, PlacementPolicy, TargetWorkload};
 use crate::queue::{PrioritySort, QueueConfig};
-use crate::registry::{Registry, SharedEstimator, SharedFilter, SharedQueueSort, SharedScore};
+use crate::registry::{
+    PlacementContext, Registry, SharedEstimator, SharedFilter, SharedQueueSort, SharedScore,
+};
 
 /// Scheduler settings; every default is Karmada's.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,14 +127,19 @@ impl SchedulerConfig {
     }
 
     /// Builds the in-tree plugins for a fleet of `n_clusters` ([`SchedulerConfig::resolve_with`]
-    /// over [`Registry::builtin`]).
+    /// over [`Registry::builtin`], seed 0).
     pub fn resolve(&self, n_clusters: usize) -> Result<Plugins, Error> {
-        self.resolve_with(Registry::builtin_ref(), n_clusters)
+        self.resolve_with(Registry::builtin_ref(), n_clusters, 0)
     }
 
-    /// Builds the plugins registered in `registry` for a fleet of `n_clusters`; an unknown name
-    /// is an error listing the registered ones.
-    pub fn resolve_with(&self, registry: &Registry, n_clusters: usize) -> Result<Plugins, Error> {
+    /// Builds the plugins registered in `registry` for a fleet of `n_clusters` in a run seeded
+    /// `seed`; an unknown name is an error listing the registered ones.
+    pub fn resolve_with(
+        &self,
+        registry: &Registry,
+        n_clusters: usize,
+        seed: u64,
+    ) -> Result<Plugins, Error> {
         let filter_names = registry.filter_names();
         let score_names = registry.score_names();
         let known = registry.plugin_names();
@@ -171,6 +180,7 @@ impl SchedulerConfig {
             .filter(|n| enabled.contains(n))
             .map(|n| registry.score(n))
             .collect::<Result<_, _>>()?;
+        let streams = RngStreams::new(seed);
         let estimators = self
             .estimator_names()
             .map(|n| registry.estimator(n))
@@ -187,7 +197,14 @@ impl SchedulerConfig {
                         .iter()
                         .find(|(id, _)| id.0 as usize == idx)
                         .map_or(&self.member_placement, |(_, name)| name);
-                    registry.placement(name, &self.placement_target, Normalization::NodeCapacity)
+                    let context = PlacementContext {
+                        target: &self.placement_target,
+                        norm: Normalization::NodeCapacity,
+                        seed: streams
+                            .stream(&format!("placement/cluster-{idx}"))
+                            .next_u64(),
+                    };
+                    registry.placement(name, &context)
                 })
                 .collect::<Result<_, _>>()?,
         })
@@ -276,7 +293,7 @@ mod tests {
             .unwrap()
             .register_score("Last", crate::score::ClusterLocality)
             .unwrap();
-        let resolved = config.resolve_with(&registry, 0).unwrap();
+        let resolved = config.resolve_with(&registry, 0, 0).unwrap();
         assert_eq!(resolved.queue_sort.name(), "PrioritySort");
         // `*` enables the user's score plugin after the in-tree one.
         assert_eq!(resolved.scores.len(), 2);
@@ -285,7 +302,11 @@ mod tests {
             ..config
         };
         assert_eq!(
-            only_last.resolve_with(&registry, 0).unwrap().scores.len(),
+            only_last
+                .resolve_with(&registry, 0, 0)
+                .unwrap()
+                .scores
+                .len(),
             1
         );
         assert!(only_last.resolve(0).is_err());

@@ -43,6 +43,10 @@ pub struct PlacementContext<'a> {
     pub target: &'a Arc<TargetWorkload>,
     /// What DotProd, BestFit and GpuClustering divide a node's CPU and GPU by.
     pub norm: Normalization,
+    /// A seed drawn from the run's seed for this member cluster: policies that cannot draw
+    /// from the member's stream (those written in Python) seed their own generator with it,
+    /// so one seed still gives one run.
+    pub seed: u64,
 }
 
 /// Builds a member placement policy for one member cluster of one run. Policies that draw at
@@ -240,15 +244,14 @@ impl Registry {
     pub fn placement(
         &self,
         name: &str,
-        target: &Arc<TargetWorkload>,
-        norm: Normalization,
+        context: &PlacementContext<'_>,
     ) -> Result<Box<dyn PlacementPolicy>, Error> {
         let (_, factory) = self
             .placements
             .iter()
             .find(|(known, _)| folded_eq(known, name))
             .ok_or_else(|| unknown("member placement", name, &self.placements))?;
-        Ok(factory(&PlacementContext { target, norm }))
+        Ok(factory(context))
     }
 
     /// The filter registered as `name`.

@@ -12,14 +12,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use rand::RngExt;
 use rand::seq::SliceRandom;
+use rand::{Rng, RngExt};
 use rayon::prelude::*;
 use scenarios::experiment::FragmentationExperiment;
 use scenarios::traces::openb::{OpenbNodes, OpenbPods};
 use scheduler::member::fgd::TypeKey;
 use scheduler::member::{MemberCluster, Normalization, PlacementPolicy, TargetWorkload, devices};
-use scheduler::registry::Registry;
+use scheduler::registry::{PlacementContext, Registry};
 use sim_core::model::{GpuModelId, GpuModelSet, GpuRequest, NodeShape, PodRequest};
 use sim_core::rng::RngStreams;
 
@@ -381,10 +381,15 @@ pub fn run_cell_with(
     } = cell;
     // The study's simulator divides by fixed maxima (128 cores, 8 GPUs); so does its
     // reproduction, whatever the node shapes.
-    let policy = plugins
-        .placement(policy_name, &list.target, Normalization::STUDY)
-        .map_err(|e| RunError::Internal(e.to_string()))?;
     let streams = RngStreams::new(seed);
+    let context = PlacementContext {
+        target: &list.target,
+        norm: Normalization::STUDY,
+        seed: streams.stream("fragmentation/policy-seed").next_u64(),
+    };
+    let policy = plugins
+        .placement(policy_name, &context)
+        .map_err(|e| RunError::Internal(e.to_string()))?;
     let capacity = cluster.capacity_milli;
     let order = arrival_order(list, capacity * u64::from(target_pct) / 100, &streams);
     // Node priority: a random permutation of the name-sorted nodes; index = rank, so "lowest
@@ -468,16 +473,32 @@ impl ScoreMemo {
         let n_nodes = self.version.len();
         let version = &self.version;
         let scores = &mut self.scores[kind];
-        let (node, _) = member.place_scored(&pod.request, policy, |node, shape, free| {
+        let (node, _) = member.place_scored(&pod.request, policy, |nodes, candidates, out| {
             if scores.is_empty() {
                 scores.resize(n_nodes, (0, 0));
             }
-            let current = version[node as usize];
-            let entry = &mut scores[node as usize];
-            if entry.0 != current {
-                *entry = (current, policy.score(&pod.request, shape, free));
+            // Kept scores are copied; the changed candidates are scored in one batch.
+            let mut stale = Vec::with_capacity(nodes.len());
+            let mut stale_candidates = Vec::with_capacity(nodes.len());
+            for (idx, &node) in nodes.iter().enumerate() {
+                let (kept_version, kept) = scores[node as usize];
+                if kept_version == version[node as usize] {
+                    out[idx] = kept;
+                } else {
+                    stale.push(idx);
+                    stale_candidates.push(candidates[idx]);
+                }
             }
-            entry.1
+            if stale.is_empty() {
+                return;
+            }
+            let mut fresh = vec![0; stale.len()];
+            policy.score_batch(&pod.request, &stale_candidates, &mut fresh);
+            for (idx, score) in stale.into_iter().zip(fresh) {
+                let node = nodes[idx] as usize;
+                scores[node] = (version[node], score);
+                out[idx] = score;
+            }
         })?;
         self.version[node as usize] += 1;
         Some(node)

@@ -96,7 +96,7 @@ fn scheduler_config(
             .as_ref()
             .map_or(defaults.queue_sort, |t| t.value.clone()),
     };
-    if let Err(err) = config.resolve_with(plugins, 0) {
+    if let Err(err) = config.resolve_with(plugins, 0, 0) {
         // Point at the entry that names the unknown plugin.
         let entries = [("plugins", &spec.plugins), ("estimators", &spec.estimators)];
         for (field, list) in entries {

@@ -373,7 +373,7 @@ impl ControlPlane {
             initial,
         } = inputs;
         let n_models = world.fleet.gpu_models.len();
-        let plugins = config.resolve_with(registry, world.fleet.clusters.len())?;
+        let plugins = config.resolve_with(registry, world.fleet.clusters.len(), seed)?;
         let streams = RngStreams::new(seed);
         let mut members: Vec<MemberCluster> = world
             .fleet

@@ -290,17 +290,18 @@ impl MemberCluster {
 
     /// The node for `pod` under `policy` (see [`Choice`]); ties go to the lowest node index.
     pub fn choose_node(&mut self, pod: &PodRequest, policy: &dyn PlacementPolicy) -> Option<u32> {
-        self.choose_node_scored(pod, policy.choice(), |_, shape, free| {
-            policy.score(pod, shape, free)
+        self.choose_node_scored(pod, policy.choice(), |_, candidates, scores| {
+            policy.score_batch(pod, candidates, scores)
         })
     }
 
-    /// The node for `pod` under `choice`, a candidate's score being `score(node, shape, free)`.
+    /// The node for `pod` under `choice`; `score(nodes, candidates, scores)` scores every
+    /// candidate in one call (see [`MemberCluster::place_scored`]).
     fn choose_node_scored(
         &mut self,
         pod: &PodRequest,
         choice: Choice,
-        mut score: impl FnMut(u32, &NodeShape, &NodeFree) -> i64,
+        score: impl FnOnce(&[u32], &[(&NodeShape, &NodeFree)], &mut [i64]),
     ) -> Option<u32> {
         match choice {
             Choice::Uniform => {
@@ -320,18 +321,27 @@ impl MemberCluster {
                 Some(*nodes.select_nth_unstable(pick).1)
             }
             choice => {
-                let scored = self
-                    .buckets
-                    .iter()
-                    .filter(|((pool_idx, free), _)| self.admits(*pool_idx, free, pod))
-                    .filter_map(|((pool_idx, free), nodes)| {
-                        let shape = &self.pools[usize::from(*pool_idx)].shape;
-                        // Identical nodes score alike: the lowest-index one the claim's
-                        // per-node limit still allows.
-                        let node = nodes.iter().copied().find(|n| self.below_limit(*n, pod))?;
-                        Some((score(node, shape, free), node))
-                    });
-                best_node(scored, choice == Choice::Normalized)
+                let mut nodes = Vec::with_capacity(self.buckets.len());
+                let mut candidates = Vec::with_capacity(self.buckets.len());
+                for ((pool_idx, free), bucket) in &self.buckets {
+                    if !self.admits(*pool_idx, free, pod) {
+                        continue;
+                    }
+                    // Identical nodes score alike: the lowest-index one the claim's per-node
+                    // limit still allows stands for its bucket.
+                    let Some(node) = bucket.iter().copied().find(|n| self.below_limit(*n, pod))
+                    else {
+                        continue;
+                    };
+                    nodes.push(node);
+                    candidates.push((&self.pools[usize::from(*pool_idx)].shape, free));
+                }
+                if nodes.is_empty() {
+                    return None;
+                }
+                let mut scores = vec![0; nodes.len()];
+                score(&nodes, &candidates, &mut scores);
+                best_node(scores.into_iter().zip(nodes), choice == Choice::Normalized)
             }
         }
     }
@@ -372,19 +382,22 @@ impl MemberCluster {
         pod: &PodRequest,
         policy: &dyn PlacementPolicy,
     ) -> Option<(u32, DeviceMask)> {
-        self.place_scored(pod, policy, |_, shape, free| policy.score(pod, shape, free))
+        self.place_scored(pod, policy, |_, candidates, scores| {
+            policy.score_batch(pod, candidates, scores)
+        })
     }
 
-    /// As [`MemberCluster::place`], with each candidate node scored by `score(node, shape,
-    /// free)`, which must answer what `policy.score(pod, shape, free)` would: callers placing
-    /// many pods of few kinds keep scores per (kind, node) until the node changes. A candidate
-    /// stands for its (pool, free state) bucket: the lowest-index node there the claim's
-    /// per-node limit allows.
+    /// As [`MemberCluster::place`], with the candidates scored by one call of
+    /// `score(nodes, candidates, scores)`, which must fill `scores[i]` with what
+    /// `policy.score(pod, shape, free)` gives `candidates[i]` (node `nodes[i]`): callers
+    /// placing many pods of few kinds keep scores per (kind, node) until the node changes. A
+    /// candidate stands for its (pool, free state) bucket: the lowest-index node there the
+    /// claim's per-node limit allows. Not called when no node fits.
     pub fn place_scored(
         &mut self,
         pod: &PodRequest,
         policy: &dyn PlacementPolicy,
-        score: impl FnMut(u32, &NodeShape, &NodeFree) -> i64,
+        score: impl FnOnce(&[u32], &[(&NodeShape, &NodeFree)], &mut [i64]),
     ) -> Option<(u32, DeviceMask)> {
         let node = self.choose_node_scored(pod, policy.choice(), score)?;
         let mask = self.devices_for(node, pod, policy);

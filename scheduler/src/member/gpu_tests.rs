@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::fgd::PodType;
 use super::*;
+use crate::registry::PlacementContext;
 use sim_core::model::{GpuModelSet, GpuRequest};
 
 const GI: u64 = 1 << 30;
@@ -106,7 +107,14 @@ fn a_model_constraint_leaves_one_node_for_every_policy() {
     let registry = crate::Registry::builtin();
     for name in registry.placement_names() {
         let policy = registry
-            .placement(name, &target, Normalization::NodeCapacity)
+            .placement(
+                name,
+                &PlacementContext {
+                    target: &target,
+                    norm: Normalization::NodeCapacity,
+                    seed: 0,
+                },
+            )
             .unwrap();
         assert_eq!(
             choice(policy.as_ref(), &model_b()),

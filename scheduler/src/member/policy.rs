@@ -71,6 +71,21 @@ pub trait PlacementPolicy {
     /// Score of a node of `shape` with `free` resources left, for `pod` (which fits); higher is
     /// better.
     fn score(&self, pod: &PodRequest, shape: &NodeShape, free: &NodeFree) -> i64;
+    /// Scores of every candidate for one pod: `scores[i]` is what [`PlacementPolicy::score`]
+    /// gives `candidates[i]`. Callers hand all of a pod's candidates (one per distinct node
+    /// state) in one call, so a policy whose calls are costly, such as one written in
+    /// Python, pays per pod rather than per node state. By default, one `score` per
+    /// candidate.
+    fn score_batch(
+        &self,
+        pod: &PodRequest,
+        candidates: &[(&NodeShape, &NodeFree)],
+        scores: &mut [i64],
+    ) {
+        for (score, (shape, free)) in scores.iter_mut().zip(candidates) {
+            *score = self.score(pod, shape, free);
+        }
+    }
     /// How scores become a choice.
     fn choice(&self) -> Choice {
         Choice::Highest

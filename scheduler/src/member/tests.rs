@@ -147,15 +147,29 @@ fn memoised_scores_stand_for_the_policy() {
     // Two idle 8-GPU nodes are one bucket: one candidate, scored once.
     let mut member = cluster(&[(2, 64, 8, Some(0))]);
     let mut asked = Vec::new();
-    let placed = member.place_scored(&gpu_pod(2), &MostAllocated, |node, _, _| {
-        asked.push(node);
-        0
+    let placed = member.place_scored(&gpu_pod(2), &MostAllocated, |nodes, _, scores| {
+        asked.extend_from_slice(nodes);
+        scores.fill(0);
     });
     assert_eq!(placed, Some((0, 0b11)));
     assert_eq!(asked, [0]);
+    // Node 0 has 6 free GPUs now, node 1 all 8: two states, both candidates in one call.
     // MostAllocated would pack onto node 0; the caller's scores, higher for node 1, decide.
-    let placed = member.place_scored(&gpu_pod(2), &MostAllocated, |node, _, _| i64::from(node));
+    let mut batches = Vec::new();
+    let placed = member.place_scored(&gpu_pod(2), &MostAllocated, |nodes, candidates, scores| {
+        let mut free: Vec<(u32, u32)> = nodes
+            .iter()
+            .zip(candidates)
+            .map(|(node, (_, free))| (*node, free.devices.total_free()))
+            .collect();
+        free.sort();
+        batches.push(free);
+        for (score, node) in scores.iter_mut().zip(nodes) {
+            *score = i64::from(*node);
+        }
+    });
     assert_eq!(placed, Some((1, 0b11)));
+    assert_eq!(batches, [vec![(0, 6000), (1, 8000)]]);
 }
 
 #[test]
