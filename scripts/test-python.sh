@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Python package's tests (python/tests, pytest). Makes a venv under the target folder,
-# installs maturin, numpy, polars and pytest into it from PyPI, builds and installs ./python
+# installs maturin, numpy, polars and pytest into it from PyPI (pinned, so a run next year
+# installs the same), builds and installs ./python
 # (release profile, the same target folder as `cargo build --release`, so the dependencies'
 # artifacts are shared), then runs pytest.
 #
@@ -27,7 +28,7 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' || skip "python3 is
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" || skip "cannot create a venv in $venv (is python3-venv installed?)"
 fi
-"$venv/bin/python" -m pip install -q maturin numpy polars pytest ||
+"$venv/bin/python" -m pip install -q maturin==1.16.0 numpy==2.4.6 polars==2.1.0 pytest==9.2.0 ||
     skip "cannot install maturin, numpy, polars and pytest from PyPI (offline?)"
 # maturin from the venv; no build isolation, so the build needs no network.
 PATH="$venv/bin:$PATH" CARGO_TARGET_DIR="$target" \
