@@ -1,7 +1,8 @@
 //! `fleetsim forecast`: will these jobs fit, where, and when? Each job from the manifests is
 //! submitted at time 0 into the scenario's initial state (a snapshot of the fleet), and the
 //! run is replicated over seeds: what differs between replications is what the scenario leaves
-//! to chance, above all the remaining run time of the pods already running.
+//! to chance, above all the remaining run time of the pods already running. The scenario's
+//! workload (new arrivals) competes only when asked (`arrivals`).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -30,6 +31,10 @@ pub struct ForecastConfig {
     pub seed: Option<u64>,
     /// Run time of a manifest without the `fleetsim.io/runtime` annotation.
     pub runtime: String,
+    /// Whether the scenario's workload (new arrivals after time 0) competes too; without it
+    /// only the initial state and the submitted jobs run, so the spread is the remaining run
+    /// times'.
+    pub arrivals: bool,
 }
 
 /// The forecast of every submitted job.
@@ -94,7 +99,14 @@ pub fn forecast(config: &ForecastConfig, plugins: &Registry) -> Result<Forecast,
         .collect();
     let answers: Vec<Result<Answer, RunError>> = runs
         .par_iter()
-        .map(|&(r, j)| replicate(&scenario, ids[j], first_seed + u64::from(r)))
+        .map(|&(r, j)| {
+            replicate(
+                &scenario,
+                ids[j],
+                first_seed + u64::from(r),
+                config.arrivals,
+            )
+        })
         .collect();
     let mut per_job: Vec<Vec<Answer>> = (0..ids.len()).map(|_| Vec::new()).collect();
     for (answer, &(_, j)) in answers.into_iter().zip(&runs) {
@@ -114,7 +126,12 @@ pub fn forecast(config: &ForecastConfig, plugins: &Registry) -> Result<Forecast,
 }
 
 /// One run with `seed`, explaining `job` until it starts.
-fn replicate(scenario: &scenarios::Scenario, job: JobId, seed: u64) -> Result<Answer, RunError> {
+fn replicate(
+    scenario: &scenarios::Scenario,
+    job: JobId,
+    seed: u64,
+    arrivals: bool,
+) -> Result<Answer, RunError> {
     let mut control = control_plane(
         scenario,
         &PlaneOptions {
@@ -125,9 +142,13 @@ fn replicate(scenario: &scenarios::Scenario, job: JobId, seed: u64) -> Result<An
         },
     )?;
     control.stop_when_explained_job_starts();
-    let jobs = scenario
-        .jobs(RngStreams::new(seed))
-        .map(Ok::<_, std::convert::Infallible>);
+    let streams = RngStreams::new(seed);
+    let jobs: Box<dyn Iterator<Item = sim_core::model::Job> + '_> = if arrivals {
+        Box::new(scenario.jobs(streams))
+    } else {
+        Box::new(scenario.initial.jobs(streams))
+    };
+    let jobs = jobs.map(Ok::<_, std::convert::Infallible>);
     let engine_config = EngineConfig {
         horizon: scenario.horizon,
         progress_every: u64::MAX,

@@ -66,13 +66,42 @@ pub(super) fn import(
     Ok(())
 }
 
+/// `fleetsim forecast`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct ForecastArgs {
+    /// The scenario (e.g. written by `fleetsim import`).
+    pub scenario: std::path::PathBuf,
+    /// Files of workload manifests to submit.
+    #[arg(required = true)]
+    pub manifests: Vec<std::path::PathBuf>,
+    /// Replications over the scenario's random draws.
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub replications: u32,
+    /// Run time of a manifest without the fleetsim.io/runtime annotation.
+    #[arg(long, default_value = "1h")]
+    pub runtime: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Let the scenario's workload (new arrivals after time 0) compete too.
+    #[arg(long)]
+    pub arrivals: bool,
+    #[command(flatten)]
+    pub seed: super::SeedArg,
+}
+
 /// `fleetsim forecast`: the text (or JSON) forecast on stdout.
-pub(super) fn forecast(
-    config: &fleetsim::forecast::ForecastConfig,
-    json: bool,
-) -> Result<(), fleetsim::RunError> {
-    let forecast = fleetsim::forecast::forecast(config, scheduler::Registry::builtin_ref())?;
-    if json {
+pub(super) fn forecast(args: ForecastArgs) -> Result<(), fleetsim::RunError> {
+    let config = fleetsim::forecast::ForecastConfig {
+        scenario: args.scenario,
+        manifests: args.manifests,
+        replications: args.replications,
+        seed: args.seed.seed,
+        runtime: args.runtime,
+        arrivals: args.arrivals,
+    };
+    let forecast = fleetsim::forecast::forecast(&config, scheduler::Registry::builtin_ref())?;
+    if args.json {
         let text = serde_json::to_string_pretty(&forecast)
             .map_err(|e| fleetsim::RunError::Internal(e.to_string()))?;
         println!("{text}");

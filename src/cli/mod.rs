@@ -240,24 +240,7 @@ pub enum Command {
     #[command(
         after_help = "Prints, per job, Karmada's decision as `explain` shows it, the cluster picked, and the start time\n(p10/p50/p90 over the replications). Manifests: Deployment, StatefulSet, Job, PyTorchJob, MPIJob, TFJob,\nVolcano Job or Pod; run time from the annotation fleetsim.io/runtime, else --runtime.\n\nExample:\n  fleetsim forecast out/three-clusters.yaml examples/snapshots/new-job.yaml"
     )]
-    Forecast {
-        /// The scenario (e.g. written by `fleetsim import`).
-        scenario: PathBuf,
-        /// Files of workload manifests to submit.
-        #[arg(required = true)]
-        manifests: Vec<PathBuf>,
-        /// Replications over the scenario's random draws.
-        #[arg(long, short = 'n', default_value_t = 20)]
-        replications: u32,
-        /// Run time of a manifest without the fleetsim.io/runtime annotation.
-        #[arg(long, default_value = "1h")]
-        runtime: String,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        seed: SeedArg,
-    },
+    Forecast(inputs::ForecastArgs),
     /// Measures how wall time and peak memory grow with jobs and with nodes: runs the scenario
     /// with each job count, then scaled to each node count at the same load.
     #[command(
@@ -770,23 +753,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             out,
             name,
         } => inputs::import(&snapshot, &out, name, quiet),
-        Command::Forecast {
-            scenario,
-            manifests,
-            replications,
-            runtime,
-            json,
-            seed,
-        } => inputs::forecast(
-            &fleetsim::forecast::ForecastConfig {
-                scenario,
-                manifests,
-                replications,
-                seed: seed.seed,
-                runtime,
-            },
-            json,
-        ),
+        Command::Forecast(args) => inputs::forecast(args),
         Command::Run(args) => run(args, quiet),
     };
     match result {
