@@ -26,23 +26,28 @@ pub(super) fn synthetic(
     let arrivals = arrivals(ck, &spec.arrivals)?;
     let (runtime_median, sigma, runtime_min, runtime_max) =
         runtime(ck, &spec.runtime, &format!("{PATH}.runtime"))?;
+    // What every generator has; templates need nothing more, the mixes fill in the rest.
+    let common = SyntheticWorkload {
+        n_jobs: spec.jobs,
+        arrivals,
+        runtime_median,
+        runtime_sigma: sigma,
+        runtime_min,
+        runtime_max,
+        gpu_mix: Vec::new(),
+        gpus_per_replica: 8,
+        cpu_per_gpu: 0,
+        memory_per_gpu: 0,
+        gpu_models: GpuModelSet::ANY,
+        gang: spec.gang,
+        launcher: None,
+        namespaces: Vec::new(),
+        templates: Vec::new(),
+    };
     if !spec.templates.is_empty() {
         return Ok(SyntheticWorkload {
-            n_jobs: spec.jobs,
-            arrivals,
-            runtime_median,
-            runtime_sigma: sigma,
-            runtime_min,
-            runtime_max,
-            gpu_mix: Vec::new(),
-            gpus_per_replica: 8,
-            cpu_per_gpu: 0,
-            memory_per_gpu: 0,
-            gpu_models: GpuModelSet::ANY,
-            gang: spec.gang,
-            launcher: None,
-            namespaces: Vec::new(),
             templates: templates(ck, world, spec, claims)?,
+            ..common
         });
     }
     let (gpu_mix, gpus_per_replica) = gpu_mix(ck, spec)?;
@@ -66,21 +71,14 @@ pub(super) fn synthetic(
         None => None,
     };
     Ok(SyntheticWorkload {
-        n_jobs: spec.jobs,
-        arrivals,
-        runtime_median,
-        runtime_sigma: sigma,
-        runtime_min,
-        runtime_max,
         gpu_mix,
         gpus_per_replica,
         cpu_per_gpu,
         memory_per_gpu,
         gpu_models: GpuModelSet::of(models),
-        gang: spec.gang,
         launcher,
         namespaces,
-        templates: Vec::new(),
+        ..common
     })
 }
 
