@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod binding;
+pub mod decision;
 pub mod divide;
 pub mod error;
 pub mod estimator;

@@ -90,6 +90,12 @@ pub struct QueuedBinding {
     pub gpu_milli: u64,
 }
 
+/// The queue sort's key for `entry`, with its job named as the one decided.
+fn sort_key(sort: &(dyn QueueSort + Send + Sync), entry: &QueuedBinding) -> QueueKey {
+    let _deciding = crate::decision::for_job(entry.job);
+    sort.key(entry)
+}
+
 /// The three queues.
 pub struct SchedulingQueue {
     config: QueueConfig,
@@ -157,7 +163,7 @@ impl SchedulingQueue {
 
     fn key(&mut self, entry: &QueuedBinding) -> ActiveKey {
         self.seq += 1;
-        (self.sort.key(entry), self.seq)
+        (sort_key(self.sort.as_ref(), entry), self.seq)
     }
 
     /// An event for the binding (created, its spec changed, a cluster it may use changed):
@@ -287,7 +293,7 @@ impl SchedulingQueue {
                 due.push(first.remove());
             }
             // Stable: equal keys keep the flush order.
-            due.sort_by_key(|entry| self.sort.key(entry));
+            due.sort_by_key(|entry| sort_key(self.sort.as_ref(), entry));
             for mut entry in due.drain(..) {
                 self.slots.remove(&entry.job);
                 entry.attempts += 1;

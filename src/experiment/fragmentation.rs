@@ -382,6 +382,7 @@ pub fn run_cell_with(
     // The study's simulator divides by fixed maxima (128 cores, 8 GPUs); so does its
     // reproduction, whatever the node shapes.
     let streams = RngStreams::new(seed);
+    scheduler::decision::begin_run();
     let context = PlacementContext {
         target: &list.target,
         norm: Normalization::STUDY,
@@ -413,6 +414,8 @@ pub fn run_cell_with(
     for &idx in &order {
         let pod = &list.pods[idx as usize];
         arrived += pod.request.gpu.total_milli();
+        // A failing policy names the pod by its row in the pod list.
+        let _deciding = scheduler::decision::for_job(sim_core::model::JobId(u64::from(idx)));
         match scores.place(&mut member, pod, policy.as_ref()) {
             Some(node) => {
                 fragment.refresh(&member, node);

@@ -356,6 +356,7 @@ impl<'a> ControlInputs<'a> {
 impl ControlPlane {
     /// A control plane over `inputs.world` whose jobs are placed by `inputs.policies`.
     pub fn new(inputs: ControlInputs<'_>) -> Result<ControlPlane, Error> {
+        crate::decision::begin_run();
         let ControlInputs {
             world,
             policies,
@@ -562,6 +563,7 @@ impl Handler for ControlPlane {
 
     fn on_arrival(&mut self, job: Job, ctx: &mut Context<'_, ControlEvent>) {
         self.now = ctx.now();
+        crate::decision::set_now(self.now);
         self.quiesce_probe = false;
         self.replay_dormant(false);
         self.memo.forget();
@@ -571,6 +573,7 @@ impl Handler for ControlPlane {
     fn on_event(&mut self, event: ControlEvent, ctx: &mut Context<'_, ControlEvent>) {
         let now = ctx.now();
         self.now = now;
+        crate::decision::set_now(now);
         self.quiesce_probe = false;
         let late = matches!(
             event,
@@ -689,6 +692,7 @@ impl Handler for ControlPlane {
     fn on_end(&mut self, ctx: &mut Context<'_, ControlEvent>) {
         let now = ctx.now();
         self.now = now;
+        crate::decision::set_now(now);
         self.replay_dormant_to_end(ctx.at_horizon());
         let mut ids: Vec<JobId> = self.jobs.keys().copied().collect();
         ids.sort();

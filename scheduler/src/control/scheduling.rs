@@ -45,6 +45,7 @@ impl ControlPlane {
     /// One scheduling attempt for `binding`, trying `clusterAffinities` terms in turn from the
     /// observed one (`scheduleResourceBindingWithClusterAffinities`).
     pub fn decide(&self, binding: &ResourceBinding, mode: Mode) -> Attempt {
+        let _deciding = crate::decision::for_job(binding.job);
         let summaries = self.summaries();
         let views = self.cluster_views(&summaries);
         let placement = &self.policy_set.placements[binding.placement.0 as usize];

@@ -48,6 +48,7 @@ impl MemberCluster {
             n_pods: admitted,
             ..pods
         };
+        let _deciding = crate::decision::for_job(pods.job);
         let mut left = pods.n_pods;
         while left > 0 {
             let Some((node, devices)) = self.place(&pods.request, policy) else {
@@ -126,6 +127,7 @@ impl MemberCluster {
             if failed.contains(&group.request) {
                 continue;
             }
+            let _deciding = crate::decision::for_job(group.job);
             let mut left = group.n_pods;
             while left > 0 {
                 let Some((node, devices)) = self.place(&group.request, policy) else {
