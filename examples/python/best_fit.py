@@ -12,7 +12,6 @@ elsewhere). Both policies run on one thread, so the ratio compares the cost per 
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("RAYON_NUM_THREADS", "1")
@@ -20,6 +19,7 @@ os.environ.setdefault("RAYON_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 import fleetsim  # noqa: E402
+from openb import race, timed  # noqa: E402
 
 
 class PyBestFit(fleetsim.PlacementPolicy):
@@ -48,51 +48,13 @@ class Constant(fleetsim.PlacementPolicy):
         return np.zeros(len(nodes), dtype=np.int64)
 
 
-def traces_folder() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "traces"
-    folder = Path(os.environ.get("FLEETSIM_TRACES", default)) / "alibaba-gpu-v2023"
-    if not folder.is_dir():
-        sys.exit(f"no openb traces in {folder}: set FLEETSIM_TRACES to the traces folder")
-    return folder.resolve()
-
-
-def experiment_file(folder: Path, traces: Path) -> Path:
-    file = folder / "best-fit.yaml"
-    file.write_text(
-        "experiment: fragmentation\n"
-        f"nodes: {traces / 'openb_node_list_gpu_node.csv'}\n"
-        f"pod_lists: [{traces / 'openb_pod_list_default.csv'}]\n"
-        "policies: [BestFit]\n"
-        "seeds: [42, 43, 44]\n"
-        "target_pct: 130\n"
-        "typical_coverage_pct: 95\n"
-    )
-    return file
-
-
-def timed(experiment: Path, policy: str, out: Path):
-    started = time.perf_counter()
-    result = fleetsim.fragmentation(experiment, policies=[policy], out=out, progress=False)
-    return result, time.perf_counter() - started
-
-
 def main() -> None:
     fleetsim.register(PyBestFit)
     fleetsim.register(Constant)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        experiment = experiment_file(folder, traces_folder())
-        rust, rust_s = timed(experiment, "BestFit", folder / "rust")
-        python, python_s = timed(experiment, "PyBestFit", folder / "python")
+        identical, rust_s, python_s, experiment = race(folder, "BestFit", "PyBestFit")
         _, constant_s = timed(experiment, "Constant", folder / "constant")
-        curves = ["seed", "arrived_pct", "gpu_allocation_pct"]
-        rust_curves = rust.allocation.select(curves)
-        python_curves = python.allocation.select(curves)
-        identical = rust_curves.equals(python_curves)
-        print(f"allocation curves identical: {identical} ({rust_curves.height} points, seeds 42-44)")
-        print(f"BestFit (Rust):   {rust_s:.2f} s")
-        print(f"PyBestFit:        {python_s:.2f} s")
-        print(f"ratio Python/Rust: {python_s / rust_s:.1f}x")
         batches = PyBestFit.n_batches
         per_batch_us = (python_s - rust_s) / batches * 1e6
         print(f"batches (calls into Python): {batches}, {per_batch_us:.1f} us each over Rust")

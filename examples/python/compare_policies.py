@@ -10,8 +10,6 @@ The traces are read from ../shared/traces beside the repository (FLEETSIM_TRACES
 elsewhere).
 """
 
-import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import numpy as np
 import polars as pl
 
 import fleetsim
+from openb import experiment_file
 
 BUILTINS = ["Random", "DotProd", "GpuClustering", "GpuPacking", "BestFit", "FGD"]
 POD_LISTS = ["default", "multigpu50", "gpushare100"]
@@ -32,28 +31,11 @@ class MostFreeDevice(fleetsim.PlacementPolicy):
         return nodes.gpu_free.max(axis=1) - pod.gpu_milli
 
 
-def traces_folder() -> Path:
-    default = Path(__file__).resolve().parents[2] / ".." / "shared" / "traces"
-    folder = Path(os.environ.get("FLEETSIM_TRACES", default)) / "alibaba-gpu-v2023"
-    if not folder.is_dir():
-        sys.exit(f"no openb traces in {folder}: set FLEETSIM_TRACES to the traces folder")
-    return folder.resolve()
-
-
 def main() -> None:
     fleetsim.register(MostFreeDevice)
-    traces = traces_folder()
     with tempfile.TemporaryDirectory() as tmp:
-        experiment = Path(tmp) / "compare.yaml"
-        lists = ", ".join(str(traces / f"openb_pod_list_{name}.csv") for name in POD_LISTS)
-        experiment.write_text(
-            "experiment: fragmentation\n"
-            f"nodes: {traces / 'openb_node_list_gpu_node.csv'}\n"
-            f"pod_lists: [{lists}]\n"
-            f"policies: [{', '.join(BUILTINS + ['MostFreeDevice'])}]\n"
-            "seeds: [42, 43, 44]\n"
-            "target_pct: 130\n"
-            "typical_coverage_pct: 95\n"
+        experiment = experiment_file(
+            Path(tmp) / "compare.yaml", POD_LISTS, BUILTINS + ["MostFreeDevice"]
         )
         result = fleetsim.fragmentation(experiment, out=Path(tmp) / "out")
         curves = (

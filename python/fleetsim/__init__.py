@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
-
-import numpy as np
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import _native
 from ._errors import PolicyError, ScenarioError
+from ._plugins import (
+    Binding,
+    Cluster,
+    ClusterFilterPlugin,
+    ClusterScorePlugin,
+    Nodes,
+    PlacementPolicy,
+    Pod,
+    PodType,
+    QueuedBinding,
+    QueueSort,
+    Resources,
+)
 
 __all__ = [
     "run",
@@ -27,13 +37,22 @@ __all__ = [
     "sweep",
     "compare",
     "register",
+    "plugins",
     "placement_policies",
     "Run",
     "Fragmentation",
     "Comparison",
     "PlacementPolicy",
+    "ClusterFilterPlugin",
+    "ClusterScorePlugin",
+    "QueueSort",
     "Pod",
+    "PodType",
     "Nodes",
+    "Binding",
+    "Cluster",
+    "Resources",
+    "QueuedBinding",
     "ScenarioError",
     "PolicyError",
 ]
@@ -307,133 +326,44 @@ def compare(
     return Comparison(text, regressed, warnings, folder)
 
 
-# --- policies -------------------------------------------------------------------------------
-
-
-class Pod:
-    """The pod being placed: CPU milli-cores, memory bytes, GPU devices and milli-GPU per
-    device (below 1000 only for a one-device share)."""
-
-    __slots__ = ("cpu_milli", "memory", "gpu_count", "gpu_milli")
-
-    def __init__(self, cpu_milli: int, memory: int, gpu_count: int, gpu_milli: int) -> None:
-        self.cpu_milli = cpu_milli
-        self.memory = memory
-        self.gpu_count = gpu_count
-        self.gpu_milli = gpu_milli
-
-    @property
-    def gpu_total_milli(self) -> int:
-        """All the milli-GPU the pod asks for."""
-        return self.gpu_count * self.gpu_milli
-
-    def __repr__(self) -> str:
-        return (
-            f"Pod(cpu_milli={self.cpu_milli}, memory={self.memory}, "
-            f"gpu_count={self.gpu_count}, gpu_milli={self.gpu_milli})"
-        )
-
-
-class Nodes:
-    """The candidate node states for one pod, one row per distinct state (identical nodes
-    are one row), as int64 NumPy arrays. Every row fits the pod.
-
-    ``gpu_free`` is 2-D (rows × devices), padded with 0 past a node's ``n_gpus``; ``gpu_model``
-    is the model's index in the fleet, -1 for nodes without GPUs.
-    """
-
-    __slots__ = (
-        "cpu_free",
-        "cpu_total",
-        "memory_free",
-        "memory_total",
-        "n_gpus",
-        "gpu_model",
-        "gpu_free_total",
-        "gpu_free",
-    )
-
-    def __init__(self, columns: Sequence[np.ndarray]) -> None:
-        (
-            self.cpu_free,
-            self.cpu_total,
-            self.memory_free,
-            self.memory_total,
-            self.n_gpus,
-            self.gpu_model,
-            self.gpu_free_total,
-            self.gpu_free,
-        ) = columns
-
-    def __len__(self) -> int:
-        return len(self.cpu_free)
-
-
-class PlacementPolicy:
-    """A member cluster's placement policy: subclass it, override :meth:`score`, and
-    :func:`register` the class.
-
-    Class attributes: ``choice`` is how scores become a node (``"highest"``; ``"normalized"``:
-    min–max normalised to 0–100 with integer division first; ``"uniform"``: a uniform draw,
-    scores unused); ``reads_memory`` says whether scores depend on the pod's memory.
-
-    fleetsim builds one instance per member cluster and run. ``self.rng`` is a
-    ``random.Random`` seeded from the run's seed; ``self.norm_cpu_milli`` and
-    ``self.norm_gpu_milli`` are the fixed maxima some policies divide by (the FGD study's
-    128 cores and 8 GPUs in experiments), or ``None`` in scenarios, where each node's own
-    capacity is the maximum (see :meth:`maxima`).
-    """
-
-    choice: str = "highest"
-    reads_memory: bool = False
-
-    rng: random.Random
-    norm_cpu_milli: Optional[int]
-    norm_gpu_milli: Optional[int]
-
-    @classmethod
-    def _fleetsim_build(
-        cls, seed: int, norm_cpu_milli: Optional[int], norm_gpu_milli: Optional[int]
-    ) -> "PlacementPolicy":
-        policy = cls()
-        policy.rng = random.Random(seed)
-        policy.norm_cpu_milli = norm_cpu_milli
-        policy.norm_gpu_milli = norm_gpu_milli
-        return policy
-
-    def _fleetsim_score(self, pod: tuple, columns: tuple) -> np.ndarray:
-        scores = self.score(Pod(*pod), Nodes(columns))
-        return np.ascontiguousarray(scores, dtype=np.int64)
-
-    def maxima(self, nodes: Nodes) -> "tuple[np.ndarray, np.ndarray]":
-        """The CPU and GPU milli maxima per row, as float64, at least 1: the fixed ones when
-        set, else each node's capacity."""
-        if self.norm_cpu_milli is not None and self.norm_gpu_milli is not None:
-            ones = np.ones(len(nodes))
-            return ones * max(self.norm_cpu_milli, 1), ones * max(self.norm_gpu_milli, 1)
-        cpu = np.maximum(nodes.cpu_total, 1).astype(np.float64)
-        gpu = np.maximum(nodes.n_gpus * 1000, 1).astype(np.float64)
-        return cpu, gpu
-
-    def score(self, pod: Pod, nodes: Nodes) -> "np.ndarray | Sequence[int]":
-        """One integer score per row of ``nodes`` (higher is better)."""
-        raise NotImplementedError(f"{type(self).__name__}.score")
+# --- plugins --------------------------------------------------------------------------------
 
 
 def register(plugin: type, name: Optional[str] = None) -> type:
     """Registers a plugin class under ``name`` (default: the class's ``name`` attribute, or
-    its class name); scenarios and experiments then name it like a built-in. Usable as a
-    decorator. A name already registered is a ``ValueError``."""
+    its class name); scenarios and experiments then name it like a built-in. The class
+    subclasses :class:`PlacementPolicy`, :class:`ClusterFilterPlugin`,
+    :class:`ClusterScorePlugin` or :class:`QueueSort`. Usable as a decorator. A name already
+    registered is a ``ValueError``."""
     if not isinstance(plugin, type):
         raise TypeError("register takes a class")
     name = name or getattr(plugin, "name", None) or plugin.__name__
     if issubclass(plugin, PlacementPolicy):
         _native.register_placement(name, plugin)
-    else:
-        raise TypeError(f"{plugin.__name__} is not a fleetsim.PlacementPolicy subclass")
-    return plugin
+        return plugin
+    for base, kind in _PLUGIN_KINDS.items():
+        if issubclass(plugin, base):
+            _native.register_plugin(kind, name, plugin)
+            return plugin
+    raise TypeError(
+        f"{plugin.__name__} is not a subclass of fleetsim.PlacementPolicy, "
+        "ClusterFilterPlugin, ClusterScorePlugin or QueueSort"
+    )
+
+
+_PLUGIN_KINDS = {
+    ClusterFilterPlugin: "filter",
+    ClusterScorePlugin: "score",
+    QueueSort: "queue_sort",
+}
+
+
+def plugins(kind: str = "placement") -> List[str]:
+    """Registered plugin names of one kind (``"placement"``, ``"filter"``, ``"score"`` or
+    ``"queue_sort"``): the built-ins, then the ones registered here."""
+    return _native.plugin_names(kind)
 
 
 def placement_policies() -> List[str]:
     """Registered placement policy names: the built-ins, then the ones registered here."""
-    return _native.placement_names()
+    return plugins("placement")

@@ -3,7 +3,7 @@
 import os
 import random
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, TypeVar, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -92,6 +92,15 @@ class Pod:
     gpu_milli: int
     @property
     def gpu_total_milli(self) -> int: ...
+    @property
+    def is_share(self) -> bool: ...
+
+class PodType:
+    cpu_milli: int
+    gpu_milli: int
+    num_gpu: int
+    models: List[int]
+    popularity: float
 
 class Nodes:
     cpu_free: npt.NDArray[np.int64]
@@ -110,10 +119,61 @@ class PlacementPolicy:
     rng: random.Random
     norm_cpu_milli: Optional[int]
     norm_gpu_milli: Optional[int]
+    target: List[PodType]
     def maxima(
         self, nodes: Nodes
     ) -> "tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]": ...
     def score(self, pod: Pod, nodes: Nodes) -> Union[npt.NDArray[np.int64], Sequence[int]]: ...
+    def share_device(self, pod: Pod, node: Nodes) -> int: ...
+
+class Resources:
+    cpu_milli: int
+    memory: int
+    gpus: int
+    pods: int
+
+class Binding:
+    job: int
+    namespace: int
+    priority_class: Optional[int]
+    priority: int
+    replicas: int
+    request: Pod
+    clusters: List[Tuple[int, int]]
+    api_resource: str
+    components: List[Tuple[int, Pod]]
+
+class Cluster:
+    index: int
+    name: str
+    region: Optional[str]
+    provider: Optional[str]
+    zones: List[str]
+    labels: Dict[str, str]
+    taints: List[Tuple[str, str, str]]
+    allocatable: Resources
+    allocated: Resources
+    allocating: Resources
+    n_nodes: int
+    @property
+    def available(self) -> Resources: ...
+
+class ClusterFilterPlugin:
+    def filter(self, binding: Binding, cluster: Cluster) -> Union[None, bool, str]: ...
+
+class ClusterScorePlugin:
+    def score(self, binding: Binding, cluster: Cluster) -> int: ...
+
+class QueuedBinding:
+    job: int
+    priority: int
+    timestamp_ms: int
+    attempts: int
+    gpu_milli: int
+
+class QueueSort:
+    def key(self, entry: QueuedBinding) -> Union[int, Tuple[int, int]]: ...
 
 def register(plugin: _T, name: Optional[str] = None) -> _T: ...
+def plugins(kind: str = "placement") -> List[str]: ...
 def placement_policies() -> List[str]: ...

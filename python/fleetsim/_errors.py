@@ -28,13 +28,36 @@ class ScenarioError(ValueError):
 
 
 class PolicyError(RuntimeError):
-    """A Python plugin raised: the run stopped.
+    """A Python plugin raised (or answered something fleetsim cannot use): the run stopped.
 
-    ``policy`` names the plugin, ``traceback`` is the Python traceback as text, and the
-    original exception is ``__cause__``.
+    ``policy`` names the plugin and ``kind`` says what it is (``"placement policy"``,
+    ``"cluster filter"``, ``"cluster score plugin"`` or ``"queue sort"``). ``job`` is the job
+    being decided (in a fragmentation experiment, the pod's row in its pod list) and
+    ``time_ms`` the simulated time in milliseconds (``time`` the same, readable, such as
+    ``2h5m``); either is ``None`` when there is none. ``traceback`` is the Python traceback
+    as text, and the original exception is ``__cause__``.
     """
 
-    def __init__(self, policy: str, message: str, traceback: str) -> None:
-        super().__init__(f"placement policy {policy!r} failed: {message}")
+    def __init__(
+        self,
+        policy: str,
+        message: str,
+        traceback: str,
+        kind: str = "placement policy",
+        job: Optional[int] = None,
+        time_ms: Optional[int] = None,
+        time: Optional[str] = None,
+    ) -> None:
+        where = []
+        if job is not None:
+            where.append(f"job {job}")
+        if time is not None:
+            where.append(f"at {time}")
+        context = f" ({', '.join(where)})" if where else ""
+        super().__init__(f"{kind} {policy!r} failed{context}: {message}")
         self.policy = policy
+        self.kind = kind
+        self.job = job
+        self.time_ms = time_ms
+        self.time = time
         self.traceback = traceback

@@ -16,6 +16,7 @@
 #![deny(unsafe_code)]
 
 mod adapters;
+mod cluster;
 
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::{Path, PathBuf};
@@ -281,20 +282,46 @@ fn compare(
 #[pyfunction]
 fn register_placement(name: String, class: Py<PyAny>) -> PyResult<()> {
     let factory = adapters::placement_factory(name.clone(), class);
-    registry()
-        .register_placement(name, factory)
+    registered(registry().register_placement(name, factory))
+}
+
+/// Registers a Python plugin class of the control plane (`kind` `filter`, `score` or
+/// `queue_sort`) under `name`: one instance, built now.
+#[pyfunction]
+fn register_plugin(kind: &str, name: String, class: &Bound<'_, PyAny>) -> PyResult<()> {
+    let plugin = cluster::build(name.clone(), class)?;
+    let mut plugins = registry();
+    registered(match kind {
+        "filter" => plugins.register_filter(name, cluster::PyFilter(plugin)),
+        "score" => plugins.register_score(name, cluster::PyScore(plugin)),
+        "queue_sort" => plugins.register_queue_sort(name, cluster::PyQueueSort(plugin)),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "plugin kind {other:?}: expected \"filter\", \"score\" or \"queue_sort\""
+            )));
+        }
+    })
+}
+
+fn registered<T>(outcome: Result<T, scheduler::Error>) -> PyResult<()> {
+    outcome
         .map(|_| ())
         .map_err(|err| PyValueError::new_err(err.to_string()))
 }
 
-/// Registered placement policy names, built-ins first.
+/// Registered names of one kind of plugin (`placement`, `filter`, `score`, `queue_sort`),
+/// built-ins first.
 #[pyfunction]
-fn placement_names() -> Vec<String> {
-    registry()
-        .placement_names()
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
+fn plugin_names(kind: &str) -> PyResult<Vec<String>> {
+    let plugins = registry();
+    let names = match kind {
+        "placement" => plugins.placement_names(),
+        "filter" => plugins.filter_names(),
+        "score" => plugins.score_names(),
+        "queue_sort" => plugins.queue_sort_names(),
+        other => return Err(PyValueError::new_err(format!("plugin kind {other:?}"))),
+    };
+    Ok(names.into_iter().map(str::to_owned).collect())
 }
 
 #[pymodule]
@@ -305,6 +332,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(sweep, module)?)?;
     module.add_function(wrap_pyfunction!(compare, module)?)?;
     module.add_function(wrap_pyfunction!(register_placement, module)?)?;
-    module.add_function(wrap_pyfunction!(placement_names, module)?)?;
+    module.add_function(wrap_pyfunction!(register_plugin, module)?)?;
+    module.add_function(wrap_pyfunction!(plugin_names, module)?)?;
     Ok(())
 }

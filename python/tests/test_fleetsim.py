@@ -1,6 +1,7 @@
 """Tests of the fleetsim Python package: entry points, errors and Python policies, on inputs
 small enough that the right answers are worked out by hand."""
 
+import json
 import os
 from pathlib import Path
 
@@ -256,7 +257,12 @@ def small_scenario(placement: str = "least-allocated") -> dict:
         ],
         "namespaces": [{"name": "team"}],
         "workload": {"jobs": jobs},
-        "scheduler": {"member_placement": placement},
+        # Without GPU grades in the clusters' resource models, Karmada's general estimator
+        # answers 0 for GPU jobs; with the gate off it reads the resource summary.
+        "scheduler": {
+            "member_placement": placement,
+            "feature_gates": {"CustomizedClusterResourceModeling": False},
+        },
     }
 
 
@@ -264,6 +270,8 @@ def test_run_takes_a_dict_and_returns_its_tables(tmp_path):
     run = fleetsim.run(small_scenario(), out=tmp_path / "run", progress=False)
     assert run.jobs.height == 3
     assert run.jobs["name"].to_list() == ["j0", "j1", "j2"]
+    # Three 4-GPU jobs on two 8-GPU nodes: all start, none waits for another.
+    assert run.jobs["state"].to_list() == ["completed"] * 3
     assert run.report().name == "report.html"
 
 
@@ -284,8 +292,6 @@ def test_compare_finds_no_regression_between_identical_runs(tmp_path):
 
 
 def test_a_sweep_runs_every_cell_with_a_python_policy(tmp_path):
-    import json
-
     (tmp_path / "base.yaml").write_text(json.dumps(small_scenario("Packing")))
     (tmp_path / "sweep.yaml").write_text(
         "scenario: base.yaml\nreplications: 2\naxes:\n  - name: added\n"
@@ -297,3 +303,213 @@ def test_a_sweep_runs_every_cell_with_a_python_policy(tmp_path):
     cells = result.cells
     assert cells["cell"].to_list() == [0, 0, 1, 1]
     assert cells["jobs_submitted"].to_list() == [3, 3, 3, 3]
+
+
+# --- where a policy fails -------------------------------------------------------------------
+
+
+class FailsOnAUsedNode(fleetsim.PlacementPolicy):
+    """Raises as soon as a candidate node is partly used."""
+
+    def score(self, pod, nodes):
+        if (nodes.gpu_free_total < 8000).any():
+            raise RuntimeError("a used node")
+        return np.zeros(len(nodes), dtype=np.int64)
+
+
+def test_a_policy_error_names_the_job_and_the_simulated_time(tmp_path):
+    fleetsim.register(FailsOnAUsedNode)
+    with pytest.raises(fleetsim.PolicyError) as caught:
+        fleetsim.run(small_scenario("FailsOnAUsedNode"), out=tmp_path / "run", progress=False)
+    err = caught.value
+    # j0 (submitted at 0 s) finds both nodes empty; j1, submitted at 10 s, is the first to
+    # see a used node, and is placed before j2 arrives at 20 s.
+    assert (err.kind, err.policy, err.job) == ("placement policy", "FailsOnAUsedNode", 1)
+    assert 10_000 <= err.time_ms < 20_000
+    assert f"job 1, at {err.time}" in str(err)
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_experiment_policy_error_names_the_pod_and_no_time(tmp_path):
+    file = two_node_experiment(tmp_path, "Failing")
+    with pytest.raises(fleetsim.PolicyError) as caught:
+        fleetsim.fragmentation(file, progress=False)
+    # The first pod placed fails, whichever of the three rows the seed sends first.
+    assert caught.value.job in (0, 1, 2)
+    assert caught.value.time_ms is None
+
+
+class WrongLength(fleetsim.PlacementPolicy):
+    def score(self, pod, nodes):
+        return np.zeros(len(nodes) + 1, dtype=np.int64)
+
+
+def test_a_policy_returning_the_wrong_length_is_a_policy_error(tmp_path):
+    fleetsim.register(WrongLength)
+    # The first pod sees two identical empty nodes: one row.
+    with pytest.raises(fleetsim.PolicyError, match="returned 2 scores for 1 node states"):
+        fleetsim.fragmentation(two_node_experiment(tmp_path, "WrongLength"), progress=False)
+
+
+# --- GPU shares and the target workload -----------------------------------------------------
+
+
+def share_experiment(folder: Path, policy: str) -> Path:
+    """One node of 2 GPUs and four pods, each a 500-milli share of one device."""
+    (folder / "nodes.csv").write_text("sn,cpu_milli,memory_mib,gpu,model\nn0,8000,16384,2,A\n")
+    (folder / "pods.csv").write_text(
+        "name,cpu_milli,memory_mib,num_gpu,gpu_milli\n"
+        "p1,100,64,1,500\np2,100,64,1,500\np3,100,64,1,500\np4,100,64,1,500\n"
+    )
+    file = folder / "experiment.yaml"
+    file.write_text(
+        "experiment: fragmentation\nnodes: nodes.csv\npod_lists: [pods.csv]\n"
+        f"policies: [{policy}]\nseeds: [7]\ntarget_pct: 100\n"
+    )
+    return file
+
+
+class LastDevice(fleetsim.PlacementPolicy):
+    """Puts every share on the highest-index device with room, and records the targets."""
+
+    seen_devices = []
+    targets = []
+
+    def score(self, pod, nodes):
+        LastDevice.targets.append(self.target)
+        return np.zeros(len(nodes), dtype=np.int64)
+
+    def share_device(self, pod, node):
+        free = node.gpu_free[0, : node.n_gpus[0]]
+        LastDevice.seen_devices.append(free.tolist())
+        return int(np.nonzero(free >= pod.gpu_milli)[0].max())
+
+
+def test_share_device_decides_which_device_a_share_takes(tmp_path):
+    fleetsim.register(LastDevice)
+    result = fleetsim.fragmentation(share_experiment(tmp_path, "LastDevice"), progress=False)
+    # Four 500-milli shares on two devices: the last device fills first (1000, 500 free
+    # after the first; then 1000, 0), then device 0 twice. Every pod is placed.
+    assert LastDevice.seen_devices == [[1000, 1000], [1000, 500], [1000, 0], [500, 0]]
+    assert result.runs["pods_failed"].to_list() == [0]
+    # The target workload is the pod list's one kind of pod: 100 milli-CPU, a 500-milli
+    # share of one device, any model, all of the pods.
+    target = LastDevice.targets[0]
+    assert [(t.cpu_milli, t.gpu_milli, t.num_gpu, t.models, t.popularity) for t in target] == [
+        (100, 500, 1, [], 1.0)
+    ]
+
+
+class BadDevice(fleetsim.PlacementPolicy):
+    def score(self, pod, nodes):
+        return np.zeros(len(nodes), dtype=np.int64)
+
+    def share_device(self, pod, node):
+        return 5
+
+
+def test_a_share_on_a_device_without_room_is_a_policy_error(tmp_path):
+    fleetsim.register(BadDevice)
+    with pytest.raises(fleetsim.PolicyError, match="shared device 5"):
+        fleetsim.fragmentation(share_experiment(tmp_path, "BadDevice"), progress=False)
+
+
+# --- control-plane plugins ------------------------------------------------------------------
+
+
+def two_cluster_scenario(**scheduler) -> dict:
+    """Clusters gamma and beta, each two 8-GPU nodes; three 4-GPU jobs of one replica, each
+    placed in exactly one cluster (a spread constraint of one cluster), so filters and scores
+    decide where."""
+    scenario = small_scenario()
+    beta = json.loads(json.dumps(scenario["clusters"][0]))
+    scenario["clusters"][0]["name"] = "gamma"
+    beta["name"] = "beta"
+    scenario["clusters"].append(beta)
+    scenario["placement"] = {
+        "spreadConstraints": [{"spreadByField": "cluster", "minGroups": 1, "maxGroups": 1}],
+        "replicaScheduling": {
+            "replicaSchedulingType": "Divided",
+            "replicaDivisionPreference": "Weighted",
+            "weightPreference": {"dynamicWeight": "AvailableReplicas"},
+        },
+    }
+    scenario["scheduler"].update(scheduler)
+    return scenario
+
+
+class NotGamma(fleetsim.ClusterFilterPlugin):
+    calls = []
+
+    def filter(self, binding, cluster):
+        NotGamma.calls.append((binding.job, binding.request.gpu_count, cluster.name))
+        return "gamma is closed" if cluster.name == "gamma" else None
+
+
+class PreferGamma(fleetsim.ClusterScorePlugin):
+    def score(self, binding, cluster):
+        return 100 if cluster.name == "gamma" else 0
+
+
+def clusters_of(run) -> list:
+    return run.jobs.sort("job_id")["clusters"].to_list()
+
+
+def test_a_score_plugin_picks_the_cluster_and_a_filter_rules_one_out(tmp_path):
+    fleetsim.register(PreferGamma)
+    fleetsim.register(NotGamma)
+    # Scores alone: gamma scores 100 against beta's 0, and both have room for every job.
+    scored = fleetsim.run(
+        two_cluster_scenario(plugins=["*", "-NotGamma"]), out=tmp_path / "a", progress=False
+    )
+    assert clusters_of(scored) == ["gamma:1"] * 3
+    assert NotGamma.calls == []
+    filtered = fleetsim.run(two_cluster_scenario(), out=tmp_path / "b", progress=False)
+    assert clusters_of(filtered) == ["beta:1"] * 3
+    assert {(job, gpus) for job, gpus, _ in NotGamma.calls} == {(0, 4), (1, 4), (2, 4)}
+    assert "NotGamma" in fleetsim.plugins("filter")
+    assert "PreferGamma" in fleetsim.plugins("score")
+
+
+class NewestFirst(fleetsim.QueueSort):
+    def key(self, entry):
+        return -entry.job
+
+
+def one_node_queue(queue_sort=None) -> dict:
+    """One 8-GPU node; three 8-GPU jobs of 1 h submitted together: one runs, two wait."""
+    scenario = small_scenario()
+    scenario["clusters"][0]["node_pools"][0]["count"] = 1
+    for job in scenario["workload"]["jobs"]:
+        job["submit"] = "0s"
+        job["gpus"] = 8
+    if queue_sort:
+        scenario["scheduler"]["queue_sort"] = queue_sort
+    return scenario
+
+
+def test_a_queue_sort_decides_who_goes_first(tmp_path):
+    fleetsim.register(NewestFirst)
+    first = {}
+    for sort in (None, "NewestFirst"):
+        run = fleetsim.run(one_node_queue(sort), out=tmp_path / str(sort), progress=False)
+        jobs = run.jobs.sort("start_s")
+        first[sort] = jobs["name"][0]
+        # The one that pops first starts at once; the others wait for its hour.
+        assert jobs["start_s"][0] < 60
+        assert jobs["start_s"][1] >= 3600
+    # Karmada's PrioritySort: equal priorities, first queued first; NewestFirst: job 2.
+    assert first == {None: "j0", "NewestFirst": "j2"}
+    assert "NewestFirst" in fleetsim.plugins("queue_sort")
+
+
+class BrokenSort(fleetsim.QueueSort):
+    def key(self, entry):
+        return "soon"
+
+
+def test_a_queue_sort_answering_nonsense_is_a_policy_error(tmp_path):
+    fleetsim.register(BrokenSort)
+    with pytest.raises(fleetsim.PolicyError) as caught:
+        fleetsim.run(one_node_queue("BrokenSort"), out=tmp_path / "run", progress=False)
+    assert (caught.value.kind, caught.value.job) == ("queue sort", 0)
