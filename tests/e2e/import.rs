@@ -1,6 +1,6 @@
 //! `fleetsim import`: a kubectl snapshot becomes a scenario whose fleet is the snapshot's.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::common::{fleetsim, fleetsim_ok, shared_or_skip};
 
@@ -9,6 +9,18 @@ fn example() -> &'static Path {
         env!("CARGO_MANIFEST_DIR"),
         "/examples/snapshots/three-clusters"
     ))
+}
+
+/// `fleetsim import` of the example snapshot into `dir`; the scenario's path.
+fn imported_example(dir: &Path) -> PathBuf {
+    let scenario = dir.join("imported.yaml");
+    fleetsim_ok(&[
+        "import",
+        example().to_str().unwrap(),
+        "--out",
+        scenario.to_str().unwrap(),
+    ]);
+    scenario
 }
 
 #[test]
@@ -276,13 +288,7 @@ fn import_refused(file: &str, text: &str) -> String {
 #[test]
 fn an_imported_snapshot_runs_from_its_occupied_state() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("imported.yaml");
-    fleetsim_ok(&[
-        "import",
-        example().to_str().unwrap(),
-        "--out",
-        scenario.to_str().unwrap(),
-    ]);
+    let scenario = imported_example(dir.path());
     // New arrivals (drawn from the snapshot's jobs, some of high priority) would compete for
     // the nodes that free; without them the snapshot's own jobs can be worked out by hand.
     let text = std::fs::read_to_string(&scenario).unwrap();
@@ -349,13 +355,7 @@ fn an_imported_snapshot_runs_from_its_occupied_state() {
 #[test]
 fn forecast_names_the_cluster_and_the_start_quantiles() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = dir.path().join("imported.yaml");
-    fleetsim_ok(&[
-        "import",
-        example().to_str().unwrap(),
-        "--out",
-        scenario.to_str().unwrap(),
-    ]);
+    let scenario = imported_example(dir.path());
     let job = example().parent().unwrap().join("new-job.yaml");
     let out = fleetsim_ok(&[
         "forecast",

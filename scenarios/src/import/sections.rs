@@ -45,22 +45,8 @@ pub(super) fn write_initial_state(
         }
         let _ = writeln!(out, "      api_version: {}", quoted(&job.api_version));
         let _ = writeln!(out, "      kind: {}", quoted(&job.kind));
-        if !job.labels.is_empty() {
-            let labels: Vec<String> = job
-                .labels
-                .iter()
-                .map(|(k, v)| format!("{}: {}", quoted(k), quoted(v)))
-                .collect();
-            let _ = writeln!(out, "      labels: {{{}}}", labels.join(", "));
-        }
-        if !job.node_selector.is_empty() {
-            let sel: Vec<String> = job
-                .node_selector
-                .iter()
-                .map(|(k, v)| format!("{}: {}", quoted(k), quoted(v)))
-                .collect();
-            let _ = writeln!(out, "      node_selector: {{{}}}", sel.join(", "));
-        }
+        write_flow_map(out, "      labels", &job.labels);
+        write_flow_map(out, "      node_selector", &job.node_selector);
         if !job.tolerations.is_empty() {
             out.push_str("      tolerations:\n");
             for [key, operator, value, effect] in &job.tolerations {
@@ -226,4 +212,16 @@ pub(super) fn workload_section(jobs: &[ImportedJob]) -> String {
         let _ = writeln!(out, "      - {{weight: {weight}, job: {entry}}}");
     }
     out
+}
+
+/// `{indent}{key}: {k: v, ...}` on one line; nothing for an empty map.
+fn write_flow_map(out: &mut String, key: &str, map: &BTreeMap<String, String>) {
+    if map.is_empty() {
+        return;
+    }
+    let entries: Vec<String> = map
+        .iter()
+        .map(|(k, v)| format!("{}: {}", quoted(k), quoted(v)))
+        .collect();
+    let _ = writeln!(out, "{key}: {{{}}}", entries.join(", "));
 }
