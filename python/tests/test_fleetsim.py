@@ -513,3 +513,17 @@ def test_a_queue_sort_answering_nonsense_is_a_policy_error(tmp_path):
     with pytest.raises(fleetsim.PolicyError) as caught:
         fleetsim.run(one_node_queue("BrokenSort"), out=tmp_path / "run", progress=False)
     assert (caught.value.kind, caught.value.job) == ("queue sort", 0)
+
+
+def test_a_missing_file_is_a_scenario_error_naming_it(tmp_path):
+    missing = tmp_path / "nowhere.yaml"
+    for call in (
+        lambda: fleetsim.validate(missing),
+        lambda: fleetsim.run(missing, out=tmp_path / "run", progress=False),
+        lambda: fleetsim.fragmentation(missing, progress=False),
+    ):
+        with pytest.raises(fleetsim.ScenarioError) as caught:
+            call()
+        assert caught.value.file == str(missing)
+        assert caught.value.line is None
+    assert not (tmp_path / "run").exists()
