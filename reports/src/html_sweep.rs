@@ -93,14 +93,23 @@ pub(crate) fn sweep_report(data: &crate::figures::SweepData, figures: &[Figure])
 }
 
 /// A plan's `report.html`: the recommendation's first line (the answer) as the page's first
-/// element, the rest of the text as written.
-pub fn plan_report(title: &str, text: &str) -> String {
+/// element, then the cost/objective figure when given, then the rest of the text as written.
+/// Also returns the figure's file name in `figures/` and its SVG.
+pub fn plan_report(
+    title: &str,
+    text: &str,
+    figure: Option<&crate::figures::PlanFigure>,
+) -> Result<(String, Option<(String, String)>), crate::Error> {
     let (answer, rest) = text.split_once('\n').unwrap_or((text, ""));
+    let drawn = figure.map(crate::figures::plan_figure).transpose()?;
+    let figures = drawn.as_slice();
     let body = format!(
-        "<p class=\"answer\" id=\"answer\">{}</p>\n<h1>Plan: {}</h1>\n<pre>{}</pre>\n",
+        "<p class=\"answer\" id=\"answer\">{}</p>\n<h1>Plan: {}</h1>\n{}<pre>{}</pre>\n",
         escape(answer),
         escape(title),
+        figures_html(figures),
         escape(rest)
     );
-    page(&format!("fleetsim plan: {title}"), &body)
+    let page = page(&format!("fleetsim plan: {title}"), &body);
+    Ok((page, drawn.map(|f| (format!("{}.svg", f.stem), f.svg))))
 }

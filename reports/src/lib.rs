@@ -52,6 +52,7 @@ pub use budget::NamespaceBudget;
 pub use digest::{DigestSink, JobTimes, RunDigest};
 pub use error::Error;
 pub use faults::{FaultCosts, Faults, Preemptions, RecoveryTimes};
+pub use figures::{PlanFigure, PlanPoint, pareto_front};
 pub use html_sweep::plan_report;
 pub use report::{Rendered, render_experiment, render_run, render_sweep};
 pub use stats::{Estimate, INTERVAL_METHOD};

@@ -3,6 +3,7 @@
 //! evidence: the objective's value and interval at the recommendation and one step below it,
 //! and every run behind them (`docs/sweeps.md`).
 
+mod pareto;
 pub mod search;
 
 use std::fmt::Write;
@@ -12,7 +13,7 @@ use std::time::Instant;
 
 use reports::Estimate;
 use reports::{ColumnType, TableFormat, TableWriter, Value};
-use scenarios::plan::{Bound, Constraint, DecideBy, DimensionKind, Plan};
+use scenarios::plan::{Bound, Constraint, DecideBy, DimensionKind, Minimize, Plan};
 use scheduler::registry::Registry;
 use serde_json::json;
 
@@ -78,12 +79,20 @@ pub fn run_plan_with(
     let n_runs: usize = result.evaluated.iter().map(|e| e.runs.len()).sum();
     let text = recommendation_text(&plan, &result);
     let dir = out.path();
-    write_atomically(
-        &dir.join("plan.json"),
-        &to_json(&plan_json(&plan, &result))?,
-    )?;
+    let figure = pareto::plan_figure(&plan, &result);
+    let mut json = plan_json(&plan, &result);
+    json["pareto_front"] = figure
+        .as_ref()
+        .map_or(serde_json::Value::Null, |f| pareto::front_json(&plan, f));
+    write_atomically(&dir.join("plan.json"), &to_json(&json)?)?;
     write_atomically(&dir.join("recommendation.txt"), text.as_bytes())?;
-    let page = reports::plan_report(&file_name(&plan.file), &text);
+    let (page, svg) = reports::plan_report(&file_name(&plan.file), &text, figure.as_ref())
+        .map_err(|e| output_error(&dir.join("report.html"), e))?;
+    if let Some((name, svg)) = svg {
+        let figures = dir.join("figures");
+        std::fs::create_dir_all(&figures).map_err(|e| output_error(&figures, e))?;
+        write_atomically(&figures.join(name), svg.as_bytes())?;
+    }
     write_atomically(&dir.join("report.html"), page.as_bytes())?;
     write_points(&dir.join("points.csv"), &plan, &result)?;
     write_runs(&dir.join("runs.parquet"), &plan, &result)?;
@@ -209,6 +218,10 @@ fn plan_json(plan: &Plan, result: &SearchResult) -> serde_json::Value {
         "fleetsim_version": env!("CARGO_PKG_VERSION"),
         "seed": plan.seed,
         "replications": plan.replications,
+        "minimize": match &plan.minimize {
+            Minimize::UnitCost => "cost".to_owned(),
+            Minimize::Metric(metric) => metric.to_string(),
+        },
         "decide_by": match plan.decide_by {
             scenarios::plan::DecideBy::Ci95 => "ci95",
             scenarios::plan::DecideBy::Mean => "mean",
@@ -288,6 +301,15 @@ fn tested(plan: &Plan, constraint: &Constraint, estimate: Estimate, j: &Judgemen
     )
 }
 
+/// A point's cost as the answer states it: `cost 21`, or `cost_total 1234.5` when the plan
+/// minimises a measured metric.
+fn cost_text(plan: &Plan, cost: f64) -> String {
+    match &plan.minimize {
+        Minimize::UnitCost => format!("cost {}", number(cost)),
+        Minimize::Metric(metric) => format!("{metric} {}", number(cost)),
+    }
+}
+
 /// The answer in one sentence, the first line of the recommendation.
 fn answer_sentence(plan: &Plan, result: &SearchResult, values: &[String]) -> String {
     let recommendation = &result.recommendation;
@@ -320,21 +342,21 @@ fn answer_sentence(plan: &Plan, result: &SearchResult, values: &[String]) -> Str
     };
     match result.status {
         Status::Met => format!(
-            "Answer: {} (cost {}) is the cheapest change that meets {objective} under every condition ({}), judged by {judged_by}.",
+            "Answer: {} ({}) is the cheapest change that meets {objective} under every condition ({}), judged by {judged_by}.",
             values.join(", "),
-            number(recommendation.cost),
+            cost_text(plan, recommendation.cost),
             conditions.join(", ")
         ),
         Status::Unreachable => format!(
-            "Answer: nothing within the dimensions' ranges meets {objective} under every condition: even {} (cost {}) does not{}.",
+            "Answer: nothing within the dimensions' ranges meets {objective} under every condition: even {} ({}) does not{}.",
             values.join(", "),
-            number(recommendation.cost),
+            cost_text(plan, recommendation.cost),
             first_failure()
         ),
         Status::Conflict => format!(
-            "Answer: no point meets {objective} together: {} (cost {}) meets those more capacity helps with and fails another{}.",
+            "Answer: no point meets {objective} together: {} ({}) meets those more capacity helps with and fails another{}.",
             values.join(", "),
-            number(recommendation.cost),
+            cost_text(plan, recommendation.cost),
             first_failure()
         ),
     }
@@ -364,27 +386,35 @@ fn recommendation_text(plan: &Plan, result: &SearchResult) -> String {
         Status::Met => {
             let _ = writeln!(
                 out,
-                "recommendation (cost {}): {}",
-                number(recommendation.cost),
+                "recommendation ({}): {}",
+                cost_text(plan, recommendation.cost),
                 values.join(", ")
             );
         }
         Status::Unreachable => {
             let _ = writeln!(
                 out,
-                "no point meets the objective: even {} (cost {}) does not",
+                "no point meets the objective: even {} ({}) does not",
                 values.join(", "),
-                number(recommendation.cost)
+                cost_text(plan, recommendation.cost)
             );
         }
         Status::Conflict => {
             let _ = writeln!(
                 out,
-                "no point meets every constraint: {} (cost {}) is the cheapest that meets those more capacity helps with, and fails the others, which more capacity cannot fix",
+                "no point meets every constraint: {} ({}) is the cheapest that meets those more capacity helps with, and fails the others, which more capacity cannot fix",
                 values.join(", "),
-                number(recommendation.cost)
+                cost_text(plan, recommendation.cost)
             );
         }
+    }
+    if let Minimize::Metric(metric) = &plan.minimize {
+        let _ = writeln!(
+            out,
+            "cost: {metric}, the mean of the runs under {}; search: the frontier walk (for every combination of the other dimensions, the lowest {} that meets the objective, by bisection), cheapest frontier point recommended",
+            conditions[0],
+            plan.dimensions.last().map_or("", |d| d.name.as_str()),
+        );
     }
     let quota_rows: Vec<(&str, u64, u64)> = plan
         .dimensions

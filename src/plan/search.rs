@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use reports::Estimate;
-use scenarios::plan::{Bound, DecideBy, Plan};
+use scenarios::plan::{Bound, DecideBy, Minimize, Plan};
 
 use crate::RunError;
 use crate::sweep::evaluate;
@@ -154,7 +154,7 @@ impl Evaluator<'_> {
         };
         let evaluation = Arc::new(Evaluation {
             point: self.order.len(),
-            cost: plan.cost(&values),
+            cost: point_cost(plan, &values, &runs),
             values,
             steering_met: met(true),
             all_met: met(false),
@@ -216,6 +216,85 @@ fn descend(
         }
     }
     Ok(())
+}
+
+/// What a point costs: its unit costs, or the minimised metric's mean over the replications
+/// under the first condition (infinite when no run had a value, so such a point is never
+/// recommended over one that has).
+fn point_cost(plan: &Plan, values: &[u64], runs: &[PlanRun]) -> f64 {
+    let Minimize::Metric(metric) = &plan.minimize else {
+        return plan.cost(values);
+    };
+    let idx = plan
+        .metrics
+        .iter()
+        .position(|m| m == metric)
+        .expect("the minimised metric is recorded");
+    let values: Vec<f64> = runs
+        .iter()
+        .filter(|r| r.condition == 0)
+        .filter_map(|r| r.metrics[idx])
+        .collect();
+    Estimate::of(&values).map_or(f64::INFINITY, |e| e.mean)
+}
+
+/// The frontier walk, when the cost is measured: for every combination of the other
+/// dimensions' steps (in lexicographic order), the last dimension's lowest step that meets the
+/// objective, by bisection. Feasibility is monotone, so that step never rises when another
+/// dimension grows: the bisection runs below the lowest step found for the combinations one
+/// step smaller, and a combination whose predecessors all fail starts from the top. The
+/// cheapest frontier point (by measured cost, then unit cost, then steps) is the answer:
+/// with cost growing with every dimension (nodes are paid for), no point off the frontier can
+/// be cheaper. `None` when nothing in the ranges meets the objective.
+fn frontier_walk(evaluator: &mut Evaluator<'_>, plan: &Plan) -> Result<Option<Vec<u64>>, RunError> {
+    let n_steps: Vec<u64> = plan.dimensions.iter().map(|d| d.n_steps()).collect();
+    let (last, others) = n_steps.split_last().expect("at least one dimension");
+    let mut lowest: BTreeMap<Vec<u64>, Option<u64>> = BTreeMap::new();
+    let mut best: Option<(Vec<u64>, f64, f64)> = None;
+    let mut prefix = vec![0u64; others.len()];
+    loop {
+        let mut bound: Option<u64> = None;
+        for idx in 0..prefix.len() {
+            if prefix[idx] > 0 {
+                let mut before = prefix.clone();
+                before[idx] -= 1;
+                if let Some(Some(step)) = lowest.get(&before) {
+                    bound = Some(bound.map_or(*step, |b| b.min(*step)));
+                }
+            }
+        }
+        let mut point = prefix.clone();
+        point.push(bound.unwrap_or(*last));
+        let found = if bound.is_some() || evaluator.feasible(&point)? {
+            let step = evaluator.bisect(&point, others.len())?;
+            point[others.len()] = step;
+            let evaluation = evaluator.evaluate(&point)?;
+            let unit_cost = plan.cost(&evaluation.values);
+            let cheaper = best.as_ref().is_none_or(|(_, cost, unit)| {
+                evaluation
+                    .cost
+                    .total_cmp(cost)
+                    .then(unit_cost.total_cmp(unit))
+                    .is_lt()
+            });
+            if cheaper {
+                best = Some((point.clone(), evaluation.cost, unit_cost));
+            }
+            Some(step)
+        } else {
+            None
+        };
+        lowest.insert(prefix.clone(), found);
+        // The next combination in lexicographic order, the last of the others fastest.
+        let Some(idx) = (0..prefix.len()).rev().find(|&i| prefix[i] < others[i]) else {
+            break;
+        };
+        prefix[idx] += 1;
+        for later in &mut prefix[idx + 1..] {
+            *later = 0;
+        }
+    }
+    Ok(best.map(|(steps, _, _)| steps))
 }
 
 /// The dimensions' values at grid steps `steps`.
@@ -284,6 +363,10 @@ pub fn search(
             evaluated: evaluator.order,
         });
     }
+    if matches!(plan.minimize, Minimize::Metric(_)) {
+        let current = frontier_walk(&mut evaluator, plan)?.expect("the top point meets it");
+        return finish(&mut evaluator, plan, current);
+    }
     // The dearest step first: what it saves matters most.
     let mut by_cost: Vec<usize> = (0..plan.dimensions.len()).collect();
     let step_cost = |idx: usize| {
@@ -322,6 +405,15 @@ pub fn search(
             None => break,
         }
     }
+    finish(&mut evaluator, plan, current)
+}
+
+/// The result at `current`: its evaluation and, per dimension, the point one step below.
+fn finish(
+    evaluator: &mut Evaluator<'_>,
+    plan: &Plan,
+    current: Vec<u64>,
+) -> Result<SearchResult, RunError> {
     let recommendation = evaluator.evaluate(&current)?;
     let mut below = Vec::new();
     for idx in 0..plan.dimensions.len() {
@@ -342,6 +434,6 @@ pub fn search(
         status,
         recommendation,
         below,
-        evaluated: evaluator.order,
+        evaluated: std::mem::take(&mut evaluator.order),
     })
 }

@@ -5,6 +5,7 @@ mod cdf;
 mod chart;
 mod csv_input;
 mod experiment;
+mod plan;
 mod run;
 mod steps;
 mod style;
@@ -13,6 +14,8 @@ mod waits;
 
 pub(crate) use csv_input::CsvInput;
 pub(crate) use experiment::policy_curves;
+pub(crate) use plan::plan_figure;
+pub use plan::{PlanFigure, PlanPoint, pareto_front};
 pub(crate) use run::run_figures;
 #[cfg(test)]
 pub(crate) use sweep::AxisInfo;

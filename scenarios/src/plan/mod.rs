@@ -33,6 +33,10 @@ use crate::variant::{
     read_text, replications,
 };
 
+/// Most combinations of the dimensions other than the last that a plan minimising a measured
+/// cost may have: its search evaluates the frontier over all of them.
+pub const MAX_FRONTIER_COMBINATIONS: u64 = 4096;
+
 /// The quota resource a quota dimension sets unless it names another.
 pub const DEFAULT_QUOTA_RESOURCE: &str = "nvidia.com/gpu";
 
@@ -64,6 +68,9 @@ pub struct PlanSpec {
     /// `ci95` (default): the pessimistic end of the 95 % confidence interval must meet each
     /// target; `mean`: the mean must.
     pub decide_by: Option<Text>,
+    /// What the recommendation minimises: `cost` (default: the dimensions' unit costs), or a
+    /// metric measured by the runs, such as the run's total cost.
+    pub minimize: Option<Text>,
 }
 
 /// One dimension as written: exactly one of `add_nodes`, `quota` or `path`.
@@ -144,8 +151,21 @@ pub struct Plan {
     pub conditions: Vec<Condition>,
     /// How a constraint is judged.
     pub decide_by: DecideBy,
-    /// Metrics recorded per run: the defaults and the constrained ones.
+    /// Metrics recorded per run: the defaults, the constrained ones and the minimised one.
     pub metrics: Vec<MetricKey>,
+    /// What the recommendation minimises.
+    pub minimize: Minimize,
+}
+
+/// What a plan minimises.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Minimize {
+    /// The sum over dimensions of value × unit cost, known before any run.
+    UnitCost,
+    /// A metric's mean over the replications under the first condition, measured at each
+    /// point (the run's total cost, say): the search walks the whole frontier of points that
+    /// meet the objective, since which is cheapest is known only once they ran.
+    Metric(MetricKey),
 }
 
 /// How a constraint is judged from its replications.
@@ -319,10 +339,44 @@ pub fn load_plan_str_with(
     if conditions.is_empty() {
         conditions.push(Condition::Nominal);
     }
+    let minimize = match &spec.minimize {
+        None => Minimize::UnitCost,
+        Some(text) if text.value == "cost" => Minimize::UnitCost,
+        Some(text) => {
+            let metric = MetricKey::parse(&text.value).or_else(|e| {
+                ck.at(
+                    text,
+                    "minimize",
+                    format!("{e}; expected cost (the dimensions' unit costs) or a metric"),
+                )
+            })?;
+            check_metric_names(&metric, &base.names).or_else(|e| ck.at(text, "minimize", e))?;
+            Minimize::Metric(metric)
+        }
+    };
+    if let (Some(text), Minimize::Metric(_)) = (&spec.minimize, &minimize) {
+        let (_, others) = dimensions.split_last().expect("at least one dimension");
+        let n_combinations: u64 = others.iter().map(|d| d.n_steps() + 1).product();
+        if n_combinations > MAX_FRONTIER_COMBINATIONS {
+            return ck.at(
+                text,
+                "minimize",
+                format!(
+                    "a measured cost walks every combination of the dimensions but the last \
+                     ({n_combinations} here, at most {MAX_FRONTIER_COMBINATIONS}): use larger \
+                     steps or narrower ranges, or put the widest dimension last"
+                ),
+            );
+        }
+    }
     let mut metrics = default_metrics(&base.names);
-    for constraint in &constraints {
-        if !metrics.contains(&constraint.metric) {
-            metrics.push(constraint.metric.clone());
+    let minimized = match &minimize {
+        Minimize::Metric(metric) => Some(metric),
+        Minimize::UnitCost => None,
+    };
+    for metric in constraints.iter().map(|c| &c.metric).chain(minimized) {
+        if !metrics.contains(metric) {
+            metrics.push(metric.clone());
         }
     }
     let plan = Plan {
@@ -335,6 +389,7 @@ pub fn load_plan_str_with(
         conditions,
         decide_by,
         metrics,
+        minimize,
     };
     // Every dimension at its largest value together must make a valid scenario under every
     // condition: the search starts there.
