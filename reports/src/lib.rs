@@ -30,6 +30,7 @@ mod experiment_summary;
 mod faults;
 mod figures;
 mod html;
+mod html_cost;
 mod html_sweep;
 mod load;
 mod metrics;

@@ -48,6 +48,14 @@ pub enum MetricKind {
     Evictions,
     /// Preemptions, member and control plane.
     Preemptions,
+    /// What the fleet cost, in the prices' currency; per namespace, its chargeback.
+    CostUsd,
+    /// The fleet's cost over the GPU-hours of work kept.
+    CostPerUsedGpuHour,
+    /// Facility energy in kWh; per namespace, its chargeback.
+    EnergyKwh,
+    /// Emissions in kg CO2e; per namespace, its chargeback.
+    Co2eKg,
 }
 
 /// Which kinds of group a metric can be narrowed to.
@@ -81,7 +89,7 @@ struct KindInfo {
     trend: Trend,
 }
 
-const KINDS: [KindInfo; 17] = [
+const KINDS: [KindInfo; 21] = [
     info(
         MetricKind::GpuUtilization,
         "gpu_utilization",
@@ -183,6 +191,30 @@ const KINDS: [KindInfo; 17] = [
         "preemptions",
         Groups::Namespace,
         Trend::FallsWithCapacity,
+    ),
+    info(
+        MetricKind::CostUsd,
+        "cost_usd",
+        Groups::Namespace,
+        Trend::RisesWithCapacity,
+    ),
+    info(
+        MetricKind::CostPerUsedGpuHour,
+        "cost_per_used_gpu_hour_usd",
+        Groups::Whole,
+        Trend::Mixed,
+    ),
+    info(
+        MetricKind::EnergyKwh,
+        "energy_kwh",
+        Groups::Namespace,
+        Trend::RisesWithCapacity,
+    ),
+    info(
+        MetricKind::Co2eKg,
+        "co2e_kg",
+        Groups::Namespace,
+        Trend::RisesWithCapacity,
     ),
 ];
 

@@ -64,7 +64,33 @@ pub(crate) fn metric_value(key: &MetricKey, digest: &reports::RunDigest) -> Opti
                 _ => (costs.preemptions.member + costs.preemptions.control_plane) as f64,
             })
         }
+        MetricKind::CostUsd
+        | MetricKind::CostPerUsedGpuHour
+        | MetricKind::EnergyKwh
+        | MetricKind::Co2eKg => economics_metric(key, summary),
         _ => job_metric(key, digest),
+    }
+}
+
+/// Cost and energy, overall or a namespace's chargeback; `None` when the scenario prices
+/// nothing (or gives no power figure, or no carbon intensity).
+fn economics_metric(key: &MetricKey, summary: &reports::Summary) -> Option<f64> {
+    let (cost, energy) = (summary.cost.as_ref(), summary.energy.as_ref());
+    match (&key.kind, &key.group) {
+        (MetricKind::CostUsd, Group::All) => cost.map(|c| c.total_usd),
+        (MetricKind::CostUsd, Group::Namespace(name)) => {
+            cost.map(|c| c.per_namespace.get(name).map_or(0.0, |n| n.chargeback_usd))
+        }
+        (MetricKind::CostPerUsedGpuHour, Group::All) => cost?.per_used_gpu_hour_usd,
+        (MetricKind::EnergyKwh, Group::All) => energy.map(|e| e.kwh),
+        (MetricKind::EnergyKwh, Group::Namespace(name)) => {
+            energy.map(|e| e.per_namespace.get(name).map_or(0.0, |n| n.kwh))
+        }
+        (MetricKind::Co2eKg, Group::All) => energy?.kg_co2e,
+        (MetricKind::Co2eKg, Group::Namespace(name)) => {
+            energy?.per_namespace.get(name).and_then(|n| n.kg_co2e)
+        }
+        _ => None,
     }
 }
 
