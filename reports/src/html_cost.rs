@@ -19,16 +19,26 @@ pub(crate) fn cost_section(body: &mut String, summary: &Summary) {
     body.push_str("<h2 id=\"cost\">Cost and energy</h2>\n<div class=\"cards\">\n");
     if let Some(cost) = cost {
         card(body, &usd(cost.total_usd), "total cost");
-        let per_used = cost
-            .per_used_gpu_hour_usd
-            .map_or("–".to_owned(), usd);
+        let per_used = cost.per_used_gpu_hour_usd.map_or("–".to_owned(), usd);
         card(body, &per_used, "cost per GPU-hour of work kept");
-        card(body, &usd(cost.idle_capacity_usd), "cost of idle GPUs (up, not held)");
+        card(
+            body,
+            &usd(cost.idle_capacity_usd),
+            "cost of idle GPUs (up, not held)",
+        );
         card(body, &usd(cost.lost_work_usd), "cost of work lost");
-        card(body, &usd(cost.wasted_usd), "cost of GPUs held without progress");
+        card(
+            body,
+            &usd(cost.wasted_usd),
+            "cost of GPUs held without progress",
+        );
     }
     if let Some(energy) = energy {
-        card(body, &format!("{:.1}", energy.kwh), "kWh (facility, with PUE)");
+        card(
+            body,
+            &format!("{:.1}", energy.kwh),
+            "kWh (facility, with PUE)",
+        );
         if let Some(kg) = energy.kg_co2e {
             card(body, &format!("{kg:.1}"), "kg CO2e");
         }

@@ -130,10 +130,10 @@ impl RecordSink for RunWriter {
         let written = match &record {
             Record::Allocation(allocation) => {
                 self.metrics.allocation(allocation);
-                let power = self.metrics.ledger().pair_power_milliwatts(
-                    allocation.cluster.0 as usize,
-                    allocation.gpu_model,
-                );
+                let power = self
+                    .metrics
+                    .ledger()
+                    .pair_power_milliwatts(allocation.cluster.0 as usize, allocation.gpu_model);
                 self.timeline
                     .write(&tables::allocation_row(allocation, power, &self.names))
             }

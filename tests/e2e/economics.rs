@@ -21,7 +21,8 @@ use crate::common;
 fn run() -> (tempfile::TempDir, std::path::PathBuf, serde_json::Value) {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/economics.yaml");
     let (tmp, out) = common::run_quiet(&scenario);
-    let summary = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let summary =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     (tmp, out, summary)
 }
 
@@ -30,7 +31,10 @@ fn cost_energy_and_carbon_match_the_hand_calculation() {
     let (_tmp, out, summary) = run();
     assert_eq!(summary["end_s"], 36_000.0);
     let jobs = std::fs::read_to_string(out.join("jobs.csv")).unwrap();
-    assert!(jobs.contains(",train,team,,completed,0.000,0.000,18000.000,"), "{jobs}");
+    assert!(
+        jobs.contains(",train,team,,completed,0.000,0.000,18000.000,"),
+        "{jobs}"
+    );
     let cost = &summary["cost"];
     assert_eq!(cost["total_usd"], 232.0);
     assert_eq!(cost["by_pricing"]["reserved"], 160.0);

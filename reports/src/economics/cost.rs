@@ -256,7 +256,12 @@ impl CostLedger {
             total_usd: round6(total_usd),
             by_pricing: Pricing::ALL
                 .into_iter()
-                .map(|p| (p.as_str().to_owned(), round6(usd(by_pricing[pricing_idx(p)]))))
+                .map(|p| {
+                    (
+                        p.as_str().to_owned(),
+                        round6(usd(by_pricing[pricing_idx(p)])),
+                    )
+                })
                 .collect(),
             per_used_gpu_hour_usd: (used > 0).then(|| round6(total_usd / used_gpu_hours)),
             used_gpu_hours: round6(used_gpu_hours),

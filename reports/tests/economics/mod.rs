@@ -225,8 +225,14 @@ fn an_hourly_carbon_curve_is_read_at_the_time_of_day_worked_by_hand() {
     let (_dir, summary) = run(&world(carbon));
     assert_eq!(summary["energy"]["kwh"], 51.0);
     assert_eq!(summary["energy"]["kg_co2e"], 9.5106);
-    assert_eq!(summary["energy"]["per_namespace"]["team-a"]["kg_co2e"], 8.646);
-    assert_eq!(summary["energy"]["per_namespace"]["team-b"]["kg_co2e"], 0.8646);
+    assert_eq!(
+        summary["energy"]["per_namespace"]["team-a"]["kg_co2e"],
+        8.646
+    );
+    assert_eq!(
+        summary["energy"]["per_namespace"]["team-b"]["kg_co2e"],
+        0.8646
+    );
 }
 
 /// Facility power of each (cluster, GPU model)'s nodes, 1.5 × IT: H100 idle 1.5 × 1060 =

@@ -8,9 +8,7 @@
 use std::collections::BTreeMap;
 
 use serde_saphyr::Spanned;
-use sim_core::model::{
-    Carbon, Costs, Economics, Energy, Fleet, GpuPower, PoolPrice, Pricing,
-};
+use sim_core::model::{Carbon, Costs, Economics, Energy, Fleet, GpuPower, PoolPrice, Pricing};
 
 use super::ClusterPaths;
 use crate::check::Checker;
@@ -98,19 +96,17 @@ fn costs(
             let pool_path = format!("{path}.node_pools[{p_idx}]");
             let pricing = pricing(ck, pool.pricing.as_ref(), &format!("{pool_path}.pricing"))?;
             let micro_usd = match &pool.price_per_node_hour {
-                Some(direct) => scaled(
-                    ck,
-                    direct,
-                    &format!("{pool_path}.price_per_node_hour"),
-                    1e6,
-                )?,
+                Some(direct) => {
+                    scaled(ck, direct, &format!("{pool_path}.price_per_node_hour"), 1e6)?
+                }
                 None => {
                     let model = fleet.clusters[c_idx].node_pools[p_idx].shape.gpu_model;
                     match model {
                         Some(model) if priced && pool.gpus > 0 => {
                             let m_idx = usize::from(model.0);
                             let model_spec = &spec.gpu_models[m_idx];
-                            let per_gpu = gpu_price(ck, model_spec, m_idx, pricing, pool, &pool_path)?;
+                            let per_gpu =
+                                gpu_price(ck, model_spec, m_idx, pricing, pool, &pool_path)?;
                             per_gpu * u64::from(pool.gpus)
                         }
                         _ => 0,
@@ -132,7 +128,12 @@ fn costs(
                 ("spot", &prices.spot),
             ] {
                 if let Some(value) = value {
-                    scaled(ck, value, &format!("gpu_models[{m_idx}].prices.{field}"), 1e6)?;
+                    scaled(
+                        ck,
+                        value,
+                        &format!("gpu_models[{m_idx}].prices.{field}"),
+                        1e6,
+                    )?;
                 }
             }
         }
@@ -313,10 +314,7 @@ fn carbon(
     let mut milligrams_per_kwh = Vec::with_capacity(spec.clusters.len());
     for (c_idx, cluster) in spec.clusters.iter().enumerate() {
         let path = paths.path(c_idx, &cluster.name.value);
-        let listed = cluster
-            .region
-            .as_deref()
-            .and_then(|name| regions.get(name));
+        let listed = cluster.region.as_deref().and_then(|name| regions.get(name));
         match listed {
             Some(hourly) => milligrams_per_kwh.push(*hourly),
             None => {
