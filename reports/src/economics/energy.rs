@@ -1,6 +1,6 @@
-//! What the fleet draws: per cluster, PUE × (each up node's base draw + each GPU's idle draw
-//! + its busy draw above idle in proportion to the milli-GPU held), and the carbon that
-//! energy emits at the cluster's grid intensity in each hour of the day.
+//! What the fleet draws: per cluster, PUE × (each up node's base draw, plus each GPU's idle
+//! draw and its busy draw above idle in proportion to the milli-GPU held), and the carbon
+//! that energy emits at the cluster's grid intensity in each hour of the day.
 
 use std::collections::BTreeMap;
 
