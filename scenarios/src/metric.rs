@@ -398,6 +398,20 @@ mod tests {
     }
 
     #[test]
+    fn cost_and_energy_metrics_take_a_namespace_except_the_unit_cost() {
+        let key = MetricKey::parse("cost_usd{namespace=llm}").unwrap();
+        assert_eq!(key.kind, MetricKind::CostUsd);
+        assert_eq!(key.group, Group::Namespace("llm".into()));
+        assert_eq!(key.trend(), Trend::RisesWithCapacity);
+        assert_eq!(
+            MetricKey::parse("co2e_kg").unwrap().kind,
+            MetricKind::Co2eKg
+        );
+        let err = MetricKey::parse("cost_per_used_gpu_hour_usd{namespace=llm}").unwrap_err();
+        assert!(err.ends_with("expected no labels"), "{err}");
+    }
+
+    #[test]
     fn wrong_names_and_labels_say_what_is_expected() {
         let err = MetricKey::parse("wait_p96_s").unwrap_err();
         assert!(

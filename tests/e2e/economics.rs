@@ -65,3 +65,32 @@ fn cost_energy_and_carbon_match_the_hand_calculation() {
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("Cost and energy"));
 }
+
+/// In Parquet, the cost table and the timeline's power column have the types docs/outputs.md
+/// gives; the power column holds the H100 pair's 1.5 × 1060 = 1590 W at the start.
+#[test]
+fn the_parquet_cost_table_and_power_column_are_as_documented() {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/economics.yaml");
+    let (_tmp, out) = common::run_quiet_with(&scenario, &[]);
+    for stem in ["cost", "timeline"] {
+        let frame = crate::tables::read_parquet(&out.join(format!("{stem}.parquet")));
+        let actual: Vec<(String, String)> = frame
+            .columns()
+            .iter()
+            .map(|c| (c.name().to_string(), crate::tables::type_name(c.dtype())))
+            .collect();
+        assert_eq!(
+            actual,
+            crate::tables::documented_schema(stem),
+            "{stem}.parquet"
+        );
+    }
+    let timeline = crate::tables::read_parquet(&out.join("timeline.parquet"));
+    let power = timeline
+        .column("power_watts")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .get(0);
+    assert_eq!(power, Some(1590.0));
+}
