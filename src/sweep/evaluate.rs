@@ -158,3 +158,48 @@ fn job_metric(key: &MetricKey, digest: &reports::RunDigest) -> Option<f64> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(file: &str, names: &[&str]) -> Vec<Option<f64>> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let scenario = scenarios::load(&path).unwrap();
+        let digest = run_digest(&scenario, scenario.seed).unwrap();
+        names
+            .iter()
+            .map(|name| metric_value(&MetricKey::parse(name).unwrap(), &digest))
+            .collect()
+    }
+
+    /// tests/e2e/economics.rs works these out by hand: $232 for 20 GPU-hours kept, 49.11 kWh
+    /// and 19.644 kg CO2e, all of it team's.
+    #[test]
+    fn cost_and_energy_metrics_read_the_digest() {
+        let names = [
+            "cost_usd",
+            "cost_usd{namespace=team}",
+            "cost_per_used_gpu_hour_usd",
+            "energy_kwh",
+            "energy_kwh{namespace=team}",
+            "co2e_kg",
+        ];
+        assert_eq!(
+            values("tests/scenarios/economics.yaml", &names),
+            [
+                Some(232.0),
+                Some(232.0),
+                Some(11.6),
+                Some(49.11),
+                Some(49.11),
+                Some(19.644)
+            ]
+        );
+        // A scenario without prices or power figures has no such values.
+        assert_eq!(
+            values("tests/scenarios/hand-worked.yaml", &names),
+            [None; 6]
+        );
+    }
+}
