@@ -202,6 +202,30 @@ pub fn metrics_of(summary: &Summary) -> Vec<(String, Better, f64)> {
             budget.over_budget_gpu_hours,
         ));
     }
+    // Present only in runs whose scenario prices its nodes or gives power figures.
+    if let Some(cost) = &summary.cost {
+        out.push(("cost.total_usd".to_owned(), Better::Lower, cost.total_usd));
+        if let Some(per_used) = cost.per_used_gpu_hour_usd {
+            out.push((
+                "cost.per_used_gpu_hour_usd".to_owned(),
+                Better::Lower,
+                per_used,
+            ));
+        }
+        for (name, value) in [
+            ("idle_capacity_usd", cost.idle_capacity_usd),
+            ("lost_work_usd", cost.lost_work_usd),
+            ("wasted_usd", cost.wasted_usd),
+        ] {
+            out.push((format!("cost.{name}"), Better::Lower, value));
+        }
+    }
+    if let Some(energy) = &summary.energy {
+        out.push(("energy.kwh".to_owned(), Better::Lower, energy.kwh));
+        if let Some(kg) = energy.kg_co2e {
+            out.push(("energy.kg_co2e".to_owned(), Better::Lower, kg));
+        }
+    }
     out
 }
 

@@ -67,6 +67,7 @@ impl DigestSink {
                 &names,
                 crate::balance::BalanceTracker::new(world, balance_by),
                 crate::metrics::installed_milli(world),
+                crate::economics::Ledger::new(world),
             ),
             names,
             jobs: Vec::new(),
@@ -106,6 +107,9 @@ impl RecordSink for DigestSink {
             }
             Record::Namespace(namespace) => self.metrics.namespace(namespace),
             Record::Event(event) => self.metrics.event(event),
+            Record::Pool(pool) => {
+                self.metrics.pool(pool);
+            }
             // A digest keeps each job's own times; the queue series is not needed.
             Record::Queue(_) => {}
         }

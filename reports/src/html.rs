@@ -79,7 +79,7 @@ pub(crate) fn figures_html(figures: &[Figure]) -> String {
     figures.iter().map(figure_html).collect()
 }
 
-fn card(out: &mut String, value: &str, label: &str) {
+pub(crate) fn card(out: &mut String, value: &str, label: &str) {
     let _ = writeln!(
         out,
         "<div class=\"card\"><div class=\"value\">{}</div><div class=\"label\">{}</div></div>",
@@ -166,6 +166,7 @@ pub(crate) fn run_report(data: &RunData, figures: &[Figure]) -> String {
     );
 
     headline_section(&mut body, summary);
+    crate::html_cost::cost_section(&mut body, summary);
     warnings_section(&mut body, data);
     body.push_str("<h2 id=\"figures\">Figures</h2>\n");
     body.push_str(&figures_html(figures));

@@ -7,9 +7,12 @@ use std::collections::BTreeMap;
 
 use sim_core::SimTime;
 use sim_core::model::PriorityClassId;
-use sim_core::record::{AllocationRecord, EventRecord, JobRecord, JobState, NamespaceRecord};
+use sim_core::record::{
+    AllocationRecord, EventRecord, JobRecord, JobState, NamespaceRecord, PoolRecord,
+};
 
 use crate::budget::Budgets;
+use crate::economics::{CostRate, Ledger};
 
 use crate::error::Error;
 use crate::faults::FaultTracker;
@@ -49,6 +52,8 @@ pub(crate) struct Metrics {
     installed_milli: Vec<u64>,
     /// Per namespace index.
     teams: Vec<TeamTracker>,
+    /// Costs and energy, when the world prices its nodes or gives power figures.
+    ledger: Ledger,
 }
 
 /// One namespace's jobs as their records arrive.
@@ -136,6 +141,7 @@ impl Metrics {
         names: &Names,
         balance: crate::balance::BalanceTracker,
         installed_milli: Vec<u64>,
+        ledger: Ledger,
     ) -> Metrics {
         let n_gpu_models = names.gpu_models.len();
         Metrics {
@@ -155,13 +161,25 @@ impl Metrics {
             teams: (0..names.namespaces.len())
                 .map(|_| TeamTracker::default())
                 .collect(),
+            ledger,
         }
+    }
+
+    /// Costs and energy so far.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// A pool's nodes up changed; the new spending rate of its pricing, if that changed.
+    pub fn pool(&mut self, record: &PoolRecord) -> Option<CostRate> {
+        self.ledger.pool(record)
     }
 
     pub fn allocation(&mut self, record: &AllocationRecord) {
         let idx = record.cluster.0 as usize * self.n_gpu_models + usize::from(record.gpu_model.0);
         // A world read without its pools (a table replayed) still has the capacity it reports.
         self.installed_milli[idx] = self.installed_milli[idx].max(record.capacity_milli);
+        self.ledger.allocation(record);
         let track = &mut self.tracks[idx];
         let time = record.time.as_millis();
         debug_assert!(time >= track.since, "allocation records out of time order");
@@ -198,6 +216,7 @@ impl Metrics {
         count_state(&mut self.jobs, record.state);
         self.job_gpu_milli_ms += record.gpu_milli_ms;
         self.faults.job(record);
+        self.ledger.job(record);
         self.member_pods.sent += record.n_pods_sent;
         self.member_pods.waited += record.n_pods_waited;
         self.member_wait_ms += u128::from(record.member_wait_ms);
@@ -254,6 +273,7 @@ impl Metrics {
             capacity: installed,
         };
         let hours = |milli_ms: u128| micro_gpu_hours(milli_ms) as f64 / 1e6;
+        let (cost, energy) = self.ledger.summarize(end, names);
         let teams = std::mem::take(&mut self.teams)
             .into_iter()
             .zip(&names.namespaces)
@@ -320,6 +340,8 @@ impl Metrics {
                 extra_wait_s: self.member_wait_ms as f64 / 1000.0,
                 ..self.member_pods
             },
+            cost,
+            energy,
         }
     }
 }

@@ -67,6 +67,12 @@ pub struct Summary {
     /// took to complete.
     #[serde(default)]
     pub teams: BTreeMap<String, Team>,
+    /// What the fleet cost; absent when the scenario prices nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::economics::Cost>,
+    /// What the fleet drew and emitted; absent when the scenario gives no power figure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy: Option<crate::economics::EnergyUse>,
 }
 
 /// One namespace's jobs and what they got.

@@ -104,13 +104,21 @@ pub(crate) const JOBS: [Column; 22] = [
 ];
 
 /// `timeline`: one row per allocation change of a (cluster, GPU model).
-pub(crate) const TIMELINE: [Column; 6] = [
+pub(crate) const TIMELINE: [Column; 7] = [
     col("time_s", Kind::Milli),
     col("cluster", Kind::Text),
     col("gpu_model", Kind::Text),
     col("allocated_gpus", Kind::Milli),
     col("capacity_gpus", Kind::Milli),
     col("fragment_gpus", Kind::Milli),
+    col("power_watts", Kind::Milli),
+];
+
+/// `cost`: the spending rate of each pricing over time (only for runs with prices).
+pub(crate) const COST: [Column; 3] = [
+    col("time_s", Kind::Milli),
+    col("pricing", Kind::Text),
+    col("usd_per_hour", Kind::Micro),
 ];
 
 /// `quota`: one row per change of a namespace's GPU use.
@@ -203,8 +211,13 @@ pub(crate) fn job_row(job: &JobRecord, names: &Names) -> Vec<Cell> {
     ]
 }
 
-/// The `timeline` row of an allocation record.
-pub(crate) fn allocation_row(allocation: &AllocationRecord, names: &Names) -> Vec<Cell> {
+/// The `timeline` row of an allocation record; `power_milliwatts` is the facility power of
+/// the pair's nodes, `None` when the world gives no power figures.
+pub(crate) fn allocation_row(
+    allocation: &AllocationRecord,
+    power_milliwatts: Option<u64>,
+    names: &Names,
+) -> Vec<Cell> {
     vec![
         Cell::Milli(allocation.time.as_millis()),
         text(names.cluster(allocation.cluster)),
@@ -212,6 +225,16 @@ pub(crate) fn allocation_row(allocation: &AllocationRecord, names: &Names) -> Ve
         Cell::Milli(allocation.allocated_milli),
         Cell::Milli(allocation.capacity_milli),
         Cell::Milli(allocation.fragment_milli),
+        milli_or_null(power_milliwatts),
+    ]
+}
+
+/// The `cost` row of a change in a pricing's spending rate.
+pub(crate) fn cost_row(rate: &crate::economics::CostRate) -> Vec<Cell> {
+    vec![
+        Cell::Milli(rate.time_ms),
+        text(rate.pricing.as_str()),
+        Cell::Micro(u128::from(rate.micro_usd_per_hour)),
     ]
 }
 

@@ -23,7 +23,8 @@ pub struct WriterConfig<'a> {
     pub balance_by: Option<&'a str>,
 }
 
-/// Streams a run's records into the `jobs`, `timeline`, `quota`, `events` and `queue` tables in
+/// Streams a run's records into the `jobs`, `timeline`, `quota`, `events` and `queue` tables
+/// (and `cost`, when the world prices its nodes) in
 /// one directory and accumulates the metrics of `summary.json`, which [`RunWriter::finish`]
 /// writes.
 ///
@@ -37,6 +38,8 @@ pub struct RunWriter {
     quota: Table,
     events: Table,
     queue: Table,
+    /// Spending rates over time, for runs whose world prices its nodes.
+    cost: Option<Table>,
     queue_rows: QueueTracker,
     metrics: Metrics,
     /// The first write error: [`RecordSink::record`] cannot return it, so `finish` does.
@@ -53,7 +56,18 @@ impl RunWriter {
         })?;
         let names = Names::new(world);
         let table = |stem, columns| Table::create(dir, stem, columns, config.format);
+        let ledger = crate::economics::Ledger::new(world);
+        let cost = if ledger.priced() {
+            let mut cost = table("cost", &tables::COST)?;
+            for rate in ledger.initial_rates() {
+                cost.write(&tables::cost_row(&rate))?;
+            }
+            Some(cost)
+        } else {
+            None
+        };
         Ok(RunWriter {
+            cost,
             dir: dir.to_owned(),
             jobs: table("jobs", &tables::JOBS)?,
             timeline: table("timeline", &tables::TIMELINE)?,
@@ -65,6 +79,7 @@ impl RunWriter {
                 &names,
                 crate::balance::BalanceTracker::new(world, config.balance_by),
                 crate::metrics::installed_milli(world),
+                ledger,
             ),
             names,
             error: None,
@@ -94,7 +109,10 @@ impl RunWriter {
             self.quota,
             self.events,
             self.queue,
-        ] {
+        ]
+        .into_iter()
+        .chain(self.cost)
+        {
             table.finish()?;
         }
         self.metrics.check_gpu_time(meta.end)?;
@@ -112,8 +130,12 @@ impl RecordSink for RunWriter {
         let written = match &record {
             Record::Allocation(allocation) => {
                 self.metrics.allocation(allocation);
+                let power = self
+                    .metrics
+                    .ledger()
+                    .pair_power_milliwatts(allocation.cluster.0 as usize, allocation.gpu_model);
                 self.timeline
-                    .write(&tables::allocation_row(allocation, &self.names))
+                    .write(&tables::allocation_row(allocation, power, &self.names))
             }
             Record::Job(job) => {
                 self.metrics.job(job);
@@ -133,6 +155,10 @@ impl RecordSink for RunWriter {
                 self.metrics.event(event);
                 self.events.write(&tables::event_row(event, &self.names))
             }
+            Record::Pool(pool) => match (self.metrics.pool(pool), &mut self.cost) {
+                (Some(rate), Some(cost)) => cost.write(&tables::cost_row(&rate)),
+                _ => Ok(()),
+            },
         };
         // Once a file has failed, later rows would only pile up errors about the same cause.
         if let (Err(error), None) = (written, &self.error) {

@@ -181,9 +181,9 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
     );
     assert_eq!(
         read(dir.path(), "timeline.csv"),
-        "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus,fragment_gpus\n\
-         0.000,east,A100,0.000,16.000,0.000\n\
-         0.000,east,A100,8.000,16.000,0.000\n"
+        "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus,fragment_gpus,power_watts\n\
+         0.000,east,A100,0.000,16.000,0.000,\n\
+         0.000,east,A100,8.000,16.000,0.000,\n"
     );
     // 800 GPU·s = 0.2222… GPU-hours of 1600 installed and available (east's 16 GPUs, all up
     // for 100 s): 0.4444…, none down; west and H100 have no capacity, so 0. With capacity in
@@ -405,15 +405,15 @@ fn tables_print_exact_times_and_quote_free_text() {
     );
     assert_eq!(
         read(dir.path(), "timeline.csv"),
-        "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus,fragment_gpus\n\
-         0.000,east,A100,0.000,8.000,0.000\n\
-         0.000,west,A100,0.000,4.000,0.000\n\
-         0.000,west,H100,0.000,8.000,0.000\n\
-         10.000,east,A100,4.000,8.000,0.000\n\
-         20.000,west,H100,2.000,8.000,0.000\n\
-         20.000,west,H100,4.000,8.000,0.000\n\
-         30.000,east,A100,0.000,8.000,0.000\n\
-         30.000,west,H100,4.000,4.000,0.000\n"
+        "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus,fragment_gpus,power_watts\n\
+         0.000,east,A100,0.000,8.000,0.000,\n\
+         0.000,west,A100,0.000,4.000,0.000,\n\
+         0.000,west,H100,0.000,8.000,0.000,\n\
+         10.000,east,A100,4.000,8.000,0.000,\n\
+         20.000,west,H100,2.000,8.000,0.000,\n\
+         20.000,west,H100,4.000,8.000,0.000,\n\
+         30.000,east,A100,0.000,8.000,0.000,\n\
+         30.000,west,H100,4.000,4.000,0.000,\n"
     );
 }
 
@@ -448,10 +448,10 @@ fn fractional_gpus_are_integrated_and_printed_exactly() {
     );
     assert_eq!(
         read(dir.path(), "timeline.csv"),
-        "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus,fragment_gpus\n\
-         0.000,west,H100,0.000,2.000,0.000\n\
-         1.000,west,H100,1.500,2.000,0.000\n\
-         3.000,west,H100,0.000,2.000,0.000\n"
+        "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus,fragment_gpus,power_watts\n\
+         0.000,west,H100,0.000,2.000,0.000,\n\
+         1.000,west,H100,1.500,2.000,0.000,\n\
+         3.000,west,H100,0.000,2.000,0.000,\n"
     );
 }
 
@@ -916,3 +916,6 @@ fn a_missing_table_is_an_input_error_naming_the_file() {
     // The previous report is left as it was.
     assert_eq!(read(dir.path(), "report.html"), before);
 }
+
+#[path = "economics/mod.rs"]
+mod economics;

@@ -48,6 +48,14 @@ pub enum MetricKind {
     Evictions,
     /// Preemptions, member and control plane.
     Preemptions,
+    /// What the fleet cost, in the prices' currency; per namespace, its chargeback.
+    CostUsd,
+    /// The fleet's cost over the GPU-hours of work kept.
+    CostPerUsedGpuHour,
+    /// Facility energy in kWh; per namespace, its chargeback.
+    EnergyKwh,
+    /// Emissions in kg CO2e; per namespace, its chargeback.
+    Co2eKg,
 }
 
 /// Which kinds of group a metric can be narrowed to.
@@ -81,7 +89,7 @@ struct KindInfo {
     trend: Trend,
 }
 
-const KINDS: [KindInfo; 17] = [
+const KINDS: [KindInfo; 21] = [
     info(
         MetricKind::GpuUtilization,
         "gpu_utilization",
@@ -183,6 +191,30 @@ const KINDS: [KindInfo; 17] = [
         "preemptions",
         Groups::Namespace,
         Trend::FallsWithCapacity,
+    ),
+    info(
+        MetricKind::CostUsd,
+        "cost_usd",
+        Groups::Namespace,
+        Trend::RisesWithCapacity,
+    ),
+    info(
+        MetricKind::CostPerUsedGpuHour,
+        "cost_per_used_gpu_hour_usd",
+        Groups::Whole,
+        Trend::Mixed,
+    ),
+    info(
+        MetricKind::EnergyKwh,
+        "energy_kwh",
+        Groups::Namespace,
+        Trend::RisesWithCapacity,
+    ),
+    info(
+        MetricKind::Co2eKg,
+        "co2e_kg",
+        Groups::Namespace,
+        Trend::RisesWithCapacity,
     ),
 ];
 
@@ -363,6 +395,20 @@ mod tests {
         );
         assert!(!key.is_seconds());
         assert!(MetricKey::parse("jct_mean_s").unwrap().is_seconds());
+    }
+
+    #[test]
+    fn cost_and_energy_metrics_take_a_namespace_except_the_unit_cost() {
+        let key = MetricKey::parse("cost_usd{namespace=llm}").unwrap();
+        assert_eq!(key.kind, MetricKind::CostUsd);
+        assert_eq!(key.group, Group::Namespace("llm".into()));
+        assert_eq!(key.trend(), Trend::RisesWithCapacity);
+        assert_eq!(
+            MetricKey::parse("co2e_kg").unwrap().kind,
+            MetricKind::Co2eKg
+        );
+        let err = MetricKey::parse("cost_per_used_gpu_hour_usd{namespace=llm}").unwrap_err();
+        assert!(err.ends_with("expected no labels"), "{err}");
     }
 
     #[test]

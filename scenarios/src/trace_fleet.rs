@@ -155,6 +155,7 @@ pub(crate) fn expand(
             resource_models: attrs.resource_models,
             member_placement: attrs.member_placement,
             resource_quotas: Vec::new(),
+            pue: None,
         });
     }
     Ok(TraceFleet {
@@ -187,6 +188,9 @@ fn node_pools(shapes: Vec<(Shape, u32)>, at: Location, max_pods: u32) -> Vec<Nod
                 max_pods,
                 labels: BTreeMap::new(),
                 taints: Vec::new(),
+                pricing: None,
+                price_per_node_hour: None,
+                base_watts: None,
             }
         })
         .collect()

@@ -20,6 +20,23 @@ pub enum Record {
     Event(EventRecord),
     /// A job joined the jobs waiting to start (on arrival) or left them (its first start).
     Queue(QueueRecord),
+    /// The number of nodes up in one node pool changed (a fault began or ended).
+    Pool(PoolRecord),
+}
+
+/// How many nodes of one node pool are up from `time` on. Emitted when a fault takes nodes
+/// down or brings them back, before the allocation records of the same change, so what a
+/// pool costs and draws follows its nodes, pools without GPUs included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolRecord {
+    /// When the new count takes effect.
+    pub time: SimTime,
+    /// The cluster.
+    pub cluster: ClusterId,
+    /// The pool's index among the cluster's pools.
+    pub pool: u32,
+    /// Nodes of the pool that are up (neither failed, drained nor in an outage).
+    pub up_nodes: u32,
 }
 
 /// A job was submitted (`started` false) or started for the first time (`started` true): the

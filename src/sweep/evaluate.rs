@@ -64,7 +64,33 @@ pub(crate) fn metric_value(key: &MetricKey, digest: &reports::RunDigest) -> Opti
                 _ => (costs.preemptions.member + costs.preemptions.control_plane) as f64,
             })
         }
+        MetricKind::CostUsd
+        | MetricKind::CostPerUsedGpuHour
+        | MetricKind::EnergyKwh
+        | MetricKind::Co2eKg => economics_metric(key, summary),
         _ => job_metric(key, digest),
+    }
+}
+
+/// Cost and energy, overall or a namespace's chargeback; `None` when the scenario prices
+/// nothing (or gives no power figure, or no carbon intensity).
+fn economics_metric(key: &MetricKey, summary: &reports::Summary) -> Option<f64> {
+    let (cost, energy) = (summary.cost.as_ref(), summary.energy.as_ref());
+    match (&key.kind, &key.group) {
+        (MetricKind::CostUsd, Group::All) => cost.map(|c| c.total_usd),
+        (MetricKind::CostUsd, Group::Namespace(name)) => {
+            cost.map(|c| c.per_namespace.get(name).map_or(0.0, |n| n.chargeback_usd))
+        }
+        (MetricKind::CostPerUsedGpuHour, Group::All) => cost?.per_used_gpu_hour_usd,
+        (MetricKind::EnergyKwh, Group::All) => energy.map(|e| e.kwh),
+        (MetricKind::EnergyKwh, Group::Namespace(name)) => {
+            energy.map(|e| e.per_namespace.get(name).map_or(0.0, |n| n.kwh))
+        }
+        (MetricKind::Co2eKg, Group::All) => energy?.kg_co2e,
+        (MetricKind::Co2eKg, Group::Namespace(name)) => {
+            energy?.per_namespace.get(name).and_then(|n| n.kg_co2e)
+        }
+        _ => None,
     }
 }
 
@@ -131,4 +157,49 @@ fn job_metric(key: &MetricKey, digest: &reports::RunDigest) -> Option<f64> {
         MetricKind::WaitMax => secs(*millis.last().expect("not empty")),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(file: &str, names: &[&str]) -> Vec<Option<f64>> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let scenario = scenarios::load(&path).unwrap();
+        let digest = run_digest(&scenario, scenario.seed).unwrap();
+        names
+            .iter()
+            .map(|name| metric_value(&MetricKey::parse(name).unwrap(), &digest))
+            .collect()
+    }
+
+    /// tests/e2e/economics.rs works these out by hand: $232 for 20 GPU-hours kept, 49.11 kWh
+    /// and 19.644 kg CO2e, all of it team's.
+    #[test]
+    fn cost_and_energy_metrics_read_the_digest() {
+        let names = [
+            "cost_usd",
+            "cost_usd{namespace=team}",
+            "cost_per_used_gpu_hour_usd",
+            "energy_kwh",
+            "energy_kwh{namespace=team}",
+            "co2e_kg",
+        ];
+        assert_eq!(
+            values("tests/scenarios/economics.yaml", &names),
+            [
+                Some(232.0),
+                Some(232.0),
+                Some(11.6),
+                Some(49.11),
+                Some(49.11),
+                Some(19.644)
+            ]
+        );
+        // A scenario without prices or power figures has no such values.
+        assert_eq!(
+            values("tests/scenarios/hand-worked.yaml", &names),
+            [None; 6]
+        );
+    }
 }

@@ -55,9 +55,9 @@ fn the_timeline_reports_fragmentation_worked_by_hand() {
     assert_eq!(
         rows[..3],
         [
-            "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus,fragment_gpus",
-            "0.000,solo,A,0.000,2.000,0.000",
-            "0.000,solo,A,1.000,2.000,0.500",
+            "time_s,cluster,gpu_model,allocated_gpus,capacity_gpus,fragment_gpus,power_watts",
+            "0.000,solo,A,0.000,2.000,0.000,",
+            "0.000,solo,A,1.000,2.000,0.500,",
         ]
     );
     for row in &rows[3..] {

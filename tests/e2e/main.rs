@@ -16,6 +16,7 @@ mod conformance;
 mod custom_plugins;
 mod dc_loss;
 mod dynamics;
+mod economics;
 mod estimators;
 mod examples;
 mod explain;

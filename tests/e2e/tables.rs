@@ -14,13 +14,13 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn read_parquet(path: &Path) -> DataFrame {
+pub(crate) fn read_parquet(path: &Path) -> DataFrame {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     ParquetReader::new(file).finish().unwrap()
 }
 
 /// Column name → Parquet type, from the table under the heading `## \`STEM.parquet\``.
-fn documented_schema(stem: &str) -> Vec<(String, String)> {
+pub(crate) fn documented_schema(stem: &str) -> Vec<(String, String)> {
     let doc = std::fs::read_to_string(root().join("docs/outputs.md")).unwrap();
     let heading = format!("## `{stem}.parquet`");
     let section = doc
@@ -40,7 +40,7 @@ fn documented_schema(stem: &str) -> Vec<(String, String)> {
     columns
 }
 
-fn type_name(dtype: &DataType) -> String {
+pub(crate) fn type_name(dtype: &DataType) -> String {
     match dtype {
         DataType::String => "String".into(),
         DataType::UInt64 => "UInt64".into(),

@@ -3,6 +3,7 @@
 
 mod cdf;
 mod chart;
+mod cost;
 mod csv_input;
 mod experiment;
 mod plan;

@@ -51,6 +51,7 @@ pub(crate) fn run_figures(
     let outages = outages(&open("events", &tables::EVENTS, &EVENTS_COLUMNS)?, end_s)?;
     let queue = queue_series(&open("queue", &tables::QUEUE, &QUEUE_COLUMNS)?, &blank)?;
     let jobs = read_jobs(&open("jobs", &tables::JOBS, &JOBS_COLUMNS)?)?;
+    let cost = crate::figures::cost::cost_chart(dir, format, &blank, end_s, time_unit(end_s))?;
 
     let unit = time_unit(end_s);
     let mut figures = Vec::new();
@@ -119,6 +120,10 @@ pub(crate) fn run_figures(
             unit,
         );
         add("fragmentation", chart)?;
+    }
+
+    if let Some(chart) = cost {
+        add("cost", chart)?;
     }
 
     if !spread.is_empty() {

@@ -69,6 +69,62 @@ pub struct ScenarioSpec {
     /// Outages, drains and random node failures.
     #[serde(default)]
     pub faults: FaultsSpec,
+    /// Regions and the carbon intensity of their grids, matched to `clusters[].region`.
+    #[serde(default)]
+    pub regions: Vec<RegionSpec>,
+    /// Time of day at simulated time 0 (a duration below 24h; default midnight): where a
+    /// 24-hour carbon intensity curve starts.
+    pub start_time_of_day: Option<Text>,
+}
+
+/// A region's grid: `{name, carbon_intensity}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSpec {
+    /// Region name, as clusters give it in `region`.
+    pub name: Text,
+    /// gCO2e per kWh: a constant or `{hourly: [24 values]}` from midnight.
+    pub carbon_intensity: CarbonIntensitySpec,
+}
+
+/// A carbon intensity in gCO2e/kWh: one value, or one per hour of the day.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CarbonIntensitySpec {
+    /// The same every hour.
+    Constant(f64),
+    /// `{hourly: [...]}`: 24 values, the first for 00:00–01:00.
+    Hourly(HourlyIntensitySpec),
+}
+
+/// `{hourly: [24 values]}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HourlyIntensitySpec {
+    /// gCO2e/kWh per hour of the day, from midnight.
+    pub hourly: Vec<f64>,
+}
+
+/// `gpu_models[].prices`: $/GPU-hour for each way of buying.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpuPricesSpec {
+    /// Reserved capacity, paid for the whole run.
+    pub reserved: Option<Spanned<f64>>,
+    /// On-demand, paid while a node is up.
+    pub on_demand: Option<Spanned<f64>>,
+    /// Spot, paid while a node is up.
+    pub spot: Option<Spanned<f64>>,
+}
+
+/// `gpu_models[].power`: what one device draws.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpuPowerSpec {
+    /// Watts with no pod on the device.
+    pub idle_watts: Spanned<f64>,
+    /// Watts with the device held whole.
+    pub busy_watts: Spanned<f64>,
 }
 
 /// Everything that goes down during a run.
@@ -254,6 +310,10 @@ pub struct GpuModelSpec {
     pub memory: Option<Text>,
     /// Speed relative to the reference GPU (default 1.0).
     pub speed: Option<Spanned<f64>>,
+    /// $/GPU-hour per way of buying.
+    pub prices: Option<GpuPricesSpec>,
+    /// Idle and busy draw of one device.
+    pub power: Option<GpuPowerSpec>,
 }
 
 /// One member cluster.
@@ -287,6 +347,8 @@ pub struct ClusterSpec {
     /// quota forms: each holds in this cluster only.
     #[serde(default)]
     pub resource_quotas: Vec<MemberQuotaSpec>,
+    /// Power usage effectiveness: facility power over IT power (default 1.0).
+    pub pue: Option<Spanned<f64>>,
 }
 
 /// One ResourceQuota of a member cluster.
@@ -372,6 +434,12 @@ pub struct NodePoolSpec {
     /// Node taints.
     #[serde(default)]
     pub taints: Vec<TaintSpec>,
+    /// How the pool is bought: `reserved`, `on_demand` (default) or `spot`.
+    pub pricing: Option<Text>,
+    /// $ per node-hour, instead of the GPU model's price table.
+    pub price_per_node_hour: Option<Spanned<f64>>,
+    /// Watts one node draws besides its GPUs while up.
+    pub base_watts: Option<Spanned<f64>>,
 }
 
 fn default_max_pods() -> u32 {

@@ -5,6 +5,7 @@
 //! (namespaces and quotas), policies, the scheduler, the workload, faults. The first error
 //! found is the one reported, so this order is part of the behaviour.
 
+mod economics;
 mod faults;
 mod fleet;
 mod gates;
@@ -105,7 +106,7 @@ pub(crate) struct ClusterPaths {
 }
 
 impl ClusterPaths {
-    fn path(&self, idx: usize, name: &str) -> String {
+    pub(crate) fn path(&self, idx: usize, name: &str) -> String {
         if idx < self.declared {
             format!("clusters[{idx}]")
         } else {
@@ -142,7 +143,7 @@ pub fn validate_with(
     let (trace_jobs, mut trace_warnings) = read_traces(ck, base, &mut spec, horizon)?;
     let fleet = fleet::fleet(ck, &spec, &paths)?;
     let pastes = policies::read_includes(ck, base, &spec)?;
-    let world = tenants::world(ck, fleet, &spec, &pastes)?;
+    let mut world = tenants::world(ck, fleet, &spec, &pastes)?;
     let (policies, mut warnings) = policies::policy_set(ck, &pastes, &world, &spec)?;
     let quotas = tenants::scenario_quotas(ck, &world, &spec, &pastes, &mut warnings)?;
     let feature_gates = gates::feature_gates(ck, &spec.scheduler, &mut warnings)?;
@@ -154,6 +155,7 @@ pub fn validate_with(
     let initial = initial::initial_state(ck, &world, spec.initial_state.as_ref(), &mut claims)?;
     let faults = faults::fault_plan(ck, &world, &spec.faults)?;
     let job_defaults = tenants::job_defaults(ck, &spec.namespaces)?;
+    world.economics = economics::economics(ck, &spec, &world.fleet, &paths, &mut warnings)?;
     warnings.append(&mut trace_warnings);
     warnings.extend(tenants::federated_key_warnings(&spec));
     warnings.extend(policies::unused_priority_warning(
@@ -253,5 +255,7 @@ fn add_trace_model(
         name: Spanned::new(name, at, at),
         memory: memory.map(|bytes| Spanned::new(bytes.to_string(), at, at)),
         speed: None,
+        prices: None,
+        power: None,
     });
 }

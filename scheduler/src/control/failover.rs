@@ -3,7 +3,7 @@
 
 use sim_core::engine::Context;
 use sim_core::model::{ClusterId, JobId, Taint, TaintEffect};
-use sim_core::record::{EventKind, EventRecord, Record};
+use sim_core::record::{EventKind, EventRecord, PoolRecord, Record};
 use sim_core::rng::{RngStreams, StreamRng};
 use sim_core::{Duration, SimTime};
 
@@ -124,7 +124,7 @@ impl ControlPlane {
             (_, true) => EventKind::DrainEnd,
             (_, false) => EventKind::NodeUp,
         };
-        self.nodes_up(cluster, nodes.clone());
+        self.nodes_up(cluster, nodes.clone(), ctx);
         let mut event = EventRecord::new(ctx.now(), kind);
         event.cluster = Some(cluster);
         event.node = (nodes.len() == 1).then_some(nodes.start);
@@ -173,7 +173,7 @@ impl ControlPlane {
         ctx: &mut Context<'_, ControlEvent>,
     ) {
         self.n_repairs -= 1;
-        self.nodes_up(cluster, node..node + 1);
+        self.nodes_up(cluster, node..node + 1, ctx);
         let mut event = EventRecord::new(ctx.now(), EventKind::NodeUp);
         event.cluster = Some(cluster);
         event.node = Some(node);
@@ -226,9 +226,12 @@ impl ControlPlane {
             start = end;
         }
         let member = &mut self.members[cluster.0 as usize];
+        let mut pools_changed = Vec::new();
         for node in nodes {
             let model = member.node_gpu_model(node);
-            member.node_down(node);
+            if member.node_down(node) {
+                pools_changed.push(member.node_pool_idx(node));
+            }
             let idx = cluster.0 as usize * self.world.fleet.gpu_models.len();
             if let Some(model) = model
                 && !self.dirty[idx + model.0 as usize]
@@ -237,6 +240,7 @@ impl ControlPlane {
                 self.dirty_list.push((cluster, model));
             }
         }
+        self.record_pools(cluster, pools_changed, ctx);
         for (job, cluster, component, n_pods) in std::mem::take(&mut self.recreate) {
             self.recreate_pods(job, cluster, component, n_pods);
         }
@@ -246,14 +250,43 @@ impl ControlPlane {
         let _ = now;
     }
 
-    pub(super) fn nodes_up(&mut self, cluster: ClusterId, nodes: std::ops::Range<u32>) {
+    /// Records the nodes up in each pool of `pools` (indices, in any order, repeats allowed),
+    /// so costs and power follow the pools, those without GPUs included.
+    fn record_pools(
+        &self,
+        cluster: ClusterId,
+        mut pools: Vec<usize>,
+        ctx: &mut Context<'_, ControlEvent>,
+    ) {
+        pools.sort_unstable();
+        pools.dedup();
+        let member = &self.members[cluster.0 as usize];
+        for pool in pools {
+            ctx.record(Record::Pool(PoolRecord {
+                time: ctx.now(),
+                cluster,
+                pool: pool as u32,
+                up_nodes: member.pool_up_nodes(pool),
+            }));
+        }
+    }
+
+    pub(super) fn nodes_up(
+        &mut self,
+        cluster: ClusterId,
+        nodes: std::ops::Range<u32>,
+        ctx: &mut Context<'_, ControlEvent>,
+    ) {
+        let mut pools_changed = Vec::new();
         for node in nodes {
             let member = &mut self.members[cluster.0 as usize];
             if member.node_up(node) {
+                pools_changed.push(member.node_pool_idx(node));
                 let model = member.node_gpu_model(node);
                 self.mark_dirty(cluster, model);
             }
         }
+        self.record_pools(cluster, pools_changed, ctx);
         self.status.current = false;
         self.n_changes += 1;
         self.touched[cluster.0 as usize] = true;

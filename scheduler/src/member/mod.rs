@@ -300,6 +300,18 @@ impl MemberCluster {
         self.down[node as usize] > 0
     }
 
+    /// The index of `node`'s pool among the cluster's pools.
+    pub fn node_pool_idx(&self, node: u32) -> usize {
+        usize::from(self.node_pool[node as usize])
+    }
+
+    /// Nodes of pool `pool` that are up.
+    pub fn pool_up_nodes(&self, pool: usize) -> u32 {
+        self.pool_nodes(pool)
+            .filter(|&node| !self.is_down(node))
+            .count() as u32
+    }
+
     /// The nodes of pool `pool` (index into the cluster's pools), as a range of node indices.
     pub fn pool_nodes(&self, pool: usize) -> std::ops::Range<u32> {
         let start = self.node_pool.partition_point(|p| usize::from(*p) < pool) as u32;

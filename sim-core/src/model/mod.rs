@@ -3,6 +3,7 @@
 //! beyond lookups, so every policy lives elsewhere.
 
 mod cluster;
+mod economics;
 pub mod fixture;
 mod gpu;
 mod job;
@@ -12,6 +13,7 @@ mod node;
 mod resources;
 
 pub use cluster::{Cluster, ClusterId, Fleet, Taint, TaintEffect};
+pub use economics::{Carbon, Costs, Economics, Energy, GpuPower, PoolPrice, Pricing};
 pub use gpu::{GpuModel, GpuModelId, GpuModelSet};
 pub use job::{Component, Job, JobId, Template};
 pub use names::WorldNames;

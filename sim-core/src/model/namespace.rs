@@ -35,6 +35,8 @@ pub struct World {
     pub namespaces: Vec<Namespace>,
     /// Priority classes, indexed by [`PriorityClassId`].
     pub priority_classes: Vec<PriorityClass>,
+    /// Prices and power figures of the fleet, when the scenario gives them.
+    pub economics: super::Economics,
 }
 
 impl World {
