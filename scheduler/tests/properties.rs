@@ -108,6 +108,7 @@ fn jobs(specs: &[(u64, u32, u32, u64, bool, u32)], launchers: bool) -> Vec<Job> 
                 runtime: Duration::from_secs(*runtime_s),
                 gang: *gang,
                 checkpoint_interval: None,
+                checkpoint_cost: None,
                 max_restarts: None,
                 max_unavailable: None,
                 template: Default::default(),
@@ -229,6 +230,7 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
         job_defaults: vec![
             scheduler::control::JobDefaults {
                 checkpoint_interval: checkpoint_s.map(Duration::from_secs),
+                checkpoint_cost: None,
                 max_restarts: Some(3),
                 max_unavailable: Some(1),
             };
@@ -296,7 +298,11 @@ fn fault_plan(input: &Input, n_clusters: usize) -> FaultPlan {
         })
         .into_iter()
         .collect();
-    FaultPlan { outages, random }
+    FaultPlan {
+        outages,
+        random,
+        ..FaultPlan::default()
+    }
 }
 
 fn input() -> impl Strategy<Value = Input> {

@@ -400,6 +400,8 @@ pub struct NamespaceSpec {
     pub gpu_budget: Option<Spanned<i64>>,
     /// How often the namespace's jobs checkpoint, unless a job says otherwise.
     pub checkpoint_interval: Option<Text>,
+    /// How long one checkpoint takes to write, unless a job says otherwise.
+    pub checkpoint_cost: Option<Text>,
     /// Restarts after which the namespace's jobs fail for good, unless a job says otherwise.
     pub max_restarts: Option<u32>,
     /// Its jobs' PodDisruptionBudget `maxUnavailable`, unless a job says otherwise.

@@ -236,7 +236,7 @@ fn member_quotas(
     Ok(())
 }
 
-/// Per namespace: the checkpoint interval and restart limit of jobs that give none.
+/// Per namespace: the checkpoint interval and cost and the restart limit of jobs that give none.
 pub(super) fn job_defaults(
     ck: &Checker<'_>,
     namespaces: &[spec::NamespaceSpec],
@@ -251,8 +251,15 @@ pub(super) fn job_defaults(
                 }
                 None => None,
             };
+            let cost = match &ns.checkpoint_cost {
+                Some(text) => {
+                    Some(ck.duration(text, &format!("namespaces[{idx}].checkpoint_cost"))?)
+                }
+                None => None,
+            };
             Ok(JobDefaults {
                 checkpoint_interval: checkpoint,
+                checkpoint_cost: cost,
                 max_restarts: ns.max_restarts,
                 max_unavailable: ns.max_unavailable,
             })

@@ -18,6 +18,7 @@ impl ControlPlane {
     pub(super) fn arrive(&mut self, mut job: Job, ctx: &mut Context<'_, ControlEvent>) {
         if let Some(defaults) = self.job_defaults.get(job.namespace.0 as usize) {
             job.checkpoint_interval = job.checkpoint_interval.or(defaults.checkpoint_interval);
+            job.checkpoint_cost = job.checkpoint_cost.or(defaults.checkpoint_cost);
             job.max_restarts = job.max_restarts.or(defaults.max_restarts);
             job.max_unavailable = job.max_unavailable.or(defaults.max_unavailable);
         }

@@ -310,7 +310,7 @@ impl MemberCluster {
                     .iter()
                     .filter(|((pool_idx, free), _)| self.admits(*pool_idx, free, pod))
                     .flat_map(|(_, nodes)| nodes.iter().copied())
-                    .filter(|node| self.below_limit(*node, pod))
+                    .filter(|node| self.below_limit(*node, pod) && !self.is_cordoned(*node))
                     .collect();
                 if nodes.is_empty() {
                     return None;
@@ -329,7 +329,10 @@ impl MemberCluster {
                     }
                     // Identical nodes score alike: the lowest-index one the claim's per-node
                     // limit still allows stands for its bucket.
-                    let Some(node) = bucket.iter().copied().find(|n| self.below_limit(*n, pod))
+                    let Some(node) = bucket
+                        .iter()
+                        .copied()
+                        .find(|n| self.below_limit(*n, pod) && !self.is_cordoned(*n))
                     else {
                         continue;
                     };
