@@ -233,6 +233,7 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
                 checkpoint_cost: None,
                 max_restarts: Some(3),
                 max_unavailable: Some(1),
+                node_claims: Vec::new(),
             };
             2
         ],

@@ -670,7 +670,7 @@ impl ControlPlane {
 }
 
 /// What a namespace's jobs get when they do not say.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JobDefaults {
     /// How often they checkpoint.
     pub checkpoint_interval: Option<Duration>,
@@ -680,6 +680,10 @@ pub struct JobDefaults {
     pub max_restarts: Option<u32>,
     /// Their PodDisruptionBudget's `maxUnavailable`.
     pub max_unavailable: Option<u32>,
+    /// (claim, claim with the namespace's tolerations and node selector), sorted by the
+    /// first: pods of the namespace take the second (Kubernetes' PodTolerationRestriction
+    /// and PodNodeSelector admission). Claims missing here are unchanged.
+    pub node_claims: Vec<(u16, u16)>,
 }
 
 /// Appends to the explain log when `job` is the explained one.

@@ -1745,4 +1745,5 @@ mod components {
 }
 
 mod dynamics;
+mod fleet_costs;
 mod gates;
