@@ -5,6 +5,7 @@
 
 mod common;
 mod conformance;
+mod fleet_costs;
 mod gates;
 mod initial_state;
 mod karmada_import;
