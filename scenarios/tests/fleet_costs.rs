@@ -264,3 +264,38 @@ fn an_unknown_draw_is_refused() {
         "expected exponential or mean",
     );
 }
+
+#[test]
+fn the_gfs_fleet_marks_its_a10_nodes_spot() {
+    // docs/scenario.md, "Spot capacity": the GFS node list's 2,494 A10 nodes (2,492 of 128
+    // vCPUs, 2 of 126) go to spot-a10, whose 128-vCPU pool the revocations name.
+    let Some(nodes) = crate::common::shared_or_skip("traces/alibaba-spot-gpu-v2026/node_info_df.csv")
+    else {
+        return;
+    };
+    let text = "
+name: gfs-spot
+fleet_from_trace:
+  format: spot-nodes
+  file: node_info_df.csv
+  node_memory: 1Ti
+  split:
+    by_model: {A10: spot-a10, default: reserved}
+  clusters:
+    spot-a10: {labels: {lifecycle: spot}, taints: [{key: spot, value: 'true', effect: NoSchedule}]}
+namespaces: [{name: batch}]
+faults:
+  spot_revocations:
+    - {cluster: spot-a10, pool: A10x1-128cpu-1024Gi, time_between: {exponential: {mean: 1h}}, notice: 30s}
+workload:
+  jobs: [{name: j, namespace: batch, submit: 0s, gpus: 1, runtime: 1h}]
+";
+    let file = nodes.parent().unwrap().join("gfs-spot.yaml");
+    let scenario = scenarios::load_str(text, &file).unwrap();
+    let spot = &scenario.faults.spot[0];
+    assert_eq!(spot.nodes.len(), 2492);
+    let fleet = &scenario.world.fleet;
+    let a10 = fleet.cluster_id("spot-a10").unwrap();
+    let n_a10: u32 = fleet.cluster(a10).node_pools.iter().map(|p| p.count).sum();
+    assert_eq!(n_a10, 2494);
+}
