@@ -269,7 +269,8 @@ fn an_unknown_draw_is_refused() {
 fn the_gfs_fleet_marks_its_a10_nodes_spot() {
     // docs/scenario.md, "Spot capacity": the GFS node list's 2,494 A10 nodes (2,492 of 128
     // vCPUs, 2 of 126) go to spot-a10, whose 128-vCPU pool the revocations name.
-    let Some(nodes) = crate::common::shared_or_skip("traces/alibaba-spot-gpu-v2026/node_info_df.csv")
+    let Some(nodes) =
+        crate::common::shared_or_skip("traces/alibaba-spot-gpu-v2026/node_info_df.csv")
     else {
         return;
     };
