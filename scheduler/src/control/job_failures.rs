@@ -16,6 +16,7 @@ use sim_core::{Duration, SimTime};
 
 use super::job::Loss;
 use super::{ControlEvent, ControlPlane};
+use crate::explain::Entry;
 
 impl ControlPlane {
     /// A gang just started a run lasting `run`: draws its failure, if it comes first.
@@ -71,6 +72,10 @@ impl ControlPlane {
         event.lost_gpu_milli_ms = lost;
         event.reason = "job failure: resumes from its last checkpoint in place".to_owned();
         ctx.record(Record::Event(event));
+        let n_restart = active.faults.n_restarts;
+        super::log_to(&mut self.explain, job, now, || Entry::JobFailure {
+            n_restart,
+        });
         if active
             .job
             .max_restarts
