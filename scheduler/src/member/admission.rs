@@ -270,10 +270,12 @@ impl MemberCluster {
         }
     }
 
-    /// Whether `node` is up and could take `pod` once emptied: its pool admits the pod's node
-    /// claim, the GPU model is allowed, and the claim's per-node limit leaves room.
+    /// Whether `node` is up, not cordoned, and could take `pod` once emptied: its pool admits
+    /// the pod's node claim, the GPU model is allowed, and the claim's per-node limit leaves
+    /// room.
     pub fn can_host(&self, node: u32, pod: &PodRequest) -> bool {
         !self.is_down(node)
+            && !self.is_cordoned(node)
             && self.pools[usize::from(self.node_pool[node as usize])].takes(pod)
             && self.below_limit(node, pod)
     }
