@@ -306,6 +306,36 @@ impl ClaimTable {
         self.add(ck, claim, path)
     }
 
+    /// The index of claim `base` with a namespace's node selector and tolerations added, added
+    /// if new: selector entries whose key the claim lacks, tolerations it does not have yet.
+    pub(crate) fn with_namespace_defaults(
+        &mut self,
+        ck: &Checker<'_>,
+        base: u16,
+        node_selector: &BTreeMap<String, String>,
+        tolerations: &[Toleration],
+        path: &str,
+    ) -> Result<u16, Error> {
+        let mut claim = self.claims[usize::from(base)].clone();
+        for (key, value) in node_selector {
+            claim
+                .node_selector
+                .entry(key.clone())
+                .or_insert_with(|| value.clone());
+        }
+        for toleration in tolerations {
+            if !claim.tolerations.contains(toleration) {
+                claim.tolerations.push(toleration.clone());
+            }
+        }
+        self.add(ck, claim, path)
+    }
+
+    /// Claims so far.
+    pub(crate) fn len(&self) -> usize {
+        self.claims.len()
+    }
+
     fn add(&mut self, ck: &Checker<'_>, claim: NodeClaim, path: &str) -> Result<u16, Error> {
         let idx = match self.claims.iter().position(|c| *c == claim) {
             Some(idx) => idx,

@@ -227,6 +227,7 @@ impl Iterator for SyntheticJobs {
             runtime,
             gang: self.spec.gang,
             checkpoint_interval: None,
+            checkpoint_cost: None,
             max_restarts: None,
             max_unavailable: None,
             template: mix.template.clone(),

@@ -376,6 +376,7 @@ impl TraceJobs {
                 runtime: Duration(job.runtime_ms),
                 gang: spec.gang,
                 checkpoint_interval: None,
+                checkpoint_cost: None,
                 max_restarts: None,
                 max_unavailable: None,
                 template,

@@ -6,6 +6,7 @@
 mod common;
 mod conformance;
 mod economics;
+mod fleet_costs;
 mod gates;
 mod initial_state;
 mod karmada_import;

@@ -64,6 +64,12 @@ pub enum Entry {
         /// Why (Karmada's reason).
         reason: String,
     },
+    /// The job failed (a fault of its GPUs, not of a node) and restarts in place from its
+    /// last checkpoint.
+    JobFailure {
+        /// The restart it is (from 1).
+        n_restart: u32,
+    },
     /// Every replica runs.
     Started,
     /// The job finished.
@@ -349,6 +355,13 @@ fn render_events(out: &mut String, world: &World, entries: &[&(SimTime, Entry)])
                     "  {:>12}  Warning  Evicted           replicas evicted from {} ({reason}); rescheduling",
                     time.to_string(),
                     name(*cluster)
+                );
+            }
+            Entry::JobFailure { n_restart } => {
+                let _ = writeln!(
+                    out,
+                    "  {:>12}  Warning  JobFailure        the job failed (restart {n_restart}); it resumes from its last checkpoint on the same pods",
+                    time.to_string()
                 );
             }
             Entry::Started => {

@@ -106,6 +106,10 @@ pub struct FaultPlan {
     pub outages: Vec<Outage>,
     /// Random node failures.
     pub random: Vec<RandomFailures>,
+    /// Job failures growing with job size.
+    pub job_failures: Option<crate::job_failures::JobFailures>,
+    /// Spot pools' revocations.
+    pub spot: Vec<crate::spot::SpotRevocations>,
 }
 
 /// How the control plane notices and reacts to unhealthy clusters.

@@ -22,6 +22,7 @@ pub mod faults;
 pub mod features;
 pub mod filter;
 pub mod generic;
+pub mod job_failures;
 pub mod member;
 pub mod policy;
 pub mod preemption;
@@ -29,6 +30,7 @@ pub mod queue;
 pub mod quota;
 pub mod registry;
 pub mod score;
+pub mod spot;
 pub mod spread;
 
 pub use error::Error;

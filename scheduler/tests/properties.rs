@@ -1,7 +1,8 @@
 //! Properties that hold for any fleet, workload, placement and fault timeline: every job ends
 //! in exactly one state, no node or quota is over-allocated (checked after every event), GPU
 //! time on the timeline equals GPU time over jobs, each job's held GPU time is used + lost +
-//! idle, and a run is deterministic.
+//! idle, and a run is deterministic; with checkpoint costs, job failures and spot revocations
+//! among the faults.
 //!
 //! Each run checks every invariant after every event, which is slow in a debug build: 48 cases
 //! per property with `FLEETSIM_SLOW=1` (as CI sets), 4 otherwise.
@@ -13,11 +14,13 @@ use scheduler::control::{ControlInputs, PolicySet};
 use scheduler::faults::{
     DurationDist, FailoverConfig, FaultPlan, FaultTarget, Outage, RandomFailures,
 };
+use scheduler::job_failures::{FailureDraw, FailureHazard, JobFailures};
 use scheduler::policy::{
     ApplicationFailover, DivisionPreference, Placement, PurgeMode, ReplicaScheduling,
     SpreadConstraint, SpreadField, Toleration, TolerationOperator,
 };
 use scheduler::quota::{Limits, Quotas, ResourceQuota};
+use scheduler::spot::{RevocationTimes, SpotRevocations};
 use sim_core::engine::{EngineConfig, run};
 use sim_core::model::fixture::{WorldBuilder, cluster, pool};
 use sim_core::model::{
@@ -108,6 +111,7 @@ fn jobs(specs: &[(u64, u32, u32, u64, bool, u32)], launchers: bool) -> Vec<Job> 
                 runtime: Duration::from_secs(*runtime_s),
                 gang: *gang,
                 checkpoint_interval: None,
+                checkpoint_cost: None,
                 max_restarts: None,
                 max_unavailable: None,
                 template: Default::default(),
@@ -153,6 +157,9 @@ struct Input {
     mtbf_s: Option<u64>,
     /// (checkpoint every s, no-execute eviction, application failover purge mode 0..3).
     failover: (Option<u64>, bool, u8),
+    /// (checkpoint cost s, job MTTF at 8 GPUs s, spot revocations of cluster 0's first pool:
+    /// (mean time between s, notice s)).
+    fleet_costs: (Option<u64>, Option<u64>, Option<(u64, u64)>),
 }
 
 fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
@@ -229,8 +236,10 @@ fn simulate(input: &Input, horizon: Option<SimTime>) -> VecSink {
         job_defaults: vec![
             scheduler::control::JobDefaults {
                 checkpoint_interval: checkpoint_s.map(Duration::from_secs),
+                checkpoint_cost: input.fleet_costs.0.map(Duration::from_secs),
                 max_restarts: Some(3),
                 max_unavailable: Some(1),
+                node_claims: Vec::new(),
             };
             2
         ],
@@ -296,7 +305,31 @@ fn fault_plan(input: &Input, n_clusters: usize) -> FaultPlan {
         })
         .into_iter()
         .collect();
-    FaultPlan { outages, random }
+    let (_, mttf_s, spot) = input.fleet_costs;
+    let job_failures = mttf_s.map(|mttf_s| JobFailures {
+        hazard: FailureHazard::PerGpuMtbf(Duration::from_secs(8 * mttf_s)),
+        draw: FailureDraw::Exponential,
+        namespaces: None,
+    });
+    let spot = spot
+        .map(|(mean_s, notice_s)| SpotRevocations {
+            cluster: ClusterId(0),
+            nodes: 0..input.pools[0][0].0,
+            label: "c0/p0".into(),
+            times: RevocationTimes::Between(DurationDist::Exponential {
+                mean: Duration::from_secs(mean_s),
+            }),
+            notice: Duration::from_secs(notice_s),
+            back_after: Some(DurationDist::Constant(Duration::from_mins(30))),
+        })
+        .into_iter()
+        .collect();
+    FaultPlan {
+        outages,
+        random,
+        job_failures,
+        spot,
+    }
 }
 
 fn input() -> impl Strategy<Value = Input> {
@@ -335,9 +368,15 @@ fn input() -> impl Strategy<Value = Input> {
             any::<bool>(),
             0u8..4,
         ),
+        // Drawn last, so the fields above keep their values for a seed.
+        (
+            prop::option::of(prop::sample::select(vec![5u64, 60, 300])),
+            prop::option::of(prop::sample::select(vec![1800u64, 7200])),
+            prop::option::of((600u64..7200, prop::sample::select(vec![0u64, 30, 120]))),
+        ),
     )
         .prop_map(
-            |(pools, jobs, placement, config, quota_gpus, outages, mtbf_s, failover)| Input {
+            |(
                 pools,
                 jobs,
                 placement,
@@ -346,6 +385,19 @@ fn input() -> impl Strategy<Value = Input> {
                 outages,
                 mtbf_s,
                 failover,
+                fleet_costs,
+            )| {
+                Input {
+                    pools,
+                    jobs,
+                    placement,
+                    config,
+                    quota_gpus,
+                    outages,
+                    mtbf_s,
+                    failover,
+                    fleet_costs,
+                }
             },
         )
 }

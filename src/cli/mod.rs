@@ -407,7 +407,7 @@ fn run_plan(
     if !quiet {
         print!("{}", outcome.text);
         println!(
-            "results in {}: plan.json, recommendation.txt, report.html, points.csv, runs.parquet",
+            "results in {}: plan.json, recommendation.txt, report.html, figures/plan.svg, points.csv, runs.parquet",
             config.out.display()
         );
     }

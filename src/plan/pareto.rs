@@ -1,25 +1,36 @@
 //! The cost/objective trade-off a plan saw: every point evaluated, the objective's first
-//! constraint against the point's cost, and the points no cheaper point beats (the Pareto
-//! front), for `plan.json` and the report's figure.
+//! constraint under its worst condition against the point's cost, and the points no cheaper
+//! point beats (the Pareto front), for `plan.json` and the report's figure.
 
 use reports::{PlanFigure, PlanPoint};
 use scenarios::plan::{Bound, Minimize, Plan};
 
-use super::SearchResult;
+use super::{Judgement, SearchResult};
 
-/// The figure's data: the first constraint's mean and 95 % interval under the first
-/// condition at each point, against the point's cost.
+/// The figure's data: at each point, the first constraint's mean and 95 % interval under the
+/// condition that decides it (the one whose judged value is worst: highest for an upper bound,
+/// lowest for a lower one), against the point's cost.
 pub(super) fn plan_figure(plan: &Plan, result: &SearchResult) -> Option<PlanFigure> {
     let constraint = plan.constraints.first()?;
+    let lower_is_better = matches!(constraint.bound, Bound::AtMost(_));
     let points: Vec<PlanPoint> = result
         .evaluated
         .iter()
         .map(|evaluation| {
-            let estimate = evaluation
+            let judged = |j: &&Judgement| j.judged.unwrap_or(f64::NAN);
+            let worst = evaluation
                 .judgements
                 .iter()
-                .find(|j| j.constraint == 0 && j.condition == 0)
-                .and_then(|j| j.estimate);
+                .filter(|j| j.constraint == 0 && j.judged.is_some())
+                .max_by(|a, b| {
+                    let order = judged(a).total_cmp(&judged(b));
+                    if lower_is_better {
+                        order
+                    } else {
+                        order.reverse()
+                    }
+                });
+            let estimate = worst.and_then(|j| j.estimate);
             PlanPoint {
                 cost: evaluation.cost,
                 mean: estimate.map_or(f64::NAN, |e| e.mean),
@@ -27,13 +38,16 @@ pub(super) fn plan_figure(plan: &Plan, result: &SearchResult) -> Option<PlanFigu
             }
         })
         .collect();
-    let lower_is_better = matches!(constraint.bound, Bound::AtMost(_));
     let front = reports::pareto_front(&points, lower_is_better);
     let cost_label = match &plan.minimize {
         Minimize::UnitCost => "cost (unit costs)".to_owned(),
         Minimize::Metric(metric) => metric.to_string(),
     };
-    let condition = plan.conditions[0].label();
+    let condition = if plan.conditions.len() > 1 {
+        "worst condition".to_owned()
+    } else {
+        plan.conditions[0].label()
+    };
     Some(PlanFigure {
         metric: format!("{} ({condition})", constraint.metric),
         cost_label,

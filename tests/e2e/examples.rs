@@ -38,6 +38,7 @@ const EXAMPLES: &[(&str, Cost)] = &[
     ("fleet-100k.yaml", Cost::Big),
     ("fleet-1m.yaml", Cost::Big),
     ("h100-fleet.yaml", Cost::Medium),
+    ("job-failures.yaml", Cost::Tiny),
     ("karmada-policies.yaml", Cost::Medium),
     ("openb-by-model.yaml", Cost::Medium),
     ("philly-vcs.yaml", Cost::Big),
@@ -45,6 +46,7 @@ const EXAMPLES: &[(&str, Cost)] = &[
     ("quickstart.yaml", Cost::Medium),
     ("quota-budget.yaml", Cost::Medium),
     ("quota-plugin.yaml", Cost::Tiny),
+    ("spot.yaml", Cost::Tiny),
     ("team-quotas.yaml", Cost::Medium),
 ];
 
@@ -428,6 +430,66 @@ fn quota_plugin_jobs_start_at_once() {
         4.0,
         4.0,
         "all four jobs end within the day",
+    );
+}
+
+/// job-failures: one 16,384-GPU job and eight 1,024-GPU jobs, two days of work each, failing
+/// with MTTF 1.8 h and 7.9 h. Each job runs at least its 48 h of work, plus checkpoints and
+/// lost work (at most a few hours more), so the big job expects about 27–35 failures and the
+/// eight small ones about 50–55 together; the bands leave room for the Poisson spread (over
+/// 3 standard deviations). The big job loses more work than all eight small ones together:
+/// more failures, and each throws away as much of its 16 times more GPUs.
+#[test]
+fn job_failures_grow_with_job_size() {
+    let Some(run) = run("job-failures.yaml") else {
+        return;
+    };
+    run.within(
+        "faults/per_namespace/big/restarts",
+        12.0,
+        55.0,
+        "MTTF 1.8 h over ~50 h",
+    );
+    run.within(
+        "faults/per_namespace/small/restarts",
+        28.0,
+        80.0,
+        "MTTF 7.9 h, 8 × ~50 h",
+    );
+    let big = run.num("faults/per_namespace/big/lost_gpu_hours");
+    let small = run.num("faults/per_namespace/small/lost_gpu_hours");
+    assert!(big > small, "big loses {big} GPU·h, the small ones {small}");
+}
+
+/// spot: only the batch teams tolerate (and select) the spot pool, so only they are revoked;
+/// batch-fast's 10 s checkpoint fits in the 30 s notice and loses nothing, batch-slow's
+/// 2-minute one does not.
+#[test]
+fn spot_revocations_cost_only_the_teams_on_spot() {
+    let Some(run) = run("spot.yaml") else {
+        return;
+    };
+    run.within(
+        "faults/per_namespace/production/restarts",
+        0.0,
+        0.0,
+        "never on spot",
+    );
+    run.above(
+        "faults/per_namespace/batch-fast/restarts",
+        0.0,
+        "revoked on spot",
+    );
+    run.within(
+        "faults/per_namespace/batch-fast/lost_gpu_hours",
+        0.0,
+        0.0,
+        "checkpoints within the notice",
+    );
+    run.above(
+        "faults/per_namespace/batch-slow/lost_gpu_hours",
+        0.0,
+        "checkpoint too slow",
     );
 }
 

@@ -97,7 +97,7 @@ pub(crate) fn plan_figure(input: &PlanFigure) -> Result<Figure, Error> {
     });
     // Legend rows for the points drawn as intervals, which the legend does not list.
     chart.lines.push(Line {
-        name: "points evaluated (mean, 95 % CI)".into(),
+        name: "points (mean, 95 % CI)".into(),
         points: Vec::new(),
         series_idx: 1,
     });

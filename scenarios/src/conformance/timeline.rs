@@ -551,6 +551,7 @@ fn story_events(log: &ExplainLog) -> Vec<Event> {
             Entry::Bound { .. }
             | Entry::PodsLost { .. }
             | Entry::Evicted { .. }
+            | Entry::JobFailure { .. }
             | Entry::Failed { .. } => {}
         }
     }

@@ -140,6 +140,53 @@ pub struct FaultsSpec {
     /// Random node failures.
     #[serde(default)]
     pub node_failures: Vec<NodeFailuresSpec>,
+    /// Job failures growing with job size.
+    pub job_failures: Option<Spanned<JobFailuresSpec>>,
+    /// Spot pools' revocations.
+    #[serde(default)]
+    pub spot_revocations: Vec<Spanned<SpotRevocationSpec>>,
+}
+
+/// Job failures: exactly one of `per_gpu_mtbf` or `mttf_by_size`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobFailuresSpec {
+    /// Mean time between failures of one GPU: a job of n GPUs fails every MTBF / n.
+    pub per_gpu_mtbf: Option<Text>,
+    /// Mean time to failure measured at some job sizes.
+    pub mttf_by_size: Option<Vec<Spanned<MttfRowSpec>>>,
+    /// `exponential` (default) or `mean` (every failure exactly at the MTTF).
+    pub draw: Option<Text>,
+    /// The namespaces whose jobs fail (default all).
+    pub namespaces: Option<Vec<Text>>,
+}
+
+/// `{gpus: N, mttf: DURATION}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MttfRowSpec {
+    /// Job size in GPUs.
+    pub gpus: Spanned<f64>,
+    /// Mean time to failure at that size.
+    pub mttf: Text,
+}
+
+/// Revocations of one spot pool: exactly one of `time_between` or `rate_per_hour`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpotRevocationSpec {
+    /// The cluster.
+    pub cluster: Text,
+    /// The node pool.
+    pub pool: Text,
+    /// Time between revocations in the pool.
+    pub time_between: Option<DistributionSpec>,
+    /// Revocations per hour in the pool, one value per hour of the day (24).
+    pub rate_per_hour: Option<Spanned<Vec<f64>>>,
+    /// From the notice to the node going down (default 30s).
+    pub notice: Option<Text>,
+    /// From the node going down to its return (default never).
+    pub back_after: Option<DistributionSpec>,
 }
 
 /// A scheduled outage; exactly one of `cluster`, `zone` or `region`, and with `cluster`
@@ -468,6 +515,15 @@ pub struct NamespaceSpec {
     pub gpu_budget: Option<Spanned<i64>>,
     /// How often the namespace's jobs checkpoint, unless a job says otherwise.
     pub checkpoint_interval: Option<Text>,
+    /// How long one checkpoint takes to write, unless a job says otherwise.
+    pub checkpoint_cost: Option<Text>,
+    /// Tolerations added to every pod of the namespace (Kubernetes' PodTolerationRestriction
+    /// default tolerations).
+    #[serde(default)]
+    pub tolerations: Vec<karmada::TolerationSpec>,
+    /// Node labels every pod of the namespace must match (Kubernetes' PodNodeSelector).
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
     /// Restarts after which the namespace's jobs fail for good, unless a job says otherwise.
     pub max_restarts: Option<u32>,
     /// Its jobs' PodDisruptionBudget `maxUnavailable`, unless a job says otherwise.

@@ -197,6 +197,8 @@ pub struct JobSpec {
     pub gang: bool,
     /// How often the job checkpoints (default: its namespace's setting, else never).
     pub checkpoint_interval: Option<Text>,
+    /// How long one checkpoint takes to write (default: its namespace's, else instantaneous).
+    pub checkpoint_cost: Option<Text>,
     /// Restarts after which it fails for good (default: its namespace's, else never).
     pub max_restarts: Option<u32>,
     /// Its PodDisruptionBudget's `maxUnavailable` (default: its namespace's, else none).

@@ -341,3 +341,31 @@ fn carbon(
         start_ms_of_day,
     }))
 }
+
+/// A pool the provider revokes (`faults.spot_revocations`) but that is priced as something
+/// other than spot: its cost would be the reserved or on-demand price of capacity that comes
+/// and goes. Only when the fleet is priced at all.
+pub(super) fn spot_pricing_warnings(spec: &ScenarioSpec, priced: bool) -> Vec<String> {
+    if !priced {
+        return Vec::new();
+    }
+    let mut warnings = Vec::new();
+    for (idx, rule) in spec.faults.spot_revocations.iter().enumerate() {
+        let rule = &rule.value;
+        let pricing = spec
+            .clusters
+            .iter()
+            .filter(|c| c.name.value == rule.cluster.value)
+            .flat_map(|c| &c.node_pools)
+            .find(|p| p.name.value == rule.pool.value)
+            .map(|p| p.pricing.as_ref().map_or("on_demand", |t| t.value.as_str()));
+        if let Some(pricing) = pricing.filter(|p| *p != "spot") {
+            warnings.push(format!(
+                "faults.spot_revocations[{idx}]: pool {}/{} is revoked like spot capacity but \
+                 priced `{pricing}`; set its `pricing: spot` to cost it at the spot price",
+                rule.cluster.value, rule.pool.value
+            ));
+        }
+    }
+    warnings
+}

@@ -1,12 +1,16 @@
-//! The faults section: outages, drains and random node failures, resolved against the fleet.
+//! The faults section: outages, drains, random node failures, job failures and spot
+//! revocations, resolved against the fleet.
 
 use std::ops::Range;
 
 use scheduler::faults::{DurationDist, FaultPlan, FaultTarget, Outage, RandomFailures};
+use scheduler::job_failures::{FailureDraw, FailureHazard, JobFailures};
+use scheduler::spot::{RevocationTimes, SpotRevocations};
+use serde_saphyr::Spanned;
 use sim_core::model::{ClusterId, World};
 use sim_core::{Duration, SimTime};
 
-use crate::check::Checker;
+use crate::check::{Checker, namespace_id};
 use crate::error::Error;
 use crate::spec::{self, Text};
 
@@ -69,7 +73,161 @@ pub(super) fn fault_plan(
             repair: distribution(ck, &f.repair, &format!("{path}.repair"))?,
         });
     }
+    if let Some(spec) = &spec.job_failures {
+        plan.job_failures = Some(job_failures(ck, world, spec)?);
+    }
+    for (idx, r) in spec.spot_revocations.iter().enumerate() {
+        let path = format!("faults.spot_revocations[{idx}]");
+        plan.spot.push(spot_revocations(&ctx, r, &path)?);
+    }
     Ok(plan)
+}
+
+/// `faults.job_failures`: one hazard model, how failures are drawn, and the namespaces.
+fn job_failures(
+    ck: &Checker<'_>,
+    world: &World,
+    spec: &Spanned<spec::JobFailuresSpec>,
+) -> Result<JobFailures, Error> {
+    let path = "faults.job_failures";
+    let f = &spec.value;
+    let positive = |text: &Text, at: String| -> Result<Duration, Error> {
+        let d = ck.duration(text, &at)?;
+        if d.as_millis() == 0 {
+            return ck.at(text, at, "must be longer than 0");
+        }
+        Ok(d)
+    };
+    let hazard = match (&f.per_gpu_mtbf, &f.mttf_by_size) {
+        (Some(mtbf), None) => {
+            FailureHazard::PerGpuMtbf(positive(mtbf, format!("{path}.per_gpu_mtbf"))?)
+        }
+        (None, Some(rows)) => {
+            if rows.is_empty() {
+                return ck.at(
+                    spec,
+                    format!("{path}.mttf_by_size"),
+                    "give at least one row",
+                );
+            }
+            let mut table: Vec<(f64, Duration)> = Vec::with_capacity(rows.len());
+            for (idx, row) in rows.iter().enumerate() {
+                let at = format!("{path}.mttf_by_size[{idx}]");
+                let gpus = row.value.gpus.value;
+                if !(gpus > 0.0 && gpus.is_finite()) {
+                    return ck.at(
+                        &row.value.gpus,
+                        format!("{at}.gpus"),
+                        "expected a number above 0",
+                    );
+                }
+                if table.last().is_some_and(|(prev, _)| gpus <= *prev) {
+                    return ck.at(
+                        &row.value.gpus,
+                        format!("{at}.gpus"),
+                        "rows must be in increasing order of gpus, each size once",
+                    );
+                }
+                table.push((gpus, positive(&row.value.mttf, format!("{at}.mttf"))?));
+            }
+            FailureHazard::MttfBySize(table)
+        }
+        _ => {
+            return ck.at(
+                spec,
+                path,
+                "give exactly one of per_gpu_mtbf or mttf_by_size",
+            );
+        }
+    };
+    let draw = match f.draw.as_ref().map(|t| (t, t.value.as_str())) {
+        None | Some((_, "exponential")) => FailureDraw::Exponential,
+        Some((_, "mean")) => FailureDraw::Mean,
+        Some((text, other)) => {
+            return ck.at(
+                text,
+                format!("{path}.draw"),
+                format!("unknown draw {other:?}; expected exponential or mean"),
+            );
+        }
+    };
+    let namespaces = match &f.namespaces {
+        None => None,
+        Some(names) => Some(
+            names
+                .iter()
+                .enumerate()
+                .map(|(idx, n)| namespace_id(ck, world, n, &format!("{path}.namespaces[{idx}]")))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    Ok(JobFailures {
+        hazard,
+        draw,
+        namespaces,
+    })
+}
+
+/// One `faults.spot_revocations` entry.
+fn spot_revocations(
+    ctx: &Places<'_, '_>,
+    spec: &Spanned<spec::SpotRevocationSpec>,
+    path: &str,
+) -> Result<SpotRevocations, Error> {
+    let ck = ctx.ck;
+    let r = &spec.value;
+    let cluster = ctx.cluster_id(&r.cluster, &format!("{path}.cluster"))?;
+    let nodes = ctx.pool_nodes(cluster, &r.pool, &format!("{path}.pool"))?;
+    let times = match (&r.time_between, &r.rate_per_hour) {
+        (Some(dist), None) => {
+            RevocationTimes::Between(distribution(ck, dist, &format!("{path}.time_between"))?)
+        }
+        (None, Some(rates)) => {
+            let at = format!("{path}.rate_per_hour");
+            let Ok(values) = <[f64; 24]>::try_from(rates.value.as_slice()) else {
+                return ck.at(
+                    rates,
+                    at,
+                    format!(
+                        "expected 24 values (one per hour of the day), got {}",
+                        rates.value.len()
+                    ),
+                );
+            };
+            if let Some(hour) = values.iter().position(|v| !(*v >= 0.0 && v.is_finite())) {
+                return ck.at(
+                    rates,
+                    format!("{at}[{hour}]"),
+                    "expected a rate of 0 or more revocations per hour",
+                );
+            }
+            RevocationTimes::HourlyRate(values)
+        }
+        _ => {
+            return ck.at(
+                spec,
+                path,
+                "give exactly one of time_between or rate_per_hour",
+            );
+        }
+    };
+    let notice = ck.optional_duration(
+        r.notice.as_ref(),
+        &format!("{path}.notice"),
+        Duration::from_secs(30),
+    )?;
+    let back_after = match &r.back_after {
+        Some(dist) => Some(distribution(ck, dist, &format!("{path}.back_after"))?),
+        None => None,
+    };
+    Ok(SpotRevocations {
+        cluster,
+        nodes,
+        label: format!("{}/{}", r.cluster.value, r.pool.value),
+        times,
+        notice,
+        back_after,
+    })
 }
 
 /// One outage: a cluster (or some of its nodes), or every cluster of a zone or region.

@@ -154,9 +154,13 @@ pub fn validate_with(
     let workload = workload::workload(ck, &world, &spec.workload, trace_jobs, &mut claims)?;
     let initial = initial::initial_state(ck, &world, spec.initial_state.as_ref(), &mut claims)?;
     let faults = faults::fault_plan(ck, &world, &spec.faults)?;
-    let job_defaults = tenants::job_defaults(ck, &spec.namespaces)?;
+    let job_defaults = tenants::job_defaults(ck, &spec.namespaces, &mut claims)?;
     world.economics = economics::economics(ck, &spec, &world.fleet, &paths, &mut warnings)?;
     warnings.append(&mut trace_warnings);
+    warnings.extend(economics::spot_pricing_warnings(
+        &spec,
+        world.economics.costs.is_some(),
+    ));
     warnings.extend(tenants::federated_key_warnings(&spec));
     warnings.extend(policies::unused_priority_warning(
         &world,

@@ -8,7 +8,7 @@ use scheduler::quota::{FederatedResourceQuota, Limits, QuotaScope, Quotas, Resou
 use serde_saphyr::Spanned;
 use sim_core::model::{Fleet, Namespace, NamespaceId, PriorityClass, PriorityClassId, World};
 
-use crate::check::{Checker, namespace_id, priority_class_id};
+use crate::check::{Checker, ClaimTable, namespace_id, priority_class_id};
 use crate::error::Error;
 use crate::karmada::{Paste, Pasted, PastedObject};
 use crate::spec::{self, ScenarioSpec, Text, karmada};
@@ -236,25 +236,50 @@ fn member_quotas(
     Ok(())
 }
 
-/// Per namespace: the checkpoint interval and restart limit of jobs that give none.
+/// Per namespace: the checkpoint interval and cost, the restart limit and budget of jobs
+/// that give none, and the node claims its pods get with the namespace's own tolerations and
+/// node selector (Kubernetes' PodTolerationRestriction and PodNodeSelector admission) added,
+/// for every claim of `claims` (built from the workload and initial state already).
 pub(super) fn job_defaults(
     ck: &Checker<'_>,
     namespaces: &[spec::NamespaceSpec],
+    claims: &mut ClaimTable,
 ) -> Result<Vec<JobDefaults>, Error> {
+    let n_claims = claims.len();
     namespaces
         .iter()
         .enumerate()
         .map(|(idx, ns)| {
-            let checkpoint = match &ns.checkpoint_interval {
-                Some(text) => {
-                    Some(ck.duration(text, &format!("namespaces[{idx}].checkpoint_interval"))?)
-                }
-                None => None,
+            let duration = |text: &Option<Text>, field: &str| match text {
+                Some(text) => ck
+                    .duration(text, &format!("namespaces[{idx}].{field}"))
+                    .map(Some),
+                None => Ok(None),
             };
+            let tolerations =
+                ck.tolerations(&ns.tolerations, &format!("namespaces[{idx}].tolerations"))?;
+            let mut node_claims = Vec::new();
+            if !tolerations.is_empty() || !ns.node_selector.is_empty() {
+                for base in 0..n_claims {
+                    let base = base as u16;
+                    let merged = claims.with_namespace_defaults(
+                        ck,
+                        base,
+                        &ns.node_selector,
+                        &tolerations,
+                        &format!("namespaces[{idx}].tolerations"),
+                    )?;
+                    if merged != base {
+                        node_claims.push((base, merged));
+                    }
+                }
+            }
             Ok(JobDefaults {
-                checkpoint_interval: checkpoint,
+                checkpoint_interval: duration(&ns.checkpoint_interval, "checkpoint_interval")?,
+                checkpoint_cost: duration(&ns.checkpoint_cost, "checkpoint_cost")?,
                 max_restarts: ns.max_restarts,
                 max_unavailable: ns.max_unavailable,
+                node_claims,
             })
         })
         .collect()

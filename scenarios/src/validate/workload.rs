@@ -201,6 +201,10 @@ pub(super) fn listed_job(
             Some(text) => Some(ck.duration(text, &format!("{path}.checkpoint_interval"))?),
             None => None,
         },
+        checkpoint_cost: match &job.checkpoint_cost {
+            Some(text) => Some(ck.duration(text, &format!("{path}.checkpoint_cost"))?),
+            None => None,
+        },
         max_restarts: job.max_restarts,
         max_unavailable: job.max_unavailable,
         template: template(

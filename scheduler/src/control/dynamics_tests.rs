@@ -95,6 +95,7 @@ fn lose_a_at(down_s: u64) -> FaultPlan {
             label: "test".into(),
         }],
         random: Vec::new(),
+        ..FaultPlan::default()
     }
 }
 
@@ -309,6 +310,7 @@ mod quota_property {
                     label: "test".into(),
                 }],
                 random: Vec::new(),
+                ..FaultPlan::default()
             };
             let n_jobs = specs.len();
             let jobs: Vec<Job> = specs
@@ -407,6 +409,7 @@ fn a_cluster_coming_back_requeues_an_unschedulable_binding_at_once() {
             label: "test".into(),
         }],
         random: Vec::new(),
+        ..FaultPlan::default()
     };
     let config = SchedulerConfig {
         status_period: Duration::ZERO,
@@ -473,6 +476,7 @@ fn a_dropped_eviction_task_requeues_the_binding_it_kept_out() {
             label: "test".into(),
         }],
         random: Vec::new(),
+        ..FaultPlan::default()
     };
     let mut j = job(0, 0, 2, 8, 3600, true);
     j.checkpoint_interval = Some(Duration(60 * S));
@@ -572,6 +576,7 @@ fn a_fit_error_is_retried_on_the_backoff_schedule() {
             label: "test".into(),
         }],
         random: Vec::new(),
+        ..FaultPlan::default()
     };
     let jobs = vec![job(1, 200, 1, 8, 600, true)];
     let sink = run_with(w, dynamic(), &config, Quotas::default(), plan, jobs, 0);
@@ -597,6 +602,7 @@ fn dormant_retries_under_random_failures_match_every_retry_decided() {
             },
             repair: DurationDist::Constant(Duration(3600 * S)),
         }],
+        ..FaultPlan::default()
     };
     let jobs = vec![
         job(1, 0, 2, 8, 48 * 3600, true),

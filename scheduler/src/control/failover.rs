@@ -18,6 +18,10 @@ pub(super) struct FailoverState {
     pub(super) config: FailoverConfig,
     /// Draws of random node failures and repairs.
     pub(super) rng: Option<StreamRng>,
+    /// Draws of job failures (their own stream: scenarios without them draw nothing new).
+    pub(super) job_rng: StreamRng,
+    /// Draws of spot revocations and the nodes they take.
+    pub(super) spot_rng: StreamRng,
     /// Per cluster, the outages holding it down.
     pub(super) cluster_down: Vec<u32>,
     /// Per cluster, bumped at each health change; stale health events are ignored.
@@ -38,6 +42,8 @@ impl FailoverState {
             plan,
             config,
             rng: Some(streams.stream("faults")),
+            job_rng: streams.stream("job_failures"),
+            spot_rng: streams.stream("spot"),
             cluster_down: vec![0; n_clusters],
             cluster_epoch: vec![0; n_clusters],
             unreachable_since: vec![None; n_clusters],

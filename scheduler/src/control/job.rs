@@ -11,6 +11,7 @@ use sim_core::record::{FaultStats, JobRecord, JobState};
 use sim_core::{Duration, SimTime};
 
 use super::PolicySet;
+use super::checkpoints::{Checkpointing, RunSplit};
 use super::eviction::EvictionTask;
 use crate::binding::ResourceBinding;
 use crate::member::DeviceMask;
@@ -117,6 +118,12 @@ pub(super) enum Loss {
     Drain,
     /// Preempted by a higher-priority pod: work since the last checkpoint is gone.
     Preempted,
+    /// A spot node revoked after `notice`: a job whose checkpoint fits in the notice saves
+    /// everything, others lose the work since their last checkpoint.
+    Revoked {
+        /// The notice the node gave.
+        notice: Duration,
+    },
 }
 
 impl Pod {
@@ -220,20 +227,8 @@ impl ActiveJob {
         self.gang_mark = now;
     }
 
-    /// Splits `elapsed` ms of progress into what the last checkpoint saved and what is lost;
-    /// a drain checkpoints on the spot.
-    pub(super) fn saved(&self, elapsed: u64, loss: Loss) -> u64 {
-        match (loss, self.job.checkpoint_interval) {
-            (Loss::Drain, _) => elapsed,
-            (Loss::Failure | Loss::Preempted, Some(interval)) if interval.as_millis() > 0 => {
-                elapsed / interval.as_millis() * interval.as_millis()
-            }
-            (Loss::Failure | Loss::Preempted, _) => 0,
-        }
-    }
-
-    /// A running gang stops: the checkpointed part of the run is kept as progress, the rest
-    /// is lost. Returns the lost milli-GPU × ms.
+    /// A running gang stops: the checkpointed part of the run is kept as progress (the
+    /// checkpoints' writing idle), the rest is lost. Returns the lost milli-GPU × ms.
     pub(super) fn stop_gang(&mut self, now: SimTime, loss: Loss) -> u128 {
         self.gang_mark(now);
         if !self.running {
@@ -241,11 +236,12 @@ impl ActiveJob {
         }
         let (since, speed_milli) = self.run_since.take().expect("a running gang has a run");
         let elapsed = now.since(since).as_millis();
-        let saved = self.saved(elapsed, loss);
-        let (used, lost) = self.split_run(since, since.after(Duration(saved)), now);
+        let split = Checkpointing::of(&self.job).stop(elapsed, loss);
+        let (used, idle, lost) = self.split_run(since, split, now);
         self.faults.used_gpu_milli_ms += used;
+        self.faults.idle_gpu_milli_ms += idle;
         self.faults.lost_gpu_milli_ms += lost;
-        self.progress_ms = (self.progress_ms + saved * u64::from(speed_milli) / 1000)
+        self.progress_ms = (self.progress_ms + split.kept_ms * u64::from(speed_milli) / 1000)
             .min(self.job.runtime.as_millis());
         self.running = false;
         self.generation += 1;
@@ -254,15 +250,17 @@ impl ActiveJob {
     }
 
     /// Splits the GPU time of the gang's live pods in its run from `since` to `now` into
-    /// used (up to `saved_until`) and lost (after it); a pod that joined the run late counts
-    /// from when it was bound.
+    /// used, idle (checkpoint writing) and lost, as `split` divides the run: the span it
+    /// saves is used and idle, the rest lost. A pod that joined the run late counts from when
+    /// it was bound, its saved span charged to writing first.
     pub(super) fn split_run(
         &self,
         since: SimTime,
-        saved_until: SimTime,
+        split: RunSplit,
         now: SimTime,
-    ) -> (u128, u128) {
-        let (mut used, mut lost) = (0u128, 0u128);
+    ) -> (u128, u128, u128) {
+        let saved_until = since.after(Duration(split.saved_span_ms()));
+        let (mut used, mut idle, mut lost) = (0u128, 0u128, 0u128);
         for pod in self.pods.iter().filter(|p| p.in_run()) {
             let gpu = u128::from(pod.request.gpu.total_milli());
             let from = since.max(pod.bound_at);
@@ -271,10 +269,38 @@ impl ActiveJob {
                 .as_millis()
                 .saturating_sub(from.as_millis());
             let total = now.since(from).as_millis();
-            used += gpu * u128::from(kept);
+            let writing = kept.min(split.writing_ms);
+            used += gpu * u128::from(kept - writing);
+            idle += gpu * u128::from(writing);
             lost += gpu * u128::from(total - kept);
         }
-        (used, lost)
+        (used, idle, lost)
+    }
+
+    /// A gang's run is over at `now` (finished, or cut by the end of the run or a failure
+    /// for good): its running is used and its checkpoints' writing idle.
+    pub(super) fn charge_whole_run(&mut self, since: SimTime, now: SimTime) {
+        let (kept_ms, writing_ms) =
+            Checkpointing::of(&self.job).phases(now.since(since).as_millis());
+        let split = RunSplit {
+            kept_ms,
+            writing_ms,
+            lost_ms: 0,
+        };
+        let (used, idle, _) = self.split_run(since, split, now);
+        self.faults.used_gpu_milli_ms += used;
+        self.faults.idle_gpu_milli_ms += idle;
+    }
+
+    /// A non-gang pod's run up to `now` is over (finished, or cut short without loss): its
+    /// running is used and its checkpoints' writing idle.
+    pub(super) fn charge_pod_run(&mut self, idx: usize, now: SimTime) {
+        let pod = self.pods[idx];
+        let gpu = u128::from(pod.request.gpu.total_milli());
+        let (running, writing) =
+            Checkpointing::of(&self.job).phases(now.since(pod.bound_at).as_millis());
+        self.faults.used_gpu_milli_ms += gpu * u128::from(running);
+        self.faults.idle_gpu_milli_ms += gpu * u128::from(writing);
     }
 
     /// A non-gang pod stops at `now` before finishing: its checkpointed work is kept and the
@@ -288,12 +314,13 @@ impl ActiveJob {
     ) -> u128 {
         let pod = self.pods[idx];
         let elapsed = now.since(pod.bound_at).as_millis();
-        let saved = self.saved(elapsed, loss);
+        let split = Checkpointing::of(&self.job).stop(elapsed, loss);
         let gpu = u128::from(pod.request.gpu.total_milli());
-        self.faults.used_gpu_milli_ms += gpu * u128::from(saved);
-        let lost = gpu * u128::from(elapsed - saved);
+        self.faults.used_gpu_milli_ms += gpu * u128::from(split.kept_ms);
+        self.faults.idle_gpu_milli_ms += gpu * u128::from(split.writing_ms);
+        let lost = gpu * u128::from(split.lost_ms);
         self.faults.lost_gpu_milli_ms += lost;
-        let done = saved * u64::from(speed_milli) / 1000;
+        let done = split.kept_ms * u64::from(speed_milli) / 1000;
         self.resume.push(pod.work_ms.saturating_sub(done).max(1));
         lost
     }

@@ -30,125 +30,30 @@ use crate::queue::SchedulingQueue;
 use crate::quota::Quotas;
 use crate::registry::Registry;
 
+mod checkpoints;
+mod events;
 mod eviction;
 mod failover;
 mod job;
+mod job_failures;
 mod preemption;
 mod quota;
 mod rebalance;
 mod refusals;
 mod runs;
 mod scheduling;
+mod spot;
 mod status;
 mod submit;
 mod timeline;
 
+pub use events::ControlEvent;
 pub use preemption::PreemptionConfig;
 pub use rebalance::DeschedulerConfig;
 pub use submit::{InitialPlacement, RunningPods};
 pub use timeline::{PolicyUpdate, TimelineChange, WorkloadRef};
 
 use job::{ActiveJob, job_record};
-
-/// The control plane's own events.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ControlEvent {
-    /// Schedule every binding in the active queue.
-    SchedulingCycle,
-    /// Move expired backoffs to the active queue.
-    BackoffFlush,
-    /// Move bindings parked too long in the unschedulable set.
-    UnschedulableFlush,
-    /// A gang job's run time is over.
-    GangFinished {
-        /// The job.
-        job: JobId,
-        /// Ignored unless it matches the job's current generation (it was not restarted).
-        generation: u32,
-    },
-    /// A change from the scenario's timeline (index into it).
-    Timeline(u32),
-    /// A karmada-descheduler pass.
-    Deschedule,
-    /// A partly placed gang's time to assemble ran out.
-    GangTimeout {
-        /// The job.
-        job: JobId,
-        /// Which assembly the timer belongs to.
-        attempt: u32,
-    },
-    /// A gang that gave back its pods tries again.
-    GangRetry {
-        /// The job.
-        job: JobId,
-    },
-    /// Waiting jobs may have seen no progress for [`QUIESCENCE`]: a run without a horizon
-    /// checks whether it is over at this moment, whatever else is queued.
-    Quiesce,
-    /// A scheduled outage or drain begins (index into the fault plan's outages).
-    OutageDown(u32),
-    /// A scheduled outage or drain ends.
-    OutageUp(u32),
-    /// A node fails at random.
-    NodeFail {
-        /// The cluster.
-        cluster: ClusterId,
-        /// The node.
-        node: u32,
-        /// Index of the failure rule.
-        rule: u32,
-    },
-    /// A randomly failed node is repaired.
-    NodeRepair {
-        /// The cluster.
-        cluster: ClusterId,
-        /// The node.
-        node: u32,
-        /// Index of the failure rule.
-        rule: u32,
-    },
-    /// The control plane's view of a cluster's health catches up (after the grace period).
-    ClusterHealth {
-        /// The cluster.
-        cluster: ClusterId,
-        /// Ignored unless the cluster's health did not change since.
-        epoch: u32,
-    },
-    /// A binding's toleration of a cluster's NoExecute taint runs out.
-    TaintEviction {
-        /// The job.
-        job: JobId,
-        /// The tainted cluster.
-        cluster: ClusterId,
-        /// The cluster's health epoch when the timer was set.
-        epoch: u32,
-    },
-    /// Application failover: is the job still unhealthy on the cluster?
-    AppHealthCheck {
-        /// The job.
-        job: JobId,
-        /// The cluster.
-        cluster: ClusterId,
-        /// When it was found unhealthy.
-        since: SimTime,
-    },
-    /// A graceful eviction task's timeout.
-    EvictionTimeout {
-        /// The job.
-        job: JobId,
-        /// The cluster evicted from.
-        cluster: ClusterId,
-    },
-    /// One replica of a non-gang job is done.
-    PodFinished {
-        /// The job.
-        job: JobId,
-        /// Index into the job's pods.
-        pod: u32,
-        /// As for `GangFinished`.
-        generation: u32,
-    },
-}
 
 /// One scheduling attempt with every term it tried.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -554,6 +459,7 @@ impl Handler for ControlPlane {
     fn on_start(&mut self, ctx: &mut Context<'_, ControlEvent>) {
         self.quota.flush(ctx);
         self.start_faults(ctx);
+        self.start_spot(ctx);
         self.start_descheduler(ctx);
         for (idx, (time, _)) in self.timeline.iter().enumerate() {
             ctx.schedule(*time, ControlEvent::Timeline(idx as u32));
@@ -626,6 +532,12 @@ impl Handler for ControlPlane {
             ControlEvent::EvictionTimeout { job, cluster } => {
                 self.eviction_timeout(job, cluster, now);
             }
+            ControlEvent::JobFailure { job, generation } => {
+                self.job_failure(job, generation, ctx);
+            }
+            ControlEvent::SpotNotice { rule } => self.spot_notice(rule as usize, ctx),
+            ControlEvent::SpotDown { rule, node } => self.spot_down(rule as usize, node, ctx),
+            ControlEvent::SpotBack { rule, node } => self.spot_back(rule as usize, node, ctx),
             ControlEvent::GangFinished { job, generation } => {
                 if !self.gang_finished(job, generation, ctx) {
                     return;
@@ -762,14 +674,20 @@ impl ControlPlane {
 }
 
 /// What a namespace's jobs get when they do not say.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JobDefaults {
     /// How often they checkpoint.
     pub checkpoint_interval: Option<Duration>,
+    /// How long writing one checkpoint takes.
+    pub checkpoint_cost: Option<Duration>,
     /// Restarts after which they fail for good.
     pub max_restarts: Option<u32>,
     /// Their PodDisruptionBudget's `maxUnavailable`.
     pub max_unavailable: Option<u32>,
+    /// (claim, claim with the namespace's tolerations and node selector), sorted by the
+    /// first: pods of the namespace take the second (Kubernetes' PodTolerationRestriction
+    /// and PodNodeSelector admission). Claims missing here are unchanged.
+    pub node_claims: Vec<(u16, u16)>,
 }
 
 /// Appends to the explain log when `job` is the explained one.

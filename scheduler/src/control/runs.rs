@@ -6,6 +6,7 @@ use sim_core::model::{ClusterId, JobId};
 use sim_core::record::{EventKind, EventRecord, JobState, Preemptor, QueueRecord, Record};
 use sim_core::{Duration, SimTime};
 
+use super::checkpoints::Checkpointing;
 use super::job::{Loss, Pod, fully_assigned, job_record, scaled_runtime};
 use super::{ActiveJob, ControlEvent, ControlPlane, log_to};
 use crate::explain::Entry;
@@ -56,9 +57,10 @@ impl ControlPlane {
             self.settle(ctx);
             return false;
         }
-        let active = self.jobs.get_mut(&job).expect("present");
-        active.faults.used_gpu_milli_ms += u128::from(replica.request.gpu.total_milli())
-            * u128::from(now.since(replica.bound_at).as_millis());
+        self.jobs
+            .get_mut(&job)
+            .expect("present")
+            .charge_pod_run(pod, now);
         self.release_pod(job, pod, now);
         let active = self.jobs.get_mut(&job).expect("present");
         active.n_finished += 1;
@@ -126,7 +128,8 @@ impl ControlPlane {
             let gpus = i64::try_from(binding.request.gpu.total_milli()).expect("small");
             self.quota.change_gpus(active.job.namespace, gpus);
             if !active.job.gang {
-                let run = scaled_runtime(Duration(work_ms), speed_milli);
+                let run = Checkpointing::of(&active.job)
+                    .wall_time(scaled_runtime(Duration(work_ms), speed_milli).as_millis());
                 self.n_finish_events += 1;
                 ctx.schedule(
                     now.after(run),
@@ -213,6 +216,7 @@ impl ControlPlane {
                 now.after(run),
                 ControlEvent::GangFinished { job, generation },
             );
+            self.arm_job_failure(job, now, run, ctx);
         }
     }
 
@@ -319,15 +323,15 @@ impl ControlPlane {
             if active.running
                 && let Some((since, _)) = active.run_since.take()
             {
-                let (used, _) = active.split_run(since, now, now);
-                active.faults.used_gpu_milli_ms += used;
+                active.charge_whole_run(since, now);
                 active.running = false;
                 active.gang_mark = now;
             }
         } else {
-            for pod in active.pods.iter().filter(|p| p.in_run()) {
-                active.faults.used_gpu_milli_ms += u128::from(pod.request.gpu.total_milli())
-                    * u128::from(now.since(pod.bound_at).as_millis());
+            for idx in 0..active.pods.len() {
+                if active.pods[idx].in_run() {
+                    active.charge_pod_run(idx, now);
+                }
             }
         }
         let clusters: Vec<ClusterId> = active
@@ -420,6 +424,7 @@ impl ControlPlane {
             Loss::Failure => "node or cluster failure",
             Loss::Drain => "drained for maintenance",
             Loss::Preempted => "preempted by a higher-priority pod",
+            Loss::Revoked { .. } => "spot node revoked",
         }
         .to_owned();
         ctx.record(Record::Event(event));
@@ -601,9 +606,11 @@ impl ControlPlane {
         }
     }
 
-    /// Run time left for a gang starting (again) at `speed_milli`.
+    /// Wall time left for a gang starting (again) at `speed_milli`: its work left and the
+    /// checkpoints written on the way.
     pub(super) fn gang_run_time(active: &ActiveJob, speed_milli: u32) -> Duration {
         let left = active.job.runtime.as_millis() - active.progress_ms;
-        scaled_runtime(Duration(left), speed_milli)
+        Checkpointing::of(&active.job)
+            .wall_time(scaled_runtime(Duration(left), speed_milli).as_millis())
     }
 }

@@ -18,8 +18,17 @@ impl ControlPlane {
     pub(super) fn arrive(&mut self, mut job: Job, ctx: &mut Context<'_, ControlEvent>) {
         if let Some(defaults) = self.job_defaults.get(job.namespace.0 as usize) {
             job.checkpoint_interval = job.checkpoint_interval.or(defaults.checkpoint_interval);
+            job.checkpoint_cost = job.checkpoint_cost.or(defaults.checkpoint_cost);
             job.max_restarts = job.max_restarts.or(defaults.max_restarts);
             job.max_unavailable = job.max_unavailable.or(defaults.max_unavailable);
+            if !defaults.node_claims.is_empty() {
+                for component in &mut job.components {
+                    let claim = &mut component.request.node_claim;
+                    if let Ok(idx) = defaults.node_claims.binary_search_by_key(claim, |c| c.0) {
+                        *claim = defaults.node_claims[idx].1;
+                    }
+                }
+            }
         }
         self.refresh_status(self.now);
         self.stats.n_arrived += 1;

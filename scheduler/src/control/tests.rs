@@ -76,6 +76,7 @@ pub(super) fn job(
         runtime: Duration(runtime_s * S),
         gang,
         checkpoint_interval: None,
+        checkpoint_cost: None,
         max_restarts: None,
         max_unavailable: None,
         template: Default::default(),
@@ -813,6 +814,7 @@ mod faults {
                 false,
             )],
             random: Vec::new(),
+            ..FaultPlan::default()
         };
         let jobs = vec![checkpointed(job(0, 0, 1, 8, 3600, true), 600)];
         let sink = run_faults(world(), placement, config, jobs, plan);
@@ -868,6 +870,7 @@ mod faults {
                 false,
             )],
             random: Vec::new(),
+            ..FaultPlan::default()
         };
         let jobs = vec![checkpointed(job(0, 0, 1, 8, 3600, true), 600)];
         let sink = run_faults(world(), placement, config, jobs, plan);
@@ -932,6 +935,7 @@ mod faults {
                 false,
             )],
             random: Vec::new(),
+            ..FaultPlan::default()
         };
         let jobs = vec![
             checkpointed(job(0, 0, 2, 8, 3600, true), 60),
@@ -1010,6 +1014,7 @@ mod faults {
                 drain,
             )],
             random: Vec::new(),
+            ..FaultPlan::default()
         };
         let sink = run_faults(
             world(),
@@ -1057,6 +1062,7 @@ mod faults {
                 false,
             )],
             random: Vec::new(),
+            ..FaultPlan::default()
         };
         let sink = run_faults(
             world(),
@@ -1156,6 +1162,7 @@ mod rebalancing {
                 label: "test".into(),
             }],
             random: Vec::new(),
+            ..FaultPlan::default()
         };
         let timeline = vec![(
             SimTime(2000 * S),
@@ -1217,6 +1224,7 @@ mod rebalancing {
                 label: "test".into(),
             }],
             random: Vec::new(),
+            ..FaultPlan::default()
         };
         let mut deployment = job(0, 0, 2, 8, 20_000, false);
         deployment.template.kind = std::sync::Arc::from("Deployment");
@@ -1653,6 +1661,7 @@ mod components {
         let plan = FaultPlan {
             outages: vec![super::faults::outage(node_0, 1000, 1500, false)],
             random: Vec::new(),
+            ..FaultPlan::default()
         };
         let sink = run_case(
             one_cluster_placement(),
@@ -1715,6 +1724,7 @@ mod components {
                 false,
             )],
             random: Vec::new(),
+            ..FaultPlan::default()
         };
         let sink = run_full(
             world(),
@@ -1735,4 +1745,5 @@ mod components {
 }
 
 mod dynamics;
+mod fleet_costs;
 mod gates;

@@ -272,10 +272,12 @@ impl MemberCluster {
         }
     }
 
-    /// Whether `node` is up and could take `pod` once emptied: its pool admits the pod's node
-    /// claim, the GPU model is allowed, and the claim's per-node limit leaves room.
+    /// Whether `node` is up, not cordoned, and could take `pod` once emptied: its pool admits
+    /// the pod's node claim, the GPU model is allowed, and the claim's per-node limit leaves
+    /// room.
     pub fn can_host(&self, node: u32, pod: &PodRequest) -> bool {
         !self.is_down(node)
+            && !self.is_cordoned(node)
             && self.pools[usize::from(self.node_pool[node as usize])].takes(pod)
             && self.below_limit(node, pod)
     }
@@ -312,7 +314,7 @@ impl MemberCluster {
                     .iter()
                     .filter(|((pool_idx, free), _)| self.admits(*pool_idx, free, pod))
                     .flat_map(|(_, nodes)| nodes.iter().copied())
-                    .filter(|node| self.below_limit(*node, pod))
+                    .filter(|node| self.below_limit(*node, pod) && !self.is_cordoned(*node))
                     .collect();
                 if nodes.is_empty() {
                     return None;
@@ -331,7 +333,10 @@ impl MemberCluster {
                     }
                     // Identical nodes score alike: the lowest-index one the claim's per-node
                     // limit still allows stands for its bucket.
-                    let Some(node) = bucket.iter().copied().find(|n| self.below_limit(*n, pod))
+                    let Some(node) = bucket
+                        .iter()
+                        .copied()
+                        .find(|n| self.below_limit(*n, pod) && !self.is_cordoned(*n))
                     else {
                         continue;
                     };

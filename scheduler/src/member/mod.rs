@@ -180,6 +180,9 @@ pub struct MemberCluster {
     down: Vec<u16>,
     /// Nodes down now.
     n_down: usize,
+    /// Cordoned nodes (a spot node under revocation notice): their pods keep running, no new
+    /// pod is placed there.
+    cordoned: BTreeSet<u32>,
 }
 
 impl MemberCluster {
@@ -246,6 +249,7 @@ impl MemberCluster {
             fragment_milli: vec![0; n_gpu_models],
             down: Vec::new(),
             n_down: 0,
+            cordoned: BTreeSet::new(),
         }
     }
 
@@ -310,6 +314,23 @@ impl MemberCluster {
         self.pool_nodes(pool)
             .filter(|&node| !self.is_down(node))
             .count() as u32
+    }
+
+    /// Marks `node` unschedulable (`kubectl cordon`): pods there stay, new ones go elsewhere.
+    /// The estimators still count its free room, as they do a node's until its status
+    /// changes; a cordon lasts a revocation notice, seconds to minutes.
+    pub fn cordon(&mut self, node: u32) {
+        self.cordoned.insert(node);
+    }
+
+    /// Makes `node` schedulable again.
+    pub fn uncordon(&mut self, node: u32) {
+        self.cordoned.remove(&node);
+    }
+
+    /// Whether `node` is cordoned.
+    pub fn is_cordoned(&self, node: u32) -> bool {
+        self.cordoned.contains(&node)
     }
 
     /// The nodes of pool `pool` (index into the cluster's pools), as a range of node indices.

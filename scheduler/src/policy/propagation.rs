@@ -129,6 +129,7 @@ mod tests {
             runtime: sim_core::Duration::ZERO,
             gang: true,
             checkpoint_interval: None,
+            checkpoint_cost: None,
             max_restarts: None,
             max_unavailable: None,
             template: Template {

@@ -62,6 +62,9 @@ pub struct Job {
     pub gang: bool,
     /// How often the job checkpoints (what a restart loses), if it does.
     pub checkpoint_interval: Option<Duration>,
+    /// How long writing one checkpoint takes, during which the job makes no progress; `None`
+    /// = instantaneous.
+    pub checkpoint_cost: Option<Duration>,
     /// Restarts after which the job fails for good (Kubernetes' `backoffLimit`); `None` =
     /// never.
     pub max_restarts: Option<u32>,

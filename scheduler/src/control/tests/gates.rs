@@ -131,6 +131,7 @@ fn no_execute_eviction_needs_the_failover_gate() {
             false,
         )],
         random: Vec::new(),
+        ..FaultPlan::default()
     };
     let mut j0 = job(0, 0, 1, 8, 3600, true);
     j0.checkpoint_interval = Some(Duration(600 * S));
