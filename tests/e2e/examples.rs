@@ -33,6 +33,7 @@ enum Cost {
 /// The scenario examples and their cost. `every_scenario_example_is_checked` keeps this list
 /// equal to the folder, so a new example needs a headline check here.
 const EXAMPLES: &[(&str, Cost)] = &[
+    ("cheapest-fleet.yaml", Cost::Tiny),
     ("dc-loss.yaml", Cost::Medium),
     ("estimator-gap.yaml", Cost::Tiny),
     ("fleet-100k.yaml", Cost::Big),
@@ -462,6 +463,27 @@ fn job_failures_grow_with_job_size() {
 }
 
 /// spot: only the batch teams tolerate (and select) the spot pool, so only they are revoked;
+/// cheapest-fleet, the fleet of today that examples/plans/cheapest-fleet.yaml grows: one
+/// reserved H100 node per data centre for about 19 A100-node equivalents of demand, so the
+/// queue grows and p95 waiting is far above the plan's 2 h; it pays for the two reserved
+/// nodes only (16 GPUs × $4.40 for the whole run), nothing on spot.
+#[test]
+fn cheapest_fleet_today_misses_the_slo_and_pays_only_reserved() {
+    let Some(run) = run("cheapest-fleet.yaml") else {
+        return;
+    };
+    run.above("waiting_s/p95", 7200.0, "far above the plan's 2 h SLO");
+    let hours = run.num("end_s") / 3600.0;
+    let reserved = 16.0 * 4.40 * hours;
+    run.within(
+        "cost/by_pricing/reserved",
+        reserved - 0.01,
+        reserved + 0.01,
+        "two reserved H100 nodes for the whole run",
+    );
+    run.within("cost/by_pricing/spot", 0.0, 0.0, "no spot node yet");
+}
+
 /// batch-fast's 10 s checkpoint fits in the 30 s notice and loses nothing, batch-slow's
 /// 2-minute one does not.
 #[test]

@@ -230,3 +230,102 @@ fn bad_plan_files_name_the_file_line_and_field() {
         common::assert_bad_input("plan", &file, position, message);
     }
 }
+
+/// `minimize: cost_usd`: the frontier walk over reserved 8-GPU nodes ($16 a node-hour) and
+/// spot 4-GPU nodes ($9 a node-hour) added to the constant stream's 4 reserved nodes. The
+/// stream needs 84 GPUs at once (see above): 32 are there, so 8a + 4b ≥ 52, that is
+/// 2a + b ≥ 13, with waits of 0 on the frontier and the run the same length at every frontier
+/// point. Per hour the frontier costs 64 + 16a + 9b: (0, 13) 181, (1, 11) 179, (2, 9) 177,
+/// (3, 7) 175, (4, 5) 173, (5, 3) 171, (6, 1) 169, (7, 0) 176, (8, 0) 192. The cheapest mix is
+/// 6 reserved nodes and 1 spot node; one node fewer of either kind breaks the objective.
+#[test]
+fn minimizing_the_run_cost_finds_the_cheapest_mix_worked_out_by_hand() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = constant_stream_scenario(120, 4).replace(
+        "gpu_model: H100}]",
+        "gpu_model: H100, pricing: reserved, price_per_node_hour: 16}]",
+    );
+    write(tmp.path(), "stream.yaml", &scenario);
+    let file = write(
+        tmp.path(),
+        "plan.yaml",
+        "scenario: stream.yaml
+replications: 1
+decide_by: mean
+minimize: cost_usd
+shapes:
+  reserved8: {cpu: \"96\", memory: 1Ti, gpus: 8, gpu_model: H100, pricing: reserved, price_per_node_hour: 16, cost: 16}
+  spot4: {cpu: \"48\", memory: 512Gi, gpus: 4, gpu_model: H100, pricing: spot, price_per_node_hour: 9, cost: 9}
+dimensions:
+  - {name: reserved, add_nodes: {shape: reserved8, clusters: [c1]}, max: 8}
+  - {name: spot, add_nodes: {shape: spot4, clusters: [c1]}, max: 14}
+objective:
+  - {metric: wait_p95_s, at_most: 60s}
+",
+    );
+    let out = tmp.path().join("out");
+    let (json, stdout) = plan(&file, &out);
+    assert_eq!(json["status"], "met", "{stdout}");
+    assert_eq!(json["minimize"], "cost_usd");
+    assert_eq!(json["recommendation"]["values"]["reserved"], 6);
+    assert_eq!(json["recommendation"]["values"]["spot"], 1);
+    // $169 an hour over the run: the last job starts at 7,140 s and runs 5,000 s.
+    let cost = json["recommendation"]["cost"].as_f64().unwrap();
+    let hours = cost / 169.0;
+    assert!((hours - 12_140.0 / 3_600.0).abs() < 1e-3, "{cost}");
+    for below in json["one_step_below"].as_array().unwrap() {
+        assert_eq!(below["meets_objective"], false, "{below}");
+    }
+    // The front: every frontier point evaluated is on it or beaten by a cheaper one, and the
+    // recommendation is its cheapest point that meets the target.
+    let front = json["pareto_front"].as_array().unwrap();
+    assert!(!front.is_empty());
+    assert!(out.join("figures/plan.svg").is_file());
+    assert!(stdout.contains("search: the frontier walk"), "{stdout}");
+}
+
+/// examples/plans/cheapest-fleet.yaml, run by the release build: the mix it recommends meets
+/// the SLO under every condition, and each of its neighbours one node per data centre fewer
+/// (of either kind) fails it or costs more. The points tried include the recommendation and
+/// both neighbours, so their runs are in the folder.
+#[test]
+fn the_cheapest_fleet_example_is_checked_by_its_neighbours() {
+    let Some(release) = common::release_bin() else {
+        return;
+    };
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let status = std::process::Command::new(release)
+        .args(["plan", "--quiet"])
+        .arg(examples.join("plans/cheapest-fleet.yaml"))
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(json["status"], "met");
+    assert_eq!(json["minimize"], "cost_usd");
+    let recommendation = &json["recommendation"];
+    assert_eq!(recommendation["meets_objective"], true);
+    let cost = recommendation["cost"].as_f64().unwrap();
+    // Both kinds are in the mix, and neither is at the top of its range.
+    let values = &recommendation["values"];
+    let h100 = values["h100_per_dc"].as_u64().unwrap();
+    let spot = values["spot_a100_per_dc"].as_u64().unwrap();
+    assert!(
+        (2..8).contains(&h100) && (1..24).contains(&spot),
+        "{values}"
+    );
+    let below = json["one_step_below"].as_array().unwrap();
+    assert_eq!(below.len(), 2, "{below:?}");
+    for neighbour in below {
+        let cheaper = neighbour["cost"].as_f64().unwrap() < cost;
+        assert!(
+            neighbour["meets_objective"] == false || !cheaper,
+            "a neighbour meets the SLO for less: {neighbour}"
+        );
+    }
+}
