@@ -76,12 +76,7 @@ impl ControlPlane {
         super::log_to(&mut self.explain, job, now, || Entry::JobFailure {
             n_restart,
         });
-        if active
-            .job
-            .max_restarts
-            .is_some_and(|max| active.faults.n_restarts > max)
-        {
-            self.fail_job(job, "more restarts than the job allows", ctx);
+        if self.failed_for_good(job, ctx) {
             return;
         }
         // Every replica is still placed: the run starts again now.

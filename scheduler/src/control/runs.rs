@@ -436,13 +436,7 @@ impl ControlPlane {
             event.reason = "resumes from its last checkpoint".to_owned();
             ctx.record(Record::Event(event));
         }
-        let active = &self.jobs[&job];
-        if active
-            .job
-            .max_restarts
-            .is_some_and(|max| active.faults.n_restarts > max)
-        {
-            self.fail_job(job, "more restarts than the job allows", ctx);
+        if self.failed_for_good(job, ctx) {
             return;
         }
         // The member's controller recreates the lost pods where the job still runs, once the
@@ -612,5 +606,23 @@ impl ControlPlane {
         let left = active.job.runtime.as_millis() - active.progress_ms;
         Checkpointing::of(&active.job)
             .wall_time(scaled_runtime(Duration(left), speed_milli).as_millis())
+    }
+
+    /// Fails `job` for good when it restarted more often than it allows (Kubernetes'
+    /// `backoffLimit`); whether it did.
+    pub(super) fn failed_for_good(
+        &mut self,
+        job: JobId,
+        ctx: &mut Context<'_, ControlEvent>,
+    ) -> bool {
+        let active = &self.jobs[&job];
+        let over = active
+            .job
+            .max_restarts
+            .is_some_and(|max| active.faults.n_restarts > max);
+        if over {
+            self.fail_job(job, "more restarts than the job allows", ctx);
+        }
+        over
     }
 }

@@ -132,6 +132,13 @@ fn jobs_of_other_namespaces_do_not_fail() {
 /// 30 s) and never comes back. The job (one 8-GPU replica, 3600 s, checkpoint every 600 s)
 /// starts on node 0, the lowest index.
 fn revoked_at_1000s(cost_s: u64) -> VecSink {
+    let (w, plan) = spot_node_revoked_at_1000s(30);
+    run_plan(w, vec![gang(3600, Some(600), Some(cost_s))], plan)
+}
+
+/// alpha with node 0 in pool `spot` (revoked at 1000 s after a notice of `notice_s`, never
+/// back) and node 1 in pool `gpu`.
+fn spot_node_revoked_at_1000s(notice_s: u64) -> (World, FaultPlan) {
     let mut w = world();
     let mut spot = pool(1, 0);
     spot.name = "spot".into();
@@ -142,12 +149,12 @@ fn revoked_at_1000s(cost_s: u64) -> VecSink {
             nodes: 0..1,
             label: "alpha/spot".into(),
             times: RevocationTimes::Between(DurationDist::Constant(Duration(1000 * S))),
-            notice: Duration(30 * S),
+            notice: Duration(notice_s * S),
             back_after: None,
         }],
         ..FaultPlan::default()
     };
-    run_plan(w, vec![gang(3600, Some(600), Some(cost_s))], plan)
+    (w, plan)
 }
 
 #[test]
@@ -189,21 +196,7 @@ fn a_node_under_notice_takes_no_new_pod() {
     // Node 0 (spot) is revoked at 1000 s with a 600 s notice; j0 holds node 1 until 3000 s.
     // j1 arrives at 1100 s, while node 0 is idle but cordoned: it waits for node 1 and
     // starts at 3000 s, although node 0 is free until it goes at 1600 s.
-    let mut w = world();
-    let mut spot = pool(1, 0);
-    spot.name = "spot".into();
-    w.fleet.clusters = vec![cluster("alpha", vec![spot, pool(1, 0)])];
-    let plan = FaultPlan {
-        spot: vec![SpotRevocations {
-            cluster: ClusterId(0),
-            nodes: 0..1,
-            label: "alpha/spot".into(),
-            times: RevocationTimes::Between(DurationDist::Constant(Duration(1000 * S))),
-            notice: Duration(600 * S),
-            back_after: None,
-        }],
-        ..FaultPlan::default()
-    };
+    let (w, plan) = spot_node_revoked_at_1000s(600);
     // j0 starts on node 0 and finishes at 500 s; jb holds node 1 until 3000 s.
     let j0 = job(0, 0, 1, 8, 500, true);
     let jb = job(1, 0, 1, 8, 3000, true);
