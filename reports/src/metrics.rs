@@ -61,6 +61,7 @@ pub(crate) struct Metrics {
 struct TeamTracker {
     jobs: JobCounts,
     gpu_milli_ms: u128,
+    used_gpu_milli_ms: u128,
     waits_ms: Quantiles,
     jcts_ms: Quantiles,
 }
@@ -212,6 +213,7 @@ impl Metrics {
             team.jcts_ms.push(jct);
         }
         team.gpu_milli_ms += record.gpu_milli_ms;
+        team.used_gpu_milli_ms += record.faults.used_gpu_milli_ms;
         count_state(&mut team.jobs, record.state);
         count_state(&mut self.jobs, record.state);
         self.job_gpu_milli_ms += record.gpu_milli_ms;
@@ -281,6 +283,8 @@ impl Metrics {
                 let summary = crate::summary::Team {
                     jobs: team.jobs,
                     gpu_hours: hours(team.gpu_milli_ms),
+                    goodput: (team.gpu_milli_ms > 0)
+                        .then(|| team.used_gpu_milli_ms as f64 / team.gpu_milli_ms as f64),
                     waiting_s: Distribution::of(&mut team.waits_ms),
                     jct_s: Distribution::of(&mut team.jcts_ms),
                 };

@@ -82,6 +82,10 @@ pub struct Team {
     pub jobs: JobCounts,
     /// GPU-hours its pods held.
     pub gpu_hours: f64,
+    /// Goodput: the share of that GPU time whose work was kept (not lost to a failure or a
+    /// preemption, not held without progress); null without GPU time.
+    #[serde(default)]
+    pub goodput: Option<f64>,
     /// Waiting (start − submit) of its jobs that started, in seconds.
     pub waiting_s: Distribution,
     /// Completion time (end − submit) of its completed jobs, in seconds.

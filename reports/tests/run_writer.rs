@@ -272,6 +272,7 @@ fn half_the_gpus_held_all_run_is_half_utilization() {
         "failed": 0
       }},
       "gpu_hours": 0.222222,
+      "goodput": 0.0,
       "waiting_s": {team_wait},
       "jct_s": {team_jct}
     }}

@@ -32,6 +32,8 @@ fn installed_available_and_down_capacity_and_every_team() {
     let team = &summary["teams"]["team"];
     assert_eq!(team["jobs"]["completed"], 1);
     assert_eq!(team["gpu_hours"], 8.0);
+    // Nothing lost or held idle: all of it was work kept.
+    assert_eq!(team["goodput"], 1.0);
     assert_eq!(team["waiting_s"]["p95"], 0.0);
     assert_eq!(team["jct_s"]["mean"], 3600.0);
     assert_eq!(summary["teams"]["idle"]["jobs"]["submitted"], 0);
