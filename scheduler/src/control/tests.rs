@@ -1746,4 +1746,5 @@ mod components {
 
 mod dynamics;
 mod fleet_costs;
+mod power_down;
 mod gates;
