@@ -204,3 +204,40 @@ fn a_start_time_of_day_of_a_day_or_more_is_refused() {
         "expected a time of day below 24h",
     );
 }
+
+#[test]
+fn power_down_is_read_and_a_zero_idle_time_is_refused() {
+    let text = SCENARIO.replacen("    pue: 1.5\n", "    pue: 1.5\n    power_down: {after: 30m, wake_up: 5m}\n", 1);
+    let scenario = load(&text).unwrap();
+    assert_eq!(
+        scenario.world.economics.power_down,
+        vec![
+            Some(sim_core::model::PowerDown {
+                after: sim_core::Duration(30 * 60 * 1000),
+                wake_up: sim_core::Duration(5 * 60 * 1000),
+            }),
+            None,
+        ]
+    );
+    // Without wake_up, nodes come back at once.
+    let text = SCENARIO.replacen("    pue: 1.5\n", "    pue: 1.5\n    power_down: {after: 1h}\n", 1);
+    let scenario = load(&text).unwrap();
+    assert_eq!(
+        scenario.world.economics.power_down(0).unwrap().wake_up,
+        sim_core::Duration::ZERO
+    );
+    check(
+        "    pue: 1.5\n",
+        "    pue: 1.5\n    power_down: {after: 0s, wake_up: 5m}\n",
+        line_of("pue: 1.5") + 1,
+        "clusters[0].power_down.after",
+        "expected an idle time above 0",
+    );
+    check(
+        "    pue: 1.5\n",
+        "    pue: 1.5\n    power_down: {after: 30m, wake_up: soon}\n",
+        line_of("pue: 1.5") + 1,
+        "clusters[0].power_down.wake_up",
+        "e.g. 45s",
+    );
+}
