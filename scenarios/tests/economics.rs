@@ -207,7 +207,11 @@ fn a_start_time_of_day_of_a_day_or_more_is_refused() {
 
 #[test]
 fn power_down_is_read_and_a_zero_idle_time_is_refused() {
-    let text = SCENARIO.replacen("    pue: 1.5\n", "    pue: 1.5\n    power_down: {after: 30m, wake_up: 5m}\n", 1);
+    let text = SCENARIO.replacen(
+        "    pue: 1.5\n",
+        "    pue: 1.5\n    power_down: {after: 30m, wake_up: 5m}\n",
+        1,
+    );
     let scenario = load(&text).unwrap();
     assert_eq!(
         scenario.world.economics.power_down,
@@ -220,7 +224,11 @@ fn power_down_is_read_and_a_zero_idle_time_is_refused() {
         ]
     );
     // Without wake_up, nodes come back at once.
-    let text = SCENARIO.replacen("    pue: 1.5\n", "    pue: 1.5\n    power_down: {after: 1h}\n", 1);
+    let text = SCENARIO.replacen(
+        "    pue: 1.5\n",
+        "    pue: 1.5\n    power_down: {after: 1h}\n",
+        1,
+    );
     let scenario = load(&text).unwrap();
     assert_eq!(
         scenario.world.economics.power_down(0).unwrap().wake_up,

@@ -99,8 +99,9 @@ impl EnergyLedger {
                 let asleep: u64 = (0..state.up_nodes[cluster].len())
                     .filter(|&pool| state.pool_model[cluster][pool] == Some(model))
                     .map(|pool| {
-                        u64::from(state.up_nodes[cluster][pool] - state.powered_nodes[cluster][pool])
-                            * state.node_gpu_milli[cluster][pool]
+                        u64::from(
+                            state.up_nodes[cluster][pool] - state.powered_nodes[cluster][pool],
+                        ) * state.node_gpu_milli[cluster][pool]
                     })
                     .sum();
                 let capacity = capacity.saturating_sub(asleep);

@@ -67,7 +67,10 @@ impl ControlPlane {
             pools.push(self.members[cluster.0 as usize].node_pool_idx(node));
             // Waiting pods depend on it: the run goes on until it is awake.
             self.n_fault_timers += 1;
-            ctx.schedule(ctx.now().after(wake_up), ControlEvent::Awake { cluster, node });
+            ctx.schedule(
+                ctx.now().after(wake_up),
+                ControlEvent::Awake { cluster, node },
+            );
         }
         self.record_pools(cluster, pools, ctx);
         for &node in nodes {

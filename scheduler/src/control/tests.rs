@@ -1746,5 +1746,5 @@ mod components {
 
 mod dynamics;
 mod fleet_costs;
-mod power_down;
 mod gates;
+mod power_down;

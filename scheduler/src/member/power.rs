@@ -86,8 +86,7 @@ impl MemberCluster {
         let Some(power) = &mut self.power else {
             return false;
         };
-        if power.generation[node as usize] != generation || !idle || power.asleep.contains(&node)
-        {
+        if power.generation[node as usize] != generation || !idle || power.asleep.contains(&node) {
             return false;
         }
         power.asleep.insert(node);

@@ -22,7 +22,10 @@ fn alpha(power_down: bool) -> World {
 
 /// A 1-h job of one 8-GPU pod from 0, a second one from 2 h.
 fn two_jobs(power_down: bool) -> VecSink {
-    let jobs = vec![job(0, 0, 1, 8, 3600, true), job(1, 2 * 3600, 1, 8, 3600, true)];
+    let jobs = vec![
+        job(0, 0, 1, 8, 3600, true),
+        job(1, 2 * 3600, 1, 8, 3600, true),
+    ];
     let config = SchedulerConfig {
         status_period: Duration::ZERO,
         ..SchedulerConfig::default()
@@ -57,7 +60,10 @@ fn an_idle_node_sleeps_and_a_waiting_job_waits_for_its_wake_up() {
     assert_eq!((events[1].0, events[1].1), (EventKind::PowerDown, 0));
     assert!((90 * MIN..91 * MIN).contains(&events[1].2), "{events:?}");
     assert_eq!((events[2].0, events[2].1), (EventKind::PowerUp, 0));
-    assert!((2 * HOUR..2 * HOUR + MIN).contains(&events[2].2), "{events:?}");
+    assert!(
+        (2 * HOUR..2 * HOUR + MIN).contains(&events[2].2),
+        "{events:?}"
+    );
     let start = by_id(&sink, 1).start.unwrap().as_millis();
     assert!(
         (2 * HOUR + 5 * MIN..=2 * HOUR + 6 * MIN).contains(&start),
