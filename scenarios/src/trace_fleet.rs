@@ -156,6 +156,7 @@ pub(crate) fn expand(
             member_placement: attrs.member_placement,
             resource_quotas: Vec::new(),
             pue: None,
+            power_down: None,
         });
     }
     Ok(TraceFleet {

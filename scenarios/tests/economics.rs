@@ -204,3 +204,93 @@ fn a_start_time_of_day_of_a_day_or_more_is_refused() {
         "expected a time of day below 24h",
     );
 }
+
+#[test]
+fn power_down_is_read_and_a_zero_idle_time_is_refused() {
+    let text = SCENARIO.replacen(
+        "    pue: 1.5\n",
+        "    pue: 1.5\n    power_down: {after: 30m, wake_up: 5m}\n",
+        1,
+    );
+    let scenario = load(&text).unwrap();
+    assert_eq!(
+        scenario.world.economics.power_down,
+        vec![
+            Some(sim_core::model::PowerDown {
+                after: sim_core::Duration(30 * 60 * 1000),
+                wake_up: sim_core::Duration(5 * 60 * 1000),
+            }),
+            None,
+        ]
+    );
+    // Without wake_up, nodes come back at once.
+    let text = SCENARIO.replacen(
+        "    pue: 1.5\n",
+        "    pue: 1.5\n    power_down: {after: 1h}\n",
+        1,
+    );
+    let scenario = load(&text).unwrap();
+    assert_eq!(
+        scenario.world.economics.power_down(0).unwrap().wake_up,
+        sim_core::Duration::ZERO
+    );
+    check(
+        "    pue: 1.5\n",
+        "    pue: 1.5\n    power_down: {after: 0s, wake_up: 5m}\n",
+        line_of("pue: 1.5") + 1,
+        "clusters[0].power_down.after",
+        "expected an idle time above 0",
+    );
+    check(
+        "    pue: 1.5\n",
+        "    pue: 1.5\n    power_down: {after: 30m, wake_up: soon}\n",
+        line_of("pue: 1.5") + 1,
+        "clusters[0].power_down.wake_up",
+        "e.g. 45s",
+    );
+}
+
+/// Two 8-H100 nodes powering down after 30 min idle, 5 min to wake; job a (8 GPUs, 1 h) from
+/// 0, job b (the same) from 2 h. Node 1 sleeps at 30 min, node 0 at 1 h 30 min; b waits for
+/// node 0's wake-up and starts at 2 h 5 min (7,500 s), a minute of scheduling latency allowed.
+#[test]
+fn a_scenario_with_power_down_runs_and_waits_for_the_wake_up() {
+    let text = r#"name: pd
+gpu_models:
+  - name: H100
+    power: {idle_watts: 70, busy_watts: 700}
+clusters:
+  - name: c1
+    power_down: {after: 30m, wake_up: 5m}
+    node_pools:
+      - {name: h100, count: 2, cpu: "96", memory: 1Ti, gpus: 8, gpu_model: H100, base_watts: 500}
+namespaces: [{name: team-a}]
+scheduler:
+  estimators: [accurate]
+workload:
+  jobs:
+    - {name: a, submit: 0s, namespace: team-a, replicas: 1, gpus: 8, cpu: "8", memory: 8Gi, runtime: 1h}
+    - {name: b, submit: 2h, namespace: team-a, replicas: 1, gpus: 8, cpu: "8", memory: 8Gi, runtime: 1h}
+"#;
+    let scenario = load(text).unwrap();
+    let outcome = scenarios::simulate::run(&scenario, None).unwrap();
+    let mut starts = Vec::new();
+    let mut powered = Vec::new();
+    for record in &outcome.records {
+        match record {
+            sim_core::record::Record::Job(job) => {
+                starts.push((job.id.0, job.start.map(|t| t.as_millis())))
+            }
+            sim_core::record::Record::Pool(pool) => {
+                powered.push((pool.up_nodes, pool.powered_nodes))
+            }
+            _ => {}
+        }
+    }
+    starts.sort_unstable();
+    assert_eq!(starts[0], (0, Some(0)));
+    let b = starts[1].1.unwrap();
+    assert!((7_500_000..=7_560_000).contains(&b), "b started at {b} ms");
+    // Asleep at 30 min (1 powered), at 1 h 30 min (0), woken at 2 h (1); always 2 up.
+    assert_eq!(powered, vec![(2, 1), (2, 0), (2, 1)]);
+}

@@ -20,7 +20,8 @@ pub enum Record {
     Event(EventRecord),
     /// A job joined the jobs waiting to start (on arrival) or left them (its first start).
     Queue(QueueRecord),
-    /// The number of nodes up in one node pool changed (a fault began or ended).
+    /// The number of nodes up or powered in one node pool changed (a fault began or ended, a
+    /// node powered down or woke).
     Pool(PoolRecord),
 }
 
@@ -35,8 +36,12 @@ pub struct PoolRecord {
     pub cluster: ClusterId,
     /// The pool's index among the cluster's pools.
     pub pool: u32,
-    /// Nodes of the pool that are up (neither failed, drained nor in an outage).
+    /// Nodes of the pool that are up (neither failed, drained nor in an outage): what
+    /// pricing pays for.
     pub up_nodes: u32,
+    /// Nodes of the pool that are up and not powered down (at most `up_nodes`): what draws
+    /// power. Equal to `up_nodes` unless the cluster's idle nodes power down.
+    pub powered_nodes: u32,
 }
 
 /// A job was submitted (`started` false) or started for the first time (`started` true): the
@@ -87,6 +92,10 @@ pub enum EventKind {
     JobFailed,
     /// A job was asked to be placed afresh, or the request found no job.
     Reschedule(RescheduleReason),
+    /// An idle node powered down (`clusters[].power_down`).
+    PowerDown,
+    /// An asleep node was woken for waiting pods; it takes pods once awake.
+    PowerUp,
 }
 
 /// The scheduler that chose the victims of a preemption.
@@ -115,6 +124,8 @@ impl EventKind {
             EventKind::ClusterReady => "cluster_ready",
             EventKind::NodeDown => "node_down",
             EventKind::NodeUp => "node_up",
+            EventKind::PowerDown => "power_down",
+            EventKind::PowerUp => "power_up",
             EventKind::DrainStart => "drain_start",
             EventKind::DrainEnd => "drain_end",
             EventKind::PodsLost => "pods_lost",

@@ -1,5 +1,5 @@
-//! What the fleet draws: per cluster, PUE × (each up node's base draw, plus each GPU's idle
-//! draw and its busy draw above idle in proportion to the milli-GPU held), and the carbon
+//! What the fleet draws: per cluster, PUE × (each powered node's base draw, plus each
+//! powered GPU's idle draw and its busy draw above idle in proportion to the milli-GPU held), and the carbon
 //! that energy emits at the cluster's grid intensity in each hour of the day.
 
 use std::collections::BTreeMap;
@@ -83,10 +83,10 @@ impl EnergyLedger {
     ) -> u128 {
         let base: u128 = self.config.base_milliwatts[cluster]
             .iter()
-            .zip(&state.up_nodes[cluster])
+            .zip(&state.powered_nodes[cluster])
             .zip(&state.pool_model[cluster])
             .filter(|(_, model)| keep(**model))
-            .map(|((&base, &up), _)| u128::from(base) * u128::from(up) * 1000)
+            .map(|((&base, &powered), _)| u128::from(base) * u128::from(powered) * 1000)
             .sum();
         let gpus: u128 = (0..state.n_gpu_models)
             .map(|m| GpuModelId(m as u16))
@@ -94,6 +94,17 @@ impl EnergyLedger {
             .map(|model| {
                 let power = self.config.gpu_models[usize::from(model.0)];
                 let (allocated, capacity) = state.gpus[state.pair_idx(cluster, model)];
+                // Asleep nodes stay in the capacity allocation records carry, but draw
+                // nothing: their GPUs leave the idle draw.
+                let asleep: u64 = (0..state.up_nodes[cluster].len())
+                    .filter(|&pool| state.pool_model[cluster][pool] == Some(model))
+                    .map(|pool| {
+                        u64::from(
+                            state.up_nodes[cluster][pool] - state.powered_nodes[cluster][pool],
+                        ) * state.node_gpu_milli[cluster][pool]
+                    })
+                    .sum();
+                let capacity = capacity.saturating_sub(asleep);
                 u128::from(power.idle_milliwatts) * u128::from(capacity)
                     + u128::from(power.busy_milliwatts - power.idle_milliwatts)
                         * u128::from(allocated)

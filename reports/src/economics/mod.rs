@@ -1,8 +1,9 @@
 //! What a run costs and draws: the fleet's node prices and power figures
 //! (`sim_core::model::Economics`) integrated over the run's records.
 //!
-//! Both follow the same state: nodes up per pool (pool records, emitted when a fault takes
-//! nodes down or brings them back) and GPUs allocated and up per (cluster, GPU model)
+//! Both follow the same state: nodes up and powered per pool (pool records, emitted when a
+//! fault takes nodes down or brings them back, or a node powers down or wakes; cost follows
+//! nodes up, energy nodes powered) and GPUs allocated and up per (cluster, GPU model)
 //! (allocation records). Everything between records is constant, so every integral is a sum
 //! of integer products over integer milliseconds, divided once when the summary is made.
 
@@ -31,8 +32,12 @@ pub(crate) struct HeldTime {
 pub(crate) struct FleetState {
     /// GPU models in the world.
     pub n_gpu_models: usize,
-    /// Per cluster, per pool: nodes up.
+    /// Per cluster, per pool: nodes up (what pricing pays for).
     pub up_nodes: Vec<Vec<u32>>,
+    /// Per cluster, per pool: nodes up and not powered down (what draws power).
+    pub powered_nodes: Vec<Vec<u32>>,
+    /// Per cluster, per pool: milli-GPU on one node (0 without GPUs).
+    pub node_gpu_milli: Vec<Vec<u64>>,
     /// Per cluster, per pool: nodes installed.
     pub n_nodes: Vec<Vec<u32>>,
     /// Per cluster, per pool: the GPU model, when the pool has GPUs.
@@ -54,6 +59,16 @@ impl FleetState {
         FleetState {
             n_gpu_models: world.fleet.gpu_models.len(),
             up_nodes: per_pool(&|p| p.count),
+            powered_nodes: per_pool(&|p| p.count),
+            node_gpu_milli: clusters
+                .iter()
+                .map(|c| {
+                    c.node_pools
+                        .iter()
+                        .map(|p| u64::from(p.shape.gpus) * 1000)
+                        .collect()
+                })
+                .collect(),
             n_nodes: per_pool(&|p| p.count),
             pool_model: clusters
                 .iter()
@@ -144,6 +159,7 @@ impl Ledger {
             changed = cost.pool(cluster, pool, time, record.up_nodes, &self.state);
         }
         self.state.up_nodes[cluster][pool] = record.up_nodes;
+        self.state.powered_nodes[cluster][pool] = record.powered_nodes.min(record.up_nodes);
         if let Some(energy) = &mut self.energy {
             energy.refresh(cluster, &self.state);
         }

@@ -91,6 +91,7 @@ fn world(carbon: Carbon) -> World {
             pue_milli: vec![1500],
             carbon: Some(carbon),
         }),
+        power_down: Vec::new(),
     };
     world
 }
@@ -101,6 +102,18 @@ fn pool_up(time_ms: u64, pool: u32, up_nodes: u32) -> Record {
         cluster: C1,
         pool,
         up_nodes,
+        powered_nodes: up_nodes,
+    })
+}
+
+/// The pool's node up but powered down (`powered` 0) or awake again (1).
+fn pool_powered(time_ms: u64, pool: u32, powered_nodes: u32) -> Record {
+    Record::Pool(PoolRecord {
+        time: SimTime(time_ms),
+        cluster: C1,
+        pool,
+        up_nodes: 1,
+        powered_nodes,
     })
 }
 
@@ -147,9 +160,13 @@ fn records() -> Vec<Record> {
 }
 
 fn run(world: &World) -> (tempfile::TempDir, serde_json::Value) {
+    run_records(world, records())
+}
+
+fn run_records(world: &World, records: Vec<Record>) -> (tempfile::TempDir, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let mut writer = reports::RunWriter::create(dir.path(), world, &CSV).unwrap();
-    for record in records() {
+    for record in records {
         sim_core::record::RecordSink::record(&mut writer, record);
     }
     writer.finish(&meta(10 * HOUR, Some(10 * HOUR))).unwrap();
@@ -274,4 +291,35 @@ fn without_prices_or_power_nothing_is_added() {
     assert!(summary.get("cost").is_none());
     assert!(summary.get("energy").is_none());
     assert!(!dir.path().join("cost.csv").exists());
+}
+
+/// The H100 node, idle from 5 h, is powered down from 6 h to 8 h (still up, still paid): it
+/// draws nothing then instead of 500 + 8 × 70 = 1060 W, so IT energy is 34 − 1.06 × 2 =
+/// 31.88 kWh, facility × 1.5 = 47.82 kWh, 19.128 kg at 400 g/kWh. Cost does not change: the
+/// node is still up ($237). The timeline shows the pair at 0 W while it sleeps, its capacity
+/// unchanged.
+#[test]
+fn an_asleep_node_draws_nothing_but_is_still_paid_worked_by_hand() {
+    let mut records = records();
+    records.extend([
+        pool_powered(6 * HOUR, 0, 0),
+        alloc(6 * HOUR, C1, H100, 0, 8000),
+        pool_powered(8 * HOUR, 0, 1),
+        alloc(8 * HOUR, C1, H100, 0, 8000),
+    ]);
+    let (dir, summary) = run_records(&world(constant(400)), records);
+    assert_eq!(summary["energy"]["it_kwh"], 31.88);
+    assert_eq!(summary["energy"]["kwh"], 47.82);
+    assert_eq!(summary["energy"]["kg_co2e"], 19.128);
+    assert_eq!(summary["cost"]["total_usd"], 237.0);
+    assert_eq!(summary["cost"]["down_usd"], 0.0);
+    let timeline = read(dir.path(), "timeline.csv");
+    assert!(
+        timeline.contains("21600.000,c1,H100,0.000,8.000,0.000,0.000\n"),
+        "{timeline}"
+    );
+    assert!(
+        timeline.contains("28800.000,c1,H100,0.000,8.000,0.000,1590.000\n"),
+        "{timeline}"
+    );
 }

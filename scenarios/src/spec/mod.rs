@@ -396,6 +396,20 @@ pub struct ClusterSpec {
     pub resource_quotas: Vec<MemberQuotaSpec>,
     /// Power usage effectiveness: facility power over IT power (default 1.0).
     pub pue: Option<Spanned<f64>>,
+    /// Idle nodes powering down; absent, they never do.
+    #[serde(default)]
+    pub power_down: Option<Spanned<PowerDownSpec>>,
+}
+
+/// `clusters[].power_down`: a node idle for `after` powers down, and takes `wake_up` to come
+/// back when pods wait for it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PowerDownSpec {
+    /// Idle time before a node powers down (a duration above 0).
+    pub after: Text,
+    /// Time an asleep node takes to come back (default 0s).
+    pub wake_up: Option<Text>,
 }
 
 /// One ResourceQuota of a member cluster.

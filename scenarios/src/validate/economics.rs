@@ -1,6 +1,7 @@
 //! Prices and power: `gpu_models[].prices` and `power`, `node_pools[].pricing`,
 //! `price_per_node_hour` and `base_watts`, `clusters[].pue`, `regions` and
-//! `start_time_of_day`, turned into the world's `Economics` in integer units.
+//! `start_time_of_day`, and `clusters[].power_down`, turned into the world's `Economics` in
+//! integer units.
 //!
 //! Nothing is assumed: a scenario that prices nothing reports no cost, and one that gives no
 //! power figure reports no energy, so existing scenarios' outputs do not change.
@@ -8,7 +9,10 @@
 use std::collections::BTreeMap;
 
 use serde_saphyr::Spanned;
-use sim_core::model::{Carbon, Costs, Economics, Energy, Fleet, GpuPower, PoolPrice, Pricing};
+use sim_core::Duration;
+use sim_core::model::{
+    Carbon, Costs, Economics, Energy, Fleet, GpuPower, PoolPrice, PowerDown, Pricing,
+};
 
 use super::ClusterPaths;
 use crate::check::Checker;
@@ -36,7 +40,47 @@ pub(super) fn economics(
                 .to_owned(),
         );
     }
-    Ok(Economics { costs, energy })
+    let power_down = power_down(ck, spec, paths)?;
+    Ok(Economics {
+        costs,
+        energy,
+        power_down,
+    })
+}
+
+/// Each cluster's `power_down`, or an empty list when no cluster sets one (nothing
+/// changes then).
+fn power_down(
+    ck: &Checker<'_>,
+    spec: &ScenarioSpec,
+    paths: &ClusterPaths,
+) -> Result<Vec<Option<PowerDown>>, Error> {
+    if spec.clusters.iter().all(|c| c.power_down.is_none()) {
+        return Ok(Vec::new());
+    }
+    let mut settings = Vec::with_capacity(spec.clusters.len());
+    for (c_idx, cluster) in spec.clusters.iter().enumerate() {
+        let Some(power) = &cluster.power_down else {
+            settings.push(None);
+            continue;
+        };
+        let path = format!("{}.power_down", paths.path(c_idx, &cluster.name.value));
+        let after = ck.duration(&power.value.after, &format!("{path}.after"))?;
+        if after == Duration::ZERO {
+            return ck.at(
+                &power.value.after,
+                format!("{path}.after"),
+                "expected an idle time above 0 (e.g. 30m)",
+            );
+        }
+        let wake_up = ck.optional_duration(
+            power.value.wake_up.as_ref(),
+            &format!("{path}.wake_up"),
+            Duration::ZERO,
+        )?;
+        settings.push(Some(PowerDown { after, wake_up }));
+    }
+    Ok(settings)
 }
 
 /// A non-negative, finite number from the file, scaled by `scale` and rounded.

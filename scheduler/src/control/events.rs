@@ -119,6 +119,22 @@ pub enum ControlEvent {
         /// The node.
         node: u32,
     },
+    /// A node that became empty has been idle for `power_down.after`, unless a pod came.
+    IdleCheck {
+        /// The cluster.
+        cluster: ClusterId,
+        /// The node.
+        node: u32,
+        /// The node's generation when it became empty; a later one makes this stale.
+        generation: u32,
+    },
+    /// A woken node is awake.
+    Awake {
+        /// The cluster.
+        cluster: ClusterId,
+        /// The node.
+        node: u32,
+    },
     /// One replica of a non-gang job is done.
     PodFinished {
         /// The job.

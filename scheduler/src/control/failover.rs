@@ -235,6 +235,8 @@ impl ControlPlane {
         let mut pools_changed = Vec::new();
         for node in nodes {
             let model = member.node_gpu_model(node);
+            // A node comes back awake, whatever it was when it went.
+            member.forget_sleep(node);
             if member.node_down(node) {
                 pools_changed.push(member.node_pool_idx(node));
             }
@@ -256,9 +258,9 @@ impl ControlPlane {
         let _ = now;
     }
 
-    /// Records the nodes up in each pool of `pools` (indices, in any order, repeats allowed),
-    /// so costs and power follow the pools, those without GPUs included.
-    fn record_pools(
+    /// Records the nodes up and powered in each pool of `pools` (indices, in any order,
+    /// repeats allowed), so costs and power follow the pools, those without GPUs included.
+    pub(super) fn record_pools(
         &self,
         cluster: ClusterId,
         mut pools: Vec<usize>,
@@ -273,6 +275,7 @@ impl ControlPlane {
                 cluster,
                 pool: pool as u32,
                 up_nodes: member.pool_up_nodes(pool),
+                powered_nodes: member.pool_powered_nodes(pool),
             }));
         }
     }

@@ -36,6 +36,7 @@ mod eviction;
 mod failover;
 mod job;
 mod job_failures;
+mod power;
 mod preemption;
 mod quota;
 mod rebalance;
@@ -291,6 +292,9 @@ impl ControlPlane {
                         .set_fragmentation_target(std::sync::Arc::clone(&config.placement_target));
                 }
                 member.seed(&streams);
+                if world.economics.power_down(id.0 as usize).is_some() {
+                    member.track_idle();
+                }
                 member
             })
             .collect();
@@ -428,6 +432,7 @@ impl ControlPlane {
             self.mark_unhealthy(job, cluster, ctx);
         }
         self.preempt_bindings(ctx);
+        self.settle_power(ctx);
         // An assignment that shrank (an eviction, a reschedule) may leave every replica
         // placed.
         for job in std::mem::take(&mut self.maybe_start) {
@@ -465,6 +470,7 @@ impl Handler for ControlPlane {
             ctx.schedule(*time, ControlEvent::Timeline(idx as u32));
         }
         self.record_capacity(ctx);
+        self.settle_power(ctx);
     }
 
     fn on_arrival(&mut self, job: Job, ctx: &mut Context<'_, ControlEvent>) {
@@ -538,6 +544,12 @@ impl Handler for ControlPlane {
             ControlEvent::SpotNotice { rule } => self.spot_notice(rule as usize, ctx),
             ControlEvent::SpotDown { rule, node } => self.spot_down(rule as usize, node, ctx),
             ControlEvent::SpotBack { rule, node } => self.spot_back(rule as usize, node, ctx),
+            ControlEvent::IdleCheck {
+                cluster,
+                node,
+                generation,
+            } => self.idle_check(cluster, node, generation, ctx),
+            ControlEvent::Awake { cluster, node } => self.awake(cluster, node),
             ControlEvent::GangFinished { job, generation } => {
                 if !self.gang_finished(job, generation, ctx) {
                     return;

@@ -1747,3 +1747,4 @@ mod components {
 mod dynamics;
 mod fleet_costs;
 mod gates;
+mod power_down;

@@ -272,12 +272,12 @@ impl MemberCluster {
         }
     }
 
-    /// Whether `node` is up, not cordoned, and could take `pod` once emptied: its pool admits
+    /// Whether `node` is up, not cordoned nor asleep, and could take `pod` once emptied: its pool admits
     /// the pod's node claim, the GPU model is allowed, and the claim's per-node limit leaves
     /// room.
     pub fn can_host(&self, node: u32, pod: &PodRequest) -> bool {
         !self.is_down(node)
-            && !self.is_cordoned(node)
+            && !self.unschedulable(node)
             && self.pools[usize::from(self.node_pool[node as usize])].takes(pod)
             && self.below_limit(node, pod)
     }
@@ -314,7 +314,7 @@ impl MemberCluster {
                     .iter()
                     .filter(|((pool_idx, free), _)| self.admits(*pool_idx, free, pod))
                     .flat_map(|(_, nodes)| nodes.iter().copied())
-                    .filter(|node| self.below_limit(*node, pod) && !self.is_cordoned(*node))
+                    .filter(|node| self.below_limit(*node, pod) && !self.unschedulable(*node))
                     .collect();
                 if nodes.is_empty() {
                     return None;
@@ -336,7 +336,7 @@ impl MemberCluster {
                     let Some(node) = bucket
                         .iter()
                         .copied()
-                        .find(|n| self.below_limit(*n, pod) && !self.is_cordoned(*n))
+                        .find(|n| self.below_limit(*n, pod) && !self.unschedulable(*n))
                     else {
                         continue;
                     };
@@ -452,6 +452,7 @@ impl MemberCluster {
             free.tags |= tag;
         }
         self.rebucket(node, free);
+        self.note_bound(node);
         self.summary.allocated.add(&ResourceList::of_pods(pod, 1));
         if let Some(model) = self.node_gpu_model(node) {
             self.gpu_allocated_milli[model.0 as usize] += pod.gpu.total_milli();
@@ -496,6 +497,7 @@ impl MemberCluster {
             "released more than was bound"
         );
         self.rebucket(node, free);
+        self.note_released(node);
         self.summary.allocated.sub(&ResourceList::of_pods(pod, 1));
         if let Some(model) = self.node_gpu_model(node) {
             self.gpu_allocated_milli[model.0 as usize] -= pod.gpu.total_milli();

@@ -87,6 +87,7 @@ impl MemberCluster {
         }
         self.refresh_fragment(node);
         self.n_down -= 1;
+        self.note_released(node);
         true
     }
 
@@ -382,7 +383,7 @@ impl MemberCluster {
 
 /// Karmada's accurate estimator on one node: `min(free pod slots, free / request)` over the
 /// resources the pod requests; 0 when the pool cannot take the pod.
-fn replicas_on_node(pool: &Pool, free: &NodeFree, pod: &PodRequest) -> i64 {
+pub(super) fn replicas_on_node(pool: &Pool, free: &NodeFree, pod: &PodRequest) -> i64 {
     if !pool.takes(pod) {
         return 0;
     }

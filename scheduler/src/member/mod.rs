@@ -7,7 +7,7 @@
 //!
 //! `MemberCluster` is one type whose methods live by concern: `index.rs` the free-capacity
 //! index and the estimates read from it, `admission.rs` pods arriving, waiting, placed and
-//! released, `quota.rs` ResourceQuotas; `policy.rs` holds the placement trait (the registry of
+//! released, `quota.rs` ResourceQuotas, `power.rs` nodes asleep; `policy.rs` holds the placement trait (the registry of
 //! policies is `crate::registry`), one file per policy beside it.
 
 mod admission;
@@ -21,6 +21,7 @@ mod index;
 mod least_allocated;
 mod most_allocated;
 mod policy;
+mod power;
 pub mod preemption;
 mod quota;
 mod random;
@@ -183,6 +184,8 @@ pub struct MemberCluster {
     /// Cordoned nodes (a spot node under revocation notice): their pods keep running, no new
     /// pod is placed there.
     cordoned: BTreeSet<u32>,
+    /// Idle nodes powering down, when the cluster's do.
+    power: Option<power::PowerState>,
 }
 
 impl MemberCluster {
@@ -250,6 +253,7 @@ impl MemberCluster {
             down: Vec::new(),
             n_down: 0,
             cordoned: BTreeSet::new(),
+            power: None,
         }
     }
 

@@ -3,6 +3,8 @@
 //! its grid. Plain integers (micro-dollars, milliwatts, thousandths, milligrams), so reports
 //! integrate them over integer milliseconds exactly.
 
+use crate::time::Duration;
+
 /// How a node pool is bought.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Pricing {
@@ -77,6 +79,16 @@ pub struct Energy {
     pub carbon: Option<Carbon>,
 }
 
+/// Idle nodes powering down: a node without pods for `after` sleeps (draws nothing, still
+/// paid), and a node woken for waiting pods takes `wake_up` to take them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PowerDown {
+    /// How long a node stays idle before it powers down (above 0).
+    pub after: Duration,
+    /// How long an asleep node takes to come back once woken.
+    pub wake_up: Duration,
+}
+
 /// A fleet's prices and power figures; both absent unless the scenario sets them, so runs
 /// that do not ask report neither.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -85,4 +97,14 @@ pub struct Economics {
     pub costs: Option<Costs>,
     /// Power and carbon.
     pub energy: Option<Energy>,
+    /// Per cluster, whether its idle nodes power down; empty when none does (nodes never
+    /// sleep, as before the option existed).
+    pub power_down: Vec<Option<PowerDown>>,
+}
+
+impl Economics {
+    /// The power-down setting of cluster `cluster`, if any.
+    pub fn power_down(&self, cluster: usize) -> Option<PowerDown> {
+        self.power_down.get(cluster).copied().flatten()
+    }
 }

@@ -13,7 +13,7 @@ mod node;
 mod resources;
 
 pub use cluster::{Cluster, ClusterId, Fleet, Taint, TaintEffect};
-pub use economics::{Carbon, Costs, Economics, Energy, GpuPower, PoolPrice, Pricing};
+pub use economics::{Carbon, Costs, Economics, Energy, GpuPower, PoolPrice, PowerDown, Pricing};
 pub use gpu::{GpuModel, GpuModelId, GpuModelSet};
 pub use job::{Component, Job, JobId, Template};
 pub use names::WorldNames;
