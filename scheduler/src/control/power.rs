@@ -26,6 +26,10 @@ impl ControlPlane {
     /// Schedules the idle checks of nodes that became empty, and wakes asleep nodes for the
     /// pods waiting in touched clusters; after every event.
     pub(super) fn settle_power(&mut self, ctx: &mut Context<'_, ControlEvent>) {
+        // Empty unless some cluster powers down: the common case costs nothing per event.
+        if self.world.economics.power_down.is_empty() {
+            return;
+        }
         for idx in 0..self.members.len() {
             let Some(power) = self.world.economics.power_down(idx) else {
                 continue;
