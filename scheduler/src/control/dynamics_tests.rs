@@ -626,3 +626,45 @@ fn dormant_retries_under_random_failures_match_every_retry_decided() {
         decided.2
     );
 }
+
+#[test]
+fn a_saturated_federated_fleet_counts_retries_as_deciding_every_one() {
+    // 40 jobs (1 or 2 replicas of 4 or 8 GPUs, 30 to 120 minutes) arrive every 30 s at a
+    // 40-GPU fleet whose namespace may hold 32: dozens wait at once, refused by the quota or
+    // short of room, and member-b is down from 1 h to 2 h. Bindings refused again and again
+    // back off dormant, most of their retries counted in cohorts. Records and attempts must
+    // be those of deciding every retry.
+    let plan = FaultPlan {
+        outages: vec![Outage {
+            target: FaultTarget::Cluster(ClusterId(1)),
+            down: SimTime(3600 * S),
+            up: Some(SimTime(7200 * S)),
+            drain: false,
+            label: "test".into(),
+        }],
+        ..FaultPlan::default()
+    };
+    let jobs: Vec<Job> = (0..40)
+        .map(|i| {
+            let replicas = 1 + (i % 2) as u32;
+            let gpus = if i % 3 == 0 { 4 } else { 8 };
+            job(i, 30 * i, replicas, gpus, 1800 + 600 * (i % 10), true)
+        })
+        .collect();
+    let [(reused, n_reused), (decided, _)] = reused_and_decided(
+        a_and_b(),
+        dynamic(),
+        &no_execute(),
+        federated_gpus(32),
+        plan,
+        jobs,
+    );
+    assert_eq!((&reused.0, reused.1), (&decided.0, decided.1));
+    assert!(n_reused > 5_000, "{n_reused} reused of {}", reused.1);
+    assert!(
+        reused.2 * 5 < decided.2,
+        "{} events of {}",
+        reused.2,
+        decided.2
+    );
+}

@@ -142,8 +142,6 @@ pub struct ControlPlane {
     memo: refusals::FailureMemo,
     /// `n_changes` when the dormant bindings in the queue were refused (see `refusals`).
     dormant_epoch: u64,
-    /// Bindings whose dormant retries were just replayed (a buffer kept between events).
-    replayed: Vec<JobId>,
     /// When the armed [`ControlEvent::Quiesce`] fires.
     quiesce_tick: Option<SimTime>,
     /// The event being handled is a [`ControlEvent::Quiesce`], which must not end the run.
@@ -342,7 +340,6 @@ impl ControlPlane {
             n_changes: 0,
             dormant_epoch: 0,
             memo: refusals::FailureMemo::default(),
-            replayed: Vec::new(),
             quiesce_tick: None,
             quiesce_probe: false,
             n_finish_events: 0,
@@ -681,6 +678,7 @@ impl ControlPlane {
         self.quiesce_probe = true;
         if self.quiet_from() <= self.now {
             self.queue.wake_dormant();
+            self.credit_retries();
         }
     }
 }

@@ -21,6 +21,9 @@ pub(super) struct QuotaState {
     /// Milli-GPU each namespace's pods hold, and which changed since the last record.
     namespace_gpus: Vec<u64>,
     namespace_dirty: Vec<bool>,
+    /// The last refusal written (quota, usage it would have reached, message): the bindings
+    /// of a namespace at its limit are refused again and again with the same words.
+    last_refusal: Option<(usize, ResourceList, String)>,
 }
 
 impl QuotaState {
@@ -67,6 +70,7 @@ impl QuotaState {
                 .map(|(b, g)| b.is_some() || g.is_some())
                 .collect(),
             budgets,
+            last_refusal: None,
         }
     }
 
@@ -83,7 +87,19 @@ impl QuotaState {
         new: &ResourceList,
         world: &World,
     ) -> Result<bool, String> {
-        let updates = self.admit(namespace, old, new, world)?;
+        let updates = match self.admit(namespace, old, new) {
+            Ok(updates) => updates,
+            Err((idx, used)) => {
+                if let Some((i, u, message)) = &self.last_refusal
+                    && (*i, *u) == (idx, used)
+                {
+                    return Err(message.clone());
+                }
+                let message = refusal(&self.federated[idx].0, &used, world);
+                self.last_refusal = Some((idx, used, message.clone()));
+                return Err(message);
+            }
+        };
         let changed = !updates.is_empty();
         for (idx, next) in updates {
             self.federated[idx].1 = next;
@@ -92,14 +108,14 @@ impl QuotaState {
     }
 
     /// The admission of [`QuotaState::transition`] without its effect: each counting quota's
-    /// usage after the change, or the first refusal.
+    /// usage after the change, or the first quota to refuse it and the usage it would have
+    /// reached (the message is written only when needed).
     pub(super) fn admit(
         &self,
         namespace: NamespaceId,
         old: &ResourceList,
         new: &ResourceList,
-        world: &World,
-    ) -> Result<Vec<(usize, ResourceList)>, String> {
+    ) -> Result<Vec<(usize, ResourceList)>, (usize, ResourceList)> {
         let mut delta = *new;
         delta.sub(old);
         let mut updates: Vec<(usize, ResourceList)> = Vec::new();
@@ -113,8 +129,8 @@ impl QuotaState {
             }
             let mut next = *used;
             next.add(&part);
-            if let Some(refusal) = exceeded(frq, &next, world) {
-                return Err(refusal);
+            if exceeds(frq, &next) {
+                return Err((idx, next));
             }
             updates.push((idx, next));
         }
@@ -213,23 +229,38 @@ fn counted(overall: &Limits, list: &ResourceList) -> ResourceList {
 
 /// Karmada's refusal when `used` passes one of `frq`'s limits (resources checked in the order
 /// cpu, memory, nvidia.com/gpu), or `None`.
-fn exceeded(frq: &FederatedResourceQuota, used: &ResourceList, world: &World) -> Option<String> {
+/// Whether `used` goes over any of the quota's limits.
+fn exceeds(frq: &FederatedResourceQuota, used: &ResourceList) -> bool {
+    [
+        (frq.overall.cpu_milli, used.cpu_milli),
+        (frq.overall.memory, used.memory),
+        (frq.overall.gpus, used.gpus),
+    ]
+    .into_iter()
+    .any(|(limit, value)| limit.is_some_and(|limit| value > limit))
+}
+
+/// Karmada's refusal of `used`, over one of the quota's limits.
+fn refusal(frq: &FederatedResourceQuota, used: &ResourceList, world: &World) -> String {
     let checks = [
         ("cpu", frq.overall.cpu_milli, used.cpu_milli, Unit::Milli),
         ("memory", frq.overall.memory, used.memory, Unit::Bytes),
         ("nvidia.com/gpu", frq.overall.gpus, used.gpus, Unit::Count),
     ];
-    checks.into_iter().find_map(|(name, limit, value, unit)| {
-        let limit = limit?;
-        (value > limit).then(|| {
-            format!(
-                "FederatedResourceQuota({ns}/{ns}) exceeded for resource {name}: requested sum {}, limit {}.",
-                unit.show(value),
-                unit.show(limit),
-                ns = world.namespace(frq.namespace).name,
-            )
+    checks
+        .into_iter()
+        .find_map(|(name, limit, value, unit)| {
+            let limit = limit?;
+            (value > limit).then(|| {
+                format!(
+                    "FederatedResourceQuota({ns}/{ns}) exceeded for resource {name}: requested sum {}, limit {}.",
+                    unit.show(value),
+                    unit.show(limit),
+                    ns = world.namespace(frq.namespace).name,
+                )
+            })
         })
-    })
+        .expect("called for a usage over a limit")
 }
 
 /// How a quantity prints, as Kubernetes prints it.
@@ -287,9 +318,7 @@ impl ControlPlane {
     ) -> bool {
         let old = binding.usage(&binding.clusters);
         let new = binding.usage(assignment);
-        self.quota
-            .admit(binding.namespace, &old, &new, &self.world)
-            .is_err()
+        self.quota.admit(binding.namespace, &old, &new).is_err()
     }
 
     /// A finished job's binding is deleted: its usage leaves the FederatedResourceQuotas.

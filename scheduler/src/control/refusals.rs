@@ -127,6 +127,7 @@ impl ControlPlane {
     pub(super) fn wake_if_changed(&mut self) {
         if self.dormant_epoch != self.n_changes {
             self.queue.wake_dormant();
+            self.credit_retries();
             self.dormant_epoch = self.n_changes;
         }
     }
@@ -146,6 +147,7 @@ impl ControlPlane {
         self.replay_before(self.now);
         if late {
             self.queue.flush_backoff(self.now);
+            self.credit_retries();
         }
     }
 
@@ -155,22 +157,25 @@ impl ControlPlane {
         if at_horizon && self.queue.has_dormant() {
             self.replay_before(SimTime(self.now.0 + 1));
         }
+        self.queue.settle_dormant();
+        self.credit_retries();
     }
 
     fn replay_before(&mut self, before: SimTime) {
-        let mut replayed = std::mem::take(&mut self.replayed);
-        self.queue.replay_dormant(before, &mut replayed);
-        // Nothing changed since the refusal, so the status the retries saw is current (a
-        // change makes it stale and wakes the dormant bindings).
-        let attempted = Some(self.n_changes);
-        for job in replayed.drain(..) {
+        let n_retries = self.queue.replay_dormant(before);
+        self.stats.n_attempts += n_retries;
+        self.stats.n_refusals_reused += n_retries;
+        self.credit_retries();
+    }
+
+    /// Adds the retries the queue replayed or counted to their jobs' attempts. Nothing changed
+    /// since their refusals, so the status those retries saw was current: each job's
+    /// `attempted_at_change` already says so.
+    pub(super) fn credit_retries(&mut self) {
+        for (job, n) in self.queue.drain_credits() {
             let active = self.jobs.get_mut(&job).expect("queued bindings are active");
-            active.n_attempts += 1;
-            active.attempted_at_change = attempted;
-            self.stats.n_attempts += 1;
-            self.stats.n_refusals_reused += 1;
+            active.n_attempts += n;
         }
-        self.replayed = replayed;
     }
 
     /// One scheduling attempt, reusing the decision of an identical binding made since the
@@ -216,9 +221,14 @@ impl ControlPlane {
                 .iter()
                 .any(|(b, m, _)| *m == mode && same_inputs(b, binding))
         {
-            self.memo
-                .entries
-                .push((binding.clone(), mode, attempt.clone()));
+            // The per-term decisions are for `explain`, which shares nothing.
+            let shared = Attempt {
+                decisions: Vec::new(),
+                outcome: attempt.outcome.clone(),
+                observed_affinity: attempt.observed_affinity.clone(),
+                clear: attempt.clear,
+            };
+            self.memo.entries.push((binding.clone(), mode, shared));
         }
         attempt
     }
@@ -232,11 +242,12 @@ impl ControlPlane {
             gpu_milli = active.job.gpu_milli();
         }
         self.queue.add(job, priority, gpu_milli, now);
+        self.credit_retries();
     }
 
-    /// Decides every retry again (to check that reusing refusals changes no result).
-    #[cfg(test)]
-    pub(super) fn decide_every_retry(&mut self) {
+    /// Simulates and decides every retry again, as Karmada makes them: no dormant backoff,
+    /// no shared decision. Much slower; for checking that skipping them changes no result.
+    pub fn decide_every_retry(&mut self) {
         self.reuse_refusals = false;
     }
 }

@@ -32,6 +32,7 @@ impl ControlPlane {
             self.backoff_tick = None;
         }
         self.queue.flush_backoff(now);
+        self.credit_retries();
     }
 
     /// Moves bindings parked too long in the unschedulable set to the active queue.

@@ -10,6 +10,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use sim_core::model::JobId;
 use sim_core::{Duration, SimTime};
 
@@ -51,6 +53,12 @@ pub trait QueueSort {
     fn name(&self) -> &'static str;
     /// The binding's key; lower pops first, equal keys in queueing order.
     fn key(&self, entry: &QueuedBinding) -> QueueKey;
+    /// True when the key does not read `attempts`: bindings retried together, which share
+    /// their enqueue time, then keep their order from one retry to the next, and their
+    /// retries can be counted instead of replayed (see `dormant`).
+    fn key_ignores_attempts(&self) -> bool {
+        false
+    }
 }
 
 /// Karmada's order: higher `schedulePriority` first, then earlier enqueue time.
@@ -69,6 +77,10 @@ impl QueueSort for PrioritySort {
 
     fn key(&self, entry: &QueuedBinding) -> QueueKey {
         (-i64::from(entry.priority), entry.timestamp.0 as i64)
+    }
+
+    fn key_ignores_attempts(&self) -> bool {
+        true
     }
 }
 
@@ -96,6 +108,8 @@ fn sort_key(sort: &(dyn QueueSort + Send + Sync), entry: &QueuedBinding) -> Queu
     sort.key(entry)
 }
 
+mod dormant;
+
 /// The three queues.
 pub struct SchedulingQueue {
     config: QueueConfig,
@@ -103,15 +117,18 @@ pub struct SchedulingQueue {
     seq: u64,
     active: BTreeMap<ActiveKey, QueuedBinding>,
     backoff: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
-    /// Backoff entries whose retries can only repeat their refusal (see
-    /// `control::refusals`): no flush tick is armed for them; their retries are replayed in
-    /// bulk when time moves past them, or they join `backoff` when something changes.
+    /// Backoff entries whose retries can only repeat their refusal (see `dormant`), one by
+    /// one, and in cohorts (by id) whose retries are counted.
     dormant: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
+    cohorts: BTreeMap<u64, dormant::Cohort>,
+    next_cohort: u64,
+    /// Retries replayed or counted and not yet added to their jobs' attempts.
+    credits: Vec<(JobId, u32)>,
     unschedulable: BTreeMap<ActiveKey, QueuedBinding>,
     /// The unschedulable set by the time each entry was parked, to find due entries at once.
     unschedulable_since: BTreeSet<(SimTime, ActiveKey)>,
-    /// Where each queued binding waits.
-    slots: BTreeMap<JobId, Slot>,
+    /// Where each queued binding waits (looked up by job only, never iterated).
+    slots: FxHashMap<JobId, Slot>,
 }
 
 /// Which of the three queues holds a binding, and under which key.
@@ -120,6 +137,8 @@ enum Slot {
     Active(ActiveKey),
     Backoff((SimTime, ActiveKey)),
     Dormant((SimTime, ActiveKey)),
+    /// In a cohort of dormant entries, under the key it had when the cohort formed.
+    Cohort(u64, ActiveKey),
     Unschedulable(ActiveKey),
 }
 
@@ -130,6 +149,7 @@ impl std::fmt::Debug for SchedulingQueue {
             .field("active", &self.active)
             .field("backoff", &self.backoff)
             .field("dormant", &self.dormant)
+            .field("cohorts", &self.cohorts)
             .field("unschedulable", &self.unschedulable)
             .finish_non_exhaustive()
     }
@@ -150,9 +170,12 @@ impl SchedulingQueue {
             active: BTreeMap::new(),
             backoff: BTreeMap::new(),
             dormant: BTreeMap::new(),
+            cohorts: BTreeMap::new(),
+            next_cohort: 0,
+            credits: Vec::new(),
             unschedulable: BTreeMap::new(),
             unschedulable_since: BTreeSet::new(),
-            slots: BTreeMap::new(),
+            slots: FxHashMap::default(),
         }
     }
 
@@ -201,6 +224,7 @@ impl SchedulingQueue {
             Slot::Active(key) => self.active.remove(&key),
             Slot::Backoff(key) => self.backoff.remove(&key),
             Slot::Dormant(key) => self.dormant.remove(&key),
+            Slot::Cohort(id, key) => self.take_member(id, key),
             Slot::Unschedulable(key) => {
                 let entry = self.unschedulable.remove(&key)?;
                 self.unschedulable_since.remove(&(entry.timestamp, key));
@@ -237,13 +261,6 @@ impl SchedulingQueue {
         self.insert_backoff(entry, now, false);
     }
 
-    /// Like [`add_backoff`](Self::add_backoff), for a binding whose retries can only repeat
-    /// its refusal until something changes: no tick is armed for it
-    /// ([`next_backoff_expiry`](Self::next_backoff_expiry) does not see it).
-    pub fn add_dormant(&mut self, entry: QueuedBinding, now: SimTime) {
-        self.insert_backoff(entry, now, true);
-    }
-
     fn insert_backoff(&mut self, mut entry: QueuedBinding, now: SimTime, dormant: bool) {
         if self.slots.contains_key(&entry.job) {
             return;
@@ -257,49 +274,6 @@ impl SchedulingQueue {
         } else {
             self.slots.insert(entry.job, Slot::Backoff(key));
             self.backoff.insert(key, entry);
-        }
-    }
-
-    /// True when some binding backs off dormant.
-    pub fn has_dormant(&self) -> bool {
-        !self.dormant.is_empty()
-    }
-
-    /// Something changed: dormant bindings back off like any other, under the keys they had.
-    pub fn wake_dormant(&mut self) {
-        for (key, entry) in std::mem::take(&mut self.dormant) {
-            self.slots.insert(entry.job, Slot::Backoff(key));
-            self.backoff.insert(key, entry);
-        }
-    }
-
-    /// Replays the retries of dormant bindings at every backoff tick before `before`, as the
-    /// full simulation would make them with nothing else happening: the tick flushes the due
-    /// entries in key order, the cycle pops them in active order (the sort's key, then
-    /// flush order), and each fails again and backs off from the tick. Each retried binding is
-    /// pushed to `retried`, once per retry.
-    pub fn replay_dormant(&mut self, before: SimTime, retried: &mut Vec<JobId>) {
-        let period = self.config.backoff_flush;
-        let mut due = Vec::new();
-        while let Some(&(expiry, _)) = self.dormant.keys().next() {
-            let tick = next_tick(expiry, period);
-            if tick >= before {
-                break;
-            }
-            while let Some(first) = self.dormant.first_entry() {
-                if first.key().0 > tick {
-                    break;
-                }
-                due.push(first.remove());
-            }
-            // Stable: equal keys keep the flush order.
-            due.sort_by_key(|entry| sort_key(self.sort.as_ref(), entry));
-            for mut entry in due.drain(..) {
-                self.slots.remove(&entry.job);
-                entry.attempts += 1;
-                retried.push(entry.job);
-                self.insert_backoff(entry, tick, true);
-            }
         }
     }
 
@@ -318,6 +292,7 @@ impl SchedulingQueue {
     /// The backoff flush tick: expired backoffs move to the active queue.
     /// Dormant entries due are flushed with the others, in one key order.
     pub fn flush_backoff(&mut self, now: SimTime) {
+        self.dissolve_cohorts(now);
         loop {
             let live = self.backoff.first_key_value().map(|(k, _)| *k);
             let dormant = self.dormant.first_key_value().map(|(k, _)| *k);
@@ -464,9 +439,9 @@ mod tests {
         assert_eq!((a.job, b.job), (JobId(0), JobId(1)));
         q.add_dormant(a, SimTime(200));
         q.add_dormant(b, SimTime(800));
-        let mut retried = Vec::new();
-        q.replay_dormant(SimTime(2001), &mut retried);
-        assert_eq!(retried, [JobId(1), JobId(0)]);
+        assert_eq!(q.replay_dormant(SimTime(2001)), 2);
+        let retried: Vec<(JobId, u32)> = q.drain_credits().collect();
+        assert_eq!(retried, [(JobId(1), 1), (JobId(0), 1)]);
     }
 
     #[test]
