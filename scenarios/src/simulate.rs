@@ -4,9 +4,9 @@
 
 use scheduler::explain::ExplainLog;
 use scheduler::{ControlInputs, ControlPlane};
-use sim_core::engine::{self, EngineConfig};
+use sim_core::engine::{self, EngineConfig, RunStats};
 use sim_core::model::JobId;
-use sim_core::record::{Record, VecSink};
+use sim_core::record::{Record, RecordSink, VecSink};
 use sim_core::rng::RngStreams;
 
 use crate::Scenario;
@@ -96,26 +96,38 @@ pub struct Outcome {
 /// `explain`, also that job's story (the run then stops once the job has ended). Invariant
 /// checks are on.
 pub fn run(scenario: &Scenario, explain: Option<JobId>) -> Result<Outcome, String> {
-    let mut control = control_plane(
-        scenario,
-        &PlaneOptions {
-            check_invariants: Some(true),
-            explain,
-            ..PlaneOptions::default()
-        },
-    )
-    .map_err(|e| e.to_string())?;
-    let jobs = scenario
-        .jobs(RngStreams::new(scenario.seed))
-        .map(Ok::<_, std::convert::Infallible>);
-    let config = EngineConfig {
-        horizon: scenario.horizon,
-        progress_every: u64::MAX,
+    let options = PlaneOptions {
+        check_invariants: Some(true),
+        explain,
+        ..PlaneOptions::default()
     };
     let mut sink = VecSink::default();
-    engine::run(&config, jobs, &mut control, &mut sink, &mut |_| {}).map_err(|e| e.to_string())?;
+    let (control, _) = drive(scenario, &options, scenario.horizon, &mut sink, |_| {})?;
     Ok(Outcome {
         records: sink.records,
         explained: control.explanation().cloned(),
     })
+}
+
+/// Runs `scenario` with its own seed to `horizon` (or its end) into `sink`, after `prepare`
+/// has seen the control plane; returns the control plane (its counters) and the engine's.
+pub fn drive(
+    scenario: &Scenario,
+    options: &PlaneOptions,
+    horizon: Option<sim_core::SimTime>,
+    sink: &mut dyn RecordSink,
+    prepare: impl FnOnce(&mut ControlPlane),
+) -> Result<(ControlPlane, RunStats), String> {
+    let mut control = control_plane(scenario, options).map_err(|e| e.to_string())?;
+    prepare(&mut control);
+    let jobs = scenario
+        .jobs(RngStreams::new(scenario.seed))
+        .map(Ok::<_, std::convert::Infallible>);
+    let config = EngineConfig {
+        horizon,
+        progress_every: u64::MAX,
+    };
+    let stats =
+        engine::run(&config, jobs, &mut control, sink, &mut |_| {}).map_err(|e| e.to_string())?;
+    Ok((control, stats))
 }

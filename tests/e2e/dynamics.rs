@@ -34,3 +34,53 @@ fn an_evicted_job_gives_its_federated_quota_back() {
     assert_eq!(&j2[6], "3600.000");
     assert_eq!(&j2[13], "member-b:1");
 }
+
+/// Every record of a run of `scenario` (to `horizon`), the attempts made and the events
+/// simulated; with `every_retry`, each retry decided as Karmada makes it.
+fn records(
+    scenario: &scenarios::Scenario,
+    horizon: sim_core::SimTime,
+    every_retry: bool,
+) -> (Vec<String>, u64, u64) {
+    let options = fleetsim::PlaneOptions {
+        check_invariants: Some(false),
+        ..fleetsim::PlaneOptions::default()
+    };
+    let mut sink = sim_core::record::VecSink::default();
+    let (control, stats) =
+        scenarios::simulate::drive(scenario, &options, Some(horizon), &mut sink, |control| {
+            if every_retry {
+                control.decide_every_retry();
+            }
+        })
+        .unwrap();
+    let lines = sink.records.iter().map(|r| format!("{r:?}")).collect();
+    (lines, control.stats().n_attempts, stats.n_events)
+}
+
+#[test]
+fn retries_skipped_in_a_saturated_federated_fleet_change_no_record() {
+    // The first 36 hours of tests/scenarios/federated-outage.yaml (through dc-02's outage
+    // from 24 h to 36 h): hundreds of bindings wait, refused by the FederatedResourceQuota
+    // or short of room. Retries that can only repeat a refusal are counted (or their
+    // decision shared) instead of simulated: every record and the number of attempts must
+    // equal deciding each retry as Karmada makes it, with a fraction of the events.
+    if common::skip_slow() {
+        return;
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/federated-outage.yaml");
+    let scenario = scenarios::load(&path).unwrap();
+    let horizon = sim_core::SimTime(36 * 3600 * 1000);
+    let (skipped, n_attempts, n_events) = records(&scenario, horizon, false);
+    let (decided, n_decided, n_all_events) = records(&scenario, horizon, true);
+    assert_eq!(n_attempts, n_decided);
+    assert_eq!(skipped.len(), decided.len());
+    if let Some(i) = (0..skipped.len()).find(|&i| skipped[i] != decided[i]) {
+        panic!("record {i} differs:\n{}\n{}", skipped[i], decided[i]);
+    }
+    assert!(n_attempts > 100_000, "{n_attempts} attempts");
+    assert!(
+        n_events * 3 < n_all_events,
+        "{n_events} events of {n_all_events}"
+    );
+}
