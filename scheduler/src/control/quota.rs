@@ -227,27 +227,29 @@ fn counted(overall: &Limits, list: &ResourceList) -> ResourceList {
     }
 }
 
-/// Karmada's refusal when `used` passes one of `frq`'s limits (resources checked in the order
-/// cpu, memory, nvidia.com/gpu), or `None`.
-/// Whether `used` goes over any of the quota's limits.
-fn exceeds(frq: &FederatedResourceQuota, used: &ResourceList) -> bool {
+/// The limits Karmada checks, in its order (cpu, memory, nvidia.com/gpu): name, limit,
+/// `used`'s value and how it prints.
+fn checks(
+    frq: &FederatedResourceQuota,
+    used: &ResourceList,
+) -> [(&'static str, Option<i64>, i64, Unit); 3] {
     [
-        (frq.overall.cpu_milli, used.cpu_milli),
-        (frq.overall.memory, used.memory),
-        (frq.overall.gpus, used.gpus),
-    ]
-    .into_iter()
-    .any(|(limit, value)| limit.is_some_and(|limit| value > limit))
-}
-
-/// Karmada's refusal of `used`, over one of the quota's limits.
-fn refusal(frq: &FederatedResourceQuota, used: &ResourceList, world: &World) -> String {
-    let checks = [
         ("cpu", frq.overall.cpu_milli, used.cpu_milli, Unit::Milli),
         ("memory", frq.overall.memory, used.memory, Unit::Bytes),
         ("nvidia.com/gpu", frq.overall.gpus, used.gpus, Unit::Count),
-    ];
-    checks
+    ]
+}
+
+/// Whether `used` goes over any of the quota's limits.
+fn exceeds(frq: &FederatedResourceQuota, used: &ResourceList) -> bool {
+    checks(frq, used)
+        .iter()
+        .any(|(_, limit, value, _)| limit.is_some_and(|limit| *value > limit))
+}
+
+/// Karmada's refusal of `used`, which goes over the first limit it passes.
+fn refusal(frq: &FederatedResourceQuota, used: &ResourceList, world: &World) -> String {
+    checks(frq, used)
         .into_iter()
         .find_map(|(name, limit, value, unit)| {
             let limit = limit?;

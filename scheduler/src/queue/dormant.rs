@@ -24,6 +24,14 @@ use super::{ActiveKey, QueuedBinding, SchedulingQueue, Slot, next_tick, sort_key
 pub(super) struct Cohort {
     /// The tick of their next retry.
     next: SimTime,
+    count: Count,
+    /// The members in retry order, under the keys they had when the cohort formed.
+    members: BTreeMap<ActiveKey, QueuedBinding>,
+}
+
+/// What a cohort's counted retries left each member.
+#[derive(Clone, Copy, Debug)]
+struct Count {
     /// Retries counted since the cohort formed, each member's.
     ticks: u32,
     /// The last counted retry's tick (when `ticks > 0`).
@@ -32,8 +40,6 @@ pub(super) struct Cohort {
     seq_base: u64,
     /// When the cohort formed, the expiry every member had.
     expiry: SimTime,
-    /// The members in retry order, under the keys they had when the cohort formed.
-    members: BTreeMap<ActiveKey, QueuedBinding>,
 }
 
 impl SchedulingQueue {
@@ -137,10 +143,12 @@ impl SchedulingQueue {
             self.next_cohort += 1;
             let cohort = Cohort {
                 next: next_tick(expiry, self.config.backoff_flush),
-                ticks: 0,
-                last: tick,
-                seq_base: 0,
-                expiry,
+                count: Count {
+                    ticks: 0,
+                    last: tick,
+                    seq_base: 0,
+                    expiry,
+                },
                 members,
             };
             self.cohorts.insert(id, cohort);
@@ -155,9 +163,9 @@ impl SchedulingQueue {
         let step = self.config.backoff_max;
         for cohort in self.cohorts.values_mut().filter(|c| c.next == tick) {
             let n = cohort.members.len() as u64;
-            cohort.ticks += 1;
-            cohort.last = tick;
-            cohort.seq_base = self.seq + 1;
+            cohort.count.ticks += 1;
+            cohort.count.last = tick;
+            cohort.count.seq_base = self.seq + 1;
             self.seq += n;
             cohort.next = next_tick(tick.after(step), self.config.backoff_flush);
             n_retries += n;
@@ -175,10 +183,9 @@ impl SchedulingQueue {
             .map(|(id, _)| *id)
             .collect();
         for id in due {
-            let mut cohort = self.cohorts.remove(&id).expect("listed");
-            let view = cohort_view(&cohort);
-            for (i, (key, entry)) in std::mem::take(&mut cohort.members).into_iter().enumerate() {
-                let (key, entry) = self.counted(&view, i as u64, key, entry);
+            let cohort = self.cohorts.remove(&id).expect("listed");
+            for (i, (key, entry)) in cohort.members.into_iter().enumerate() {
+                let (key, entry) = self.counted(cohort.count, i as u64, key, entry);
                 self.slots.insert(entry.job, Slot::Dormant(key));
                 let clash = self.dormant.insert(key, entry);
                 debug_assert!(clash.is_none(), "two dormant entries under one key");
@@ -191,18 +198,18 @@ impl SchedulingQueue {
         let cohort = self.cohorts.get_mut(&id)?;
         let index = cohort.members.range(..key).count() as u64;
         let entry = cohort.members.remove(&key)?;
-        let view = cohort_view(cohort);
+        let count = cohort.count;
         if cohort.members.is_empty() {
             self.cohorts.remove(&id);
         }
-        Some(self.counted(&view, index, key, entry).1)
+        Some(self.counted(count, index, key, entry).1)
     }
 
     /// A member's entry and dormant key after the cohort's counted retries, which are
     /// credited to its binding.
     fn counted(
         &mut self,
-        cohort: &CohortView,
+        cohort: Count,
         index: u64,
         key: ActiveKey,
         mut entry: QueuedBinding,
@@ -216,23 +223,6 @@ impl SchedulingQueue {
         let expiry = cohort.last.after(self.config.backoff_max);
         let sort = sort_key(self.sort.as_ref(), &entry);
         ((expiry, (sort, cohort.seq_base + index)), entry)
-    }
-}
-
-/// What a member's counted retries depend on.
-struct CohortView {
-    ticks: u32,
-    last: SimTime,
-    seq_base: u64,
-    expiry: SimTime,
-}
-
-fn cohort_view(cohort: &Cohort) -> CohortView {
-    CohortView {
-        ticks: cohort.ticks,
-        last: cohort.last,
-        seq_base: cohort.seq_base,
-        expiry: cohort.expiry,
     }
 }
 
