@@ -131,8 +131,8 @@ impl SchedulingQueue {
             entry.attempts += 1;
             self.credits.push((entry.job, 1));
             if grouped && self.backoff_duration(entry.attempts) == self.config.backoff_max {
-                entry.timestamp = tick;
-                let key = self.key(&entry);
+                let (at, key) = self.backoff_key(&mut entry, tick);
+                debug_assert_eq!(at, expiry);
                 self.slots.insert(entry.job, Slot::Cohort(id, key));
                 members.insert(key, entry);
             } else {

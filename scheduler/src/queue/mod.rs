@@ -261,13 +261,18 @@ impl SchedulingQueue {
         self.insert_backoff(entry, now, false);
     }
 
+    /// Backing off from `now`: the entry is enqueued then, and waits until its expiry.
+    fn backoff_key(&mut self, entry: &mut QueuedBinding, now: SimTime) -> (SimTime, ActiveKey) {
+        entry.timestamp = now;
+        let expiry = now.after(self.backoff_duration(entry.attempts));
+        (expiry, self.key(entry))
+    }
+
     fn insert_backoff(&mut self, mut entry: QueuedBinding, now: SimTime, dormant: bool) {
         if self.slots.contains_key(&entry.job) {
             return;
         }
-        entry.timestamp = now;
-        let expiry = now.after(self.backoff_duration(entry.attempts));
-        let key = (expiry, self.key(&entry));
+        let key = self.backoff_key(&mut entry, now);
         if dormant {
             self.slots.insert(entry.job, Slot::Dormant(key));
             self.dormant.insert(key, entry);
