@@ -5,9 +5,7 @@
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sim_core::engine::{EngineConfig, run};
 use sim_core::record::{Record, RecordSink};
-use sim_core::rng::RngStreams;
 
 struct Discard;
 
@@ -29,15 +27,8 @@ fn fleet_scale(c: &mut Criterion) {
                 check_invariants: Some(false),
                 ..fleetsim::PlaneOptions::default()
             };
-            let mut control = fleetsim::control_plane(&scenario, &options).expect("valid");
-            let jobs = scenario
-                .jobs(RngStreams::new(scenario.seed))
-                .map(Ok::<_, std::convert::Infallible>);
-            let config = EngineConfig {
-                horizon: scenario.horizon,
-                progress_every: u64::MAX,
-            };
-            run(&config, jobs, &mut control, &mut Discard, &mut |_| {}).expect("runs")
+            scenarios::simulate::drive(&scenario, &options, scenario.horizon, &mut Discard, |_| {})
+                .expect("runs")
         })
     });
     group.finish();
