@@ -58,10 +58,11 @@ impl SchedulingQueue {
     /// Something changed: dormant bindings back off like any other, under the keys they had.
     pub fn wake_dormant(&mut self) {
         self.dissolve_cohorts(SimTime(u64::MAX));
-        for (key, entry) in std::mem::take(&mut self.dormant) {
-            self.slots.insert(entry.job, Slot::Backoff(key));
-            self.backoff.insert(key, entry);
+        let mut dormant = std::mem::take(&mut self.dormant);
+        for (key, entry) in &dormant {
+            self.slots.insert(entry.job, Slot::Backoff(*key));
         }
+        merge(&mut self.backoff, &mut dormant);
     }
 
     /// Every binding's counted retries are credited (see
@@ -184,12 +185,16 @@ impl SchedulingQueue {
             .collect();
         for id in due {
             let cohort = self.cohorts.remove(&id).expect("listed");
+            let mut entries = Vec::with_capacity(cohort.members.len());
             for (i, (key, entry)) in cohort.members.into_iter().enumerate() {
                 let (key, entry) = self.counted(cohort.count, i as u64, key, entry);
                 self.slots.insert(entry.job, Slot::Dormant(key));
-                let clash = self.dormant.insert(key, entry);
-                debug_assert!(clash.is_none(), "two dormant entries under one key");
+                entries.push((key, entry));
             }
+            let n = entries.len();
+            let mut members: BTreeMap<_, _> = entries.into_iter().collect();
+            debug_assert_eq!(members.len(), n, "two members under one key");
+            merge(&mut self.dormant, &mut members);
         }
     }
 
@@ -223,6 +228,22 @@ impl SchedulingQueue {
         let expiry = cohort.last.after(self.config.backoff_max);
         let sort = sort_key(self.sort.as_ref(), &entry);
         ((expiry, (sort, cohort.seq_base + index)), entry)
+    }
+}
+
+/// Moves every entry of `from` into `into`; no key is in both. A large batch is merged in
+/// one pass (`append` rebuilds the map from both sorted sequences); a few are inserted.
+fn merge<K: Ord + Copy + std::fmt::Debug, V>(into: &mut BTreeMap<K, V>, from: &mut BTreeMap<K, V>) {
+    debug_assert!(
+        from.keys().all(|key| !into.contains_key(key)),
+        "two entries under one key"
+    );
+    if from.len() * 8 >= into.len() {
+        into.append(from);
+    } else {
+        while let Some((key, value)) = from.pop_first() {
+            into.insert(key, value);
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 //! the control plane only schedules a tick when something waits for it, so an idle queue
 //! costs no events.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -124,9 +124,9 @@ pub struct SchedulingQueue {
     next_cohort: u64,
     /// Retries replayed or counted and not yet added to their jobs' attempts.
     credits: Vec<(JobId, u32)>,
-    unschedulable: BTreeMap<ActiveKey, QueuedBinding>,
-    /// The unschedulable set by the time each entry was parked, to find due entries at once.
-    unschedulable_since: BTreeSet<(SimTime, ActiveKey)>,
+    /// The unschedulable set, by the time each entry was parked (to find due entries at
+    /// once), then key.
+    unschedulable: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
     /// Where each queued binding waits (looked up by job only, never iterated).
     slots: FxHashMap<JobId, Slot>,
 }
@@ -139,7 +139,7 @@ enum Slot {
     Dormant((SimTime, ActiveKey)),
     /// In a cohort of dormant entries, under the key it had when the cohort formed.
     Cohort(u64, ActiveKey),
-    Unschedulable(ActiveKey),
+    Unschedulable((SimTime, ActiveKey)),
 }
 
 impl std::fmt::Debug for SchedulingQueue {
@@ -174,7 +174,6 @@ impl SchedulingQueue {
             next_cohort: 0,
             credits: Vec::new(),
             unschedulable: BTreeMap::new(),
-            unschedulable_since: BTreeSet::new(),
             slots: FxHashMap::default(),
         }
     }
@@ -225,11 +224,7 @@ impl SchedulingQueue {
             Slot::Backoff(key) => self.backoff.remove(&key),
             Slot::Dormant(key) => self.dormant.remove(&key),
             Slot::Cohort(id, key) => self.take_member(id, key),
-            Slot::Unschedulable(key) => {
-                let entry = self.unschedulable.remove(&key)?;
-                self.unschedulable_since.remove(&(entry.timestamp, key));
-                Some(entry)
-            }
+            Slot::Unschedulable(key) => self.unschedulable.remove(&key),
         }
     }
 
@@ -288,9 +283,8 @@ impl SchedulingQueue {
             return;
         }
         entry.timestamp = now;
-        let key = self.key(&entry);
+        let key = (now, self.key(&entry));
         self.slots.insert(entry.job, Slot::Unschedulable(key));
-        self.unschedulable_since.insert((entry.timestamp, key));
         self.unschedulable.insert(key, entry);
     }
 
@@ -321,18 +315,18 @@ impl SchedulingQueue {
     /// keeping their attempts.
     pub fn flush_unschedulable(&mut self, now: SimTime) {
         let max_stay = self.config.unschedulable_max_stay;
-        let mut due: Vec<ActiveKey> = Vec::new();
-        while let Some(&(since, key)) = self.unschedulable_since.first() {
-            if now.since(since) <= max_stay {
+        let mut due: Vec<(ActiveKey, QueuedBinding)> = Vec::new();
+        while let Some(first) = self.unschedulable.first_entry() {
+            if now.since(first.key().0) <= max_stay {
                 break;
             }
-            self.unschedulable_since.pop_first();
-            due.push(key);
+            let ((_, key), entry) = first.remove_entry();
+            due.push((key, entry));
         }
-        due.sort();
-        for key in due {
-            let mut entry = self.unschedulable.remove(&key).expect("listed");
-            self.slots.remove(&entry.job);
+        // Keys are unique (their push order ends them).
+        due.sort_unstable_by_key(|(key, _)| *key);
+        for (_, mut entry) in due {
+            // Its slot is overwritten.
             entry.timestamp = now;
             self.insert_active(entry);
         }
@@ -368,9 +362,9 @@ impl SchedulingQueue {
 
     /// The earliest time an unschedulable binding becomes due (strictly after its max stay).
     pub fn next_unschedulable_due(&self) -> Option<SimTime> {
-        self.unschedulable_since
-            .first()
-            .map(|(since, _)| SimTime(since.after(self.config.unschedulable_max_stay).0 + 1))
+        self.unschedulable
+            .first_key_value()
+            .map(|((since, _), _)| SimTime(since.after(self.config.unschedulable_max_stay).0 + 1))
     }
 
     /// True when `job` waits in any of the queues.
