@@ -668,3 +668,39 @@ fn a_saturated_federated_fleet_counts_retries_as_deciding_every_one() {
         decided.2
     );
 }
+
+#[test]
+fn a_full_fleet_shares_shortages_as_deciding_every_one() {
+    // 60 jobs of 2 or 3 replicas of 8 GPUs (1 to 4 hours) arrive every 20 s at a 40-GPU fleet
+    // with no quota: most park Unschedulable (the division falls short of replicas), are
+    // flushed back at the same ticks and fail alike, sharing one decision. Two more ask for
+    // 6 × 8 GPUs, more than the fleet has, and end the run with their last failure in their
+    // records. Records and attempts must be those of deciding every retry.
+    let jobs: Vec<Job> = (0..60)
+        .map(|i| job(i, 20 * i, 2 + (i % 2) as u32, 8, 3600 * (1 + i % 4), true))
+        .chain([
+            job(60, 1200, 6, 8, 3600, true),
+            job(61, 1210, 6, 8, 3600, true),
+        ])
+        .collect();
+    let results = [true, false].map(|reuse| {
+        let mut control = ControlPlane::new(ControlInputs::new(
+            a_and_b(),
+            PolicySet::single(dynamic()),
+            &no_execute(),
+        ))
+        .unwrap();
+        if !reuse {
+            control.decide_every_retry();
+        }
+        let (sink, _) = drive(&mut control, jobs.clone(), None);
+        (
+            format!("{:?}", sink.records),
+            control.stats().n_attempts,
+            control.stats().n_failures_shared,
+        )
+    });
+    let [(reused, n_reused, n_shared), (decided, n_decided, _)] = results;
+    assert_eq!((reused, n_reused), (decided, n_decided));
+    assert!(n_shared > 500, "{n_shared} shared of {n_reused} attempts");
+}

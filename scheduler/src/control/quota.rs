@@ -21,9 +21,10 @@ pub(super) struct QuotaState {
     /// Milli-GPU each namespace's pods hold, and which changed since the last record.
     namespace_gpus: Vec<u64>,
     namespace_dirty: Vec<bool>,
-    /// The last refusal written (quota, usage it would have reached, message): the bindings
-    /// of a namespace at its limit are refused again and again with the same words.
-    last_refusal: Option<(usize, ResourceList, String)>,
+    /// Refusals written lately (quota, usage it would have reached, message), the newest
+    /// last: the bindings of namespaces at their limits are refused again and again with the
+    /// same few messages, one per namespace and request size.
+    refusals: Vec<(usize, ResourceList, String)>,
 }
 
 impl QuotaState {
@@ -70,7 +71,7 @@ impl QuotaState {
                 .map(|(b, g)| b.is_some() || g.is_some())
                 .collect(),
             budgets,
-            last_refusal: None,
+            refusals: Vec::new(),
         }
     }
 
@@ -89,22 +90,34 @@ impl QuotaState {
     ) -> Result<bool, String> {
         let updates = match self.admit(namespace, old, new) {
             Ok(updates) => updates,
-            Err((idx, used)) => {
-                if let Some((i, u, message)) = &self.last_refusal
-                    && (*i, *u) == (idx, used)
-                {
-                    return Err(message.clone());
-                }
-                let message = refusal(&self.federated[idx].0, &used, world);
-                self.last_refusal = Some((idx, used, message.clone()));
-                return Err(message);
-            }
+            Err((idx, used)) => return Err(self.refusal(idx, used, world).to_owned()),
         };
         let changed = !updates.is_empty();
         for (idx, next) in updates {
             self.federated[idx].1 = next;
         }
         Ok(changed)
+    }
+
+    /// Karmada's message refusing quota `idx` the usage `used`, written once while it
+    /// keeps recurring.
+    pub(super) fn refusal(&mut self, idx: usize, used: ResourceList, world: &World) -> &str {
+        let pos = match self
+            .refusals
+            .iter()
+            .position(|(i, u, _)| (*i, *u) == (idx, used))
+        {
+            Some(pos) => pos,
+            None => {
+                if self.refusals.len() == REFUSALS_KEPT {
+                    self.refusals.remove(0);
+                }
+                let message = refusal(&self.federated[idx].0, &used, world);
+                self.refusals.push((idx, used, message));
+                self.refusals.len() - 1
+            }
+        };
+        &self.refusals[pos].2
     }
 
     /// The admission of [`QuotaState::transition`] without its effect: each counting quota's
@@ -215,6 +228,9 @@ impl QuotaState {
     }
 }
 
+/// Refusal messages kept for reuse (a linear scan finds them).
+const REFUSALS_KEPT: usize = 16;
+
 /// The part of `list` a FederatedResourceQuota with limits `overall` counts: the resources
 /// it names. Karmada's binding usage never includes a pod count.
 fn counted(overall: &Limits, list: &ResourceList) -> ResourceList {
@@ -311,16 +327,16 @@ impl ControlPlane {
         Ok(())
     }
 
-    /// Whether FederatedResourceQuota admission would refuse `binding` the clusters
-    /// `assignment` (without changing anything).
-    pub(super) fn quota_refuses(
+    /// The quota refusing `binding` the clusters `assignment` and the usage it would have
+    /// reached, when FederatedResourceQuota admission would (without changing anything).
+    pub(super) fn quota_refusal(
         &self,
         binding: &ResourceBinding,
         assignment: &[(ClusterId, i64)],
-    ) -> bool {
+    ) -> Option<(usize, ResourceList)> {
         let old = binding.usage(&binding.clusters);
         let new = binding.usage(assignment);
-        self.quota.admit(binding.namespace, &old, &new).is_err()
+        self.quota.admit(binding.namespace, &old, &new).err()
     }
 
     /// A finished job's binding is deleted: its usage leaves the FederatedResourceQuotas.
@@ -343,5 +359,72 @@ impl ControlPlane {
         }
         self.quota
             .federated_matches(|ns| by_namespace[ns.0 as usize])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sim_core::model::fixture::WorldBuilder;
+
+    use super::*;
+
+    fn gpus(namespace: u32, limit: i64) -> FederatedResourceQuota {
+        FederatedResourceQuota {
+            namespace: NamespaceId(namespace),
+            overall: Limits {
+                gpus: Some(limit),
+                ..Limits::default()
+            },
+        }
+    }
+
+    #[test]
+    fn each_refusal_names_its_own_namespace_and_sum() {
+        // llm may hold 16 GPUs, vision 8. Refusals alternate between the two and run
+        // through 40 sums, more than the messages kept, three times over: each must read
+        // as Karmada writes it for that namespace and sum.
+        let world = WorldBuilder::new()
+            .namespace("llm")
+            .namespace("vision")
+            .build();
+        let quotas = Quotas {
+            federated: vec![gpus(0, 16), gpus(1, 8)],
+            gpu_budgets: vec![None, None],
+            ..Quotas::default()
+        };
+        let mut state = QuotaState::new(quotas, 2, &mut [], true);
+        for _ in 0..3 {
+            for extra in 1..=20 {
+                for (idx, name, limit) in [(0, "llm", 16), (1, "vision", 8)] {
+                    let used = ResourceList {
+                        gpus: limit + extra,
+                        ..ResourceList::default()
+                    };
+                    assert_eq!(
+                        state.refusal(idx, used, &world),
+                        format!(
+                            "FederatedResourceQuota({name}/{name}) exceeded for resource \
+                             nvidia.com/gpu: requested sum {}, limit {limit}.",
+                            limit + extra
+                        )
+                    );
+                }
+            }
+        }
+        // Admission refuses 17 of llm's 16 with the same words, and counts nothing.
+        let want = ResourceList {
+            gpus: 17,
+            ..ResourceList::default()
+        };
+        let refused = state.transition(NamespaceId(0), &ResourceList::default(), &want, &world);
+        assert_eq!(
+            refused,
+            Err(
+                "FederatedResourceQuota(llm/llm) exceeded for resource nvidia.com/gpu: \
+                 requested sum 17, limit 16."
+                    .to_owned()
+            )
+        );
+        assert_eq!(state.federated[0].1, ResourceList::default());
     }
 }

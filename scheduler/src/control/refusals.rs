@@ -21,6 +21,7 @@ use sim_core::model::JobId;
 use super::{Attempt, ControlPlane};
 use crate::binding::ResourceBinding;
 use crate::divide::Mode;
+use crate::estimator::ResourceList;
 use crate::generic::Outcome;
 use crate::queue::QueuedBinding;
 
@@ -49,6 +50,24 @@ impl FailureMemo {
     pub(super) fn forget(&mut self) {
         self.at = None;
         self.entries.clear();
+    }
+}
+
+/// A decision shared with an identical binding: its place in the memo, and for a success,
+/// the quota refusing it and the usage it would have reached.
+pub(super) struct Shared {
+    idx: usize,
+    refused: Option<(usize, ResourceList)>,
+}
+
+/// Writes `reason` as the job's last failure, reusing the previous message's allocation.
+fn set_failure(slot: &mut Option<String>, reason: &str) {
+    match slot {
+        Some(message) => {
+            message.clear();
+            message.push_str(reason);
+        }
+        None => *slot = Some(reason.to_owned()),
     }
 }
 
@@ -178,34 +197,94 @@ impl ControlPlane {
         }
     }
 
-    /// One scheduling attempt, reusing the decision of an identical binding made since the
-    /// last change when it is a failure, or a success that quota admission refuses.
-    pub(super) fn decide_shared(&mut self, binding: &ResourceBinding, mode: Mode) -> Attempt {
+    /// The decision of an identical binding made since the last change that `job`'s binding
+    /// may share: a failure, or a success that quota admission refuses (with the refusal).
+    pub(super) fn shared_decision(&mut self, job: JobId, mode: Mode) -> Option<Shared> {
         // Assumptions are per job; `explain` wants every plugin's answer.
         if !self.reuse_refusals || self.explain.is_some() || self.status.overcommit_protection {
-            return self.decide(binding, mode);
+            return None;
         }
         let at = (self.n_changes, self.status.next);
         if self.memo.at != Some(at) {
             self.memo.at = Some(at);
             self.memo.entries.clear();
         }
-        if let Some((_, _, attempt)) = self
+        let binding = &self.jobs[&job].binding;
+        let idx = self
             .memo
             .entries
             .iter()
-            .find(|(b, m, _)| *m == mode && same_inputs(b, binding))
-        {
-            let shared = match &attempt.outcome {
-                Outcome::Scheduled(assignment) => self.quota_refuses(binding, assignment),
-                _ => true,
-            };
-            if shared {
-                self.stats.n_failures_shared += 1;
-                return attempt.clone();
-            }
+            .position(|(b, m, _)| *m == mode && same_inputs(b, binding))?;
+        let refused = match &self.memo.entries[idx].2.outcome {
+            Outcome::Scheduled(assignment) => Some(self.quota_refusal(binding, assignment)?),
+            _ => None,
+        };
+        self.stats.n_failures_shared += 1;
+        Some(Shared { idx, refused })
+    }
+
+    /// The attempt of a shared decision, for the general path.
+    pub(super) fn shared_attempt(&self, shared: &Shared) -> Attempt {
+        self.memo.entries[shared.idx].2.clone()
+    }
+
+    /// Repeats a shared failure for `entry` without copying it, when it neither clears the
+    /// previous result nor is a FitError (which would): a shortage parks the binding, a quota
+    /// refusal backs it off. Returns false, changing nothing, for the other outcomes.
+    pub(super) fn repeat_shared(
+        &mut self,
+        entry: QueuedBinding,
+        now: SimTime,
+        shared: &Shared,
+    ) -> bool {
+        let (_, _, attempt) = &self.memo.entries[shared.idx];
+        if attempt.clear {
+            return false;
         }
+        let active = self.jobs.get_mut(&entry.job).expect("present");
+        match (&attempt.outcome, shared.refused) {
+            (Outcome::Unschedulable(reason), _) => {
+                active
+                    .binding
+                    .observed_affinity
+                    .clone_from(&attempt.observed_affinity);
+                set_failure(&mut active.last_failure, reason);
+                active.unschedulable = true;
+                if self.preemption.config.control_plane {
+                    self.preemption.maybe.push(entry.job);
+                }
+                self.queue.add_unschedulable(entry, now);
+            }
+            // The assignment is refused before it is written: only the failure is left.
+            (Outcome::Scheduled(_), Some(refused)) => {
+                active
+                    .binding
+                    .observed_affinity
+                    .clone_from(&attempt.observed_affinity);
+                let reason = self.quota.refusal(refused.0, refused.1, &self.world);
+                let active = self.jobs.get_mut(&entry.job).expect("present");
+                set_failure(&mut active.last_failure, reason);
+                active.unschedulable = true;
+                self.remember_refusal(entry.job);
+                self.back_off(entry, now);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Makes a decision, kept for identical bindings to share until the next change when it
+    /// is a failure, or a success that quota admission may refuse.
+    pub(super) fn decide_remembered(&mut self, binding: &ResourceBinding, mode: Mode) -> Attempt {
         let attempt = self.decide(binding, mode);
+        let at = (self.n_changes, self.status.next);
+        if !self.reuse_refusals
+            || self.explain.is_some()
+            || self.status.overcommit_protection
+            || self.memo.at != Some(at)
+        {
+            return attempt;
+        }
         let keep = match &attempt.outcome {
             Outcome::NoClusterFit(_) | Outcome::Unschedulable(_) => true,
             Outcome::Scheduled(_) => {

@@ -131,16 +131,24 @@ impl ControlPlane {
         if self.repeat_refusal(entry, now) {
             return;
         }
-        let active = self.jobs.get_mut(&entry.job).expect("present");
-        // Lend the binding to the decision rather than copy it: the decision only reads.
-        let placeholder =
-            ResourceBinding::new(entry.job, 0, PodRequest::default(), active.job.namespace);
-        let binding = std::mem::replace(&mut active.binding, placeholder);
         let mode = if fresh { Mode::Fresh } else { Mode::Steady };
-        let attempt = self.decide_shared(&binding, mode);
+        let shared = self.shared_decision(entry.job, mode);
+        let attempt = match shared {
+            Some(shared) if self.repeat_shared(entry, now, &shared) => return,
+            Some(shared) => self.shared_attempt(&shared),
+            None => {
+                let active = self.jobs.get_mut(&entry.job).expect("present");
+                // Lend the binding to the decision rather than copy it: it only reads.
+                let placeholder =
+                    ResourceBinding::new(entry.job, 0, PodRequest::default(), active.job.namespace);
+                let binding = std::mem::replace(&mut active.binding, placeholder);
+                let attempt = self.decide_remembered(&binding, mode);
+                self.jobs.get_mut(&entry.job).expect("present").binding = binding;
+                attempt
+            }
+        };
         self.log(entry.job, now, || Entry::Attempt(attempt.clone()));
         let active = self.jobs.get_mut(&entry.job).expect("present");
-        active.binding = binding;
         active.binding.observed_affinity = attempt.observed_affinity.clone();
         if attempt.clear {
             // Clearing only lowers usage, which stays within the quotas it was admitted
