@@ -7,7 +7,8 @@
 //! the control plane only schedules a tick when something waits for it, so an idle queue
 //! costs no events.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -87,6 +88,33 @@ impl QueueSort for PrioritySort {
 /// Active-queue order: the sort's key, then push order.
 type ActiveKey = (QueueKey, u64);
 
+/// An entry of the active queue, ordered by its key alone (keys are unique).
+#[derive(Clone, Copy, Debug)]
+struct Active {
+    key: ActiveKey,
+    entry: QueuedBinding,
+}
+
+impl PartialEq for Active {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Active {}
+
+impl PartialOrd for Active {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Active {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
 /// A binding waiting in the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QueuedBinding {
@@ -115,7 +143,8 @@ pub struct SchedulingQueue {
     config: QueueConfig,
     sort: Arc<dyn QueueSort + Send + Sync>,
     seq: u64,
-    active: BTreeMap<ActiveKey, QueuedBinding>,
+    /// Entries leave the active queue only by popping, so a heap is enough.
+    active: BinaryHeap<Reverse<Active>>,
     backoff: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
     /// Backoff entries whose retries can only repeat their refusal (see `dormant`), one by
     /// one, and in cohorts (by id) whose retries are counted.
@@ -146,7 +175,11 @@ impl std::fmt::Debug for SchedulingQueue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SchedulingQueue")
             .field("sort", &self.sort.name())
-            .field("active", &self.active)
+            .field("active", &{
+                let mut active: Vec<Active> = self.active.iter().map(|e| e.0).collect();
+                active.sort();
+                active
+            })
             .field("backoff", &self.backoff)
             .field("dormant", &self.dormant)
             .field("cohorts", &self.cohorts)
@@ -167,7 +200,7 @@ impl SchedulingQueue {
             config,
             sort,
             seq: 0,
-            active: BTreeMap::new(),
+            active: BinaryHeap::new(),
             backoff: BTreeMap::new(),
             dormant: BTreeMap::new(),
             cohorts: BTreeMap::new(),
@@ -214,13 +247,25 @@ impl SchedulingQueue {
     fn insert_active(&mut self, entry: QueuedBinding) {
         let key = self.key(&entry);
         self.slots.insert(entry.job, Slot::Active(key));
-        self.active.insert(key, entry);
+        self.active.push(Reverse(Active { key, entry }));
+    }
+
+    /// [`insert_active`](Self::insert_active) for each of `entries` in turn, merged into the
+    /// active queue at once: a flush moves hundreds of bindings in a saturated fleet.
+    fn insert_active_all(&mut self, entries: Vec<QueuedBinding>) {
+        let mut keyed = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let key = self.key(&entry);
+            self.slots.insert(entry.job, Slot::Active(key));
+            keyed.push(Reverse(Active { key, entry }));
+        }
+        self.active.extend(keyed);
     }
 
     /// Removes `job` from whichever queue holds it.
     fn take(&mut self, job: JobId) -> Option<QueuedBinding> {
         match self.slots.remove(&job)? {
-            Slot::Active(key) => self.active.remove(&key),
+            Slot::Active(_) => unreachable!("active entries leave by popping"),
             Slot::Backoff(key) => self.backoff.remove(&key),
             Slot::Dormant(key) => self.dormant.remove(&key),
             Slot::Cohort(id, key) => self.take_member(id, key),
@@ -230,7 +275,7 @@ impl SchedulingQueue {
 
     /// Pops the next binding to schedule and counts the attempt.
     pub fn pop(&mut self) -> Option<QueuedBinding> {
-        let (_, mut entry) = self.active.pop_first()?;
+        let Reverse(Active { mut entry, .. }) = self.active.pop()?;
         self.slots.remove(&entry.job);
         entry.attempts += 1;
         Some(entry)
@@ -292,6 +337,7 @@ impl SchedulingQueue {
     /// Dormant entries due are flushed with the others, in one key order.
     pub fn flush_backoff(&mut self, now: SimTime) {
         self.dissolve_cohorts(now);
+        let mut due = Vec::new();
         loop {
             let live = self.backoff.first_key_value().map(|(k, _)| *k);
             let dormant = self.dormant.first_key_value().map(|(k, _)| *k);
@@ -305,9 +351,9 @@ impl SchedulingQueue {
             if first.key().0 > now {
                 break;
             }
-            let entry = first.remove();
-            self.insert_active(entry);
+            due.push(first.remove());
         }
+        self.insert_active_all(due);
     }
 
     /// The unschedulable flush tick (`flushUnschedulableBindingsLeftover`): bindings parked
@@ -325,11 +371,15 @@ impl SchedulingQueue {
         }
         // Keys are unique (their push order ends them).
         due.sort_unstable_by_key(|(key, _)| *key);
-        for (_, mut entry) in due {
-            // Its slot is overwritten.
-            entry.timestamp = now;
-            self.insert_active(entry);
-        }
+        // Their slots are overwritten.
+        let due = due
+            .into_iter()
+            .map(|(_, entry)| QueuedBinding {
+                timestamp: now,
+                ..entry
+            })
+            .collect();
+        self.insert_active_all(due);
     }
 
     /// Moves one parked binding on, to the active queue or, while still backing off, to the
