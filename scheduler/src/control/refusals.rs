@@ -197,11 +197,17 @@ impl ControlPlane {
         }
     }
 
+    /// Whether identical bindings share decisions: not when deciding every retry, nor for
+    /// `explain` (which wants every plugin's answer), nor under overcommit protection
+    /// (assumptions are per job).
+    fn shares_decisions(&self) -> bool {
+        self.reuse_refusals && self.explain.is_none() && !self.status.overcommit_protection
+    }
+
     /// The decision of an identical binding made since the last change that `job`'s binding
     /// may share: a failure, or a success that quota admission refuses (with the refusal).
     pub(super) fn shared_decision(&mut self, job: JobId, mode: Mode) -> Option<Shared> {
-        // Assumptions are per job; `explain` wants every plugin's answer.
-        if !self.reuse_refusals || self.explain.is_some() || self.status.overcommit_protection {
+        if !self.shares_decisions() {
             return None;
         }
         let at = (self.n_changes, self.status.next);
@@ -278,11 +284,7 @@ impl ControlPlane {
     pub(super) fn decide_remembered(&mut self, binding: &ResourceBinding, mode: Mode) -> Attempt {
         let attempt = self.decide(binding, mode);
         let at = (self.n_changes, self.status.next);
-        if !self.reuse_refusals
-            || self.explain.is_some()
-            || self.status.overcommit_protection
-            || self.memo.at != Some(at)
-        {
+        if !self.shares_decisions() || self.memo.at != Some(at) {
             return attempt;
         }
         let keep = match &attempt.outcome {

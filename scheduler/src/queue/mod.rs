@@ -244,21 +244,25 @@ impl SchedulingQueue {
         self.insert_active(entry);
     }
 
-    fn insert_active(&mut self, entry: QueuedBinding) {
+    /// `entry` keyed for the active queue, its slot pointing there.
+    fn keyed_active(&mut self, entry: QueuedBinding) -> Reverse<Active> {
         let key = self.key(&entry);
         self.slots.insert(entry.job, Slot::Active(key));
-        self.active.push(Reverse(Active { key, entry }));
+        Reverse(Active { key, entry })
+    }
+
+    fn insert_active(&mut self, entry: QueuedBinding) {
+        let keyed = self.keyed_active(entry);
+        self.active.push(keyed);
     }
 
     /// [`insert_active`](Self::insert_active) for each of `entries` in turn, merged into the
     /// active queue at once: a flush moves hundreds of bindings in a saturated fleet.
     fn insert_active_all(&mut self, entries: Vec<QueuedBinding>) {
-        let mut keyed = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let key = self.key(&entry);
-            self.slots.insert(entry.job, Slot::Active(key));
-            keyed.push(Reverse(Active { key, entry }));
-        }
+        let keyed: Vec<Reverse<Active>> = entries
+            .into_iter()
+            .map(|entry| self.keyed_active(entry))
+            .collect();
         self.active.extend(keyed);
     }
 
