@@ -233,7 +233,7 @@ impl SchedulingQueue {
 
 /// Moves every entry of `from` into `into`; no key is in both. A large batch is merged in
 /// one pass (`append` rebuilds the map from both sorted sequences); a few are inserted.
-pub(super) fn merge<K: Ord, V>(into: &mut BTreeMap<K, V>, from: &mut BTreeMap<K, V>) {
+fn merge<K: Ord, V>(into: &mut BTreeMap<K, V>, from: &mut BTreeMap<K, V>) {
     debug_assert!(
         from.keys().all(|key| !into.contains_key(key)),
         "two entries under one key"
