@@ -12,12 +12,10 @@
 //! does not read the attempts ([`QueueSort::key_ignores_attempts`]); with any other, every
 //! tick is replayed.
 
-use std::collections::BTreeMap;
-
 use sim_core::SimTime;
 use sim_core::model::JobId;
 
-use super::{ActiveKey, QueuedBinding, SchedulingQueue, Slot, next_tick, sort_key};
+use super::{ActiveKey, QueuedBinding, SchedulingQueue, Slot, dormant_in, next_tick, sort_key};
 
 /// Bindings at the longest backoff retried together at every tick of one period.
 #[derive(Debug)]
@@ -25,8 +23,8 @@ pub(super) struct Cohort {
     /// The tick of their next retry.
     next: SimTime,
     count: Count,
-    /// The members in retry order, under the keys they had when the cohort formed.
-    members: BTreeMap<ActiveKey, QueuedBinding>,
+    /// The members in retry order (by the keys they had when the cohort formed).
+    members: Vec<(ActiveKey, QueuedBinding)>,
 }
 
 /// What a cohort's counted retries left each member.
@@ -58,11 +56,14 @@ impl SchedulingQueue {
     /// Something changed: dormant bindings back off like any other, under the keys they had.
     pub fn wake_dormant(&mut self) {
         self.dissolve_cohorts(SimTime(u64::MAX));
-        let mut dormant = std::mem::take(&mut self.dormant);
-        for (key, entry) in &dormant {
-            self.slots.insert(entry.job, Slot::Backoff(*key));
+        let mut woken = Vec::new();
+        self.dormant
+            .move_all(&mut self.backoff, dormant_in(&self.slots), |entry, key| {
+                woken.push((entry.job, key));
+            });
+        for (job, key) in woken {
+            self.slots.insert(job, Slot::Backoff(key));
         }
-        merge(&mut self.backoff, &mut dormant);
     }
 
     /// Every binding's counted retries are credited (see
@@ -88,9 +89,8 @@ impl SchedulingQueue {
         loop {
             let single = self
                 .dormant
-                .keys()
-                .next()
-                .map(|(expiry, _)| next_tick(*expiry, period));
+                .first_expiry()
+                .map(|expiry| next_tick(expiry, period));
             let cohort = self.cohorts.values().map(|c| c.next).min();
             let Some(tick) = single.into_iter().chain(cohort).min() else {
                 break;
@@ -113,21 +113,17 @@ impl SchedulingQueue {
     /// a cohort.
     fn replay_tick(&mut self, tick: SimTime) -> u64 {
         let mut due = Vec::new();
-        while let Some(first) = self.dormant.first_entry() {
-            if first.key().0 > tick {
-                break;
-            }
-            due.push(first.remove());
-        }
-        // Stable: equal keys keep the flush order.
-        due.sort_by_key(|entry| sort_key(self.sort.as_ref(), entry));
+        self.dormant
+            .take_due(tick, dormant_in(&self.slots), &mut due);
+        // Equal sort keys keep the flush order.
+        due.sort_by_cached_key(|(key, entry)| (sort_key(self.sort.as_ref(), entry), *key));
         let n_retries = due.len() as u64;
         let grouped =
             self.sort.key_ignores_attempts() && self.config.backoff_max > sim_core::Duration::ZERO;
         let expiry = tick.after(self.config.backoff_max);
-        let mut members = BTreeMap::new();
+        let mut members = Vec::new();
         let id = self.next_cohort;
-        for mut entry in due {
+        for (_, mut entry) in due {
             self.slots.remove(&entry.job);
             entry.attempts += 1;
             self.credits.push((entry.job, 1));
@@ -135,12 +131,14 @@ impl SchedulingQueue {
                 let (at, key) = self.backoff_key(&mut entry, tick);
                 debug_assert_eq!(at, expiry);
                 self.slots.insert(entry.job, Slot::Cohort(id, key));
-                members.insert(key, entry);
+                members.push((key, entry));
             } else {
                 self.insert_backoff(entry, tick, true);
             }
         }
         if !members.is_empty() {
+            // Already in order under Karmada's sort (the retries took their keys in it).
+            members.sort_by_key(|(key, _)| *key);
             self.next_cohort += 1;
             let cohort = Cohort {
                 next: next_tick(expiry, self.config.backoff_flush),
@@ -185,24 +183,23 @@ impl SchedulingQueue {
             .collect();
         for id in due {
             let cohort = self.cohorts.remove(&id).expect("listed");
-            let mut entries = Vec::with_capacity(cohort.members.len());
             for (i, (key, entry)) in cohort.members.into_iter().enumerate() {
                 let (key, entry) = self.counted(cohort.count, i as u64, key, entry);
                 self.slots.insert(entry.job, Slot::Dormant(key));
-                entries.push((key, entry));
+                self.dormant.push(key, entry);
             }
-            let n = entries.len();
-            let mut members: BTreeMap<_, _> = entries.into_iter().collect();
-            debug_assert_eq!(members.len(), n, "two members under one key");
-            merge(&mut self.dormant, &mut members);
         }
     }
 
     /// Takes one member out of its cohort, as its counted retries left it.
     pub(super) fn take_member(&mut self, id: u64, key: ActiveKey) -> Option<QueuedBinding> {
         let cohort = self.cohorts.get_mut(&id)?;
-        let index = cohort.members.range(..key).count() as u64;
-        let entry = cohort.members.remove(&key)?;
+        let index = cohort
+            .members
+            .binary_search_by_key(&key, |(key, _)| *key)
+            .ok()?;
+        let (_, entry) = cohort.members.remove(index);
+        let index = index as u64;
         let count = cohort.count;
         if cohort.members.is_empty() {
             self.cohorts.remove(&id);
@@ -231,24 +228,9 @@ impl SchedulingQueue {
     }
 }
 
-/// Moves every entry of `from` into `into`; no key is in both. A large batch is merged in
-/// one pass (`append` rebuilds the map from both sorted sequences); a few are inserted.
-fn merge<K: Ord, V>(into: &mut BTreeMap<K, V>, from: &mut BTreeMap<K, V>) {
-    debug_assert!(
-        from.keys().all(|key| !into.contains_key(key)),
-        "two entries under one key"
-    );
-    if from.len() * 8 >= into.len() {
-        into.append(from);
-    } else {
-        while let Some((key, value)) = from.pop_first() {
-            into.insert(key, value);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     use super::*;

@@ -1,14 +1,15 @@
 //! Karmada's scheduling queue (`pkg/scheduler/internal/queue/scheduling_queue.go`): an active
-//! heap in its queue sort's order (Karmada's: priority then enqueue time, [`PrioritySort`]), a
-//! backoff queue, and an unschedulable set flushed back after a maximum stay.
+//! queue in its queue sort's order (Karmada's: priority then enqueue time, [`PrioritySort`]), a
+//! backoff queue, and an unschedulable set flushed back after a maximum stay. None of them is
+//! an ordered tree: each exploits how it is filled (`active`, `timed`, `parked`), and gives
+//! entries back in the order a map keyed by due time, sort key and push order would.
 //!
 //! Periodic flushes are modelled as ticks on a fixed grid from time zero (every
 //! `backoff_flush` and every `unschedulable_flush`), as a free-running ticker would fire;
 //! the control plane only schedules a tick when something waits for it, so an idle queue
 //! costs no events.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -88,33 +89,6 @@ impl QueueSort for PrioritySort {
 /// Active-queue order: the sort's key, then push order.
 type ActiveKey = (QueueKey, u64);
 
-/// An entry of the active queue, ordered by its key alone (keys are unique).
-#[derive(Clone, Copy, Debug)]
-struct Active {
-    key: ActiveKey,
-    entry: QueuedBinding,
-}
-
-impl PartialEq for Active {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-
-impl Eq for Active {}
-
-impl PartialOrd for Active {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Active {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key.cmp(&other.key)
-    }
-}
-
 /// A binding waiting in the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QueuedBinding {
@@ -136,26 +110,40 @@ fn sort_key(sort: &(dyn QueueSort + Send + Sync), entry: &QueuedBinding) -> Queu
     sort.key(entry)
 }
 
+mod active;
 mod dormant;
+mod parked;
+mod timed;
+
+use active::{Active, ActiveQueue};
+use timed::{Timed, TimedKey};
+
+/// Tells the backoff queue's live entries from its ghosts.
+fn backs_off(slots: &FxHashMap<JobId, Slot>) -> impl Fn(&QueuedBinding, TimedKey) -> bool + '_ {
+    move |entry, key| slots.get(&entry.job) == Some(&Slot::Backoff(key))
+}
+
+/// Tells the dormant entries from their ghosts.
+fn dormant_in(slots: &FxHashMap<JobId, Slot>) -> impl Fn(&QueuedBinding, TimedKey) -> bool + '_ {
+    move |entry, key| slots.get(&entry.job) == Some(&Slot::Dormant(key))
+}
 
 /// The three queues.
 pub struct SchedulingQueue {
     config: QueueConfig,
     sort: Arc<dyn QueueSort + Send + Sync>,
     seq: u64,
-    /// Entries leave the active queue only by popping, so a heap is enough.
-    active: BinaryHeap<Reverse<Active>>,
-    backoff: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
+    active: ActiveQueue,
+    backoff: Timed,
     /// Backoff entries whose retries can only repeat their refusal (see `dormant`), one by
     /// one, and in cohorts (by id) whose retries are counted.
-    dormant: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
+    dormant: Timed,
     cohorts: BTreeMap<u64, dormant::Cohort>,
     next_cohort: u64,
     /// Retries replayed or counted and not yet added to their jobs' attempts.
     credits: Vec<(JobId, u32)>,
-    /// The unschedulable set, by the time each entry was parked (to find due entries at
-    /// once), then key.
-    unschedulable: BTreeMap<(SimTime, ActiveKey), QueuedBinding>,
+    /// The unschedulable set, in parking order.
+    unschedulable: parked::Parked,
     /// Where each queued binding waits (looked up by job only, never iterated).
     slots: FxHashMap<JobId, Slot>,
 }
@@ -164,26 +152,26 @@ pub struct SchedulingQueue {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Slot {
     Active(ActiveKey),
-    Backoff((SimTime, ActiveKey)),
-    Dormant((SimTime, ActiveKey)),
+    Backoff(TimedKey),
+    Dormant(TimedKey),
     /// In a cohort of dormant entries, under the key it had when the cohort formed.
     Cohort(u64, ActiveKey),
-    Unschedulable((SimTime, ActiveKey)),
+    /// In the unschedulable set, at this position.
+    Unschedulable(u64),
 }
 
 impl std::fmt::Debug for SchedulingQueue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SchedulingQueue")
             .field("sort", &self.sort.name())
-            .field("active", &{
-                let mut active: Vec<Active> = self.active.iter().map(|e| e.0).collect();
-                active.sort();
-                active
-            })
-            .field("backoff", &self.backoff)
-            .field("dormant", &self.dormant)
+            .field("active", &self.active.sorted())
+            .field("backoff", &self.backoff.sorted(backs_off(&self.slots)))
+            .field("dormant", &self.dormant.sorted(dormant_in(&self.slots)))
             .field("cohorts", &self.cohorts)
-            .field("unschedulable", &self.unschedulable)
+            .field(
+                "unschedulable",
+                &self.unschedulable.iter().collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -200,13 +188,13 @@ impl SchedulingQueue {
             config,
             sort,
             seq: 0,
-            active: BinaryHeap::new(),
-            backoff: BTreeMap::new(),
-            dormant: BTreeMap::new(),
+            active: ActiveQueue::default(),
+            backoff: Timed::default(),
+            dormant: Timed::default(),
             cohorts: BTreeMap::new(),
             next_cohort: 0,
             credits: Vec::new(),
-            unschedulable: BTreeMap::new(),
+            unschedulable: parked::Parked::default(),
             slots: FxHashMap::default(),
         }
     }
@@ -229,9 +217,7 @@ impl SchedulingQueue {
     pub fn add(&mut self, job: JobId, priority: i32, gpu_milli: u64, now: SimTime) {
         match self.slots.get(&job) {
             Some(Slot::Active(_)) => return,
-            Some(_) => {
-                self.take(job);
-            }
+            Some(_) => self.remove(job),
             None => {}
         }
         let entry = QueuedBinding {
@@ -245,10 +231,10 @@ impl SchedulingQueue {
     }
 
     /// `entry` keyed for the active queue, its slot pointing there.
-    fn keyed_active(&mut self, entry: QueuedBinding) -> Reverse<Active> {
+    fn keyed_active(&mut self, entry: QueuedBinding) -> Active {
         let key = self.key(&entry);
         self.slots.insert(entry.job, Slot::Active(key));
-        Reverse(Active { key, entry })
+        Active { key, entry }
     }
 
     fn insert_active(&mut self, entry: QueuedBinding) {
@@ -259,7 +245,7 @@ impl SchedulingQueue {
     /// [`insert_active`](Self::insert_active) for each of `entries` in turn, merged into the
     /// active queue at once: a flush moves hundreds of bindings in a saturated fleet.
     fn insert_active_all(&mut self, entries: Vec<QueuedBinding>) {
-        let keyed: Vec<Reverse<Active>> = entries
+        let keyed: Vec<Active> = entries
             .into_iter()
             .map(|entry| self.keyed_active(entry))
             .collect();
@@ -267,19 +253,26 @@ impl SchedulingQueue {
     }
 
     /// Removes `job` from whichever queue holds it.
-    fn take(&mut self, job: JobId) -> Option<QueuedBinding> {
-        match self.slots.remove(&job)? {
+    fn remove(&mut self, job: JobId) {
+        let Some(slot) = self.slots.remove(&job) else {
+            return;
+        };
+        match slot {
             Slot::Active(_) => unreachable!("active entries leave by popping"),
-            Slot::Backoff(key) => self.backoff.remove(&key),
-            Slot::Dormant(key) => self.dormant.remove(&key),
-            Slot::Cohort(id, key) => self.take_member(id, key),
-            Slot::Unschedulable(key) => self.unschedulable.remove(&key),
+            Slot::Backoff(key) => self.backoff.remove(key),
+            Slot::Dormant(key) => self.dormant.remove(key),
+            Slot::Cohort(id, key) => {
+                self.take_member(id, key);
+            }
+            Slot::Unschedulable(position) => {
+                self.unschedulable.remove(position);
+            }
         }
     }
 
     /// Pops the next binding to schedule and counts the attempt.
     pub fn pop(&mut self) -> Option<QueuedBinding> {
-        let Reverse(Active { mut entry, .. }) = self.active.pop()?;
+        let Active { mut entry, .. } = self.active.pop()?;
         self.slots.remove(&entry.job);
         entry.attempts += 1;
         Some(entry)
@@ -306,7 +299,7 @@ impl SchedulingQueue {
     }
 
     /// Backing off from `now`: the entry is enqueued then, and waits until its expiry.
-    fn backoff_key(&mut self, entry: &mut QueuedBinding, now: SimTime) -> (SimTime, ActiveKey) {
+    fn backoff_key(&mut self, entry: &mut QueuedBinding, now: SimTime) -> TimedKey {
         entry.timestamp = now;
         let expiry = now.after(self.backoff_duration(entry.attempts));
         (expiry, self.key(entry))
@@ -319,10 +312,10 @@ impl SchedulingQueue {
         let key = self.backoff_key(&mut entry, now);
         if dormant {
             self.slots.insert(entry.job, Slot::Dormant(key));
-            self.dormant.insert(key, entry);
+            self.dormant.push(key, entry);
         } else {
             self.slots.insert(entry.job, Slot::Backoff(key));
-            self.backoff.insert(key, entry);
+            self.backoff.push(key, entry);
         }
     }
 
@@ -332,9 +325,9 @@ impl SchedulingQueue {
             return;
         }
         entry.timestamp = now;
-        let key = (now, self.key(&entry));
-        self.slots.insert(entry.job, Slot::Unschedulable(key));
-        self.unschedulable.insert(key, entry);
+        let key = self.key(&entry);
+        let position = self.unschedulable.push(now, key, entry);
+        self.slots.insert(entry.job, Slot::Unschedulable(position));
     }
 
     /// The backoff flush tick: expired backoffs move to the active queue.
@@ -342,22 +335,12 @@ impl SchedulingQueue {
     pub fn flush_backoff(&mut self, now: SimTime) {
         self.dissolve_cohorts(now);
         let mut due = Vec::new();
-        loop {
-            let live = self.backoff.first_key_value().map(|(k, _)| *k);
-            let dormant = self.dormant.first_key_value().map(|(k, _)| *k);
-            let map = match (live, dormant) {
-                (Some(l), Some(d)) if d < l => &mut self.dormant,
-                (Some(_), _) => &mut self.backoff,
-                (None, Some(_)) => &mut self.dormant,
-                (None, None) => break,
-            };
-            let first = map.first_entry().expect("peeked");
-            if first.key().0 > now {
-                break;
-            }
-            due.push(first.remove());
-        }
-        self.insert_active_all(due);
+        self.backoff.take_due(now, backs_off(&self.slots), &mut due);
+        self.dormant
+            .take_due(now, dormant_in(&self.slots), &mut due);
+        // Keys are unique (their push order ends them).
+        due.sort_unstable_by_key(|(key, _)| *key);
+        self.insert_active_all(due.into_iter().map(|(_, entry)| entry).collect());
     }
 
     /// The unschedulable flush tick (`flushUnschedulableBindingsLeftover`): bindings parked
@@ -365,14 +348,9 @@ impl SchedulingQueue {
     /// keeping their attempts.
     pub fn flush_unschedulable(&mut self, now: SimTime) {
         let max_stay = self.config.unschedulable_max_stay;
-        let mut due: Vec<(ActiveKey, QueuedBinding)> = Vec::new();
-        while let Some(first) = self.unschedulable.first_entry() {
-            if now.since(first.key().0) <= max_stay {
-                break;
-            }
-            let ((_, key), entry) = first.remove_entry();
-            due.push((key, entry));
-        }
+        let mut due = self
+            .unschedulable
+            .take_due(|since| now.since(since) > max_stay);
         // Keys are unique (their push order ends them).
         due.sort_unstable_by_key(|(key, _)| *key);
         // Their slots are overwritten.
@@ -392,13 +370,15 @@ impl SchedulingQueue {
         if !matches!(self.slots.get(&job), Some(Slot::Unschedulable(_))) {
             return;
         }
-        let entry = self.take(job).expect("parked");
+        let Some(Slot::Unschedulable(position)) = self.slots.remove(&job) else {
+            unreachable!("checked");
+        };
+        let entry = self.unschedulable.remove(position).expect("parked");
         let backoff_until = entry.timestamp.after(self.backoff_duration(entry.attempts));
         if backoff_until > now {
-            let key = self.key(&entry);
-            self.slots
-                .insert(entry.job, Slot::Backoff((backoff_until, key)));
-            self.backoff.insert((backoff_until, key), entry);
+            let key = (backoff_until, self.key(&entry));
+            self.slots.insert(entry.job, Slot::Backoff(key));
+            self.backoff.push(key, entry);
         } else {
             self.insert_active(entry);
         }
@@ -411,14 +391,14 @@ impl SchedulingQueue {
 
     /// The earliest backoff expiry, if any binding backs off and is not dormant.
     pub fn next_backoff_expiry(&self) -> Option<SimTime> {
-        self.backoff.keys().next().map(|(expiry, _)| *expiry)
+        self.backoff.first_expiry()
     }
 
     /// The earliest time an unschedulable binding becomes due (strictly after its max stay).
     pub fn next_unschedulable_due(&self) -> Option<SimTime> {
         self.unschedulable
-            .first_key_value()
-            .map(|((since, _), _)| SimTime(since.after(self.config.unschedulable_max_stay).0 + 1))
+            .first_since()
+            .map(|since| SimTime(since.after(self.config.unschedulable_max_stay).0 + 1))
     }
 
     /// True when `job` waits in any of the queues.
@@ -446,6 +426,17 @@ pub fn next_tick(time: SimTime, period: Duration) -> SimTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A binding after one attempt.
+    pub(super) fn binding(job: u64) -> QueuedBinding {
+        QueuedBinding {
+            job: JobId(job),
+            priority: 0,
+            timestamp: SimTime(0),
+            attempts: 1,
+            gpu_milli: 0,
+        }
+    }
 
     fn queue() -> SchedulingQueue {
         SchedulingQueue::new(QueueConfig::default())
