@@ -64,10 +64,10 @@ impl Parked {
         mut due: impl FnMut(SimTime) -> bool,
     ) -> Vec<(ActiveKey, QueuedBinding)> {
         let mut taken = Vec::new();
+        // Holes behind a binding taken reach the front; they are dropped on the way.
         while let Some(first) = self.entries.front() {
-            match first {
-                Some((since, _, _)) if !due(*since) => break,
-                _ => {}
+            if first.as_ref().is_some_and(|(since, _, _)| !due(*since)) {
+                break;
             }
             if let Some((_, key, entry)) = self.entries.pop_front().expect("peeked") {
                 taken.push((key, entry));

@@ -24,7 +24,6 @@ struct Group {
 pub(super) struct Timed {
     /// Only groups with a live entry.
     groups: BTreeMap<SimTime, Group>,
-    live: usize,
     /// Emptied groups' memory, for the next groups (a saturated fleet makes one per cycle).
     spare: Vec<Vec<(ActiveKey, QueuedBinding)>>,
 }
@@ -41,7 +40,6 @@ impl Timed {
         });
         group.live += 1;
         group.entries.push((key, entry));
-        self.live += 1;
     }
 
     /// Counts out the live entry under `key`, which stays behind as a ghost.
@@ -55,12 +53,11 @@ impl Timed {
             let emptied = group.remove().entries;
             self.recycle(emptied);
         }
-        self.live -= 1;
     }
 
     /// True when no entry is live.
     pub(super) fn is_empty(&self) -> bool {
-        self.live == 0
+        self.groups.is_empty()
     }
 
     /// The earliest expiry of a live entry.
@@ -81,7 +78,6 @@ impl Timed {
                 break;
             }
             let (expiry, group) = first.remove_entry();
-            self.live -= group.live;
             let emptied = take_live(expiry, group, &live, into);
             self.recycle(emptied);
         }
@@ -111,7 +107,6 @@ impl Timed {
             for (key, entry) in &group.entries {
                 moved(entry, (expiry, *key));
             }
-            other.live += group.live;
             match other.groups.entry(expiry) {
                 std::collections::btree_map::Entry::Vacant(vacant) => {
                     vacant.insert(group);
@@ -124,7 +119,6 @@ impl Timed {
                 }
             }
         }
-        self.live = 0;
     }
 
     /// The live entries in key order (for debugging output).
