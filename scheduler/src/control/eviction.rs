@@ -32,6 +32,10 @@ impl ControlPlane {
         reason: &str,
         ctx: &mut Context<'_, ControlEvent>,
     ) {
+        debug_assert!(
+            self.jobs[&job].managed,
+            "only Karmada's bindings are evicted"
+        );
         let now = ctx.now();
         let speeds: Vec<u32> = self.jobs[&job]
             .pods

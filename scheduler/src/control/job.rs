@@ -96,6 +96,12 @@ pub(super) struct ActiveJob {
     /// whether its timer is armed.
     pub(super) gang_attempt: u32,
     pub(super) gang_timer: bool,
+    /// Karmada manages the binding: under federation, a policy or the fallback placement
+    /// selected the job. Without federation, and for a job the initial state runs in a member
+    /// although no policy selects it, there is no binding: Karmada's queue, taint manager,
+    /// failover, rebalancer and binding preemption leave the job alone, and it stays in its
+    /// cluster.
+    pub(super) managed: bool,
 }
 
 /// The pods of one component of a job that a member cluster is asked to run, after overrides.
@@ -177,6 +183,7 @@ impl ActiveJob {
             reschedule_triggered: None,
             gang_attempt: 0,
             gang_timer: false,
+            managed: true,
         }
     }
 

@@ -115,6 +115,10 @@ impl PolicySet {
 pub struct ControlPlane {
     world: World,
     policy_set: PolicySet,
+    /// The placement of jobs Karmada does not manage ([`ActiveJob::managed`]): no affinity,
+    /// toleration or failover, so nothing in it acts; it exists because every binding names
+    /// one, and a scenario may have no other.
+    unmanaged_placement: PlacementId,
     plugins: Plugins,
     members: Vec<MemberCluster>,
     queue: SchedulingQueue,
@@ -263,7 +267,7 @@ impl ControlPlane {
         crate::decision::begin_run();
         let ControlInputs {
             world,
-            policies,
+            mut policies,
             config,
             registry,
             node_claims,
@@ -277,6 +281,8 @@ impl ControlPlane {
             explain,
             initial,
         } = inputs;
+        policies.placements.push(Placement::default());
+        let unmanaged_placement = PlacementId(policies.placements.len() as u32 - 1);
         let n_models = world.fleet.gpu_models.len();
         let plugins = config.resolve_with(registry, world.fleet.clusters.len(), seed)?;
         let streams = RngStreams::new(seed);
@@ -316,6 +322,7 @@ impl ControlPlane {
         Ok(ControlPlane {
             world,
             policy_set: policies,
+            unmanaged_placement,
             plugins,
             members,
             queue,

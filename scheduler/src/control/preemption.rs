@@ -224,7 +224,8 @@ impl ControlPlane {
                 let mut running: Vec<BindingOnCluster> = self
                     .jobs
                     .values()
-                    .filter(|other| other.job.id != job)
+                    // Karmada evicts only bindings it manages.
+                    .filter(|other| other.job.id != job && other.managed)
                     .filter_map(|other| {
                         let replicas = other.binding.previous_replicas(id);
                         (replicas > 0).then(|| BindingOnCluster {

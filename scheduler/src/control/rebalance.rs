@@ -41,7 +41,8 @@ impl ControlPlane {
                 .jobs
                 .values()
                 .filter(|a| {
-                    a.job.namespace == workload.namespace
+                    a.managed
+                        && a.job.namespace == workload.namespace
                         && workload.name.as_ref().is_none_or(|n| *n == a.job.name)
                 })
                 .map(|a| a.job.id)
@@ -104,7 +105,10 @@ impl ControlPlane {
                         DivisionPreference::DynamicWeight | DivisionPreference::Aggregated
                     )
                 );
-                dynamic && &*a.job.template.kind == "Deployment" && !a.waiting.is_empty()
+                a.managed
+                    && dynamic
+                    && &*a.job.template.kind == "Deployment"
+                    && !a.waiting.is_empty()
             })
             .map(|a| a.job.id)
             .collect();

@@ -315,10 +315,14 @@ impl ControlPlane {
     }
 
     /// Karmada's `Push` for an event about the binding (created, its spec or placement
-    /// changed, a cluster it may use changed): it may decide differently now.
+    /// changed, a cluster it may use changed): it may decide differently now. A job Karmada
+    /// does not manage has no binding to queue.
     pub(super) fn push(&mut self, job: JobId, priority: i32, now: SimTime) {
         let mut gpu_milli = 0;
         if let Some(active) = self.jobs.get_mut(&job) {
+            if !active.managed {
+                return;
+            }
             active.refused_at_change = None;
             gpu_milli = active.job.gpu_milli();
         }

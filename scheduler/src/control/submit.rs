@@ -37,7 +37,7 @@ impl ControlPlane {
             priority_class: job.priority_class,
             started: false,
         }));
-        let Some((placement, schedule_priority)) = self.match_policy(&job) else {
+        let Some((placement, schedule_priority, managed)) = self.match_policy(&job) else {
             // Karmada's detector leaves a template no policy selects unpropagated.
             self.stats.n_recorded += 1;
             ctx.record(Record::Job(unmatched_record(&job)));
@@ -57,7 +57,8 @@ impl ControlPlane {
         let id = job.id;
         let under_budget_at_submit = self.quota.under_budget(job.namespace, job.n_gpus());
         let priority = binding.priority;
-        let active = ActiveJob::new(job, binding, under_budget_at_submit, self.now);
+        let mut active = ActiveJob::new(job, binding, under_budget_at_submit, self.now);
+        active.managed = managed;
         self.jobs.insert(id, Box::new(active));
         let existing = self
             .initial
@@ -112,23 +113,33 @@ impl ControlPlane {
     }
 
     /// The placement and schedule priority of the policy that selects `job`, else of the
-    /// fallback placement; without federation no policy is consulted.
-    fn match_policy(&mut self, job: &Job) -> Option<(PlacementId, i32)> {
-        let policy = matching_policy(&self.policy_set.policies, job, &self.world);
+    /// fallback placement, and whether Karmada manages the binding. Without federation no
+    /// policy is consulted, and a job the initial state runs in a member although no policy
+    /// selects it was created there directly: neither is Karmada's (their placement is the
+    /// inert one). `None`: the job is left unpropagated.
+    fn match_policy(&mut self, job: &Job) -> Option<(PlacementId, i32, bool)> {
+        let direct = matches!(self.federation, Federation::Direct(_));
+        let policy = (!direct)
+            .then(|| matching_policy(&self.policy_set.policies, job, &self.world))
+            .flatten();
         let policy_name = policy.map(|p| match &p.namespace {
             Some(ns) => format!("PropagationPolicy {ns}/{}", p.name),
             None => format!("ClusterPropagationPolicy {}", p.name),
         });
-        let direct = matches!(self.federation, Federation::Direct(_));
-        let matched = policy
+        let managed = policy
             .map(|policy| (policy.placement, policy.schedule_priority))
-            .or(self.policy_set.fallback.map(|placement| (placement, 0)))
-            // Without federation no policy is consulted; the placement is never read.
-            .or(direct.then_some((PlacementId(0), 0)))
-            // A job the initial state has in a member although no policy selects it was
-            // created there directly: it holds its nodes all the same (a placement always
-            // exists: policies, or the fallback).
-            .or(self.is_existing(job.id).then_some((PlacementId(0), 0)));
+            .or(self
+                .policy_set
+                .fallback
+                .filter(|_| !direct)
+                .map(|placement| (placement, 0)));
+        let matched = match managed {
+            Some((placement, priority)) => Some((placement, priority, true)),
+            None if direct || self.is_existing(job.id) => {
+                Some((self.unmanaged_placement, 0, false))
+            }
+            None => None,
+        };
         log_to(&mut self.explain, job.id, self.now, || Entry::Submitted {
             job: Box::new(job.clone()),
             policy: policy_name,

@@ -724,6 +724,8 @@ mod status_and_assumptions {
 /// grid) and the jobs' checkpoints.
 mod faults {
     use super::*;
+    use crate::config::{DirectSubmission, Federation};
+    use crate::control::{InitialPlacement, RunningPods};
     use crate::faults::{FailoverConfig, FaultPlan, FaultTarget, Outage};
     use crate::policy::{ApplicationFailover, Failover, PurgeMode, Toleration, TolerationOperator};
     use sim_core::model::TaintEffect;
@@ -775,13 +777,9 @@ mod faults {
             .collect()
     }
 
-    #[test]
-    fn a_lost_cluster_is_left_after_grace_plus_toleration_seconds() {
-        // One 8-GPU gang (runtime 3600 s, checkpoint every 600 s) goes to alpha (dynamic
-        // weights 2:1). alpha is lost at 1000 s: 600 s are saved, 400 s × 8 GPUs lost. The
-        // control plane marks alpha unreachable at 1040 s (grace 40 s) with a NoExecute taint
-        // the job tolerates for 300 s: it is evicted at 1340 s, not before, and rescheduled on
-        // beta (twice as fast): the 3000 s left take 1500 s there, so it ends at 2840 s.
+    /// A placement tolerating the unreachable NoExecute taint for 300 s, and a control plane
+    /// whose taint manager evicts (NoExecute eviction and the Failover gate on).
+    fn taint_manager() -> (Placement, SchedulerConfig) {
         let placement = Placement {
             replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::DynamicWeight),
             cluster_tolerations: vec![Toleration {
@@ -806,18 +804,33 @@ mod faults {
             },
             ..SchedulerConfig::default()
         };
-        let plan = FaultPlan {
+        (placement, config)
+    }
+
+    /// alpha (cluster 0) lost from 1000 s to `up_s`.
+    fn alpha_lost(up_s: u64) -> FaultPlan {
+        FaultPlan {
             outages: vec![outage(
                 FaultTarget::Cluster(ClusterId(0)),
                 1000,
-                10_000,
+                up_s,
                 false,
             )],
             random: Vec::new(),
             ..FaultPlan::default()
-        };
+        }
+    }
+
+    #[test]
+    fn a_lost_cluster_is_left_after_grace_plus_toleration_seconds() {
+        // One 8-GPU gang (runtime 3600 s, checkpoint every 600 s) goes to alpha (dynamic
+        // weights 2:1). alpha is lost at 1000 s: 600 s are saved, 400 s × 8 GPUs lost. The
+        // control plane marks alpha unreachable at 1040 s (grace 40 s) with a NoExecute taint
+        // the job tolerates for 300 s: it is evicted at 1340 s, not before, and rescheduled on
+        // beta (twice as fast): the 3000 s left take 1500 s there, so it ends at 2840 s.
+        let (placement, config) = taint_manager();
         let jobs = vec![checkpointed(job(0, 0, 1, 8, 3600, true), 600)];
-        let sink = run_faults(world(), placement, config, jobs, plan);
+        let sink = run_faults(world(), placement, config, jobs, alpha_lost(10_000));
         let j = by_id(&sink, 0);
         assert_eq!(j.state, JobState::Completed);
         assert_eq!(j.end, Some(SimTime(2840 * S)));
@@ -882,6 +895,109 @@ mod faults {
         assert!(events(&sink, EventKind::Eviction).is_empty());
     }
 
+    /// Checks the job of `a_lost_cluster_is_left_after_grace_plus_toleration_seconds` when
+    /// nothing moves it: it keeps alpha and resumes from its checkpoint when alpha returns at
+    /// 5000 s, its 3000 s left on A GPUs ending at 8000 s (400 s × 8 GPUs lost at 1000 s).
+    fn assert_waited_for_alpha(sink: &VecSink) {
+        let j = by_id(sink, 0);
+        assert_eq!(j.state, JobState::Completed);
+        assert_eq!(j.clusters, vec![(ClusterId(0), 1)]);
+        assert_eq!(j.end, Some(SimTime(8000 * S)));
+        assert_eq!((j.faults.n_evictions, j.faults.n_restarts), (0, 1));
+        assert_eq!(j.faults.lost_gpu_milli_ms, MILLI_GPUS_8 * 400_000);
+        assert_eq!(j.faults.recovery_ms, 4_000_000);
+        assert!(events(sink, EventKind::Eviction).is_empty());
+        // alpha was marked unreachable all the same: only the taint manager's eviction is
+        // Karmada's alone.
+        assert_eq!(events(sink, EventKind::ClusterNotReady).len(), 1);
+    }
+
+    #[test]
+    fn without_federation_a_lost_cluster_keeps_its_jobs_until_it_returns() {
+        // The same fleet, policy and taint manager as above, but teams submit to clusters
+        // themselves (round robin: alpha first). No Karmada binding exists, so no taint
+        // manager evicts the job and nothing reschedules it elsewhere.
+        let (placement, mut config) = taint_manager();
+        config.federation = Federation::Direct(DirectSubmission::RoundRobin);
+        let jobs = vec![checkpointed(job(0, 0, 1, 8, 3600, true), 600)];
+        let sink = run_faults(world(), placement, config, jobs, alpha_lost(5000));
+        assert_waited_for_alpha(&sink);
+    }
+
+    #[test]
+    fn a_job_the_snapshot_runs_that_no_policy_selects_is_not_evicted() {
+        // The job was running on alpha's node 0 before time 0 and no policy selects it: it was
+        // created in the member directly. Karmada's taint manager evicts bindings, and this job
+        // has none, so it waits for alpha as above: whether the scenario has no policy or
+        // placement at all, or a policy for Deployments whose placement tolerates nothing
+        // (its bindings would be evicted at once, at 1040 s).
+        let (_, config) = taint_manager();
+        let none = PolicySet {
+            placements: Vec::new(),
+            policies: Vec::new(),
+            fallback: None,
+            overrides: Vec::new(),
+        };
+        let deployments = PolicySet {
+            placements: vec![Placement::default()],
+            policies: vec![crate::policy::PropagationPolicy {
+                name: "deployments".into(),
+                namespace: None,
+                priority: 0,
+                selectors: vec![crate::policy::ResourceSelector {
+                    api_version: "apps/v1".into(),
+                    kind: "Deployment".into(),
+                    ..Default::default()
+                }],
+                placement: crate::policy::PlacementId(0),
+                schedule_priority: 0,
+            }],
+            fallback: None,
+            overrides: Vec::new(),
+        };
+        for policies in [none, deployments] {
+            let sink = run_inputs(
+                ControlInputs {
+                    check_invariants: true,
+                    faults: alpha_lost(5000),
+                    initial: vec![InitialPlacement {
+                        cluster: Some(ClusterId(0)),
+                        running: vec![RunningPods {
+                            component: 0,
+                            node: 0,
+                            n_pods: 1,
+                        }],
+                    }],
+                    ..ControlInputs::new(world(), policies, &config)
+                },
+                vec![checkpointed(job(0, 0, 1, 8, 3600, true), 600)],
+            );
+            assert_waited_for_alpha(&sink);
+        }
+    }
+
+    #[test]
+    fn without_federation_application_failover_does_not_move_a_job() {
+        // The fleet and jobs of `failover_case` (application failover after 120 s), submitted
+        // round robin: J to alpha, B to gamma. Node 1 of alpha fails at 100 s: J loses 40 s
+        // since its checkpoint at 60 s, and its recreated pod waits on alpha, where node 0
+        // holds J's other pod. Nothing evicts J, so it waits for node 1 to return at 10,000 s
+        // and runs its 3540 s left there, ending at 13,540 s.
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            federation: Federation::Direct(DirectSubmission::RoundRobin),
+            ..SchedulerConfig::default()
+        };
+        let sink = failover_run(PurgeMode::Gracefully, config);
+        let j = by_id(&sink, 0);
+        assert_eq!(j.clusters, vec![(ClusterId(0), 2)]);
+        assert_eq!(j.end, Some(SimTime(13_540 * S)));
+        assert_eq!(j.faults.n_evictions, 0);
+        assert_eq!(j.faults.lost_gpu_milli_ms, 2 * MILLI_GPUS_8 * 40_000);
+        assert!(events(&sink, EventKind::Eviction).is_empty());
+        assert_eq!(by_id(&sink, 1).clusters, vec![(ClusterId(1), 2)]);
+    }
+
     /// alpha: 2 nodes of 8 A; gamma: 2 nodes of 8 A.
     fn two_twins() -> World {
         let mut w = world();
@@ -907,6 +1023,16 @@ mod faults {
         purge: PurgeMode,
         feature_gates: crate::FeatureGates,
     ) -> VecSink {
+        let config = SchedulerConfig {
+            status_period: Duration::ZERO,
+            feature_gates,
+            ..SchedulerConfig::default()
+        };
+        failover_run(purge, config)
+    }
+
+    /// The fleet, policy, jobs and node failure of [`failover_case`] under `config`.
+    fn failover_run(purge: PurgeMode, config: SchedulerConfig) -> VecSink {
         let placement = Placement {
             replica_scheduling: ReplicaScheduling::Divided(DivisionPreference::Aggregated),
             failover: Failover {
@@ -918,11 +1044,6 @@ mod faults {
                 }),
             },
             ..Placement::default()
-        };
-        let config = SchedulerConfig {
-            status_period: Duration::ZERO,
-            feature_gates,
-            ..SchedulerConfig::default()
         };
         let plan = FaultPlan {
             outages: vec![outage(
