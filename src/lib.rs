@@ -572,8 +572,13 @@ pub fn run_loaded(
     config: &RunConfig,
     progress: &mut dyn FnMut(RunProgress),
 ) -> Result<RunOutcome, RunError> {
+    let federation = config
+        .federation
+        .as_ref()
+        .unwrap_or(&scenario.scheduler.federation);
+    let warnings = scenario.warnings_under(federation);
     if !config.quiet {
-        for warning in &scenario.warnings {
+        for warning in &warnings {
             eprintln!("warning: {warning}");
         }
     }
@@ -640,7 +645,7 @@ pub fn run_loaded(
         events_per_second: (stats.n_events as f64 / wall_seconds.max(1e-9)).round(),
         jobs: stats.n_arrived,
         peak_rss_mib: bench::peak_rss_mib(),
-        warnings: scenario.warnings.clone(),
+        warnings,
     };
     let mut run_json = serde_json::to_vec_pretty(&record).map_err(|e| internal(&e))?;
     run_json.push(b'\n');

@@ -365,3 +365,47 @@ spec:
         scenario.warnings
     );
 }
+
+#[test]
+fn without_federation_karmadas_settings_are_warned_about() {
+    let direct_warnings = |warnings: &[String]| -> Vec<String> {
+        warnings
+            .iter()
+            .filter(|w| w.starts_with("federation: direct:"))
+            .cloned()
+            .collect()
+    };
+    // Karmada's defaults set nothing that direct submission ignores.
+    let plain = load("scheduler:\n  federation: direct");
+    assert!(direct_warnings(&plain.warnings).is_empty());
+    let scenario = load(
+        "scheduler:
+  federation: direct
+  failover: {no_execute_eviction: true}
+  feature_gates: {FederatedQuotaEnforcement: true}",
+    );
+    assert_eq!(
+        direct_warnings(&scenario.warnings),
+        [
+            "federation: direct: teams submit to member clusters themselves and Karmada is not \
+          in the path, so scheduler.failover.no_execute_eviction (the taint manager), \
+          FederatedResourceQuota enforcement do nothing: each job stays in the cluster it \
+          was submitted to, through an outage too"
+        ]
+    );
+    // `run --federation karmada` drops it; `--federation direct` adds it to a federated
+    // scenario.
+    let karmada = scheduler::Federation::Karmada;
+    let direct = scheduler::Federation::Direct(scheduler::DirectSubmission::RoundRobin);
+    assert!(direct_warnings(&scenario.warnings_under(&karmada)).is_empty());
+    let federated = load(
+        "scheduler:
+  failover: {no_execute_eviction: true}
+  feature_gates: {FederatedQuotaEnforcement: true}",
+    );
+    assert!(direct_warnings(&federated.warnings).is_empty());
+    assert_eq!(
+        direct_warnings(&federated.warnings_under(&direct)),
+        direct_warnings(&scenario.warnings)
+    );
+}

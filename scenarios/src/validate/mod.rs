@@ -78,6 +78,25 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The scenario's warnings for a run under `federation`: its own, or a run's
+    /// `--federation` override, which adds or drops what does nothing without Karmada.
+    pub fn warnings_under(&self, federation: &::scheduler::Federation) -> Vec<String> {
+        let mut warnings: Vec<String> = self
+            .warnings
+            .iter()
+            .filter(|w| !scheduler::is_direct_warning(w))
+            .cloned()
+            .collect();
+        if matches!(federation, ::scheduler::Federation::Direct(_)) {
+            warnings.extend(scheduler::direct_warning(
+                &self.policies,
+                &self.timeline,
+                &self.scheduler,
+            ));
+        }
+        warnings
+    }
+
     /// Jobs the stream yields: the initial state's, then the workload's.
     pub fn n_jobs(&self) -> u64 {
         self.initial.jobs.len() as u64 + self.workload.n_jobs()
@@ -179,6 +198,9 @@ pub fn validate_with(
         workload: &workload,
         resource_models: &resource_models,
     }));
+    if matches!(scheduler.federation, ::scheduler::Federation::Direct(_)) {
+        warnings.extend(scheduler::direct_warning(&policies, &timeline, &scheduler));
+    }
     if scheduler.descheduler.is_some() && !scheduler.estimators.iter().any(|e| e == "accurate") {
         warnings.push(
             "scheduler.descheduler: only the accurate estimator reports unschedulable \

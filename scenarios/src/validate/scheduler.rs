@@ -1,13 +1,13 @@
 //! The scheduler section: plugins, estimators, queue, failover and descheduler settings,
 //! federation mode, and member placement per cluster.
 
-use scheduler::control::{DeschedulerConfig, PreemptionConfig};
+use scheduler::control::{DeschedulerConfig, PolicySet, PreemptionConfig, TimelineChange};
 use scheduler::faults::FailoverConfig;
 use scheduler::queue::QueueConfig;
 use scheduler::registry::Registry;
 use scheduler::{DirectSubmission, FeatureGates, Federation, SchedulerConfig};
-use sim_core::Duration;
 use sim_core::model::{ClusterId, World};
+use sim_core::{Duration, SimTime};
 
 use super::ClusterPaths;
 use crate::check::Checker;
@@ -258,4 +258,67 @@ fn queue(ck: &Checker<'_>, q: &spec::QueueSpec) -> Result<QueueConfig, Error> {
             queue_defaults.unschedulable_flush,
         )?,
     })
+}
+
+/// How [`direct_warning`]'s warning begins.
+const DIRECT_WARNING: &str = "federation: direct: ";
+
+/// Whether `warning` is [`direct_warning`]'s.
+pub(super) fn is_direct_warning(warning: &str) -> bool {
+    warning.starts_with(DIRECT_WARNING)
+}
+
+/// What the scenario sets that does nothing without federation, as one warning (`None` when
+/// it sets nothing of the kind). Teams submit to member clusters themselves: no policy is
+/// consulted, and none of Karmada's controllers acts, so a job stays in the cluster it was
+/// submitted to, through an outage too.
+pub(super) fn direct_warning(
+    policies: &PolicySet,
+    timeline: &[(SimTime, TimelineChange)],
+    scheduler: &SchedulerConfig,
+) -> Option<String> {
+    let fallback_acts = policies.fallback.is_some_and(|id| {
+        let placement = &policies.placements[id.0 as usize];
+        placement.cluster_affinity.is_some()
+            || !placement.cluster_affinities.is_empty()
+            || !placement.cluster_tolerations.is_empty()
+            || !placement.spread_constraints.is_empty()
+            || placement.failover != Default::default()
+    });
+    let mut unused = Vec::new();
+    if !policies.policies.is_empty() {
+        unused.push("its propagation policies");
+    }
+    if fallback_acts {
+        unused.push("its placement");
+    }
+    if scheduler.failover.no_execute_eviction {
+        unused.push("scheduler.failover.no_execute_eviction (the taint manager)");
+    }
+    if scheduler.preemption.control_plane {
+        unused.push("binding preemption in the control plane");
+    }
+    if scheduler.descheduler.is_some() {
+        unused.push("scheduler.descheduler");
+    }
+    if scheduler.feature_gates.federated_quota_enforcement {
+        unused.push("FederatedResourceQuota enforcement");
+    }
+    if timeline.iter().any(|(_, change)| {
+        matches!(
+            change,
+            TimelineChange::Policies(_) | TimelineChange::Rebalance(_)
+        )
+    }) {
+        unused.push("the timeline's policy changes and rebalancers");
+    }
+    if unused.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{DIRECT_WARNING}teams submit to member clusters themselves and Karmada is not in \
+         the path, so {} do nothing: each job stays in the cluster it was submitted to, \
+         through an outage too",
+        unused.join(", ")
+    ))
 }
