@@ -112,6 +112,16 @@ pub fn run_bench_with(
         variants.push((format!("jobs={jobs}"), scenario));
     }
     for &nodes in &config.nodes {
+        // The limit a scenario file has: beyond it node state alone would need gigabytes.
+        if nodes > scenarios::validate::MAX_FLEET_NODES {
+            return Err(RunError::Output {
+                path: config.scenario.clone(),
+                message: format!(
+                    "--nodes {nodes}: expected at most {} nodes in a fleet",
+                    scenarios::validate::MAX_FLEET_NODES
+                ),
+            });
+        }
         let mut scenario = base.clone();
         scale_fleet(&mut scenario, nodes as f64 / base_nodes.max(1) as f64);
         variants.push((format!("nodes={nodes}"), scenario));

@@ -286,14 +286,24 @@ fn quota_limits_past_i64_are_refused() {
 }
 
 #[test]
-fn clusters_with_more_nodes_than_u32_counts_are_refused() {
-    // dc-west-1's pools: 16 + 4,294,967,295 = 4,294,967,311 nodes by its second pool.
+fn fleets_with_more_nodes_than_fleetsim_models_are_refused() {
+    // quickstart's pools: 32 + 32 + 16 + a100 + 8 (cpu). With 33,554,345 A100 nodes in
+    // dc-west-1 the fleet reaches 33,554,425 by that pool and 33,554,433 = 2^25 + 1 by the
+    // next: one node too many, refused at the cpu pool.
+    check(
+        "{name: a100, count: 16,",
+        "{name: a100, count: 33554345,",
+        line_of("{name: cpu, count: 8,"),
+        "clusters[2].node_pools[2].count",
+        "the fleet has 33554433 nodes up to this pool: expected at most 33554432 in all",
+    );
+    // A count beyond u32 is refused the same way, not wrapped.
     check(
         "{name: a100, count: 16,",
         "{name: a100, count: 4294967295,",
         line_of("{name: a100, count: 16,"),
         "clusters[2].node_pools[1].count",
-        "the cluster's pools have 4294967311 nodes up to this one: expected at most 4294967295 in a cluster",
+        "the fleet has 4294967375 nodes up to this pool",
     );
 }
 

@@ -487,6 +487,22 @@ fn progress_is_logged_off_a_terminal() {
         stderr.contains("progress: nodes=50: 300/300 jobs arrived"),
         "{stderr}"
     );
+    // A fleet larger than a scenario may have is an input error, before anything runs.
+    let output = fleetsim(&[
+        "bench",
+        scenario.to_str().unwrap(),
+        "--nodes",
+        "50,33554433",
+        "--scratch",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--nodes 33554433: expected at most 33554432 nodes in a fleet"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("progress"), "{stderr}");
 }
 
 #[test]

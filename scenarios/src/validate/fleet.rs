@@ -23,6 +23,7 @@ pub(super) fn fleet(
         ..Fleet::default()
     };
     let mut cluster_names = BTreeSet::new();
+    let mut n_nodes = 0;
     for (c_idx, c) in spec.clusters.iter().enumerate() {
         let path = paths.path(c_idx, &c.name.value);
         let name = ck.unique_name(
@@ -31,7 +32,7 @@ pub(super) fn fleet(
             &format!("{path}.name"),
             "cluster",
         )?;
-        let node_pools = node_pools(ck, &fleet, c, &path)?;
+        let node_pools = node_pools(ck, &fleet, c, &path, &mut n_nodes)?;
         fleet.clusters.push(Cluster {
             name,
             region: c.region.clone(),
@@ -138,28 +139,34 @@ fn gpu_models(ck: &Checker<'_>, specs: &[spec::GpuModelSpec]) -> Result<Vec<GpuM
     Ok(models)
 }
 
-/// The node pools of cluster `c` at `path`; `fleet` holds the GPU models so far.
+/// The most nodes a fleet may have. Each node keeps about 90 bytes of state however alike
+/// the nodes are (20 M nodes took 1.7 GB), so this bounds a run's node state near 3 GB
+/// instead of leaving a mistyped count to exhaust memory; it is far above any real fleet.
+/// (It also keeps each cluster's node numbers within u32.)
+pub const MAX_FLEET_NODES: u64 = 1 << 25;
+
+/// The node pools of cluster `c` at `path`; `fleet` holds the GPU models so far, and
+/// `n_nodes` counts the fleet's nodes so far.
 fn node_pools(
     ck: &Checker<'_>,
     fleet: &Fleet,
     c: &spec::ClusterSpec,
     path: &str,
+    n_nodes: &mut u64,
 ) -> Result<Vec<NodePool>, Error> {
     let mut pool_names = BTreeSet::new();
     let mut node_pools = Vec::new();
-    let mut n_nodes = 0u64;
     for (p_idx, p) in c.node_pools.iter().enumerate() {
         let pool_path = format!("{path}.node_pools[{p_idx}]");
-        // A cluster numbers its nodes in u32, pool after pool.
-        n_nodes += u64::from(p.count);
-        if n_nodes > u64::from(u32::MAX) {
+        *n_nodes += u64::from(p.count);
+        if *n_nodes > MAX_FLEET_NODES {
             return ck.at(
                 &p.name,
                 format!("{pool_path}.count"),
                 format!(
-                    "the cluster's pools have {n_nodes} nodes up to this one: expected at \
-                     most {} in a cluster",
-                    u32::MAX
+                    "the fleet has {} nodes up to this pool: expected at most {MAX_FLEET_NODES} \
+                     in all (each node keeps its own state, about 90 bytes)",
+                    *n_nodes
                 ),
             );
         }

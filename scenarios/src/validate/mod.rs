@@ -29,6 +29,8 @@ use serde_saphyr::Spanned;
 use sim_core::SimTime;
 use sim_core::model::World;
 
+pub use fleet::MAX_FLEET_NODES;
+
 use crate::check::{Checker, ClaimTable};
 use crate::error::Error;
 use crate::spec::{self, ScenarioSpec};
