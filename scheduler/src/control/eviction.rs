@@ -33,7 +33,7 @@ impl ControlPlane {
         ctx: &mut Context<'_, ControlEvent>,
     ) {
         debug_assert!(
-            self.jobs[&job].managed,
+            self.jobs[&job].managed(self.unmanaged_placement),
             "only Karmada's bindings are evicted"
         );
         let now = ctx.now();

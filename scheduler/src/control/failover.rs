@@ -420,7 +420,7 @@ impl ControlPlane {
         let mut on_cluster: Vec<JobId> = self
             .jobs
             .values()
-            .filter(|a| a.managed && a.binding.targets(cluster))
+            .filter(|a| a.managed(self.unmanaged_placement) && a.binding.targets(cluster))
             .map(|a| a.job.id)
             .collect();
         on_cluster.sort();

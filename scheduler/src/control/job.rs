@@ -15,7 +15,7 @@ use super::checkpoints::{Checkpointing, RunSplit};
 use super::eviction::EvictionTask;
 use crate::binding::ResourceBinding;
 use crate::member::DeviceMask;
-use crate::policy::ReplicaScheduling;
+use crate::policy::{PlacementId, ReplicaScheduling};
 
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Pod {
@@ -96,12 +96,6 @@ pub(super) struct ActiveJob {
     /// whether its timer is armed.
     pub(super) gang_attempt: u32,
     pub(super) gang_timer: bool,
-    /// Karmada manages the binding: under federation, a policy or the fallback placement
-    /// selected the job. Without federation, and for a job the initial state runs in a member
-    /// although no policy selects it, there is no binding: Karmada's queue, taint manager,
-    /// failover, rebalancer and binding preemption leave the job alone, and it stays in its
-    /// cluster.
-    pub(super) managed: bool,
 }
 
 /// The pods of one component of a job that a member cluster is asked to run, after overrides.
@@ -183,8 +177,16 @@ impl ActiveJob {
             reschedule_triggered: None,
             gang_attempt: 0,
             gang_timer: false,
-            managed: true,
         }
+    }
+
+    /// Whether Karmada manages the job's binding, told by its placement: under federation, a
+    /// policy or the fallback placement selected the job. Without federation, and for a job
+    /// the initial state runs in a member although no policy selects it, there is no binding
+    /// and the job has the `unmanaged` placement: Karmada's queue, taint manager, failover,
+    /// rebalancer and binding preemption leave it alone, and it stays in its cluster.
+    pub(super) fn managed(&self, unmanaged: PlacementId) -> bool {
+        self.binding.placement != unmanaged
     }
 
     pub(super) fn expected_pods(&self) -> u64 {

@@ -225,7 +225,7 @@ impl ControlPlane {
                     .jobs
                     .values()
                     // Karmada evicts only bindings it manages.
-                    .filter(|other| other.job.id != job && other.managed)
+                    .filter(|other| other.job.id != job && other.managed(self.unmanaged_placement))
                     .filter_map(|other| {
                         let replicas = other.binding.previous_replicas(id);
                         (replicas > 0).then(|| BindingOnCluster {

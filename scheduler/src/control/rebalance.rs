@@ -41,7 +41,7 @@ impl ControlPlane {
                 .jobs
                 .values()
                 .filter(|a| {
-                    a.managed
+                    a.managed(self.unmanaged_placement)
                         && a.job.namespace == workload.namespace
                         && workload.name.as_ref().is_none_or(|n| *n == a.job.name)
                 })
@@ -105,7 +105,7 @@ impl ControlPlane {
                         DivisionPreference::DynamicWeight | DivisionPreference::Aggregated
                     )
                 );
-                a.managed
+                a.managed(self.unmanaged_placement)
                     && dynamic
                     && &*a.job.template.kind == "Deployment"
                     && !a.waiting.is_empty()

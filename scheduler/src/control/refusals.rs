@@ -320,7 +320,7 @@ impl ControlPlane {
     pub(super) fn push(&mut self, job: JobId, priority: i32, now: SimTime) {
         let mut gpu_milli = 0;
         if let Some(active) = self.jobs.get_mut(&job) {
-            if !active.managed {
+            if !active.managed(self.unmanaged_placement) {
                 return;
             }
             active.refused_at_change = None;

@@ -37,7 +37,7 @@ impl ControlPlane {
             priority_class: job.priority_class,
             started: false,
         }));
-        let Some((placement, schedule_priority, managed)) = self.match_policy(&job) else {
+        let Some((placement, schedule_priority)) = self.match_policy(&job) else {
             // Karmada's detector leaves a template no policy selects unpropagated.
             self.stats.n_recorded += 1;
             ctx.record(Record::Job(unmatched_record(&job)));
@@ -57,8 +57,7 @@ impl ControlPlane {
         let id = job.id;
         let under_budget_at_submit = self.quota.under_budget(job.namespace, job.n_gpus());
         let priority = binding.priority;
-        let mut active = ActiveJob::new(job, binding, under_budget_at_submit, self.now);
-        active.managed = managed;
+        let active = ActiveJob::new(job, binding, under_budget_at_submit, self.now);
         self.jobs.insert(id, Box::new(active));
         let existing = self
             .initial
@@ -113,11 +112,11 @@ impl ControlPlane {
     }
 
     /// The placement and schedule priority of the policy that selects `job`, else of the
-    /// fallback placement, and whether Karmada manages the binding. Without federation no
-    /// policy is consulted, and a job the initial state runs in a member although no policy
-    /// selects it was created there directly: neither is Karmada's (their placement is the
-    /// inert one). `None`: the job is left unpropagated.
-    fn match_policy(&mut self, job: &Job) -> Option<(PlacementId, i32, bool)> {
+    /// fallback placement. Without federation no policy is consulted, and a job the initial
+    /// state runs in a member although no policy selects it was created there directly:
+    /// neither is Karmada's, and they take the unmanaged placement. `None`: the job is left
+    /// unpropagated.
+    fn match_policy(&mut self, job: &Job) -> Option<(PlacementId, i32)> {
         let direct = matches!(self.federation, Federation::Direct(_));
         let policy = (!direct)
             .then(|| matching_policy(&self.policy_set.policies, job, &self.world))
@@ -126,20 +125,15 @@ impl ControlPlane {
             Some(ns) => format!("PropagationPolicy {ns}/{}", p.name),
             None => format!("ClusterPropagationPolicy {}", p.name),
         });
-        let managed = policy
+        let unmanaged = direct || self.is_existing(job.id);
+        let matched = policy
             .map(|policy| (policy.placement, policy.schedule_priority))
             .or(self
                 .policy_set
                 .fallback
                 .filter(|_| !direct)
-                .map(|placement| (placement, 0)));
-        let matched = match managed {
-            Some((placement, priority)) => Some((placement, priority, true)),
-            None if direct || self.is_existing(job.id) => {
-                Some((self.unmanaged_placement, 0, false))
-            }
-            None => None,
-        };
+                .map(|placement| (placement, 0)))
+            .or(unmanaged.then_some((self.unmanaged_placement, 0)));
         log_to(&mut self.explain, job.id, self.now, || Entry::Submitted {
             job: Box::new(job.clone()),
             policy: policy_name,
